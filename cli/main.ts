@@ -1,0 +1,38 @@
+#!/usr/bin/env node
+/**
+ * `aksml`: the command line. Each subcommand lives in its own folder and exports
+ * `run(argv: string[]): Promise<number>` (the exit code); this file only dispatches.
+ */
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const COMMANDS: Record<string, Command> = {
+  plan: { summary: "preview a stack program offline: the resource graph and policy verdicts", load: () => import("./plan/command.js") },
+  local: { summary: "run the router with local model replicas from a config file", load: () => import("./local/command.js") },
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  return ["usage: aksml <command> [options]", "", "commands:", ...lines, "", "aksml <command> --help for a command's options"].join("\n");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h") {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    console.error(`aksml: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  return (await command.load()).run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`aksml: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,162 @@
+/**
+ * Runs Pulumi programs in-process under Pulumi's own mock runtime (no engine, no CLI,
+ * no cloud credentials) and records every resource registration with its parent,
+ * provider and dependencies. `aksml plan` and the component tests share it.
+ *
+ * The Pulumi engine is the one part that cannot run here; this is Pulumi's own
+ * documented test double for it (`pulumi.runtime.setMocks`). What it cannot show:
+ * provider-side defaults, Check/Diff, and real Azure naming suffixes.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { computedOutputs, mockCall } from "./computedOutputs.js";
+
+/** One resource as the engine would have been asked to register it. */
+export interface CapturedResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** false for ComponentResources. */
+  custom: boolean;
+  /** Inputs as serialized by the SDK; secrets appear as `{ [SECRET_SIG]: ..., value }`. */
+  inputs: Record<string, unknown>;
+  /** Inputs merged with mocked computed outputs (what the resource would report after `up`). */
+  state: Record<string, unknown>;
+  /** URN of the parent ("" for the stack root). */
+  parent: string;
+  /** `<provider URN>::<provider id>` when an explicit provider was given, else "". */
+  provider: string;
+  /** URNs this resource depends on (explicit dependsOn plus implicit input dependencies). */
+  dependencies: string[];
+  /** Input property names whose values are secret. */
+  secretInputs: string[];
+  protect: boolean;
+  deleteBeforeReplace: boolean;
+  ignoreChanges: string[];
+}
+
+/** The SDK's signature key marking a serialized secret value. */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+export interface MockRuntimeOptions {
+  project?: string;
+  stack?: string;
+  /** Stack configuration, e.g. `{ "aksml:location": "westeurope" }`. */
+  config?: Record<string, string>;
+  /** Keys of `config` that are secret. */
+  secretConfigKeys?: string[];
+}
+
+export interface MockRuntime {
+  /** Every registration so far, in registration order. */
+  readonly resources: CapturedResource[];
+  /** Registrations of one type token, e.g. `azure-native:containerservice:ManagedCluster`. */
+  ofType(type: string): CapturedResource[];
+  /** The single registration with this logical name and type; throws if absent or ambiguous. */
+  one(type: string, name?: string): CapturedResource;
+}
+
+/**
+ * Installs the mocks and the capture. Call once per process (each vitest file runs in
+ * its own worker) BEFORE importing any module that creates resources at import time:
+ * a stack module imported earlier silently resolves every output to undefined.
+ */
+export async function startMockRuntime(options: MockRuntimeOptions = {}): Promise<MockRuntime> {
+  const project = options.project ?? "aksml";
+  const stack = options.stack ?? "plan";
+  if (options.config) pulumi.runtime.setAllConfig(options.config, options.secretConfigKeys);
+  const stateByUrnName = new Map<string, Record<string, unknown>>();
+
+  // preview=false: outputs the mocks do not compute resolve to undefined rather than
+  // unknown, so a forgotten computed output surfaces as a clear error, not a hang.
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const { id, outputs } = computedOutputs(args.type, args.name, args.inputs, project, stack);
+        const state = { ...args.inputs, ...outputs };
+        stateByUrnName.set(`${args.type}::${args.name}`, state);
+        return { id, state };
+      },
+      call: (args) => mockCall(args.token, args.inputs),
+    },
+    project,
+    stack,
+    false,
+  );
+
+  const resources: CapturedResource[] = [];
+  // MockResourceArgs carries no parent, provider or dependencies, so wrap the mock
+  // monitor's registerResource to see the whole request.
+  const monitor: any = pulumi.runtime.getMonitor();
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, callback: any) => {
+    const inputs = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
+    const record: CapturedResource = {
+      urn: "",
+      type: req.getType(),
+      name: req.getName(),
+      custom: req.getCustom(),
+      inputs,
+      state: inputs,
+      parent: req.getParent(),
+      provider: req.getProvider(),
+      dependencies: req.getDependenciesList(),
+      secretInputs: Object.keys(inputs).filter((k) => containsSecret(inputs[k])),
+      protect: req.getProtect?.() ?? false,
+      deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
+      ignoreChanges: req.getIgnorechangesList?.() ?? [],
+    };
+    resources.push(record);
+    return original(req, (err: unknown, resp: any) => {
+      if (resp) {
+        record.urn = resp.getUrn();
+        record.state = stateByUrnName.get(`${record.type}::${record.name}`) ?? inputs;
+      }
+      callback(err, resp);
+    });
+  };
+
+  return {
+    resources,
+    ofType: (type) => resources.filter((r) => r.type === type),
+    one: (type, name) => {
+      const hits = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+      if (hits.length !== 1) {
+        const names = resources.filter((r) => r.type === type).map((r) => r.name);
+        throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${hits.length} (${type} registered: ${names.join(", ") || "none"})`);
+      }
+      return hits[0];
+    },
+  };
+}
+
+/** True if a serialized input value is, or contains, a secret. */
+export function containsSecret(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if ((value as Record<string, unknown>)[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return true;
+  return Object.values(value as Record<string, unknown>).some(containsSecret);
+}
+
+/** Resolves an Output's value under mocks. Rejects instead of hanging if it never resolves. */
+export function valueOf<T>(output: pulumi.Output<T> | pulumi.Input<T>, timeoutMs = 10_000): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("output did not resolve (unknown under preview, or a missing mock output)")), timeoutMs);
+    pulumi.output(output).apply((v) => {
+      clearTimeout(timer);
+      resolve(v as T);
+      return v;
+    });
+  });
+}
+
+/** Whether an Output is secret. */
+export async function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
+  return (await (output as any).isSecret) === true;
+}
+
+/** Waits until every registration started so far has been answered. */
+export async function settle(): Promise<void> {
+  // The SDK tracks every outstanding RPC (registrations wait on their parents' and
+  // providers' URNs); waitForRPCs resolves when that queue has drained. It is marked
+  // internal in the SDK but is what `pulumi.runtime.disconnect` itself awaits.
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+}

@@ -1,0 +1,6 @@
+/** The public API of aksml: the four components and their argument types. */
+export * from "./shared/clusterConnection.js";
+export * from "./aksInferenceCluster/index.js";
+export * from "./containerInsights/index.js";
+export * from "./azuremlFe/index.js";
+export * from "./modelWebservice/index.js";

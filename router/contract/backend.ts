@@ -1,0 +1,96 @@
+/**
+ * The seam between the router's data path (routing, auth, queueing) and its
+ * control half (service discovery, autoscaling, peers).
+ *
+ * A ScaleBackend discovers model services and tells the router about them through a
+ * ServiceCatalog; the autoscaler reads demand from the data path through a
+ * LoadSource and asks the backend for replica counts. Two real backends implement
+ * it: Kubernetes (watches + scale subresource) and local processes.
+ */
+import type { ServiceConfig } from "./serviceConfig.js";
+
+/** One ready replica of a model service: where to send requests. */
+export interface ReplicaEndpoint {
+  /** Stable id (pod name, or `local-<n>`), used in logs and metrics. */
+  id: string;
+  /** Base URL without trailing slash, e.g. `http://10.244.1.7:5001`. */
+  url: string;
+}
+
+/** The two valid keys of a key-auth service. Both are accepted at all times. */
+export interface ServiceKeys {
+  primaryKey: string;
+  secondaryKey: string;
+}
+
+/** Everything the router needs to serve one model service. */
+export interface ServiceSnapshot {
+  name: string;
+  config: ServiceConfig;
+  /** Present for auth mode "key"; absent means no valid key yet (every request gets 401). */
+  keys?: ServiceKeys;
+  /** Ready replicas only. */
+  replicas: ReplicaEndpoint[];
+  /** Replicas the backend currently runs or has asked for (ready or not), e.g. Deployment spec.replicas. */
+  currentReplicas: number;
+}
+
+/** Implemented by the router core; backends push discovery results into it. */
+export interface ServiceCatalog {
+  /** Adds or replaces a service. Replacing keeps in-flight requests and queues intact. */
+  upsert(snapshot: ServiceSnapshot): void;
+  /** Removes a service; queued requests for it get 503. */
+  remove(name: string): void;
+  /**
+   * Reports a service whose settings could not be used (e.g. a bad `aksml/config`
+   * annotation). The router keeps serving the last good settings if it had any,
+   * and exposes the problem on /readyz details and in logs.
+   */
+  reject(name: string, reason: string): void;
+}
+
+/** Demand of one service as seen by one router process. */
+export interface ServiceLoad {
+  service: string;
+  /** Requests currently being processed by replicas. */
+  inFlight: number;
+  /** Requests waiting in the router's queue for a free replica. */
+  queued: number;
+}
+
+/** Read by the autoscaler every tick. */
+export interface LoadSource {
+  /** Load of every known service in this router process. */
+  localLoad(): ServiceLoad[];
+}
+
+/** Replica management. */
+export interface ScaleBackend {
+  /** Starts discovery; resolves once the initial state has been pushed into the catalog. */
+  start(catalog: ServiceCatalog): Promise<void>;
+  /** Sets the desired replica count of a service's Deployment (or process set). */
+  scale(service: string, replicas: number): Promise<void>;
+  /** Stops watches/processes. */
+  stop(): Promise<void>;
+}
+
+/** Who decides scaling: exactly one router process at a time. */
+export interface LeaderElection {
+  isLeader(): boolean;
+  /** Base URL of the current leader's peer endpoint, or undefined if this process leads or none is known. */
+  leaderUrl(): string | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Path on which the leader accepts followers' load reports (POST, JSON {@link PeerLoadReport}). */
+export const PEER_LOAD_PATH = "/internal/v1/load";
+
+/** What a follower sends the leader every refresh tick. */
+export interface PeerLoadReport {
+  /** The follower's pod name. */
+  peer: string;
+  /** Milliseconds since epoch at the follower; reports older than a few ticks are ignored. */
+  sentAt: number;
+  loads: ServiceLoad[];
+}
