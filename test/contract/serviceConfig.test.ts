@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import fc from "fast-check";
+import {
+  parseServiceConfig,
+  serializeServiceConfig,
+  SERVICE_CONFIG_DEFAULTS,
+  type ServiceConfig,
+} from "../../router/contract/serviceConfig.js";
+
+function ok(input: unknown, name = "svc"): ServiceConfig {
+  const r = parseServiceConfig(name, input);
+  if (!r.ok) throw new Error(`expected ok, got ${JSON.stringify(r.problems)}`);
+  return r.config;
+}
+
+function problemsOf(input: unknown): string[] {
+  const r = parseServiceConfig("svc", input);
+  if (r.ok) throw new Error("expected problems, got ok");
+  return r.problems.map((p) => `${p.path}: ${p.reason}`);
+}
+
+describe("aksml/config defaults (Azure ML deploy_configuration, applied by the parser)", () => {
+  const c = ok("{}");
+  it.each([
+    ["deployment", c.deployment, "svc"],
+    ["autoscale.enabled", c.autoscale.enabled, true],
+    ["autoscale.minReplicas", c.autoscale.minReplicas, 1],
+    ["autoscale.maxReplicas", c.autoscale.maxReplicas, 10],
+    ["autoscale.targetUtilization", c.autoscale.targetUtilization, 70],
+    ["autoscale.refreshSeconds", c.autoscale.refreshSeconds, 1],
+    ["autoscale.scaleDownDelaySeconds", c.autoscale.scaleDownDelaySeconds, 60],
+    ["auth.mode", c.auth.mode, "key"],
+    ["auth.algorithms", c.auth.algorithms, ["RS256"]],
+    ["scoringTimeoutMs", c.scoringTimeoutMs, 60000],
+    ["maxConcurrentRequestsPerContainer", c.maxConcurrentRequestsPerContainer, 1],
+    ["maxRequestWaitTimeMs", c.maxRequestWaitTimeMs, 500],
+    ["collectModelData", c.collectModelData, false],
+    ["numReplicas", c.numReplicas, undefined],
+  ])("%s defaults to %j", (_path, actual, expected) => {
+    expect(actual).toEqual(expected);
+  });
+
+  it("turns autoscale off by default when numReplicas is given (SDK: True if num_replicas is None)", () => {
+    const cfg = ok({ numReplicas: 3 });
+    expect(cfg.autoscale.enabled).toBe(false);
+    expect(cfg.numReplicas).toBe(3);
+  });
+});
+
+describe("aksml/config validation", () => {
+  it.each([
+    ["not JSON", "{", /^\$: not valid JSON/],
+    ["an array", "[]", /^\$: must be a JSON object/],
+    ["an unknown top-level key", { replicas: 2 }, /^replicas: unknown key/],
+    ["an unknown autoscale key", { autoscale: { max: 2 } }, /^autoscale\.max: unknown key/],
+    ["a fractional timeout", { scoringTimeoutMs: 1.5 }, /^scoringTimeoutMs: must be an integer/],
+    ["a zero timeout", { scoringTimeoutMs: 0 }, /^scoringTimeoutMs: must be >= 1/],
+    ["a string concurrency", { maxConcurrentRequestsPerContainer: "2" }, /^maxConcurrentRequestsPerContainer: must be an integer/],
+    ["min above max", { autoscale: { minReplicas: 5, maxReplicas: 2 } }, /^autoscale\.minReplicas: \(5\) must be <= autoscale\.maxReplicas \(2\)/],
+    ["target above 100", { autoscale: { targetUtilization: 101 } }, /^autoscale\.targetUtilization: must be <= 100/],
+    ["autoscale with numReplicas", { autoscale: { enabled: true }, numReplicas: 2 }, /^numReplicas: must not be set when autoscale\.enabled is true/],
+    ["autoscale off without numReplicas", { autoscale: { enabled: false } }, /^numReplicas: is required/],
+    ["an unknown auth mode", { auth: { mode: "aad" } }, /^auth\.mode: must be "key", "token" or "none"/],
+    ["token without issuer", { auth: { mode: "token", audience: "a" } }, /^auth\.issuer: is required/],
+    ["token without audience", { auth: { mode: "token", issuer: "https://i" } }, /^auth\.audience: is required/],
+    ["a non-URL issuer", { auth: { mode: "token", issuer: "login", audience: "a" } }, /^auth\.issuer: must be an http\(s\) URL/],
+    ["alg none", { auth: { mode: "token", issuer: "https://i", audience: "a", algorithms: ["none"] } }, /^auth\.algorithms: "none" is not allowed/],
+    ["an HMAC algorithm", { auth: { mode: "token", issuer: "https://i", audience: "a", algorithms: ["HS256"] } }, /^auth\.algorithms: "HS256" is not allowed/],
+    ["a newer schema", { version: 2 }, /^version: schema version 2 is newer/],
+    ["a non-boolean flag", { collectModelData: "yes" }, /^collectModelData: must be true or false/],
+  ])("rejects %s", (_label, input, expected) => {
+    expect(problemsOf(input).some((p) => expected.test(p))).toBe(true);
+  });
+
+  it("collects every problem instead of stopping at the first", () => {
+    expect(problemsOf({ scoringTimeoutMs: -1, maxRequestWaitTimeMs: 0, bogus: 1 })).toHaveLength(3);
+  });
+});
+
+describe("serialize/parse round trip", () => {
+  const configArb = fc
+    .record({
+      enabled: fc.boolean(),
+      min: fc.integer({ min: 1, max: 20 }),
+      span: fc.integer({ min: 0, max: 20 }),
+      target: fc.integer({ min: 1, max: 100 }),
+      refresh: fc.integer({ min: 1, max: 60 }),
+      delay: fc.integer({ min: 0, max: 600 }),
+      replicas: fc.integer({ min: 1, max: 50 }),
+      mode: fc.constantFrom("key", "token", "none"),
+      timeout: fc.integer({ min: 1, max: 600_000 }),
+      concurrency: fc.integer({ min: 1, max: 64 }),
+      wait: fc.integer({ min: 1, max: 60_000 }),
+      collect: fc.boolean(),
+    })
+    .map((r): ServiceConfig => ({
+      version: 1,
+      deployment: "model-a",
+      autoscale: { enabled: r.enabled, minReplicas: r.min, maxReplicas: r.min + r.span, targetUtilization: r.target, refreshSeconds: r.refresh, scaleDownDelaySeconds: r.delay },
+      numReplicas: r.enabled ? undefined : r.replicas,
+      auth: r.mode === "token"
+        ? { mode: "token", issuer: "https://login.example.com/tenant/v2.0", audience: "api://model-a", algorithms: ["RS256", "ES256"] }
+        : { mode: r.mode as "key" | "none", algorithms: [...SERVICE_CONFIG_DEFAULTS.auth.algorithms] },
+      scoringTimeoutMs: r.timeout,
+      maxConcurrentRequestsPerContainer: r.concurrency,
+      maxRequestWaitTimeMs: r.wait,
+      collectModelData: r.collect,
+    }));
+
+  it("parse(serialize(c)) equals c for every valid config", () => {
+    fc.assert(
+      fc.property(configArb, (c) => {
+        expect(ok(serializeServiceConfig(c), "other-name")).toEqual(c);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
