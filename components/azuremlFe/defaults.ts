@@ -1,0 +1,61 @@
+import * as pulumi from "@pulumi/pulumi";
+import { MAX_REQUEST_BYTES } from "../../router/contract/serviceConfig.js";
+import { ClusterPurpose } from "../shared/clusterConnection.js";
+import type { AzuremlFeArgs } from "./args.js";
+
+/** azureml-fe's published pod resources (request 900m/800Mi, limit 2 vCPU/1.2Gi). */
+export const ROUTER_RESOURCES = {
+  requests: { cpu: "900m", memory: "800Mi" },
+  limits: { cpu: "2", memory: "1229Mi" },
+} as const;
+
+export const AZUREML_FE_DEFAULTS = {
+  namespace: "azureml",
+  maxRequestBytes: MAX_REQUEST_BYTES,
+  logLevel: "info",
+  dnsTtl: 300,
+} as const;
+
+/** How the router is laid out for a cluster purpose (azureml-fe: HA with 3 routers; DevTest: 1, no self-scaling). */
+export interface RouterTopology {
+  replicas: number;
+  selfScaling: boolean;
+  /** PodDisruptionBudget minAvailable, or undefined for no PDB. */
+  pdbMinAvailable?: number;
+  /** Anti-affinity and zone/host topology spread. */
+  spread: boolean;
+}
+
+export function routerTopologyFor(purpose: ClusterPurpose, replicas?: number): RouterTopology {
+  if (purpose === ClusterPurpose.DevTest) return { replicas: replicas ?? 1, selfScaling: false, spread: false };
+  const n = replicas ?? 3;
+  return { replicas: n, selfScaling: true, pdbMinAvailable: n > 1 ? n - 1 : undefined, spread: true };
+}
+
+export interface ResolvedAzuremlFeArgs {
+  namespace: pulumi.Input<string>;
+  maxRequestBytes: pulumi.Input<number>;
+  logLevel: pulumi.Input<string>;
+  tlsEnabled: boolean;
+}
+
+/** Applies every default that does not depend on the cluster purpose. */
+export function resolveAzuremlFeArgs(args: AzuremlFeArgs): ResolvedAzuremlFeArgs {
+  return {
+    namespace: args.namespace ?? AZUREML_FE_DEFAULTS.namespace,
+    maxRequestBytes: args.maxRequestBytes ?? AZUREML_FE_DEFAULTS.maxRequestBytes,
+    logLevel: args.logLevel ?? AZUREML_FE_DEFAULTS.logLevel,
+    // HTTPS only when the cluster hands over both a certificate and its key.
+    tlsEnabled: args.cluster.sslCertPem !== undefined && args.cluster.sslKeyPem !== undefined,
+  };
+}
+
+/**
+ * Calls `fn` with the value now when it is a plain value (the usual case: the purpose
+ * comes from stack config), or once it resolves. Resources created in the second case
+ * appear in a preview only when the value is known.
+ */
+export function whenKnown<T>(value: pulumi.Input<T>, fn: (v: T) => void): void {
+  if (pulumi.Output.isInstance(value) || value instanceof Promise) pulumi.output(value).apply((v) => fn(v as T));
+  else fn(value as T);
+}

@@ -1,0 +1,147 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { ClusterPurpose } from "../shared/clusterConnection.js";
+import { ROUTER_RESOURCES, routerTopologyFor, type RouterTopology } from "./defaults.js";
+import {
+  CLUSTER_PURPOSE_ANNOTATION,
+  ROUTER_ADMIN_PORT,
+  ROUTER_DEPLOYMENT_NAME,
+  ROUTER_HTTP_PORT,
+  ROUTER_HTTPS_PORT,
+  ROUTER_LABELS,
+  ROUTER_LEASE_NAME,
+  ROUTER_PEERS_SERVICE_NAME,
+  ROUTER_TLS_SECRET_NAME,
+} from "./names.js";
+
+/** Where the TLS Secret is mounted in router pods. */
+export const ROUTER_TLS_MOUNT = "/etc/aksml/tls";
+
+/** Non-root user the router runs as (distroless `nonroot`). */
+export const ROUTER_RUN_AS_USER = 65532;
+
+export interface RouterDeploymentInputs {
+  namespace: pulumi.Input<string>;
+  image: pulumi.Input<string>;
+  serviceAccountName: pulumi.Input<string>;
+  purpose: pulumi.Input<ClusterPurpose>;
+  replicas?: pulumi.Input<number>;
+  maxRequestBytes: pulumi.Input<number>;
+  logLevel: pulumi.Input<string>;
+  tlsEnabled: boolean;
+}
+
+const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+
+/** The router container's environment (platform convention, see common docs). */
+export function routerEnv(topology: RouterTopology, maxRequestBytes: number, logLevel: string, tlsEnabled: boolean): k8s.types.input.core.v1.EnvVar[] {
+  const env: k8s.types.input.core.v1.EnvVar[] = [
+    { name: "AKSML_BACKEND", value: "kubernetes" },
+    { name: "AKSML_MAX_REQUEST_BYTES", value: String(maxRequestBytes) },
+    fieldEnv("AKSML_POD_NAME", "metadata.name"),
+    fieldEnv("AKSML_POD_NAMESPACE", "metadata.namespace"),
+    fieldEnv("AKSML_POD_IP", "status.podIP"),
+    { name: "AKSML_PEERS_SERVICE", value: ROUTER_PEERS_SERVICE_NAME },
+    { name: "AKSML_LEASE_NAME", value: ROUTER_LEASE_NAME },
+    { name: "AKSML_ROUTER_DEPLOYMENT", value: ROUTER_DEPLOYMENT_NAME },
+    { name: "AKSML_SELF_SCALING", value: String(topology.selfScaling) },
+    { name: "AKSML_LOG_LEVEL", value: logLevel },
+  ];
+  if (tlsEnabled) {
+    env.push({ name: "AKSML_TLS_CERT_FILE", value: `${ROUTER_TLS_MOUNT}/tls.crt` }, { name: "AKSML_TLS_KEY_FILE", value: `${ROUTER_TLS_MOUNT}/tls.key` });
+  }
+  return env;
+}
+
+function podSpread(topology: RouterTopology): Pick<k8s.types.input.core.v1.PodSpec, "affinity" | "topologySpreadConstraints"> {
+  if (!topology.spread) return {};
+  const labelSelector = { matchLabels: { ...ROUTER_LABELS } };
+  return {
+    affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector, topologyKey: "kubernetes.io/hostname" } }] } },
+    topologySpreadConstraints: [
+      { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
+      { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
+    ],
+  };
+}
+
+/** The router Deployment spec for one purpose; exported so tests and docs see the same object. */
+export function routerDeploymentSpec(i: {
+  image: string;
+  serviceAccountName: string;
+  topology: RouterTopology;
+  maxRequestBytes: number;
+  logLevel: string;
+  tlsEnabled: boolean;
+}): k8s.types.input.apps.v1.DeploymentSpec {
+  const probe = (path: string, initialDelaySeconds: number) => ({ httpGet: { path, port: "admin" }, initialDelaySeconds, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+  const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "tmp", emptyDir: {} }];
+  const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
+  if (i.tlsEnabled) {
+    volumes.push({ name: "tls", secret: { secretName: ROUTER_TLS_SECRET_NAME } });
+    mounts.push({ name: "tls", mountPath: ROUTER_TLS_MOUNT, readOnly: true });
+  }
+  return {
+    replicas: i.topology.replicas,
+    selector: { matchLabels: { ...ROUTER_LABELS } },
+    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+    template: {
+      metadata: { labels: { ...ROUTER_LABELS } },
+      spec: {
+        serviceAccountName: i.serviceAccountName,
+        securityContext: { runAsNonRoot: true, runAsUser: ROUTER_RUN_AS_USER, runAsGroup: ROUTER_RUN_AS_USER, seccompProfile: { type: "RuntimeDefault" } },
+        terminationGracePeriodSeconds: 30,
+        ...podSpread(i.topology),
+        containers: [
+          {
+            name: "router",
+            image: i.image,
+            args: ["serve"],
+            ports: [
+              { name: "http", containerPort: ROUTER_HTTP_PORT },
+              { name: "https", containerPort: ROUTER_HTTPS_PORT },
+              { name: "admin", containerPort: ROUTER_ADMIN_PORT },
+            ],
+            env: routerEnv(i.topology, i.maxRequestBytes, i.logLevel, i.tlsEnabled),
+            resources: { requests: { ...ROUTER_RESOURCES.requests }, limits: { ...ROUTER_RESOURCES.limits } },
+            livenessProbe: probe("/healthz", 10),
+            readinessProbe: probe("/readyz", 2),
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+            volumeMounts: mounts,
+          },
+        ],
+        volumes,
+      },
+    },
+  };
+}
+
+/**
+ * The router Deployment. `spec.replicas` is set at creation and then left to the router
+ * (ignoreChanges): outside DevTest the router scales itself, and `pulumi up` must not
+ * fight it.
+ */
+export function createRouterDeployment(name: string, i: RouterDeploymentInputs, opts: pulumi.CustomResourceOptions): k8s.apps.v1.Deployment {
+  const spec = pulumi
+    .all([i.image, i.serviceAccountName, i.purpose, i.replicas, i.maxRequestBytes, i.logLevel])
+    .apply(([image, serviceAccountName, purpose, replicas, maxRequestBytes, logLevel]) =>
+      routerDeploymentSpec({ image, serviceAccountName, topology: routerTopologyFor(purpose, replicas), maxRequestBytes, logLevel, tlsEnabled: i.tlsEnabled }),
+    );
+  return new k8s.apps.v1.Deployment(
+    `${name}-deployment`,
+    {
+      metadata: { name: ROUTER_DEPLOYMENT_NAME, namespace: i.namespace, labels: { ...ROUTER_LABELS }, annotations: { [CLUSTER_PURPOSE_ANNOTATION]: i.purpose } },
+      spec,
+    },
+    { ...opts, ignoreChanges: ["spec.replicas"] },
+  );
+}
+
+/** PodDisruptionBudget keeping all but one router up during node drains. */
+export function createRouterPdb(name: string, namespace: pulumi.Input<string>, minAvailable: number, opts: pulumi.CustomResourceOptions): k8s.policy.v1.PodDisruptionBudget {
+  return new k8s.policy.v1.PodDisruptionBudget(
+    `${name}-pdb`,
+    { metadata: { name: ROUTER_DEPLOYMENT_NAME, namespace, labels: { ...ROUTER_LABELS } }, spec: { minAvailable, selector: { matchLabels: { ...ROUTER_LABELS } } } },
+    opts,
+  );
+}

@@ -1,0 +1,89 @@
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { AzuremlFeArgs, RouterConnectionArgs } from "./args.js";
+import { resolveAzuremlFeArgs, routerTopologyFor, whenKnown } from "./defaults.js";
+import { createRouterDeployment, createRouterPdb } from "./deployment.js";
+import { buildRouterImage } from "./image.js";
+import { createRouterRbac } from "./rbac.js";
+import { createDnsRecord, createPeersService, createRouterService, createTlsSecret } from "./services.js";
+import { validateAzuremlFeArgs } from "./validate.js";
+import { k8sNamespace } from "./namespace.js";
+
+export * from "./args.js";
+export { AZUREML_FE_DEFAULTS, ROUTER_RESOURCES, routerTopologyFor } from "./defaults.js";
+export { ROUTER_CLUSTER_RULES, ROUTER_NAMESPACE_RULES } from "./rbac.js";
+export * from "./names.js";
+
+/**
+ * The aksml router (the azureml-fe equivalent) deployed into the cluster: one per
+ * cluster, routing `POST /api/v1/service/<name>/score` to model replicas and scaling them.
+ *
+ * Creates: a Namespace; a ServiceAccount with least-privilege RBAC; the router
+ * Deployment (3 replicas, PodDisruptionBudget minAvailable 2, anti-affinity and zone
+ * spread; on DevTest 1 replica, no PDB, self-scaling off); a LoadBalancer Service
+ * (public, or internal with Azure's internal-LB annotations; DNS label for
+ * `leafDomainLabel`; HTTPS only when the cluster has a certificate); a headless peers
+ * Service; the TLS Secret; optionally an A record in an Azure DNS zone. The image is
+ * built from `router/Dockerfile` and pushed to the cluster's ACR unless `image` is given.
+ *
+ * RBAC, exactly (exported as `ROUTER_CLUSTER_RULES` / `ROUTER_NAMESPACE_RULES`):
+ * - ClusterRole: `get,list,watch` on core `services`, `secrets`; `discovery.k8s.io`
+ *   `endpointslices`; `apps` `deployments`. `get,patch,update` on `apps` `deployments/scale`.
+ * - Role in the router namespace: `coordination.k8s.io` `leases` `get,create,update`.
+ */
+export class AzuremlFe extends pulumi.ComponentResource {
+  /** Base URL of the router, e.g. `http://20.1.2.3` or `https://ml.example.com`. */
+  public readonly endpoint: pulumi.Output<string>;
+  /** Load balancer IP (public or internal). */
+  public readonly ip: pulumi.Output<string>;
+  public readonly namespace: pulumi.Output<string>;
+  /** The router image as deployed (`repo:tag@sha256:...` when built here). */
+  public readonly imageRef: pulumi.Output<string>;
+  public readonly serviceAccountName: pulumi.Output<string>;
+  /** What a ModelWebservice takes as `router`. */
+  public readonly connection: RouterConnectionArgs;
+
+  constructor(name: string, args: AzuremlFeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aksml:index:AzuremlFe", name, {}, opts);
+    validateAzuremlFeArgs(args);
+    const r = resolveAzuremlFeArgs(args);
+    const cluster = args.cluster;
+    const k8sOpts: pulumi.CustomResourceOptions = { parent: this };
+
+    const ns: k8s.core.v1.Namespace = k8sNamespace(`${name}-namespace`, r.namespace, k8sOpts);
+    const namespace = ns.metadata.name;
+    const inNs: pulumi.CustomResourceOptions = { parent: this, dependsOn: [ns] };
+
+    const rbac = createRouterRbac(name, namespace, inNs);
+    const image = args.image !== undefined ? pulumi.output(args.image) : buildRouterImage(name, cluster.acrLoginServer, args.registryCredentials, { parent: this }).ref;
+    const tlsSecret = r.tlsEnabled ? createTlsSecret(name, namespace, cluster, inNs) : undefined;
+
+    createRouterDeployment(
+      name,
+      { namespace, image, serviceAccountName: rbac.serviceAccount.metadata.name, purpose: cluster.clusterPurpose, replicas: args.replicas, maxRequestBytes: r.maxRequestBytes, logLevel: r.logLevel, tlsEnabled: r.tlsEnabled },
+      { ...inNs, dependsOn: tlsSecret ? [ns, tlsSecret, rbac.role] : [ns, rbac.role] },
+    );
+    whenKnown(pulumi.all([cluster.clusterPurpose, args.replicas]), ([purpose, replicas]) => {
+      const min = routerTopologyFor(purpose, replicas).pdbMinAvailable;
+      if (min !== undefined) createRouterPdb(name, namespace, min, inNs);
+    });
+
+    const service = createRouterService(name, namespace, cluster, r.tlsEnabled, inNs);
+    createPeersService(name, namespace, inNs);
+    this.ip = service.status.loadBalancer.ingress.apply((ingress) => ingress?.[0]?.ip ?? ingress?.[0]?.hostname ?? "");
+    const record = args.dnsRecord ? createDnsRecord(name, args.dnsRecord, this.ip, { parent: this }) : undefined;
+
+    const recordHost = args.dnsRecord ? pulumi.interpolate`${args.dnsRecord.relativeRecordSetName}.${args.dnsRecord.zoneName}` : undefined;
+    this.endpoint = pulumi
+      .all([this.ip, cluster.sslCname, cluster.leafDomainLabel, cluster.location, recordHost, record?.id])
+      .apply(([ip, cname, label, location, dnsHost]) => {
+        const host = (r.tlsEnabled ? cname : undefined) ?? dnsHost ?? (label ? `${label}.${location}.cloudapp.azure.com` : undefined) ?? ip;
+        return `${r.tlsEnabled ? "https" : "http"}://${host}`;
+      });
+    this.namespace = namespace;
+    this.imageRef = image;
+    this.serviceAccountName = rbac.serviceAccount.metadata.name;
+    this.connection = { endpoint: this.endpoint, image: this.imageRef };
+    this.registerOutputs({ endpoint: this.endpoint, ip: this.ip, namespace: this.namespace, imageRef: this.imageRef, serviceAccountName: this.serviceAccountName });
+  }
+}
