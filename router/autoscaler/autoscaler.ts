@@ -1,0 +1,171 @@
+/**
+ * The autoscaler loop: every `refreshSeconds` per service it samples demand (its own,
+ * plus followers' reports when it leads), asks the decision core for a replica count
+ * and, when the count changes and this process leads, asks the backend for it.
+ * Followers only send their load to the leader.
+ */
+import type { LeaderElection, LoadSource, PeerLoadReport, ScaleBackend, ServiceLoad, ServiceSnapshot } from "../contract/backend.js";
+import { decide, type DemandSample } from "./decide.js";
+import { sendPeerLoadReport, type PeerLoadBoard } from "./peerLoads.js";
+
+/** What the autoscaler reports; the router's Prometheus metrics implement it. */
+export interface ScalingMetrics {
+  setDesiredReplicas(service: string, replicas: number): void;
+  recordScalingDecision(service: string, direction: "up" | "down", from: number, to: number): void;
+}
+
+export interface ScalingLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+export interface AutoscalerOptions {
+  /** Where service settings and replica counts come from (e.g. a WatchedCatalog). */
+  services: () => ServiceSnapshot[];
+  load: LoadSource;
+  backend: Pick<ScaleBackend, "scale">;
+  /** Absent: this process always decides (local mode, a single router). */
+  election?: LeaderElection;
+  /** Followers' reports, read when leading. */
+  peers?: PeerLoadBoard;
+  /** This process's name in the reports it sends as a follower. */
+  peerName?: string;
+  metrics?: ScalingMetrics;
+  log?: ScalingLog;
+  /** Injectable clock (ms). */
+  now?: () => number;
+  /** How often the loop checks which services are due; default 100 ms. */
+  checkIntervalMs?: number;
+  /** Injectable for tests; default POSTs to the leader. */
+  sendReport?: (leaderUrl: string, report: PeerLoadReport) => Promise<void>;
+}
+
+/** A scale request for the same count is repeated after this long if the backend has not converged. */
+const REASSERT_AFTER_MS = 10_000;
+
+interface ServiceState {
+  samples: DemandSample[];
+  lastSampleAt: number;
+  asked?: { replicas: number; at: number };
+  scaling: boolean;
+}
+
+export class Autoscaler {
+  private readonly state = new Map<string, ServiceState>();
+  private readonly now: () => number;
+  private timer?: NodeJS.Timeout;
+  private wasLeader = false;
+  private lastReportAt = -Infinity;
+  private reporting = false;
+  private readonly pending = new Set<Promise<unknown>>();
+
+  constructor(private readonly opts: AutoscalerOptions) {
+    this.now = opts.now ?? (() => performance.now());
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.tick(), this.opts.checkIntervalMs ?? 100);
+    this.timer.unref();
+    this.tick();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private leading(): boolean {
+    return this.opts.election ? this.opts.election.isLeader() : true;
+  }
+
+  /** One pass over the services that are due. Public so tests can drive it with a fake clock. */
+  tick(): void {
+    const now = this.now();
+    const leading = this.leading();
+    if (leading !== this.wasLeader) {
+      // A new leader has seen only its own traffic so far: start the window afresh, so it cannot scale down on partial history.
+      this.state.clear();
+      this.wasLeader = leading;
+    }
+    const services = this.opts.services();
+    const names = new Set(services.map((s) => s.name));
+    for (const name of this.state.keys()) if (!names.has(name)) this.state.delete(name);
+
+    if (!leading) {
+      this.reportToLeader(now, services);
+      return;
+    }
+
+    const due = services.filter((s) => s.config.autoscale.enabled && now - (this.state.get(s.name)?.lastSampleAt ?? -Infinity) >= s.config.autoscale.refreshSeconds * 1000 - 50);
+    if (due.length === 0) return;
+    const loads = sumLoads([this.opts.load.localLoad(), this.opts.peers?.freshLoads() ?? []]);
+    for (const service of due) this.decideFor(service, loads.get(service.name), now);
+  }
+
+  private decideFor(service: ServiceSnapshot, load: ServiceLoad | undefined, now: number): void {
+    const { config } = service;
+    let st = this.state.get(service.name);
+    if (!st) this.state.set(service.name, (st = { samples: [], lastSampleAt: now, scaling: false }));
+    st.lastSampleAt = now;
+    st.samples.push({ at: now, inFlight: load?.inFlight ?? 0, queued: load?.queued ?? 0 });
+    // Keep the newest sample at or before the window start: it proves the history spans the window.
+    const windowStart = now - config.autoscale.scaleDownDelaySeconds * 1000;
+    while (st.samples.length > 1 && st.samples[1]!.at <= windowStart) st.samples.shift();
+
+    const current = service.currentReplicas;
+    const d = decide({ now, samples: st.samples, currentReplicas: current, autoscale: config.autoscale, maxConcurrentRequestsPerContainer: config.maxConcurrentRequestsPerContainer });
+    this.opts.metrics?.setDesiredReplicas(service.name, d.desired);
+    if (d.desired === current || st.scaling) return;
+    if (st.asked && st.asked.replicas === d.desired && now - st.asked.at < REASSERT_AFTER_MS) return;
+
+    st.asked = { replicas: d.desired, at: now };
+    st.scaling = true;
+    const direction = d.desired > current ? "up" : "down";
+    this.opts.metrics?.recordScalingDecision(service.name, direction, current, d.desired);
+    this.opts.log?.info({ service: service.name, from: current, to: d.desired, reason: d.reason, utilizationPercent: Math.round(d.utilizationPercent) }, `scaling ${direction}`);
+    const p = this.opts.backend
+      .scale(service.name, d.desired)
+      .catch((e: unknown) => {
+        st.asked = undefined; // retry on the next tick
+        this.opts.log?.warn({ service: service.name, to: d.desired, err: (e as Error).message }, "scale request failed");
+      })
+      .finally(() => {
+        st.scaling = false;
+        this.pending.delete(p);
+      });
+    this.pending.add(p);
+  }
+
+  private reportToLeader(now: number, services: ServiceSnapshot[]): void {
+    const refreshMs = Math.min(1000, ...services.map((s) => s.config.autoscale.refreshSeconds * 1000));
+    if (this.reporting || now - this.lastReportAt < refreshMs - 50) return;
+    const leaderUrl = this.opts.election?.leaderUrl();
+    if (!leaderUrl) return;
+    this.lastReportAt = now;
+    this.reporting = true;
+    const report: PeerLoadReport = { peer: this.opts.peerName ?? "unknown", sentAt: Date.now(), loads: this.opts.load.localLoad() };
+    const send = this.opts.sendReport ?? sendPeerLoadReport;
+    const p = send(leaderUrl, report)
+      .catch((e: unknown) => this.opts.log?.warn({ leaderUrl, err: (e as Error).message }, "load report to leader failed"))
+      .finally(() => {
+        this.reporting = false;
+        this.pending.delete(p);
+      });
+    this.pending.add(p);
+  }
+}
+
+function sumLoads(groups: ServiceLoad[][]): Map<string, ServiceLoad> {
+  const out = new Map<string, ServiceLoad>();
+  for (const group of groups) {
+    for (const l of group) {
+      const s = out.get(l.service) ?? { service: l.service, inFlight: 0, queued: 0 };
+      s.inFlight += l.inFlight;
+      s.queued += l.queued;
+      out.set(l.service, s);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,193 @@
+/**
+ * The local-process ScaleBackend: each service's replicas are child processes on
+ * 127.0.0.1. `scale()` sets how many should run; the backend starts or stops
+ * processes to match, announces a replica in the catalog only once `GET /` answers,
+ * replaces replicas that exit (with backoff, so a crashing command does not spin),
+ * and kills every child when it stops or the router exits.
+ */
+import type { ReplicaEndpoint, ScaleBackend, ServiceCatalog, ServiceKeys } from "../../contract/backend.js";
+import type { ServiceConfig } from "../../contract/serviceConfig.js";
+import { freePort } from "./freePort.js";
+import { ReplicaProcess } from "./replicaProcess.js";
+
+export interface LocalServiceSpec {
+  name: string;
+  /** Shell command; `$PORT` is the port the replica must listen on (127.0.0.1). */
+  command: string;
+  cwd?: string;
+  env?: Record<string, string>;
+  config: ServiceConfig;
+  keys?: ServiceKeys;
+}
+
+export interface LocalBackendOptions {
+  host?: string;
+  /** How long a new replica may take to answer `GET /`; default 60 s. */
+  healthTimeoutMs?: number;
+  /** SIGTERM-to-SIGKILL grace period; default 10 s. */
+  stopGraceMs?: number;
+  /** Child output; default: prefixed lines on stderr. */
+  onOutput?: (service: string, replica: string, line: string) => void;
+  log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+}
+
+const RESTART_BACKOFF_MIN_MS = 250;
+const RESTART_BACKOFF_MAX_MS = 10_000;
+
+class LocalService {
+  readonly replicas = new Map<string, ReplicaProcess>();
+  target: number;
+  private seq = 0;
+  private pendingStarts = 0;
+  private backoffMs = RESTART_BACKOFF_MIN_MS;
+  private restartTimer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(
+    readonly spec: LocalServiceSpec,
+    private readonly opts: Required<Omit<LocalBackendOptions, "log">> & Pick<LocalBackendOptions, "log">,
+    private readonly catalog: ServiceCatalog,
+  ) {
+    const { config } = spec;
+    this.target = config.autoscale.enabled ? config.autoscale.minReplicas : (config.numReplicas ?? 1);
+  }
+
+  private liveCount(): number {
+    return [...this.replicas.values()].filter((r) => r.state === "starting" || r.state === "ready").length;
+  }
+
+  /** Ready replicas as the router sees them. */
+  endpoints(): ReplicaEndpoint[] {
+    return [...this.replicas.values()].filter((r) => r.state === "ready").map((r) => ({ id: r.spec.id, url: r.url }));
+  }
+
+  publish(): void {
+    if (this.stopped) return;
+    this.catalog.upsert({ name: this.spec.name, config: this.spec.config, keys: this.spec.keys, replicas: this.endpoints(), currentReplicas: this.target });
+  }
+
+  /** Starts or stops processes until the live count matches the target. Resolves when new replicas are healthy (or failed). */
+  async reconcile(): Promise<void> {
+    if (this.stopped) return;
+    const live = [...this.replicas.values()].filter((r) => r.state === "starting" || r.state === "ready");
+    const starts: Promise<void>[] = [];
+    for (let i = live.length + this.pendingStarts; i < this.target; i++) starts.push(this.startOne());
+    if (live.length > this.target) {
+      // Stop the ones that serve nobody yet first, then the newest.
+      const seqOf = (r: ReplicaProcess) => Number(r.spec.id.slice("local-".length));
+      const order = [...live].sort((a, b) => (a.state === b.state ? 0 : a.state === "starting" ? -1 : 1) || seqOf(b) - seqOf(a));
+      const victims = order.slice(0, live.length - this.target);
+      for (const v of victims) v.state = "stopping";
+      this.publish(); // out of the catalog before the signal, so no new request is sent to them
+      await Promise.all(victims.map((v) => v.stop(this.opts.stopGraceMs)));
+    }
+    this.publish();
+    await Promise.all(starts);
+  }
+
+  private async startOne(): Promise<void> {
+    const id = `local-${++this.seq}`;
+    this.pendingStarts++; // counted as live while its port is being found, so concurrent reconciles do not start extras
+    const port = await freePort(this.opts.host).finally(() => this.pendingStarts--);
+    if (this.stopped) return;
+    const replica = new ReplicaProcess({
+      id,
+      command: this.spec.command,
+      cwd: this.spec.cwd,
+      env: this.spec.env,
+      host: this.opts.host,
+      port,
+      onOutput: (line) => this.opts.onOutput(this.spec.name, id, line),
+    });
+    this.replicas.set(id, replica);
+    void replica.exited.then(({ code, signal }) => this.onExit(replica, code, signal));
+    const healthy = await replica.waitHealthy(this.opts.healthTimeoutMs);
+    if (healthy) {
+      replica.state = "ready";
+      this.backoffMs = RESTART_BACKOFF_MIN_MS;
+      this.opts.log?.info({ service: this.spec.name, replica: id, url: replica.url, pid: replica.pid }, "replica ready");
+      this.publish();
+      // The target may have dropped while this one was starting.
+      if (this.liveCount() > this.target) void this.reconcile();
+    } else if (replica.state === "starting") {
+      this.opts.log?.warn({ service: this.spec.name, replica: id, timeoutMs: this.opts.healthTimeoutMs }, "replica never became healthy; stopping it");
+      await replica.stop(this.opts.stopGraceMs);
+    }
+  }
+
+  private onExit(replica: ReplicaProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    this.replicas.delete(replica.spec.id);
+    if (this.stopped) return;
+    const wasWanted = !replica.stoppedOnPurpose;
+    if (wasWanted) this.opts.log?.warn({ service: this.spec.name, replica: replica.spec.id, code, signal }, "replica exited; replacing it");
+    this.publish();
+    if (!wasWanted || this.restartTimer) return;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void this.reconcile();
+    }, this.backoffMs);
+    this.restartTimer.unref();
+    this.backoffMs = Math.min(RESTART_BACKOFF_MAX_MS, this.backoffMs * 2);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    await Promise.all([...this.replicas.values()].map((r) => r.stop(this.opts.stopGraceMs)));
+  }
+
+  killNow(): void {
+    for (const r of this.replicas.values()) r.killNow();
+  }
+}
+
+export class LocalProcessBackend implements ScaleBackend {
+  private readonly services = new Map<string, LocalService>();
+  private readonly opts: Required<Omit<LocalBackendOptions, "log">> & Pick<LocalBackendOptions, "log">;
+  private readonly killOnExit = () => {
+    for (const s of this.services.values()) s.killNow();
+  };
+
+  constructor(
+    private readonly specs: LocalServiceSpec[],
+    options: LocalBackendOptions = {},
+  ) {
+    this.opts = {
+      host: options.host ?? "127.0.0.1",
+      healthTimeoutMs: options.healthTimeoutMs ?? 60_000,
+      stopGraceMs: options.stopGraceMs ?? 10_000,
+      onOutput: options.onOutput ?? ((service, replica, line) => process.stderr.write(`[${service}/${replica}] ${line}\n`)),
+      log: options.log,
+    };
+  }
+
+  async start(catalog: ServiceCatalog): Promise<void> {
+    process.on("exit", this.killOnExit);
+    for (const spec of this.specs) {
+      const svc = new LocalService(spec, this.opts, catalog);
+      this.services.set(spec.name, svc);
+      svc.publish();
+    }
+    await Promise.all([...this.services.values()].map((s) => s.reconcile()));
+  }
+
+  async scale(service: string, replicas: number): Promise<void> {
+    const svc = this.services.get(service);
+    if (!svc) throw new Error(`unknown local service ${JSON.stringify(service)}`);
+    svc.target = Math.max(0, Math.trunc(replicas));
+    svc.publish();
+    // Starting replicas can take seconds; the decision is recorded at once (currentReplicas), the processes follow.
+    void svc.reconcile();
+  }
+
+  /** Live child processes of a service (starting or ready), for status and tests. */
+  processes(service: string): ReadonlyArray<{ id: string; pid: number | undefined; url: string; state: string }> {
+    const svc = this.services.get(service);
+    return svc ? [...svc.replicas.values()].map((r) => ({ id: r.spec.id, pid: r.pid, url: r.url, state: r.state })) : [];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([...this.services.values()].map((s) => s.stop()));
+    process.off("exit", this.killOnExit);
+  }
+}
