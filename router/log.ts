@@ -1,0 +1,34 @@
+/**
+ * Structured JSON logs (pino). Request lines carry a request id and never a key,
+ * token or body: the router only ever logs fields it chose, and the redact paths
+ * are a second line of defence should a header object ever be passed in.
+ */
+import { pino, type Logger, type DestinationStream } from "pino";
+
+export type { Logger };
+
+export const REDACTED_PATHS = [
+  "authorization",
+  "headers.authorization",
+  "req.headers.authorization",
+  "request.headers.authorization",
+  "*.authorization",
+  "keys",
+  "*.primaryKey",
+  "*.secondaryKey",
+  "primaryKey",
+  "secondaryKey",
+  "token",
+  "body",
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const options = {
+    level,
+    base: { svc: "aksml-router" },
+    redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label: string) => ({ level: label }) },
+  };
+  return destination ? pino(options, destination) : pino(options);
+}

@@ -1,0 +1,111 @@
+/**
+ * The router's table of model services. Backends push snapshots into it
+ * (ServiceCatalog); the autoscaler reads demand from it (LoadSource); metrics read
+ * live gauges from it. Replacing a snapshot swaps settings, keys and replicas in
+ * place, so in-flight requests and queues carry on; removing a service fails its
+ * queue with 503; a rejected config keeps the last good settings.
+ */
+import type { LoadSource, ServiceCatalog, ServiceLoad, ServiceSnapshot } from "./contract/backend.js";
+import type { ServiceConfig } from "./contract/serviceConfig.js";
+import type { ServiceAuth } from "./auth/authenticate.js";
+import { KeyVerifier } from "./auth/keys.js";
+import { TokenVerifier } from "./auth/tokens.js";
+import { ServiceState } from "./serviceState.js";
+import { ServiceGoneError, drain, failQueue } from "./dispatcher.js";
+import type { LiveState } from "./metrics.js";
+import type { Logger } from "./log.js";
+
+export interface ServiceProblem {
+  service: string;
+  reason: string;
+  /** True when the router still serves the service with its last good settings. */
+  servingLastGood: boolean;
+  at: string;
+}
+
+export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
+  private readonly byName = new Map<string, ServiceState>();
+  private readonly problems = new Map<string, ServiceProblem>();
+
+  constructor(private readonly log?: Logger) {}
+
+  get(name: string): ServiceState | undefined {
+    return this.byName.get(name);
+  }
+
+  upsert(snapshot: ServiceSnapshot): void {
+    const existing = this.byName.get(snapshot.name);
+    let auth: ServiceAuth;
+    try {
+      auth = buildAuth(snapshot.config, existing?.auth, snapshot.keys);
+    } catch (e) {
+      this.reject(snapshot.name, (e as Error).message);
+      return;
+    }
+    this.problems.delete(snapshot.name);
+    if (existing) {
+      existing.config = snapshot.config;
+      existing.auth = auth;
+      existing.currentReplicas = snapshot.currentReplicas;
+      existing.setReplicas(snapshot.replicas);
+      drain(existing);
+      return;
+    }
+    const svc = new ServiceState(snapshot.name, snapshot.config, auth);
+    svc.currentReplicas = snapshot.currentReplicas;
+    svc.setReplicas(snapshot.replicas);
+    this.byName.set(snapshot.name, svc);
+    this.log?.info({ service: snapshot.name, replicas: snapshot.replicas.length, auth: snapshot.config.auth.mode }, "service added");
+  }
+
+  remove(name: string): void {
+    const svc = this.byName.get(name);
+    this.problems.delete(name);
+    if (!svc) return;
+    this.byName.delete(name);
+    svc.removed = true;
+    failQueue(svc, new ServiceGoneError(name));
+    this.log?.info({ service: name }, "service removed");
+  }
+
+  reject(name: string, reason: string): void {
+    const servingLastGood = this.byName.has(name);
+    this.problems.set(name, { service: name, reason, servingLastGood, at: new Date().toISOString() });
+    this.log?.warn({ service: name, reason, servingLastGood }, "service settings rejected");
+  }
+
+  problemList(): ServiceProblem[] {
+    return [...this.problems.values()];
+  }
+
+  localLoad(): ServiceLoad[] {
+    const out: ServiceLoad[] = [];
+    for (const s of this.byName.values()) out.push({ service: s.name, inFlight: s.inFlight, queued: s.queued });
+    return out;
+  }
+
+  *services(): Iterable<{ name: string; inFlight: number; queued: number; readyReplicas: number; currentReplicas: number }> {
+    for (const s of this.byName.values()) yield { name: s.name, inFlight: s.inFlight, queued: s.queued, readyReplicas: s.replicas.length, currentReplicas: s.currentReplicas };
+  }
+
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+}
+
+/** Builds the auth of a snapshot, reusing the previous verifier when nothing changed. */
+function buildAuth(config: ServiceConfig, previous: ServiceAuth | undefined, keys: ServiceSnapshot["keys"]): ServiceAuth {
+  switch (config.auth.mode) {
+    case "none":
+      return { mode: "none" };
+    case "key": {
+      if (!keys) return { mode: "key", keys: undefined };
+      const next = new KeyVerifier(keys);
+      if (previous?.mode === "key" && previous.keys?.sameKeysAs(next)) return previous;
+      return { mode: "key", keys: next };
+    }
+    case "token":
+      if (previous?.mode === "token" && previous.tokens.matches(config.auth)) return previous;
+      return { mode: "token", tokens: new TokenVerifier(config.auth) };
+  }
+}

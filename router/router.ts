@@ -1,0 +1,153 @@
+/**
+ * Composes one router process: registry, metrics, upstream pool, the data listener
+ * (HTTP or HTTPS) and the admin listener, a ScaleBackend feeding the registry, and
+ * optional control-plane pieces (leader election, admin routes such as the peer
+ * load endpoint, an autoscaler started through `onStarted`). Tests and `serve` both
+ * build routers through this function.
+ */
+import { createServer as createHttpServer, type Server, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { once } from "node:events";
+import { Agent } from "undici";
+import type { LeaderElection, ScaleBackend } from "./contract/backend.js";
+import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
+import { ServiceRegistry } from "./registry.js";
+import { RouterMetrics } from "./metrics.js";
+import { createLogger, type Logger } from "./log.js";
+import { adminHandler, dataHandler, type AdminRouteHandler } from "./server.js";
+import { loadPemPair, watchTlsFiles, type TlsFiles } from "./tls.js";
+
+export type { AdminRouteHandler };
+
+/** What `onStarted` receives: the live pieces a control loop needs. */
+export interface RouterParts {
+  registry: ServiceRegistry;
+  metrics: RouterMetrics;
+  log: Logger;
+  backend: ScaleBackend;
+  leaderElection?: LeaderElection;
+}
+
+export interface StartRouterOptions {
+  backend: ScaleBackend;
+  leaderElection?: LeaderElection;
+  /** Extra admin-port routes by exact path, e.g. PEER_LOAD_PATH. */
+  adminRoutes?: ReadonlyMap<string, AdminRouteHandler>;
+  /** Runs once the backend has pushed its initial state; may return a stop function (run first on shutdown). */
+  onStarted?: (parts: RouterParts) => void | (() => void | Promise<void>) | Promise<void | (() => void | Promise<void>)>;
+  /** @default "0.0.0.0" */
+  host?: string;
+  /** @default 8080, or 8443 with TLS; 0 picks a free port. */
+  dataPort?: number;
+  /** @default 9091; 0 picks a free port. */
+  adminPort?: number;
+  tls?: TlsFiles;
+  /** @default 2000 */
+  tlsPollMs?: number;
+  /** @default 104857600 */
+  maxRequestBytes?: number;
+  logger?: Logger;
+  /** @default "info" (ignored when `logger` is given) */
+  logLevel?: string;
+  /** Longest wait for in-flight requests on shutdown. @default 30000 */
+  shutdownGraceMs?: number;
+  /** Collect Node process metrics (off in tests that run several routers). @default true */
+  processMetrics?: boolean;
+}
+
+export interface RunningRouter extends RouterParts {
+  dataUrl: string;
+  adminUrl: string;
+  /** Graceful: stop accepting, /readyz 503, finish in-flight requests (bounded), stop the backend. */
+  stop(): Promise<void>;
+  /** Requests currently being answered on the data port. */
+  activeRequests(): number;
+}
+
+async function listen(server: Server, port: number, host: string): Promise<number> {
+  server.listen(port, host);
+  await once(server, "listening");
+  return (server.address() as AddressInfo).port;
+}
+
+export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
+  const log = options.logger ?? createLogger(options.logLevel ?? "info");
+  const host = options.host ?? "0.0.0.0";
+  const registry = new ServiceRegistry(log);
+  const metrics = new RouterMetrics(registry, { defaultMetrics: options.processMetrics ?? true });
+  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: null, pipelining: 1, connect: { timeout: 5000 } });
+  let ready = false;
+  let draining = false;
+  const health = { ready: () => ready, draining: () => draining };
+
+  let active = 0;
+  let drained: (() => void) | undefined;
+  const handle = dataHandler({ registry, metrics, log, agent, maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES, draining: () => draining }, health);
+  const tracked = (req: IncomingMessage, res: ServerResponse) => {
+    active++;
+    res.once("close", () => {
+      active--;
+      if (active === 0 && drained) drained();
+    });
+    handle(req, res);
+  };
+
+  let data: Server;
+  let stopTlsWatch: (() => void) | undefined;
+  if (options.tls) {
+    const https = createHttpsServer({ ...loadPemPair(options.tls), minVersion: "TLSv1.2" }, tracked);
+    stopTlsWatch = watchTlsFiles(https, options.tls, log, options.tlsPollMs);
+    data = https;
+  } else data = createHttpServer(tracked);
+  // Longer than a typical client pool's idle timeout, so the client closes first.
+  data.keepAliveTimeout = 65_000;
+  data.headersTimeout = 66_000;
+  data.requestTimeout = 0; // uploads of 100 MB may be slow; the scoring timeout bounds the replica instead
+
+  const admin = createHttpServer(adminHandler(registry, metrics, health, log, options.adminRoutes ?? new Map()));
+  const dataPort = await listen(data, options.dataPort ?? (options.tls ? 8443 : 8080), host);
+  const adminPort = await listen(admin, options.adminPort ?? 9091, host);
+  const shownHost = host === "0.0.0.0" ? "127.0.0.1" : host;
+  const parts: RouterParts = { registry, metrics, log, backend: options.backend, leaderElection: options.leaderElection };
+
+  await options.backend.start(registry);
+  await options.leaderElection?.start();
+  const stopHook = (await options.onStarted?.(parts)) ?? undefined;
+  ready = true;
+  log.info({ dataPort, adminPort, tls: Boolean(options.tls) }, "router started");
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      draining = true;
+      log.info({ active }, "shutting down: no new connections, finishing in-flight requests");
+      const closed = new Promise<void>((resolve) => data.close(() => resolve()));
+      data.closeIdleConnections();
+      if (active > 0) {
+        const grace = options.shutdownGraceMs ?? 30_000;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, grace);
+          drained = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+      if (active > 0) log.warn({ active }, "grace period over; closing remaining connections");
+      data.closeAllConnections();
+      await closed;
+      stopTlsWatch?.();
+      if (stopHook) await stopHook();
+      await options.leaderElection?.stop();
+      await options.backend.stop();
+      await agent.close();
+      await new Promise<void>((resolve) => {
+        admin.close(() => resolve());
+        admin.closeAllConnections();
+      });
+      log.info("router stopped");
+    })());
+
+  return { ...parts, dataUrl: `${options.tls ? "https" : "http"}://${shownHost}:${dataPort}`, adminUrl: `http://${shownHost}:${adminPort}`, stop, activeRequests: () => active };
+}

@@ -1,0 +1,98 @@
+/**
+ * HTTP request handlers of the two listeners:
+ * - data port: `/api/v1/service/<name>/score|swagger.json`, `/healthz`, `/readyz`;
+ * - admin port: `/metrics`, `/healthz`, `/readyz` and routes mounted by the control
+ *   half (the peer load endpoint), never exposed through the LoadBalancer.
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { proxyServiceRequest, sendError, type ProxyContext } from "./proxy.js";
+import { requestIdOf } from "./headers.js";
+import type { ServiceRegistry } from "./registry.js";
+import type { RouterMetrics } from "./metrics.js";
+import type { Logger } from "./log.js";
+
+export type AdminRouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface Health {
+  ready(): boolean;
+  draining(): boolean;
+}
+
+const SERVICE_PREFIX = "/api/v1/service/";
+
+function sendText(res: ServerResponse, status: number, contentType: string, body: string, close: boolean): void {
+  const headers: Record<string, string | number> = { "content-type": contentType, "content-length": Buffer.byteLength(body) };
+  if (close) headers.connection = "close";
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+function healthRoutes(path: string, res: ServerResponse, health: Health, registry: ServiceRegistry): boolean {
+  if (path === "/healthz") {
+    sendText(res, 200, "text/plain", "ok\n", health.draining());
+    return true;
+  }
+  if (path === "/readyz") {
+    const ready = health.ready() && !health.draining();
+    const body = JSON.stringify({ ready, draining: health.draining(), services: registry.names().length, problems: registry.problemList() });
+    sendText(res, ready ? 200 : 503, "application/json", body, health.draining());
+    return true;
+  }
+  return false;
+}
+
+function crash(log: Logger, res: ServerResponse, requestId: string, err: unknown): void {
+  log.error({ reqId: requestId, err: (err as Error)?.message }, "request handler failed");
+  sendError(res, 500, "internal router error", requestId);
+}
+
+export function dataHandler(ctx: ProxyContext, health: Health): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    if (path.startsWith(SERVICE_PREFIX)) {
+      const rest = path.slice(SERVICE_PREFIX.length);
+      const slash = rest.indexOf("/");
+      const action = slash === -1 ? "" : rest.slice(slash + 1);
+      const requestId = requestIdOf(req.headers);
+      if (slash > 0 && (action === "score" || action === "swagger.json")) {
+        let name: string;
+        try {
+          name = decodeURIComponent(rest.slice(0, slash));
+        } catch {
+          return sendError(res, 400, "malformed service name", requestId);
+        }
+        proxyServiceRequest(ctx, req, res, name, action === "score" ? "score" : "swagger", q === -1 ? "" : url.slice(q), requestId).catch((e) => crash(ctx.log, res, requestId, e));
+        return;
+      }
+      return sendError(res, 404, "unknown route; use /api/v1/service/<name>/score or /swagger.json", requestId);
+    }
+    if (healthRoutes(path, res, health, ctx.registry)) return;
+    sendError(res, 404, "not found", requestIdOf(req.headers));
+  };
+}
+
+export function adminHandler(registry: ServiceRegistry, metrics: RouterMetrics, health: Health, log: Logger, routes: ReadonlyMap<string, AdminRouteHandler>): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const path = q === -1 ? url : url.slice(0, q);
+    const mounted = routes.get(path);
+    if (mounted) {
+      Promise.resolve()
+        .then(() => mounted(req, res))
+        .catch((e) => crash(log, res, requestIdOf(req.headers), e));
+      return;
+    }
+    if (path === "/metrics") {
+      metrics
+        .render()
+        .then(({ contentType, body }) => sendText(res, 200, contentType, body, false))
+        .catch((e) => crash(log, res, requestIdOf(req.headers), e));
+      return;
+    }
+    if (healthRoutes(path, res, health, registry)) return;
+    sendError(res, 404, "not found", requestIdOf(req.headers));
+  };
+}
