@@ -8,10 +8,11 @@ import type { LeaderElection, LoadSource, PeerLoadReport, ScaleBackend, ServiceL
 import { decide, type DemandSample } from "./decide.js";
 import { sendPeerLoadReport, type PeerLoadBoard } from "./peerLoads.js";
 
-/** What the autoscaler reports; the router's Prometheus metrics implement it. */
+/** What the autoscaler reports; the router's Prometheus metrics (RouterMetrics) implement it. */
 export interface ScalingMetrics {
   setDesiredReplicas(service: string, replicas: number): void;
-  recordScalingDecision(service: string, direction: "up" | "down", from: number, to: number): void;
+  /** `reason` is the decision core's: up, down or clamp. */
+  recordScalingDecision(service: string, from: number, to: number, reason: string): void;
 }
 
 export interface ScalingLog {
@@ -123,7 +124,7 @@ export class Autoscaler {
     st.asked = { replicas: d.desired, at: now };
     st.scaling = true;
     const direction = d.desired > current ? "up" : "down";
-    this.opts.metrics?.recordScalingDecision(service.name, direction, current, d.desired);
+    this.opts.metrics?.recordScalingDecision(service.name, current, d.desired, d.reason);
     this.opts.log?.info({ service: service.name, from: current, to: d.desired, reason: d.reason, utilizationPercent: Math.round(d.utilizationPercent) }, `scaling ${direction}`);
     const p = this.opts.backend
       .scale(service.name, d.desired)

@@ -1,0 +1,40 @@
+/**
+ * List+watch informers (client-node's ListWatch) that keep running: client-node
+ * stops an informer on a non-410 error, so each one restarts itself after a delay.
+ */
+import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache } from "@kubernetes/client-node";
+
+export type RestartingInformer<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
+
+export interface InformerLog {
+  warn(obj: object, msg: string): void;
+}
+
+export function startInformer<T extends KubernetesObject>(
+  kc: KubeConfig,
+  path: string,
+  list: () => Promise<KubernetesListObject<T>>,
+  onChange: () => void,
+  opts: { labelSelector?: string; restartDelayMs?: number; log?: InformerLog },
+): { informer: RestartingInformer<T>; started: Promise<void>; stop: () => Promise<void> } {
+  const informer = makeInformer<T>(kc, path, list, opts.labelSelector);
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  for (const verb of ["add", "update", "delete"] as const) informer.on(verb, () => onChange());
+  informer.on("error", (err: unknown) => {
+    if (stopped) return;
+    opts.log?.warn({ path, err: err instanceof Error ? err.message : String(err) }, "watch failed; restarting");
+    timer = setTimeout(() => void informer.start().catch(() => undefined), opts.restartDelayMs ?? 1000);
+    timer.unref();
+  });
+  const started = informer.start();
+  return {
+    informer,
+    started,
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+      await informer.stop();
+    },
+  };
+}

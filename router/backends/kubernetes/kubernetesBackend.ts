@@ -1,0 +1,165 @@
+/**
+ * The Kubernetes ScaleBackend: watches (cluster-wide, within the router's RBAC)
+ * model Services labelled `aksml/webservice`, their EndpointSlices, their
+ * `<name>-keys` Secrets and their Deployments, and pushes one snapshot per service
+ * into the catalog whenever any of them changes. Scales through the Deployment
+ * `scale` subresource.
+ */
+import { AppsV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig, type V1Deployment, type V1EndpointSlice, type V1Secret, type V1Service } from "@kubernetes/client-node";
+import type { ReplicaEndpoint, ScaleBackend, ServiceCatalog, ServiceKeys, ServiceSnapshot } from "../../contract/backend.js";
+import { CONFIG_ANNOTATION, KEYS_SECRET_SUFFIX, MODEL_CONTAINER_PORT, WEBSERVICE_LABEL, parseServiceConfig, type ServiceConfig } from "../../contract/serviceConfig.js";
+import { startInformer, type InformerLog, type RestartingInformer } from "./informers.js";
+import { setDeploymentReplicas } from "./scaleSubresource.js";
+
+const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+
+export interface KubernetesBackendOptions {
+  log?: InformerLog & { info(obj: object, msg: string): void };
+  restartDelayMs?: number;
+}
+
+interface Known {
+  namespace: string;
+  config: ServiceConfig;
+}
+
+export class KubernetesBackend implements ScaleBackend {
+  private readonly apps: AppsV1Api;
+  private readonly core: CoreV1Api;
+  private readonly discovery: DiscoveryV1Api;
+  private catalog?: ServiceCatalog;
+  private services?: RestartingInformer<V1Service>;
+  private slices?: RestartingInformer<V1EndpointSlice>;
+  private secrets?: RestartingInformer<V1Secret>;
+  private deployments?: RestartingInformer<V1Deployment>;
+  private readonly stops: Array<() => Promise<void>> = [];
+  /** Services published to the catalog, and the last snapshot (to skip no-op upserts). */
+  private readonly known = new Map<string, Known>();
+  private readonly published = new Map<string, string>();
+  private readonly rejected = new Map<string, string>();
+  private syncing = false;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly opts: KubernetesBackendOptions = {},
+  ) {
+    this.apps = kc.makeApiClient(AppsV1Api);
+    this.core = kc.makeApiClient(CoreV1Api);
+    this.discovery = kc.makeApiClient(DiscoveryV1Api);
+  }
+
+  async start(catalog: ServiceCatalog): Promise<void> {
+    this.catalog = catalog;
+    const common = { restartDelayMs: this.opts.restartDelayMs, log: this.opts.log };
+    const onChange = () => this.sync();
+    const svc = startInformer<V1Service>(this.kc, "/api/v1/services", () => this.core.listServiceForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }), onChange, { ...common, labelSelector: WEBSERVICE_LABEL });
+    const eps = startInformer<V1EndpointSlice>(this.kc, "/apis/discovery.k8s.io/v1/endpointslices", () => this.discovery.listEndpointSliceForAllNamespaces({ labelSelector: SERVICE_NAME_LABEL }), onChange, { ...common, labelSelector: SERVICE_NAME_LABEL });
+    const sec = startInformer<V1Secret>(this.kc, "/api/v1/secrets", () => this.core.listSecretForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }), onChange, { ...common, labelSelector: WEBSERVICE_LABEL });
+    const dep = startInformer<V1Deployment>(this.kc, "/apis/apps/v1/deployments", () => this.apps.listDeploymentForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }), onChange, { ...common, labelSelector: WEBSERVICE_LABEL });
+    this.services = svc.informer;
+    this.slices = eps.informer;
+    this.secrets = sec.informer;
+    this.deployments = dep.informer;
+    this.stops.push(svc.stop, eps.stop, sec.stop, dep.stop);
+    this.syncing = true; // hold snapshots until every cache has its initial list
+    await Promise.all([svc.started, eps.started, sec.started, dep.started]);
+    this.syncing = false;
+    this.sync();
+  }
+
+  async scale(service: string, replicas: number): Promise<void> {
+    const k = this.known.get(service);
+    if (!k) throw new Error(`unknown service ${JSON.stringify(service)}`);
+    await setDeploymentReplicas(this.apps, k.namespace, k.config.deployment, replicas);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.stops.splice(0).map((s) => s()));
+  }
+
+  /** Recomputes every service's snapshot from the caches; cheap at the scale of hundreds of services. */
+  private sync(): void {
+    const catalog = this.catalog;
+    if (!catalog || this.syncing || !this.services) return;
+    const seen = new Set<string>();
+    const services = [...this.services.list()].sort((a, b) => (a.metadata?.creationTimestamp?.valueOf() ?? 0) - (b.metadata?.creationTimestamp?.valueOf() ?? 0));
+    for (const svc of services) {
+      const name = svc.metadata?.labels?.[WEBSERVICE_LABEL];
+      const namespace = svc.metadata?.namespace ?? "default";
+      if (!name || svc.metadata?.name !== name) continue;
+      if (seen.has(name)) {
+        this.rejectOnce(catalog, name, `a service named ${name} also exists in namespace ${namespace}; service names must be unique across the cluster (the first one is served)`);
+        continue;
+      }
+      seen.add(name);
+      const parsed = parseServiceConfig(name, svc.metadata?.annotations?.[CONFIG_ANNOTATION] ?? "{}");
+      if (!parsed.ok) {
+        this.rejectOnce(catalog, name, `annotation ${CONFIG_ANNOTATION} on Service ${namespace}/${name}: ${parsed.problems.map((p) => `${p.path} ${p.reason}`).join("; ")}`);
+        continue;
+      }
+      this.rejected.delete(name);
+      this.known.set(name, { namespace, config: parsed.config });
+      const snapshot: ServiceSnapshot = {
+        name,
+        config: parsed.config,
+        keys: this.keysOf(namespace, name),
+        replicas: this.replicasOf(namespace, name),
+        currentReplicas: this.currentReplicasOf(namespace, parsed.config.deployment),
+      };
+      const text = JSON.stringify(snapshot);
+      if (this.published.get(name) === text) continue;
+      this.published.set(name, text);
+      catalog.upsert(snapshot);
+    }
+    for (const name of [...this.published.keys()]) {
+      if (seen.has(name)) continue;
+      this.published.delete(name);
+      this.known.delete(name);
+      this.rejected.delete(name);
+      catalog.remove(name);
+    }
+  }
+
+  private rejectOnce(catalog: ServiceCatalog, name: string, reason: string): void {
+    if (this.rejected.get(name) === reason) return;
+    this.rejected.set(name, reason);
+    this.opts.log?.warn({ service: name, reason }, "service rejected");
+    catalog.reject(name, reason);
+  }
+
+  private keysOf(namespace: string, name: string): ServiceKeys | undefined {
+    const data = this.secrets?.get(`${name}${KEYS_SECRET_SUFFIX}`, namespace)?.data;
+    const primaryKey = decode(data?.primaryKey);
+    const secondaryKey = decode(data?.secondaryKey);
+    return primaryKey && secondaryKey ? { primaryKey, secondaryKey } : undefined;
+  }
+
+  private replicasOf(namespace: string, name: string): ReplicaEndpoint[] {
+    const out = new Map<string, ReplicaEndpoint>();
+    for (const slice of this.slices?.list(namespace) ?? []) {
+      if (slice.metadata?.labels?.[SERVICE_NAME_LABEL] !== name || slice.addressType === "FQDN") continue;
+      const port = slice.ports?.find((p) => p.port === MODEL_CONTAINER_PORT)?.port ?? (slice.ports?.length === 1 ? slice.ports[0]!.port : undefined);
+      if (port === undefined) continue;
+      for (const ep of slice.endpoints ?? []) {
+        // `ready` unset means ready (EndpointSlice API); terminating endpoints are not ready.
+        if (ep.conditions?.ready === false) continue;
+        const address = ep.addresses[0];
+        if (!address) continue;
+        const host = slice.addressType === "IPv6" ? `[${address}]` : address;
+        const id = ep.targetRef?.name ?? address;
+        out.set(id, { id, url: `http://${host}:${port}` });
+      }
+    }
+    return [...out.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  private currentReplicasOf(namespace: string, deployment: string): number {
+    return this.deployments?.get(deployment, namespace)?.spec?.replicas ?? 0;
+  }
+}
+
+function decode(b64: string | undefined): string | undefined {
+  if (!b64) return undefined;
+  const s = Buffer.from(b64, "base64").toString("utf8").trim();
+  return s.length ? s : undefined;
+}

@@ -1,0 +1,54 @@
+/**
+ * Router pods find each other through the headless peers Service: its
+ * EndpointSlices list every router pod (targetRef.name = pod name) and address.
+ */
+import { DiscoveryV1Api, type KubeConfig, type V1EndpointSlice } from "@kubernetes/client-node";
+import { startInformer, type InformerLog, type RestartingInformer } from "./informers.js";
+
+/** The router's admin port (metrics and the peer load endpoint), used when the slice names no port. */
+export const ADMIN_PORT = 9091;
+
+export class PeerDirectory {
+  private informer?: RestartingInformer<V1EndpointSlice>;
+  private stopInformer?: () => Promise<void>;
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly namespace: string,
+    private readonly peersService: string,
+    private readonly log?: InformerLog,
+  ) {}
+
+  async start(): Promise<void> {
+    const api = this.kc.makeApiClient(DiscoveryV1Api);
+    const labelSelector = `kubernetes.io/service-name=${this.peersService}`;
+    const path = `/apis/discovery.k8s.io/v1/namespaces/${this.namespace}/endpointslices`;
+    const { informer, started, stop } = startInformer<V1EndpointSlice>(this.kc, path, () => api.listNamespacedEndpointSlice({ namespace: this.namespace, labelSelector }), () => undefined, { labelSelector, log: this.log });
+    this.informer = informer;
+    this.stopInformer = stop;
+    await started;
+  }
+
+  async stop(): Promise<void> {
+    await this.stopInformer?.();
+  }
+
+  /** Every known router pod: name -> admin base URL. Not-ready pods are included: a leader that is draining still takes reports. */
+  peers(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const slice of this.informer?.list(this.namespace) ?? []) {
+      const port = slice.ports?.find((p) => p.name === "admin" || p.port === ADMIN_PORT)?.port ?? ADMIN_PORT;
+      for (const ep of slice.endpoints ?? []) {
+        const name = ep.targetRef?.name;
+        const address = ep.addresses[0];
+        if (!name || !address) continue;
+        out.set(name, `http://${slice.addressType === "IPv6" ? `[${address}]` : address}:${port}`);
+      }
+    }
+    return out;
+  }
+
+  urlOf(podName: string): string | undefined {
+    return this.peers().get(podName);
+  }
+}
