@@ -9,6 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { computedOutputs, mockCall } from "./computedOutputs.js";
+import { isSecretMarker } from "./secretMarker.js";
 
 /** One resource as the engine would have been asked to register it. */
 export interface CapturedResource {
@@ -34,8 +35,7 @@ export interface CapturedResource {
   ignoreChanges: string[];
 }
 
-/** The SDK's signature key marking a serialized secret value. */
-export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export { SECRET_SIG, SECRET_VALUE_SIG } from "./secretMarker.js";
 
 export interface MockRuntimeOptions {
   project?: string;
@@ -132,7 +132,7 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
 /** True if a serialized input value is, or contains, a secret. */
 export function containsSecret(value: unknown): boolean {
   if (value === null || typeof value !== "object") return false;
-  if ((value as Record<string, unknown>)[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") return true;
+  if (isSecretMarker(value)) return true;
   return Object.values(value as Record<string, unknown>).some(containsSecret);
 }
 

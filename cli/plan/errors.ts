@@ -1,0 +1,52 @@
+/**
+ * Turns whatever a program threw into clear messages: an `InputPropertiesError` lists
+ * each property path and reason; other errors show their message and where in the
+ * program they came from, never a raw stack dump (set AKSML_DEBUG=1 for stacks).
+ */
+import type { InputPropertiesError } from "@pulumi/pulumi";
+import type { PlanError } from "./render/json.js";
+
+/** `InputPropertiesError.isInstance` without loading the SDK (it checks the same brand). */
+function isInputPropertiesError(err: unknown): err is InputPropertiesError {
+  return err instanceof Error && (err as { __pulumiInputPropertiesError?: boolean }).__pulumiInputPropertiesError === true;
+}
+
+/** The first stack frame that is the user's code, not a dependency or Node itself. */
+function origin(err: Error): string | undefined {
+  const frames = (err.stack ?? "").split("\n").slice(1).map((l) => l.trim());
+  const frame = frames.find((l) => l.startsWith("at ") && !l.includes("node_modules") && !l.includes("node:") && !l.includes("/cli/plan/"));
+  return frame?.replace(/^at\s+/, "");
+}
+
+export function toPlanError(err: unknown): PlanError {
+  if (isInputPropertiesError(err)) {
+    return {
+      message: err.message,
+      properties: (err.errors ?? []).map((p) => ({ propertyPath: p.propertyPath, reason: p.reason })),
+    };
+  }
+  if (err instanceof Error) {
+    const where = origin(err);
+    return { message: where ? `${err.message} (at ${where})` : err.message, properties: [] };
+  }
+  return { message: String(err), properties: [] };
+}
+
+/** Distinct problems; the SDK may surface one error both as a rejection and an exception. */
+export function planErrors(errors: unknown[]): PlanError[] {
+  const seen = new Set<string>();
+  return errors.map(toPlanError).filter((e) => {
+    const key = JSON.stringify(e);
+    return seen.has(key) ? false : (seen.add(key), true);
+  });
+}
+
+export function renderErrors(errors: PlanError[], originals: unknown[]): string {
+  const lines = [`error: the program failed under the plan (${errors.length} problem${errors.length === 1 ? "" : "s"})`];
+  for (const e of errors) {
+    lines.push(`  ${e.message}`);
+    for (const p of e.properties) lines.push(`    - ${p.propertyPath}: ${p.reason}`);
+  }
+  if (process.env.AKSML_DEBUG) for (const o of originals) if (o instanceof Error && o.stack) lines.push("", o.stack);
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,102 @@
+/**
+ * The few inputs worth a glance per resource type, so the tree reads like a design
+ * review ("3 x Standard_D4s_v5", "image mock.azurecr.io/router:1") rather than a dump.
+ * Takes REDACTED inputs; anything not listed here is still in `--json`.
+ */
+type Inputs = Record<string, any>;
+export type KeyInput = [label: string, value: unknown];
+
+/** Drops empty values so the tree shows only what was actually set. */
+function present(pairs: KeyInput[]): KeyInput[] {
+  return pairs.filter(([, v]) => v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0));
+}
+
+function poolSummary(p: Inputs): string {
+  const scale = p.enableAutoScaling ? ` autoscale ${p.minCount ?? "?"}..${p.maxCount ?? "?"}` : "";
+  const taints = Array.isArray(p.nodeTaints) && p.nodeTaints.length ? ` taints ${p.nodeTaints.join(",")}` : "";
+  return `${p.name ?? "pool"}(${p.mode ?? "User"} ${p.vmSize ?? "?"} x${p.count ?? "?"}${scale}${taints})`;
+}
+
+function containers(spec: Inputs | undefined): Inputs[] {
+  return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+}
+
+/** The last segment of an ARM id (e.g. a role definition GUID), for brevity. */
+function lastSegment(id: unknown): unknown {
+  return typeof id === "string" ? id.split("/").pop() : id;
+}
+
+const AZURE: Record<string, (i: Inputs) => KeyInput[]> = {
+  "resources:ResourceGroup": (i) => [["location", i.location]],
+  "containerservice:ManagedCluster": (i) => [
+    ["purpose", i.tags?.["aksml-cluster-purpose"]],
+    ["k8s", i.kubernetesVersion],
+    ["pools", (i.agentPoolProfiles ?? []).map(poolSummary)],
+    ["network", [i.networkProfile?.networkPlugin, i.networkProfile?.outboundType].filter(Boolean).join("/")],
+    ["oidc", i.oidcIssuerProfile?.enabled],
+  ],
+  "containerservice:AgentPool": (i) => [["pool", poolSummary({ ...i, name: i.agentPoolName })]],
+  "containerregistry:Registry": (i) => [["sku", i.sku?.name], ["adminUser", i.adminUserEnabled]],
+  "storage:StorageAccount": (i) => [["sku", i.sku?.name], ["publicBlob", i.allowBlobPublicAccess], ["tls", i.minimumTlsVersion]],
+  "storage:BlobContainer": (i) => [["container", i.containerName], ["publicAccess", i.publicAccess]],
+  "storage:Blob": (i) => [["blob", i.blobName]],
+  "network:VirtualNetwork": (i) => [["addresses", i.addressSpace?.addressPrefixes]],
+  "network:Subnet": (i) => [["prefix", i.addressPrefix]],
+  "network:PublicIPAddress": (i) => [["sku", i.sku?.name], ["allocation", i.publicIPAllocationMethod]],
+  "network:AzureFirewall": (i) => [["sku", i.sku?.tier]],
+  "network:FirewallPolicyRuleCollectionGroup": (i) => [["priority", i.priority], ["collections", (i.ruleCollections ?? []).length]],
+  "network:RouteTable": (i) => [["routes", (i.routes ?? []).map((r: Inputs) => `${r.addressPrefix}->${r.nextHopType}`)]],
+  "operationalinsights:Workspace": (i) => [["sku", i.sku?.name], ["retentionDays", i.retentionInDays]],
+  "authorization:RoleAssignment": (i) => [["role", lastSegment(i.roleDefinitionId)], ["principalType", i.principalType]],
+  "managedidentity:FederatedIdentityCredential": (i) => [["subject", i.subject]],
+  "dns:RecordSet": (i) => [["record", i.relativeRecordSetName], ["zone", i.zoneName]],
+};
+
+function kubernetesKeys(kind: string, i: Inputs): KeyInput[] {
+  const meta = i.metadata ?? {};
+  const where: KeyInput[] = [["name", [meta.namespace, meta.name].filter(Boolean).join("/")]];
+  const spec = i.spec ?? {};
+  switch (kind) {
+    case "Deployment":
+    case "StatefulSet":
+    case "DaemonSet":
+      return [...where, ["replicas", spec.replicas], ["image", containers(spec.template?.spec).map((c) => c.image)]];
+    case "Service":
+      return [...where, ["type", spec.type], ["ports", (spec.ports ?? []).map((p: Inputs) => `${p.port}->${p.targetPort ?? p.port}`)]];
+    case "Secret":
+    case "ConfigMap":
+      // Key names only; a wholly secret data map is already "[secret]".
+      return [...where, ["keys", [i.data, i.stringData].flatMap((d) => (d && typeof d === "object" ? Object.keys(d) : []))]];
+    case "PodDisruptionBudget":
+      return [...where, ["minAvailable", spec.minAvailable], ["maxUnavailable", spec.maxUnavailable]];
+    case "HorizontalPodAutoscaler":
+      return [...where, ["target", spec.scaleTargetRef?.name], ["replicas", `${spec.minReplicas ?? 1}..${spec.maxReplicas}`]];
+    case "ClusterRole":
+    case "Role":
+      return [...where, ["rules", (i.rules ?? []).length]];
+    case "ClusterRoleBinding":
+    case "RoleBinding":
+      return [...where, ["role", i.roleRef?.name]];
+    default:
+      return where;
+  }
+}
+
+export function keyInputs(type: string, inputs: Inputs): KeyInput[] {
+  if (type.startsWith("azure-native:")) {
+    const pick = AZURE[type.slice("azure-native:".length)];
+    return present(pick ? pick(inputs) : [["location", inputs.location]]);
+  }
+  if (type.startsWith("kubernetes:")) return present(kubernetesKeys(type.split(":").pop() ?? "", inputs));
+  switch (type) {
+    case "pulumi:providers:kubernetes":
+      return present([["kubeconfig", inputs.kubeconfig], ["clusterIdentifier", inputs.clusterIdentifier], ["namespace", inputs.namespace]]);
+    case "docker-build:index:Image":
+      return present([["tags", inputs.tags], ["push", inputs.push]]);
+    case "random:index/randomPassword:RandomPassword":
+    case "random:index/randomString:RandomString":
+      return present([["length", inputs.length]]);
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,22 @@
+/** `--format dot`: Graphviz; parent edges solid, dependency edges dashed. */
+import type { PlanGraph } from "../graph.js";
+import { picture } from "./picture.js";
+
+function quote(text: string): string {
+  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
+}
+
+export function renderDot(graph: PlanGraph): string {
+  const { nodes, edges } = picture(graph);
+  const lines = [
+    `digraph ${quote(`${graph.project}/${graph.stack}`)} {`,
+    "  rankdir=LR;",
+    '  node [shape=box, fontname="Helvetica", fontsize=10];',
+  ];
+  for (const n of nodes) {
+    lines.push(`  ${n.id} [label=${quote([n.title, n.type, n.detail].filter(Boolean).join("\n"))}];`);
+  }
+  for (const e of edges) lines.push(`  ${e.from} -> ${e.to}${e.kind === "dependency" ? " [style=dashed]" : ""};`);
+  lines.push("}");
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,10 @@
+/**
+ * How the Pulumi SDK marks a serialized secret: `{ [SECRET_SIG]: SECRET_VALUE_SIG, value }`.
+ * Kept apart from the runtime harness so redaction does not load the Pulumi SDK.
+ */
+export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+export const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export function isSecretMarker(value: unknown): value is { value: unknown } {
+  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE_SIG;
+}
