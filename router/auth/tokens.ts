@@ -17,13 +17,20 @@ export type TokenResult = { ok: true } | { ok: false; reason: string };
 /** Clock skew tolerated on exp/nbf, in seconds. */
 const CLOCK_TOLERANCE_S = 30;
 
+/**
+ * Minimum time between two JWKS fetches for the same URL. Short enough that a key
+ * rotation is picked up almost at once, long enough that tokens with forged `kid`s
+ * cost the issuer at most one request per interval.
+ */
+export const JWKS_REFETCH_COOLDOWN_MS = 2000;
+
 /** Key sets shared by every service that names the same JWKS URL. */
 const keySets = new Map<string, JWTVerifyGetKey>();
 
 function keySetFor(url: string): JWTVerifyGetKey {
   let set = keySets.get(url);
   if (!set) {
-    set = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+    set = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: JWKS_REFETCH_COOLDOWN_MS, cacheMaxAge: 10 * 60_000 });
     keySets.set(url, set);
   }
   return set;

@@ -1,0 +1,129 @@
+/** Auth matrix on real sockets: key (both keys, rotation), token (JWKS on loopback, discovery, kid rotation), none. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sleep, startReplica, type TestReplica } from "./helpers/upstream.js";
+import { JWKS_REFETCH_COOLDOWN_MS } from "../../router/auth/tokens.js";
+import { startTestRouter, KEYS, type TestRouter } from "./helpers/router.js";
+import { startIssuer, type TestIssuer } from "./helpers/jwks.js";
+
+let replica: TestReplica;
+let issuer: TestIssuer;
+let router: TestRouter;
+
+async function score(service: string, authorization?: string): Promise<{ status: number; challenge: string | null; body: string }> {
+  const res = await fetch(`${router.dataUrl}/api/v1/service/${service}/score`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(authorization !== undefined ? { authorization } : {}) },
+    body: JSON.stringify({ data: [[1, 2]] }),
+  });
+  return { status: res.status, challenge: res.headers.get("www-authenticate"), body: await res.text() };
+}
+
+beforeAll(async () => {
+  replica = await startReplica("r0");
+  issuer = await startIssuer();
+  router = await startTestRouter([
+    { name: "keyed", keys: KEYS, replicas: [replica.endpoint] },
+    { name: "nokeys", replicas: [replica.endpoint] },
+    { name: "open", config: { auth: { mode: "none" } }, replicas: [replica.endpoint] },
+    { name: "tokened", config: { auth: { mode: "token", issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri } }, replicas: [replica.endpoint] },
+    { name: "discovered", config: { auth: { mode: "token", issuer: issuer.issuer, audience: issuer.audience } }, replicas: [replica.endpoint] },
+  ]);
+});
+
+afterAll(async () => {
+  await router.stop();
+  await replica.close();
+  await issuer.close();
+});
+
+describe("key auth", () => {
+  it("accepts the primary and the secondary key", async () => {
+    expect((await score("keyed", `Bearer ${KEYS.primaryKey}`)).status).toBe(200);
+    expect((await score("keyed", `Bearer ${KEYS.secondaryKey}`)).status).toBe(200);
+    expect((await score("keyed", `bearer ${KEYS.primaryKey}`)).status).toBe(200);
+  });
+
+  it.each([
+    ["no header", undefined, 'Bearer realm="aksml"'],
+    ["wrong key", "Bearer not-the-key", 'Bearer realm="aksml", error="invalid_token"'],
+    ["key with a suffix", `Bearer ${KEYS.primaryKey}x`, 'Bearer realm="aksml", error="invalid_token"'],
+    ["key prefix", `Bearer ${KEYS.primaryKey.slice(0, -1)}`, 'Bearer realm="aksml", error="invalid_token"'],
+    ["Basic scheme", `Basic ${Buffer.from(`u:${KEYS.primaryKey}`).toString("base64")}`, 'Bearer realm="aksml", error="invalid_token"'],
+    ["empty bearer", "Bearer ", 'Bearer realm="aksml", error="invalid_token"'],
+    ["bare key", KEYS.primaryKey, 'Bearer realm="aksml", error="invalid_token"'],
+  ])("rejects %s with 401 and a Bearer challenge", async (_label, header, challenge) => {
+    const before = replica.hits;
+    const r = await score("keyed", header);
+    expect(r.status).toBe(401);
+    expect(r.challenge).toBe(challenge);
+    expect(replica.hits).toBe(before);
+  });
+
+  it("rejects everything while a key service has no keys yet", async () => {
+    expect((await score("nokeys", `Bearer ${KEYS.primaryKey}`)).status).toBe(401);
+  });
+
+  it("does not forward the key to the replica", async () => {
+    const r = await score("keyed", `Bearer ${KEYS.primaryKey}`);
+    const seen = JSON.parse(r.body) as { headers: Record<string, string> };
+    expect(seen.headers.authorization).toBeUndefined();
+    expect(seen.headers["x-ms-request-id"]).toMatch(/.+/);
+  });
+
+  it("rotates keys: the new pair works at once, the replaced key stops working", async () => {
+    const rotated = { primaryKey: "pk-rotated-aaaaaaaaaaaaaaaaaaaaaaaaaaaa", secondaryKey: KEYS.secondaryKey };
+    router.backend.set({ name: "keyed", keys: rotated, replicas: [replica.endpoint] });
+    expect((await score("keyed", `Bearer ${rotated.primaryKey}`)).status).toBe(200);
+    expect((await score("keyed", `Bearer ${KEYS.secondaryKey}`)).status).toBe(200);
+    expect((await score("keyed", `Bearer ${KEYS.primaryKey}`)).status).toBe(401);
+    router.backend.set({ name: "keyed", keys: KEYS, replicas: [replica.endpoint] });
+    expect((await score("keyed", `Bearer ${KEYS.primaryKey}`)).status).toBe(200);
+  });
+});
+
+describe("no auth", () => {
+  it("serves without credentials and ignores any given", async () => {
+    expect((await score("open")).status).toBe(200);
+    expect((await score("open", "Bearer whatever")).status).toBe(200);
+  });
+});
+
+describe("token auth", () => {
+  it("accepts a valid token from the JWKS and from OIDC discovery", async () => {
+    const token = await issuer.sign({ sub: "user" });
+    expect((await score("tokened", `Bearer ${token}`)).status).toBe(200);
+    expect((await score("discovered", `Bearer ${token}`)).status).toBe(200);
+  });
+
+  it("forwards the token (model code may read its claims)", async () => {
+    const token = await issuer.sign();
+    const r = await score("tokened", `Bearer ${token}`);
+    expect((JSON.parse(r.body) as { headers: Record<string, string> }).headers.authorization).toBe(`Bearer ${token}`);
+  });
+
+  it("rejects a key on a token service and a token on a key service", async () => {
+    expect((await score("tokened", `Bearer ${KEYS.primaryKey}`)).status).toBe(401);
+    expect((await score("keyed", `Bearer ${await issuer.sign()}`)).status).toBe(401);
+  });
+
+  it.each([
+    ["wrong issuer", { iss: "http://evil.example" }],
+    ["wrong audience", { aud: "someone-else" }],
+    ["expired", { exp: Math.floor(Date.now() / 1000) - 3600 }],
+    ["not yet valid", { nbf: Math.floor(Date.now() / 1000) + 3600 }],
+    ["unknown kid", { kid: "nope" }],
+  ])("rejects a token with %s", async (_label, opts) => {
+    const r = await score("tokened", `Bearer ${await issuer.sign({}, opts)}`);
+    expect(r.status).toBe(401);
+    expect(r.challenge).toContain('error="invalid_token"');
+  });
+
+  it("refetches the JWKS when the issuer rotates to an unknown kid", async () => {
+    await sleep(JWKS_REFETCH_COOLDOWN_MS + 100);
+    await issuer.rotate();
+    const fetchesBefore = issuer.jwksFetches;
+    const token = await issuer.sign();
+    expect((await score("tokened", `Bearer ${token}`)).status).toBe(200);
+    expect(issuer.jwksFetches).toBeGreaterThan(fetchesBefore);
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * A real ScaleBackend with a fixed, test-controlled set of services: it pushes
+ * snapshots into the router's catalog exactly as the Kubernetes and local backends
+ * do, and records scale requests. Not a mock of the router: the router under test
+ * is the real one.
+ */
+import type { ReplicaEndpoint, ScaleBackend, ServiceCatalog, ServiceKeys, ServiceSnapshot } from "../../../router/contract/backend.js";
+import { parseServiceConfig, type ServiceConfig } from "../../../router/contract/serviceConfig.js";
+
+export function serviceConfig(name: string, raw: Record<string, unknown> = {}): ServiceConfig {
+  const r = parseServiceConfig(name, raw);
+  if (!r.ok) throw new Error(`bad test config: ${JSON.stringify(r.problems)}`);
+  return r.config;
+}
+
+export interface StaticService {
+  name: string;
+  config?: Record<string, unknown>;
+  keys?: ServiceKeys;
+  replicas: ReplicaEndpoint[];
+}
+
+export class StaticBackend implements ScaleBackend {
+  private catalog: ServiceCatalog | undefined;
+  private readonly services = new Map<string, ServiceSnapshot>();
+  readonly scaleCalls: Array<{ service: string; replicas: number }> = [];
+
+  constructor(initial: StaticService[] = []) {
+    for (const s of initial) this.services.set(s.name, toSnapshot(s));
+  }
+
+  async start(catalog: ServiceCatalog): Promise<void> {
+    this.catalog = catalog;
+    for (const s of this.services.values()) catalog.upsert(s);
+  }
+
+  async scale(service: string, replicas: number): Promise<void> {
+    this.scaleCalls.push({ service, replicas });
+  }
+
+  async stop(): Promise<void> {
+    this.catalog = undefined;
+  }
+
+  /** Adds or replaces a service, as a watch event would. */
+  set(s: StaticService): void {
+    const snap = toSnapshot(s);
+    this.services.set(s.name, snap);
+    this.catalog?.upsert(snap);
+  }
+
+  remove(name: string): void {
+    this.services.delete(name);
+    this.catalog?.remove(name);
+  }
+
+  reject(name: string, reason: string): void {
+    this.catalog?.reject(name, reason);
+  }
+}
+
+function toSnapshot(s: StaticService): ServiceSnapshot {
+  return { name: s.name, config: serviceConfig(s.name, s.config), keys: s.keys, replicas: s.replicas, currentReplicas: s.replicas.length };
+}
