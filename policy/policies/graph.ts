@@ -1,0 +1,66 @@
+/**
+ * Stack-level views of the aksml graph: the clusters with their purpose, and the
+ * purpose a Kubernetes object runs under. Stack policies see outputs (inputs plus
+ * what Azure computed), so names like the cluster's `name` and `fqdn` are present.
+ */
+import type { PolicyResource } from "@pulumi/policy";
+import { annotationsOf, PURPOSE_ANNOTATION } from "./kube.js";
+
+export const MANAGED_CLUSTER_TYPE = "azure-native:containerservice:ManagedCluster";
+export const AGENT_POOL_TYPE = "azure-native:containerservice:AgentPool";
+export const REGISTRY_TYPE = "azure-native:containerregistry:Registry";
+export const STORAGE_ACCOUNT_TYPE = "azure-native:storage:StorageAccount";
+export const RULE_COLLECTION_GROUP_TYPE = "azure-native:network:FirewallPolicyRuleCollectionGroup";
+
+/** Tag on the ManagedCluster naming its Azure ML cluster purpose. */
+export const PURPOSE_TAG = "aksml-cluster-purpose";
+/** Tag on a node pool whose VM size is not in the vCPU table. */
+export const VCPUS_TAG = "aksml-vcpus-per-node";
+
+export type Purpose = "DevTest" | "FastProd" | "DenseProd";
+const PURPOSES: readonly string[] = ["DevTest", "FastProd", "DenseProd"];
+
+export function ofType(resources: PolicyResource[], ...types: string[]): PolicyResource[] {
+  return resources.filter((r) => types.includes(r.type));
+}
+
+/** The Azure name of a resource: its output `name`, else the explicit name input. */
+export function azureNameOf(r: PolicyResource, nameInput: string): string | undefined {
+  return r.props.name ?? r.props[nameInput];
+}
+
+export function clusterPurposeTag(cluster: PolicyResource): Purpose | undefined {
+  const p = cluster.props.tags?.[PURPOSE_TAG];
+  return PURPOSES.includes(p) ? (p as Purpose) : undefined;
+}
+
+/**
+ * The purpose a Kubernetes object runs under: its own `aksml/cluster-purpose`
+ * annotation, else the tag of the stack's only tagged cluster. Unknown purposes are
+ * treated as production by the policies (the stricter reading).
+ */
+export function purposeOf(obj: Record<string, any>, resources: PolicyResource[]): Purpose | undefined {
+  const own = annotationsOf(obj)[PURPOSE_ANNOTATION];
+  if (PURPOSES.includes(own)) return own as Purpose;
+  const tagged = ofType(resources, MANAGED_CLUSTER_TYPE)
+    .map(clusterPurposeTag)
+    .filter((p): p is Purpose => p !== undefined);
+  return new Set(tagged).size === 1 ? tagged[0] : undefined;
+}
+
+/** The AgentPools that belong to a cluster: by dependency, by `resourceName`, or by ARM id. */
+export function agentPoolsOf(cluster: PolicyResource, resources: PolicyResource[]): PolicyResource[] {
+  const clusterName = azureNameOf(cluster, "resourceName");
+  return ofType(resources, AGENT_POOL_TYPE).filter((pool) => {
+    if (pool.dependencies.some((d) => d.urn === cluster.urn)) return true;
+    if (clusterName === undefined) return false;
+    if (pool.props.resourceName === clusterName) return true;
+    const id: unknown = pool.props.id;
+    return typeof id === "string" && id.toLowerCase().includes(`/managedclusters/${clusterName.toLowerCase()}/agentpools/`);
+  });
+}
+
+/** Lower-case region without spaces, so "West Europe" and "westeurope" compare equal. */
+export function normalizeRegion(region: string): string {
+  return region.replace(/\s+/g, "").toLowerCase();
+}
