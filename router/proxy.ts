@@ -112,9 +112,13 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
     } else body = { kind: "stream", current: undefined };
   }
 
-  const clientGone = new AbortController();
+  // One signal ends the upstream exchange: the client went away, or the scoring timeout fired.
+  const abort = new AbortController();
+  let timedOut = false;
+  let scoringTimer: NodeJS.Timeout | undefined;
   res.once("close", () => {
-    if (!res.writableFinished) clientGone.abort();
+    clearTimeout(scoringTimer);
+    if (!res.writableFinished) abort.abort();
   });
 
   const dropAuth = svc.auth.mode === "key";
@@ -127,7 +131,7 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
   for (;;) {
     let lease: Lease;
     try {
-      const got = acquire(svc, tried.size ? tried : undefined, (withdraw) => clientGone.signal.addEventListener("abort", withdraw, { once: true }));
+      const got = acquire(svc, tried.size ? tried : undefined, (withdraw) => abort.signal.addEventListener("abort", withdraw, { once: true }));
       lease = got instanceof Promise ? await got : got;
     } catch (e) {
       if (e instanceof QueueTimeoutError) {
@@ -138,7 +142,7 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
       throw e;
     }
     if (lease.queuedMs > 0) ctx.metrics.observeQueueWait(serviceName, lease.queuedMs / 1000);
-    if (clientGone.signal.aborted) {
+    if (abort.signal.aborted) {
       release(lease);
       status = 499;
       return finish();
@@ -149,12 +153,17 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
     else if (body.kind === "stream") sendBody = body.current = new StreamedBody(req, ctx.maxRequestBytes);
 
     const dispatchedAt = performance.now();
+    scoringTimer ??= setTimeout(() => {
+      timedOut = true;
+      abort.abort();
+    }, timeout);
     let upstream: Dispatcher.ResponseData;
     try {
-      upstream = await ctx.agent.request({ origin: lease.replica.endpoint.url, path, method: method!, headers, body: sendBody, headersTimeout: timeout, bodyTimeout: timeout, signal: clientGone.signal });
+      upstream = await ctx.agent.request({ origin: lease.replica.endpoint.url, path, method: method!, headers, body: sendBody, headersTimeout: 0, bodyTimeout: timeout, signal: abort.signal });
     } catch (e) {
       release(lease);
-      if (clientGone.signal.aborted) {
+      if (timedOut) return fail(504, `replica did not answer within ${timeout} ms (scoringTimeoutMs)`, closeIfBodyUnread(body));
+      if (abort.signal.aborted) {
         status = 499;
         return finish();
       }
@@ -165,7 +174,6 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
         return finish();
       }
       const code = errorCode(e);
-      if (code === "UND_ERR_HEADERS_TIMEOUT") return fail(504, `replica did not answer within ${timeout} ms (scoringTimeoutMs)`, closeIfBodyUnread(body));
       const replayable = body.kind !== "stream" || !body.current!.pulled;
       const neverReached = code !== undefined && NEVER_REACHED.has(code);
       const dropped = code !== undefined && DROPPED_BEFORE_RESPONSE.has(code) && resets < 1;
@@ -183,6 +191,7 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
       return fail(502, "the replica failed before responding", closeIfBodyUnread(body));
     }
 
+    clearTimeout(scoringTimer);
     const headersAt = performance.now();
     status = upstream.statusCode;
     const outHeaders = clientResponseHeaders(upstream.headers, requestId);
@@ -191,7 +200,7 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
     overheadMs = headersAt - started - lease.queuedMs - (headersAt - dispatchedAt);
     pipeline(upstream.body, res, (err) => {
       release(lease);
-      if (err && !clientGone.signal.aborted) {
+      if (err && !abort.signal.aborted) {
         // Headers are out: the only honest signal left is an aborted connection.
         status = 502;
         ctx.log.warn({ reqId: requestId, service: serviceName, replica: lease.replica.endpoint.id, code: errorCode(err) }, "replica failed mid-response; connection aborted");
