@@ -1,0 +1,31 @@
+/**
+ * Router options for local mode: the local-process backend, and the autoscaler
+ * started once the first replicas are up (this process is always the leader).
+ */
+import type { StartRouterOptions } from "../../router.js";
+import { Autoscaler } from "../../autoscaler/autoscaler.js";
+import { ObservedBackend } from "../../autoscaler/observedBackend.js";
+import { LocalProcessBackend, type LocalBackendOptions, type LocalServiceSpec } from "./localBackend.js";
+
+export interface LocalRouterParts extends Pick<StartRouterOptions, "backend" | "onStarted"> {
+  local: LocalProcessBackend;
+  /** Set once the router has started. */
+  autoscaler(): Autoscaler | undefined;
+}
+
+export function localRouterOptions(services: LocalServiceSpec[], options: LocalBackendOptions & { now?: () => number } = {}): LocalRouterParts {
+  const local = new LocalProcessBackend(services, options);
+  const observed = new ObservedBackend(local);
+  let autoscaler: Autoscaler | undefined;
+  return {
+    local,
+    backend: observed,
+    autoscaler: () => autoscaler,
+    onStarted: ({ registry, metrics, log }) => {
+      const a = new Autoscaler({ services: () => observed.services(), load: registry, backend: observed, metrics, log, now: options.now });
+      autoscaler = a;
+      a.start();
+      return () => a.stop();
+    },
+  };
+}
