@@ -1,0 +1,102 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { SERVICE_CONFIG_DEFAULTS, type AuthMode } from "../../router/contract/serviceConfig.js";
+import type { ModelWebserviceArgs } from "./args.js";
+
+/** Azure ML's documented defaults (`AksWebservice.deploy_configuration`), applied here. */
+export const MODEL_WEBSERVICE_DEFAULTS = {
+  cpuCores: 0.1,
+  memoryGb: 0.5,
+  gpuCores: 0,
+  autoscale: { minReplicas: 1, maxReplicas: 10, refreshSeconds: 1, targetUtilization: 70 },
+  authEnabled: true,
+  tokenAuthEnabled: false,
+  scoringTimeoutMs: SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs,
+  replicaMaxConcurrentRequests: SERVICE_CONFIG_DEFAULTS.maxConcurrentRequestsPerContainer,
+  maxRequestWaitTimeMs: SERVICE_CONFIG_DEFAULTS.maxRequestWaitTimeMs,
+  livenessProbe: { periodSeconds: 10, initialDelaySeconds: 310, timeoutSeconds: 2, successThreshold: 1, failureThreshold: 3 },
+  namespace: "default",
+  enableAppInsights: false,
+  collectModelData: false,
+  cpuBaseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest",
+  gpuBaseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cuda11.8-gpu-inference:latest",
+  maxModels: 1000,
+} as const;
+
+/** The settings that end up in Kubernetes objects, as plain values. */
+export type ModelWebserviceSettingsInput = pulumi.Unwrap<
+  Pick<
+    ModelWebserviceArgs,
+    | "cpuCores" | "memoryGb" | "cpuCoresLimit" | "memoryGbLimit" | "gpuCores" | "autoscale" | "numReplicas" | "authEnabled" | "tokenAuthEnabled"
+    | "tokenIssuer" | "tokenAudience" | "tokenJwksUri" | "scoringTimeoutMs" | "replicaMaxConcurrentRequests" | "maxRequestWaitTimeMs"
+    | "livenessProbe" | "namespace" | "enableAppInsights" | "collectModelData"
+  >
+>;
+
+export interface ModelWebserviceSettings {
+  cpuCores: number;
+  memoryGb: number;
+  cpuCoresLimit: number;
+  memoryGbLimit: number;
+  gpuCores: number;
+  autoscale: { enabled: boolean; minReplicas: number; maxReplicas: number; refreshSeconds: number; targetUtilization: number };
+  numReplicas?: number;
+  authMode: AuthMode;
+  tokenIssuer?: string;
+  tokenAudience?: string;
+  tokenJwksUri?: string;
+  scoringTimeoutMs: number;
+  replicaMaxConcurrentRequests: number;
+  maxRequestWaitTimeMs: number;
+  livenessProbe: { periodSeconds: number; initialDelaySeconds: number; timeoutSeconds: number; successThreshold: number; failureThreshold: number };
+  namespace: string;
+  enableAppInsights: boolean;
+  collectModelData: boolean;
+}
+
+/** The default token audience of service `name`. */
+export const defaultTokenAudience = (name: string) => `api://aksml/${name}`;
+
+/** Applies every Azure ML default. Limits default to the requests (Azure ML's behaviour). */
+export function resolveModelWebserviceSettings(name: string, a: ModelWebserviceSettingsInput): ModelWebserviceSettings {
+  const d = MODEL_WEBSERVICE_DEFAULTS;
+  const cpuCores = a.cpuCores ?? d.cpuCores;
+  const memoryGb = a.memoryGb ?? d.memoryGb;
+  const tokenAuth = a.tokenAuthEnabled ?? d.tokenAuthEnabled;
+  // Token auth replaces key auth (never both), so key auth's default yields to it.
+  const keyAuth = a.authEnabled ?? (tokenAuth ? false : d.authEnabled);
+  const authMode: AuthMode = tokenAuth ? "token" : keyAuth ? "key" : "none";
+  const as = a.autoscale ?? {};
+  return {
+    cpuCores,
+    memoryGb,
+    cpuCoresLimit: a.cpuCoresLimit ?? cpuCores,
+    memoryGbLimit: a.memoryGbLimit ?? memoryGb,
+    gpuCores: a.gpuCores ?? d.gpuCores,
+    autoscale: {
+      enabled: as.enabled ?? a.numReplicas === undefined,
+      minReplicas: as.minReplicas ?? d.autoscale.minReplicas,
+      maxReplicas: as.maxReplicas ?? d.autoscale.maxReplicas,
+      refreshSeconds: as.refreshSeconds ?? d.autoscale.refreshSeconds,
+      targetUtilization: as.targetUtilization ?? d.autoscale.targetUtilization,
+    },
+    numReplicas: a.numReplicas,
+    authMode,
+    tokenIssuer: tokenAuth ? a.tokenIssuer : undefined,
+    tokenAudience: tokenAuth ? (a.tokenAudience ?? defaultTokenAudience(name)) : undefined,
+    tokenJwksUri: tokenAuth ? a.tokenJwksUri : undefined,
+    scoringTimeoutMs: a.scoringTimeoutMs ?? d.scoringTimeoutMs,
+    replicaMaxConcurrentRequests: a.replicaMaxConcurrentRequests ?? d.replicaMaxConcurrentRequests,
+    maxRequestWaitTimeMs: a.maxRequestWaitTimeMs ?? d.maxRequestWaitTimeMs,
+    livenessProbe: { ...d.livenessProbe, ...stripUndefined(a.livenessProbe ?? {}) },
+    namespace: a.namespace ?? d.namespace,
+    enableAppInsights: a.enableAppInsights ?? d.enableAppInsights,
+    collectModelData: a.collectModelData ?? d.collectModelData,
+  };
+}
+
+/** The default base image for a GPU or CPU service. */
+export const defaultBaseImage = (gpuCores: number) => (gpuCores > 0 ? MODEL_WEBSERVICE_DEFAULTS.gpuBaseImage : MODEL_WEBSERVICE_DEFAULTS.cpuBaseImage);
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,124 @@
+import { resolve } from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { ModelWebserviceArgs } from "./args.js";
+import type { BlobToFetch } from "../../router/fetchModel/args.js";
+import { defaultBaseImage, resolveModelWebserviceSettings, type ModelWebserviceSettings, type ModelWebserviceSettingsInput } from "./defaults.js";
+import { loadAzureMlConfig, type FromAzureMlConfigOptions } from "./fromAzureMlConfig.js";
+import { createModelIdentity } from "./identity.js";
+import { buildModelImage, type PlainInferenceConfig } from "./image.js";
+import { createKeysSecret, createServiceAccount, modelDeploymentManifest, modelServiceManifest, serviceConfigFor } from "./kubernetes.js";
+import { modelDirFor, modelFiles, plainModels, uploadModels } from "./models.js";
+import { validateModelWebserviceArgs } from "./validate.js";
+
+export * from "./args.js";
+export { MODEL_WEBSERVICE_DEFAULTS, resolveModelWebserviceSettings } from "./defaults.js";
+export type { FromAzureMlConfigOptions } from "./fromAzureMlConfig.js";
+
+/**
+ * One model web service (Azure ML `AksWebservice`): model blobs uploaded by content
+ * hash, a workload identity that may read them, the image (built from an inference
+ * config, or given), and the Kubernetes objects the router reads: the Deployment
+ * (no `spec.replicas` under autoscale), the Service with the `aksml/config`
+ * annotation and the `<name>-keys` Secret. The component name is the service name.
+ */
+export class ModelWebservice extends pulumi.ComponentResource {
+  /** `<router>/api/v1/service/<name>/score`. */
+  public readonly scoringUri: pulumi.Output<string>;
+  /** `<router>/api/v1/service/<name>/swagger.json`. */
+  public readonly swaggerUri: pulumi.Output<string>;
+  public readonly primaryKey: pulumi.Output<string>;
+  public readonly secondaryKey: pulumi.Output<string>;
+  /** The `aud` tokens must carry (token auth), else undefined. */
+  public readonly tokenAudience: pulumi.Output<string | undefined>;
+  public readonly namespace: pulumi.Output<string>;
+  public readonly imageRef: pulumi.Output<string>;
+  /** Client id of the service's workload identity. */
+  public readonly identityClientId: pulumi.Output<string>;
+
+  /** Builds the service from the `inferenceconfig.json` and `deploymentconfig.json` `az ml model deploy` takes. */
+  static fromAzureMlConfig(name: string, options: FromAzureMlConfigOptions, opts?: pulumi.ComponentResourceOptions): ModelWebservice {
+    return new ModelWebservice(name, loadAzureMlConfig(options), opts);
+  }
+
+  constructor(name: string, args: ModelWebserviceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("aksml:index:ModelWebservice", name, {}, opts);
+    validateModelWebserviceArgs(name, args);
+    const cluster = args.cluster;
+    const settingsInput = {
+      cpuCores: args.cpuCores, memoryGb: args.memoryGb, cpuCoresLimit: args.cpuCoresLimit, memoryGbLimit: args.memoryGbLimit, gpuCores: args.gpuCores,
+      autoscale: args.autoscale, numReplicas: args.numReplicas, authEnabled: args.authEnabled, tokenAuthEnabled: args.tokenAuthEnabled,
+      tokenIssuer: args.tokenIssuer, tokenAudience: args.tokenAudience, tokenJwksUri: args.tokenJwksUri, scoringTimeoutMs: args.scoringTimeoutMs,
+      replicaMaxConcurrentRequests: args.replicaMaxConcurrentRequests, maxRequestWaitTimeMs: args.maxRequestWaitTimeMs, livenessProbe: args.livenessProbe,
+      namespace: args.namespace, enableAppInsights: args.enableAppInsights, collectModelData: args.collectModelData,
+    };
+    const settings = pulumi.output(settingsInput).apply((s) => resolveModelWebserviceSettings(name, s as unknown as ModelWebserviceSettingsInput));
+    const namespace = settings.namespace;
+    const child: pulumi.CustomResourceOptions = { parent: this };
+
+    const models = plainModels(args.models);
+    const files = modelFiles(models);
+    const upload = models.length ? uploadModels(name, files, namespace, cluster, child) : undefined;
+    const id = createModelIdentity(name, cluster, namespace, name, args.tags, child);
+    const sa = createServiceAccount(name, namespace, id.identity.clientId, child);
+
+    const image = args.image !== undefined ? pulumi.output(args.image) : this.buildImage(name, args);
+
+    const primaryKey = args.primaryKey !== undefined ? pulumi.secret(args.primaryKey) : new random.RandomPassword(`${name}-primary-key`, { length: 32, special: false }, child).result;
+    const secondaryKey = args.secondaryKey !== undefined ? pulumi.secret(args.secondaryKey) : new random.RandomPassword(`${name}-secondary-key`, { length: 32, special: false }, child).result;
+    const keys = createKeysSecret(name, namespace, primaryKey, secondaryKey, child);
+
+    const manifest = pulumi
+      .output({
+        s: settings, img: image, routerImage: args.router.image, purpose: cluster.clusterPurpose, accountUrl: cluster.storageBlobEndpoint,
+        container: cluster.modelContainerName, blobs: upload?.fetchList ?? [], tags: args.tags ?? {}, description: args.description,
+      })
+      .apply(({ s, img, routerImage, purpose, accountUrl, container, blobs, tags, description }) =>
+        modelDeploymentManifest(
+          {
+            name, settings: s as ModelWebserviceSettings, image: img, routerImage, modelDir: modelDirFor(models), serviceAccountName: name, clusterPurpose: purpose,
+            modelCount: models.length, tags: tags as Record<string, string>, description,
+            fetchArgs: blobs.length ? { accountUrl, container, blobs: blobs as BlobToFetch[] } : undefined,
+          },
+          s.namespace,
+        ),
+      );
+    // The pods need the identity's role (init container) and the blobs in place before they start.
+    const deploymentDeps: pulumi.Resource[] = [sa, keys, id.federatedCredential, id.roleAssignment, ...(upload?.blobs ?? [])];
+    new k8s.apps.v1.Deployment(`${name}-deployment`, { metadata: manifest.apply((m) => m.metadata as k8s.types.input.meta.v1.ObjectMeta), spec: manifest.apply((m) => m.spec as k8s.types.input.apps.v1.DeploymentSpec) }, { ...child, dependsOn: deploymentDeps });
+
+    const serviceManifest = pulumi.all([settings, args.description]).apply(([s, description]) => modelServiceManifest(name, s.namespace, serviceConfigFor(name, s), description));
+    new k8s.core.v1.Service(`${name}-service`, { metadata: serviceManifest.apply((m) => m.metadata as k8s.types.input.meta.v1.ObjectMeta), spec: serviceManifest.apply((m) => m.spec as k8s.types.input.core.v1.ServiceSpec) }, { ...child, dependsOn: [keys] });
+
+    const base = pulumi.output(args.router.endpoint).apply((e) => `${e.replace(/\/+$/, "")}/api/v1/service/${name}`);
+    this.scoringUri = pulumi.interpolate`${base}/score`;
+    this.swaggerUri = pulumi.interpolate`${base}/swagger.json`;
+    this.primaryKey = pulumi.secret(primaryKey);
+    this.secondaryKey = pulumi.secret(secondaryKey);
+    this.tokenAudience = settings.apply((s) => s.tokenAudience);
+    this.namespace = namespace;
+    this.imageRef = image;
+    this.identityClientId = id.identity.clientId;
+    this.registerOutputs({
+      scoringUri: this.scoringUri, swaggerUri: this.swaggerUri, primaryKey: this.primaryKey, secondaryKey: this.secondaryKey,
+      tokenAudience: this.tokenAudience, namespace: this.namespace, imageRef: this.imageRef, identityClientId: this.identityClientId,
+    });
+  }
+
+  private buildImage(name: string, args: ModelWebserviceArgs): pulumi.Output<string> {
+    const ic = args.inferenceConfig!;
+    const env = ic.environment ?? {};
+    // Validation guarantees these are plain values: they decide the content hash.
+    const gpuCores = (args.gpuCores ?? 0) as number;
+    const plain: PlainInferenceConfig = {
+      entryScript: ic.entryScript as string,
+      sourceDirectory: resolve(ic.sourceDirectory as string),
+      baseImage: (env.baseImage as string | undefined) ?? defaultBaseImage(gpuCores),
+      condaFile: env.condaFile as string | undefined,
+      pipRequirements: env.pipRequirements as string | undefined,
+      environmentVariables: (env.environmentVariables ?? {}) as Record<string, string>,
+    };
+    return buildModelImage(name, plain, args.cluster.acrLoginServer, args.registryCredentials, { parent: this }).ref;
+  }
+}

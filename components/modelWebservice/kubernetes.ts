@@ -1,0 +1,143 @@
+import * as k8s from "@pulumi/kubernetes";
+import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
+import type { IService } from "kubernetes-models/v1/Service";
+import type { IContainer } from "kubernetes-models/v1/Container";
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_ANNOTATION, CONFIG_VERSION, KEYS_SECRET_SUFFIX, MODEL_CONTAINER_PORT, SERVICE_CONFIG_DEFAULTS, WEBSERVICE_LABEL, serializeServiceConfig, type ServiceConfig } from "../../router/contract/serviceConfig.js";
+import { formatFetchModelArgs, type BlobToFetch } from "../../router/fetchModel/args.js";
+import type { ModelWebserviceSettings } from "./defaults.js";
+import { WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "./identity.js";
+import { MODEL_ROOT } from "./models.js";
+
+export const MODEL_COUNT_ANNOTATION = "aksml/model-count";
+export const CLUSTER_PURPOSE_ANNOTATION = "aksml/cluster-purpose";
+export const DESCRIPTION_ANNOTATION = "aksml/description";
+export const GPU_RESOURCE = "nvidia.com/gpu";
+/** Tolerates the cluster's GPU pool taint (`nvidia.com/gpu=present:NoSchedule`). */
+export const GPU_TOLERATION = { key: GPU_RESOURCE, operator: "Exists", effect: "NoSchedule" } as const;
+
+/** Labels on the model Deployment, pods, Service and keys Secret (platform convention). */
+export const webserviceLabels = (name: string) => ({ [WEBSERVICE_LABEL]: name, "app.kubernetes.io/part-of": "aksml" });
+
+/** The `aksml/config` the router enforces for this service. */
+export function serviceConfigFor(name: string, s: ModelWebserviceSettings): ServiceConfig {
+  return {
+    version: CONFIG_VERSION,
+    deployment: name,
+    autoscale: { ...s.autoscale, scaleDownDelaySeconds: SERVICE_CONFIG_DEFAULTS.autoscale.scaleDownDelaySeconds },
+    numReplicas: s.autoscale.enabled ? undefined : s.numReplicas,
+    auth: { mode: s.authMode, issuer: s.tokenIssuer, audience: s.tokenAudience, jwksUri: s.tokenJwksUri, algorithms: [...SERVICE_CONFIG_DEFAULTS.auth.algorithms] },
+    scoringTimeoutMs: s.scoringTimeoutMs,
+    maxConcurrentRequestsPerContainer: s.replicaMaxConcurrentRequests,
+    maxRequestWaitTimeMs: s.maxRequestWaitTimeMs,
+    collectModelData: s.collectModelData,
+  };
+}
+
+/** Kubernetes quantities from Azure ML's units (cores, GB). */
+export const cpuQuantity = (cores: number) => `${Math.round(cores * 1000)}m`;
+export const memoryQuantity = (gb: number) => `${Math.round(gb * 1024)}Mi`;
+
+export interface ModelPodInputs {
+  name: string;
+  settings: ModelWebserviceSettings;
+  image: string;
+  routerImage: string;
+  modelDir: string;
+  fetchArgs?: { accountUrl: string; container: string; blobs: BlobToFetch[] };
+  serviceAccountName: string;
+  clusterPurpose: string;
+  modelCount: number;
+  tags: Record<string, string>;
+  description?: string;
+}
+
+/** The model Deployment's manifest. No `spec.replicas` under autoscale: the router owns it. */
+export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): IDeployment {
+  const s = i.settings;
+  const labels = webserviceLabels(i.name);
+  const gpu: Record<string, string> = s.gpuCores > 0 ? { [GPU_RESOURCE]: String(s.gpuCores) } : {};
+  const mount = { name: "azureml-models", mountPath: MODEL_ROOT };
+  const lp = s.livenessProbe;
+  const initContainers: IContainer[] = i.fetchArgs
+    ? [
+        {
+          name: "fetch-model",
+          image: i.routerImage,
+          args: ["fetch-model", ...formatFetchModelArgs({ accountUrl: i.fetchArgs.accountUrl, container: i.fetchArgs.container, dest: MODEL_ROOT, blobs: i.fetchArgs.blobs })],
+          resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+          securityContext: { runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+          volumeMounts: [mount],
+        },
+      ]
+    : [];
+  const env = [
+    { name: "AZUREML_MODEL_DIR", value: i.modelDir },
+    { name: "AML_APP_INSIGHTS_ENABLED", value: String(s.enableAppInsights) },
+    { name: "AML_MODEL_DC_STORAGE_ENABLED", value: String(s.collectModelData) },
+    { name: "SERVICE_NAME", value: i.name },
+  ];
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name: i.name,
+      namespace,
+      labels: { ...i.tags, ...labels },
+      annotations: { [MODEL_COUNT_ANNOTATION]: String(i.modelCount), [CLUSTER_PURPOSE_ANNOTATION]: i.clusterPurpose, ...(i.description ? { [DESCRIPTION_ANNOTATION]: i.description } : {}) },
+    },
+    spec: {
+      ...(s.autoscale.enabled ? {} : { replicas: s.numReplicas }),
+      selector: { matchLabels: { [WEBSERVICE_LABEL]: i.name } },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: { ...labels, [WORKLOAD_IDENTITY_USE_LABEL]: "true" } },
+        spec: {
+          serviceAccountName: i.serviceAccountName,
+          initContainers,
+          containers: [
+            {
+              name: "model",
+              image: i.image,
+              ports: [{ name: "http", containerPort: MODEL_CONTAINER_PORT }],
+              env,
+              resources: {
+                requests: { cpu: cpuQuantity(s.cpuCores), memory: memoryQuantity(s.memoryGb), ...gpu },
+                limits: { cpu: cpuQuantity(s.cpuCoresLimit), memory: memoryQuantity(s.memoryGbLimit), ...gpu },
+              },
+              livenessProbe: { httpGet: { path: "/", port: MODEL_CONTAINER_PORT }, ...lp },
+              readinessProbe: { httpGet: { path: "/", port: MODEL_CONTAINER_PORT }, periodSeconds: 5, timeoutSeconds: lp.timeoutSeconds, failureThreshold: 3 },
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+              volumeMounts: [{ ...mount, readOnly: true }],
+            },
+          ],
+          tolerations: s.gpuCores > 0 ? [{ ...GPU_TOLERATION }] : [],
+          volumes: [{ name: "azureml-models", emptyDir: {} }],
+        },
+      },
+    },
+  };
+}
+
+export function createServiceAccount(name: string, namespace: pulumi.Input<string>, clientId: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.ServiceAccount {
+  return new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name, namespace, labels: webserviceLabels(name), annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: clientId } } }, opts);
+}
+
+/** `<name>-keys` with `primaryKey` and `secondaryKey`, both accepted by the router at all times. */
+export function createKeysSecret(name: string, namespace: pulumi.Input<string>, primaryKey: pulumi.Input<string>, secondaryKey: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(
+    `${name}-keys`,
+    { metadata: { name: `${name}${KEYS_SECRET_SUFFIX}`, namespace, labels: webserviceLabels(name) }, type: "Opaque", stringData: { primaryKey: pulumi.secret(primaryKey), secondaryKey: pulumi.secret(secondaryKey) } },
+    opts,
+  );
+}
+
+/** The model Service: the router finds it by label and reads its settings from the `aksml/config` annotation. */
+export function modelServiceManifest(name: string, namespace: string, config: ServiceConfig, description?: string): IService {
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name, namespace, labels: webserviceLabels(name), annotations: { [CONFIG_ANNOTATION]: serializeServiceConfig(config), ...(description ? { [DESCRIPTION_ANNOTATION]: description } : {}) } },
+    spec: { type: "ClusterIP", selector: { [WEBSERVICE_LABEL]: name }, ports: [{ name: "http", port: 80, targetPort: MODEL_CONTAINER_PORT }] },
+  };
+}
