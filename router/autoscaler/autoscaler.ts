@@ -15,6 +15,16 @@ export interface ScalingMetrics {
   recordScalingDecision(service: string, from: number, to: number, reason: string): void;
 }
 
+export interface ScalingDecision {
+  service: string;
+  from: number;
+  to: number;
+  reason: string;
+  utilizationPercent: number;
+  /** The loop's clock (ms). */
+  at: number;
+}
+
 export interface ScalingLog {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
@@ -37,6 +47,8 @@ export interface AutoscalerOptions {
   now?: () => number;
   /** How often the loop checks which services are due; default 100 ms. */
   checkIntervalMs?: number;
+  /** Called for every decision that changes a replica count (after metrics), e.g. to print it. */
+  onDecision?: (d: ScalingDecision) => void;
   /** Injectable for tests; default POSTs to the leader. */
   sendReport?: (leaderUrl: string, report: PeerLoadReport) => Promise<void>;
 }
@@ -125,6 +137,7 @@ export class Autoscaler {
     st.scaling = true;
     const direction = d.desired > current ? "up" : "down";
     this.opts.metrics?.recordScalingDecision(service.name, current, d.desired, d.reason);
+    this.opts.onDecision?.({ service: service.name, from: current, to: d.desired, reason: d.reason, utilizationPercent: d.utilizationPercent, at: now });
     this.opts.log?.info({ service: service.name, from: current, to: d.desired, reason: d.reason, utilizationPercent: Math.round(d.utilizationPercent) }, `scaling ${direction}`);
     const p = this.opts.backend
       .scale(service.name, d.desired)

@@ -112,6 +112,7 @@ class LocalService {
     } else if (replica.state === "starting") {
       this.opts.log?.warn({ service: this.spec.name, replica: id, timeoutMs: this.opts.healthTimeoutMs }, "replica never became healthy; stopping it");
       await replica.stop(this.opts.stopGraceMs);
+      this.scheduleRestart();
     }
   }
 
@@ -121,7 +122,12 @@ class LocalService {
     const wasWanted = !replica.stoppedOnPurpose;
     if (wasWanted) this.opts.log?.warn({ service: this.spec.name, replica: replica.spec.id, code, signal }, "replica exited; replacing it");
     this.publish();
-    if (!wasWanted || this.restartTimer) return;
+    if (wasWanted) this.scheduleRestart();
+  }
+
+  /** Replaces missing replicas after a delay that doubles on every failure (reset by a healthy start). */
+  private scheduleRestart(): void {
+    if (this.stopped || this.restartTimer) return;
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       void this.reconcile();

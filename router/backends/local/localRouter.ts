@@ -3,7 +3,7 @@
  * started once the first replicas are up (this process is always the leader).
  */
 import type { StartRouterOptions } from "../../router.js";
-import { Autoscaler } from "../../autoscaler/autoscaler.js";
+import { Autoscaler, type ScalingDecision } from "../../autoscaler/autoscaler.js";
 import { ObservedBackend } from "../../autoscaler/observedBackend.js";
 import { LocalProcessBackend, type LocalBackendOptions, type LocalServiceSpec } from "./localBackend.js";
 
@@ -13,7 +13,7 @@ export interface LocalRouterParts extends Pick<StartRouterOptions, "backend" | "
   autoscaler(): Autoscaler | undefined;
 }
 
-export function localRouterOptions(services: LocalServiceSpec[], options: LocalBackendOptions & { now?: () => number } = {}): LocalRouterParts {
+export function localRouterOptions(services: LocalServiceSpec[], options: LocalBackendOptions & { now?: () => number; onDecision?: (d: ScalingDecision) => void } = {}): LocalRouterParts {
   const local = new LocalProcessBackend(services, options);
   const observed = new ObservedBackend(local);
   let autoscaler: Autoscaler | undefined;
@@ -22,7 +22,7 @@ export function localRouterOptions(services: LocalServiceSpec[], options: LocalB
     backend: observed,
     autoscaler: () => autoscaler,
     onStarted: ({ registry, metrics, log }) => {
-      const a = new Autoscaler({ services: () => observed.services(), load: registry, backend: observed, metrics, log, now: options.now });
+      const a = new Autoscaler({ services: () => observed.services(), load: registry, backend: observed, metrics, log, now: options.now, onDecision: options.onDecision });
       autoscaler = a;
       a.start();
       return () => a.stop();
