@@ -1,0 +1,219 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { startMockRuntime, settle, valueOf, type MockRuntime, type CapturedResource } from "../../cli/plan/mockRuntime.js";
+import { AzuremlFe, ROUTER_CLUSTER_RULES, ROUTER_NAMESPACE_RULES } from "../../components/azuremlFe/index.js";
+import { azuremlFeArgsProblems } from "../../components/azuremlFe/validate.js";
+import { REPOSITORY_ROOT } from "../../components/azuremlFe/image.js";
+import { clusterConnection, reveal, validateK8sObject } from "./modelWebserviceFixtures.js";
+
+let rt: MockRuntime;
+let provider: k8s.Provider;
+const fe: Record<string, AzuremlFe> = {};
+
+const dep = (n: string) => reveal(rt.one("kubernetes:apps/v1:Deployment", `${n}-deployment`).inputs) as any;
+const container = (n: string) => dep(n).spec.template.spec.containers[0];
+const env = (n: string) => Object.fromEntries(container(n).env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+const children = (n: string) => rt.resources.filter((r) => r.parent === rt.one("aksml:index:AzuremlFe", n).urn);
+
+beforeAll(async () => {
+  rt = await startMockRuntime();
+  provider = new k8s.Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
+  fe.prod = new AzuremlFe("prod", { cluster: clusterConnection() }, { provider });
+  fe.dev = new AzuremlFe("dev", { cluster: clusterConnection({ clusterPurpose: "DevTest" }), image: "example.azurecr.io/aksml/azureml-fe@sha256:" + "a".repeat(64) }, { provider });
+  fe.internal = new AzuremlFe(
+    "internal",
+    {
+      cluster: clusterConnection({ loadBalancerType: "InternalLoadBalancer", loadBalancerSubnet: "aks-ilb" }),
+      dnsRecord: { resourceGroupName: "dns-rg", zoneName: "ml.example.com", relativeRecordSetName: "scoring" },
+      image: "r/x:1",
+    },
+    { provider },
+  );
+  fe.tls = new AzuremlFe(
+    "tls",
+    { cluster: clusterConnection({ sslCertPem: pulumi.secret("CERT"), sslKeyPem: pulumi.secret("KEY"), sslCname: "ml.contoso.com", leafDomainLabel: "contosoml" }), image: "r/x:1", logLevel: "debug", replicas: 5 },
+    { provider },
+  );
+  await settle();
+});
+
+describe("AzuremlFe defaults (FastProd)", () => {
+  it("labels and annotates the router Deployment per the platform convention", () => {
+    const d = dep("prod");
+    const labels = { "app.kubernetes.io/name": "azureml-fe", "app.kubernetes.io/part-of": "aksml" };
+    expect(d.metadata.labels).toEqual(labels);
+    expect(d.metadata.annotations).toEqual({ "aksml/cluster-purpose": "FastProd" });
+    expect(d.metadata.name).toBe("azureml-fe");
+    expect(d.metadata.namespace).toBe("azureml");
+    expect(d.spec.template.metadata.labels).toEqual(labels);
+    expect(d.spec.selector.matchLabels).toEqual(labels);
+  });
+
+  it("runs 3 replicas with a PDB (minAvailable 2), anti-affinity and zone spread; the router owns replicas afterwards", () => {
+    expect(dep("prod").spec.replicas).toBe(3);
+    const pdb = reveal(rt.one("kubernetes:policy/v1:PodDisruptionBudget", "prod-pdb").inputs) as any;
+    expect(pdb.spec.minAvailable).toBe(2);
+    const pod = dep("prod").spec.template.spec;
+    expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe("kubernetes.io/hostname");
+    expect(pod.topologySpreadConstraints.map((t: any) => t.topologyKey)).toContain("topology.kubernetes.io/zone");
+    expect(rt.one("kubernetes:apps/v1:Deployment", "prod-deployment").ignoreChanges).toEqual(["spec.replicas"]);
+  });
+
+  it("sets ports, the documented environment, probes, resources and a locked-down security context", () => {
+    const c = container("prod");
+    expect(c.args).toEqual(["serve"]);
+    expect(c.ports.map((p: any) => [p.name, p.containerPort])).toEqual([["http", 8080], ["https", 8443], ["admin", 9091]]);
+    expect(env("prod")).toEqual({
+      AKSML_BACKEND: "kubernetes",
+      AKSML_MAX_REQUEST_BYTES: "104857600",
+      AKSML_POD_NAME: { fieldRef: { fieldPath: "metadata.name" } },
+      AKSML_POD_NAMESPACE: { fieldRef: { fieldPath: "metadata.namespace" } },
+      AKSML_POD_IP: { fieldRef: { fieldPath: "status.podIP" } },
+      AKSML_PEERS_SERVICE: "azureml-fe-peers",
+      AKSML_LEASE_NAME: "azureml-fe-leader",
+      AKSML_ROUTER_DEPLOYMENT: "azureml-fe",
+      AKSML_SELF_SCALING: "true",
+      AKSML_LOG_LEVEL: "info",
+    });
+    expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "admin" });
+    expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "admin" });
+    expect(c.resources).toEqual({ requests: { cpu: "900m", memory: "800Mi" }, limits: { cpu: "2", memory: "1229Mi" } });
+    expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(dep("prod").spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+  });
+
+  it("builds the router image from the repository and deploys it by digest", async () => {
+    const img = reveal(rt.one("docker-build:index:Image", "prod-image").inputs) as any;
+    expect(img.context.location).toBe(REPOSITORY_ROOT);
+    expect(img.dockerfile.location).toBe(`${REPOSITORY_ROOT}router/Dockerfile`);
+    expect(img.push).toBe(true);
+    expect(img.buildOnPreview).toBe(false);
+    expect(img.tags[0]).toMatch(/^aksmlacr\.azurecr\.io\/aksml\/azureml-fe:/);
+    expect(img.registries).toBeUndefined();
+    expect(container("prod").image).toMatch(/^aksmlacr\.azurecr\.io\/aksml\/azureml-fe:[^@]+@sha256:[0-9a-f]{64}$/);
+    expect(await valueOf(fe.prod.imageRef)).toBe(container("prod").image);
+  });
+
+  it("exposes 80->8080 on a public load balancer and the admin port only on the headless peers Service", async () => {
+    const svc = reveal(rt.one("kubernetes:core/v1:Service", "prod-service").inputs) as any;
+    expect(svc.spec.type).toBe("LoadBalancer");
+    expect(svc.spec.ports).toEqual([{ name: "http", port: 80, targetPort: "http" }]);
+    expect(svc.metadata.annotations ?? {}).toEqual({});
+    const peers = reveal(rt.one("kubernetes:core/v1:Service", "prod-peers").inputs) as any;
+    expect(peers.spec.clusterIP).toBe("None");
+    expect(peers.spec.ports).toEqual([{ name: "admin", port: 9091, targetPort: "admin" }]);
+    expect(await valueOf(fe.prod.endpoint)).toBe("http://20.50.60.70");
+    expect(await valueOf(fe.prod.ip)).toBe("20.50.60.70");
+    expect(await valueOf(fe.prod.namespace)).toBe("azureml");
+    expect(await valueOf(fe.prod.serviceAccountName)).toBe("azureml-fe");
+    expect(children("prod").some((r) => r.type === "kubernetes:core/v1:Secret")).toBe(false);
+  });
+
+  it("uses the given k8s provider for every Kubernetes object", () => {
+    const k8sObjects = children("prod").filter((r) => r.type.startsWith("kubernetes:"));
+    expect(k8sObjects.length).toBeGreaterThanOrEqual(9);
+    for (const r of k8sObjects) expect(r.provider.startsWith(rt.one("pulumi:providers:kubernetes").urn)).toBe(true);
+  });
+});
+
+describe("AzuremlFe RBAC", () => {
+  const documented = {
+    cluster: [
+      { apiGroups: [""], resources: ["services", "secrets"], verbs: ["get", "list", "watch"] },
+      { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
+      { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] },
+      { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "patch", "update"] },
+    ],
+    namespace: [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }],
+  };
+  it("grants exactly the documented set, and the exported constants are that set", () => {
+    expect(ROUTER_CLUSTER_RULES).toEqual(documented.cluster);
+    expect(ROUTER_NAMESPACE_RULES).toEqual(documented.namespace);
+    const roles = children("prod").filter((r) => /rbac.*:(Cluster)?Role$/.test(r.type));
+    expect(roles.map((r) => r.type).sort()).toEqual(["kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "kubernetes:rbac.authorization.k8s.io/v1:Role"]);
+    expect((reveal(rt.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "prod-clusterrole").inputs) as any).rules).toEqual(documented.cluster);
+    const role = reveal(rt.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "prod-role").inputs) as any;
+    expect(role.rules).toEqual(documented.namespace);
+    expect(role.metadata.namespace).toBe("azureml");
+  });
+  it("binds both roles to the router ServiceAccount", () => {
+    for (const t of ["ClusterRoleBinding", "RoleBinding"]) {
+      const b = reveal(rt.one(`kubernetes:rbac.authorization.k8s.io/v1:${t}`, `prod-${t.toLowerCase()}`).inputs) as any;
+      expect(b.subjects).toEqual([{ kind: "ServiceAccount", name: "azureml-fe", namespace: "azureml" }]);
+    }
+    expect(dep("prod").spec.template.spec.serviceAccountName).toBe("azureml-fe");
+  });
+});
+
+describe("AzuremlFe on DevTest, internal and TLS clusters", () => {
+  it("DevTest: 1 replica, self-scaling off, no PDB, no spread; a given image is used as is", async () => {
+    expect(dep("dev").spec.replicas).toBe(1);
+    expect(env("dev").AKSML_SELF_SCALING).toBe("false");
+    expect(dep("dev").metadata.annotations).toEqual({ "aksml/cluster-purpose": "DevTest" });
+    expect(children("dev").some((r) => r.type.includes("PodDisruptionBudget"))).toBe(false);
+    expect(dep("dev").spec.template.spec.affinity).toBeUndefined();
+    expect(children("dev").some((r) => r.type === "docker-build:index:Image")).toBe(false);
+    expect(container("dev").image).toBe("example.azurecr.io/aksml/azureml-fe@sha256:" + "a".repeat(64));
+  });
+
+  it("internal load balancer: Azure's internal annotations and subnet; an A record at the internal IP", async () => {
+    const svc = reveal(rt.one("kubernetes:core/v1:Service", "internal-service").inputs) as any;
+    expect(svc.metadata.annotations).toEqual({
+      "service.beta.kubernetes.io/azure-load-balancer-internal": "true",
+      "service.beta.kubernetes.io/azure-load-balancer-internal-subnet": "aks-ilb",
+    });
+    const rec = rt.one("azure-native:dns:RecordSet", "internal-dns").inputs as any;
+    expect(rec).toMatchObject({ resourceGroupName: "dns-rg", zoneName: "ml.example.com", relativeRecordSetName: "scoring", recordType: "A", ttl: 300, aRecords: [{ ipv4Address: "10.240.0.200" }] });
+    expect(await valueOf(fe.internal.endpoint)).toBe("http://scoring.ml.example.com");
+  });
+
+  it("TLS: 443->8443 only, a kubernetes.io/tls Secret kept secret, cert files in the environment, DNS label annotation", async () => {
+    const svc = reveal(rt.one("kubernetes:core/v1:Service", "tls-service").inputs) as any;
+    expect(svc.spec.ports).toEqual([{ name: "https", port: 443, targetPort: "https" }]);
+    expect(svc.metadata.annotations).toEqual({ "service.beta.kubernetes.io/azure-dns-label-name": "contosoml" });
+    const secret = rt.one("kubernetes:core/v1:Secret", "tls-tls");
+    expect(secret.secretInputs).toContain("stringData");
+    expect(reveal(secret.inputs)).toMatchObject({ type: "kubernetes.io/tls", stringData: { "tls.crt": "CERT", "tls.key": "KEY" } });
+    expect(env("tls")).toMatchObject({ AKSML_TLS_CERT_FILE: "/etc/aksml/tls/tls.crt", AKSML_TLS_KEY_FILE: "/etc/aksml/tls/tls.key", AKSML_LOG_LEVEL: "debug" });
+    expect(dep("tls").spec.replicas).toBe(5);
+    expect((reveal(rt.one("kubernetes:policy/v1:PodDisruptionBudget", "tls-pdb").inputs) as any).spec.minAvailable).toBe(4);
+    expect(await valueOf(fe.tls.endpoint)).toBe("https://ml.contoso.com");
+  });
+
+  it("every Kubernetes object validates against the Kubernetes schema", () => {
+    const objects = rt.resources.filter((r: CapturedResource) => r.type.startsWith("kubernetes:") && r.custom && !r.type.startsWith("pulumi:"));
+    expect(objects.length).toBeGreaterThan(30);
+    for (const r of objects) expect(() => validateK8sObject(r), r.name).not.toThrow();
+  });
+});
+
+describe("AzuremlFe validation", () => {
+  const base = { cluster: clusterConnection() };
+  const cases: [string, Parameters<typeof azuremlFeArgsProblems>[0], string][] = [
+    ["namespace pattern", { ...base, namespace: "Bad_NS" }, "namespace"],
+    ["replicas >= 1", { ...base, replicas: 0 }, "replicas"],
+    ["replicas integer", { ...base, replicas: 1.5 }, "replicas"],
+    ["max request bytes <= 100 MB", { ...base, maxRequestBytes: 200 * 1024 * 1024 }, "maxRequestBytes"],
+    ["log level", { ...base, logLevel: "loud" as any }, "logLevel"],
+    ["cluster purpose", { cluster: clusterConnection({ clusterPurpose: "Prod" as any }) }, "cluster.clusterPurpose"],
+    ["load balancer type", { cluster: clusterConnection({ loadBalancerType: "Public" as any }) }, "cluster.loadBalancerType"],
+    ["cert without key", { cluster: clusterConnection({ sslCertPem: "c" }) }, "cluster.sslKeyPem"],
+    ["DNS label on internal LB", { cluster: clusterConnection({ loadBalancerType: "InternalLoadBalancer", leafDomainLabel: "x" }) }, "cluster.leafDomainLabel"],
+    ["dns ttl", { ...base, dnsRecord: { resourceGroupName: "r", zoneName: "z", relativeRecordSetName: "a", ttl: 0 } }, "dnsRecord.ttl"],
+  ];
+  it.each(cases)("%s", (_label, args, path) => {
+    expect(azuremlFeArgsProblems(args).map((e) => e.propertyPath)).toEqual([path]);
+  });
+  it("collects every problem into one InputPropertiesError, and accepts Outputs without checking them", () => {
+    expect(azuremlFeArgsProblems({ ...base, replicas: pulumi.output(0) })).toEqual([]);
+    let err: any;
+    try {
+      new AzuremlFe("bad", { ...base, namespace: "X", replicas: -1 });
+    } catch (e) {
+      err = e;
+    }
+    expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
+    expect(err.errors.map((e: any) => e.propertyPath)).toEqual(["namespace", "replicas"]);
+  });
+});

@@ -1,0 +1,58 @@
+// Shared by the AzuremlFe and ModelWebservice tests: a literal cluster connection (what
+// AksInferenceCluster hands over) and schema validation of recorded Kubernetes objects.
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
+import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
+import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
+import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
+import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import { Namespace } from "kubernetes-models/v1/Namespace";
+import { Secret } from "kubernetes-models/v1/Secret";
+import { Service } from "kubernetes-models/v1/Service";
+import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
+import { SECRET_SIG, type CapturedResource } from "../../cli/plan/mockRuntime.js";
+import type { ClusterConnectionArgs } from "../../components/shared/clusterConnection.js";
+
+export const SUB = "00000000-0000-0000-0000-000000000000";
+export const RG = "aksml-rg";
+
+export function clusterConnection(overrides: Partial<ClusterConnectionArgs> = {}): ClusterConnectionArgs {
+  return {
+    clusterId: `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.ContainerService/managedClusters/aksml`,
+    clusterName: "aksml",
+    resourceGroupName: RG,
+    location: "westeurope",
+    clusterPurpose: "FastProd",
+    oidcIssuerUrl: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/",
+    acrId: `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.ContainerRegistry/registries/aksmlacr`,
+    acrName: "aksmlacr",
+    acrLoginServer: "aksmlacr.azurecr.io",
+    storageAccountId: `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Storage/storageAccounts/aksmlmodels`,
+    storageAccountName: "aksmlmodels",
+    storageBlobEndpoint: "https://aksmlmodels.blob.core.windows.net/",
+    modelContainerName: "models",
+    loadBalancerType: "PublicIp",
+    ...overrides,
+  };
+}
+
+/** Replaces serialized secrets by their values (what the API server would receive). */
+export function reveal(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reveal);
+  if (value === null || typeof value !== "object") return value;
+  const o = value as Record<string, unknown>;
+  if (o[SECRET_SIG] !== undefined) return reveal(o.value);
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, reveal(v)]));
+}
+
+const MODELS: Record<string, new (data: any) => { validate(): void }> = {
+  Namespace, ServiceAccount, ClusterRole, ClusterRoleBinding, Role, RoleBinding, Deployment, PodDisruptionBudget, Service, Secret,
+};
+
+/** Validates a recorded Kubernetes resource against the Kubernetes schema; throws on violations. */
+export function validateK8sObject(r: CapturedResource): void {
+  const manifest = reveal(r.inputs) as { kind: string };
+  const Model = MODELS[manifest.kind];
+  if (!Model) throw new Error(`no schema model registered for kind ${manifest.kind} (${r.name})`);
+  new Model(manifest).validate();
+}
