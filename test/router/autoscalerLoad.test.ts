@@ -1,0 +1,106 @@
+/**
+ * The autoscaler under REAL load on loopback: the router (startRouter) in front of
+ * the local-process backend running real scorer processes with a per-request delay,
+ * driven by closed-loop clients. Asserts behaviour with generous bounds (this is not
+ * a benchmark): a load step gets a scale-up decision within about a second, steady
+ * load gets no further decisions, and scale-down waits for the whole window.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
+import { Agent, request } from "undici";
+import { startRouter, type RunningRouter } from "../../router/router.js";
+import { parseServiceConfig } from "../../router/contract/serviceConfig.js";
+import { localRouterOptions } from "../../router/backends/local/localRouter.js";
+import type { ScalingDecision } from "../../router/autoscaler/autoscaler.js";
+
+const SCORER = fileURLToPath(new URL("../../examples/local/scorer.mjs", import.meta.url));
+const WINDOW_SECONDS = 3;
+const CLIENTS = 3; // demand 3 at a 70% target: ceil(3 / 0.7) = 5 replicas
+
+const parsed = parseServiceConfig("slow", {
+  autoscale: { minReplicas: 1, maxReplicas: 6, targetUtilization: 70, refreshSeconds: 1, scaleDownDelaySeconds: WINDOW_SECONDS },
+  auth: { mode: "none" },
+  maxRequestWaitTimeMs: 30_000,
+});
+if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+
+const decisions: ScalingDecision[] = [];
+let router: RunningRouter;
+let parts: ReturnType<typeof localRouterOptions>;
+const agent = new Agent({ connections: CLIENTS * 2 });
+
+beforeAll(async () => {
+  parts = localRouterOptions([{ name: "slow", command: `exec "${process.execPath}" "${SCORER}" --port $PORT`, env: { SCORER_DELAY_MS: "100" }, config: parsed.config }], {
+    onOutput: () => undefined,
+    onDecision: (d) => decisions.push(d),
+  });
+  router = await startRouter({ ...parts, host: "127.0.0.1", dataPort: 0, adminPort: 0, logLevel: "silent", processMetrics: false });
+});
+
+afterAll(async () => {
+  await router?.stop();
+  await agent.close();
+});
+
+/** Closed-loop clients: each sends the next request as soon as the previous one is answered. */
+function load(clients: number): { stop: () => Promise<{ ok: number; failed: number }> } {
+  let running = true;
+  let ok = 0;
+  let failed = 0;
+  const loops = Array.from({ length: clients }, async () => {
+    while (running) {
+      const res = await request(`${router.dataUrl}/api/v1/service/slow/score`, { method: "POST", body: JSON.stringify({ data: [[1, 2, 3]] }), headers: { "content-type": "application/json" }, dispatcher: agent });
+      await res.body.text();
+      if (res.statusCode === 200) ok++;
+      else failed++;
+    }
+  });
+  return {
+    stop: async () => {
+      running = false;
+      await Promise.all(loops);
+      return { ok, failed };
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("autoscaler with the local backend under real load", () => {
+  it("scales up within about a second of a load step, holds under steady load, scales down only after the window", async () => {
+    await sleep(1500); // idle: nothing to decide
+    expect(decisions).toEqual([]);
+
+    const stepAt = performance.now();
+    const traffic = load(CLIENTS);
+    const deadline = stepAt + 5000;
+    while (!decisions.some((d) => d.to > d.from) && performance.now() < deadline) await sleep(10);
+    const firstUp = decisions.find((d) => d.to > d.from);
+    expect(firstUp, "a scale-up decision").toBeDefined();
+    const upLatencyMs = firstUp!.at - stepAt;
+    console.log(`scale-up decision ${upLatencyMs.toFixed(0)} ms after the load step (${firstUp!.from} -> ${firstUp!.to})`);
+    expect(upLatencyMs).toBeLessThan(2500);
+
+    // Let it settle (the first tick may have seen part of the step), then count decisions over a steady period.
+    await sleep(2500);
+    const settled = decisions.length;
+    const level = parts.local.processes("slow").length;
+    expect(level).toBe(5);
+    await sleep(WINDOW_SECONDS * 1000 + 2000); // longer than the window: a flapping loop would have stepped down and back up
+    expect(decisions.slice(settled), "no decisions under steady load").toEqual([]);
+
+    const { ok, failed } = await traffic.stop();
+    expect(failed).toBe(0);
+    expect(ok).toBeGreaterThan(50);
+    const stoppedAt = performance.now();
+    while (!decisions.some((d) => d.to < d.from) && performance.now() < stoppedAt + WINDOW_SECONDS * 1000 + 4000) await sleep(20);
+    const down = decisions.find((d) => d.to < d.from);
+    expect(down, "a scale-down decision").toBeDefined();
+    const downDelayMs = down!.at - stoppedAt;
+    console.log(`scale-down decision ${downDelayMs.toFixed(0)} ms after the load stopped (${down!.from} -> ${down!.to}; window ${WINDOW_SECONDS} s)`);
+    expect(downDelayMs).toBeGreaterThanOrEqual(WINDOW_SECONDS * 1000 - 1100); // a sample taken just before the stop still counts as busy
+    expect(down!.to).toBe(1);
+    await sleep(500);
+    expect(parts.local.processes("slow").length).toBe(1);
+  }, 40_000);
+});
