@@ -1,0 +1,246 @@
+/**
+ * AksInferenceCluster: the Azure half of the platform. An AKS cluster sized by its
+ * Azure ML cluster purpose (created, or attached by id), with an ACR its nodes can pull
+ * from, model storage, optional egress control, and a Kubernetes provider for the
+ * components deployed on it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import * as authorization from "@pulumi/azure-native/authorization/index.js";
+import * as containerregistry from "@pulumi/azure-native/containerregistry/index.js";
+import * as containerservice from "@pulumi/azure-native/containerservice/index.js";
+import * as monitor from "@pulumi/azure-native/monitor/index.js";
+import * as resources from "@pulumi/azure-native/resources/index.js";
+import * as storage from "@pulumi/azure-native/storage/index.js";
+import type { ClusterConnectionArgs, ClusterPurpose, LoadBalancerType } from "../shared/clusterConnection.js";
+import type { AksInferenceClusterArgs } from "./args.js";
+import { known, resolveAksInferenceClusterArgs } from "./defaults.js";
+import { requiredEgressFqdns, type EgressNames } from "./egress.js";
+import { attachManagedCluster, createManagedCluster, devTestWarning, type ClusterFacts } from "./managedCluster.js";
+import { createClusterNetwork, grantRole } from "./network.js";
+import { validateAksInferenceClusterArgs } from "./validate.js";
+
+/** Lowercase alphanumerics of a name, for resources whose names allow nothing else. */
+function alphanumeric(name: string, max: number): string {
+  return (name.toLowerCase().replace(/[^a-z0-9]/g, "") || "aksml").slice(0, max);
+}
+
+export class AksInferenceCluster extends pulumi.ComponentResource {
+  /** ARM id of the managed cluster (created or attached). */
+  public readonly clusterId: pulumi.Output<string>;
+  public readonly clusterName: pulumi.Output<string>;
+  /** Resource group of the platform's own resources. */
+  public readonly resourceGroupName: pulumi.Output<string>;
+  public readonly location: pulumi.Output<string>;
+  public readonly clusterPurpose: pulumi.Output<ClusterPurpose>;
+  /** vCPUs over all node pools (node counts at creation; minimums when autoscaling). */
+  public readonly totalVcpus: pulumi.Output<number>;
+  /** Cluster-user kubeconfig (secret). */
+  public readonly kubeconfig: pulumi.Output<string>;
+  /** Kubernetes provider for resources deployed on this cluster. */
+  public readonly provider: k8s.Provider;
+  public readonly apiServerFqdn: pulumi.Output<string>;
+  public readonly acrId: pulumi.Output<string>;
+  public readonly acrName: pulumi.Output<string>;
+  public readonly acrLoginServer: pulumi.Output<string>;
+  public readonly storageAccountId: pulumi.Output<string>;
+  public readonly storageAccountName: pulumi.Output<string>;
+  public readonly storageBlobEndpoint: pulumi.Output<string>;
+  public readonly modelContainerName: pulumi.Output<string>;
+  public readonly oidcIssuerUrl: pulumi.Output<string>;
+  public readonly kubeletIdentityObjectId: pulumi.Output<string>;
+  /** Hosts the cluster must reach (Azure ML's connectivity table, from the real names), for any firewall. */
+  public readonly requiredEgressFqdns: pulumi.Output<string[]>;
+  /** Private IP of the egress firewall (only with `egress.firewall`). */
+  public readonly firewallPrivateIp?: pulumi.Output<string>;
+  /** Everything AzuremlFe and ModelWebservice need, in one object. */
+  public readonly connection: ClusterConnectionArgs;
+
+  constructor(name: string, args: AksInferenceClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateAksInferenceClusterArgs(name, args);
+    super("aksml:index:AksInferenceCluster", name, {}, opts);
+    const r = resolveAksInferenceClusterArgs(name, args);
+    const parent = this;
+    const tags = r.tags;
+    const subscriptionId = authorization.getClientConfigOutput({ parent }).subscriptionId;
+
+    let resourceGroupName: pulumi.Output<string>;
+    let location: pulumi.Output<string>;
+    if (r.resourceGroupName !== undefined) {
+      resourceGroupName = pulumi.output(r.resourceGroupName);
+      location = r.location !== undefined
+        ? pulumi.output(r.location)
+        : resources.getResourceGroupOutput({ resourceGroupName: r.resourceGroupName }, { parent }).location;
+    } else {
+      const rg = new resources.ResourceGroup(`${name}-rg`, { location: r.location, tags }, { parent });
+      resourceGroupName = rg.name;
+      location = rg.location;
+    }
+    const common = { resourceGroupName, location, tags };
+
+    // ACR and storage names are global and allow only lowercase alphanumerics.
+    const suffix = new random.RandomString(`${name}-suffix`, { length: 8, special: false, upper: false }, { parent });
+    const acr = new containerregistry.Registry(`${name}-acr`, {
+      ...common,
+      registryName: pulumi.interpolate`${alphanumeric(name, 42)}${suffix.result}`,
+      sku: { name: r.acrSku },
+      adminUserEnabled: false,
+    }, { parent });
+    const account = new storage.StorageAccount(`${name}-storage`, {
+      ...common,
+      accountName: pulumi.interpolate`${alphanumeric(name, 16)}${suffix.result}`,
+      kind: "StorageV2",
+      sku: { name: "Standard_LRS" },
+      allowBlobPublicAccess: false,
+      minimumTlsVersion: "TLS1_2",
+      enableHttpsTrafficOnly: true,
+    }, { parent });
+    const container = new storage.BlobContainer(`${name}-models`, {
+      resourceGroupName,
+      accountName: account.name,
+      containerName: r.modelContainerName,
+      publicAccess: "None",
+    }, { parent });
+
+    const egressNames = (apiServerFqdn: pulumi.Input<string>): pulumi.Output<EgressNames> =>
+      pulumi.all([apiServerFqdn, acr.loginServer, account.primaryEndpoints, location, r.tls.leafDomainLabel, r.extraFqdns])
+        .apply(([api, loginServer, endpoints, loc, leaf, extra]) => ({
+          apiServerFqdn: api,
+          acrLoginServer: loginServer,
+          storageBlobEndpoint: endpoints.blob ?? "",
+          storageTableEndpoint: endpoints.table ?? "",
+          location: loc,
+          leafDomainLabel: leaf,
+          monitoring: r.monitoring !== undefined,
+          extraFqdns: extra,
+        }));
+
+    let facts: ClusterFacts;
+    let firewallPrivateIp: pulumi.Output<string> | undefined;
+    if (r.existingClusterId !== undefined) {
+      facts = attachManagedCluster(name, r.existingClusterId, parent);
+    } else {
+      const network = createClusterNetwork(name, r, {
+        ...common,
+        subscriptionId,
+        // The API server FQDN exists only after the cluster; its rule is added then.
+        hostsBeforeCluster: egressNames("").apply(requiredEgressFqdns),
+        parent,
+      });
+      facts = createManagedCluster(name, r, { ...common, subscriptionId, network, sizingChecked: this.checkSizing(name, args, r), parent });
+      if (network.firewall) {
+        network.firewall.allowApiServer(name, facts.apiServerFqdn, network.nodeSubnetPrefix!, parent);
+        firewallPrivateIp = network.firewall.privateIp;
+      }
+    }
+
+    grantRole(`${name}-acr-pull`, "acrPull", facts.kubeletObjectId, acr.id, subscriptionId, { parent });
+    if (r.monitoring) {
+      // The omsagent addon is set on a created cluster; on an attached one its owner enables it.
+      new monitor.DataCollectionRuleAssociation(`${name}-dcra`, {
+        resourceUri: facts.id,
+        associationName: "ContainerInsightsExtension",
+        dataCollectionRuleId: r.monitoring.dataCollectionRuleId,
+      }, { parent, dependsOn: facts.resources });
+    }
+
+    const credentials = containerservice.listManagedClusterUserCredentialsOutput(
+      { resourceGroupName: facts.resourceGroupName, resourceName: facts.name },
+      { parent, dependsOn: facts.resources },
+    );
+    this.kubeconfig = pulumi.secret(credentials.kubeconfigs.apply((k) => {
+      if (!k?.[0]?.value) throw new Error(`${name}: the cluster returned no user kubeconfig`);
+      return Buffer.from(k[0].value, "base64").toString("utf8");
+    }));
+    this.provider = new k8s.Provider(`${name}-k8s`, {
+      kubeconfig: this.kubeconfig,
+      // Only a different cluster replaces the provider (and everything deployed with it);
+      // kubeconfig churn such as token rotation is an update.
+      clusterIdentifier: facts.id,
+      enableServerSideApply: true,
+    }, { parent, dependsOn: facts.resources });
+
+    this.clusterId = facts.id;
+    this.clusterName = facts.name;
+    this.resourceGroupName = resourceGroupName;
+    this.location = location;
+    this.clusterPurpose = pulumi.output(r.clusterPurpose);
+    this.totalVcpus = facts.totalVcpus;
+    this.apiServerFqdn = facts.apiServerFqdn;
+    this.acrId = acr.id;
+    this.acrName = acr.name;
+    this.acrLoginServer = acr.loginServer;
+    this.storageAccountId = account.id;
+    this.storageAccountName = account.name;
+    this.storageBlobEndpoint = account.primaryEndpoints.apply((e) => e.blob);
+    this.modelContainerName = container.name;
+    this.oidcIssuerUrl = facts.oidcIssuerUrl;
+    this.kubeletIdentityObjectId = facts.kubeletObjectId;
+    this.requiredEgressFqdns = egressNames(facts.apiServerFqdn).apply(requiredEgressFqdns);
+    this.firewallPrivateIp = firewallPrivateIp;
+    this.connection = {
+      clusterId: this.clusterId,
+      clusterName: this.clusterName,
+      resourceGroupName,
+      location,
+      clusterPurpose: this.clusterPurpose,
+      oidcIssuerUrl: this.oidcIssuerUrl,
+      acrId: this.acrId,
+      acrName: this.acrName,
+      acrLoginServer: this.acrLoginServer,
+      storageAccountId: this.storageAccountId,
+      storageAccountName: this.storageAccountName,
+      storageBlobEndpoint: this.storageBlobEndpoint,
+      modelContainerName: this.modelContainerName,
+      loadBalancerType: r.loadBalancerType as pulumi.Input<LoadBalancerType>,
+      loadBalancerSubnet: r.loadBalancerSubnet,
+      sslCname: r.tls.sslCname,
+      sslCertPem: r.tls.sslCertPem,
+      sslKeyPem: r.tls.sslKeyPem,
+      leafDomainLabel: r.tls.leafDomainLabel,
+    };
+
+    this.registerOutputs({
+      clusterId: this.clusterId,
+      clusterName: this.clusterName,
+      resourceGroupName: this.resourceGroupName,
+      location: this.location,
+      clusterPurpose: this.clusterPurpose,
+      totalVcpus: this.totalVcpus,
+      kubeconfig: this.kubeconfig,
+      apiServerFqdn: this.apiServerFqdn,
+      acrId: this.acrId,
+      acrLoginServer: this.acrLoginServer,
+      storageAccountName: this.storageAccountName,
+      modelContainerName: this.modelContainerName,
+      oidcIssuerUrl: this.oidcIssuerUrl,
+      kubeletIdentityObjectId: this.kubeletIdentityObjectId,
+      requiredEgressFqdns: this.requiredEgressFqdns,
+      firewallPrivateIp: this.firewallPrivateIp,
+    });
+  }
+
+  /**
+   * Sizing inputs given as Outputs cannot be checked at construction; they are checked
+   * here once known (failing the deployment with the same error). Also warns for a
+   * DevTest cluster below 2 vCPUs.
+   */
+  private checkSizing(name: string, args: AksInferenceClusterArgs, r: ReturnType<typeof resolveAksInferenceClusterArgs>): pulumi.Output<boolean> {
+    const sizing = [args.clusterPurpose, args.agentCount, args.vmSize, args.vcpusPerNode];
+    const deferred = sizing.some((v) => v !== undefined && known(v) === undefined);
+    return pulumi.all([r.clusterPurpose, r.systemPool.count, r.systemPool.vmSize, r.systemPool.vcpusPerNode]).apply(([purpose, count, vmSize, vcpus]) => {
+      if (deferred) {
+        validateAksInferenceClusterArgs(name, {
+          clusterPurpose: purpose,
+          agentCount: count,
+          vmSize,
+          vcpusPerNode: args.vcpusPerNode === undefined ? undefined : vcpus,
+        });
+      }
+      const warning = devTestWarning(purpose, count * (vcpus ?? 0));
+      if (warning) pulumi.log.warn(warning, this);
+      return true;
+    });
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Azure ML applies its provisioning defaults service-side; aksml applies them here,
+ * explicitly, so every value the cluster is built from is visible and testable.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterPurpose, LoadBalancerType } from "../shared/clusterConnection.js";
+import {
+  AcrSku,
+  AksSkuTier,
+  NetworkPlugin,
+  type AksInferenceClusterArgs,
+  type AksMonitoringArgs,
+  type AksTlsArgs,
+} from "./args.js";
+import { vcpusForVmSize } from "./vmSizes.js";
+
+export const DEFAULTS = {
+  clusterPurpose: ClusterPurpose.FastProd,
+  /** Azure ML's FastProd default of 3 x Standard_D3_v2 (4 vCPUs), in the current generation. */
+  prodAgentCount: 3,
+  prodVmSize: "Standard_D4s_v5",
+  devTestAgentCount: 1,
+  devTestVmSize: "Standard_D2s_v5",
+  prodSkuTier: AksSkuTier.Standard,
+  devTestSkuTier: AksSkuTier.Free,
+  loadBalancerType: LoadBalancerType.PublicIp,
+  loadBalancerSubnet: "aks-subnet",
+  networkPlugin: NetworkPlugin.Kubenet,
+  subnetName: "aks-subnet",
+  serviceCidr: "10.0.0.0/16",
+  dnsServiceIP: "10.0.0.10",
+  vnetAddressSpace: "10.42.0.0/16",
+  aksSubnetPrefix: "10.42.0.0/20",
+  firewallSubnetPrefix: "10.42.255.0/26",
+  gpuPoolName: "gpu",
+  gpuVmSize: "Standard_NC4as_T4_v3",
+  poolCount: 1,
+  acrSku: AcrSku.Basic,
+  modelContainerName: "models",
+  /** The taint that keeps non-GPU pods off GPU nodes; GPU pods tolerate it. */
+  gpuTaint: "nvidia.com/gpu=present:NoSchedule",
+} as const;
+
+/** A node pool with every default applied. */
+export interface ResolvedNodePool {
+  name: pulumi.Input<string>;
+  vmSize: pulumi.Input<string>;
+  count: pulumi.Input<number>;
+  /** From the vCPU table or the explicit `vcpusPerNode`; undefined when neither is known. */
+  vcpusPerNode?: pulumi.Input<number>;
+  /** True when the size is not in the table (the pool then carries the `aksml-vcpus-per-node` tag). */
+  vcpusFromArgs: boolean;
+  autoscale: boolean;
+  minCount?: pulumi.Input<number>;
+  maxCount?: pulumi.Input<number>;
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  taints?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface ResolvedNetwork {
+  plugin: pulumi.Input<NetworkPlugin>;
+  /** True when the six custom-VNet fields name an existing VNet. */
+  existingVnet: boolean;
+  /** True when aksml creates the VNet (Azure CNI or firewall without an existing VNet). */
+  createVnet: boolean;
+  vnetResourceGroupName?: pulumi.Input<string>;
+  vnetName?: pulumi.Input<string>;
+  subnetName: pulumi.Input<string>;
+  serviceCidr: pulumi.Input<string>;
+  dnsServiceIP: pulumi.Input<string>;
+  dockerBridgeCidr?: pulumi.Input<string>;
+  vnetAddressSpace: pulumi.Input<string>;
+  aksSubnetPrefix?: pulumi.Input<string>;
+  firewallSubnetPrefix?: pulumi.Input<string>;
+}
+
+export interface ResolvedAksInferenceClusterArgs {
+  clusterPurpose: pulumi.Input<ClusterPurpose>;
+  existingClusterId?: pulumi.Input<string>;
+  systemPool: ResolvedNodePool;
+  location?: pulumi.Input<string>;
+  resourceGroupName?: pulumi.Input<string>;
+  kubernetesVersion?: pulumi.Input<string>;
+  dnsPrefix: pulumi.Input<string>;
+  skuTier: pulumi.Input<AksSkuTier>;
+  network: ResolvedNetwork;
+  loadBalancerType: pulumi.Input<LoadBalancerType>;
+  /** Set only for an internal load balancer. */
+  loadBalancerSubnet?: pulumi.Input<string>;
+  /** PEMs already wrapped in `pulumi.secret`. */
+  tls: AksTlsArgs;
+  userNodePools: ResolvedNodePool[];
+  gpuNodePool?: ResolvedNodePool;
+  firewall: boolean;
+  extraFqdns: pulumi.Input<pulumi.Input<string>[]>;
+  monitoring?: AksMonitoringArgs & { defenderForContainers: pulumi.Input<boolean> };
+  acrSku: pulumi.Input<AcrSku>;
+  modelContainerName: pulumi.Input<string>;
+  tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
+/** The value if it is known now (not an Output or a Promise). */
+export function known<T>(value: pulumi.Input<T> | undefined): T | undefined {
+  if (value === undefined || pulumi.Output.isInstance(value) || value instanceof Promise) return undefined;
+  return value as T;
+}
+
+/** Picks a default by purpose, now if the purpose is known, otherwise once it resolves. */
+function byPurpose<T>(purpose: pulumi.Input<ClusterPurpose>, prod: T, devTest: T): pulumi.Input<T> {
+  const p = known(purpose);
+  if (p !== undefined) return p === ClusterPurpose.DevTest ? devTest : prod;
+  return pulumi.output(purpose).apply((v) => (v === ClusterPurpose.DevTest ? devTest : prod)) as pulumi.Input<T>;
+}
+
+/** DNS prefix from a component name: lowercase alphanumerics and dashes, starting with a letter. */
+export function dnsPrefixFor(name: string): string {
+  const cleaned = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z]+/, "").replace(/-+$/, "");
+  return (cleaned || "aksml").slice(0, 54);
+}
+
+function resolvePool(
+  pool: { name: pulumi.Input<string>; vmSize: pulumi.Input<string>; count?: pulumi.Input<number>; vcpusPerNode?: pulumi.Input<number>; minCount?: pulumi.Input<number>; maxCount?: pulumi.Input<number>; labels?: pulumi.Input<Record<string, pulumi.Input<string>>>; taints?: pulumi.Input<pulumi.Input<string>[]> },
+): ResolvedNodePool {
+  const size = known(pool.vmSize);
+  const tableVcpus = size === undefined ? undefined : vcpusForVmSize(size);
+  const autoscale = pool.minCount !== undefined && pool.maxCount !== undefined;
+  return {
+    name: pool.name,
+    vmSize: pool.vmSize,
+    count: pool.count ?? (autoscale ? pool.minCount! : DEFAULTS.poolCount),
+    vcpusPerNode: pool.vcpusPerNode ?? tableVcpus,
+    vcpusFromArgs: size !== undefined && tableVcpus === undefined,
+    autoscale,
+    minCount: pool.minCount,
+    maxCount: pool.maxCount,
+    labels: pool.labels,
+    taints: pool.taints,
+  };
+}
+
+/** Applies every default. Pure: creates no resources. */
+export function resolveAksInferenceClusterArgs(name: string, args: AksInferenceClusterArgs): ResolvedAksInferenceClusterArgs {
+  const clusterPurpose = args.clusterPurpose ?? DEFAULTS.clusterPurpose;
+  const network = args.network ?? {};
+  const firewall = known(args.egress?.firewall) ?? false;
+  const plugin = network.plugin ?? DEFAULTS.networkPlugin;
+  const existingVnet = network.vnetName !== undefined || network.vnetResourceGroupName !== undefined;
+  const createVnet = !existingVnet && (known(plugin) === NetworkPlugin.Azure || firewall);
+  const loadBalancerType = args.loadBalancerType ?? DEFAULTS.loadBalancerType;
+  const internal = known(loadBalancerType) === LoadBalancerType.InternalLoadBalancer;
+  const gpu = args.gpuNodePool;
+  const tls = args.tls ?? {};
+
+  return {
+    clusterPurpose,
+    existingClusterId: args.existingClusterId,
+    systemPool: resolvePool({
+      name: "system",
+      vmSize: args.vmSize ?? byPurpose(clusterPurpose, DEFAULTS.prodVmSize, DEFAULTS.devTestVmSize),
+      count: args.agentCount ?? byPurpose(clusterPurpose, DEFAULTS.prodAgentCount, DEFAULTS.devTestAgentCount),
+      vcpusPerNode: args.vcpusPerNode ?? (args.vmSize === undefined ? byPurpose(clusterPurpose, 4, 2) : undefined),
+    }),
+    location: args.location,
+    resourceGroupName: args.resourceGroupName,
+    kubernetesVersion: args.kubernetesVersion,
+    dnsPrefix: args.dnsPrefix ?? dnsPrefixFor(name),
+    skuTier: args.skuTier ?? byPurpose(clusterPurpose, DEFAULTS.prodSkuTier, DEFAULTS.devTestSkuTier),
+    network: {
+      plugin,
+      existingVnet,
+      createVnet,
+      vnetResourceGroupName: network.vnetResourceGroupName,
+      vnetName: network.vnetName,
+      subnetName: network.subnetName ?? DEFAULTS.subnetName,
+      serviceCidr: network.serviceCidr ?? DEFAULTS.serviceCidr,
+      dnsServiceIP: network.dnsServiceIP ?? DEFAULTS.dnsServiceIP,
+      dockerBridgeCidr: network.dockerBridgeCidr,
+      vnetAddressSpace: network.vnetAddressSpace ?? DEFAULTS.vnetAddressSpace,
+      aksSubnetPrefix: network.aksSubnetPrefix ?? (createVnet ? DEFAULTS.aksSubnetPrefix : undefined),
+      firewallSubnetPrefix: network.firewallSubnetPrefix ?? (createVnet && firewall ? DEFAULTS.firewallSubnetPrefix : undefined),
+    },
+    loadBalancerType,
+    loadBalancerSubnet: args.loadBalancerSubnet ?? (internal ? DEFAULTS.loadBalancerSubnet : undefined),
+    tls: {
+      sslCname: tls.sslCname,
+      sslCertPem: tls.sslCertPem === undefined ? undefined : pulumi.secret(tls.sslCertPem),
+      sslKeyPem: tls.sslKeyPem === undefined ? undefined : pulumi.secret(tls.sslKeyPem),
+      leafDomainLabel: tls.leafDomainLabel,
+    },
+    userNodePools: (args.userNodePools ?? []).map(resolvePool),
+    gpuNodePool: gpu && {
+      ...resolvePool({ ...gpu, name: gpu.name ?? DEFAULTS.gpuPoolName, vmSize: gpu.vmSize ?? DEFAULTS.gpuVmSize }),
+      labels: { "aksml/accelerator": "nvidia-gpu" },
+      taints: [DEFAULTS.gpuTaint],
+    },
+    firewall,
+    extraFqdns: args.egress?.extraFqdns ?? [],
+    monitoring: args.monitoring && { ...args.monitoring, defenderForContainers: args.monitoring.defenderForContainers ?? false },
+    acrSku: args.acrSku ?? DEFAULTS.acrSku,
+    modelContainerName: args.modelContainerName ?? DEFAULTS.modelContainerName,
+    tags: args.tags ?? {},
+  };
+}

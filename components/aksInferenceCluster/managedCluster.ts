@@ -1,0 +1,190 @@
+/**
+ * The AKS cluster itself, created or attached, reduced to the few facts the rest of
+ * the graph needs (id, name, API server FQDN, OIDC issuer, kubelet identity, pools).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as containerservice from "@pulumi/azure-native/containerservice/index.js";
+import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
+import type * as types from "@pulumi/azure-native/types/index.js";
+import { ClusterPurpose } from "../shared/clusterConnection.js";
+import { NetworkPlugin } from "./args.js";
+import { parseManagedClusterId, MANAGED_CLUSTER_ID_SHAPE } from "./clusterId.js";
+import { known, type ResolvedAksInferenceClusterArgs, type ResolvedNodePool } from "./defaults.js";
+import { grantRole, type ClusterNetwork } from "./network.js";
+import { vcpusForVmSize } from "./vmSizes.js";
+
+/** Tag on the ManagedCluster recording its Azure ML cluster purpose (platform convention). */
+export const PURPOSE_TAG = "aksml-cluster-purpose";
+/** Tag on pools whose VM size is not in the vCPU table (platform convention). */
+export const VCPUS_TAG = "aksml-vcpus-per-node";
+
+export interface ClusterFacts {
+  id: pulumi.Output<string>;
+  name: pulumi.Output<string>;
+  resourceGroupName: pulumi.Output<string>;
+  apiServerFqdn: pulumi.Output<string>;
+  oidcIssuerUrl: pulumi.Output<string>;
+  kubeletObjectId: pulumi.Output<string>;
+  totalVcpus: pulumi.Output<number>;
+  /** What Kubernetes resources must wait for (the cluster and its pools); empty when attached. */
+  resources: pulumi.Resource[];
+}
+
+export interface CreateContext {
+  resourceGroupName: pulumi.Input<string>;
+  location: pulumi.Input<string>;
+  subscriptionId: pulumi.Input<string>;
+  tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  network: ClusterNetwork;
+  /** Resolves once deferred (Output-valued) sizing checks have passed. */
+  sizingChecked: pulumi.Output<boolean>;
+  parent: pulumi.Resource;
+}
+
+function poolTags(pool: ResolvedNodePool, tags: pulumi.Input<Record<string, pulumi.Input<string>>>): pulumi.Output<Record<string, string>> {
+  return pulumi.all([tags, pool.vcpusPerNode]).apply(([t, vcpus]): Record<string, string> =>
+    pool.vcpusFromArgs && vcpus !== undefined ? { ...t, [VCPUS_TAG]: String(vcpus) } : { ...t });
+}
+
+function poolVcpus(pool: ResolvedNodePool): pulumi.Output<number> {
+  return pulumi.all([pool.count, pool.vcpusPerNode]).apply(([count, vcpus]) => count * (vcpus ?? 0));
+}
+
+/** Creates the ManagedCluster (system pool inline) and one AgentPool per other pool. */
+export function createManagedCluster(name: string, r: ResolvedAksInferenceClusterArgs, ctx: CreateContext): ClusterFacts {
+  const { parent, network } = ctx;
+  const dependsOn: pulumi.Resource[] = [];
+  let identity: types.input.containerservice.ManagedClusterIdentityArgs = { type: "SystemAssigned" };
+  if (network.vnetId) {
+    // With a VNet the control plane must manage subnets and routes before it exists,
+    // which only a user-assigned identity granted up front can do.
+    const uami = new managedidentity.UserAssignedIdentity(`${name}-identity`, {
+      resourceGroupName: ctx.resourceGroupName,
+      location: ctx.location,
+      tags: ctx.tags,
+    }, { parent });
+    identity = { type: "UserAssigned", userAssignedIdentities: [uami.id] };
+    dependsOn.push(grantRole(`${name}-vnet-network-contributor`, "networkContributor", uami.principalId, network.vnetId, ctx.subscriptionId, { parent }));
+    if (network.firewall)
+      dependsOn.push(grantRole(`${name}-rt-network-contributor`, "networkContributor", uami.principalId, network.firewall.routeTable.id, ctx.subscriptionId, { parent }));
+  }
+
+  const plugin = known(r.network.plugin);
+  const monitoring = r.monitoring;
+  const system = r.systemPool;
+  const cluster = new containerservice.ManagedCluster(`${name}-aks`, {
+    resourceGroupName: ctx.resourceGroupName,
+    location: ctx.location,
+    dnsPrefix: r.dnsPrefix,
+    kubernetesVersion: r.kubernetesVersion,
+    sku: { name: "Base", tier: r.skuTier },
+    identity,
+    agentPoolProfiles: [{
+      name: "system",
+      mode: "System",
+      count: system.count,
+      vmSize: system.vmSize,
+      osType: "Linux",
+      type: "VirtualMachineScaleSets",
+      vnetSubnetID: network.nodeSubnetId,
+      tags: poolTags(system, ctx.tags),
+    }],
+    networkProfile: {
+      networkPlugin: plugin ?? NetworkPlugin.Kubenet,
+      serviceCidr: r.network.serviceCidr,
+      dnsServiceIP: r.network.dnsServiceIP,
+      loadBalancerSku: "standard",
+      outboundType: r.firewall ? "userDefinedRouting" : "loadBalancer",
+    },
+    oidcIssuerProfile: { enabled: true },
+    securityProfile: {
+      workloadIdentity: { enabled: true },
+      defender: monitoring && pulumi.output(monitoring.defenderForContainers).apply((on) =>
+        on ? { logAnalyticsWorkspaceResourceId: monitoring.logAnalyticsWorkspaceId, securityMonitoring: { enabled: true } } : undefined) as pulumi.Input<types.input.containerservice.ManagedClusterSecurityProfileDefenderArgs>,
+    },
+    addonProfiles: monitoring && {
+      omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: monitoring.logAnalyticsWorkspaceId, useAADAuth: "true" } },
+    },
+    tags: pulumi.all([ctx.tags, r.clusterPurpose, ctx.sizingChecked]).apply(([t, purpose]) => ({ ...t, [PURPOSE_TAG]: purpose })),
+  }, { parent, dependsOn });
+
+  // AKS accepts one agent pool operation at a time, so pools are chained.
+  const pools: containerservice.AgentPool[] = [];
+  const extraPools = [...r.userNodePools, ...(r.gpuNodePool ? [r.gpuNodePool] : [])];
+  extraPools.forEach((pool, i) => {
+    const logical = known(pool.name) ?? `pool${i}`;
+    pools.push(new containerservice.AgentPool(`${name}-${logical}`, {
+      resourceGroupName: ctx.resourceGroupName,
+      resourceName: cluster.name,
+      agentPoolName: pool.name,
+      mode: "User",
+      count: pool.count,
+      vmSize: pool.vmSize,
+      osType: "Linux",
+      type: "VirtualMachineScaleSets",
+      vnetSubnetID: network.nodeSubnetId,
+      enableAutoScaling: pool.autoscale,
+      minCount: pool.autoscale ? pool.minCount : undefined,
+      maxCount: pool.autoscale ? pool.maxCount : undefined,
+      nodeLabels: pool.labels,
+      nodeTaints: pool.taints,
+      tags: poolTags(pool, ctx.tags),
+    }, {
+      parent,
+      dependsOn: pools.length ? [pools[pools.length - 1]] : [],
+      // The cluster autoscaler owns the node count once it is on.
+      ignoreChanges: pool.autoscale ? ["count"] : [],
+    }));
+  });
+
+  const totalVcpus = pulumi.all([system, ...extraPools].map(poolVcpus)).apply((v) => v.reduce((a, b) => a + b, 0));
+  return {
+    id: cluster.id,
+    name: cluster.name,
+    resourceGroupName: pulumi.output(ctx.resourceGroupName),
+    apiServerFqdn: cluster.fqdn,
+    oidcIssuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? ""),
+    kubeletObjectId: cluster.identityProfile.apply((p) => {
+      const id = p?.["kubeletidentity"]?.objectId;
+      if (!id) throw new Error(`cluster ${name}-aks reported no kubelet identity`);
+      return id;
+    }),
+    totalVcpus,
+    resources: [cluster, ...pools],
+  };
+}
+
+/** Reads an existing cluster (attach mode); creates nothing. */
+export function attachManagedCluster(name: string, existingClusterId: pulumi.Input<string>, parent: pulumi.Resource): ClusterFacts {
+  const parts = pulumi.output(existingClusterId).apply((id) => {
+    const p = parseManagedClusterId(id);
+    if (!p) throw new Error(`${name}: existingClusterId "${id}" is not an AKS managed cluster resource id; expected ${MANAGED_CLUSTER_ID_SHAPE}`);
+    return p;
+  });
+  const existing = containerservice.getManagedClusterOutput(
+    { resourceGroupName: parts.resourceGroupName, resourceName: parts.clusterName },
+    { parent },
+  );
+  return {
+    id: pulumi.output(existingClusterId),
+    name: parts.clusterName,
+    resourceGroupName: parts.resourceGroupName,
+    apiServerFqdn: existing.apply((c) => c.fqdn ?? c.privateFQDN ?? ""),
+    oidcIssuerUrl: existing.apply((c) => c.oidcIssuerProfile?.issuerURL ?? ""),
+    kubeletObjectId: existing.apply((c) => {
+      const id = c.identityProfile?.["kubeletidentity"]?.objectId;
+      if (!id) throw new Error(`${name}: the attached cluster has no kubelet managed identity (service-principal clusters are not supported)`);
+      return id;
+    }),
+    totalVcpus: existing.apply((c) =>
+      (c.agentPoolProfiles ?? []).reduce((sum, p) => sum + (p.count ?? 0) * (vcpusForVmSize(p.vmSize ?? "") ?? 0), 0)),
+    resources: [],
+  };
+}
+
+/** Warns for a DevTest cluster below Azure ML's recommended 2 vCPUs. */
+export function devTestWarning(purpose: ClusterPurpose, totalVcpus: number): string | undefined {
+  return purpose === ClusterPurpose.DevTest && totalVcpus < 2
+    ? `DevTest cluster has ${totalVcpus} vCPU(s); Azure ML recommends at least 2. Expect pods to stay Pending.`
+    : undefined;
+}

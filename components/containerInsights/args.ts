@@ -1,0 +1,38 @@
+/** Arguments of ContainerInsights (Azure Monitor for the inference cluster). */
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface ContainerInsightsArgs {
+  /**
+   * Resource group for the workspace and data collection rule; when unset one is created.
+   * Pass the cluster's group only if it already exists: ContainerInsights is created before the cluster.
+   * @default a created resource group `<name>-rg<suffix>`
+   */
+  resourceGroupName?: pulumi.Input<string>;
+  /**
+   * Region of the created resources.
+   * @default the resource group's region
+   */
+  location?: pulumi.Input<string>;
+  /**
+   * Use this existing Log Analytics workspace (ARM id) instead of creating one.
+   * Azure ML workspaces bring their own; this mirrors attaching to it.
+   */
+  existingWorkspaceId?: pulumi.Input<string>;
+  /**
+   * Log retention of the created workspace, in days (30-730).
+   * @default 30
+   */
+  retentionInDays?: pulumi.Input<number>;
+  /**
+   * Enable Microsoft Defender for Containers on the subscription (runtime protection and
+   * registry vulnerability scanning) and its sensor on the cluster. Subscription-wide: it
+   * affects every cluster and registry in the subscription.
+   * @default false
+   */
+  defenderForContainers?: pulumi.Input<boolean>;
+  /**
+   * Tags on every Azure resource created.
+   * @default {}
+   */
+  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
