@@ -1,0 +1,78 @@
+// `aksml plan` end to end, as a child process: exit codes, error reporting, policy wiring.
+import { describe, expect, it } from "vitest";
+import { runCli } from "./runCli.js";
+
+const fixture = (name: string) => `test/cli/fixtures/${name}`;
+
+describe("aksml plan exit codes and messages", () => {
+  it("a component's InputPropertiesError exits 1 listing every property path and reason", async () => {
+    const r = await runCli(["plan", fixture("invalid")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("invalid arguments for Strict bad");
+    expect(r.stderr).toContain("- nodeCount: FastProd needs at least 3 nodes, got 1; set nodeCount >= 3");
+    expect(r.stderr).toContain("- agentPools[0].vmSize: unknown VM size tiny; set vcpusPerNode");
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    expect(r.stdout).toBe("");
+  });
+
+  it("a validation error raised inside an apply is reported too, and --json yields an error document", async () => {
+    const r = await runCli(["plan", fixture("asyncInvalid"), "--json"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("- resourceGroup.name: late-rg");
+    expect(JSON.parse(r.stdout).errors[0].properties[0].propertyPath).toBe("resourceGroup.name");
+  });
+
+  it("an unhandled rejection in the program is reported with its origin, not a stack dump", async () => {
+    const r = await runCli(["plan", fixture("rejects")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/cannot derive a DNS label from rj-rg[0-9a-f]{8} \(at .*fixtures\/rejects\/index\.ts:\d+:\d+\)/);
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it.each([
+    [["plan"], /missing the program to plan/],
+    [["plan", fixture("small"), "--bogus"], /Unknown option '--bogus'/],
+    [["plan", fixture("small"), "--format", "svg"], /unknown format "svg"/],
+    [["plan", fixture("small"), "--json", "--format", "dot"], /--json conflicts with --format dot/],
+    [["plan", fixture("small"), "--enforce", "x=loud"], /--enforce expects NAME=/],
+    [["plan", "test/cli/fixtures/none"], /program not found/],
+    [["nosuchcommand"], /unknown command "nosuchcommand"/],
+  ])("usage error %j exits 2 with usage", async (args, message) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toContain("usage: aksml");
+  });
+
+  it("--help prints the options and exits 0", async () => {
+    const r = await runCli(["plan", "--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--no-policy/);
+  });
+
+  it("a mandatory policy violation exits 1, printed before advisory ones; --enforce and --no-policy change that", async () => {
+    const r = await runCli(["plan", fixture("policyViolation")]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("Policy: 1 mandatory violation(s), 1 advisory");
+    expect(r.stdout.indexOf("mandatory storage-no-public-blob-access pvmodels")).toBeGreaterThan(0);
+    expect(r.stdout.indexOf("mandatory storage-no-public-blob-access")).toBeLessThan(r.stdout.indexOf("advisory  acr-admin-user-disabled"));
+
+    const relaxed = await runCli(["plan", fixture("policyViolation"), "--json", "--enforce", "storage-no-public-blob-access=advisory"]);
+    expect(relaxed.code).toBe(0);
+    expect(JSON.parse(relaxed.stdout).policy).toMatchObject({ evaluated: true, mandatory: 0, advisory: 2 });
+
+    const skipped = await runCli(["plan", fixture("policyViolation"), "--no-policy"]);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).toContain("Policy: policy checks skipped (--no-policy)");
+  });
+
+  // Every format is rendered in-process by plan.test.ts; this checks the command's own path.
+  it("plans the small fixture as a real process, applying --config, without leaking its secret", async () => {
+    const { FIXTURE_SECRET } = await import("./fixtures/small/secret.js");
+    const r = await runCli(["plan", fixture("small"), "--json", "--config", "azure-native:location=uksouth"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(FIXTURE_SECRET);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.outputs).toMatchObject({ kubeconfig: "[secret]", keys: { primary: "[secret]", region: "uksouth" } });
+  });
+});
