@@ -24,7 +24,7 @@ const POOL_NAME = /^[a-z][a-z0-9]{0,11}$/;
 const DNS_LABEL = /^[a-z][a-z0-9-]{1,61}[a-z0-9]$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
 const FQDN_PATTERN = /^(\*\.)?(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
-const DNS_PREFIX = /^[a-zA-Z][a-zA-Z0-9-]{0,52}[a-zA-Z0-9]$/;
+const DNS_PREFIX = /^[a-zA-Z0-9]([a-zA-Z0-9-]{0,52}[a-zA-Z0-9])?$/;
 const CONTAINER_NAME = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const SUBNET_NAME = /^[a-zA-Z0-9][-\w.]{0,78}\w$/;
 const WORKSPACE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
@@ -83,7 +83,7 @@ export function aksInferenceClusterProblems(name: string, args: AksInferenceClus
 
   const dnsPrefix = known(r.dnsPrefix);
   if (dnsPrefix !== undefined && !DNS_PREFIX.test(dnsPrefix))
-    add("dnsPrefix", `"${dnsPrefix}" is not a valid DNS prefix (2-54 letters, digits and dashes, starting with a letter).`);
+    add("dnsPrefix", `"${dnsPrefix}" is not a valid DNS prefix (1-54 letters, digits and dashes, starting and ending with a letter or digit).`);
   const skuTier = known(args.skuTier);
   if (skuTier !== undefined && !Object.values(AksSkuTier).includes(skuTier)) add("skuTier", `"${skuTier}" is not an AKS tier; use one of ${oneOf(AksSkuTier)}.`);
 
