@@ -44,8 +44,8 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   positive("memoryGbLimit", memLimit, false);
   const cpuReq = cpu === undefined ? MODEL_WEBSERVICE_DEFAULTS.cpuCores : cpu;
   const memReq = mem === undefined ? MODEL_WEBSERVICE_DEFAULTS.memoryGb : mem;
-  if (isNum(cpuLimit) && isNum(cpuReq) && cpuLimit < cpuReq) add("cpuCoresLimit", `(${cpuLimit}) must be >= cpuCores (${cpuReq}); raise the limit or lower the request`);
-  if (isNum(memLimit) && isNum(memReq) && memLimit < memReq) add("memoryGbLimit", `(${memLimit}) must be >= memoryGb (${memReq}); raise the limit or lower the request`);
+  if (isNum(cpuLimit) && isNum(cpuReq) && cpuLimit > 0 && cpuLimit < cpuReq) add("cpuCoresLimit", `(${cpuLimit}) must be >= cpuCores (${cpuReq}); raise the limit or lower the request`);
+  if (isNum(memLimit) && isNum(memReq) && memLimit > 0 && memLimit < memReq) add("memoryGbLimit", `(${memLimit}) must be >= memoryGb (${memReq}); raise the limit or lower the request`);
   if (isNum(gpu) && (!Number.isInteger(gpu) || gpu < 0)) add("gpuCores", `must be an integer >= 0 (whole GPUs), got ${gpu}`);
 
   const num = view(a.numReplicas);
@@ -59,7 +59,7 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   if (isNum(target) && (!Number.isInteger(target) || target < 1 || target > 100)) add("autoscale.targetUtilization", `must be an integer percentage between 1 and 100, got ${target}`);
   const minV = min === undefined ? MODEL_WEBSERVICE_DEFAULTS.autoscale.minReplicas : min;
   const maxV = max === undefined ? MODEL_WEBSERVICE_DEFAULTS.autoscale.maxReplicas : max;
-  if (isNum(minV) && isNum(maxV) && minV > maxV) add("autoscale.minReplicas", `(${minV}) must be <= autoscale.maxReplicas (${maxV})`);
+  if (isNum(minV) && isNum(maxV) && maxV > 0 && minV > maxV) add("autoscale.minReplicas", `(${minV}) must be <= autoscale.maxReplicas (${maxV})`);
   if (enabled === true && num !== undefined) add("numReplicas", "must not be set when autoscale.enabled is true (the router owns the replica count); remove one of them");
   if (enabled === false) {
     if (num === undefined) add("numReplicas", "is required when autoscale.enabled is false");

@@ -1,0 +1,100 @@
+import { beforeAll, describe, expect, it } from "vitest";
+import { fileURLToPath } from "node:url";
+import * as pulumi from "@pulumi/pulumi";
+import { startMockRuntime } from "../../cli/plan/mockRuntime.js";
+import { ModelWebservice, type ModelWebserviceArgs } from "../../components/modelWebservice/index.js";
+import { modelWebserviceArgsProblems } from "../../components/modelWebservice/validate.js";
+import { clusterConnection } from "./modelWebserviceFixtures.js";
+
+const QUICKSTART = fileURLToPath(new URL("../../examples/quickstart/model/", import.meta.url));
+const base: ModelWebserviceArgs = { cluster: clusterConnection(), router: { endpoint: "http://r", image: "r:1" }, image: "m:1" };
+const model = (over: Partial<{ name: string; version: number; path: string }> = {}) => ({ name: "linear", version: 1, path: `${QUICKSTART}linear-model.json`, ...over });
+
+beforeAll(async () => {
+  await startMockRuntime();
+});
+
+// [what the rule is, args, the property path reported]
+const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
+  ["cpuCores > 0", { cpuCores: 0 }, "cpuCores"],
+  ["memoryGb > 0", { memoryGb: -1 }, "memoryGb"],
+  ["cpuCoresLimit > 0", { cpuCoresLimit: 0, cpuCores: 0.1 }, "cpuCoresLimit"],
+  ["memoryGbLimit > 0", { memoryGbLimit: 0 }, "memoryGbLimit"],
+  ["cpu limit >= request", { cpuCores: 2, cpuCoresLimit: 1 }, "cpuCoresLimit"],
+  ["cpu limit >= default request", { cpuCoresLimit: 0.05 }, "cpuCoresLimit"],
+  ["memory limit >= request", { memoryGb: 4, memoryGbLimit: 2 }, "memoryGbLimit"],
+  ["gpuCores >= 0", { gpuCores: -1 }, "gpuCores"],
+  ["gpuCores whole", { gpuCores: 0.5 }, "gpuCores"],
+  ["numReplicas > 0", { numReplicas: 0 }, "numReplicas"],
+  ["numReplicas integer", { numReplicas: 1.5 }, "numReplicas"],
+  ["autoscale on with numReplicas", { autoscale: { enabled: true }, numReplicas: 2 }, "numReplicas"],
+  ["autoscale off needs numReplicas", { autoscale: { enabled: false } }, "numReplicas"],
+  ["autoscale off with autoscale settings", { autoscale: { enabled: false, maxReplicas: 4 }, numReplicas: 2 }, "autoscale.maxReplicas"],
+  ["minReplicas > 0", { autoscale: { minReplicas: 0 } }, "autoscale.minReplicas"],
+  ["maxReplicas > 0", { autoscale: { maxReplicas: 0, minReplicas: 0 } }, "autoscale.maxReplicas"],
+  ["min <= max", { autoscale: { minReplicas: 5, maxReplicas: 3 } }, "autoscale.minReplicas"],
+  ["min <= default max", { autoscale: { minReplicas: 11 } }, "autoscale.minReplicas"],
+  ["refreshSeconds > 0", { autoscale: { refreshSeconds: 0 } }, "autoscale.refreshSeconds"],
+  ["targetUtilization 1..100", { autoscale: { targetUtilization: 150 } }, "autoscale.targetUtilization"],
+  ["key and token auth never both", { authEnabled: true, tokenAuthEnabled: true, tokenIssuer: "https://i" }, "tokenAuthEnabled"],
+  ["token auth needs an issuer", { tokenAuthEnabled: true }, "tokenIssuer"],
+  ["issuer is a URL", { tokenAuthEnabled: true, tokenIssuer: "login.example.com" }, "tokenIssuer"],
+  ["jwks is a URL", { tokenAuthEnabled: true, tokenIssuer: "https://i", tokenJwksUri: "keys" }, "tokenJwksUri"],
+  ["scoringTimeoutMs > 0", { scoringTimeoutMs: 0 }, "scoringTimeoutMs"],
+  ["replicaMaxConcurrentRequests > 0", { replicaMaxConcurrentRequests: 0 }, "replicaMaxConcurrentRequests"],
+  ["maxRequestWaitTimeMs > 0", { maxRequestWaitTimeMs: -5 }, "maxRequestWaitTimeMs"],
+  ["probe period >= 1", { livenessProbe: { periodSeconds: 0 } }, "livenessProbe.periodSeconds"],
+  ["probe initial delay > 0", { livenessProbe: { initialDelaySeconds: 0 } }, "livenessProbe.initialDelaySeconds"],
+  ["probe timeout >= 1", { livenessProbe: { timeoutSeconds: 0 } }, "livenessProbe.timeoutSeconds"],
+  ["probe success threshold >= 1", { livenessProbe: { successThreshold: 0 } }, "livenessProbe.successThreshold"],
+  ["probe failure threshold >= 1", { livenessProbe: { failureThreshold: 0 } }, "livenessProbe.failureThreshold"],
+  ["namespace pattern", { namespace: "Team_A" }, "namespace"],
+  ["namespace length", { namespace: "a".repeat(64) }, "namespace"],
+  ["at most 1000 models", { models: Array.from({ length: 1001 }, (_, i) => model({ version: i + 1 })) }, "models"],
+  ["model name", { models: [model({ name: "bad name" })] }, "models[0].name"],
+  ["model version", { models: [model({ version: 0 })] }, "models[0].version"],
+  ["model path exists", { models: [model({ path: "/nonexistent/model.pkl" })] }, "models[0].path"],
+  ["model path is plain", { models: [{ name: "m", version: 1, path: pulumi.output("/x") }] }, "models[0].path"],
+  ["model listed twice", { models: [model(), model()] }, "models[1]"],
+  ["image or inferenceConfig, not both", { inferenceConfig: { entryScript: "score.py", sourceDirectory: `${QUICKSTART}src` } }, "image"],
+  ["image or inferenceConfig, not neither", { image: undefined }, "inferenceConfig"],
+  ["entry script exists", { image: undefined, inferenceConfig: { entryScript: "missing.py", sourceDirectory: `${QUICKSTART}src` } }, "inferenceConfig.entryScript"],
+  ["source directory exists", { image: undefined, inferenceConfig: { entryScript: "score.py", sourceDirectory: "/nonexistent" } }, "inferenceConfig.sourceDirectory"],
+  ["conda or pip, not both", { image: undefined, inferenceConfig: { entryScript: "score.py", sourceDirectory: `${QUICKSTART}src`, environment: { condaFile: `${QUICKSTART}inferenceconfig.json`, pipRequirements: `${QUICKSTART}inferenceconfig.json` } } }, "inferenceConfig.environment"],
+  ["conda file exists", { image: undefined, inferenceConfig: { entryScript: "score.py", sourceDirectory: `${QUICKSTART}src`, environment: { condaFile: "/nonexistent.yml" } } }, "inferenceConfig.environment.condaFile"],
+  ["env var names", { image: undefined, inferenceConfig: { entryScript: "score.py", sourceDirectory: `${QUICKSTART}src`, environment: { environmentVariables: { "BAD-NAME": "x" } } } }, "inferenceConfig.environment.environmentVariables.BAD-NAME"],
+];
+
+describe("ModelWebservice validation (Azure ML's validate_configuration and more)", () => {
+  it("the valid base has no problems", () => {
+    expect(modelWebserviceArgsProblems("svc", base)).toEqual([]);
+    expect(modelWebserviceArgsProblems("svc", { ...base, models: [model()], autoscale: { enabled: false }, numReplicas: 3, authEnabled: false, tokenAuthEnabled: true, tokenIssuer: "https://login.example.com/t/v2.0" })).toEqual([]);
+  });
+
+  it.each(cases)("%s", (_rule, over, path) => {
+    const problems = modelWebserviceArgsProblems("svc", { ...base, ...over });
+    expect(problems.map((p) => p.propertyPath)).toEqual([path]);
+    expect(problems[0].reason.length).toBeGreaterThan(10);
+  });
+
+  it.each([["ab"], ["Upper"], ["1starts-with-digit"], ["ends-with-dash-"], ["a".repeat(33)], ["under_score"]])("service name %s is rejected", (name) => {
+    expect(modelWebserviceArgsProblems(name, base).map((p) => p.propertyPath)).toEqual(["name"]);
+  });
+
+  it("skips rules on values that are not known yet", () => {
+    expect(modelWebserviceArgsProblems("svc", { ...base, cpuCores: pulumi.output(-1), autoscale: { enabled: pulumi.output(false) }, tokenAuthEnabled: pulumi.output(true) })).toEqual([]);
+  });
+
+  it("collects every problem into one InputPropertiesError naming each property", () => {
+    let err: unknown;
+    try {
+      new ModelWebservice("Bad", { ...base, cpuCores: 0, memoryGb: 0, numReplicas: 2, autoscale: { enabled: true }, authEnabled: true, tokenAuthEnabled: true, namespace: "NS" });
+    } catch (e) {
+      err = e;
+    }
+    expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
+    const e = err as pulumi.InputPropertiesError;
+    expect(e.errors.map((x) => x.propertyPath)).toEqual(["name", "cpuCores", "memoryGb", "numReplicas", "tokenAuthEnabled", "tokenIssuer", "namespace"]);
+    expect(e.message).toContain("7 invalid argument(s)");
+  });
+});
