@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { clusterCapacity, devTestClusterCapacity, prodClusterCapacity } from "../../policy/policies/cluster.js";
+import { toPolicyResources } from "../../policy/evaluate.js";
+import { assertHasStackViolation, assertNoStackViolations } from "./helpers.js";
+import { change, find, productionGraph, resource } from "./fixtures.js";
+
+const CLUSTER = "platform-aks";
+
+describe("prod-cluster-capacity", () => {
+  const policy = prodClusterCapacity();
+
+  it("passes a FastProd cluster with 3 x 4 vCPUs inline plus an autoscaling pool", async () => {
+    await assertNoStackViolations(policy, productionGraph());
+  });
+
+  it("counts inline and separate pools, autoscaling pools by minCount", () => {
+    const resources = toPolicyResources(productionGraph());
+    const c = clusterCapacity(resources.find((r) => r.name === CLUSTER)!, resources);
+    expect(c.nodes).toBe(4); // 3 system + minCount 1
+    expect(c.vcpus).toBe(3 * 4 + 1 * 8);
+  });
+
+  it("fails FastProd with 2 small nodes, naming nodes and vCPUs found", async () => {
+    const graph = productionGraph().filter((r) => r.name !== "platform-pool-cpu");
+    change(graph, CLUSTER, (p) => (p.agentPoolProfiles = [{ name: "system", count: 2, vmSize: "Standard_D2s_v5" }]));
+    await assertHasStackViolation(policy, graph, {
+      message: "FastProd cluster 'platform-aks' needs at least 3 nodes and 12 vCPUs; found 2 node(s) with 4 vCPUs",
+      resourceName: CLUSTER,
+    });
+  });
+
+  it("fails DenseProd with 3 nodes but 6 vCPUs", async () => {
+    const graph = productionGraph("DenseProd").filter((r) => r.name !== "platform-pool-cpu");
+    change(graph, CLUSTER, (p) => (p.agentPoolProfiles[0].vmSize = "Standard_D2s_v5"));
+    await assertHasStackViolation(policy, graph, { message: "found 3 node(s) with 6 vCPUs" });
+  });
+
+  it("counts an autoscaling pool by minCount, not maxCount", async () => {
+    const graph = productionGraph();
+    change(graph, CLUSTER, (p) => (p.agentPoolProfiles = [{ name: "system", count: 1, vmSize: "Standard_D4s_v5" }]));
+    change(graph, "platform-pool-cpu", (p) => Object.assign(p, { minCount: 1, maxCount: 10 }));
+    await assertHasStackViolation(policy, graph, { message: "found 2 node(s) with 12 vCPUs" });
+  });
+
+  it("finds an AgentPool by resourceName when it has no dependency on the cluster", async () => {
+    const graph = productionGraph();
+    find(graph, "platform-pool-cpu").dependencies = [];
+    change(graph, CLUSTER, (p) => (p.agentPoolProfiles = [{ name: "system", count: 2, vmSize: "Standard_D4s_v5" }]));
+    await assertNoStackViolations(policy, graph); // 2 x 4 + 1 x 8 = 16 vCPUs, 3 nodes
+  });
+
+  it("uses the aksml-vcpus-per-node tag for sizes not in the table, and says so when it is missing", async () => {
+    const graph = productionGraph().filter((r) => r.name !== "platform-pool-cpu");
+    change(graph, CLUSTER, (p) => (p.agentPoolProfiles = [{ name: "system", count: 3, vmSize: "Standard_X99_future" }]));
+    await assertHasStackViolation(policy, graph, { message: "tag each such pool with 'aksml-vcpus-per-node" });
+    change(graph, CLUSTER, (p) => (p.agentPoolProfiles[0].tags = { "aksml-vcpus-per-node": "4" }));
+    await assertNoStackViolations(policy, graph);
+  });
+
+  it("ignores DevTest clusters and clusters without a purpose tag", async () => {
+    const small = (g: ReturnType<typeof productionGraph>) => change(g, CLUSTER, (p) => (p.agentPoolProfiles = [{ name: "system", count: 1, vmSize: "Standard_B2s" }]));
+    await assertNoStackViolations(policy, small(productionGraph("DevTest")));
+    await assertNoStackViolations(policy, change(small(productionGraph()), CLUSTER, (p) => (p.tags = {})));
+  });
+});
+
+describe("devtest-cluster-capacity", () => {
+  const policy = devTestClusterCapacity();
+  const devGraph = () =>
+    productionGraph("DevTest")
+      .filter((r) => r.name !== "platform-pool-cpu")
+      .map((r) => (r.name === CLUSTER ? resource(r.type, r.name, { ...r.inputs, agentPoolProfiles: [{ name: "system", count: 1, vmSize: "Standard_B2s" }] }, { name: "dev" }) : r));
+
+  it("passes one 2-vCPU node", async () => {
+    await assertNoStackViolations(policy, devGraph());
+  });
+
+  it("advises against a 1-vCPU node", async () => {
+    const graph = change(devGraph(), CLUSTER, (p) => Object.assign(p.agentPoolProfiles[0], { vmSize: "Standard_B1s", tags: { "aksml-vcpus-per-node": "1" } }));
+    await assertHasStackViolation(policy, graph, { message: "DevTest cluster 'platform-aks' should have at least 2 vCPUs; found 1 node(s) with 1 vCPUs" });
+    expect(policy.enforcementLevel).toBe("advisory");
+  });
+});

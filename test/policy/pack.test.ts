@@ -1,0 +1,87 @@
+// `new PolicyPack` always starts a gRPC server, so the pack entry point cannot be
+// imported in-process. Instead this starts it the way `pulumi preview --policy-pack`
+// does (Pulumi's own run-policy-pack script, with the environment README.md
+// documents), reads the port it prints, and asks it over the analyzer protocol.
+import { spawn, type ChildProcess } from "node:child_process";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { POLICY_FACTORIES } from "../../policy/policies/all.js";
+
+const require = createRequire(import.meta.url);
+const grpc = require("@grpc/grpc-js");
+const { AnalyzerClient } = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
+const analyzer = require("@pulumi/pulumi/proto/analyzer_pb");
+const { Empty } = require("google-protobuf/google/protobuf/empty_pb");
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+
+const policyDir = fileURLToPath(new URL("../../policy", import.meta.url));
+const runPolicyPack = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+
+let child: ChildProcess;
+let client: any;
+let stderr = "";
+
+function startPack(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // The engine address argument is only shifted off by run-policy-pack; the pack serves on its own port.
+    child = spawn(process.execPath, [runPolicyPack, "127.0.0.1:1", "."], {
+      cwd: policyDir,
+      env: { ...process.env, NODE_OPTIONS: "--import tsx", TS_NODE_IGNORE: "." },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const timer = setTimeout(() => reject(new Error(`policy pack printed no port within 45 s; stderr: ${stderr}`)), 45_000);
+    let stdout = "";
+    child.stdout!.on("data", (d) => {
+      stdout += d;
+      const m = /^(\d+)\s*$/m.exec(stdout);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    });
+    child.stderr!.on("data", (d) => (stderr += d));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`policy pack exited with ${code} before serving; stderr: ${stderr}`));
+    });
+  });
+}
+
+function call<T>(method: string, request: unknown): Promise<T> {
+  return new Promise((resolve, reject) => client[method](request, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+}
+
+beforeAll(async () => {
+  const port = await startPack();
+  client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+}, 60_000);
+
+afterAll(() => {
+  client?.close();
+  child?.kill();
+});
+
+describe("policy pack entry point (policy/index.ts)", () => {
+  it("serves exactly allPolicies() with their enforcement levels", async () => {
+    const info = await call<any>("getAnalyzerInfo", new Empty());
+    expect(info.getName()).toBe("aksml");
+    const policies = info.getPoliciesList().map((p: any) => [p.getName(), p.getEnforcementlevel()]);
+    const expected = Object.entries(POLICY_FACTORIES).map(([name, factory]) => [name, factory().enforcementLevel === "mandatory" ? analyzer.EnforcementLevel.MANDATORY : analyzer.EnforcementLevel.ADVISORY]);
+    expect(policies).toEqual(expected);
+  });
+
+  it("reports a mandatory violation for a public storage account through the analyzer protocol", async () => {
+    const req = new analyzer.AnalyzeRequest();
+    req.setType("azure-native:storage:StorageAccount");
+    req.setName("models");
+    req.setUrn("urn:pulumi:dev::aksml::azure-native:storage:StorageAccount::models");
+    req.setProperties(Struct.fromJavaScript({ accountName: "models", allowBlobPublicAccess: true, minimumTlsVersion: "TLS1_2" }));
+    req.setOptions(new analyzer.AnalyzerResourceOptions());
+    const res = await call<any>("analyze", req);
+    const diagnostics = res.getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), level: d.getEnforcementlevel(), message: d.getMessage() }));
+    expect(diagnostics).toEqual([
+      { policy: "storage-no-public-blob-access", level: analyzer.EnforcementLevel.MANDATORY, message: expect.stringContaining("allowBlobPublicAccess=true") },
+    ]);
+  });
+});
