@@ -31,7 +31,7 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["autoscale off needs numReplicas", { autoscale: { enabled: false } }, "numReplicas"],
   ["autoscale off with autoscale settings", { autoscale: { enabled: false, maxReplicas: 4 }, numReplicas: 2 }, "autoscale.maxReplicas"],
   ["minReplicas > 0", { autoscale: { minReplicas: 0 } }, "autoscale.minReplicas"],
-  ["maxReplicas > 0", { autoscale: { maxReplicas: 0, minReplicas: 0 } }, "autoscale.maxReplicas"],
+  ["maxReplicas > 0", { autoscale: { maxReplicas: 0 } }, "autoscale.maxReplicas"],
   ["min <= max", { autoscale: { minReplicas: 5, maxReplicas: 3 } }, "autoscale.minReplicas"],
   ["min <= default max", { autoscale: { minReplicas: 11 } }, "autoscale.minReplicas"],
   ["refreshSeconds > 0", { autoscale: { refreshSeconds: 0 } }, "autoscale.refreshSeconds"],
