@@ -31,9 +31,3 @@ export function hashParts(parts: readonly { name: string; data: Buffer | string 
   }
   return h.digest("hex");
 }
-
-/** SHA-256 over a folder's files (relative paths and contents), or a file's bytes. */
-export function sha256Tree(path: string): string {
-  if (!statSync(path).isDirectory()) return sha256File(path);
-  return hashParts(listFiles(path).map((f) => ({ name: f.rel, data: readFileSync(f.abs) })));
-}
