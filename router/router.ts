@@ -111,9 +111,20 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const shownHost = host === "0.0.0.0" ? "127.0.0.1" : host;
   const parts: RouterParts = { registry, metrics, log, backend: options.backend, leaderElection: options.leaderElection };
 
-  await options.backend.start(registry);
-  await options.leaderElection?.start();
-  const stopHook = (await options.onStarted?.(parts)) ?? undefined;
+  let stopHook: void | (() => void | Promise<void>);
+  try {
+    await options.backend.start(registry);
+    await options.leaderElection?.start();
+    stopHook = await options.onStarted?.(parts);
+  } catch (e) {
+    // Leave nothing listening behind a failed start.
+    stopTlsWatch?.();
+    data.closeAllConnections();
+    admin.closeAllConnections();
+    await Promise.all([new Promise((r) => data.close(r)), new Promise((r) => admin.close(r)), agent.close()]);
+    await options.backend.stop().catch(() => undefined);
+    throw e;
+  }
   ready = true;
   log.info({ dataPort, adminPort, tls: Boolean(options.tls) }, "router started");
 

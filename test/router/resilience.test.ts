@@ -6,8 +6,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { startReplica, sleep, type TestReplica } from "./helpers/upstream.js";
-import { startTestRouter, KEYS, type TestRouter } from "./helpers/router.js";
+import { startReplica, sleep } from "./helpers/upstream.js";
+import { startTestRouter, KEYS } from "./helpers/router.js";
 import { startChildRouter } from "./helpers/childRouter.js";
 
 const REPLICA = fileURLToPath(new URL("./fixtures/replicaProcess.mjs", import.meta.url));

@@ -1,0 +1,58 @@
+/** The router's environment: defaults, TLS pairing, limits, and one error listing every bad value. */
+import { describe, expect, it } from "vitest";
+import { loadRouterConfig, RouterConfigError } from "../../router/config.js";
+import { MAX_REQUEST_BYTES } from "../../router/contract/serviceConfig.js";
+
+describe("loadRouterConfig", () => {
+  it("applies the defaults", () => {
+    const c = loadRouterConfig({ AKSML_POD_NAME: "azureml-fe-0" });
+    expect(c).toMatchObject({ backend: "kubernetes", tls: undefined, maxRequestBytes: MAX_REQUEST_BYTES, podName: "azureml-fe-0", selfScaling: false, logLevel: "info" });
+  });
+
+  it("reads every variable", () => {
+    const c = loadRouterConfig({
+      AKSML_BACKEND: "local",
+      AKSML_TLS_CERT_FILE: "/tls/tls.crt",
+      AKSML_TLS_KEY_FILE: "/tls/tls.key",
+      AKSML_MAX_REQUEST_BYTES: "1048576",
+      AKSML_POD_NAME: "p",
+      AKSML_POD_NAMESPACE: "azureml",
+      AKSML_POD_IP: "10.0.0.5",
+      AKSML_PEERS_SERVICE: "azureml-fe-peers",
+      AKSML_LEASE_NAME: "azureml-fe-leader",
+      AKSML_ROUTER_DEPLOYMENT: "azureml-fe",
+      AKSML_SELF_SCALING: "true",
+      AKSML_LOG_LEVEL: "debug",
+    });
+    expect(c).toEqual({
+      backend: "local",
+      tls: { certFile: "/tls/tls.crt", keyFile: "/tls/tls.key" },
+      maxRequestBytes: 1048576,
+      podName: "p",
+      podNamespace: "azureml",
+      podIp: "10.0.0.5",
+      peersService: "azureml-fe-peers",
+      leaseName: "azureml-fe-leader",
+      routerDeployment: "azureml-fe",
+      selfScaling: true,
+      logLevel: "debug",
+    });
+  });
+
+  it("reports every bad value at once", () => {
+    let err: unknown;
+    try {
+      loadRouterConfig({ AKSML_BACKEND: "docker", AKSML_TLS_CERT_FILE: "/c", AKSML_MAX_REQUEST_BYTES: String(MAX_REQUEST_BYTES + 1), AKSML_SELF_SCALING: "yes", AKSML_LOG_LEVEL: "loud" });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(RouterConfigError);
+    const problems = (err as RouterConfigError).problems;
+    expect(problems).toHaveLength(5);
+    for (const v of ["AKSML_BACKEND", "AKSML_TLS_KEY_FILE", "AKSML_MAX_REQUEST_BYTES", "AKSML_SELF_SCALING", "AKSML_LOG_LEVEL"]) expect(problems.join("\n")).toContain(v);
+  });
+
+  it.each(["0", "-1", "1.5", "1e6", "abc"])("rejects AKSML_MAX_REQUEST_BYTES=%s", (v) => {
+    expect(() => loadRouterConfig({ AKSML_MAX_REQUEST_BYTES: v })).toThrow(/AKSML_MAX_REQUEST_BYTES/);
+  });
+});
