@@ -67,8 +67,9 @@ export function egressHosts(n: EgressNames): EgressHost[] {
     );
   }
   for (const fqdn of n.extraFqdns) hosts.push({ fqdn, usedBy: "extraFqdns" });
+  // An empty API server FQDN stands for "not created yet" (pre-cluster firewall rules).
   const seen = new Set<string>();
-  return hosts.filter((h) => (seen.has(h.fqdn.toLowerCase()) ? false : (seen.add(h.fqdn.toLowerCase()), true)));
+  return hosts.filter((h) => h.fqdn !== "" && (seen.has(h.fqdn.toLowerCase()) ? false : (seen.add(h.fqdn.toLowerCase()), true)));
 }
 
 /** The host names only, in table order. Pure. */
