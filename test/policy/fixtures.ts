@@ -187,3 +187,8 @@ export function setModelConfig(graph: CapturedResource[], config: unknown): Capt
   const value = typeof config === "string" ? config : JSON.stringify(config);
   return change(graph, "churn-service", (p) => (p.metadata.annotations["aksml/config"] = value));
 }
+
+/** A copy of the inputs of fixture resource `name`, to build resource-policy args from. */
+export function propsOf(name: string, graph: CapturedResource[] = productionGraph()): Obj {
+  return structuredClone(find(graph, name).inputs) as Obj;
+}

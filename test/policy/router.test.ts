@@ -1,7 +1,7 @@
 import { describe, it } from "vitest";
 import { routerHighAvailability, routerMaxRequestBytes, routerTlsOnPublicLoadBalancer } from "../../policy/policies/router.js";
 import { assertHasResourceViolation, assertHasStackViolation, assertNoResourceViolations, assertNoStackViolations, createResourceValidationArgs } from "./helpers.js";
-import { change, find, productionGraph } from "./fixtures.js";
+import { change, productionGraph, propsOf } from "./fixtures.js";
 
 const ROUTER = "platform-fe";
 const envOf = (p: any) => p.spec.template.spec.containers[0].env as { name: string; value?: string }[];
@@ -55,7 +55,7 @@ describe("router-tls-on-public-lb", () => {
 describe("router-max-request-bytes", () => {
   const policy = routerMaxRequestBytes();
   const routerWith = (value: string | undefined) => {
-    const props = structuredClone(find(productionGraph(), ROUTER).inputs);
+    const props = propsOf(ROUTER);
     props.spec.template.spec.containers[0].env = envOf(props).filter((e) => e.name !== "AKSML_MAX_REQUEST_BYTES");
     if (value !== undefined) envOf(props).push({ name: "AKSML_MAX_REQUEST_BYTES", value });
     return createResourceValidationArgs("kubernetes:apps/v1:Deployment", props);

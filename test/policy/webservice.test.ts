@@ -17,11 +17,11 @@ import {
   createResourceValidationArgs,
   runResourcePolicy,
 } from "./helpers.js";
-import { change, find, modelConfig, productionGraph, resource, setModelConfig } from "./fixtures.js";
+import { change, modelConfig, productionGraph, propsOf, resource, setModelConfig } from "./fixtures.js";
 
 const SERVICE = "kubernetes:core/v1:Service";
-const serviceProps = () => structuredClone(find(productionGraph(), "churn-service").inputs);
-const modelDeploymentProps = () => structuredClone(find(productionGraph(), "churn-deployment").inputs);
+const serviceProps = () => propsOf("churn-service");
+const modelDeploymentProps = () => propsOf("churn-deployment");
 const withConfig = (config: unknown) => {
   const props = serviceProps();
   props.metadata.annotations["aksml/config"] = typeof config === "string" ? config : JSON.stringify(config);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { parseQuantity } from "../../policy/policies/kube.js";
 import { imagesFromClusterAcr, resourceLimitsCoverRequests } from "../../policy/policies/workloads.js";
 import { assertHasResourceViolation, assertHasStackViolation, assertNoResourceViolations, assertNoStackViolations, createResourceValidationArgs, runResourcePolicy } from "./helpers.js";
-import { ACR_LOGIN, change, find, productionGraph } from "./fixtures.js";
+import { ACR_LOGIN, change, productionGraph, propsOf } from "./fixtures.js";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
 
@@ -21,7 +21,7 @@ describe("parseQuantity", () => {
 describe("resource-limits-cover-requests", () => {
   const policy = resourceLimitsCoverRequests();
   const model = (resources: Record<string, unknown>) => {
-    const props = structuredClone(find(productionGraph(), "churn-deployment").inputs);
+    const props = propsOf("churn-deployment");
     props.spec.template.spec.containers[0].resources = resources;
     return createResourceValidationArgs(DEPLOYMENT, props);
   };
@@ -35,7 +35,7 @@ describe("resource-limits-cover-requests", () => {
     });
   });
   it("fails a CPU limit below the request on the router too", async () => {
-    const props = structuredClone(find(productionGraph(), "platform-fe").inputs);
+    const props = propsOf("platform-fe");
     props.spec.template.spec.containers[0].resources = { requests: { cpu: "2" }, limits: { cpu: "1500m" } };
     await assertHasResourceViolation(policy, createResourceValidationArgs(DEPLOYMENT, props), { message: "container 'router': cpu limit 1500m is below its request 2" });
   });
