@@ -1,0 +1,88 @@
+// Attach mode (existingClusterId) and Container Insights wiring on the cluster.
+import { beforeAll, describe, expect, it } from "vitest";
+import { startMockRuntime, settle, valueOf, isSecret, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { MOCK_KUBECONFIG } from "../../cli/plan/computedOutputs.js";
+import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
+import { childrenOf, inputsOf, SAMPLE_CLUSTER_ID, T } from "./aksInferenceClusterFixtures.js";
+
+let rt: MockRuntime;
+let attached: AksInferenceCluster;
+let monitored: AksInferenceCluster;
+const WS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/m/providers/Microsoft.OperationalInsights/workspaces/logs";
+const DCR = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/m/providers/Microsoft.Insights/dataCollectionRules/ci";
+
+beforeAll(async () => {
+  rt = await startMockRuntime();
+  attached = new AksInferenceCluster("att", {
+    existingClusterId: SAMPLE_CLUSTER_ID,
+    clusterPurpose: "DevTest",
+    monitoring: { logAnalyticsWorkspaceId: WS, dataCollectionRuleId: DCR },
+  });
+  monitored = new AksInferenceCluster("mon", { monitoring: { logAnalyticsWorkspaceId: WS, dataCollectionRuleId: DCR, defenderForContainers: true } });
+  await settle();
+});
+
+describe("attach mode", () => {
+  it("creates no ManagedCluster, agent pool, VNet or identity for the attached cluster", () => {
+    const kids = childrenOf(rt, T.component, "att").map((r) => r.type);
+    expect(kids).not.toContain(T.cluster);
+    expect(kids).not.toContain(T.pool);
+    expect(kids).not.toContain(T.vnet);
+    expect(kids).not.toContain(T.identity);
+    expect(rt.ofType(T.cluster).map((r) => r.name)).toEqual(["mon-aks"]);
+  });
+
+  it("still creates the rest of the graph: resource group, ACR, storage, AcrPull, provider", () => {
+    const kids = childrenOf(rt, T.component, "att").map((r) => r.name);
+    expect(kids).toEqual(expect.arrayContaining(["att-rg", "att-acr", "att-storage", "att-models", "att-acr-pull", "att-k8s", "att-dcra"]));
+  });
+
+  it("reads the cluster's facts from the existing cluster", async () => {
+    expect(await valueOf(attached.clusterId)).toBe(SAMPLE_CLUSTER_ID);
+    expect(await valueOf(attached.clusterName)).toBe("shared-aks");
+    expect(await valueOf(attached.apiServerFqdn)).toMatch(/^shared-aks-[0-9a-f]{8}\.hcp\.westeurope\.azmk8s\.io$/);
+    expect(await valueOf(attached.oidcIssuerUrl)).toMatch(/^https:\/\/westeurope\.oic\.prod-aks\.azure\.com\//);
+    // The mocked existing cluster has 3 x Standard_D4s_v5.
+    expect(await valueOf(attached.totalVcpus)).toBe(12);
+    expect(await valueOf(attached.clusterPurpose)).toBe("DevTest");
+  });
+
+  it("grants AcrPull to the existing cluster's kubelet identity", async () => {
+    const pull = inputsOf(rt, T.role, "att-acr-pull");
+    expect(pull.principalId).toBe(await valueOf(attached.kubeletIdentityObjectId));
+    expect(pull.principalId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("builds the provider from the existing cluster's credentials, keyed by its id", async () => {
+    const p = inputsOf(rt, T.k8sProvider, "att-k8s");
+    expect(p.clusterIdentifier).toBe(SAMPLE_CLUSTER_ID);
+    expect(await valueOf(attached.kubeconfig)).toBe(MOCK_KUBECONFIG);
+    expect(await isSecret(attached.kubeconfig)).toBe(true);
+  });
+
+  it("associates the data collection rule with the attached cluster", () => {
+    expect(inputsOf(rt, T.dcra, "att-dcra")).toMatchObject({ resourceUri: SAMPLE_CLUSTER_ID, associationName: "ContainerInsightsExtension", dataCollectionRuleId: DCR });
+  });
+});
+
+describe("monitoring on a created cluster", () => {
+  it("turns on the omsagent addon pointed at the workspace, with Entra auth", () => {
+    expect(inputsOf(rt, T.cluster, "mon-aks").addonProfiles).toEqual({
+      omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: WS, useAADAuth: "true" } },
+    });
+  });
+
+  it("turns on the Defender sensor when asked", () => {
+    expect(inputsOf(rt, T.cluster, "mon-aks").securityProfile.defender).toEqual({ logAnalyticsWorkspaceResourceId: WS, securityMonitoring: { enabled: true } });
+  });
+
+  it("associates the rule with the new cluster after it exists", async () => {
+    const dcra = rt.one(T.dcra, "mon-dcra");
+    expect((dcra.inputs as any).resourceUri).toBe(await valueOf(monitored.clusterId));
+    expect(dcra.dependencies).toContain(rt.one(T.cluster, "mon-aks").urn);
+  });
+
+  it("adds the Container Insights hosts to the egress list", async () => {
+    expect(await valueOf(monitored.requiredEgressFqdns)).toContain("*.ods.opinsights.azure.com");
+  });
+});
