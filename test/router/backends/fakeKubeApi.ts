@@ -1,0 +1,275 @@
+/**
+ * A fake Kubernetes API server: THE ONE TEST DOUBLE of the router tests, because no
+ * API server can run here. It is a real HTTP server on 127.0.0.1 implementing only
+ * what the router's Kubernetes backend uses, with the API's semantics:
+ * - list (cluster-wide or namespaced, `labelSelector` with `k`, `k=v`, `k!=v`),
+ *   returning `metadata.resourceVersion`;
+ * - watch (`?watch=true&resourceVersion=N`): a chunked stream of JSON lines
+ *   `{"type":"ADDED|MODIFIED|DELETED","object":...}` replaying every event after N,
+ *   then live events; a resourceVersion older than the compaction point gets a 410
+ *   ERROR event, as a real server does;
+ * - get, create (POST, 409 if it exists), replace (PUT, 409 on a stale
+ *   resourceVersion) and the Deployment `scale` subresource (GET/PUT).
+ * A monotonically increasing resourceVersion is stamped on every write.
+ *
+ * Clients are told apart by a path prefix in their server URL (`/c/<client>`), so a
+ * test can partition one client from the API (every request fails) to simulate a
+ * crashed or cut-off router pod.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { KubeConfig } from "@kubernetes/client-node";
+
+type Obj = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; uid?: string; creationTimestamp?: string }; [k: string]: unknown };
+
+export type Resource = "services" | "secrets" | "endpointslices" | "deployments" | "leases";
+
+const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string }> = {
+  services: { apiVersion: "v1", kind: "Service", group: "/api/v1" },
+  secrets: { apiVersion: "v1", kind: "Secret", group: "/api/v1" },
+  endpointslices: { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", group: "/apis/discovery.k8s.io/v1" },
+  deployments: { apiVersion: "apps/v1", kind: "Deployment", group: "/apis/apps/v1" },
+  leases: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", group: "/apis/coordination.k8s.io/v1" },
+};
+
+interface Event {
+  rv: number;
+  type: "ADDED" | "MODIFIED" | "DELETED";
+  resource: Resource;
+  object: Obj;
+}
+
+interface Watcher {
+  resource: Resource;
+  namespace?: string;
+  selector: string;
+  client: string;
+  res: ServerResponse;
+}
+
+export interface RequestRecord {
+  client: string;
+  method: string;
+  path: string;
+}
+
+export class FakeKubeApi {
+  private server?: Server;
+  private rv = 100;
+  private compactedAt = 0;
+  private readonly objects = new Map<string, Obj>();
+  private readonly events: Event[] = [];
+  private readonly watchers = new Set<Watcher>();
+  private readonly partitioned = new Set<string>();
+  readonly requests: RequestRecord[] = [];
+  url = "";
+
+  async start(): Promise<void> {
+    this.server = createServer((req, res) => this.handle(req, res));
+    this.server.listen(0, "127.0.0.1");
+    await new Promise((r) => this.server!.once("listening", r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async stop(): Promise<void> {
+    for (const w of this.watchers) w.res.destroy();
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+
+  /** A KubeConfig for one client, built in code (no file). */
+  kubeConfig(client: string): KubeConfig {
+    const kc = new KubeConfig();
+    kc.loadFromOptions({
+      clusters: [{ name: "fake", server: `${this.url}/c/${client}`, skipTLSVerify: true }],
+      users: [{ name: "fake" }],
+      contexts: [{ name: "fake", cluster: "fake", user: "fake" }],
+      currentContext: "fake",
+    });
+    return kc;
+  }
+
+  /** Every request from `client` fails (connection destroyed) until healed; its watches are cut. */
+  partition(client: string): void {
+    this.partitioned.add(client);
+    for (const w of this.watchers) if (w.client === client) w.res.destroy();
+  }
+
+  heal(client: string): void {
+    this.partitioned.delete(client);
+  }
+
+  /** Forget events up to now: watches resuming from an older resourceVersion get 410 Gone. */
+  compact(): void {
+    this.compactedAt = this.rv;
+    this.events.length = 0;
+  }
+
+  /** Drops every open watch connection (clients must re-list or resume). */
+  dropWatches(): void {
+    for (const w of this.watchers) w.res.destroy();
+  }
+
+  /** Test-side write: create or replace, ignoring resourceVersion. */
+  apply(resource: Resource, obj: Obj): Obj {
+    const key = keyOf(resource, obj.metadata.namespace, obj.metadata.name);
+    const existing = this.objects.get(key);
+    return this.write(resource, { ...obj, metadata: { ...obj.metadata, uid: existing?.metadata.uid, creationTimestamp: existing?.metadata.creationTimestamp } }, existing ? "MODIFIED" : "ADDED");
+  }
+
+  delete(resource: Resource, namespace: string, name: string): void {
+    const key = keyOf(resource, namespace, name);
+    const obj = this.objects.get(key);
+    if (!obj) return;
+    this.objects.delete(key);
+    this.rv++;
+    this.emit({ rv: this.rv, type: "DELETED", resource, object: { ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.rv) } } });
+  }
+
+  get(resource: Resource, namespace: string, name: string): Obj | undefined {
+    const o = this.objects.get(keyOf(resource, namespace, name));
+    return o && structuredClone(o);
+  }
+
+  private write(resource: Resource, obj: Obj, type: "ADDED" | "MODIFIED"): Obj {
+    this.rv++;
+    const k = KINDS[resource];
+    const stored: Obj = structuredClone({
+      ...obj,
+      apiVersion: k.apiVersion,
+      kind: k.kind,
+      metadata: { ...obj.metadata, namespace: obj.metadata.namespace ?? "default", resourceVersion: String(this.rv), uid: obj.metadata.uid ?? `uid-${this.rv}`, creationTimestamp: obj.metadata.creationTimestamp ?? new Date(Date.UTC(2026, 0, 1, 0, 0, this.rv % 60)).toISOString() },
+    });
+    this.objects.set(keyOf(resource, stored.metadata.namespace, stored.metadata.name), stored);
+    this.emit({ rv: this.rv, type, resource, object: stored });
+    return stored;
+  }
+
+  private emit(e: Event): void {
+    this.events.push(e);
+    for (const w of this.watchers) if (matches(w, e.resource, e.object)) w.res.write(JSON.stringify({ type: e.type, object: e.object }) + "\n");
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? "/", "http://x");
+    const m = /^\/c\/([^/]+)(\/.*)$/.exec(url.pathname);
+    const client = m?.[1] ?? "anonymous";
+    const path = m?.[2] ?? url.pathname;
+    this.requests.push({ client, method: req.method ?? "GET", path });
+    if (this.partitioned.has(client)) {
+      req.socket.destroy();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      try {
+        const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Obj) : undefined;
+        this.route(req.method ?? "GET", path, url.searchParams, body, res, client);
+      } catch (e) {
+        status(res, 400, "BadRequest", (e as Error).message);
+      }
+    });
+  }
+
+  private route(method: string, path: string, q: URLSearchParams, body: Obj | undefined, res: ServerResponse, client: string): void {
+    const parsed = parsePath(path);
+    if (!parsed) return status(res, 404, "NotFound", `no route ${path}`);
+    const { resource, namespace, name, subresource } = parsed;
+    if (!name) {
+      if (method === "GET" && q.get("watch") === "true") return this.watch(resource, namespace, q, res, client);
+      if (method === "GET") return this.list(resource, namespace, q.get("labelSelector") ?? "", res);
+      if (method === "POST" && body) {
+        const ns = namespace ?? "default";
+        if (this.objects.has(keyOf(resource, ns, body.metadata.name))) return status(res, 409, "AlreadyExists", `${resource} "${body.metadata.name}" already exists`);
+        return json(res, 201, this.write(resource, { ...body, metadata: { ...body.metadata, namespace: ns, resourceVersion: undefined } }, "ADDED"));
+      }
+      return status(res, 405, "MethodNotAllowed", method);
+    }
+    const key = keyOf(resource, namespace ?? "default", name);
+    const existing = this.objects.get(key);
+    if (!existing) return status(res, 404, "NotFound", `${resource} "${name}" not found`);
+    if (subresource === "scale") {
+      if (resource !== "deployments") return status(res, 404, "NotFound", "no scale subresource");
+      const spec = existing.spec as { replicas?: number };
+      if (method === "GET") return json(res, 200, scaleOf(existing));
+      if (method === "PUT" && body) {
+        if (body.metadata.resourceVersion && body.metadata.resourceVersion !== existing.metadata.resourceVersion) return status(res, 409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again");
+        const replicas = (body.spec as { replicas?: number } | undefined)?.replicas;
+        if (typeof replicas !== "number" || replicas < 0) return status(res, 422, "Invalid", "spec.replicas must be >= 0");
+        const updated = this.write(resource, { ...existing, spec: { ...spec, replicas } }, "MODIFIED");
+        return json(res, 200, scaleOf(updated));
+      }
+      return status(res, 405, "MethodNotAllowed", method);
+    }
+    if (method === "GET") return json(res, 200, existing);
+    if (method === "PUT" && body) {
+      if (body.metadata.resourceVersion !== existing.metadata.resourceVersion) return status(res, 409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again");
+      return json(res, 200, this.write(resource, { ...body, metadata: { ...body.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp } }, "MODIFIED"));
+    }
+    return status(res, 405, "MethodNotAllowed", method);
+  }
+
+  private list(resource: Resource, namespace: string | undefined, selector: string, res: ServerResponse): void {
+    const items = [...this.objects.entries()].filter(([k, o]) => k.startsWith(`${resource}/`) && matches({ resource, namespace, selector }, resource, o)).map(([, o]) => o);
+    const k = KINDS[resource];
+    json(res, 200, { apiVersion: k.apiVersion, kind: `${k.kind}List`, metadata: { resourceVersion: String(this.rv) }, items });
+  }
+
+  private watch(resource: Resource, namespace: string | undefined, q: URLSearchParams, res: ServerResponse, client: string): void {
+    const from = Number(q.get("resourceVersion") ?? this.rv);
+    res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
+    res.flushHeaders(); // a real API server answers a watch at once, before any event
+    if (from < this.compactedAt) {
+      res.end(JSON.stringify({ type: "ERROR", object: { kind: "Status", apiVersion: "v1", status: "Failure", message: `too old resource version: ${from} (${this.compactedAt})`, reason: "Expired", code: 410 } }) + "\n");
+      return;
+    }
+    const w: Watcher = { resource, namespace, selector: q.get("labelSelector") ?? "", client, res };
+    for (const e of this.events) if (e.rv > from && matches(w, e.resource, e.object)) res.write(JSON.stringify({ type: e.type, object: e.object }) + "\n");
+    this.watchers.add(w);
+    res.on("close", () => this.watchers.delete(w));
+  }
+}
+
+function keyOf(resource: Resource, namespace: string | undefined, name: string): string {
+  return `${resource}/${namespace ?? "default"}/${name}`;
+}
+
+function parsePath(path: string): { resource: Resource; namespace?: string; name?: string; subresource?: string } | undefined {
+  const m = /^\/(?:api\/v1|apis\/(?:apps|discovery\.k8s\.io|coordination\.k8s\.io)\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?(?:\/([a-z]+))?$/.exec(path);
+  if (!m) return undefined;
+  const resource = m[2] as Resource;
+  if (!(resource in KINDS) || !path.startsWith(KINDS[resource].group)) return undefined;
+  return { namespace: m[1], resource, name: m[3], subresource: m[4] };
+}
+
+function matches(w: { resource: Resource; namespace?: string; selector: string }, resource: Resource, o: Obj): boolean {
+  if (w.resource !== resource) return false;
+  if (w.namespace && o.metadata.namespace !== w.namespace) return false;
+  const labels = o.metadata.labels ?? {};
+  for (const term of w.selector.split(",").filter(Boolean)) {
+    const ne = term.split("!=");
+    if (ne.length === 2) {
+      if (labels[ne[0]!] === ne[1]) return false;
+      continue;
+    }
+    const eq = term.split("=");
+    if (eq.length === 2 ? labels[eq[0]!] !== eq[1] : !(term in labels)) return false;
+  }
+  return true;
+}
+
+function scaleOf(d: Obj): Obj {
+  const spec = d.spec as { replicas?: number };
+  return { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: d.metadata.name, namespace: d.metadata.namespace, resourceVersion: d.metadata.resourceVersion }, spec: { replicas: spec.replicas ?? 1 }, status: { replicas: spec.replicas ?? 1 } };
+}
+
+function json(res: ServerResponse, code: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function status(res: ServerResponse, code: number, reason: string, message: string): void {
+  json(res, code, { kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code });
+}
