@@ -4,8 +4,10 @@
  * `renewSeconds`; every write carries the resourceVersion it read (optimistic
  * concurrency), so two candidates cannot both win; a candidate takes over only when
  * the record has not changed for a whole `leaseDurationSeconds` by ITS OWN clock
- * (no trust in other pods' clocks); a leader that cannot renew within the duration
- * stops acting as leader before anyone else can take over.
+ * (no trust in other pods' clocks); a leader that cannot renew stops acting as
+ * leader after two thirds of the duration (client-go: renewDeadline 10 s of a 15 s
+ * lease), counted from the START of its last successful round, so it stands down
+ * well before anyone else can take over.
  */
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import type { LeaderElection } from "../../contract/backend.js";
@@ -30,7 +32,7 @@ export class LeaseElection implements LeaderElection {
   private readonly renewMs: number;
   private readonly now: () => number;
   private holder?: string;
-  /** Local time of our last successful write as holder. */
+  /** Local time at the start of our last successful round as holder. */
   private renewedAt = -Infinity;
   /** The last record seen (holder + renewTime + resourceVersion) and when it was first seen locally. */
   private observed?: { key: string; at: number };
@@ -49,7 +51,11 @@ export class LeaseElection implements LeaderElection {
   }
 
   isLeader(): boolean {
-    return this.holder === this.opts.identity && this.now() - this.renewedAt < this.durationMs;
+    return this.holder === this.opts.identity && this.now() - this.renewedAt < this.renewDeadlineMs();
+  }
+
+  private renewDeadlineMs(): number {
+    return (this.durationMs * 2) / 3;
   }
 
   /** The holder's name as last observed. */
@@ -87,6 +93,7 @@ export class LeaseElection implements LeaderElection {
   /** One acquire-or-renew round. Never throws: a failed round only means "not leader for now". */
   async attempt(): Promise<void> {
     const { namespace, leaseName: name, identity } = this.opts;
+    const startedAt = this.now();
     try {
       let lease: V1Lease;
       try {
@@ -94,7 +101,7 @@ export class LeaseElection implements LeaderElection {
       } catch (e) {
         if (statusCode(e) !== 404) throw e;
         await this.api.createNamespacedLease({ namespace, body: this.record({ metadata: { name, namespace } }, 0) });
-        this.won("created the lease");
+        this.won("created the lease", startedAt);
         return;
       }
       const spec = lease.spec ?? {};
@@ -111,7 +118,7 @@ export class LeaseElection implements LeaderElection {
       const transitions = (spec.leaseTransitions ?? 0) + (heldByOther || !spec.holderIdentity ? 1 : 0);
       const keepAcquire = !heldByOther && spec.holderIdentity === identity ? spec.acquireTime : undefined;
       await this.api.replaceNamespacedLease({ name, namespace, body: this.record(lease, transitions, keepAcquire) });
-      this.won(heldByOther ? `took over from ${spec.holderIdentity} (lease expired)` : "renewed");
+      this.won(heldByOther ? `took over from ${spec.holderIdentity} (lease expired)` : "renewed", startedAt);
     } catch (e) {
       // 409: someone else wrote first; re-read next round. Anything else: the API is unreachable.
       if (statusCode(e) !== 409) this.opts.log?.warn({ err: (e as Error).message }, "lease round failed");
@@ -119,10 +126,10 @@ export class LeaseElection implements LeaderElection {
     }
   }
 
-  private won(how: string): void {
+  private won(how: string, roundStartedAt: number): void {
     const was = this.isLeader();
     this.holder = this.opts.identity;
-    this.renewedAt = this.now();
+    this.renewedAt = roundStartedAt;
     this.observed = undefined;
     if (!was) this.opts.log?.info({ identity: this.opts.identity, how }, "became scaling leader");
   }
