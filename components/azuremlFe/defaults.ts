@@ -50,12 +50,7 @@ export function resolveAzuremlFeArgs(args: AzuremlFeArgs): ResolvedAzuremlFeArgs
   };
 }
 
-/**
- * Calls `fn` with the value now when it is a plain value (the usual case: the purpose
- * comes from stack config), or once it resolves. Resources created in the second case
- * appear in a preview only when the value is known.
- */
-export function whenKnown<T>(value: pulumi.Input<T>, fn: (v: T) => void): void {
-  if (pulumi.Output.isInstance(value) || value instanceof Promise) pulumi.output(value).apply((v) => fn(v as T));
-  else fn(value as T);
+/** Whether an Input is a plain value (not an Output or Promise), i.e. known while the program runs. */
+export function isPlainValue<T>(value: pulumi.Input<T> | undefined): value is T | undefined {
+  return !pulumi.Output.isInstance(value) && !(value instanceof Promise);
 }

@@ -1,7 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AzuremlFeArgs, RouterConnectionArgs } from "./args.js";
-import { resolveAzuremlFeArgs, routerTopologyFor, whenKnown } from "./defaults.js";
+import { isPlainValue, resolveAzuremlFeArgs, routerTopologyFor } from "./defaults.js";
+import type { ClusterPurpose } from "../shared/clusterConnection.js";
 import { createRouterDeployment, createRouterPdb } from "./deployment.js";
 import { buildRouterImage } from "./image.js";
 import { createRouterRbac } from "./rbac.js";
@@ -63,10 +64,14 @@ export class AzuremlFe extends pulumi.ComponentResource {
       { namespace, image, serviceAccountName: rbac.serviceAccount.metadata.name, purpose: cluster.clusterPurpose, replicas: args.replicas, maxRequestBytes: r.maxRequestBytes, logLevel: r.logLevel, tlsEnabled: r.tlsEnabled },
       { ...inNs, dependsOn: tlsSecret ? [ns, tlsSecret, rbac.role] : [ns, rbac.role] },
     );
-    whenKnown(pulumi.all([cluster.clusterPurpose, args.replicas]), ([purpose, replicas]) => {
+    const pdbFor = (purpose: ClusterPurpose, replicas: number | undefined) => {
       const min = routerTopologyFor(purpose, replicas).pdbMinAvailable;
       if (min !== undefined) createRouterPdb(name, namespace, min, inNs);
-    });
+    };
+    // Usually the purpose comes from stack config and is known now, so the PDB shows in
+    // every preview; if it is an Output, the PDB is declared once it resolves.
+    if (isPlainValue(cluster.clusterPurpose) && isPlainValue(args.replicas)) pdbFor(cluster.clusterPurpose, args.replicas);
+    else pulumi.all([cluster.clusterPurpose, args.replicas]).apply(([purpose, replicas]) => pdbFor(purpose, replicas));
 
     const service = createRouterService(name, namespace, cluster, r.tlsEnabled, inNs);
     createPeersService(name, namespace, inNs);

@@ -35,6 +35,7 @@ beforeAll(async () => {
     { cluster: clusterConnection({ sslCertPem: pulumi.secret("CERT"), sslKeyPem: pulumi.secret("KEY"), sslCname: "ml.contoso.com", leafDomainLabel: "contosoml" }), image: "r/x:1", logLevel: "debug", replicas: 5 },
     { provider },
   );
+  fe.late = new AzuremlFe("late", { cluster: clusterConnection({ clusterPurpose: pulumi.output("FastProd" as const) }), image: "r/x:1" }, { provider });
   await settle();
 });
 
@@ -114,6 +115,15 @@ describe("AzuremlFe defaults (FastProd)", () => {
     const k8sObjects = children("prod").filter((r) => r.type.startsWith("kubernetes:"));
     expect(k8sObjects.length).toBeGreaterThanOrEqual(9);
     for (const r of k8sObjects) expect(r.provider.startsWith(rt.one("pulumi:providers:kubernetes").urn)).toBe(true);
+  });
+});
+
+describe("AzuremlFe with a purpose known only later", () => {
+  it("still declares the PDB and the purpose-specific Deployment once the purpose resolves", async () => {
+    await settle();
+    expect((reveal(rt.one("kubernetes:policy/v1:PodDisruptionBudget", "late-pdb").inputs) as any).spec.minAvailable).toBe(2);
+    expect(dep("late").spec.replicas).toBe(3);
+    expect(dep("late").metadata.annotations).toEqual({ "aksml/cluster-purpose": "FastProd" });
   });
 });
 
