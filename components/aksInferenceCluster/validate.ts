@@ -154,7 +154,10 @@ function checkPool(path: string, pool: AksNodePoolArgs, names: Set<string>, add:
   const count = known(pool.count);
   const min = known(pool.minCount);
   const max = known(pool.maxCount);
-  if (count !== undefined && !isPositiveInt(count)) add(`${path}.count`, `must be a whole number greater than 0 (got ${count}).`);
+  const autoscale = pool.minCount !== undefined && pool.maxCount !== undefined;
+  // An autoscaled user pool may start (and idle) at zero nodes.
+  if (count !== undefined && !(Number.isInteger(count) && (autoscale ? count >= 0 : count > 0)))
+    add(`${path}.count`, `must be a whole number ${autoscale ? "of at least 0" : "greater than 0"} (got ${count}).`);
   if ((pool.minCount === undefined) !== (pool.maxCount === undefined))
     add(pool.minCount === undefined ? `${path}.minCount` : `${path}.maxCount`, "node autoscaling needs both minCount and maxCount; set both or neither.");
   if (min !== undefined && !(Number.isInteger(min) && min >= 0)) add(`${path}.minCount`, `must be a whole number of at least 0 (got ${min}).`);

@@ -1,0 +1,71 @@
+/**
+ * Production: a FastProd inference cluster (3 x 4 vCPUs) on Azure CNI in a created VNet,
+ * all egress through an Azure Firewall allowing only the hosts the platform needs, TLS
+ * with your own certificate, an autoscaled GPU pool, and Container Insights.
+ *
+ * TLS material comes from stack secrets:
+ *   pulumi config set sslCname scoring.contoso.com
+ *   pulumi config set --secret tlsCertPem -- "$(cat fullchain.pem)"
+ *   pulumi config set --secret tlsKeyPem -- "$(cat privkey.pem)"
+ * Without them the clearly-marked SAMPLE placeholders below are used so the program
+ * plans offline; they are not a usable certificate.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as resources from "@pulumi/azure-native/resources/index.js";
+import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
+import { ContainerInsights } from "../../components/containerInsights/index.js";
+
+const config = new pulumi.Config();
+const location = config.get("location") ?? "westeurope";
+
+/** SAMPLE ONLY: PEM-shaped placeholders (the body decodes to "SAMPLE"), never a real key. */
+const SAMPLE_CERT_PEM = "-----BEGIN CERTIFICATE-----\nU0FNUExF\n-----END CERTIFICATE-----\n";
+const SAMPLE_KEY_PEM = "-----BEGIN PRIVATE KEY-----\nU0FNUExF\n-----END PRIVATE KEY-----\n";
+const tlsCertPem = config.getSecret("tlsCertPem");
+const tlsKeyPem = config.getSecret("tlsKeyPem");
+if (!tlsCertPem || !tlsKeyPem)
+  pulumi.log.warn("production example: tlsCertPem/tlsKeyPem not set; using SAMPLE placeholders that no client will accept.");
+
+const rg = new resources.ResourceGroup("production-rg", { location });
+
+const insights = new ContainerInsights("production-insights", {
+  resourceGroupName: rg.name,
+  location: rg.location,
+  retentionInDays: config.getNumber("logRetentionDays") ?? 90,
+  defenderForContainers: config.getBoolean("defenderForContainers") ?? false,
+});
+
+const aks = new AksInferenceCluster("production", {
+  clusterPurpose: "FastProd",
+  agentCount: config.getNumber("agentCount") ?? 3,
+  vmSize: config.get("vmSize") ?? "Standard_D4s_v5",
+  resourceGroupName: rg.name,
+  location: rg.location,
+  network: { plugin: "azure" },
+  egress: { firewall: true, extraFqdns: config.getObject<string[]>("extraFqdns") ?? [] },
+  tls: {
+    sslCname: config.get("sslCname") ?? "scoring.contoso.example",
+    sslCertPem: tlsCertPem ?? SAMPLE_CERT_PEM,
+    sslKeyPem: tlsKeyPem ?? SAMPLE_KEY_PEM,
+  },
+  gpuNodePool: {
+    vmSize: config.get("gpuVmSize") ?? "Standard_NC4as_T4_v3",
+    minCount: config.getNumber("gpuMinNodes") ?? 1,
+    maxCount: config.getNumber("gpuMaxNodes") ?? 3,
+  },
+  monitoring: insights.clusterMonitoring,
+  tags: { environment: "production" },
+});
+
+export const resourceGroupName = rg.name;
+export const clusterName = aks.clusterName;
+export const clusterPurpose = aks.clusterPurpose;
+export const totalVcpus = aks.totalVcpus;
+export const kubeconfig = aks.kubeconfig;
+export const acrLoginServer = aks.acrLoginServer;
+export const storageAccountName = aks.storageAccountName;
+export const modelContainerName = aks.modelContainerName;
+export const oidcIssuerUrl = aks.oidcIssuerUrl;
+export const firewallPrivateIp = aks.firewallPrivateIp;
+export const requiredEgressFqdns = aks.requiredEgressFqdns;
+export const logAnalyticsWorkspaceId = insights.workspaceId;
