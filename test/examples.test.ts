@@ -44,10 +44,10 @@ const EXPECTATIONS: Record<string, (doc: PlanDoc) => void> = {
   },
 };
 
-describe("examples plan offline", () => {
-  it("finds the example stack programs", () => {
-    // Until the examples land this is empty; once any exists, the known three must.
-    if (examples.length) expect(examples).toEqual(expect.arrayContaining(Object.keys(EXPECTATIONS).filter((e) => examples.includes(e))));
+// Each plan is a separate node process; on a busy 2-core CI runner one can take ~15 s.
+describe("examples plan offline", { timeout: 90_000 }, () => {
+  it("finds the three documented example stack programs", () => {
+    expect(examples).toEqual(expect.arrayContaining(Object.keys(EXPECTATIONS)));
   });
 
   it.each(examples)("%s plans without errors or mandatory policy violations", async (example) => {

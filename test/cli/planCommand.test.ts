@@ -4,7 +4,8 @@ import { runCli } from "./runCli.js";
 
 const fixture = (name: string) => `test/cli/fixtures/${name}`;
 
-describe("aksml plan exit codes and messages", () => {
+// Each case spawns node processes; on a busy 2-core CI runner one plan can take ~15 s.
+describe("aksml plan exit codes and messages", { timeout: 120_000 }, () => {
   it("a component's InputPropertiesError exits 1 listing every property path and reason", async () => {
     const r = await runCli(["plan", fixture("invalid")]);
     expect(r.code).toBe(1);
