@@ -106,13 +106,17 @@ function isStackPolicy(p: AksmlPolicy): p is StackValidationPolicy {
 /**
  * Evaluates every policy of the pack (or `policies`, for tests) over `resources`.
  * Synchronous: every aksml policy is synchronous, and an asynchronous one is reported
- * as a failure rather than silently skipped.
+ * as a failure rather than silently skipped. Throws for an enforcement override that
+ * names no policy (a typo would otherwise silently change nothing).
  */
 export function evaluatePolicies(
   resources: CapturedResource[],
   options: EvaluateOptions = {},
   policies: AksmlPolicy[] = allPolicies(),
 ): PolicyVerdict[] {
+  const known = new Set(policies.map((p) => p.name));
+  const unknown = Object.keys(options.enforcement ?? {}).filter((name) => !known.has(name));
+  if (unknown.length > 0) throw new Error(`unknown policy name(s) ${unknown.join(", ")}; the pack has: ${[...known].join(", ")}`);
   const verdicts: PolicyVerdict[] = [];
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(options.stackTags ?? {}));

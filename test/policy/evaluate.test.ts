@@ -53,6 +53,10 @@ describe("evaluatePolicies", () => {
     expect(verdicts.map((v) => [v.policy, v.enforcementLevel])).toEqual([["storage-no-public-blob-access", "advisory"]]);
   });
 
+  it("rejects an override naming no policy", () => {
+    expect(() => evaluatePolicies(productionGraph(), { enforcement: { "storage-no-public-blobs": "disabled" } })).toThrow(/unknown policy name\(s\) storage-no-public-blobs; the pack has: prod-cluster-capacity, /);
+  });
+
   it("only runs resource policies on custom resources and skips providers", () => {
     const graph = productionGraph();
     const st = find(graph, "platform-st");
