@@ -251,8 +251,9 @@ export interface AksInferenceClusterArgs {
   /** Container Insights wiring; pass `containerInsights.clusterMonitoring`. */
   monitoring?: AksMonitoringArgs;
   /**
-   * ACR SKU.
-   * @default "Basic" (what an Azure ML workspace creates)
+   * ACR SKU. With `egress.firewall` it must be Premium: aksml then turns on dedicated data
+   * endpoints so image layers come from `<acr>.<region>.data.azurecr.io`, not shared blob hosts.
+   * @default "Basic" (what an Azure ML workspace creates); "Premium" with `egress.firewall`
    */
   acrSku?: pulumi.Input<AcrSku>;
   /**

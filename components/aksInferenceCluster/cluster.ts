@@ -50,7 +50,11 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
   public readonly modelContainerName: pulumi.Output<string>;
   public readonly oidcIssuerUrl: pulumi.Output<string>;
   public readonly kubeletIdentityObjectId: pulumi.Output<string>;
-  /** Hosts the cluster must reach (Azure ML's connectivity table, from the real names), for any firewall. */
+  /**
+   * Hosts the cluster must reach (Azure ML's connectivity table, from the real names), for
+   * any firewall. The ACR data endpoint host serves image layers only when dedicated data
+   * endpoints are on (Premium; aksml turns them on with `egress.firewall`).
+   */
   public readonly requiredEgressFqdns: pulumi.Output<string[]>;
   /** Private IP of the egress firewall (only with `egress.firewall`). */
   public readonly firewallPrivateIp?: pulumi.Output<string>;
@@ -86,6 +90,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       registryName: pulumi.interpolate`${alphanumeric(name, 42)}${suffix.result}`,
       sku: { name: r.acrSku },
       adminUserEnabled: false,
+      dataEndpointEnabled: r.firewall ? true : undefined,
     }, { parent });
     const account = new storage.StorageAccount(`${name}-storage`, {
       ...common,

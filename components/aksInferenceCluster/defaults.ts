@@ -196,7 +196,9 @@ export function resolveAksInferenceClusterArgs(name: string, args: AksInferenceC
     firewall,
     extraFqdns: args.egress?.extraFqdns ?? [],
     monitoring: args.monitoring && { ...args.monitoring, defenderForContainers: args.monitoring.defenderForContainers ?? false },
-    acrSku: args.acrSku ?? DEFAULTS.acrSku,
+    // Behind the firewall, image layers must come from the registry's own data endpoint
+    // (<acr>.<region>.data.azurecr.io), which only Premium registries offer.
+    acrSku: args.acrSku ?? (firewall ? AcrSku.Premium : DEFAULTS.acrSku),
     modelContainerName: args.modelContainerName ?? DEFAULTS.modelContainerName,
     tags: args.tags ?? {},
   };

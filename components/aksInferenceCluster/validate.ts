@@ -57,6 +57,8 @@ export function aksInferenceClusterProblems(name: string, args: AksInferenceClus
 
   const acrSku = known(args.acrSku);
   if (acrSku !== undefined && !Object.values(AcrSku).includes(acrSku)) add("acrSku", `"${acrSku}" is not an ACR SKU; use one of ${oneOf(AcrSku)}.`);
+  else if (acrSku !== undefined && acrSku !== AcrSku.Premium && known(args.egress?.firewall) === true)
+    add("acrSku", `egress.firewall needs a Premium registry (dedicated data endpoints serve image layers through the firewall); got ${acrSku}. Remove acrSku or set it to Premium.`);
   const container = known(args.modelContainerName);
   if (container !== undefined && !CONTAINER_NAME.test(container))
     add("modelContainerName", `"${container}" is not a valid blob container name (3-63 lowercase letters, digits and single dashes).`);

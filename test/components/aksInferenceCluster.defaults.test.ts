@@ -73,6 +73,7 @@ describe("AksInferenceCluster defaults", () => {
     const acr = inputsOf(rt, T.acr, "prod-acr");
     expect(acr.adminUserEnabled).toBe(false);
     expect(acr.sku).toEqual({ name: "Basic" });
+    expect(acr.dataEndpointEnabled).toBeUndefined();
     const pull = inputsOf(rt, T.role, "prod-acr-pull");
     expect(pull.roleDefinitionId).toMatch(/\/roleDefinitions\/7f951dda-4ed3-4680-a7ca-43fe172d538d$/);
     expect(pull.principalId).toBe(await valueOf(c.prod.kubeletIdentityObjectId));
@@ -128,6 +129,7 @@ describe("AksInferenceCluster defaults", () => {
     expect(r.gpuNodePool).toBeUndefined();
     const cni = resolveAksInferenceClusterArgs("x", { network: { plugin: "azure" }, egress: { firewall: true } }).network;
     expect(cni).toMatchObject({ createVnet: true, aksSubnetPrefix: "10.42.0.0/20", firewallSubnetPrefix: "10.42.255.0/26" });
+    expect(resolveAksInferenceClusterArgs("x", { network: { plugin: "azure" }, egress: { firewall: true } }).acrSku).toBe("Premium");
     const gpu = resolveAksInferenceClusterArgs("x", { gpuNodePool: {} }).gpuNodePool!;
     expect(gpu).toMatchObject({ name: "gpu", vmSize: "Standard_NC4as_T4_v3", count: 1, autoscale: false, taints: ["nvidia.com/gpu=present:NoSchedule"] });
     const pool = resolveAksInferenceClusterArgs("x", { userNodePools: [{ name: "cpu", vmSize: "Standard_D8s_v5", minCount: 2, maxCount: 5 }] }).userNodePools[0];

@@ -91,6 +91,10 @@ describe("egress firewall on a created VNet", () => {
     expect(rt.one(T.rcg, "fw-fw-rules-cluster").dependencies).toContain(rt.one(T.rcg, "fw-fw-rules-base").urn);
   });
 
+  it("uses a Premium ACR with dedicated data endpoints so layers come from the allowed data host", () => {
+    expect(inputsOf(rt, T.acr, "fw-acr")).toMatchObject({ sku: { name: "Premium" }, dataEndpointEnabled: true, adminUserEnabled: false });
+  });
+
   it("opens the AKS tunnel ports UDP 1194 and TCP 9000 to the region", () => {
     const net = inputsOf(rt, T.rcg, "fw-fw-rules-base").ruleCollections.flatMap((c: any) => c.rules).filter((r: any) => r.ruleType === "NetworkRule");
     expect(net.map((r: any) => [r.ipProtocols[0], r.destinationPorts[0], r.destinationAddresses[0]])).toEqual([

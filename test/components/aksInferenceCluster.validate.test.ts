@@ -67,6 +67,7 @@ const INVALID: [string, AksInferenceClusterArgs, string, RegExp][] = [
   ["GPU pool zero nodes", { gpuNodePool: { count: 0 } }, "gpuNodePool.count", /greater than 0/],
   ["bad model container name", { modelContainerName: "Models_" }, "modelContainerName", /blob container name/],
   ["bad ACR SKU", { acrSku: "Free" as never }, "acrSku", /Basic, Standard, Premium/],
+  ["Basic ACR behind the firewall", { network: { plugin: "azure" }, egress: { firewall: true }, acrSku: "Basic" }, "acrSku", /needs a Premium registry/],
   ["bad AKS tier", { skuTier: "Gold" as never }, "skuTier", /Free, Standard, Premium/],
   ["bad DNS prefix", { dnsPrefix: "-aks" }, "dnsPrefix", /not a valid DNS prefix/],
   ["bad workspace id", { monitoring: { logAnalyticsWorkspaceId: "logs", dataCollectionRuleId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Insights/dataCollectionRules/d" } }, "monitoring.logAnalyticsWorkspaceId", /Log Analytics workspace/],
