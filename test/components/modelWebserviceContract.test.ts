@@ -50,10 +50,11 @@ describe("aksml/config contract", () => {
         expect(c.autoscale.enabled).toBe(autoscaleOn);
         expect(c.numReplicas).toBe(autoscaleOn ? undefined : settings.numReplicas);
         if (autoscaleOn) {
-          expect(c.autoscale.minReplicas).toBe(settings.autoscale?.minReplicas ?? 1);
-          expect(c.autoscale.maxReplicas).toBe(settings.autoscale?.maxReplicas ?? 10);
-          expect(c.autoscale.targetUtilization).toBe(settings.autoscale?.targetUtilization ?? 70);
-          expect(c.autoscale.refreshSeconds).toBe(settings.autoscale?.refreshSeconds ?? 1);
+          const given = settings.autoscale as { minReplicas?: number; maxReplicas?: number; targetUtilization?: number; refreshSeconds?: number } | undefined;
+          expect(c.autoscale.minReplicas).toBe(given?.minReplicas ?? 1);
+          expect(c.autoscale.maxReplicas).toBe(given?.maxReplicas ?? 10);
+          expect(c.autoscale.targetUtilization).toBe(given?.targetUtilization ?? 70);
+          expect(c.autoscale.refreshSeconds).toBe(given?.refreshSeconds ?? 1);
         }
         expect(c.auth.mode).toBe(settings.tokenAuthEnabled ? "token" : settings.authEnabled ? "key" : "none");
         if (settings.tokenAuthEnabled) {
