@@ -1,0 +1,114 @@
+/**
+ * `aksml local <config.json>`: runs the router in front of model replicas that are
+ * local processes, with the same autoscaler as in the cluster, so a model can be
+ * scored, debugged and watched scaling before it is deployed. SIGINT/SIGTERM stop
+ * the router (in-flight requests finish) and every replica.
+ */
+import { parseArgs } from "node:util";
+import { startRouter } from "../../router/router.js";
+import { localRouterOptions } from "../../router/backends/local/localRouter.js";
+import { LocalConfigError, loadLocalConfig, type LocalConfig, type LocalService } from "./config.js";
+
+export const USAGE = `usage: aksml local <config.json> [options]
+
+Runs the aksml router on this machine with each model service's replicas as local
+processes (started from its command with $PORT), autoscaled like in the cluster.
+
+options:
+  -p, --port N        data port (overrides the file's "port"; 0 picks a free one)
+      --admin-port N  admin port for /metrics (overrides "adminPort"; default 9091)
+  -h, --help          this help
+
+environment: AKSML_LOG_LEVEL (router JSON logs on stdout; default warn)
+config file: {"port": 8080, "services": [{"name", "command", "cwd", "env", "config", "keys"}]}
+  see examples/local/aksml-local.json and examples/local/README.md
+`;
+
+function portArg(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new Error(`${flag} must be a port number (0-65535), got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function curlFor(service: LocalService, dataUrl: string): string {
+  const parts = [`curl -s -X POST ${dataUrl}/api/v1/service/${service.name}/score`];
+  if (service.config.auth.mode === "key" && service.keys) parts.push(`-H ${shellQuote(`Authorization: Bearer ${service.keys.primaryKey}`)}`);
+  parts.push(`-H 'Content-Type: application/json'`, `-d ${shellQuote(JSON.stringify(service.sampleRequest))}`);
+  return parts.join(" ");
+}
+
+function describe(config: LocalConfig, dataUrl: string, adminUrl: string): string {
+  const lines = [`aksml local: router listening on ${dataUrl} (metrics: ${adminUrl}/metrics)`];
+  for (const s of config.services) {
+    const a = s.config.autoscale;
+    const scaling = a.enabled ? `autoscale ${a.minReplicas}..${a.maxReplicas} replicas at ${a.targetUtilization}% target, scale-down after ${a.scaleDownDelaySeconds} s` : `${s.config.numReplicas} fixed replicas`;
+    lines.push("", `service ${s.name} (${scaling}; auth: ${s.config.auth.mode})`, `  scoring URL: ${dataUrl}/api/v1/service/${s.name}/score`);
+    if (s.generatedKeys && s.keys) lines.push(`  keys generated for this run only (not saved): primary ${s.keys.primaryKey}  secondary ${s.keys.secondaryKey}`);
+    lines.push(`  try: ${curlFor(s, dataUrl)}`);
+  }
+  lines.push("", "Ctrl-C stops the router and every replica.");
+  return lines.join("\n");
+}
+
+export async function run(argv: string[]): Promise<number> {
+  let values: { port?: string; "admin-port"?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { port: { type: "string", short: "p" }, "admin-port": { type: "string" }, help: { type: "boolean", short: "h" } } }));
+  } catch (e) {
+    console.error(`aksml local: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    console.error(`aksml local: expected exactly one config file, got ${positionals.length}\n\n${USAGE}`);
+    return 2;
+  }
+
+  let config: LocalConfig;
+  let ports: { port?: number; adminPort?: number };
+  try {
+    ports = { port: portArg(values.port, "--port"), adminPort: portArg(values["admin-port"], "--admin-port") };
+    config = loadLocalConfig(positionals[0]!);
+  } catch (e) {
+    console.error(e instanceof LocalConfigError ? `aksml local: invalid config ${e.message}` : `aksml local: ${(e as Error).message}`);
+    return e instanceof LocalConfigError ? 1 : 2;
+  }
+
+  // Listen for signals before anything starts, so a stop during startup still stops the replicas.
+  const stopRequested = new Promise<void>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals) => {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      console.log(`aksml local: ${sig}: stopping the router and its replicas`);
+      resolve();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  });
+  const parts = localRouterOptions(config.services, {
+    onDecision: (d) => console.log(`aksml local: ${d.service} ${d.to > d.from ? "scaling up" : "scaling down"} ${d.from} -> ${d.to} replicas (utilization ${Number.isFinite(d.utilizationPercent) ? Math.round(d.utilizationPercent) : "n/a"}%)`),
+  });
+  const router = await startRouter({
+    ...parts,
+    host: config.host,
+    dataPort: ports.port ?? config.port,
+    adminPort: ports.adminPort ?? config.adminPort,
+    logLevel: process.env.AKSML_LOG_LEVEL ?? "warn",
+    shutdownGraceMs: 10_000,
+  });
+  console.log(describe(config, router.dataUrl, router.adminUrl));
+
+  await stopRequested;
+  await router.stop();
+  console.log("aksml local: stopped");
+  return 0;
+}
