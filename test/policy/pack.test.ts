@@ -1,10 +1,13 @@
 // `new PolicyPack` always starts a gRPC server, so the pack entry point cannot be
 // imported in-process. Instead this starts it the way `pulumi preview --policy-pack`
-// does (Pulumi's own run-policy-pack script, with the environment README.md
-// documents), reads the port it prints, and asks it over the analyzer protocol.
+// does: node with the node args of PulumiPolicy.yaml running Pulumi's own
+// run-policy-pack script on the pack directory. It reads the port the pack prints and
+// asks it over the analyzer protocol.
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { POLICY_FACTORIES } from "../../policy/policies/all.js";
 
@@ -25,9 +28,13 @@ let stderr = "";
 function startPack(): Promise<number> {
   return new Promise((resolve, reject) => {
     // The engine address argument is only shifted off by run-policy-pack; the pack serves on its own port.
-    child = spawn(process.execPath, [runPolicyPack, "127.0.0.1:1", "."], {
+    const project = parse(readFileSync(`${policyDir}/PulumiPolicy.yaml`, "utf8"));
+    const nodeArgs = String(project.runtime.options.nodeargs).split(/\s+/);
+    const env = { ...process.env };
+    delete env.NODE_OPTIONS;
+    child = spawn(process.execPath, [...nodeArgs, runPolicyPack, "127.0.0.1:1", "."], {
       cwd: policyDir,
-      env: { ...process.env, NODE_OPTIONS: "--import tsx", TS_NODE_IGNORE: "." },
+      env,
       stdio: ["ignore", "pipe", "pipe"],
     });
     const timer = setTimeout(() => reject(new Error(`policy pack printed no port within 45 s; stderr: ${stderr}`)), 45_000);
