@@ -9,6 +9,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
 import type { ClusterPurpose } from "../../components/shared/clusterConnection.js";
+import { AzuremlFe } from "../../components/azuremlFe/index.js";
+import { ModelWebservice } from "../../components/modelWebservice/index.js";
 
 const config = new pulumi.Config();
 
@@ -31,3 +33,30 @@ export const acrLoginServer = aks.acrLoginServer;
 export const storageAccountName = aks.storageAccountName;
 export const kubeletIdentityObjectId = aks.kubeletIdentityObjectId;
 export const requiredEgressFqdns = aks.requiredEgressFqdns;
+
+// The router and a web service on the attached cluster, the service read from the
+// inferenceconfig.json / deploymentconfig.json you would give `az ml model deploy`.
+// The router sits behind an internal load balancer (no certificate is configured here, and
+// a production cluster must not serve keys over plain HTTP on the internet); it lands in
+// the nodes' subnet unless `loadBalancerSubnet` names another subnet of the cluster's VNet.
+const router = new AzuremlFe(
+  "attached-fe",
+  { cluster: { ...aks.connection, loadBalancerType: "InternalLoadBalancer", loadBalancerSubnet: config.get("loadBalancerSubnet") } },
+  { provider: aks.provider },
+);
+const modelDir = new URL("../quickstart/model/", import.meta.url).pathname;
+const linear = ModelWebservice.fromAzureMlConfig(
+  "linear",
+  {
+    cluster: aks.connection,
+    router: router.connection,
+    inferenceConfigPath: `${modelDir}inferenceconfig.json`,
+    deploymentConfigPath: `${modelDir}deploymentconfig.json`,
+    models: [{ name: "linear", version: 1, path: `${modelDir}linear-model.json` }],
+  },
+  { provider: aks.provider },
+);
+
+export const routerEndpoint = router.endpoint;
+export const scoringUri = linear.scoringUri;
+export const primaryKey = linear.primaryKey;

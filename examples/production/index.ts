@@ -14,6 +14,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources/index.js";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
 import { ContainerInsights } from "../../components/containerInsights/index.js";
+import * as authorization from "@pulumi/azure-native/authorization/index.js";
+import { AzuremlFe } from "../../components/azuremlFe/index.js";
+import { ModelWebservice } from "../../components/modelWebservice/index.js";
 
 const config = new pulumi.Config();
 const location = config.get("location") ?? "westeurope";
@@ -69,3 +72,42 @@ export const oidcIssuerUrl = aks.oidcIssuerUrl;
 export const firewallPrivateIp = aks.firewallPrivateIp;
 export const requiredEgressFqdns = aks.requiredEgressFqdns;
 export const logAnalyticsWorkspaceId = insights.workspaceId;
+
+// The router behind an internal load balancer in the cluster subnet (reach it through the
+// VNet, a peering or a private front door), still serving HTTPS with the certificate above.
+const router = new AzuremlFe(
+  "production-fe",
+  { cluster: { ...aks.connection, loadBalancerType: "InternalLoadBalancer" } },
+  { provider: aks.provider },
+);
+
+// A GPU web service with token auth (JWTs from Entra ID by default). The sample linear
+// model stands in for your GPU model; the image defaults to Azure ML's CUDA inference image.
+const tenantId = authorization.getClientConfigOutput().tenantId;
+const modelDir = new URL("../quickstart/model/", import.meta.url).pathname;
+const gpuService = new ModelWebservice(
+  "linear-gpu",
+  {
+    cluster: aks.connection,
+    router: router.connection,
+    models: [{ name: "linear", version: 1, path: `${modelDir}linear-model.json` }],
+    inferenceConfig: { entryScript: "score.py", sourceDirectory: `${modelDir}src` },
+    gpuCores: 1,
+    cpuCores: 1,
+    memoryGb: 4,
+    cpuCoresLimit: 2,
+    memoryGbLimit: 8,
+    autoscale: { minReplicas: 1, maxReplicas: config.getNumber("gpuMaxReplicas") ?? 3 },
+    authEnabled: false,
+    tokenAuthEnabled: true,
+    tokenIssuer: config.get("tokenIssuer") ?? pulumi.interpolate`https://login.microsoftonline.com/${tenantId}/v2.0`,
+    tokenAudience: config.get("tokenAudience") ?? "api://aksml-scoring",
+    tags: { environment: "production" },
+  },
+  { provider: aks.provider },
+);
+
+export const routerEndpoint = router.endpoint;
+export const routerIp = router.ip;
+export const gpuScoringUri = gpuService.scoringUri;
+export const gpuTokenAudience = gpuService.tokenAudience;

@@ -10,6 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources/index.js";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
 import { ContainerInsights } from "../../components/containerInsights/index.js";
+import { AzuremlFe } from "../../components/azuremlFe/index.js";
+import { ModelWebservice } from "../../components/modelWebservice/index.js";
 
 const config = new pulumi.Config();
 const location = config.get("location") ?? "westeurope";
@@ -43,3 +45,25 @@ export const modelContainerName = aks.modelContainerName;
 export const oidcIssuerUrl = aks.oidcIssuerUrl;
 export const requiredEgressFqdns = aks.requiredEgressFqdns;
 export const logAnalyticsWorkspaceId = insights.workspaceId;
+
+// The router (azureml-fe) and one key-auth web service serving the sample linear model
+// (examples/quickstart/model). Azure ML equivalent: `Model.deploy(ws, "linear", [model],
+// inference_config, AksWebservice.deploy_configuration(), aks_target)`.
+const modelDir = new URL("./model/", import.meta.url).pathname;
+const router = new AzuremlFe("quickstart-fe", { cluster: aks.connection }, { provider: aks.provider });
+const linear = new ModelWebservice(
+  "linear",
+  {
+    cluster: aks.connection,
+    router: router.connection,
+    models: [{ name: "linear", version: 1, path: `${modelDir}linear-model.json` }],
+    inferenceConfig: { entryScript: "score.py", sourceDirectory: `${modelDir}src` },
+    description: "Sample linear model: house price from area, rooms and age",
+  },
+  { provider: aks.provider },
+);
+
+export const routerEndpoint = router.endpoint;
+export const scoringUri = linear.scoringUri;
+export const swaggerUri = linear.swaggerUri;
+export const primaryKey = linear.primaryKey;
