@@ -7,7 +7,9 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 
-const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host"]);
+// `expect` too: the router answers `100-continue` to its client itself (node:http does),
+// and the upstream request is sent with its body already flowing.
+const HOP_BY_HOP = new Set(["expect", "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host"]);
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,100}$/;
 

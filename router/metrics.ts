@@ -55,10 +55,23 @@ export class RouterMetrics {
     liveGauge("aksml_router_current_replicas", "Replicas the backend runs or has asked for (ready or not).", (s) => s.currentReplicas);
   }
 
+  /** Labelled children cached per service (and code): label hashing per request is measurable on the hot path. */
+  private readonly children = new Map<string, { latency: { observe(v: number): void }; overhead: { observe(v: number): void }; codes: Map<number, { inc(): void }> }>();
+
   observeRequest(service: string, code: number, totalSeconds: number, overheadSeconds: number): void {
-    this.requests.inc({ service, code: String(code) });
-    this.latency.observe({ service }, totalSeconds);
-    if (overheadSeconds >= 0) this.overhead.observe({ service }, overheadSeconds);
+    let c = this.children.get(service);
+    if (!c) {
+      c = { latency: this.latency.labels({ service }), overhead: this.overhead.labels({ service }), codes: new Map() };
+      this.children.set(service, c);
+    }
+    let counter = c.codes.get(code);
+    if (!counter) {
+      counter = this.requests.labels({ service, code: String(code) });
+      c.codes.set(code, counter);
+    }
+    counter.inc();
+    c.latency.observe(totalSeconds);
+    if (overheadSeconds >= 0) c.overhead.observe(overheadSeconds);
   }
 
   observeQueueWait(service: string, seconds: number): void {
@@ -83,10 +96,6 @@ export class RouterMetrics {
     if (from === to) return;
     this.decisions.inc({ service, direction: to > from ? "up" : "down", reason });
     this.desired.set({ service }, to);
-  }
-
-  forgetService(service: string): void {
-    for (const m of [this.latency, this.overhead, this.queueWait, this.desired]) m.remove({ service });
   }
 
   async render(): Promise<{ contentType: string; body: string }> {

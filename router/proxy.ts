@@ -13,6 +13,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { pipeline } from "node:stream";
+import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { Agent, Dispatcher } from "undici";
 import { authenticate, type AuthOutcome } from "./auth/authenticate.js";
@@ -112,13 +113,21 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
     } else body = { kind: "stream", current: undefined };
   }
 
-  // One signal ends the upstream exchange: the client went away, or the scoring timeout fired.
-  const abort = new AbortController();
+  // One signal ends the upstream exchange: the client went away, or the scoring timeout
+  // fired. undici accepts an EventEmitter as the signal; it is much cheaper per request
+  // than an AbortController (no DOMException on abort, no EventTarget).
+  const abort = new EventEmitter();
+  let aborted = false;
+  const doAbort = () => {
+    if (aborted) return;
+    aborted = true;
+    abort.emit("abort");
+  };
   let timedOut = false;
   let scoringTimer: NodeJS.Timeout | undefined;
   res.once("close", () => {
     clearTimeout(scoringTimer);
-    if (!res.writableFinished) abort.abort();
+    if (!res.writableFinished) doAbort();
   });
 
   const dropAuth = svc.auth.mode === "key";
@@ -131,7 +140,7 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
   for (;;) {
     let lease: Lease;
     try {
-      const got = acquire(svc, tried.size ? tried : undefined, (withdraw) => abort.signal.addEventListener("abort", withdraw, { once: true }));
+      const got = acquire(svc, tried.size ? tried : undefined, (withdraw) => abort.once("abort", withdraw));
       lease = got instanceof Promise ? await got : got;
     } catch (e) {
       if (e instanceof QueueTimeoutError) {
@@ -142,7 +151,7 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
       throw e;
     }
     if (lease.queuedMs > 0) ctx.metrics.observeQueueWait(serviceName, lease.queuedMs / 1000);
-    if (abort.signal.aborted) {
+    if (aborted) {
       release(lease);
       status = 499;
       return finish();
@@ -155,15 +164,15 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
     const dispatchedAt = performance.now();
     scoringTimer ??= setTimeout(() => {
       timedOut = true;
-      abort.abort();
+      doAbort();
     }, timeout);
     let upstream: Dispatcher.ResponseData;
     try {
-      upstream = await ctx.agent.request({ origin: lease.replica.endpoint.url, path, method: method!, headers, body: sendBody, headersTimeout: 0, bodyTimeout: timeout, signal: abort.signal });
+      upstream = await ctx.agent.request({ origin: lease.replica.endpoint.url, path, method: method!, headers, body: sendBody, headersTimeout: 0, bodyTimeout: timeout, signal: abort });
     } catch (e) {
       release(lease);
       if (timedOut) return fail(504, `replica did not answer within ${timeout} ms (scoringTimeoutMs)`, closeIfBodyUnread(body));
-      if (abort.signal.aborted) {
+      if (aborted) {
         status = 499;
         return finish();
       }
@@ -197,10 +206,10 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
     const outHeaders = clientResponseHeaders(upstream.headers, requestId);
     if (ctx.draining()) outHeaders.connection = "close";
     res.writeHead(upstream.statusCode, outHeaders);
-    overheadMs = headersAt - started - lease.queuedMs - (headersAt - dispatchedAt);
+    overheadMs = performance.now() - started - lease.queuedMs - (headersAt - dispatchedAt);
     pipeline(upstream.body, res, (err) => {
       release(lease);
-      if (err && !abort.signal.aborted) {
+      if (err && !aborted) {
         // Headers are out: the only honest signal left is an aborted connection.
         status = 502;
         ctx.log.warn({ reqId: requestId, service: serviceName, replica: lease.replica.endpoint.id, code: errorCode(err) }, "replica failed mid-response; connection aborted");

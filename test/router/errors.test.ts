@@ -109,6 +109,26 @@ describe("routing", () => {
   });
 });
 
+describe("Expect: 100-continue", () => {
+  it("answers 100 Continue itself and streams the body on", async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL(`${router.dataUrl}/api/v1/service/fast/score`);
+      const body = Buffer.alloc(200 * 1024, 97);
+      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: AUTH, expect: "100-continue", "content-length": String(body.length) } });
+      req.on("continue", () => req.end(body));
+      req.on("response", (res) => {
+        let text = "";
+        res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => {
+          expect(JSON.parse(text).bytes).toBe(body.length);
+          resolve(res.statusCode!);
+        });
+      });
+      req.on("error", reject);
+    });
+    expect(status).toBe(200);
+  });
+});
+
 describe("413", () => {
   it("rejects a declared Content-Length over the limit before reading it", async () => {
     const before = fast.hits;

@@ -77,16 +77,16 @@ describe("under load", () => {
     ]);
     cleanup.push(() => router.stop());
     const l = load(`${router.dataUrl}/api/v1/service/m/score`, 16, () => `Bearer ${KEYS.primaryKey}`);
-    await sleep(600);
     const victim = reps[1]!;
+    // Load-driven rather than timed, so a slow shared CI machine does not thin the test out.
+    while (victim.arrived.size < 20) await sleep(10);
     victim.proc.kill("SIGKILL");
     await new Promise((r) => victim.proc.once("exit", r));
-    await sleep(800);
+    const atKill = l.results.length;
+    while (l.results.length < atKill + 150) await sleep(10);
     const results = await l.stop();
     const failed = results.filter((r) => r.status !== 200);
     const reachedVictimUnanswered = [...victim.arrived].filter((id) => !victim.answered.has(id));
-    expect(results.length).toBeGreaterThan(50);
-    expect(victim.arrived.size).toBeGreaterThan(5); // the victim really was taking traffic
     for (const f of failed) expect(reachedVictimUnanswered).toContain(f.id);
     expect(failed.length).toBeLessThanOrEqual(reachedVictimUnanswered.length);
     const metrics = await (await fetch(`${router.adminUrl}/metrics`)).text();
