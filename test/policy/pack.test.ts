@@ -9,7 +9,9 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { evaluatePolicies, unwrapSecrets } from "../../policy/evaluate.js";
 import { POLICY_FACTORIES } from "../../policy/policies/all.js";
+import { change, productionGraph } from "./fixtures.js";
 
 const require = createRequire(import.meta.url);
 const grpc = require("@grpc/grpc-js");
@@ -90,5 +92,38 @@ describe("policy pack entry point (policy/index.ts)", () => {
     expect(diagnostics).toEqual([
       { policy: "storage-no-public-blob-access", level: analyzer.EnforcementLevel.MANDATORY, message: expect.stringContaining("allowBlobPublicAccess=true") },
     ]);
+  });
+
+  it("runs the stack policies over a whole graph and agrees with evaluatePolicies", async () => {
+    // Broken on purpose: 2 small nodes on FastProd, one router replica.
+    const graph = productionGraph().filter((r) => r.name !== "platform-pool-cpu");
+    change(graph, "platform-aks", (p) => (p.agentPoolProfiles = [{ name: "system", count: 2, vmSize: "Standard_D2s_v5" }]));
+    change(graph, "platform-fe", (p) => (p.spec.replicas = 1));
+    const req = new analyzer.AnalyzeStackRequest();
+    req.setResourcesList(
+      graph.map((r) => {
+        const resource = new analyzer.AnalyzerResource();
+        resource.setType(r.type);
+        resource.setName(r.name);
+        resource.setUrn(r.urn);
+        resource.setParent(r.parent);
+        resource.setDependenciesList(r.dependencies);
+        resource.setProperties(Struct.fromJavaScript(unwrapSecrets(r.state) as Record<string, any>));
+        resource.setOptions(new analyzer.AnalyzerResourceOptions());
+        return resource;
+      }),
+    );
+    const res = await call<any>("analyzeStack", req);
+    // The server prefixes each message with the policy's description and a newline.
+    const description = (name: string) => POLICY_FACTORIES[name as keyof typeof POLICY_FACTORIES]().description;
+    const served = res.getDiagnosticsList().map((d: any) => {
+      const prefix = `${description(d.getPolicyname())}\n`;
+      expect(d.getMessage().startsWith(prefix)).toBe(true);
+      return [d.getPolicyname(), d.getUrn(), d.getMessage().slice(prefix.length)];
+    });
+    const inProcess = evaluatePolicies(graph).map((v) => [v.policy, v.urn, v.message]);
+    expect(served.map((d: string[]) => d[0]).sort()).toEqual(["prod-cluster-capacity", "router-high-availability"]);
+    expect(served).toEqual(expect.arrayContaining(inProcess));
+    expect(inProcess).toHaveLength(served.length);
   });
 });
