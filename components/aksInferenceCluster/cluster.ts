@@ -133,7 +133,8 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
         hostsBeforeCluster: egressNames("").apply(requiredEgressFqdns),
         parent,
       });
-      facts = createManagedCluster(name, r, { ...common, subscriptionId, network, sizingChecked: this.checkSizing(name, args, r), parent });
+      this.checkSizing(name, args, r);
+      facts = createManagedCluster(name, r, { ...common, subscriptionId, network, parent });
       if (network.firewall) {
         network.firewall.allowApiServer(name, facts.apiServerFqdn, network.nodeSubnetPrefix!, parent);
         firewallPrivateIp = network.firewall.privateIp;
@@ -228,13 +229,15 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
 
   /**
    * Sizing inputs given as Outputs cannot be checked at construction; they are checked
-   * here once known (failing the deployment with the same error). Also warns for a
+   * here once known, and a failure fails the program with the same InputPropertiesError
+   * (an eager apply: it is deliberately not an input of the cluster, whose registration
+   * would otherwise hang on the rejected input instead of failing). Also warns for a
    * DevTest cluster below 2 vCPUs.
    */
-  private checkSizing(name: string, args: AksInferenceClusterArgs, r: ReturnType<typeof resolveAksInferenceClusterArgs>): pulumi.Output<boolean> {
+  private checkSizing(name: string, args: AksInferenceClusterArgs, r: ReturnType<typeof resolveAksInferenceClusterArgs>): void {
     const sizing = [args.clusterPurpose, args.agentCount, args.vmSize, args.vcpusPerNode];
     const deferred = sizing.some((v) => v !== undefined && known(v) === undefined);
-    return pulumi.all([r.clusterPurpose, r.systemPool.count, r.systemPool.vmSize, r.systemPool.vcpusPerNode]).apply(([purpose, count, vmSize, vcpus]) => {
+    pulumi.all([r.clusterPurpose, r.systemPool.count, r.systemPool.vmSize, r.systemPool.vcpusPerNode]).apply(([purpose, count, vmSize, vcpus]) => {
       if (deferred) {
         validateAksInferenceClusterArgs(name, {
           clusterPurpose: purpose,
@@ -245,7 +248,6 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       }
       const warning = devTestWarning(purpose, count * (vcpus ?? 0));
       if (warning) pulumi.log.warn(warning, this);
-      return true;
     });
   }
 }

@@ -128,7 +128,10 @@ function resolvePool(
     name: pool.name,
     vmSize: pool.vmSize,
     count: pool.count ?? (autoscale ? pool.minCount! : DEFAULTS.poolCount),
-    vcpusPerNode: pool.vcpusPerNode ?? tableVcpus,
+    vcpusPerNode: pool.vcpusPerNode ?? (size !== undefined
+      ? tableVcpus
+      // Known only at deploy time; a size missing from the table is then rejected by the deferred check.
+      : pulumi.output(pool.vmSize).apply((s) => vcpusForVmSize(s) ?? 0)),
     vcpusFromArgs: size !== undefined && tableVcpus === undefined,
     autoscale,
     minCount: pool.minCount,

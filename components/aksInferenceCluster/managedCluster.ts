@@ -36,8 +36,6 @@ export interface CreateContext {
   subscriptionId: pulumi.Input<string>;
   tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
   network: ClusterNetwork;
-  /** Resolves once deferred (Output-valued) sizing checks have passed. */
-  sizingChecked: pulumi.Output<boolean>;
   parent: pulumi.Resource;
 }
 
@@ -105,7 +103,7 @@ export function createManagedCluster(name: string, r: ResolvedAksInferenceCluste
     addonProfiles: monitoring && {
       omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: monitoring.logAnalyticsWorkspaceId, useAADAuth: "true" } },
     },
-    tags: pulumi.all([ctx.tags, r.clusterPurpose, ctx.sizingChecked]).apply(([t, purpose]) => ({ ...t, [PURPOSE_TAG]: purpose })),
+    tags: pulumi.all([ctx.tags, r.clusterPurpose]).apply(([t, purpose]) => ({ ...t, [PURPOSE_TAG]: purpose })),
   }, { parent, dependsOn });
 
   // AKS accepts one agent pool operation at a time, so pools are chained.

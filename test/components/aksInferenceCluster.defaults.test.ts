@@ -63,6 +63,14 @@ describe("AksInferenceCluster defaults", () => {
     expect(aks("prod").identity).toEqual({ type: "SystemAssigned" });
   });
 
+  it("takes the region from the created resource group and leaves the Kubernetes version to AKS", async () => {
+    expect(inputsOf(rt, T.rg, "prod-rg").location).toBeUndefined();
+    expect(await valueOf(c.prod.location)).toBe("westeurope");
+    expect(aks("prod").location).toBe("westeurope");
+    expect(aks("prod").kubernetesVersion).toBeUndefined();
+    expect(await valueOf(c.prod.resourceGroupName)).toMatch(/^prod-rg[0-9a-f]{8}$/);
+  });
+
   it("derives the DNS prefix from the component name", () => {
     expect(aks("prod").dnsPrefix).toBe("prod");
     expect(resolveAksInferenceClusterArgs("My_Cluster.1", {}).dnsPrefix).toBe("my-cluster-1");

@@ -35,6 +35,12 @@ describe("ContainerInsights", () => {
     expect(dcr.dataFlows).toEqual([{ streams: ["Microsoft-ContainerInsights-Group-Default"], destinations: ["ciworkspace"] }]);
   });
 
+  it("creates its own resource group by default and takes its region", async () => {
+    expect(childrenOf(rt, T.insights, "ci").map((r) => r.name)).toContain("ci-rg");
+    expect(await valueOf(ci.basic.location)).toBe("westeurope");
+    expect(await valueOf(ci.basic.resourceGroupName)).toMatch(/^ci-rg[0-9a-f]{8}$/);
+  });
+
   it("enables no Defender plan by default", () => {
     expect(childrenOf(rt, T.insights, "ci").map((r) => r.type)).not.toContain(T.pricing);
   });
