@@ -9,6 +9,10 @@ import { enableCompileCache } from "node:module";
 // most of a plan's cost is compiling the Pulumi SDK's CommonJS files, so repeat runs
 // start markedly faster. A no-op if the cache directory is unusable.
 enableCompileCache();
+// tsx turns on source-map support, which makes every `new Error().stack` map its frames;
+// the Pulumi SDK captures one per internal promise, so that alone costs ~0.6 s of CPU per
+// plan (bench/plan/README.md). AKSML_DEBUG=1 keeps it for exact TypeScript positions.
+if (!process.env.AKSML_DEBUG) process.setSourceMapsEnabled(false);
 
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 

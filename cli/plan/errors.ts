@@ -15,7 +15,12 @@ function isInputPropertiesError(err: unknown): err is InputPropertiesError {
 function origin(err: Error): string | undefined {
   const frames = (err.stack ?? "").split("\n").slice(1).map((l) => l.trim());
   const frame = frames.find((l) => l.startsWith("at ") && !l.includes("node_modules") && !l.includes("node:") && !l.includes("/cli/plan/"));
-  return frame?.replace(/^at\s+/, "");
+  if (!frame) return undefined;
+  const location = frame.replace(/^at\s+/, "");
+  // Without source maps, line:column point into tsx's transpiled output; the file is still right.
+  if (process.sourceMapsEnabled) return location;
+  const file = location.match(/\(?((?:file:\/\/)?\/[^():]+):\d+:\d+\)?$/)?.[1];
+  return file ? file.replace(/^file:\/\//, "") : location;
 }
 
 export function toPlanError(err: unknown): PlanError {
