@@ -1,7 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { vcpusForVmSize } from "../../components/aksInferenceCluster/vmSizes.js";
 import { clusterCapacity, devTestClusterCapacity, prodClusterCapacity } from "../../policy/policies/cluster.js";
 import { toPolicyResources } from "../../policy/evaluate.js";
-import { assertHasStackViolation, assertNoStackViolations } from "./helpers.js";
+import { assertHasStackViolation, assertNoStackViolations, runStackPolicy } from "./helpers.js";
 import { change, find, productionGraph, resource } from "./fixtures.js";
 
 const CLUSTER = "platform-aks";
@@ -79,5 +81,40 @@ describe("devtest-cluster-capacity", () => {
     const graph = change(devGraph(), CLUSTER, (p) => Object.assign(p.agentPoolProfiles[0], { vmSize: "Standard_B1s", tags: { "aksml-vcpus-per-node": "1" } }));
     await assertHasStackViolation(policy, graph, { message: "DevTest cluster 'platform-aks' should have at least 2 vCPUs; found 1 node(s) with 1 vCPUs" });
     expect(policy.enforcementLevel).toBe("advisory");
+  });
+});
+
+describe("prod-cluster-capacity over random pool layouts", () => {
+  const sizes = ["Standard_B2s", "Standard_D2s_v5", "Standard_D4s_v5", "Standard_D8s_v5"];
+  const pool = fc.record({
+    vmSize: fc.constantFrom(...sizes),
+    count: fc.integer({ min: 0, max: 5 }),
+    autoscale: fc.boolean(),
+    minCount: fc.integer({ min: 0, max: 5 }),
+  });
+
+  it("violates exactly when guaranteed nodes < 3 or vCPUs < 12, however the pools are split", async () => {
+    await fc.assert(
+      fc.asyncProperty(pool, fc.array(pool, { maxLength: 3 }), async (system, users) => {
+        const profile = (p: typeof system) =>
+          p.autoscale ? { vmSize: p.vmSize, enableAutoScaling: true, minCount: p.minCount, maxCount: 10, count: p.minCount } : { vmSize: p.vmSize, count: p.count };
+        const base = productionGraph().filter((r) => r.name !== "platform-pool-cpu");
+        change(base, CLUSTER, (props) => (props.agentPoolProfiles = [{ name: "system", ...profile(system) }]));
+        const cluster = find(base, CLUSTER);
+        const graph = [
+          ...base,
+          ...users.map((u, i) =>
+            resource("azure-native:containerservice:AgentPool", `pool-${i}`, { resourceName: "platform-aks1a2b3c4d", agentPoolName: `user${i}`, ...profile(u) }, {}, { dependencies: [cluster.urn] }),
+          ),
+        ];
+        const guaranteed = [system, ...users].map((p) => ({ nodes: p.autoscale ? p.minCount : p.count, vcpus: vcpusForVmSize(p.vmSize)! }));
+        const nodes = guaranteed.reduce((n, p) => n + p.nodes, 0);
+        const vcpus = guaranteed.reduce((n, p) => n + p.nodes * p.vcpus, 0);
+        const violations = await runStackPolicy(prodClusterCapacity(), graph);
+        expect(violations.length).toBe(nodes < 3 || vcpus < 12 ? 1 : 0);
+        if (violations.length) expect(violations[0].message).toContain(`found ${nodes} node(s) with ${vcpus} vCPUs`);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
