@@ -92,7 +92,7 @@ export function routerTlsOnPublicLoadBalancer(enforcementLevel: EnforcementLevel
           const ports = (lb.props.spec?.ports ?? []).map((p: { port?: number }) => p.port).join(", ");
           report(
             `Router load balancer '${objectName(lb.props, lb.name)}' is public (ports ${ports || "none"}) on a ${purpose ?? "production (purpose unknown)"} cluster and the router has TLS off; scoring keys and tokens would cross the internet in clear text. ` +
-              `Fix: configure TLS (a certificate and key, or a leaf domain label) or use an internal load balancer.`,
+              `Fix: give the cluster a TLS certificate and key (tls.sslCertPem, tls.sslKeyPem) so the router serves HTTPS, or use an internal load balancer.`,
             lb.urn,
           );
         }
