@@ -2,8 +2,12 @@
 import { describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  AksInferenceCluster,
   aksInferenceClusterProblems,
+  knownVmSizes,
+  parseManagedClusterId,
   validateAksInferenceClusterArgs,
+  vcpusForVmSize,
   type AksInferenceClusterArgs,
 } from "../../components/aksInferenceCluster/index.js";
 import { SAMPLE_CLUSTER_ID } from "./aksInferenceClusterFixtures.js";
@@ -116,4 +120,32 @@ describe("AksInferenceCluster validation", () => {
   ])("accepts %s", (_, args) => {
     expect(aksInferenceClusterProblems("c", args)).toEqual([]);
   });
+});
+
+describe("construction", () => {
+  it("refuses invalid arguments before registering anything", () => {
+    expect(() => new AksInferenceCluster("bad", { agentCount: 2 })).toThrow(/AksInferenceCluster "bad" has 2 invalid arguments/);
+  });
+});
+
+describe("vCPU table", () => {
+  it.each([
+    ["Standard_D3_v2", 4], ["Standard_D4s_v5", 4], ["Standard_D4ds_v5", 4], ["Standard_D8s_v5", 8], ["Standard_DS2_v2", 2],
+    ["Standard_DS3_v2", 4], ["Standard_B2s", 2], ["Standard_NC4as_T4_v3", 4], ["Standard_NC6s_v3", 6], ["standard_d4s_v5", 4],
+  ])("knows %s has %i vCPUs", (size, vcpus) => expect(vcpusForVmSize(size)).toBe(vcpus));
+
+  it("returns undefined for sizes it does not know", () => expect(vcpusForVmSize("Standard_Imaginary_v9")).toBeUndefined());
+  it("lists only positive whole vCPU counts", () => expect(knownVmSizes().every((s) => Number.isInteger(vcpusForVmSize(s)) && vcpusForVmSize(s)! > 0)).toBe(true));
+});
+
+describe("managed cluster ids", () => {
+  it("parses subscription, resource group and name", () => {
+    expect(parseManagedClusterId(SAMPLE_CLUSTER_ID)).toEqual({ subscriptionId: "22222222-2222-2222-2222-222222222222", resourceGroupName: "ml-shared", clusterName: "shared-aks" });
+  });
+  it.each([
+    SAMPLE_CLUSTER_ID.replace("managedClusters", "virtualMachines"),
+    SAMPLE_CLUSTER_ID.replace("22222222-2222-2222-2222-222222222222", "not-a-guid"),
+    `${SAMPLE_CLUSTER_ID}/agentPools/system`,
+    "shared-aks",
+  ])("rejects %s", (id) => expect(parseManagedClusterId(id)).toBeUndefined());
 });
