@@ -40,8 +40,18 @@ async function main(argv: string[]): Promise<number> {
   return (await command.load()).run(rest);
 }
 
+/**
+ * Exits once pending writes have flushed: an immediate process.exit() cut tsx's
+ * asynchronous transform-cache writes short (empty entries, so every run re-transpiled).
+ * The unref'd timer still ends a command that left a handle open.
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(code), 500).unref();
+}
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  exitWhenFlushed,
   (err) => {
     console.error(`aksml: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
