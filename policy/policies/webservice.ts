@@ -88,7 +88,7 @@ export function webserviceAutoscaleBounds(enforcementLevel: EnforcementLevel = "
         if (problems.length === 0) return;
         report(
           `Web service '${svc.name}': autoscale bounds must satisfy 1 <= minReplicas <= maxReplicas, targetUtilization in 1..100 and refreshSeconds >= 1; found ${problemText(problems)}. ` +
-            `Fix: set autoscaleMinReplicas/autoscaleMaxReplicas/autoscaleTargetUtilization/autoscaleRefreshSeconds within these bounds.`,
+            `Fix: set autoscale.minReplicas, maxReplicas, targetUtilization and refreshSeconds within these bounds.`,
         );
       }),
   };
@@ -109,7 +109,7 @@ export function webserviceSingleAuthMode(enforcementLevel: EnforcementLevel = "m
         if (mode === "key" && tokenSettings.length > 0) {
           report(
             `Web service '${svc.name}': key and token auth must never both be on; found auth.mode "key" together with token settings (${tokenSettings.map((k) => `auth.${k}`).join(", ")}). ` +
-              `Fix: enable either key auth or token auth (set authMode "token" and drop the keys, or remove the token settings).`,
+              `Fix: enable either key auth (authEnabled) or token auth (tokenAuthEnabled with tokenIssuer), not both; remove the token settings from a key-auth service.`,
           );
         }
       }),
@@ -190,6 +190,20 @@ export function webserviceMaxModels(enforcementLevel: EnforcementLevel = "mandat
   };
 }
 
+/**
+ * The region of a token issuer, when known: the annotation's `auth.issuerRegion`, or
+ * the region in a regional issuer's host (an AKS OIDC issuer,
+ * `https://<region>.oic.prod-aks.azure.com/...`). Entra ID's issuer is global: unknown.
+ */
+export function issuerRegionOf(auth: { issuer?: string; issuerRegion?: string }): string | undefined {
+  if (auth.issuerRegion) return auth.issuerRegion;
+  try {
+    return /^([a-z0-9]+)\.oic\.prod-aks\.azure\.com$/.exec(new URL(auth.issuer ?? "").hostname)?.[1];
+  } catch {
+    return undefined;
+  }
+}
+
 /** The token issuer's region matches the cluster's, so an issuer outage in another region cannot stop scoring. */
 export function tokenIssuerRegion(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
   return {
@@ -203,8 +217,9 @@ export function tokenIssuerRegion(enforcementLevel: EnforcementLevel = "advisory
       for (const r of ofType(resources, SERVICE_TYPE)) {
         const svc = modelServiceOf(r.type, r.props, r.name);
         if (!svc?.parsed.ok) continue;
-        const { mode, issuerRegion } = svc.parsed.config.auth;
-        if (mode !== "token" || issuerRegion === undefined) continue;
+        if (svc.parsed.config.auth.mode !== "token") continue;
+        const issuerRegion = issuerRegionOf(svc.parsed.config.auth);
+        if (issuerRegion === undefined) continue;
         if (normalizeRegion(issuerRegion) === normalizeRegion(clusterRegion)) continue;
         report(
           `Web service '${svc.name}' validates tokens from an issuer in region '${issuerRegion}' while the cluster runs in '${clusterRegion}'; an outage of the issuer's region would stop token auth. ` +

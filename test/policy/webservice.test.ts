@@ -144,6 +144,12 @@ describe("token-issuer-region", () => {
   it("passes an issuer in the cluster's region (any spelling)", async () => {
     await assertNoStackViolations(policy, setModelConfig(productionGraph(), token("West Europe")));
   });
+  it("reads the region of an AKS OIDC issuer from its host; a global issuer has none", async () => {
+    const aksIssuer = (region: string) => serializeServiceConfig(modelConfig({ auth: { ...tokenAuth, issuer: `https://${region}.oic.prod-aks.azure.com/tenant/guid/` } }));
+    await assertNoStackViolations(policy, setModelConfig(productionGraph(), aksIssuer("westeurope")));
+    await assertHasStackViolation(policy, setModelConfig(productionGraph(), aksIssuer("northeurope")), { message: "issuer in region 'northeurope'" });
+    await assertNoStackViolations(policy, setModelConfig(productionGraph(), serializeServiceConfig(modelConfig({ auth: tokenAuth }))));
+  });
   it("advises when the issuer is in another region", async () => {
     await assertHasStackViolation(policy, setModelConfig(productionGraph(), token("eastus")), {
       message: "Web service 'churn' validates tokens from an issuer in region 'eastus' while the cluster runs in 'westeurope'",
