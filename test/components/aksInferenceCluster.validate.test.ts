@@ -28,6 +28,7 @@ const INVALID: [string, AksInferenceClusterArgs, string, RegExp][] = [
   ["non-positive vcpusPerNode", { vmSize: "Standard_Z9_v9", vcpusPerNode: 0 }, "vcpusPerNode", /greater than 0/],
   ["bad load balancer type", { loadBalancerType: "Private" as never }, "loadBalancerType", /PublicIp, InternalLoadBalancer/],
   ["subnet with a public LB", { loadBalancerSubnet: "ilb" }, "loadBalancerSubnet", /only with an internal load balancer/],
+  ["ILB subnet missing from the created VNet", { network: { plugin: "azure" }, loadBalancerType: "InternalLoadBalancer", loadBalancerSubnet: "ilb" }, "loadBalancerSubnet", /does not exist in the VNet aksml creates; use the node subnet "aks-subnet"/],
   ["bad subnet name", { loadBalancerType: "InternalLoadBalancer", loadBalancerSubnet: "bad subnet!" }, "loadBalancerSubnet", /not a valid subnet name/],
   ["cname without cert", { tls: { sslCname: "ml.example.com", sslKeyPem: KEY } }, "tls.sslCertPem", /go together; sslCertPem is missing/],
   ["cert without cname", { tls: { sslCertPem: CERT, sslKeyPem: KEY } }, "tls.sslCname", /sslCname is missing/],
