@@ -124,15 +124,21 @@ export interface ModelWebserviceArgs {
   livenessProbe?: LivenessProbeArgs;
   /** `namespace`; must exist. @default "default" */
   namespace?: pulumi.Input<string>;
-  /** `enable_app_insights` (`AML_APP_INSIGHTS_ENABLED`). @default false */
+  /** `enable_app_insights` (`AML_APP_INSIGHTS_ENABLED`); needs `appInsightsKey`. @default false */
   enableAppInsights?: pulumi.Input<boolean>;
+  /**
+   * Application Insights instrumentation key or connection string (`AML_APP_INSIGHTS_KEY`).
+   * Azure ML took it from the workspace; here it is given, kept secret in the Secret
+   * `<name>-appinsights` and read by the pods from there.
+   */
+  appInsightsKey?: pulumi.Input<string>;
   /** `collect_model_data` (`AML_MODEL_DC_STORAGE_ENABLED`). @default false */
   collectModelData?: pulumi.Input<boolean>;
   /** `primary_key`. @default generated (32 characters) */
   primaryKey?: pulumi.Input<string>;
   /** `secondary_key`. @default generated (32 characters) */
   secondaryKey?: pulumi.Input<string>;
-  /** `tags`: Kubernetes labels on the Deployment (and Azure tags on the identity). */
+  /** `tags`: Kubernetes labels on the Deployment (so keys and values must be valid label text) and Azure tags on the identity. */
   tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** `description`: annotation on the Deployment and Service. */
   description?: pulumi.Input<string>;

@@ -8,7 +8,7 @@ import { defaultBaseImage, resolveModelWebserviceSettings, type ModelWebserviceS
 import { loadAzureMlConfig, type FromAzureMlConfigOptions } from "./fromAzureMlConfig.js";
 import { createModelIdentity } from "./identity.js";
 import { buildModelImage, type PlainInferenceConfig } from "./image.js";
-import { createKeysSecret, createServiceAccount, modelDeploymentManifest, modelServiceManifest, serviceConfigFor } from "./kubernetes.js";
+import { createAppInsightsSecret, createKeysSecret, createServiceAccount, modelDeploymentManifest, modelServiceManifest, serviceConfigFor } from "./kubernetes.js";
 import { modelDirFor, modelFiles, plainModels, uploadModels } from "./models.js";
 import { validateModelWebserviceArgs } from "./validate.js";
 
@@ -68,6 +68,7 @@ export class ModelWebservice extends pulumi.ComponentResource {
     const primaryKey = args.primaryKey !== undefined ? pulumi.secret(args.primaryKey) : new random.RandomPassword(`${name}-primary-key`, { length: 32, special: false }, child).result;
     const secondaryKey = args.secondaryKey !== undefined ? pulumi.secret(args.secondaryKey) : new random.RandomPassword(`${name}-secondary-key`, { length: 32, special: false }, child).result;
     const keys = createKeysSecret(name, namespace, primaryKey, secondaryKey, child);
+    const insights = args.appInsightsKey !== undefined ? createAppInsightsSecret(name, namespace, args.appInsightsKey, child) : undefined;
 
     const manifest = pulumi
       .output({
@@ -78,14 +79,14 @@ export class ModelWebservice extends pulumi.ComponentResource {
         modelDeploymentManifest(
           {
             name, settings: s as ModelWebserviceSettings, image: img, routerImage, modelDir: modelDirFor(models), serviceAccountName: name, clusterPurpose: purpose,
-            modelCount: models.length, tags: tags as Record<string, string>, description,
+            modelCount: models.length, tags: tags as Record<string, string>, description, appInsightsSecretName: insights ? `${name}-appinsights` : undefined,
             fetchArgs: blobs.length ? { accountUrl, container, blobs: blobs as BlobToFetch[] } : undefined,
           },
           s.namespace,
         ),
       );
     // The pods need the identity's role (init container) and the blobs in place before they start.
-    const deploymentDeps: pulumi.Resource[] = [sa, keys, id.federatedCredential, id.roleAssignment, ...(upload?.blobs ?? [])];
+    const deploymentDeps: pulumi.Resource[] = [sa, keys, id.federatedCredential, id.roleAssignment, ...(upload?.blobs ?? []), ...(insights ? [insights] : [])];
     new k8s.apps.v1.Deployment(`${name}-deployment`, { metadata: manifest.apply((m) => m.metadata as k8s.types.input.meta.v1.ObjectMeta), spec: manifest.apply((m) => m.spec as k8s.types.input.apps.v1.DeploymentSpec) }, { ...child, dependsOn: deploymentDeps });
 
     const serviceManifest = pulumi.all([settings, args.description]).apply(([s, description]) => modelServiceManifest(name, s.namespace, serviceConfigFor(name, s), description));

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type { IDeployment } from "kubernetes-models/apps/v1/Deployment";
 import type { IService } from "kubernetes-models/v1/Service";
 import type { IContainer } from "kubernetes-models/v1/Container";
+import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_ANNOTATION, CONFIG_VERSION, KEYS_SECRET_SUFFIX, MODEL_CONTAINER_PORT, SERVICE_CONFIG_DEFAULTS, WEBSERVICE_LABEL, serializeServiceConfig, type ServiceConfig } from "../../router/contract/serviceConfig.js";
 import { formatFetchModelArgs, type BlobToFetch } from "../../router/fetchModel/args.js";
@@ -13,6 +14,8 @@ export const MODEL_COUNT_ANNOTATION = "aksml/model-count";
 export const CLUSTER_PURPOSE_ANNOTATION = "aksml/cluster-purpose";
 export const DESCRIPTION_ANNOTATION = "aksml/description";
 export const GPU_RESOURCE = "nvidia.com/gpu";
+/** The inference server's Application Insights key variable. */
+export const APP_INSIGHTS_KEY_ENV = "AML_APP_INSIGHTS_KEY";
 /** Tolerates the cluster's GPU pool taint (`nvidia.com/gpu=present:NoSchedule`). */
 export const GPU_TOLERATION = { key: GPU_RESOURCE, operator: "Exists", effect: "NoSchedule" } as const;
 
@@ -50,6 +53,8 @@ export interface ModelPodInputs {
   modelCount: number;
   tags: Record<string, string>;
   description?: string;
+  /** Name of the Secret holding `AML_APP_INSIGHTS_KEY`, when App Insights is on. */
+  appInsightsSecretName?: string;
 }
 
 /** The model Deployment's manifest. No `spec.replicas` under autoscale: the router owns it. */
@@ -71,12 +76,13 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
         },
       ]
     : [];
-  const env = [
+  const env: IEnvVar[] = [
     { name: "AZUREML_MODEL_DIR", value: i.modelDir },
     { name: "AML_APP_INSIGHTS_ENABLED", value: String(s.enableAppInsights) },
     { name: "AML_MODEL_DC_STORAGE_ENABLED", value: String(s.collectModelData) },
     { name: "SERVICE_NAME", value: i.name },
   ];
+  if (i.appInsightsSecretName) env.push({ name: APP_INSIGHTS_KEY_ENV, valueFrom: { secretKeyRef: { name: i.appInsightsSecretName, key: APP_INSIGHTS_KEY_ENV } } });
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -140,4 +146,13 @@ export function modelServiceManifest(name: string, namespace: string, config: Se
     metadata: { name, namespace, labels: webserviceLabels(name), annotations: { [CONFIG_ANNOTATION]: serializeServiceConfig(config), ...(description ? { [DESCRIPTION_ANNOTATION]: description } : {}) } },
     spec: { type: "ClusterIP", selector: { [WEBSERVICE_LABEL]: name }, ports: [{ name: "http", port: 80, targetPort: MODEL_CONTAINER_PORT }] },
   };
+}
+
+/** `<name>-appinsights`: the Application Insights key, read by the model container. */
+export function createAppInsightsSecret(name: string, namespace: pulumi.Input<string>, key: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
+  return new k8s.core.v1.Secret(
+    `${name}-appinsights`,
+    { metadata: { name: `${name}-appinsights`, namespace, labels: webserviceLabels(name) }, type: "Opaque", stringData: { [APP_INSIGHTS_KEY_ENV]: pulumi.secret(key) } },
+    opts,
+  );
 }

@@ -11,6 +11,10 @@ export const NAMESPACE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Model names become folder names under `azureml-models/`. */
 export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
 
+/** Kubernetes label key (optional DNS prefix) and value rules. */
+export const LABEL_KEY_PATTERN = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+export const LABEL_VALUE_PATTERN = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
 export interface PropertyError {
   propertyPath: string;
   reason: string;
@@ -74,6 +78,18 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   if (tokenAuth === true && issuer === undefined) add("tokenIssuer", "is required with tokenAuthEnabled (the issuer whose OIDC discovery gives the signing keys)");
   for (const [path, url] of [["tokenIssuer", issuer], ["tokenJwksUri", view(a.tokenJwksUri)]] as const) {
     if (typeof url === "string" && !/^https?:\/\/[^\s]+$/.test(url)) add(path, `must be an http(s) URL, got ${JSON.stringify(url)}`);
+  }
+
+  const audience = view(a.tokenAudience);
+  if (typeof audience === "string" && audience.trim() === "") add("tokenAudience", "must not be empty");
+  const insights = view(a.enableAppInsights);
+  if (insights === true && a.appInsightsKey === undefined) add("appInsightsKey", "is required with enableAppInsights (the Application Insights instrumentation key or connection string)");
+  const tags = view(a.tags);
+  if (tags !== undefined && tags !== UNKNOWN) {
+    for (const [k, v] of Object.entries(tags)) {
+      if (!LABEL_KEY_PATTERN.test(k)) add(`tags.${k}`, "is not a valid Kubernetes label key (tags become labels on the Deployment): up to 63 letters, digits, '-', '_', '.', with an optional DNS prefix");
+      else if (typeof v === "string" && !LABEL_VALUE_PATTERN.test(v)) add(`tags.${k}`, `value ${JSON.stringify(v)} is not a valid Kubernetes label value: up to 63 letters, digits, '-', '_', '.', starting and ending alphanumeric`);
+    }
   }
 
   positive("scoringTimeoutMs", view(a.scoringTimeoutMs), true);

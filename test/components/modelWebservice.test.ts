@@ -43,7 +43,7 @@ beforeAll(async () => {
   );
   svc.fixed = new ModelWebservice(
     "fixed",
-    { cluster, router, image: "example.azurecr.io/m:1", numReplicas: 2, primaryKey: "given-primary", namespace: "models", tags: { team: "risk" }, description: "fixed replicas", cpuCores: 0.5, memoryGb: 2, cpuCoresLimit: 1, memoryGbLimit: 4 },
+    { cluster, router, image: "example.azurecr.io/m:1", numReplicas: 2, primaryKey: "given-primary", namespace: "models", tags: { team: "risk" }, description: "fixed replicas", enableAppInsights: true, appInsightsKey: "InstrumentationKey=00000000-aaaa", cpuCores: 0.5, memoryGb: 2, cpuCoresLimit: 1, memoryGbLimit: 4 },
     { provider },
   );
   svc.gpu = new ModelWebservice(
@@ -145,6 +145,16 @@ describe("the router contract", () => {
     expect(await valueOf(svc.gpu.tokenAudience)).toBe("api://aksml/gpu-svc");
   });
 
+  it("App Insights: the key lives in a secret <name>-appinsights the container reads, never in the pod spec", () => {
+    const secret = rt.one("kubernetes:core/v1:Secret", "fixed-appinsights");
+    expect(secret.secretInputs).toContain("stringData");
+    expect(reveal(secret.inputs)).toMatchObject({ metadata: { name: "fixed-appinsights", namespace: "models" }, stringData: { AML_APP_INSIGHTS_KEY: "InstrumentationKey=00000000-aaaa" } });
+    const env = model("fixed").env;
+    expect(env.find((e: any) => e.name === "AML_APP_INSIGHTS_ENABLED").value).toBe("true");
+    expect(env.find((e: any) => e.name === "AML_APP_INSIGHTS_KEY")).toEqual({ name: "AML_APP_INSIGHTS_KEY", valueFrom: { secretKeyRef: { name: "fixed-appinsights", key: "AML_APP_INSIGHTS_KEY" } } });
+    expect(JSON.stringify(deployment("fixed"))).not.toContain("InstrumentationKey=");
+  });
+
   it("given keys are used and stay secret", async () => {
     expect(inputs("kubernetes:core/v1:Secret", "fixed-keys").stringData.primaryKey).toBe("given-primary");
     expect(await isSecret(svc.fixed.primaryKey)).toBe(true);
@@ -223,7 +233,7 @@ describe("workload identity", () => {
     expect(pod("fixed").serviceAccountName).toBe("fixed");
     const everything = JSON.stringify(rt.resources.map((r) => reveal(r.inputs)));
     expect(everything).not.toMatch(/AccountKey=|SharedAccessSignature|sig=/);
-    expect(rt.ofType("kubernetes:core/v1:Secret").map((s) => s.name).every((n) => n.endsWith("-keys"))).toBe(true);
+    expect(rt.ofType("kubernetes:core/v1:Secret").map((s) => s.name).sort()).toEqual(["fixed-appinsights", "fixed-keys", "gpu-svc-keys", "multi-keys", "quickstart-keys"]);
   });
 
   it("the Deployment waits for the identity's role, the federated credential and the blobs", () => {
@@ -239,7 +249,8 @@ describe("workload identity", () => {
 describe("schema", () => {
   it("every Kubernetes object validates against the Kubernetes schema", () => {
     const objects = rt.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
-    expect(objects.length).toBe(4 * 4);
+    // 4 services x (ServiceAccount, keys Secret, Deployment, Service) + one App Insights Secret.
+    expect(objects.length).toBe(4 * 4 + 1);
     for (const r of objects) expect(() => validateK8sObject(r), r.name).not.toThrow();
   });
   it("the schema check catches a broken object", () => {
