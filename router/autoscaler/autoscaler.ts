@@ -1,8 +1,13 @@
 /**
- * The autoscaler loop: every `refreshSeconds` per service it samples demand (its own,
- * plus followers' reports when it leads), asks the decision core for a replica count
- * and, when the count changes and this process leads, asks the backend for it.
- * Followers only send their load to the leader.
+ * The autoscaler loop: every `refreshSeconds` per service it takes one demand sample
+ * (its own load plus followers' reports when it leads), asks the decision core for a
+ * replica count and, when the count changes and this process leads, asks the backend
+ * for it. Followers only send their load to the leader.
+ *
+ * A sample is the PEAK of in-flight + queued seen during the refresh period (the
+ * load is polled every check, 100 ms by default), not the value at one instant: an
+ * instant can fall between two requests of a steady client, and would make steady
+ * load look lower than it is (and the scale-down window would then act on noise).
  */
 import type { LeaderElection, LoadSource, PeerLoadReport, ScaleBackend, ServiceLoad, ServiceSnapshot } from "../contract/backend.js";
 import { decide, type DemandSample } from "./decide.js";
@@ -65,6 +70,8 @@ interface ServiceState {
 
 export class Autoscaler {
   private readonly state = new Map<string, ServiceState>();
+  /** Per service, the highest load (in flight + queued) seen since its last sample (or, as a follower, since the last report). */
+  private readonly peaks = new Map<string, ServiceLoad>();
   private readonly now: () => number;
   private timer?: NodeJS.Timeout;
   private wasLeader = false;
@@ -100,21 +107,31 @@ export class Autoscaler {
     if (leading !== this.wasLeader) {
       // A new leader has seen only its own traffic so far: start the window afresh, so it cannot scale down on partial history.
       this.state.clear();
+      this.peaks.clear();
       this.wasLeader = leading;
     }
     const services = this.opts.services();
     const names = new Set(services.map((s) => s.name));
     for (const name of this.state.keys()) if (!names.has(name)) this.state.delete(name);
 
+    // Every check folds the present load into the period's peak, so a sample cannot miss load that came and went between two refreshes.
+    const present = leading ? sumLoads([this.opts.load.localLoad(), this.opts.peers?.freshLoads() ?? []]) : sumLoads([this.opts.load.localLoad()]);
+    for (const load of present.values()) {
+      const peak = this.peaks.get(load.service);
+      if (!peak || load.inFlight + load.queued > peak.inFlight + peak.queued) this.peaks.set(load.service, load);
+    }
+
     if (!leading) {
       this.reportToLeader(now, services);
       return;
     }
-
-    const due = services.filter((s) => s.config.autoscale.enabled && now - (this.state.get(s.name)?.lastSampleAt ?? -Infinity) >= s.config.autoscale.refreshSeconds * 1000 - 50);
-    if (due.length === 0) return;
-    const loads = sumLoads([this.opts.load.localLoad(), this.opts.peers?.freshLoads() ?? []]);
-    for (const service of due) this.decideFor(service, loads.get(service.name), now);
+    for (const service of services) {
+      if (!service.config.autoscale.enabled) continue;
+      if (now - (this.state.get(service.name)?.lastSampleAt ?? -Infinity) < service.config.autoscale.refreshSeconds * 1000 - 50) continue;
+      const peak = this.peaks.get(service.name);
+      this.peaks.delete(service.name);
+      this.decideFor(service, peak, now);
+    }
   }
 
   private decideFor(service: ServiceSnapshot, load: ServiceLoad | undefined, now: number): void {
@@ -159,7 +176,8 @@ export class Autoscaler {
     if (!leaderUrl) return;
     this.lastReportAt = now;
     this.reporting = true;
-    const report: PeerLoadReport = { peer: this.opts.peerName ?? "unknown", sentAt: Date.now(), loads: this.opts.load.localLoad() };
+    const report: PeerLoadReport = { peer: this.opts.peerName ?? "unknown", sentAt: Date.now(), loads: [...this.peaks.values()] };
+    this.peaks.clear();
     const send = this.opts.sendReport ?? sendPeerLoadReport;
     const p = send(leaderUrl, report)
       .catch((e: unknown) => this.opts.log?.warn({ leaderUrl, err: (e as Error).message }, "load report to leader failed"))

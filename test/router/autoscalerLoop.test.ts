@@ -77,6 +77,18 @@ describe("Autoscaler loop", () => {
     expect(h.decisions[0]).toMatchObject({ from: 1, to: 9, reason: "up" });
   });
 
+  it("a sample is the peak of the refresh period, not the load at one instant", async () => {
+    const h = new Harness();
+    h.services.set("a", snapshot("a", 1));
+    await h.run(1000);
+    // Load comes and goes between two samples: it still counts.
+    h.load.set("a", { service: "a", inFlight: 3, queued: 0 });
+    await h.run(300);
+    h.load.delete("a");
+    await h.run(700);
+    expect(h.scaled).toEqual([{ service: "a", replicas: 5 }]);
+  });
+
   it("honours a slower refreshSeconds per service", async () => {
     const h = new Harness();
     h.services.set("slow", snapshot("slow", 1, { refreshSeconds: 5 }));

@@ -11,6 +11,7 @@ import { PEER_LOAD_PATH } from "../../contract/backend.js";
 import type { RouterEnvConfig } from "../../config.js";
 import type { AdminRouteHandler, StartRouterOptions } from "../../router.js";
 import { Autoscaler } from "../../autoscaler/autoscaler.js";
+import { LateBoundLog, type ControlLog } from "../../autoscaler/lateBoundLog.js";
 import { ObservedBackend } from "../../autoscaler/observedBackend.js";
 import { PeerLoadBoard, handlePeerLoadRequest } from "../../autoscaler/peerLoads.js";
 import { KubernetesBackend } from "./kubernetesBackend.js";
@@ -21,6 +22,8 @@ import { RouterSelfScaler, type SelfScalingConfig } from "./selfScaling.js";
 type Settings = Pick<RouterEnvConfig, "podName" | "podNamespace" | "peersService" | "leaseName" | "routerDeployment" | "selfScaling">;
 
 export interface KubernetesRouterTuning {
+  /** Logger for discovery and election; default: the router's logger once it exists (JSON on stderr before that). */
+  log?: ControlLog;
   leaseDurationSeconds?: number;
   renewSeconds?: number;
   selfScaling?: Partial<SelfScalingConfig>;
@@ -57,14 +60,16 @@ export function defaultKubeConfig(): KubeConfig {
 }
 
 export function kubernetesRouterOptions(settings: Settings, kc: KubeConfig = defaultKubeConfig(), tuning: KubernetesRouterTuning = {}): Pick<StartRouterOptions, "backend" | "leaderElection" | "adminRoutes" | "onStarted"> {
-  const observed = new ObservedBackend(new KubernetesBackend(kc, { restartDelayMs: tuning.restartDelayMs }));
+  const late = new LateBoundLog();
+  const log: ControlLog = tuning.log ?? late;
+  const observed = new ObservedBackend(new KubernetesBackend(kc, { restartDelayMs: tuning.restartDelayMs, log }));
   const board = new PeerLoadBoard();
   const adminRoutes = new Map<string, AdminRouteHandler>([[PEER_LOAD_PATH, (req: IncomingMessage, res: ServerResponse) => void handlePeerLoadRequest(board, req, res)]]);
 
   const { podNamespace: namespace, leaseName, peersService } = settings;
   let leadership: ClusterLeadership | undefined;
   if (namespace && leaseName && peersService) {
-    const directory = new PeerDirectory(kc, namespace, peersService);
+    const directory = new PeerDirectory(kc, namespace, peersService, log);
     const lease = new LeaseElection(kc, {
       namespace,
       leaseName,
@@ -72,6 +77,7 @@ export function kubernetesRouterOptions(settings: Settings, kc: KubeConfig = def
       resolvePeer: (pod) => directory.urlOf(pod),
       leaseDurationSeconds: tuning.leaseDurationSeconds,
       renewSeconds: tuning.renewSeconds,
+      log,
     });
     leadership = new ClusterLeadership(directory, lease);
   }
@@ -81,6 +87,7 @@ export function kubernetesRouterOptions(settings: Settings, kc: KubeConfig = def
     leaderElection: leadership,
     adminRoutes,
     onStarted: ({ registry, metrics, log }) => {
+      late.target = log;
       if (!leadership) log.warn({ missing: ["AKSML_POD_NAMESPACE", "AKSML_LEASE_NAME", "AKSML_PEERS_SERVICE"] }, "no leader election configured: this router scales alone; run one replica only");
       const autoscaler = new Autoscaler({ services: () => observed.services(), load: registry, backend: observed, election: leadership, peers: board, peerName: settings.podName, metrics, log });
       autoscaler.start();

@@ -5,6 +5,7 @@
 import type { StartRouterOptions } from "../../router.js";
 import { Autoscaler, type ScalingDecision } from "../../autoscaler/autoscaler.js";
 import { ObservedBackend } from "../../autoscaler/observedBackend.js";
+import { LateBoundLog } from "../../autoscaler/lateBoundLog.js";
 import { LocalProcessBackend, type LocalBackendOptions, type LocalServiceSpec } from "./localBackend.js";
 
 export interface LocalRouterParts extends Pick<StartRouterOptions, "backend" | "onStarted"> {
@@ -14,7 +15,9 @@ export interface LocalRouterParts extends Pick<StartRouterOptions, "backend" | "
 }
 
 export function localRouterOptions(services: LocalServiceSpec[], options: LocalBackendOptions & { now?: () => number; onDecision?: (d: ScalingDecision) => void } = {}): LocalRouterParts {
-  const local = new LocalProcessBackend(services, options);
+  // Until the router's logger exists, only warnings (e.g. a replica that never became healthy) reach stderr.
+  const late = new LateBoundLog(false);
+  const local = new LocalProcessBackend(services, { ...options, log: options.log ?? late });
   const observed = new ObservedBackend(local);
   let autoscaler: Autoscaler | undefined;
   return {
@@ -22,6 +25,7 @@ export function localRouterOptions(services: LocalServiceSpec[], options: LocalB
     backend: observed,
     autoscaler: () => autoscaler,
     onStarted: ({ registry, metrics, log }) => {
+      late.target = log;
       const a = new Autoscaler({ services: () => observed.services(), load: registry, backend: observed, metrics, log, now: options.now, onDecision: options.onDecision });
       autoscaler = a;
       a.start();

@@ -28,7 +28,7 @@ const routers = new Map<string, RunningRouter>();
 const agent = new Agent({ connections: 16 });
 
 async function startPod(pod: string): Promise<RunningRouter> {
-  const r = await startRouter({ ...kubernetesRouterOptions(settings(pod), api.kubeConfig(pod), { leaseDurationSeconds: 2, renewSeconds: 0.4, restartDelayMs: 100 }), host: "127.0.0.1", dataPort: 0, adminPort: 0, logLevel: "silent", processMetrics: false });
+  const r = await startRouter({ ...kubernetesRouterOptions(settings(pod), api.kubeConfig(pod), { leaseDurationSeconds: 2, renewSeconds: 0.4, restartDelayMs: 100, log: { info: () => undefined, warn: () => undefined } }), host: "127.0.0.1", dataPort: 0, adminPort: 0, logLevel: "silent", processMetrics: false });
   routers.set(pod, r);
   // The headless peers Service's EndpointSlice for this pod (the admin port differs per test process).
   api.apply("endpointslices", {
