@@ -124,7 +124,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     let facts: ClusterFacts;
     let firewallPrivateIp: pulumi.Output<string> | undefined;
     if (r.existingClusterId !== undefined) {
-      facts = attachManagedCluster(name, r.existingClusterId, parent);
+      facts = attachManagedCluster(name, r.existingClusterId, r.clusterPurpose, parent);
     } else {
       const network = createClusterNetwork(name, r, {
         ...common,

@@ -11,6 +11,7 @@ import { NetworkPlugin } from "./args.js";
 import { parseManagedClusterId, MANAGED_CLUSTER_ID_SHAPE } from "./clusterId.js";
 import { known, type ResolvedAksInferenceClusterArgs, type ResolvedNodePool } from "./defaults.js";
 import { grantRole, type ClusterNetwork } from "./network.js";
+import { PROD_MIN_NODES, PROD_MIN_VCPUS } from "./validate.js";
 import { vcpusForVmSize } from "./vmSizes.js";
 
 /** Tag on the ManagedCluster recording its Azure ML cluster purpose (platform convention). */
@@ -153,7 +154,7 @@ export function createManagedCluster(name: string, r: ResolvedAksInferenceCluste
 }
 
 /** Reads an existing cluster (attach mode); creates nothing. */
-export function attachManagedCluster(name: string, existingClusterId: pulumi.Input<string>, parent: pulumi.Resource): ClusterFacts {
+export function attachManagedCluster(name: string, existingClusterId: pulumi.Input<string>, purpose: pulumi.Input<ClusterPurpose>, parent: pulumi.Resource): ClusterFacts {
   const parts = pulumi.output(existingClusterId).apply((id) => {
     const p = parseManagedClusterId(id);
     if (!p) throw new Error(`${name}: existingClusterId "${id}" is not an AKS managed cluster resource id; expected ${MANAGED_CLUSTER_ID_SHAPE}`);
@@ -163,6 +164,12 @@ export function attachManagedCluster(name: string, existingClusterId: pulumi.Inp
     { resourceGroupName: parts.resourceGroupName, resourceName: parts.clusterName },
     { parent },
   );
+  // Eager check (like Azure ML's attach): fails the program when the cluster is too small for its purpose.
+  pulumi.all([purpose, existing.agentPoolProfiles]).apply(([p, pools]) => {
+    const { error, warning } = attachedSizing(p, pools ?? []);
+    if (warning) pulumi.log.warn(`${name}: ${warning}`, parent);
+    if (error) throw new pulumi.InputPropertiesError({ message: `AksInferenceCluster "${name}": ${error}`, errors: [{ propertyPath: "existingClusterId", reason: error }] });
+  });
   return {
     id: pulumi.output(existingClusterId),
     name: parts.clusterName,
@@ -178,6 +185,30 @@ export function attachManagedCluster(name: string, existingClusterId: pulumi.Inp
       (c.agentPoolProfiles ?? []).reduce((sum, p) => sum + (p.count ?? 0) * (vcpusForVmSize(p.vmSize ?? "") ?? 0), 0)),
     resources: [],
   };
+}
+
+/** One agent pool of an attached cluster, as AKS reports it. */
+export interface ExistingPool {
+  name?: string;
+  count?: number;
+  vmSize?: string;
+}
+
+/**
+ * Azure ML refuses to attach a FastProd/DenseProd cluster with fewer than 12 vCPUs or
+ * 3 nodes. Returns the error to raise (all sizes known), a warning (some sizes not in
+ * the vCPU table, so the total is a lower bound), or nothing. Pure.
+ */
+export function attachedSizing(purpose: ClusterPurpose, pools: ExistingPool[]): { error?: string; warning?: string } {
+  if (purpose === ClusterPurpose.DevTest) return {};
+  const nodes = pools.reduce((n, p) => n + (p.count ?? 0), 0);
+  const unknown = pools.filter((p) => vcpusForVmSize(p.vmSize ?? "") === undefined).map((p) => p.vmSize ?? "?");
+  const vcpus = pools.reduce((n, p) => n + (p.count ?? 0) * (vcpusForVmSize(p.vmSize ?? "") ?? 0), 0);
+  const short = nodes < PROD_MIN_NODES ? `${nodes} node(s), needs ${PROD_MIN_NODES}` : vcpus < PROD_MIN_VCPUS ? `${vcpus} vCPUs, needs ${PROD_MIN_VCPUS}` : undefined;
+  if (!short) return {};
+  if (unknown.length && nodes >= PROD_MIN_NODES)
+    return { warning: `the attached cluster has at least ${vcpus} vCPUs (sizes ${unknown.join(", ")} are not in the vCPU table); ${purpose} needs ${PROD_MIN_VCPUS}.` };
+  return { error: `the attached cluster has ${short} for clusterPurpose ${purpose}; attach it as DevTest or add nodes.` };
 }
 
 /** Warns for a DevTest cluster below Azure ML's recommended 2 vCPUs. */

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { startMockRuntime, settle, valueOf, isSecret, type MockRuntime } from "../../cli/plan/mockRuntime.js";
 import { MOCK_KUBECONFIG } from "../../cli/plan/computedOutputs.js";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
+import { attachedSizing } from "../../components/aksInferenceCluster/managedCluster.js";
 import { childrenOf, inputsOf, SAMPLE_CLUSTER_ID, T } from "./aksInferenceClusterFixtures.js";
 
 let rt: MockRuntime;
@@ -84,5 +85,21 @@ describe("monitoring on a created cluster", () => {
 
   it("adds the Container Insights hosts to the egress list", async () => {
     expect(await valueOf(monitored.requiredEgressFqdns)).toContain("*.ods.opinsights.azure.com");
+  });
+});
+
+describe("attached cluster sizing (Azure ML's attach check)", () => {
+  it("accepts 3 x 4 vCPUs for FastProd and anything for DevTest", () => {
+    expect(attachedSizing("FastProd", [{ count: 3, vmSize: "Standard_D4s_v5" }])).toEqual({});
+    expect(attachedSizing("DevTest", [{ count: 1, vmSize: "Standard_B2s" }])).toEqual({});
+  });
+  it("rejects too few nodes or vCPUs for FastProd/DenseProd", () => {
+    expect(attachedSizing("FastProd", [{ count: 2, vmSize: "Standard_D8s_v5" }]).error).toMatch(/2 node\(s\), needs 3/);
+    expect(attachedSizing("DenseProd", [{ count: 4, vmSize: "Standard_DS2_v2" }]).error).toMatch(/8 vCPUs, needs 12/);
+  });
+  it("only warns when unknown sizes make the total a lower bound", () => {
+    const r = attachedSizing("FastProd", [{ count: 3, vmSize: "Standard_Unknown" }]);
+    expect(r.error).toBeUndefined();
+    expect(r.warning).toMatch(/not in the vCPU table/);
   });
 });
