@@ -4,7 +4,7 @@
  * hash. Exit code 0 on success, 1 when a blob is missing or corrupted (or storage is
  * unreachable), 2 on a usage error. The argument format is in `./args.ts`.
  */
-import { DefaultAzureCredential } from "@azure/identity";
+import { DefaultAzureCredential, WorkloadIdentityCredential, type TokenCredential } from "@azure/identity";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { CONNECTION_STRING_ENV, parseFetchModelArgs, type FetchModelArgs } from "./args.js";
 import { fetchBlobs } from "./download.js";
@@ -43,7 +43,15 @@ function serviceClient(args: FetchModelArgs): BlobServiceClient {
   const connectionString = process.env[CONNECTION_STRING_ENV];
   if (connectionString) return BlobServiceClient.fromConnectionString(connectionString);
   if (!args.accountUrl) throw new Error(`--account-url is required unless ${CONNECTION_STRING_ENV} is set`);
-  // In a model pod the workload identity webhook injects AZURE_CLIENT_ID, AZURE_TENANT_ID
-  // and AZURE_FEDERATED_TOKEN_FILE; DefaultAzureCredential picks WorkloadIdentityCredential.
-  return new BlobServiceClient(args.accountUrl, new DefaultAzureCredential());
+  return new BlobServiceClient(args.accountUrl, credential());
+}
+
+/**
+ * In a model pod the workload identity webhook injects AZURE_CLIENT_ID, AZURE_TENANT_ID
+ * and AZURE_FEDERATED_TOKEN_FILE: use that identity directly, with no fallback that could
+ * pick up some other identity. Elsewhere (a developer machine) the default chain applies.
+ */
+export function credential(env: NodeJS.ProcessEnv = process.env): TokenCredential {
+  if (env.AZURE_FEDERATED_TOKEN_FILE) return new WorkloadIdentityCredential();
+  return new DefaultAzureCredential();
 }

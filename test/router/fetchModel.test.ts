@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { run } from "../../router/fetchModel/command.js";
+import { WorkloadIdentityCredential, DefaultAzureCredential } from "@azure/identity";
+import { credential, run } from "../../router/fetchModel/command.js";
 import { CONNECTION_STRING_ENV, formatFetchModelArgs, parseFetchModelArgs } from "../../router/fetchModel/args.js";
 import { startAzurite, type Azurite } from "./fetchModelAzurite.js";
 
@@ -121,6 +122,27 @@ describe("fetch-model arguments", () => {
     ["flag without value", ["--container", "c", "--dest"], "--dest needs a value"],
     ["bad account url", ["--account-url", "acct", "--container", "c", "--dest", "/d", "--blob", `x/${h}=a`], "--account-url must be an http(s) URL"],
   ];
+  it("without a connection string it needs --account-url, and uses the pod's workload identity when injected", async () => {
+    const saved = process.env[CONNECTION_STRING_ENV];
+    delete process.env[CONNECTION_STRING_ENV];
+    try {
+      const { code, stderr } = await runCaptured(["--container", "c", "--dest", "/d", "--blob", `x/${"b".repeat(64)}=a`]);
+      expect(code).toBe(2);
+      expect(stderr).toContain(`--account-url is required unless ${CONNECTION_STRING_ENV} is set`);
+    } finally {
+      process.env[CONNECTION_STRING_ENV] = saved;
+    }
+    const wi = { AZURE_FEDERATED_TOKEN_FILE: "/var/run/secrets/azure/tokens/azure-identity-token", AZURE_CLIENT_ID: "00000000-0000-0000-0000-000000000001", AZURE_TENANT_ID: "00000000-0000-0000-0000-000000000002" };
+    const before = { ...process.env };
+    Object.assign(process.env, wi);
+    try {
+      expect(credential(process.env)).toBeInstanceOf(WorkloadIdentityCredential);
+    } finally {
+      for (const k of Object.keys(wi)) if (!(k in before)) delete process.env[k];
+    }
+    expect(credential({})).toBeInstanceOf(DefaultAzureCredential);
+  });
+
   it.each(usage)("usage error: %s -> exit 2", async (_l, argv, message) => {
     const { code, stderr } = await runCaptured(argv);
     expect(code).toBe(2);
