@@ -17,13 +17,27 @@ function poolSummary(p: Inputs): string {
   return `${p.name ?? "pool"}(${p.mode ?? "User"} ${p.vmSize ?? "?"} x${p.count ?? "?"}${scale}${taints})`;
 }
 
-function containers(spec: Inputs | undefined): Inputs[] {
-  return [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+function images(containers: Inputs[] | undefined): string[] {
+  return (containers ?? []).map((c) => c.image);
 }
 
-/** The last segment of an ARM id (e.g. a role definition GUID), for brevity. */
-function lastSegment(id: unknown): unknown {
-  return typeof id === "string" ? id.split("/").pop() : id;
+/** Built-in Azure role definitions the platform assigns, by GUID. */
+const BUILT_IN_ROLES: Record<string, string> = {
+  "7f951dda-4ed3-4680-a7ca-43fe172d538d": "AcrPull",
+  "8311e382-0749-4cb8-b61a-304f252e45ec": "AcrPush",
+  "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": "Storage Blob Data Reader",
+  "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
+  "4d97b98b-1d4f-4787-a291-c67834d212e7": "Network Contributor",
+  "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
+  "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+  "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+};
+
+/** A role definition id as its built-in role name when known, else its GUID. */
+function roleName(id: unknown): unknown {
+  if (typeof id !== "string") return id;
+  const guid = id.split("/").pop() ?? id;
+  return BUILT_IN_ROLES[guid.toLowerCase()] ?? guid;
 }
 
 const AZURE: Record<string, (i: Inputs) => KeyInput[]> = {
@@ -47,7 +61,7 @@ const AZURE: Record<string, (i: Inputs) => KeyInput[]> = {
   "network:FirewallPolicyRuleCollectionGroup": (i) => [["priority", i.priority], ["collections", (i.ruleCollections ?? []).length]],
   "network:RouteTable": (i) => [["routes", (i.routes ?? []).map((r: Inputs) => `${r.addressPrefix}->${r.nextHopType}`)]],
   "operationalinsights:Workspace": (i) => [["sku", i.sku?.name], ["retentionDays", i.retentionInDays]],
-  "authorization:RoleAssignment": (i) => [["role", lastSegment(i.roleDefinitionId)], ["principalType", i.principalType]],
+  "authorization:RoleAssignment": (i) => [["role", roleName(i.roleDefinitionId)], ["principalType", i.principalType]],
   "managedidentity:FederatedIdentityCredential": (i) => [["subject", i.subject]],
   "dns:RecordSet": (i) => [["record", i.relativeRecordSetName], ["zone", i.zoneName]],
 };
@@ -60,7 +74,12 @@ function kubernetesKeys(kind: string, i: Inputs): KeyInput[] {
     case "Deployment":
     case "StatefulSet":
     case "DaemonSet":
-      return [...where, ["replicas", spec.replicas], ["image", containers(spec.template?.spec).map((c) => c.image)]];
+      return [
+        ...where,
+        ["replicas", spec.replicas],
+        ["image", images(spec.template?.spec?.containers)],
+        ["init", images(spec.template?.spec?.initContainers)],
+      ];
     case "Service":
       return [...where, ["type", spec.type], ["ports", (spec.ports ?? []).map((p: Inputs) => `${p.port}->${p.targetPort ?? p.port}`)]];
     case "Secret":
