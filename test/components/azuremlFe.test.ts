@@ -35,6 +35,7 @@ beforeAll(async () => {
     { cluster: clusterConnection({ sslCertPem: pulumi.secret("CERT"), sslKeyPem: pulumi.secret("KEY"), sslCname: "ml.contoso.com", leafDomainLabel: "contosoml" }), image: "r/x:1", logLevel: "debug", replicas: 5 },
     { provider },
   );
+  fe.creds = new AzuremlFe("creds", { cluster: clusterConnection(), registryCredentials: { username: "push-token", password: "s3cret" } }, { provider });
   fe.late = new AzuremlFe("late", { cluster: clusterConnection({ clusterPurpose: pulumi.output("FastProd" as const) }), image: "r/x:1" }, { provider });
   await settle();
 });
@@ -94,6 +95,12 @@ describe("AzuremlFe defaults (FastProd)", () => {
     expect(img.registries).toBeUndefined();
     expect(container("prod").image).toMatch(/^aksmlacr\.azurecr\.io\/aksml\/azureml-fe:[^@]+@sha256:[0-9a-f]{64}$/);
     expect(await valueOf(fe.prod.imageRef)).toBe(container("prod").image);
+  });
+
+  it("pushes with given registry credentials (an ACR token), the password kept secret", () => {
+    const img = rt.one("docker-build:index:Image", "creds-image");
+    expect(img.secretInputs).toContain("registries");
+    expect((reveal(img.inputs) as any).registries).toEqual([{ address: "aksmlacr.azurecr.io", username: "push-token", password: "s3cret" }]);
   });
 
   it("exposes 80->8080 on a public load balancer and the admin port only on the headless peers Service", async () => {
