@@ -12,7 +12,6 @@
  * retries at most once, so a request that crashes replicas cannot take down many.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { pipeline } from "node:stream";
 import { EventEmitter } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { Agent, Dispatcher } from "undici";
@@ -207,15 +206,28 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
     if (ctx.draining()) outHeaders.connection = "close";
     res.writeHead(upstream.statusCode, outHeaders);
     overheadMs = performance.now() - started - lease.queuedMs - (headersAt - dispatchedAt);
-    pipeline(upstream.body, res, (err) => {
+    // Plain pipe rather than stream.pipeline: pipeline allocates an AbortController per
+    // call and aborts it (building a DOMException) on completion, a measurable cost here.
+    const upstreamBody = upstream.body;
+    let settled = false;
+    const settle = (err: Error | undefined) => {
+      if (settled) return;
+      settled = true;
       release(lease);
       if (err && !aborted) {
         // Headers are out: the only honest signal left is an aborted connection.
         status = 502;
+        res.destroy();
         ctx.log.warn({ reqId: requestId, service: serviceName, replica: lease.replica.endpoint.id, code: errorCode(err) }, "replica failed mid-response; connection aborted");
-      } else if (err) status = 499;
+      } else if (err || aborted) {
+        status = 499;
+        upstreamBody.destroy();
+      }
       finish();
-    });
+    };
+    upstreamBody.once("error", settle);
+    res.once("close", () => settle(res.writableFinished ? undefined : new Error("client connection closed")));
+    upstreamBody.pipe(res);
     return;
   }
 }
