@@ -60,6 +60,14 @@ export function unwrapSecrets(value: unknown): unknown {
   return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
 /** Whether `resourceClass` is the class of resources of type `type` (as the engine decides it). */
 function isTypeOf(type: string, resourceClass: unknown): boolean {
   const cls = resourceClass as { __pulumiType?: string; isInstance?: (o: unknown) => boolean };
@@ -119,6 +127,9 @@ export function evaluatePolicies(
   if (unknown.length > 0) throw new Error(`unknown policy name(s) ${unknown.join(", ")}; the pack has: ${[...known].join(", ")}`);
   const verdicts: PolicyVerdict[] = [];
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
+  // Unwrapped once and shared by every policy (frozen, so no policy can change what the next one sees).
+  const inputProps = new Map(resources.map((r) => [r.urn, deepFreeze(unwrapSecrets(r.inputs)) as Record<string, any>]));
+  const stackResources = toPolicyResources(resources);
   const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(options.stackTags ?? {}));
 
   for (const policy of policies) {
@@ -159,7 +170,7 @@ export function evaluatePolicies(
 
     if (isStackPolicy(policy)) {
       const args: StackValidationArgs = {
-        resources: toPolicyResources(resources),
+        resources: stackResources,
         stackTags,
         getConfig,
         notApplicable: throwNotApplicable,
@@ -175,7 +186,7 @@ export function evaluatePolicies(
     for (const r of resources) {
       // The engine analyzes resources, not components or providers.
       if (!r.custom || r.type.startsWith("pulumi:providers:")) continue;
-      const props = unwrapSecrets(r.inputs) as Record<string, any>;
+      const props = inputProps.get(r.urn)!;
       const providerUrn = r.provider ? r.provider.split("::").slice(0, -1).join("::") : "";
       const provider = providerUrn ? byUrn.get(providerUrn) : undefined;
       const args: ResourceValidationArgs = {
@@ -186,7 +197,7 @@ export function evaluatePolicies(
         opts: optsOf(r),
         provider: provider && {
           type: provider.type,
-          props: unwrapSecrets(provider.inputs) as Record<string, any>,
+          props: inputProps.get(provider.urn)!,
           urn: provider.urn,
           name: provider.name,
         },
@@ -206,7 +217,7 @@ export function evaluatePolicies(
 export function toPolicyResources(resources: CapturedResource[]): PolicyResource[] {
   const out = new Map<string, PolicyResource>();
   for (const r of resources) {
-    const props = unwrapSecrets(r.state) as Record<string, any>;
+    const props = deepFreeze(unwrapSecrets(r.state)) as Record<string, any>;
     out.set(r.urn, {
       type: r.type,
       props,
