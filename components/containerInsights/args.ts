@@ -15,7 +15,8 @@ export interface ContainerInsightsArgs {
   location?: pulumi.Input<string>;
   /**
    * Use this existing Log Analytics workspace (ARM id) instead of creating one.
-   * Azure ML workspaces bring their own; this mirrors attaching to it.
+   * Azure ML workspaces bring their own; this mirrors attaching to it. Set `location` to the
+   * workspace's region: the data collection rule is created there.
    */
   existingWorkspaceId?: pulumi.Input<string>;
   /**
