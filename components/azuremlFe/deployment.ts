@@ -17,8 +17,8 @@ import {
 /** Where the TLS Secret is mounted in router pods. */
 export const ROUTER_TLS_MOUNT = "/etc/aksml/tls";
 
-/** Non-root user the router runs as (distroless `nonroot`). */
-export const ROUTER_RUN_AS_USER = 65532;
+/** Non-root user the router image runs as (`USER node` in router/Dockerfile). */
+export const ROUTER_RUN_AS_USER = 1000;
 
 export interface RouterDeploymentInputs {
   namespace: pulumi.Input<string>;

@@ -5,6 +5,7 @@ import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_ANNOTATION, CONFIG_VERSION, KEYS_SECRET_SUFFIX, MODEL_CONTAINER_PORT, SERVICE_CONFIG_DEFAULTS, WEBSERVICE_LABEL, serializeServiceConfig, type ServiceConfig } from "../../router/contract/serviceConfig.js";
+import { ROUTER_RUN_AS_USER } from "../azuremlFe/deployment.js";
 import { formatFetchModelArgs, type BlobToFetch } from "../../router/fetchModel/args.js";
 import type { ModelWebserviceSettings } from "./defaults.js";
 import { WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "./identity.js";
@@ -71,7 +72,7 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
           image: i.routerImage,
           args: ["fetch-model", ...formatFetchModelArgs({ accountUrl: i.fetchArgs.accountUrl, container: i.fetchArgs.container, dest: MODEL_ROOT, blobs: i.fetchArgs.blobs })],
           resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+          securityContext: { runAsNonRoot: true, runAsUser: ROUTER_RUN_AS_USER, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
           volumeMounts: [mount],
         },
       ]

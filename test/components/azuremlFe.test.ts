@@ -82,7 +82,7 @@ describe("AzuremlFe defaults (FastProd)", () => {
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "admin" });
     expect(c.resources).toEqual({ requests: { cpu: "900m", memory: "800Mi" }, limits: { cpu: "2", memory: "1229Mi" } });
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
-    expect(dep("prod").spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+    expect(dep("prod").spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
   });
 
   it("builds the router image from the repository and deploys it by digest", async () => {

@@ -186,6 +186,7 @@ describe("resources, GPU and models", () => {
   it("the init container runs the router image's fetch-model with arguments its own parser accepts, into AZUREML_MODEL_DIR", () => {
     const init = pod("gpu-svc").initContainers[0];
     expect(init.image).toBe(ROUTER_IMAGE);
+    expect(init.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(init.args[0]).toBe("fetch-model");
     const parsed = parseFetchModelArgs(init.args);
     if (!parsed.ok) throw new Error(parsed.errors.join("; "));
