@@ -87,6 +87,28 @@ describe("evaluatePolicies", () => {
     expect(seen).toContainEqual({ config: { limit: 3, mode: "b" }, isDeployment: true, asOther: undefined, provider: "k8s" });
   });
 
+  it("hands policies frozen props, so one policy cannot change what the next one sees", () => {
+    const seen: unknown[] = [];
+    const mutating: ResourceValidationPolicy = {
+      name: "mutating",
+      description: "tries to change a resource",
+      validateResource: (args) => {
+        if (args.name === "platform-st") args.props.allowBlobPublicAccess = true;
+      },
+    };
+    const reading: ResourceValidationPolicy = {
+      name: "reading",
+      description: "reads it",
+      validateResource: (args) => {
+        if (args.name === "platform-st") seen.push(args.props.allowBlobPublicAccess);
+      },
+    };
+    const verdicts = evaluatePolicies(productionGraph(), {}, [mutating, reading]);
+    expect(verdicts.map((v) => [v.policy, v.resourceName])).toEqual([["mutating", "platform-st"]]);
+    expect(verdicts[0].message).toMatch(/failed to run: Cannot assign to read only property/);
+    expect(seen).toEqual([false]);
+  });
+
   it("reports a policy that throws or is asynchronous as a mandatory failure", () => {
     const throwing: StackValidationPolicy = { name: "broken", description: "throws", enforcementLevel: "advisory", validateStack: () => { throw new Error("boom"); } };
     const asynchronous: StackValidationPolicy = { name: "async", description: "async", enforcementLevel: "advisory", validateStack: async () => undefined };
