@@ -14,13 +14,13 @@ export function startInformer<T extends KubernetesObject>(
   kc: KubeConfig,
   path: string,
   list: () => Promise<KubernetesListObject<T>>,
-  onChange: () => void,
+  onChange: (obj: T) => void,
   opts: { labelSelector?: string; restartDelayMs?: number; log?: InformerLog },
 ): { informer: RestartingInformer<T>; started: Promise<void>; stop: () => Promise<void> } {
   const informer = makeInformer<T>(kc, path, list, opts.labelSelector);
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  for (const verb of ["add", "update", "delete"] as const) informer.on(verb, () => onChange());
+  for (const verb of ["add", "update", "delete"] as const) informer.on(verb, (obj: T) => onChange(obj));
   informer.on("error", (err: unknown) => {
     if (stopped) return;
     opts.log?.warn({ path, err: err instanceof Error ? err.message : String(err) }, "watch failed; restarting");

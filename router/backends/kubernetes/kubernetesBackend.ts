@@ -51,11 +51,20 @@ export class KubernetesBackend implements ScaleBackend {
   async start(catalog: ServiceCatalog): Promise<void> {
     this.catalog = catalog;
     const common = { restartDelayMs: this.opts.restartDelayMs, log: this.opts.log };
-    const onChange = () => this.sync();
-    const svc = startInformer<V1Service>(this.kc, "/api/v1/services", () => this.core.listServiceForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }), onChange, { ...common, labelSelector: WEBSERVICE_LABEL });
-    const eps = startInformer<V1EndpointSlice>(this.kc, "/apis/discovery.k8s.io/v1/endpointslices", () => this.discovery.listEndpointSliceForAllNamespaces({ labelSelector: SERVICE_NAME_LABEL }), onChange, { ...common, labelSelector: SERVICE_NAME_LABEL });
-    const sec = startInformer<V1Secret>(this.kc, "/api/v1/secrets", () => this.core.listSecretForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }), onChange, { ...common, labelSelector: WEBSERVICE_LABEL });
-    const dep = startInformer<V1Deployment>(this.kc, "/apis/apps/v1/deployments", () => this.apps.listDeploymentForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }), onChange, { ...common, labelSelector: WEBSERVICE_LABEL });
+    // An event touches one service: the one named by the object's label. Only that one is recomputed.
+    const byLabel = (label: string) => (obj: { metadata?: { labels?: Record<string, string> } }) => {
+      const name = obj.metadata?.labels?.[label];
+      if (name) this.syncOne(name);
+    };
+    const svc = startInformer<V1Service>(this.kc, "/api/v1/services", () => this.core.listServiceForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }), byLabel(WEBSERVICE_LABEL), { ...common, labelSelector: WEBSERVICE_LABEL });
+    const eps = startInformer<V1EndpointSlice>(this.kc, "/apis/discovery.k8s.io/v1/endpointslices", () => this.discovery.listEndpointSliceForAllNamespaces({ labelSelector: SERVICE_NAME_LABEL }), byLabel(SERVICE_NAME_LABEL), { ...common, labelSelector: SERVICE_NAME_LABEL });
+    const sec = startInformer<V1Secret>(this.kc, "/api/v1/secrets", () => this.core.listSecretForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }), byLabel(WEBSERVICE_LABEL), { ...common, labelSelector: WEBSERVICE_LABEL });
+    // A Deployment also belongs to every service whose config names it (`deployment`), whatever its label value.
+    const onDeployment = (obj: V1Deployment) => {
+      byLabel(WEBSERVICE_LABEL)(obj);
+      for (const [name, k] of this.known) if (k.config.deployment === obj.metadata?.name && k.namespace === obj.metadata?.namespace && name !== obj.metadata?.labels?.[WEBSERVICE_LABEL]) this.syncOne(name);
+    };
+    const dep = startInformer<V1Deployment>(this.kc, "/apis/apps/v1/deployments", () => this.apps.listDeploymentForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }), onDeployment, { ...common, labelSelector: WEBSERVICE_LABEL });
     this.services = svc.informer;
     this.slices = eps.informer;
     this.secrets = sec.informer;
@@ -64,7 +73,8 @@ export class KubernetesBackend implements ScaleBackend {
     this.syncing = true; // hold snapshots until every cache has its initial list
     await Promise.all([svc.started, eps.started, sec.started, dep.started]);
     this.syncing = false;
-    this.sync();
+    const names = new Set([...this.services.list()].map((o) => o.metadata?.labels?.[WEBSERVICE_LABEL]).filter((n): n is string => !!n));
+    for (const name of names) this.syncOne(name);
   }
 
   async scale(service: string, replicas: number): Promise<void> {
@@ -77,47 +87,43 @@ export class KubernetesBackend implements ScaleBackend {
     await Promise.all(this.stops.splice(0).map((s) => s()));
   }
 
-  /** Recomputes every service's snapshot from the caches; cheap at the scale of hundreds of services. */
-  private sync(): void {
+  /** Recomputes one service's snapshot from the caches and publishes it if it changed. */
+  private syncOne(name: string): void {
     const catalog = this.catalog;
     if (!catalog || this.syncing || !this.services) return;
-    const seen = new Set<string>();
-    const services = [...this.services.list()].sort((a, b) => (a.metadata?.creationTimestamp?.valueOf() ?? 0) - (b.metadata?.creationTimestamp?.valueOf() ?? 0));
-    for (const svc of services) {
-      const name = svc.metadata?.labels?.[WEBSERVICE_LABEL];
-      const namespace = svc.metadata?.namespace ?? "default";
-      if (!name || svc.metadata?.name !== name) continue;
-      if (seen.has(name)) {
-        this.rejectOnce(catalog, name, `a service named ${name} also exists in namespace ${namespace}; service names must be unique across the cluster (the first one is served)`);
-        continue;
-      }
-      seen.add(name);
-      const parsed = parseServiceConfig(name, svc.metadata?.annotations?.[CONFIG_ANNOTATION] ?? "{}");
-      if (!parsed.ok) {
-        this.rejectOnce(catalog, name, `annotation ${CONFIG_ANNOTATION} on Service ${namespace}/${name}: ${parsed.problems.map((p) => `${p.path} ${p.reason}`).join("; ")}`);
-        continue;
-      }
+    // The Service named like its label; if several namespaces have one, the oldest is served.
+    const candidates = this.services
+      .list()
+      .filter((s) => s.metadata?.name === name && s.metadata?.labels?.[WEBSERVICE_LABEL] === name)
+      .sort((a, b) => (a.metadata?.creationTimestamp?.valueOf() ?? 0) - (b.metadata?.creationTimestamp?.valueOf() ?? 0));
+    const svc = candidates[0];
+    if (!svc) {
+      if (this.published.delete(name) || this.known.delete(name)) catalog.remove(name);
       this.rejected.delete(name);
-      this.known.set(name, { namespace, config: parsed.config });
-      const snapshot: ServiceSnapshot = {
-        name,
-        config: parsed.config,
-        keys: this.keysOf(namespace, name),
-        replicas: this.replicasOf(namespace, name),
-        currentReplicas: this.currentReplicasOf(namespace, parsed.config.deployment),
-      };
-      const text = JSON.stringify(snapshot);
-      if (this.published.get(name) === text) continue;
-      this.published.set(name, text);
-      catalog.upsert(snapshot);
+      return;
     }
-    for (const name of [...this.published.keys()]) {
-      if (seen.has(name)) continue;
-      this.published.delete(name);
-      this.known.delete(name);
-      this.rejected.delete(name);
-      catalog.remove(name);
+    const namespace = svc.metadata?.namespace ?? "default";
+    const parsed = parseServiceConfig(name, svc.metadata?.annotations?.[CONFIG_ANNOTATION] ?? "{}");
+    if (!parsed.ok) {
+      this.rejectOnce(catalog, name, `annotation ${CONFIG_ANNOTATION} on Service ${namespace}/${name}: ${parsed.problems.map((p) => `${p.path} ${p.reason}`).join("; ")}`);
+      return;
     }
+    if (candidates.length > 1) {
+      const others = candidates.slice(1).map((c) => c.metadata?.namespace).join(", ");
+      this.rejectOnce(catalog, name, `a service named ${name} also exists in namespace(s) ${others}; names must be unique across the cluster (the one in ${namespace} is served)`);
+    } else this.rejected.delete(name);
+    this.known.set(name, { namespace, config: parsed.config });
+    const snapshot: ServiceSnapshot = {
+      name,
+      config: parsed.config,
+      keys: this.keysOf(namespace, name),
+      replicas: this.replicasOf(namespace, name),
+      currentReplicas: this.currentReplicasOf(namespace, parsed.config.deployment),
+    };
+    const text = JSON.stringify(snapshot);
+    if (this.published.get(name) === text) return;
+    this.published.set(name, text);
+    catalog.upsert(snapshot);
   }
 
   private rejectOnce(catalog: ServiceCatalog, name: string, reason: string): void {

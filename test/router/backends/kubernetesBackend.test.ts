@@ -35,8 +35,8 @@ function modelService(name: string, config: object | string = { autoscale: { min
     spec: { ports: [{ port: 80, targetPort: 5001 }] },
   };
 }
-function deployment(name: string, replicas: number) {
-  return { metadata: { name, namespace: NS, labels: { [WEBSERVICE_LABEL]: name } }, spec: { replicas } };
+function deployment(name: string, replicas: number, service = name) {
+  return { metadata: { name, namespace: NS, labels: { [WEBSERVICE_LABEL]: service } }, spec: { replicas } };
 }
 function slice(service: string, endpoints: Array<{ ip: string; pod: string; ready?: boolean }>, suffix = "abc") {
   return {
@@ -111,6 +111,22 @@ describe("KubernetesBackend discovery", () => {
     api.delete("services", NS, "iris");
     await until(() => !catalog.latest.has("iris"));
     for (const [r, n] of [["deployments", "iris"], ["endpointslices", "iris-abc"], ["secrets", "iris-keys"]] as const) api.delete(r, NS, n);
+  });
+
+  it("serves the oldest of two same-named services in different namespaces and reports the clash", async () => {
+    api.apply("services", modelService("twin"));
+    api.apply("deployments", deployment("twin", 1));
+    const catalog = new RecordingCatalog();
+    backend = new KubernetesBackend(api.kubeConfig("router"));
+    await backend.start(catalog);
+    const clash = modelService("twin", { autoscale: { maxReplicas: 2 } });
+    api.apply("services", { ...clash, metadata: { ...clash.metadata, namespace: "other-team" } });
+    await until(() => catalog.rejected.has("twin"));
+    expect(catalog.rejected.get("twin")).toContain("other-team");
+    expect(catalog.latest.get("twin")!.config.autoscale.maxReplicas).toBe(5);
+    api.delete("services", "other-team", "twin");
+    api.delete("services", NS, "twin");
+    await until(() => !catalog.latest.has("twin"));
   });
 
   it("a service without its keys Secret has no keys (every request 401) until the Secret appears", async () => {
