@@ -105,9 +105,11 @@ export function aksInferenceClusterProblems(name: string, args: AksInferenceClus
 export function validateAksInferenceClusterArgs(name: string, args: AksInferenceClusterArgs): void {
   const errors = aksInferenceClusterProblems(name, args);
   if (errors.length === 0) return;
-  const lines = errors.map((e) => `  - ${e.propertyPath}: ${e.reason}`).join("\n");
+  // The engine (and `aksml plan`) print each error's path and reason under the message,
+  // so the message only summarises.
+  const paths = [...new Set(errors.map((e) => e.propertyPath))].join(", ");
   throw new pulumi.InputPropertiesError({
-    message: `AksInferenceCluster "${name}" has ${errors.length} invalid argument${errors.length === 1 ? "" : "s"}:\n${lines}`,
+    message: `AksInferenceCluster "${name}" has ${errors.length} invalid argument${errors.length === 1 ? "" : "s"} (${paths})`,
     errors,
   });
 }

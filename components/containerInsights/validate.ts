@@ -29,7 +29,7 @@ export function validateContainerInsightsArgs(name: string, args: ContainerInsig
   const errors = containerInsightsProblems(args);
   if (errors.length === 0) return;
   throw new pulumi.InputPropertiesError({
-    message: `ContainerInsights "${name}" has invalid arguments:\n${errors.map((e) => `  - ${e.propertyPath}: ${e.reason}`).join("\n")}`,
+    message: `ContainerInsights "${name}" has ${errors.length} invalid argument${errors.length === 1 ? "" : "s"} (${[...new Set(errors.map((e) => e.propertyPath))].join(", ")})`,
     errors,
   });
 }

@@ -29,7 +29,8 @@ describe("deferred sizing validation", () => {
     const err = failures.find((e) => pulumi.InputPropertiesError.isInstance(e)) as pulumi.InputPropertiesError | undefined;
     expect(err, `failures: ${failures.map(String).join("; ")}`).toBeDefined();
     expect(err!.errors.map((e) => e.propertyPath)).toEqual(["agentCount", "agentCount"]);
-    expect(err!.message).toMatch(/FastProd needs at least 3 nodes/);
+    expect(err!.errors[0].reason).toMatch(/FastProd needs at least 3 nodes/);
+    expect(err!.message).toMatch(/AksInferenceCluster "late" has 2 invalid arguments \(agentCount\)/);
   });
 
   it("passes Output-valued sizing that resolves large enough", async () => {
