@@ -84,7 +84,9 @@ export function routerDeploymentSpec(i: {
   return {
     replicas: i.topology.replicas,
     selector: { matchLabels: { ...ROUTER_LABELS } },
-    strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+    // HA: never fewer routers than wanted during a rollout. DevTest's single 2-vCPU node
+    // has no room for a second 900m router, so it replaces in place (no fault tolerance there).
+    strategy: { type: "RollingUpdate", rollingUpdate: i.topology.spread ? { maxUnavailable: 0, maxSurge: 1 } : { maxUnavailable: 1, maxSurge: 0 } },
     template: {
       metadata: { labels: { ...ROUTER_LABELS } },
       spec: {

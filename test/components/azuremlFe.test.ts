@@ -170,6 +170,8 @@ describe("AzuremlFe on DevTest, internal and TLS clusters", () => {
     expect(dep("dev").metadata.annotations).toEqual({ "aksml/cluster-purpose": "DevTest" });
     expect(children("dev").some((r) => r.type.includes("PodDisruptionBudget"))).toBe(false);
     expect(dep("dev").spec.template.spec.affinity).toBeUndefined();
+    expect(dep("dev").spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 1, maxSurge: 0 });
+    expect(dep("prod").spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
     expect(children("dev").some((r) => r.type === "docker-build:index:Image")).toBe(false);
     expect(container("dev").image).toBe("example.azurecr.io/aksml/azureml-fe@sha256:" + "a".repeat(64));
   });
