@@ -86,6 +86,9 @@ export function aksInferenceClusterProblems(name: string, args: AksInferenceClus
   const dnsPrefix = known(r.dnsPrefix);
   if (dnsPrefix !== undefined && !DNS_PREFIX.test(dnsPrefix))
     add("dnsPrefix", `"${dnsPrefix}" is not a valid DNS prefix (1-54 letters, digits and dashes, starting and ending with a letter or digit).`);
+  const version = known(args.kubernetesVersion);
+  if (version !== undefined && !/^\d+\.\d+(\.\d+)?$/.test(version))
+    add("kubernetesVersion", `"${version}" is not a Kubernetes version such as 1.33 or 1.33.2 (no leading "v").`);
   const skuTier = known(args.skuTier);
   if (skuTier !== undefined && !Object.values(AksSkuTier).includes(skuTier)) add("skuTier", `"${skuTier}" is not an AKS tier; use one of ${oneOf(AksSkuTier)}.`);
 

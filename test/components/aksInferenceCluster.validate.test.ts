@@ -74,6 +74,7 @@ const INVALID: [string, AksInferenceClusterArgs, string, RegExp][] = [
   ["bad ACR SKU", { acrSku: "Free" as never }, "acrSku", /Basic, Standard, Premium/],
   ["Basic ACR behind the firewall", { network: { plugin: "azure" }, egress: { firewall: true }, acrSku: "Basic" }, "acrSku", /needs a Premium registry/],
   ["bad AKS tier", { skuTier: "Gold" as never }, "skuTier", /Free, Standard, Premium/],
+  ["bad Kubernetes version", { kubernetesVersion: "v1.33" }, "kubernetesVersion", /such as 1\.33 or 1\.33\.2/],
   ["bad DNS prefix", { dnsPrefix: "-aks" }, "dnsPrefix", /not a valid DNS prefix/],
   ["bad workspace id", { monitoring: { logAnalyticsWorkspaceId: "logs", dataCollectionRuleId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.Insights/dataCollectionRules/d" } }, "monitoring.logAnalyticsWorkspaceId", /Log Analytics workspace/],
   ["bad DCR id", { monitoring: { logAnalyticsWorkspaceId: "/subscriptions/s/resourceGroups/r/providers/Microsoft.OperationalInsights/workspaces/w", dataCollectionRuleId: "dcr" } }, "monitoring.dataCollectionRuleId", /data collection rule/],
@@ -109,7 +110,7 @@ describe("AksInferenceCluster validation", () => {
   it.each<[string, AksInferenceClusterArgs]>([
     ["the defaults", {}],
     ["DevTest on one small node", { clusterPurpose: "DevTest", vmSize: "Standard_B2s" }],
-    ["FastProd on 3 x D4ds_v5", { agentCount: 3, vmSize: "Standard_D4ds_v5" }],
+    ["FastProd on 3 x D4ds_v5", { agentCount: 3, vmSize: "Standard_D4ds_v5", kubernetesVersion: "1.33" }],
     ["legacy D3_v2 (Azure ML's default size)", { vmSize: "Standard_D3_v2" }],
     ["an unknown size with vcpusPerNode", { vmSize: "Standard_New_v9", vcpusPerNode: 8, agentCount: 3 }],
     ["an existing VNet with all six fields", { network: VNET }],
