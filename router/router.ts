@@ -158,6 +158,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
         admin.closeAllConnections();
       });
       log.info("router stopped");
+      log.flush();
     })());
 
   return { ...parts, dataUrl: `${options.tls ? "https" : "http"}://${shownHost}:${dataPort}`, adminUrl: `http://${shownHost}:${adminPort}`, stop, activeRequests: () => active };
