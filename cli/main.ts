@@ -50,9 +50,22 @@ function exitWhenFlushed(code: number): void {
   setTimeout(() => process.exit(code), 500).unref();
 }
 
+let finished = false;
+// The event loop emptied while a command was still pending (e.g. it awaited a promise
+// nothing will resolve): node would exit 0 with no output. Say so, and fail.
+process.on("beforeExit", () => {
+  if (finished) return;
+  console.error("aksml: the command stopped before finishing (it awaited something that can never resolve)");
+  process.exit(1);
+});
+
 main(process.argv.slice(2)).then(
-  exitWhenFlushed,
+  (code) => {
+    finished = true;
+    exitWhenFlushed(code);
+  },
   (err) => {
+    finished = true;
     console.error(`aksml: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   },

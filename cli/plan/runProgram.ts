@@ -20,6 +20,9 @@ export interface ProgramRun {
   errors: unknown[];
 }
 
+/** Generous: the 50-service benchmark plans in ~10 s on a busy 2-core machine. */
+const DEFAULT_TIMEOUT_MS = 120_000;
+
 export async function runProgram(settings: StackSettings): Promise<ProgramRun> {
   const errors: unknown[] = [];
   const record = (err: unknown) => {
@@ -38,20 +41,34 @@ export async function runProgram(settings: StackSettings): Promise<ProgramRun> {
   });
 
   let outputs: Record<string, unknown> = {};
-  try {
-    await pulumi.runtime.runInPulumiStack(async () => {
-      const exported = await importProgram(settings.entry);
-      outputs = await snapshot(exported, []) as Record<string, unknown>;
-      return exported;
-    });
-  } catch (err) {
-    record(err);
-  }
-  try {
-    await settle();
-  } catch (err) {
-    record(err);
-  }
+  const run = async () => {
+    try {
+      await pulumi.runtime.runInPulumiStack(async () => {
+        const exported = await importProgram(settings.entry);
+        outputs = (await snapshot(exported, [])) as Record<string, unknown>;
+        return exported;
+      });
+    } catch (err) {
+      record(err);
+    }
+    try {
+      await settle();
+    } catch (err) {
+      record(err);
+    }
+  };
+  // A program awaiting something that never resolves would otherwise hang CI, or, with
+  // nothing left on the event loop, let node exit mid-plan. The (ref'd) timer prevents both.
+  let timer: NodeJS.Timeout | undefined;
+  const timeoutMs = Number(process.env.AKSML_PLAN_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS);
+  const timedOut = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      record(new Error(`the program did not finish within ${timeoutMs / 1000} s (an await on something that never resolves?)`));
+      resolve();
+    }, timeoutMs);
+  });
+  await Promise.race([run(), timedOut]);
+  clearTimeout(timer);
   // Rejections nobody awaited are reported on a later turn of the event loop.
   await new Promise((r) => setTimeout(r, 0));
   return { resources: rt.resources, outputs: outputs ?? {}, errors };

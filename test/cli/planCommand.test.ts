@@ -30,6 +30,12 @@ describe("aksml plan exit codes and messages", { timeout: 120_000 }, () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it("a program that never finishes fails after the plan timeout instead of hanging or exiting 0", async () => {
+    const r = await runCli(["plan", fixture("hangs")], { AKSML_PLAN_TIMEOUT_MS: "1500" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("the program did not finish within 1.5 s");
+  });
+
   it.each([
     [["plan"], /missing the program to plan/],
     [["plan", fixture("small"), "--bogus"], /Unknown option '--bogus'/],
