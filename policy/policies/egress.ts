@@ -10,6 +10,7 @@ import type { EnforcementLevel, PolicyResource, StackValidationPolicy } from "@p
 import { CONFIG_ANNOTATION, parseServiceConfig } from "../../router/contract/serviceConfig.js";
 import { azureNameOf, MANAGED_CLUSTER_TYPE, ofType, REGISTRY_TYPE, RULE_COLLECTION_GROUP_TYPE, STORAGE_ACCOUNT_TYPE } from "./graph.js";
 import { annotationsOf, SERVICE_TYPE } from "./kube.js";
+import { loginServerOf } from "./storage.js";
 import { egressHosts, regionName } from "../../components/aksInferenceCluster/egress.js";
 
 /**
@@ -65,10 +66,7 @@ function urlHost(url: unknown): string | undefined {
  */
 export function requiredHosts(cluster: PolicyResource, resources: PolicyResource[]): RequiredHost[] {
   const location = regionName(String(cluster.props.location ?? ""));
-  const registries = ofType(resources, REGISTRY_TYPE).map((acr) => {
-    const name = azureNameOf(acr, "registryName");
-    return String(acr.props.loginServer ?? (name ? `${String(name).toLowerCase()}.azurecr.io` : ""));
-  });
+  const registries = ofType(resources, REGISTRY_TYPE).map((acr) => loginServerOf(acr) ?? "");
   const accounts = ofType(resources, STORAGE_ACCOUNT_TYPE).map((account) => {
     const name = azureNameOf(account, "accountName");
     const endpoints = account.props.primaryEndpoints ?? {};

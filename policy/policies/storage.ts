@@ -2,9 +2,17 @@
  * Rules for the platform's Azure data plane: the model storage account and the
  * container registry.
  */
-import * as containerregistry from "@pulumi/azure-native/containerregistry/index.js";
 import * as storage from "@pulumi/azure-native/storage/index.js";
-import { validateResourceOfType, type EnforcementLevel, type ResourceValidationPolicy } from "@pulumi/policy";
+import {
+  validateResourceOfType,
+  type EnforcementLevel,
+  type PolicyResource,
+  type ResourceValidationPolicy,
+  type StackValidationPolicy,
+} from "@pulumi/policy";
+import { azureNameOf, ofType, REGISTRY_TYPE } from "./graph.js";
+
+const DOCKER_BUILD_IMAGE_TYPE = "docker-build:index:Image";
 
 const TLS_1_2_OR_LATER = ["TLS1_2", "TLS1_3"];
 
@@ -40,18 +48,41 @@ export function storageMinTls12(enforcementLevel: EnforcementLevel = "mandatory"
   };
 }
 
-/** The registry's shared admin credential stays off unless a build truly needs it. */
-export function acrAdminUserDisabled(enforcementLevel: EnforcementLevel = "advisory"): ResourceValidationPolicy {
+/** A registry's login server: its output, else derived from its name. */
+export function loginServerOf(registry: PolicyResource): string | undefined {
+  const name = azureNameOf(registry, "registryName");
+  const login = registry.props.loginServer ?? (name ? `${String(name)}.azurecr.io` : undefined);
+  return typeof login === "string" ? login.toLowerCase() : undefined;
+}
+
+/**
+ * The registry's shared admin credential stays off, unless an image build in this
+ * stack pushes with it (the admin user's name is the registry's name; a scoped token
+ * has its own name and does not need the admin user).
+ */
+export function acrAdminUserDisabled(enforcementLevel: EnforcementLevel = "advisory"): StackValidationPolicy {
   return {
     name: "acr-admin-user-disabled",
-    description: "The container registry's admin user is disabled (pull with the kubelet identity; push with Entra credentials).",
+    description: "The container registry's admin user is disabled unless an image build in the stack needs it.",
     enforcementLevel,
-    validateResource: validateResourceOfType(containerregistry.Registry, (registry, args, report) => {
-      if (registry.adminUserEnabled !== true) return;
-      report(
-        `Container registry '${registry.registryName ?? args.name}' has adminUserEnabled=true; the admin user is a shared, non-auditable credential. ` +
-          `Fix: set adminUserEnabled: false and push with 'az acr login' or a scoped token, unless an image build in this stack needs the admin credential.`,
-      );
-    }),
+    validateStack: ({ resources }, report) => {
+      const builds = ofType(resources, DOCKER_BUILD_IMAGE_TYPE);
+      for (const registry of ofType(resources, REGISTRY_TYPE)) {
+        if (registry.props.adminUserEnabled !== true) continue;
+        const name = String(azureNameOf(registry, "registryName") ?? "").toLowerCase();
+        const login = loginServerOf(registry);
+        const pushesAsAdmin = builds.some((b) =>
+          (b.props.registries ?? []).some(
+            (r: { address?: string; username?: string }) => String(r.address ?? "").toLowerCase() === login && String(r.username ?? "").toLowerCase() === name,
+          ),
+        );
+        if (pushesAsAdmin) continue;
+        report(
+          `Container registry '${name || registry.name}' has adminUserEnabled=true and no image build in this stack pushes with the admin credential; the admin user is a shared, non-auditable credential. ` +
+            `Fix: set adminUserEnabled: false; pull with the kubelet identity and push with 'az acr login' or a scoped token.`,
+          registry.urn,
+        );
+      }
+    },
   };
 }

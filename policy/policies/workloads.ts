@@ -3,7 +3,8 @@
  * limits, and images pulled from the platform's own registry.
  */
 import type { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { azureNameOf, ofType, REGISTRY_TYPE } from "./graph.js";
+import { ofType, REGISTRY_TYPE } from "./graph.js";
+import { loginServerOf } from "./storage.js";
 import { containersOf, isModelDeployment, isRouterDeployment, objectName, parseQuantity } from "./kube.js";
 
 type Obj = Record<string, any>;
@@ -48,9 +49,8 @@ export function imagesFromClusterAcr(enforcementLevel: EnforcementLevel = "advis
     enforcementLevel,
     validateStack: ({ resources }, report) => {
       const loginServers = ofType(resources, REGISTRY_TYPE)
-        .map((acr) => acr.props.loginServer ?? (azureNameOf(acr, "registryName") && `${String(azureNameOf(acr, "registryName")).toLowerCase()}.azurecr.io`))
-        .filter((s): s is string => typeof s === "string" && s.length > 0)
-        .map((s) => s.toLowerCase());
+        .map(loginServerOf)
+        .filter((s): s is string => s !== undefined);
       // With no registry in the graph (attached cluster, external registry) there is nothing to compare with.
       if (loginServers.length === 0) return;
       for (const d of resources.filter((r) => isPlatformDeployment(r.type, r.props))) {

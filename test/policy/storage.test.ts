@@ -1,14 +1,18 @@
-import * as containerregistry from "@pulumi/azure-native/containerregistry/index.js";
 import * as storage from "@pulumi/azure-native/storage/index.js";
 import { describe, expect, it } from "vitest";
 import { acrAdminUserDisabled, storageMinTls12, storageNoPublicBlobAccess } from "../../policy/policies/storage.js";
-import { assertHasResourceViolation, assertNoResourceViolations, createResourceValidationArgs, runResourcePolicy } from "./helpers.js";
-import { find, productionGraph } from "./fixtures.js";
+import {
+  assertHasResourceViolation,
+  assertHasStackViolation,
+  assertNoResourceViolations,
+  assertNoStackViolations,
+  createResourceValidationArgs,
+  runResourcePolicy,
+} from "./helpers.js";
+import { ACR_LOGIN, change, find, productionGraph, resource } from "./fixtures.js";
 
 const account = (overrides: Record<string, unknown> = {}) =>
   createResourceValidationArgs(storage.StorageAccount as any, { ...find(productionGraph(), "platform-st").inputs, accountName: "modelsacct", ...overrides });
-const registry = (overrides: Record<string, unknown> = {}) =>
-  createResourceValidationArgs(containerregistry.Registry as any, { ...find(productionGraph(), "platform-acr").inputs, registryName: "platformacr", ...overrides });
 
 describe("storage-no-public-blob-access", () => {
   const policy = storageNoPublicBlobAccess();
@@ -37,12 +41,23 @@ describe("storage-min-tls-1-2", () => {
 
 describe("acr-admin-user-disabled", () => {
   const policy = acrAdminUserDisabled();
+  const withAdmin = (enabled: boolean | undefined) => change(productionGraph(), "platform-acr", (p) => (p.adminUserEnabled = enabled));
+  const build = (username: string) =>
+    resource("docker-build:index:Image", "churn-image", { push: true, tags: [`${ACR_LOGIN}/churn:1`], registries: [{ address: ACR_LOGIN, username, password: "pw" }] });
+
   it("passes admin user off (and unset: Azure's default is off)", async () => {
-    await assertNoResourceViolations(policy, registry());
-    await assertNoResourceViolations(policy, registry({ adminUserEnabled: undefined }));
+    await assertNoStackViolations(policy, withAdmin(false));
+    await assertNoStackViolations(policy, withAdmin(undefined));
   });
-  it("advises against the admin user", async () => {
-    await assertHasResourceViolation(policy, registry({ adminUserEnabled: true }), { message: "Container registry 'platformacr' has adminUserEnabled=true" });
+  it("advises against the admin user when no build uses it", async () => {
+    await assertHasStackViolation(policy, withAdmin(true), {
+      message: "Container registry 'platformacr1a2b3c4d' has adminUserEnabled=true and no image build in this stack pushes with the admin credential",
+      resourceName: "platform-acr",
+    });
     expect(policy.enforcementLevel).toBe("advisory");
+  });
+  it("accepts the admin user when a build pushes with it, but not for a build using a scoped token", async () => {
+    await assertNoStackViolations(policy, [...withAdmin(true), build("platformacr1a2b3c4d")]);
+    await assertHasStackViolation(policy, [...withAdmin(true), build("ci-push-token")], { message: "adminUserEnabled=true" });
   });
 });
