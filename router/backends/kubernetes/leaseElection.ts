@@ -9,7 +9,7 @@
  * lease), counted from the START of its last successful round, so it stands down
  * well before anyone else can take over.
  */
-import { CoordinationV1Api, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
+import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import type { LeaderElection } from "../../contract/backend.js";
 import { statusCode } from "./scaleSubresource.js";
 
@@ -135,7 +135,8 @@ export class LeaseElection implements LeaderElection {
   }
 
   private record(base: V1Lease, transitions: number, acquireTime?: Date): V1Lease {
-    const now = new Date();
+    // MicroTime fields must carry 6 fractional digits: the API server parses them with RFC3339Micro and rejects a plain Date's 3.
+    const now = new V1MicroTime();
     return {
       apiVersion: "coordination.k8s.io/v1",
       kind: "Lease",
@@ -143,7 +144,7 @@ export class LeaseElection implements LeaderElection {
       spec: {
         holderIdentity: this.opts.identity,
         leaseDurationSeconds: this.durationMs / 1000,
-        acquireTime: acquireTime ?? now,
+        acquireTime: acquireTime ? new V1MicroTime(acquireTime) : now,
         renewTime: now,
         leaseTransitions: transitions,
       },

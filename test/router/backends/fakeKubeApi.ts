@@ -9,7 +9,9 @@
  *   then live events; a resourceVersion older than the compaction point gets a 410
  *   ERROR event, as a real server does;
  * - get, create (POST, 409 if it exists), replace (PUT, 409 on a stale
- *   resourceVersion) and the Deployment `scale` subresource (GET/PUT).
+ *   resourceVersion) and the Deployment `scale` subresource (GET/PUT);
+ * - Lease MicroTime fields must have 6 fractional digits (400 otherwise), as the
+ *   real server's RFC3339Micro parser demands.
  * A monotonically increasing resourceVersion is stamped on every write.
  *
  * Clients are told apart by a path prefix in their server URL (`/c/<client>`), so a
@@ -182,6 +184,8 @@ export class FakeKubeApi {
       if (method === "POST" && body) {
         const ns = namespace ?? "default";
         if (this.objects.has(keyOf(resource, ns, body.metadata.name))) return status(res, 409, "AlreadyExists", `${resource} "${body.metadata.name}" already exists`);
+        const badTime = resource === "leases" ? microTimeProblem(body) : undefined;
+        if (badTime) return status(res, 400, "BadRequest", badTime);
         return json(res, 201, this.write(resource, { ...body, metadata: { ...body.metadata, namespace: ns, resourceVersion: undefined } }, "ADDED"));
       }
       return status(res, 405, "MethodNotAllowed", method);
@@ -205,6 +209,8 @@ export class FakeKubeApi {
     if (method === "GET") return json(res, 200, existing);
     if (method === "PUT" && body) {
       if (body.metadata.resourceVersion !== existing.metadata.resourceVersion) return status(res, 409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again");
+      const badTime = resource === "leases" ? microTimeProblem(body) : undefined;
+      if (badTime) return status(res, 400, "BadRequest", badTime);
       return json(res, 200, this.write(resource, { ...body, metadata: { ...body.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp } }, "MODIFIED"));
     }
     return status(res, 405, "MethodNotAllowed", method);
@@ -229,6 +235,16 @@ export class FakeKubeApi {
     this.watchers.add(w);
     res.on("close", () => this.watchers.delete(w));
   }
+}
+
+/** Lease times are MicroTime: the API server parses them as RFC3339 with exactly 6 fractional digits. */
+function microTimeProblem(lease: Obj): string | undefined {
+  const spec = (lease.spec ?? {}) as Record<string, unknown>;
+  for (const field of ["acquireTime", "renewTime"]) {
+    const v = spec[field];
+    if (v !== undefined && (typeof v !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/.test(v))) return `spec.${field}: ${JSON.stringify(v)} is not RFC3339 with microseconds`;
+  }
+  return undefined;
 }
 
 function keyOf(resource: Resource, namespace: string | undefined, name: string): string {
