@@ -53,7 +53,11 @@ export class ModelWebservice extends pulumi.ComponentResource {
       replicaMaxConcurrentRequests: args.replicaMaxConcurrentRequests, maxRequestWaitTimeMs: args.maxRequestWaitTimeMs, livenessProbe: args.livenessProbe,
       namespace: args.namespace, enableAppInsights: args.enableAppInsights, collectModelData: args.collectModelData,
     };
-    const settings = pulumi.output(settingsInput).apply((s) => resolveModelWebserviceSettings(name, s as unknown as ModelWebserviceSettingsInput));
+    // Values that were Outputs are validated here, once known, by the same rules.
+    const settings = pulumi.output(settingsInput).apply((s) => {
+      validateModelWebserviceArgs(name, { ...args, ...(s as unknown as Partial<ModelWebserviceArgs>) });
+      return resolveModelWebserviceSettings(name, s as unknown as ModelWebserviceSettingsInput);
+    });
     const namespace = settings.namespace;
     const child: pulumi.CustomResourceOptions = { parent: this };
 

@@ -1,0 +1,61 @@
+// Values given as Outputs are validated once they resolve. In a Pulumi program the
+// failure surfaces as the program's error (resources whose inputs depend on the
+// settings fail to register); here those rejections are collected and inspected.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { startMockRuntime, valueOf } from "../../cli/plan/mockRuntime.js";
+import { ModelWebservice } from "../../components/modelWebservice/index.js";
+import { clusterConnection } from "./modelWebserviceFixtures.js";
+
+const rejections: unknown[] = [];
+let saved: NodeJS.UnhandledRejectionListener[] = [];
+const collect = (reason: unknown) => void rejections.push(reason);
+
+beforeAll(async () => {
+  // This worker runs only this file: swap the runner's handler for a collector.
+  saved = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", collect);
+  await startMockRuntime();
+});
+
+afterAll(() => {
+  process.off("unhandledRejection", collect);
+  for (const l of saved) process.on("unhandledRejection", l);
+});
+
+describe("ModelWebservice validation of values known only later", () => {
+  it("an Output resolving to an invalid value fails with the same InputPropertiesError, and the dependent registrations fail with it", async () => {
+    const svc = new ModelWebservice("late", {
+      cluster: clusterConnection(),
+      router: { endpoint: "http://r", image: "r:1" },
+      image: "m:1",
+      authEnabled: false,
+      tokenAuthEnabled: pulumi.output(true),
+      tokenIssuer: pulumi.output("not-a-url"),
+      cpuCores: pulumi.output(0),
+    });
+    // valueOf waits for a value; the Output's own promise carries the rejection.
+    const err = await (svc.tokenAudience as unknown as { promise(): Promise<unknown> }).promise().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
+    expect((err as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath)).toEqual(["cpuCores", "tokenIssuer"]);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rejections.length).toBeGreaterThan(0);
+    for (const r of rejections) expect(String((r as Error).message)).toContain("ModelWebservice late: 2 invalid argument(s)");
+  });
+
+  it("valid Outputs pass", async () => {
+    const svc = new ModelWebservice("later", {
+      cluster: clusterConnection(),
+      router: { endpoint: "http://r", image: "r:1" },
+      image: "m:1",
+      authEnabled: false,
+      tokenAuthEnabled: pulumi.output(true),
+      tokenIssuer: pulumi.output("https://login.example.com/t/v2.0"),
+    });
+    expect(await valueOf(svc.tokenAudience)).toBe("api://aksml/later");
+  });
+});
