@@ -16,6 +16,9 @@ UP_PORT=18081 NGINX_PORT=18082 ROUTER_PORT=18083 ROUTER_ADMIN=18093 SINK_PORT=18
 export PATH=/opt/node22/package/bin:$PATH
 
 for tool in nginx wrk node curl; do command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install -y nginx wrk curl)"; exit 1; }; done
+for port in $UP_PORT $NGINX_PORT $ROUTER_PORT $ROUTER_ADMIN $SINK_PORT $STREAM_PORT $STREAM_ADMIN $MINIMAL_PORT; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use (a previous run still going?)"; exit 1; fi
+done
 rm -rf "$OUT" && mkdir -p "$OUT"
 PIDS=()
 cleanup() {
