@@ -60,11 +60,13 @@ export interface AutoscalerOptions {
 
 /** A scale request for the same count is repeated after this long if the backend has not converged. */
 const REASSERT_AFTER_MS = 10_000;
+/** After a failed scale request (API unreachable, Deployment missing), the next attempt waits this long. */
+const RETRY_FAILED_AFTER_MS = 2_000;
 
 interface ServiceState {
   samples: DemandSample[];
   lastSampleAt: number;
-  asked?: { replicas: number; at: number };
+  asked?: { replicas: number; retryAt: number };
   scaling: boolean;
 }
 
@@ -148,9 +150,9 @@ export class Autoscaler {
     const d = decide({ now, samples: st.samples, currentReplicas: current, autoscale: config.autoscale, maxConcurrentRequestsPerContainer: config.maxConcurrentRequestsPerContainer });
     this.opts.metrics?.setDesiredReplicas(service.name, d.desired);
     if (d.desired === current || st.scaling) return;
-    if (st.asked && st.asked.replicas === d.desired && now - st.asked.at < REASSERT_AFTER_MS) return;
+    if (st.asked && st.asked.replicas === d.desired && now < st.asked.retryAt) return;
 
-    st.asked = { replicas: d.desired, at: now };
+    const asked = (st.asked = { replicas: d.desired, retryAt: now + REASSERT_AFTER_MS });
     st.scaling = true;
     const direction = d.desired > current ? "up" : "down";
     this.opts.metrics?.recordScalingDecision(service.name, current, d.desired, d.reason);
@@ -159,7 +161,7 @@ export class Autoscaler {
     const p = this.opts.backend
       .scale(service.name, d.desired)
       .catch((e: unknown) => {
-        st.asked = undefined; // retry on the next tick
+        asked.retryAt = now + RETRY_FAILED_AFTER_MS;
         this.opts.log?.warn({ service: service.name, to: d.desired, err: (e as Error).message }, "scale request failed");
       })
       .finally(() => {

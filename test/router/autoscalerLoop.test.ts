@@ -121,16 +121,41 @@ describe("Autoscaler loop", () => {
     expect(h.scaled).toEqual([]);
   });
 
-  it("retries a failed scale request on the next tick", async () => {
+  it("retries a failed scale request after a short delay, not on every tick", async () => {
     const h = new Harness();
     h.services.set("a", snapshot("a", 1));
     h.load.set("a", { service: "a", inFlight: 2, queued: 0 });
     h.failScale = true;
     await h.run(1000);
-    expect(h.scaled).toEqual([]);
-    h.failScale = false;
+    expect(h.decisions).toHaveLength(1);
     await h.run(1000);
+    expect(h.decisions).toHaveLength(1); // still inside the retry delay
+    h.failScale = false;
+    await h.run(1500);
     expect(h.scaled).toEqual([{ service: "a", replicas: 3 }]);
+    expect(h.decisions).toHaveLength(2);
+  });
+
+  it("repeats a request the backend has not applied after a while", async () => {
+    const h = new Harness();
+    h.services.set("a", snapshot("a", 1));
+    h.load.set("a", { service: "a", inFlight: 2, queued: 0 });
+    // A backend that accepts but never converges (e.g. someone keeps resetting the Deployment).
+    const stuck = new Autoscaler({
+      services: () => [h.services.get("a")!],
+      load: { localLoad: () => [...h.load.values()] },
+      backend: { scale: async (service, replicas) => void h.scaled.push({ service, replicas }) },
+      now: () => h.t,
+    });
+    for (let i = 0; i < 125; i++) {
+      h.t += 100;
+      stuck.tick();
+      await new Promise((r) => setImmediate(r));
+    }
+    expect(h.scaled).toEqual([
+      { service: "a", replicas: 3 },
+      { service: "a", replicas: 3 },
+    ]);
   });
 
   it("as a follower never scales and sends its load to the leader every tick", async () => {
