@@ -73,6 +73,9 @@ describe("aksml local (child process)", () => {
     expect(await scored.json()).toEqual([232.5, 70.5]);
     const secondary = await fetch(`${dataUrl}/api/v1/service/house-prices/score`, { method: "POST", headers: { authorization: "Bearer DEV-ONLY-local-secondary-key-not-a-secret" }, body: JSON.stringify({ data: [[1, 1, 1]] }) });
     expect(secondary.status).toBe(200);
+    const swagger = await fetch(`${dataUrl}/api/v1/service/house-prices/swagger.json`, { headers: { authorization: "Bearer DEV-ONLY-local-primary-key-not-a-secret" } });
+    expect(swagger.status).toBe(200);
+    expect(await swagger.json()).toMatchObject({ swagger: "2.0", paths: { "/score": { post: {} } } });
     const denied = await fetch(`${dataUrl}/api/v1/service/house-prices/score`, { method: "POST", body: "{}" });
     expect(denied.status).toBe(401);
     await denied.body?.cancel();
