@@ -14,7 +14,6 @@ import { CONFIG_ANNOTATION, parseServiceConfig, type ConfigProblem, type Service
 import { MANAGED_CLUSTER_TYPE, normalizeRegion, ofType, purposeOf } from "./graph.js";
 import {
   annotationsOf,
-  DEPLOYMENT_TYPE,
   HPA_TYPES,
   isModelDeployment,
   MODEL_COUNT_ANNOTATION,
@@ -177,7 +176,7 @@ export function webserviceMaxModels(enforcementLevel: EnforcementLevel = "mandat
     description: `A model deployment serves at most ${MAX_MODELS_PER_DEPLOYMENT} models.`,
     enforcementLevel,
     validateResource: (args, report) => {
-      if (args.type !== DEPLOYMENT_TYPE || !isModelDeployment(args.type, args.props)) return args.notApplicable("not a model Deployment");
+      if (!isModelDeployment(args.type, args.props)) return args.notApplicable("not a model Deployment");
       const value = annotationsOf(args.props)[MODEL_COUNT_ANNOTATION];
       if (value === undefined) return;
       const count = Number(value);
