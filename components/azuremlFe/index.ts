@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AzuremlFeArgs, RouterConnectionArgs } from "./args.js";
+import type { AzuremlFeArgs, RouterConnectionArgs, RouterLogLevel } from "./args.js";
 import { isPlainValue, resolveAzuremlFeArgs, routerTopologyFor } from "./defaults.js";
 import type { ClusterPurpose } from "../shared/clusterConnection.js";
 import { createRouterDeployment, createRouterPdb } from "./deployment.js";
@@ -51,7 +51,14 @@ export class AzuremlFe extends pulumi.ComponentResource {
     const cluster = args.cluster;
     const k8sOpts: pulumi.CustomResourceOptions = { parent: this };
 
-    const ns: k8s.core.v1.Namespace = k8sNamespace(`${name}-namespace`, r.namespace, k8sOpts);
+    // Values that were Outputs are validated once known; every object hangs off the namespace.
+    const checkedNamespace = pulumi
+      .output({ namespace: r.namespace, replicas: args.replicas, maxRequestBytes: r.maxRequestBytes, logLevel: r.logLevel, clusterPurpose: cluster.clusterPurpose, loadBalancerType: cluster.loadBalancerType })
+      .apply((v) => {
+        validateAzuremlFeArgs({ ...args, ...v, logLevel: v.logLevel as RouterLogLevel, cluster: { ...cluster, clusterPurpose: v.clusterPurpose, loadBalancerType: v.loadBalancerType } });
+        return v.namespace;
+      });
+    const ns: k8s.core.v1.Namespace = k8sNamespace(`${name}-namespace`, checkedNamespace, k8sOpts);
     const namespace = ns.metadata.name;
     const inNs: pulumi.CustomResourceOptions = { parent: this, dependsOn: [ns] };
 
