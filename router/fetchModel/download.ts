@@ -24,8 +24,8 @@ export interface FetchResult {
   bytes: number;
 }
 
-/** Downloads every blob (a few at a time); rejects with all failures named. */
-export async function fetchBlobs(container: ContainerClient, dest: string, blobs: readonly BlobToFetch[], parallelism = 4): Promise<FetchResult[]> {
+/** Downloads every blob (eight at a time); rejects with all failures named. */
+export async function fetchBlobs(container: ContainerClient, dest: string, blobs: readonly BlobToFetch[], parallelism = 8): Promise<FetchResult[]> {
   const results: FetchResult[] = [];
   const failures: string[] = [];
   let next = 0;
