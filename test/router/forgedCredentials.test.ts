@@ -87,13 +87,13 @@ function forgedTokensLazy(): Array<() => string> {
 it("rejects >= 1000 forged or malformed credentials with 401, none reaching a replica", async () => {
   let checked = 0;
   await fc.assert(
-    fc.asyncProperty(header, fc.constantFrom("keyed", "tokened"), async (authorization, service) => {
+    // Printable ASCII only: fetch refuses other header bytes before they reach the router.
+    fc.asyncProperty(header.map((h) => h.replace(/[^\x20-\x7e]/g, "~")), fc.constantFrom("keyed", "tokened"), async (authorization, service) => {
       let res: Response;
       try {
         res = await fetch(`${router.dataUrl}/api/v1/service/${service}/score`, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: "{}" });
-      } catch {
-        // Values fetch itself refuses to send (e.g. control characters) never reach the router.
-        return true;
+      } catch (e) {
+        throw new Error(`request with Authorization of ${authorization.length} chars failed: ${(e as Error).message}`);
       }
       await res.arrayBuffer();
       checked++;
