@@ -23,7 +23,7 @@ export interface EnvironmentArgs {
    *          or "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cuda11.8-gpu-inference:latest" when gpuCores > 0
    */
   baseImage?: pulumi.Input<string>;
-  /** Conda environment file (`python.conda_dependencies`); must include `azureml-inference-server-http`. Not with `pipRequirements`. */
+  /** Conda environment file (`python.conda_dependencies`), applied to the base image's environment. Not with `pipRequirements`. */
   condaFile?: pulumi.Input<string>;
   /** pip requirements file installed into the base image's Python. Not with `condaFile`. */
   pipRequirements?: pulumi.Input<string>;

@@ -8,6 +8,8 @@ import { hashParts, listFiles } from "./contentHash.js";
 
 /** Azure ML's app root inside inference images. */
 export const APP_ROOT = "/var/azureml-app";
+/** The conda environment of Azure ML's inference images when the image does not name it. */
+export const DEFAULT_CONDA_ENV = "/opt/miniconda/envs/amlenv";
 /** Named build context holding the conda or pip file (it may live outside sourceDirectory). */
 export const ENV_CONTEXT = "aksml-env";
 
@@ -27,8 +29,10 @@ export function generateDockerfile(c: PlainInferenceConfig): string {
   if (c.condaFile) {
     lines.push(
       `COPY --from=${ENV_CONTEXT} ${basename(c.condaFile)} /tmp/aksml-conda.yml`,
-      "RUN conda env create -p /opt/aksml-env -f /tmp/aksml-conda.yml && conda clean -afy",
-      "ENV PATH=/opt/aksml-env/bin:$PATH",
+      // Update the image's own environment (Azure ML images name it in
+      // AZUREML_CONDA_ENVIRONMENT_PATH), so the inference server stays installed and the
+      // non-root image user can write it.
+      `RUN conda env update -p "\${AZUREML_CONDA_ENVIRONMENT_PATH:-${DEFAULT_CONDA_ENV}}" -f /tmp/aksml-conda.yml && conda clean -afy`,
     );
   } else if (c.pipRequirements) {
     lines.push(`COPY --from=${ENV_CONTEXT} ${basename(c.pipRequirements)} /tmp/aksml-requirements.txt`, "RUN python -m pip install --no-cache-dir -r /tmp/aksml-requirements.txt");

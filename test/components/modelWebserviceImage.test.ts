@@ -84,7 +84,7 @@ describe("model image build under mocks", () => {
     expect(img).toMatchObject({ push: true, buildOnPreview: false, platforms: ["linux/amd64"] });
     expect(img.context.location).toBe(c.sourceDirectory);
     expect(img.context.named).toEqual({ "aksml-env": { location: c.root } });
-    expect(img.dockerfile.inline).toContain("conda env create -p /opt/aksml-env -f /tmp/aksml-conda.yml");
+    expect(img.dockerfile.inline).toContain('RUN conda env update -p "${AZUREML_CONDA_ENVIRONMENT_PATH:-/opt/miniconda/envs/amlenv}" -f /tmp/aksml-conda.yml');
     expect(img.dockerfile.inline.split("\n")[0]).toBe("FROM mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest");
     const hash = imageContentHash({ entryScript: "score.py", sourceDirectory: c.sourceDirectory, baseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest", condaFile: join(c.root, "conda.yml"), environmentVariables: {} });
     expect(img.tags).toEqual([`aksmlacr.azurecr.io/aksml/models/cpu:${hash.slice(0, 32)}`]);
