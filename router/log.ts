@@ -7,15 +7,16 @@ import { pino, type Logger, type DestinationStream } from "pino";
 
 export type { Logger };
 
+/**
+ * Explicit paths only: wildcard paths make pino's redaction walk every object on every
+ * line, which showed up at ~2 % of router CPU under load.
+ */
 export const REDACTED_PATHS = [
   "authorization",
   "headers.authorization",
   "req.headers.authorization",
   "request.headers.authorization",
-  "*.authorization",
   "keys",
-  "*.primaryKey",
-  "*.secondaryKey",
   "primaryKey",
   "secondaryKey",
   "token",
@@ -27,7 +28,7 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     level,
     base: { svc: "aksml-router" },
     redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    // pino's default epoch-milliseconds `time`: cheaper than an ISO string per line.
     formatters: { level: (label: string) => ({ level: label }) },
   };
   // Default: stdout through an asynchronous, batching destination, so an access line
