@@ -1,6 +1,8 @@
 -- wrk script: a small JSON scoring request, with Authorization when BENCH_AUTH is set.
--- With BENCH_INTERVAL_MS set, each connection waits that long before each request
--- (wrk's delay() hook), which paces the run to about connections * 1000 / interval rps.
+-- With BENCH_INTERVAL_MS set, each connection waits before each request (wrk's delay()
+-- hook) a uniformly random 0..2*interval ms, mean = interval: the run is paced to about
+-- connections * 1000 / interval rps, and the connections do not fire in lockstep (a fixed
+-- delay makes all of them send at the same instant, i.e. bursts of `connections` requests).
 wrk.method = "POST"
 wrk.body = '{"data":[[1.0,2.0,3.0,4.0]]}'
 wrk.headers["Content-Type"] = "application/json"
@@ -10,7 +12,8 @@ if auth ~= nil and auth ~= "" then
 end
 local interval = tonumber(os.getenv("BENCH_INTERVAL_MS") or "")
 if interval ~= nil then
+  math.randomseed(os.time())
   function delay()
-    return interval
+    return math.random(0, 2 * interval)
   end
 end
