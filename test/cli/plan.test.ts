@@ -32,6 +32,8 @@ let formats: Record<string, string>;
 beforeAll(async () => {
   const settings = loadStackSettings({ program: FIXTURE, stack: "staging", configPairs: [] });
   run = await runProgram(settings);
+  // Pin the mandatory verdict on the cluster, as the pack does, so the pictures mark it.
+  POLICY.verdicts[1].urn = run.resources.find((r) => r.name === "demo-aks")?.urn;
   graph = buildGraph({ project: settings.project, stack: settings.stack, resources: run.resources, outputs: run.outputs, policy: POLICY });
   const secrets = secretStrings([run.resources.map((r) => r.inputs), run.outputs]);
   formats = Object.fromEntries(
@@ -93,7 +95,11 @@ describe("plan of a small program", () => {
     for (const n of nodes) expect(n).toMatch(/^ {2}r\d+\["[^"]+"\]$/);
     const ids = new Set(nodes.map((n) => n.trim().split("[")[0]));
     const edges = lines.filter((l) => /^ {2}r\d+ -/.test(l));
-    expect(edges.length + nodes.length + 1).toBe(lines.length);
+    const styles = lines.filter((l) => /^ {2}class(Def)? /.test(l));
+    expect(edges.length + nodes.length + styles.length + 1).toBe(lines.length);
+    // The resource with the mandatory violation is marked; nothing is marked advisory.
+    const aksId = nodes.find((n) => n.includes('"demo-aks<br/>'))!.trim().split("[")[0];
+    expect(styles).toEqual([expect.stringMatching(/^ {2}classDef mandatory stroke:#\w+/), `  class ${aksId} mandatory`]);
     for (const e of edges) {
       const m = e.match(/^ {2}(r\d+) (-->|-\.->) (r\d+)$/);
       expect(m, e).not.toBeNull();
@@ -110,6 +116,8 @@ describe("plan of a small program", () => {
     expect(dot.match(/\{/g)!.length).toBe(dot.match(/\}/g)!.length);
     const declared = new Set([...dot.matchAll(/^ {2}(r\d+) \[label=/gm)].map((m) => m[1]));
     expect(declared.size).toBe(7);
+    expect(dot).toMatch(/^ {2}r\d+ \[label="demo-aks\\n[^\]]*, color=red, penwidth=2\];$/m);
+    expect(dot.match(/color=/g)).toHaveLength(1);
     const edges = [...dot.matchAll(/^ {2}(r\d+) -> (r\d+)( \[style=dashed\])?;$/gm)];
     expect(edges.length).toBe(formats.mermaid.split("\n").filter((l) => /^ {2}r\d+ -/.test(l)).length);
     expect(edges.filter((e) => e[3]).length).toBe(formats.mermaid.split("-.->").length - 1);

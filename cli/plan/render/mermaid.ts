@@ -15,5 +15,10 @@ export function renderMermaid(graph: PlanGraph): string {
     lines.push(`  ${n.id}["${parts.join("<br/>")}"]`);
   }
   for (const e of edges) lines.push(`  ${e.from} ${e.kind === "parent" ? "-->" : "-.->"} ${e.to}`);
+  // Resources with policy violations: red for mandatory, amber for advisory.
+  for (const [level, style] of [["mandatory", "stroke:#d32f2f,stroke-width:3px"], ["advisory", "stroke:#f9a825,stroke-width:2px"]] as const) {
+    const marked = nodes.filter((n) => n.verdict === level).map((n) => n.id);
+    if (marked.length) lines.push(`  classDef ${level} ${style}`, `  class ${marked.join(",")} ${level}`);
+  }
   return lines.join("\n") + "\n";
 }

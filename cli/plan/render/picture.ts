@@ -8,17 +8,30 @@ export interface PictureEdge {
   kind: "parent" | "dependency";
 }
 
+export type VerdictMark = "mandatory" | "advisory";
+
 export interface Picture {
-  nodes: { id: string; title: string; type: string; detail?: string }[];
+  /** `verdict`: the most severe policy violation reported against the resource. */
+  nodes: { id: string; title: string; type: string; detail?: string; verdict?: VerdictMark }[];
   edges: PictureEdge[];
+}
+
+function verdictsByUrn(graph: PlanGraph): Map<string, VerdictMark> {
+  const marks = new Map<string, VerdictMark>();
+  for (const v of graph.policy.verdicts) {
+    if (v.urn && marks.get(v.urn) !== "mandatory") marks.set(v.urn, v.enforcementLevel);
+  }
+  return marks;
 }
 
 export function picture(graph: PlanGraph): Picture {
   const ids = new Map(graph.nodes.map((n, i) => [n.urn, `r${i}`]));
+  const marks = verdictsByUrn(graph);
   const nodes = graph.nodes.map((n) => {
     // The name is already the title; show the most telling other input.
     const first = n.keyInputs.find(([k]) => k !== "name");
-    return { id: ids.get(n.urn)!, title: n.name, type: n.type, detail: first ? `${first[0]}=${formatValue(first[1])}` : undefined };
+    const detail = first ? `${first[0]}=${formatValue(first[1])}` : undefined;
+    return { id: ids.get(n.urn)!, title: n.name, type: n.type, detail, verdict: marks.get(n.urn) };
   });
   const edges: PictureEdge[] = [];
   for (const n of graph.nodes) {
