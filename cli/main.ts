@@ -28,9 +28,13 @@ function usage(): string {
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === "--help" || name === "-h") {
+  if (name === "--help" || name === "-h") {
     console.log(usage());
-    return name ? 0 : 2;
+    return 0;
+  }
+  if (!name) {
+    console.error(usage());
+    return 2;
   }
   const command = COMMANDS[name];
   if (!command) {

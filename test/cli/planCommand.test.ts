@@ -44,6 +44,7 @@ describe("aksml plan exit codes and messages", { timeout: 120_000 }, () => {
     [["plan", fixture("small"), "--enforce", "x=loud"], /--enforce expects NAME=/],
     [["plan", "test/cli/fixtures/none"], /program not found/],
     [["nosuchcommand"], /unknown command "nosuchcommand"/],
+    [[], /commands:/],
   ])("usage error %j exits 2 with usage", async (args, message) => {
     const r = await runCli(args);
     expect(r.code).toBe(2);
