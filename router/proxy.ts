@@ -68,10 +68,11 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
   const svc = ctx.registry.get(serviceName);
   let status = 0;
   let overheadMs = -1;
+  let replicaId: string | undefined;
   const finish = () => {
     const totalMs = performance.now() - started;
     ctx.metrics.observeRequest(svc ? serviceName : "(unknown)", status, totalMs / 1000, overheadMs / 1000);
-    ctx.log.info({ reqId: requestId, service: serviceName, method: req.method, status, ms: Math.round(totalMs * 100) / 100 }, "request");
+    ctx.log.info({ reqId: requestId, service: serviceName, method: req.method, status, replica: replicaId, ms: Math.round(totalMs * 100) / 100 }, "request");
   };
   const fail = (code: number, message: string, extra?: Record<string, string>) => {
     status = code;
@@ -150,6 +151,7 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
       throw e;
     }
     onAbort = undefined;
+    replicaId = lease.replica.endpoint.id;
     if (lease.queuedMs > 0) ctx.metrics.observeQueueWait(serviceName, lease.queuedMs / 1000);
     if (aborted) {
       release(lease);
