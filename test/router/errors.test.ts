@@ -172,6 +172,18 @@ describe("503 / 504 / 502", () => {
     await expect(call("/api/v1/service/dying/score", { method: "POST", body: "{}" })).rejects.toThrow();
   });
 
+  it("retries a streamed (unreplayable-once-read) body on another replica when the first refuses the connection", async () => {
+    router.backend.set({ name: "mixed", keys: KEYS, replicas: [{ id: "gone", url: "http://127.0.0.1:1" }, fast.endpoint] });
+    const body = Buffer.alloc(1024 * 512, 98); // over the 64 KiB replay limit: streamed, not held
+    for (let i = 0; i < 4; i++) {
+      const r = await call("/api/v1/service/mixed/score", { method: "POST", body });
+      expect(r.status).toBe(200);
+      expect(JSON.parse(r.text).bytes).toBe(body.length);
+    }
+    const text = await (await fetch(`${router.adminUrl}/metrics`)).text();
+    expect(text).toMatch(/aksml_router_upstream_retries_total\{service="mixed"\} [1-9]/);
+  });
+
   it("502s when no replica can be reached", async () => {
     const r = await call("/api/v1/service/refusing/score", { method: "POST", body: "{}" });
     expect(r.status).toBe(502);
