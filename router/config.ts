@@ -19,6 +19,8 @@ export interface RouterEnvConfig {
   routerDeployment?: string;
   selfScaling: boolean;
   logLevel: string;
+  /** Longest wait for in-flight requests after SIGTERM. */
+  shutdownGraceMs: number;
 }
 
 export class RouterConfigError extends Error {
@@ -27,6 +29,9 @@ export class RouterConfigError extends Error {
     this.name = "RouterConfigError";
   }
 }
+
+/** Default drain time after SIGTERM: the default scoring timeout (60 s) plus 5 s. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 65_000;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
@@ -62,6 +67,17 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     selfScaling = selfRaw === "true";
   }
 
+  // Default: the 60 s default scoring timeout plus margin, so a rollout never cuts a
+  // request the replica is still allowed to answer.
+  let shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS;
+  const graceRaw = get("AKSML_SHUTDOWN_GRACE_MS");
+  if (graceRaw !== undefined) {
+    const n = Number(graceRaw);
+    if (!/^\d+$/.test(graceRaw) || !Number.isSafeInteger(n) || n > 3_600_000) {
+      problems.push(`AKSML_SHUTDOWN_GRACE_MS must be an integer number of milliseconds between 0 and 3600000, got ${JSON.stringify(graceRaw)}`);
+    } else shutdownGraceMs = n;
+  }
+
   const logLevel = get("AKSML_LOG_LEVEL") ?? "info";
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`AKSML_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
 
@@ -78,5 +94,6 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     routerDeployment: get("AKSML_ROUTER_DEPLOYMENT"),
     selfScaling,
     logLevel,
+    shutdownGraceMs,
   };
 }

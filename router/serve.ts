@@ -30,7 +30,7 @@ export async function run(_argv: string[]): Promise<number> {
   const log: Logger = createLogger(config.logLevel);
   let router: Awaited<ReturnType<typeof startRouter>>;
   try {
-    router = await startRouter({ ...(await compose(config)), tls: config.tls, maxRequestBytes: config.maxRequestBytes, logger: log });
+    router = await startRouter({ ...(await compose(config)), tls: config.tls, maxRequestBytes: config.maxRequestBytes, shutdownGraceMs: config.shutdownGraceMs, logger: log });
   } catch (e) {
     log.fatal({ err: (e as Error).message }, "router failed to start");
     return e instanceof RouterConfigError ? 2 : 1;

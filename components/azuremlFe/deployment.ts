@@ -34,6 +34,11 @@ export interface RouterDeploymentInputs {
 const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
 
 /** The router container's environment (platform convention, see common docs). */
+/** Seconds a terminating router keeps serving before SIGTERM (endpoint removal propagates). */
+export const ROUTER_PRESTOP_SECONDS = 5;
+/** Seconds the router drains in-flight requests after SIGTERM: the 60 s default scoring timeout plus margin. */
+export const ROUTER_SHUTDOWN_GRACE_SECONDS = 65;
+
 export function routerEnv(topology: RouterTopology, maxRequestBytes: number, logLevel: string, tlsEnabled: boolean): k8s.types.input.core.v1.EnvVar[] {
   const env: k8s.types.input.core.v1.EnvVar[] = [
     { name: "AKSML_BACKEND", value: "kubernetes" },
@@ -46,6 +51,7 @@ export function routerEnv(topology: RouterTopology, maxRequestBytes: number, log
     { name: "AKSML_ROUTER_DEPLOYMENT", value: ROUTER_DEPLOYMENT_NAME },
     { name: "AKSML_SELF_SCALING", value: String(topology.selfScaling) },
     { name: "AKSML_LOG_LEVEL", value: logLevel },
+    { name: "AKSML_SHUTDOWN_GRACE_MS", value: String(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000) },
   ];
   if (tlsEnabled) {
     env.push({ name: "AKSML_TLS_CERT_FILE", value: `${ROUTER_TLS_MOUNT}/tls.crt` }, { name: "AKSML_TLS_KEY_FILE", value: `${ROUTER_TLS_MOUNT}/tls.key` });
@@ -92,7 +98,8 @@ export function routerDeploymentSpec(i: {
       spec: {
         serviceAccountName: i.serviceAccountName,
         securityContext: { runAsNonRoot: true, runAsUser: ROUTER_RUN_AS_USER, runAsGroup: ROUTER_RUN_AS_USER, seccompProfile: { type: "RuntimeDefault" } },
-        terminationGracePeriodSeconds: 30,
+        // preStop delay + the router's drain (AKSML_SHUTDOWN_GRACE_MS) + margin.
+        terminationGracePeriodSeconds: ROUTER_PRESTOP_SECONDS + ROUTER_SHUTDOWN_GRACE_SECONDS + 5,
         ...podSpread(i.topology),
         containers: [
           {
@@ -106,6 +113,9 @@ export function routerDeploymentSpec(i: {
             ],
             env: routerEnv(i.topology, i.maxRequestBytes, i.logLevel, i.tlsEnabled),
             resources: { requests: { ...ROUTER_RESOURCES.requests }, limits: { ...ROUTER_RESOURCES.limits } },
+            // Keep serving while the endpoint removal reaches the load balancer and the
+            // peers; only then does SIGTERM stop the listener and drain.
+            lifecycle: { preStop: { sleep: { seconds: ROUTER_PRESTOP_SECONDS } } },
             livenessProbe: probe("/healthz", 10),
             readinessProbe: probe("/readyz", 2),
             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },

@@ -77,7 +77,11 @@ describe("AzuremlFe defaults (FastProd)", () => {
       AKSML_ROUTER_DEPLOYMENT: "azureml-fe",
       AKSML_SELF_SCALING: "true",
       AKSML_LOG_LEVEL: "info",
+      AKSML_SHUTDOWN_GRACE_MS: "65000",
     });
+    // Endpoint removal propagates before SIGTERM; the pod's grace covers preStop + drain.
+    expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+    expect(dep("prod").spec.template.spec.terminationGracePeriodSeconds).toBe(75);
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "admin" });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "admin" });
     expect(c.resources).toEqual({ requests: { cpu: "900m", memory: "800Mi" }, limits: { cpu: "2", memory: "1229Mi" } });
