@@ -7,6 +7,7 @@
  * resolves to undefined and the apply that uses it throws.
  */
 import { createHash } from "node:crypto";
+import { AZURE_LB_INTERNAL_ANNOTATION } from "../../components/shared/conventions.js";
 
 /** Fixed identities of the mocked Azure tenant. */
 export const MOCK_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
@@ -178,7 +179,7 @@ function kubernetesOutputs(type: string, logicalName: string, inputs: Inputs): {
   if (type === "kubernetes:core/v1:Service") {
     const spec = inputs.spec ?? {};
     const clusterIP = spec.clusterIP === "None" ? "None" : `10.0.${parseInt(mockHex(logicalName, 2), 16) % 250}.${parseInt(mockHex(logicalName + "x", 2), 16) % 250}`;
-    const internal = metadata.annotations?.["service.beta.kubernetes.io/azure-load-balancer-internal"] === "true";
+    const internal = metadata.annotations?.[AZURE_LB_INTERNAL_ANNOTATION] === "true";
     outputs.spec = { ...spec, clusterIP };
     outputs.status = spec.type === "LoadBalancer" ? { loadBalancer: { ingress: [{ ip: internal ? "10.240.0.200" : "20.50.60.70" }] } } : { loadBalancer: {} };
   }

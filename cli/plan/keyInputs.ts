@@ -3,6 +3,8 @@
  * review ("3 x Standard_D4s_v5", "image mock.azurecr.io/router:1") rather than a dump.
  * Takes REDACTED inputs; anything not listed here is still in `--json`.
  */
+import { CLUSTER_PURPOSE_TAG } from "../../components/shared/conventions.js";
+
 type Inputs = Record<string, any>;
 export type KeyInput = [label: string, value: unknown];
 
@@ -43,7 +45,7 @@ function roleName(id: unknown): unknown {
 const AZURE: Record<string, (i: Inputs) => KeyInput[]> = {
   "resources:ResourceGroup": (i) => [["location", i.location]],
   "containerservice:ManagedCluster": (i) => [
-    ["purpose", i.tags?.["aksml-cluster-purpose"]],
+    ["purpose", i.tags?.[CLUSTER_PURPOSE_TAG]],
     ["k8s", i.kubernetesVersion],
     ["pools", (i.agentPoolProfiles ?? []).map(poolSummary)],
     ["network", [i.networkProfile?.networkPlugin, i.networkProfile?.outboundType].filter(Boolean).join("/")],

@@ -13,11 +13,12 @@ import { known, type ResolvedAksInferenceClusterArgs, type ResolvedNodePool } fr
 import { grantRole, type ClusterNetwork } from "./network.js";
 import { PROD_MIN_NODES, PROD_MIN_VCPUS } from "./validate.js";
 import { vcpusForVmSize } from "./vmSizes.js";
+import { CLUSTER_PURPOSE_TAG, VCPUS_PER_NODE_TAG } from "../shared/conventions.js";
 
 /** Tag on the ManagedCluster recording its Azure ML cluster purpose (platform convention). */
-export const PURPOSE_TAG = "aksml-cluster-purpose";
+export const PURPOSE_TAG = CLUSTER_PURPOSE_TAG;
 /** Tag on pools whose VM size is not in the vCPU table (platform convention). */
-export const VCPUS_TAG = "aksml-vcpus-per-node";
+export const VCPUS_TAG = VCPUS_PER_NODE_TAG;
 
 export interface ClusterFacts {
   id: pulumi.Output<string>;

@@ -1,5 +1,8 @@
+import { APP_NAME_LABEL, PART_OF_LABEL, PART_OF_VALUE, ROUTER_APP_NAME } from "../shared/conventions.js";
+
+export { AZURE_LB_INTERNAL_ANNOTATION, CLUSTER_PURPOSE_ANNOTATION, ROUTER_APP_NAME } from "../shared/conventions.js";
+
 /** Fixed names of the router's Kubernetes objects; the router finds its peers, lease and Deployment by them. */
-export const ROUTER_APP_NAME = "azureml-fe";
 export const ROUTER_DEPLOYMENT_NAME = "azureml-fe";
 export const ROUTER_SERVICE_ACCOUNT_NAME = "azureml-fe";
 export const ROUTER_SERVICE_NAME = "azureml-fe";
@@ -13,14 +16,10 @@ export const ROUTER_ADMIN_PORT = 9091;
 
 /** Labels on the router Deployment and pods (platform convention). */
 export const ROUTER_LABELS = {
-  "app.kubernetes.io/name": ROUTER_APP_NAME,
-  "app.kubernetes.io/part-of": "aksml",
+  [APP_NAME_LABEL]: ROUTER_APP_NAME,
+  [PART_OF_LABEL]: PART_OF_VALUE,
 } as const;
 
-/** Annotation on the router Deployment recording the cluster purpose. */
-export const CLUSTER_PURPOSE_ANNOTATION = "aksml/cluster-purpose";
-
-/** Azure cloud-provider annotations on the LoadBalancer Service. */
-export const AZURE_LB_INTERNAL_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-internal";
+/** Azure cloud-provider annotations on the LoadBalancer Service (the internal one is a platform convention). */
 export const AZURE_LB_INTERNAL_SUBNET_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-internal-subnet";
 export const AZURE_DNS_LABEL_ANNOTATION = "service.beta.kubernetes.io/azure-dns-label-name";

@@ -6,13 +6,13 @@ import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_ANNOTATION, CONFIG_VERSION, KEYS_SECRET_SUFFIX, MODEL_CONTAINER_PORT, SERVICE_CONFIG_DEFAULTS, WEBSERVICE_LABEL, serializeServiceConfig, type ServiceConfig } from "../../router/contract/serviceConfig.js";
 import { ROUTER_RUN_AS_USER } from "../azuremlFe/deployment.js";
+import { CLUSTER_PURPOSE_ANNOTATION, MODEL_COUNT_ANNOTATION, PART_OF_LABEL, PART_OF_VALUE } from "../shared/conventions.js";
 import { formatFetchModelArgs, type BlobToFetch } from "../../router/fetchModel/args.js";
 import type { ModelWebserviceSettings } from "./defaults.js";
 import { WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "./identity.js";
 import { MODEL_ROOT } from "./models.js";
 
-export const MODEL_COUNT_ANNOTATION = "aksml/model-count";
-export const CLUSTER_PURPOSE_ANNOTATION = "aksml/cluster-purpose";
+export { CLUSTER_PURPOSE_ANNOTATION, MODEL_COUNT_ANNOTATION } from "../shared/conventions.js";
 export const DESCRIPTION_ANNOTATION = "aksml/description";
 export const GPU_RESOURCE = "nvidia.com/gpu";
 /** The inference server's Application Insights key variable. */
@@ -21,7 +21,7 @@ export const APP_INSIGHTS_KEY_ENV = "AML_APP_INSIGHTS_KEY";
 export const GPU_TOLERATION = { key: GPU_RESOURCE, operator: "Exists", effect: "NoSchedule" } as const;
 
 /** Labels on the model Deployment, pods, Service and keys Secret (platform convention). */
-export const webserviceLabels = (name: string) => ({ [WEBSERVICE_LABEL]: name, "app.kubernetes.io/part-of": "aksml" });
+export const webserviceLabels = (name: string) => ({ [WEBSERVICE_LABEL]: name, [PART_OF_LABEL]: PART_OF_VALUE });
 
 /** The `aksml/config` the router enforces for this service. */
 export function serviceConfigFor(name: string, s: ModelWebserviceSettings): ServiceConfig {

@@ -12,10 +12,9 @@ export const REGISTRY_TYPE = "azure-native:containerregistry:Registry";
 export const STORAGE_ACCOUNT_TYPE = "azure-native:storage:StorageAccount";
 export const RULE_COLLECTION_GROUP_TYPE = "azure-native:network:FirewallPolicyRuleCollectionGroup";
 
-/** Tag on the ManagedCluster naming its Azure ML cluster purpose. */
-export const PURPOSE_TAG = "aksml-cluster-purpose";
-/** Tag on a node pool whose VM size is not in the vCPU table. */
-export const VCPUS_TAG = "aksml-vcpus-per-node";
+import { CLUSTER_PURPOSE_TAG as PURPOSE_TAG, VCPUS_PER_NODE_TAG as VCPUS_TAG } from "../../components/shared/conventions.js";
+
+export { PURPOSE_TAG, VCPUS_TAG };
 
 export type Purpose = "DevTest" | "FastProd" | "DenseProd";
 const PURPOSES: readonly string[] = ["DevTest", "FastProd", "DenseProd"];

@@ -5,15 +5,15 @@
  */
 import { WEBSERVICE_LABEL } from "../../router/contract/serviceConfig.js";
 
-/** Label carried by the router (azureml-fe) Deployment and pods. */
-export const ROUTER_NAME_LABEL = "app.kubernetes.io/name";
-export const ROUTER_NAME = "azureml-fe";
-/** Annotation on model and router Deployments naming the cluster purpose. */
-export const PURPOSE_ANNOTATION = "aksml/cluster-purpose";
-/** Annotation on a model Deployment: how many models it serves. */
-export const MODEL_COUNT_ANNOTATION = "aksml/model-count";
-/** Annotation making an Azure load balancer internal. */
-export const INTERNAL_LB_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-internal";
+import {
+  APP_NAME_LABEL as ROUTER_NAME_LABEL,
+  ROUTER_APP_NAME as ROUTER_NAME,
+  CLUSTER_PURPOSE_ANNOTATION as PURPOSE_ANNOTATION,
+  MODEL_COUNT_ANNOTATION,
+  AZURE_LB_INTERNAL_ANNOTATION as INTERNAL_LB_ANNOTATION,
+} from "../../components/shared/conventions.js";
+
+export { ROUTER_NAME_LABEL, ROUTER_NAME, PURPOSE_ANNOTATION, MODEL_COUNT_ANNOTATION, INTERNAL_LB_ANNOTATION };
 
 export const DEPLOYMENT_TYPE = "kubernetes:apps/v1:Deployment";
 export const SERVICE_TYPE = "kubernetes:core/v1:Service";
