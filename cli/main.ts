@@ -3,12 +3,19 @@
  * `aksml`: the command line. Each subcommand lives in its own folder and exports
  * `run(argv: string[]): Promise<number>` (the exit code); this file only dispatches.
  */
-import { enableCompileCache } from "node:module";
+import * as nodeModule from "node:module";
+
+// Node 22 LTS is the target (the Pulumi SDK, vitest and the router's libraries need it).
+// Say so plainly instead of failing later on an API an older Node lacks.
+if (Number(process.versions.node.split(".")[0]) < 22) {
+  console.error(`aksml: Node.js 22 or newer is required; this is ${process.version} (see README.md)`);
+  process.exit(1);
+}
 
 // V8 code cache for every module loaded after this line (kept in the OS temp dir):
 // most of a plan's cost is compiling the Pulumi SDK's CommonJS files, so repeat runs
 // start markedly faster. A no-op if the cache directory is unusable.
-enableCompileCache();
+nodeModule.enableCompileCache();
 // tsx turns on source-map support, which makes every `new Error().stack` map its frames;
 // the Pulumi SDK captures one per internal promise, so that alone costs ~0.6 s of CPU per
 // plan (bench/plan/README.md). AKSML_DEBUG=1 keeps it for exact TypeScript positions.
