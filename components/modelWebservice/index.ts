@@ -52,6 +52,9 @@ export class ModelWebservice extends pulumi.ComponentResource {
       tokenIssuer: args.tokenIssuer, tokenAudience: args.tokenAudience, tokenJwksUri: args.tokenJwksUri, scoringTimeoutMs: args.scoringTimeoutMs,
       replicaMaxConcurrentRequests: args.replicaMaxConcurrentRequests, maxRequestWaitTimeMs: args.maxRequestWaitTimeMs, livenessProbe: args.livenessProbe,
       namespace: args.namespace, enableAppInsights: args.enableAppInsights, collectModelData: args.collectModelData,
+      // Not a setting, but tags become Deployment labels: an Output (or Output values)
+      // must meet the label rules too once known, or the API server rejects the Deployment.
+      tags: args.tags,
     };
     // Values that were Outputs are validated here, once known, by the same rules.
     const settings = pulumi.output(settingsInput).apply((s) => {

@@ -59,3 +59,33 @@ describe("ModelWebservice validation of values known only later", () => {
     expect(await valueOf(svc.tokenAudience)).toBe("api://aksml/later");
   });
 });
+
+describe("ModelWebservice tags known only later", () => {
+  it("tags given as an Output (or with Output values) are checked against the label rules once known", async () => {
+    const svc = new ModelWebservice("late-tags", {
+      cluster: clusterConnection(),
+      router: { endpoint: "http://r", image: "r:1" },
+      image: "m:1",
+      tags: pulumi.output({ team: "data science" }),
+    });
+    const err = await (svc.tokenAudience as unknown as { promise(): Promise<unknown> }).promise().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
+    expect((err as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath)).toEqual(["tags.team"]);
+
+    const svc2 = new ModelWebservice("late-tag-value", {
+      cluster: clusterConnection(),
+      router: { endpoint: "http://r", image: "r:1" },
+      image: "m:1",
+      tags: { owner: pulumi.output("x".repeat(64)) },
+    });
+    const err2 = await (svc2.tokenAudience as unknown as { promise(): Promise<unknown> }).promise().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err2 as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath)).toEqual(["tags.owner"]);
+    await new Promise((r) => setTimeout(r, 200));
+  });
+});
