@@ -22,6 +22,15 @@ export interface FromAzureMlConfigOptions {
   /** `az ml model deploy -m <name>:<version>`, with the local file or folder of each. */
   models?: ModelArgs[];
   registryCredentials?: RegistryPushCredentialsArgs;
+  /**
+   * Token auth settings the files cannot hold (Azure ML issued its own tokens): required
+   * when `tokenAuthEnabled`/`aadAuthEnabled` is true, as in the constructor's args.
+   */
+  tokenIssuer?: pulumi.Input<string>;
+  tokenAudience?: pulumi.Input<string>;
+  tokenJwksUri?: pulumi.Input<string>;
+  /** Application Insights key (Azure ML took the workspace's); required with `appInsightsEnabled: true`. */
+  appInsightsKey?: pulumi.Input<string>;
 }
 
 type Json = Record<string, unknown>;
@@ -94,7 +103,10 @@ export function loadAzureMlConfig(o: FromAzureMlConfigOptions): ModelWebserviceA
   if (problems.length) {
     throw new pulumi.InputPropertiesError({ message: `ModelWebservice.fromAzureMlConfig: ${problems.map((p) => `${p.propertyPath}: ${p.reason}`).join("; ")}`, errors: problems });
   }
-  return { ...deployment, inferenceConfig: inference, cluster: o.cluster, router: o.router, models: o.models, registryCredentials: o.registryCredentials };
+  return {
+    ...deployment, inferenceConfig: inference, cluster: o.cluster, router: o.router, models: o.models, registryCredentials: o.registryCredentials,
+    tokenIssuer: o.tokenIssuer, tokenAudience: o.tokenAudience, tokenJwksUri: o.tokenJwksUri, appInsightsKey: o.appInsightsKey,
+  };
 }
 
 function inferenceArgs(raw: unknown, r: Reader, base: string): ModelWebserviceArgs["inferenceConfig"] {

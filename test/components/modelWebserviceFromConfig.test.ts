@@ -73,6 +73,25 @@ describe("ModelWebservice.fromAzureMlConfig", () => {
     expect(args.inferenceConfig).toMatchObject({ entryScript: "score.py", sourceDirectory: join(QUICKSTART, "src"), environment: { baseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest", environmentVariables: { WORKER_COUNT: "1" } } });
   });
 
+  it("token auth and App Insights from the files can be deployed: issuer and key come with the options", async () => {
+    const dc = file({ computeType: "AKS", aadAuthEnabled: true, authEnabled: false, appInsightsEnabled: true });
+    ModelWebservice.fromAzureMlConfig("from-config-token", {
+      ...common,
+      inferenceConfigPath: inference,
+      deploymentConfigPath: dc,
+      tokenIssuer: "https://login.microsoftonline.com/tenant/v2.0",
+      tokenAudience: "api://scoring",
+      appInsightsKey: "InstrumentationKey=abc",
+    });
+    await settle();
+    const svc = reveal(rt.one("kubernetes:core/v1:Service", "from-config-token-service").inputs) as any;
+    const parsed = parseServiceConfig("from-config-token", svc.metadata.annotations["aksml/config"]);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+    expect(parsed.config.auth).toMatchObject({ mode: "token", issuer: "https://login.microsoftonline.com/tenant/v2.0", audience: "api://scoring" });
+    const insights = rt.one("kubernetes:core/v1:Secret", "from-config-token-appinsights").inputs as any;
+    expect((reveal(insights) as any).stringData.AML_APP_INSIGHTS_KEY).toBe("InstrumentationKey=abc");
+  });
+
   it("maps the REST names (aadAuthEnabled, containerResourceRequirements.gpu, kvTags) and the older inference config keys", () => {
     const args = loadAzureMlConfig({
       ...common,
