@@ -20,8 +20,12 @@ export const AZUREML_FE_DEFAULTS = {
 export interface RouterTopology {
   replicas: number;
   selfScaling: boolean;
-  /** PodDisruptionBudget minAvailable, or undefined for no PDB. */
-  pdbMinAvailable?: number;
+  /**
+   * PodDisruptionBudget maxUnavailable, or undefined for no PDB. maxUnavailable rather
+   * than minAvailable: the router scales itself (down to 2), and a minAvailable fixed at
+   * the initial count would then allow no eviction at all, blocking node drains and AKS upgrades.
+   */
+  pdbMaxUnavailable?: number;
   /** Anti-affinity and zone/host topology spread. */
   spread: boolean;
 }
@@ -29,7 +33,7 @@ export interface RouterTopology {
 export function routerTopologyFor(purpose: ClusterPurpose, replicas?: number): RouterTopology {
   if (purpose === ClusterPurpose.DevTest) return { replicas: replicas ?? 1, selfScaling: false, spread: false };
   const n = replicas ?? 3;
-  return { replicas: n, selfScaling: true, pdbMinAvailable: n > 1 ? n - 1 : undefined, spread: true };
+  return { replicas: n, selfScaling: true, pdbMaxUnavailable: n > 1 ? 1 : undefined, spread: true };
 }
 
 export interface ResolvedAzuremlFeArgs {

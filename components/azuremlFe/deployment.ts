@@ -150,10 +150,10 @@ export function createRouterDeployment(name: string, i: RouterDeploymentInputs, 
 }
 
 /** PodDisruptionBudget keeping all but one router up during node drains. */
-export function createRouterPdb(name: string, namespace: pulumi.Input<string>, minAvailable: number, opts: pulumi.CustomResourceOptions): k8s.policy.v1.PodDisruptionBudget {
+export function createRouterPdb(name: string, namespace: pulumi.Input<string>, maxUnavailable: number, opts: pulumi.CustomResourceOptions): k8s.policy.v1.PodDisruptionBudget {
   return new k8s.policy.v1.PodDisruptionBudget(
     `${name}-pdb`,
-    { metadata: { name: ROUTER_DEPLOYMENT_NAME, namespace, labels: { ...ROUTER_LABELS } }, spec: { minAvailable, selector: { matchLabels: { ...ROUTER_LABELS } } } },
+    { metadata: { name: ROUTER_DEPLOYMENT_NAME, namespace, labels: { ...ROUTER_LABELS } }, spec: { maxUnavailable, selector: { matchLabels: { ...ROUTER_LABELS } } } },
     opts,
   );
 }

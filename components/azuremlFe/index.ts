@@ -20,7 +20,7 @@ export * from "./names.js";
  * cluster, routing `POST /api/v1/service/<name>/score` to model replicas and scaling them.
  *
  * Creates: a Namespace; a ServiceAccount with least-privilege RBAC; the router
- * Deployment (3 replicas, PodDisruptionBudget minAvailable 2, anti-affinity and zone
+ * Deployment (3 replicas, PodDisruptionBudget maxUnavailable 1, anti-affinity and zone
  * spread; on DevTest 1 replica, no PDB, self-scaling off); a LoadBalancer Service
  * (public, or internal with Azure's internal-LB annotations; DNS label for
  * `leafDomainLabel`; HTTPS only when the cluster has a certificate); a headless peers
@@ -72,8 +72,8 @@ export class AzuremlFe extends pulumi.ComponentResource {
       { ...inNs, dependsOn: tlsSecret ? [ns, tlsSecret, rbac.role] : [ns, rbac.role] },
     );
     const pdbFor = (purpose: ClusterPurpose, replicas: number | undefined) => {
-      const min = routerTopologyFor(purpose, replicas).pdbMinAvailable;
-      if (min !== undefined) createRouterPdb(name, namespace, min, inNs);
+      const maxUnavailable = routerTopologyFor(purpose, replicas).pdbMaxUnavailable;
+      if (maxUnavailable !== undefined) createRouterPdb(name, namespace, maxUnavailable, inNs);
     };
     // Usually the purpose comes from stack config and is known now, so the PDB shows in
     // every preview; if it is an Output, the PDB is declared once it resolves.

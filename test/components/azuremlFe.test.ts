@@ -5,6 +5,7 @@ import { startMockRuntime, settle, valueOf, type MockRuntime, type CapturedResou
 import { AzuremlFe, ROUTER_CLUSTER_RULES, ROUTER_NAMESPACE_RULES } from "../../components/azuremlFe/index.js";
 import { azuremlFeArgsProblems } from "../../components/azuremlFe/validate.js";
 import { REPOSITORY_ROOT } from "../../components/azuremlFe/image.js";
+import { SELF_SCALING_DEFAULTS } from "../../router/backends/kubernetes/selfScaling.js";
 import { clusterConnection, reveal, validateK8sObject } from "./modelWebserviceFixtures.js";
 
 let rt: MockRuntime;
@@ -52,10 +53,11 @@ describe("AzuremlFe defaults (FastProd)", () => {
     expect(d.spec.selector.matchLabels).toEqual(labels);
   });
 
-  it("runs 3 replicas with a PDB (minAvailable 2), anti-affinity and zone spread; the router owns replicas afterwards", () => {
+  it("runs 3 replicas with a PDB (maxUnavailable 1), anti-affinity and zone spread; the router owns replicas afterwards", () => {
     expect(dep("prod").spec.replicas).toBe(3);
     const pdb = reveal(rt.one("kubernetes:policy/v1:PodDisruptionBudget", "prod-pdb").inputs) as any;
-    expect(pdb.spec.minAvailable).toBe(2);
+    expect(pdb.spec).toMatchObject({ maxUnavailable: 1 });
+    expect(pdb.spec.minAvailable).toBeUndefined();
     const pod = dep("prod").spec.template.spec;
     expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe("kubernetes.io/hostname");
     expect(pod.topologySpreadConstraints.map((t: any) => t.topologyKey)).toContain("topology.kubernetes.io/zone");
@@ -132,7 +134,7 @@ describe("AzuremlFe defaults (FastProd)", () => {
 describe("AzuremlFe with a purpose known only later", () => {
   it("still declares the PDB and the purpose-specific Deployment once the purpose resolves", async () => {
     await settle();
-    expect((reveal(rt.one("kubernetes:policy/v1:PodDisruptionBudget", "late-pdb").inputs) as any).spec.minAvailable).toBe(2);
+    expect((reveal(rt.one("kubernetes:policy/v1:PodDisruptionBudget", "late-pdb").inputs) as any).spec.maxUnavailable).toBe(1);
     expect(dep("late").spec.replicas).toBe(3);
     expect(dep("late").metadata.annotations).toEqual({ "aksml/cluster-purpose": "FastProd" });
   });
@@ -200,7 +202,13 @@ describe("AzuremlFe on DevTest, internal and TLS clusters", () => {
     expect(reveal(secret.inputs)).toMatchObject({ type: "kubernetes.io/tls", stringData: { "tls.crt": "CERT", "tls.key": "KEY" } });
     expect(env("tls")).toMatchObject({ AKSML_TLS_CERT_FILE: "/etc/aksml/tls/tls.crt", AKSML_TLS_KEY_FILE: "/etc/aksml/tls/tls.key", AKSML_LOG_LEVEL: "debug" });
     expect(dep("tls").spec.replicas).toBe(5);
-    expect((reveal(rt.one("kubernetes:policy/v1:PodDisruptionBudget", "tls-pdb").inputs) as any).spec.minAvailable).toBe(4);
+    // The router may scale itself down to SELF_SCALING_DEFAULTS.minReplicas (2): at every
+    // count it can reach, the PDB must still let a node drain evict one router.
+    const pdb = (reveal(rt.one("kubernetes:policy/v1:PodDisruptionBudget", "tls-pdb").inputs) as any).spec;
+    for (let current = SELF_SCALING_DEFAULTS.minReplicas; current <= 5; current++) {
+      const allowed = pdb.maxUnavailable !== undefined ? pdb.maxUnavailable : current - pdb.minAvailable;
+      expect(allowed, `${current} router replicas`).toBeGreaterThanOrEqual(1);
+    }
     expect(await valueOf(fe.tls.endpoint)).toBe("https://ml.contoso.com");
   });
 
