@@ -4,7 +4,7 @@
  * JSON path and how to fix it; unknown keys are problems too (a typo must not be
  * silently ignored).
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { parseServiceConfig } from "../../router/contract/serviceConfig.js";
@@ -39,6 +39,14 @@ const TOP_KEYS = ["port", "adminPort", "host", "services"];
 const SERVICE_KEYS = ["name", "command", "cwd", "env", "config", "keys", "sampleRequest"];
 const NAME = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
 const DEFAULT_SAMPLE = { data: [[1, 2, 3]] };
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -80,6 +88,7 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
   if (typeof host !== "string" || !host) add("host", `must be an address to listen on, e.g. "127.0.0.1" (default) or "0.0.0.0", got ${JSON.stringify(raw.host)}`);
 
   const baseDir = dirname(resolve(file));
+  const resolveCwd = (cwd: string) => (isAbsolute(cwd) ? cwd : resolve(baseDir, cwd));
   const services: LocalService[] = [];
   if (!Array.isArray(raw.services) || raw.services.length === 0) {
     add("services", 'must be a non-empty array of services, e.g. [{"name": "my-model", "command": "azmlinfsrv --entry_script score.py --port $PORT"}]');
@@ -96,6 +105,9 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
       if (typeof s.command !== "string" || !s.command.trim()) add(`${at}.command`, 'must be a shell command that serves the model on $PORT, e.g. "azmlinfsrv --entry_script score.py --port $PORT"');
       else if (!/\$\{?PORT\b/.test(s.command)) add(`${at}.command`, "must use $PORT (the port each replica is given on 127.0.0.1), e.g. append --port $PORT");
       if (s.cwd !== undefined && (typeof s.cwd !== "string" || !s.cwd)) add(`${at}.cwd`, `must be a directory path (relative to the config file), got ${JSON.stringify(s.cwd)}`);
+      else if (typeof s.cwd === "string" && !isDirectory(resolveCwd(s.cwd)))
+        // Otherwise every replica fails to spawn and is replaced, forever, with no message naming the cause.
+        add(`${at}.cwd`, `${JSON.stringify(resolveCwd(s.cwd))} is not an existing directory (relative paths resolve against the config file's directory)`);
       if (s.env !== undefined && (!isObject(s.env) || !Object.values(s.env).every((v) => typeof v === "string"))) add(`${at}.env`, 'must be an object of string values, e.g. {"SCORER_DELAY_MS": "50"} (quote numbers)');
 
       const parsed = parseServiceConfig(name || `services[${i}]`, s.config ?? {});
@@ -125,7 +137,7 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
       services.push({
         name,
         command: s.command,
-        cwd: typeof s.cwd === "string" ? (isAbsolute(s.cwd) ? s.cwd : resolve(baseDir, s.cwd)) : baseDir,
+        cwd: typeof s.cwd === "string" ? resolveCwd(s.cwd) : baseDir,
         env: isObject(s.env) ? (s.env as Record<string, string>) : undefined,
         config: parsed.config,
         keys,

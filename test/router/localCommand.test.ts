@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { connect } from "node:net";
@@ -109,12 +109,14 @@ describe("local config validation", () => {
   const ok = { services: [{ name: "m", command: "serve --port $PORT" }] };
 
   it("applies defaults, resolves cwd against the file, and generates keys when absent", () => {
-    const c = validateLocalConfig({ ...ok, services: [{ ...ok.services[0], cwd: "models" }] }, "/etc/aksml/local.json");
+    const dir = mkdtempSync(join(tmpdir(), "aksml-local-"));
+    mkdirSync(join(dir, "models"));
+    const c = validateLocalConfig({ ...ok, services: [{ ...ok.services[0], cwd: "models" }] }, join(dir, "local.json"));
     expect(c.port).toBe(8080);
     expect(c.adminPort).toBe(9091);
     expect(c.host).toBe("127.0.0.1");
     const s = c.services[0]!;
-    expect(s.cwd).toBe("/etc/aksml/models");
+    expect(s.cwd).toBe(join(dir, "models"));
     expect(s.config.autoscale).toMatchObject({ minReplicas: 1, maxReplicas: 10, targetUtilization: 70, scaleDownDelaySeconds: 60 });
     expect(s.generatedKeys).toBe(true);
     expect(s.keys!.primaryKey).not.toBe(s.keys!.secondaryKey);
@@ -136,6 +138,9 @@ describe("local config validation", () => {
     [{ services: [{ ...ok.services[0], config: { auth: { mode: "token", issuer: "https://i", audience: "a" } } }] }, "services[0].config.auth.mode:"],
     [{ services: [{ ...ok.services[0], config: { numReplicas: 2, autoscale: { enabled: true } } }] }, "services[0].config.numReplicas:"],
     [{ services: [{ ...ok.services[0], replicas: 3 }] }, "services[0].replicas: unknown key"],
+    // A missing cwd made every replica fail to spawn and be replaced forever, silently.
+    [{ services: [{ ...ok.services[0], cwd: "no-such-dir" }] }, 'services[0].cwd: "/cfg/no-such-dir" is not an existing directory'],
+    [{ services: [{ ...ok.services[0], cwd: "/proc/version" }] }, "services[0].cwd: \"/proc/version\" is not an existing directory"],
   ])("rejects %j (%s)", (raw, expected) => {
     let error: unknown;
     try {
