@@ -88,6 +88,9 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   if (tags !== undefined && tags !== UNKNOWN) {
     for (const [k, v] of Object.entries(tags)) {
       if (!LABEL_KEY_PATTERN.test(k)) add(`tags.${k}`, "is not a valid Kubernetes label key (tags become labels on the Deployment): up to 63 letters, digits, '-', '_', '.', with an optional DNS prefix");
+      // Tags are also Azure tags on the workload identity, and Azure rejects tag names
+      // containing '/' (InvalidTagNameCharacters), so a prefixed label key cannot be used.
+      else if (k.includes("/")) add(`tags.${k}`, "must not contain '/': tags are also Azure tags (on the workload identity), whose names cannot contain '/'");
       else if (typeof v === "string" && !LABEL_VALUE_PATTERN.test(v)) add(`tags.${k}`, `value ${JSON.stringify(v)} is not a valid Kubernetes label value: up to 63 letters, digits, '-', '_', '.', starting and ending alphanumeric`);
     }
   }

@@ -51,6 +51,7 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["App Insights needs a key", { enableAppInsights: true }, "appInsightsKey"],
   ["token audience not empty", { tokenAuthEnabled: true, authEnabled: false, tokenIssuer: "https://i", tokenAudience: " " }, "tokenAudience"],
   ["tag keys are label keys", { tags: { "cost center": "x" } }, "tags.cost center"],
+  ["tag keys are Azure tag names (no '/')", { tags: { "example.com/team": "x" } }, "tags.example.com/team"],
   ["tag values are label values", { tags: { owner: "jane@example.com" } }, "tags.owner"],
   ["namespace pattern", { namespace: "Team_A" }, "namespace"],
   ["namespace length", { namespace: "a".repeat(64) }, "namespace"],
