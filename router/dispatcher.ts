@@ -19,6 +19,14 @@ export class QueueTimeoutError extends Error {
   }
 }
 
+/** The queued request was withdrawn (its client left, or its scoring timeout passed). */
+export class WithdrawnError extends Error {
+  constructor() {
+    super("queued request withdrawn");
+    this.name = "WithdrawnError";
+  }
+}
+
 export class ServiceGoneError extends Error {
   constructor(service: string) {
     super(`service ${service} was removed`);
@@ -68,6 +76,7 @@ export function acquire(svc: ServiceState, exclude?: ReadonlySet<string>, onQueu
       if (waiter.done) return;
       waiter.done = true;
       svc.queued--;
+      forgetDone(svc);
       reject(new QueueTimeoutError(wait));
     }, wait);
     svc.queue.push(waiter);
@@ -77,8 +86,29 @@ export function acquire(svc: ServiceState, exclude?: ReadonlySet<string>, onQueu
       waiter.done = true;
       clearTimeout(waiter.timer);
       svc.queued--;
+      forgetDone(svc);
+      // Settle the promise: the caller awaits it and must get to answer (504) or log (499).
+      reject(new WithdrawnError());
     });
   });
+}
+
+/**
+ * Drops finished waiters (and the request objects their closures hold) from the queue
+ * array. Otherwise they stay until the next drain, which never comes once the queue is
+ * empty. Compacts only when at least half the entries are finished, so it stays O(1)
+ * amortised per waiter.
+ */
+function forgetDone(svc: ServiceState): void {
+  const q = svc.queue;
+  if (svc.queued === 0) {
+    q.length = 0;
+    return;
+  }
+  if (q.length < 2 * svc.queued + 16) return;
+  let write = 0;
+  for (let read = 0; read < q.length; read++) if (!q[read]!.done) q[write++] = q[read]!;
+  q.length = write;
 }
 
 export function release(lease: Lease): void {

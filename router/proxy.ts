@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks";
 import type { Agent, Dispatcher } from "undici";
 import { UpstreamCall } from "./upstreamCall.js";
 import { authenticate, type AuthOutcome } from "./auth/authenticate.js";
-import { acquire, eject, release, QueueTimeoutError, ServiceGoneError } from "./dispatcher.js";
+import { acquire, eject, release, QueueTimeoutError, ServiceGoneError, WithdrawnError } from "./dispatcher.js";
 import { BodyTooLargeError, ClientBodyError, REPLAY_LIMIT_BYTES, StreamedBody, readSmallBody } from "./bodySource.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import type { Lease } from "./serviceState.js";
@@ -143,6 +143,12 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
       const got = acquire(svc, tried.size ? tried : undefined, (withdraw) => (onAbort = withdraw));
       lease = got instanceof Promise ? await got : got;
     } catch (e) {
+      if (e instanceof WithdrawnError) {
+        // Withdrawn by doAbort: the scoring timeout (a retry waiting for another replica) or the client leaving.
+        if (timedOut) return fail(504, `replica did not answer within ${timeout} ms (scoringTimeoutMs)`, closeIfBodyUnread(body));
+        status = 499;
+        return finish();
+      }
       if (e instanceof QueueTimeoutError) {
         ctx.metrics.observeQueueWait(serviceName, e.waitedMs / 1000);
         return fail(503, `all replicas busy: no replica became free within ${e.waitedMs} ms (maxRequestWaitTimeMs)`, closeIfBodyUnread(body));

@@ -1,0 +1,87 @@
+/** Regressions from the data-path review: queued requests that are withdrawn (client gone, scoring timeout). */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { request as httpRequest } from "node:http";
+import { startReplica, sleep, type TestReplica } from "./helpers/upstream.js";
+import { startTestRouter, KEYS, type TestRouter } from "./helpers/router.js";
+
+const AUTH = `Bearer ${KEYS.primaryKey}`;
+
+let router: TestRouter;
+let slowHead: TestReplica;
+let slowBody: TestReplica;
+
+beforeAll(async () => {
+  // Answers after 600 ms.
+  slowHead = await startReplica("slow-head", async (_req, res) => {
+    await sleep(600);
+    res.end("done");
+  });
+  // Sends its head at once, then trickles the body for ~1.2 s (no scoring timeout applies after the head).
+  slowBody = await startReplica("slow-body", async (_req, res) => {
+    res.writeHead(200, { "content-type": "text/plain" });
+    for (let i = 0; i < 12; i++) {
+      res.write(".");
+      await sleep(100);
+    }
+    res.end();
+  });
+  router = await startTestRouter([]);
+});
+
+afterAll(async () => {
+  await router.stop();
+  await Promise.all([slowHead.close(), slowBody.close()]);
+});
+
+function call(path: string, init: RequestInit = {}) {
+  return fetch(`${router.dataUrl}${path}`, { ...init, headers: { authorization: AUTH, ...init.headers } });
+}
+
+describe("withdrawn queue entries", () => {
+  it("a client that leaves while queued is logged as 499 and leaves no entry behind in the queue", async () => {
+    router.backend.set({ name: "q1", keys: KEYS, config: { maxRequestWaitTimeMs: 5000 }, replicas: [slowHead.endpoint] });
+    const first = call("/api/v1/service/q1/score", { method: "POST", body: "{}" });
+    await sleep(50);
+    const url = new URL(`${router.dataUrl}/api/v1/service/q1/score`);
+    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: AUTH, "x-request-id": "leaves-while-queued", "content-length": "2" } });
+    req.on("error", () => undefined);
+    req.end("{}");
+    await sleep(100);
+    expect(router.registry.get("q1")!.queued).toBe(1);
+    req.destroy();
+    expect((await first).status).toBe(200);
+    await sleep(50);
+    const svc = router.registry.get("q1")!;
+    expect(svc.queued).toBe(0);
+    expect(svc.inFlight).toBe(0);
+    expect(svc.queue.length).toBe(0);
+    const line = router
+      .logText()
+      .split("\n")
+      .find((l) => l.includes('"reqId":"leaves-while-queued"') && l.includes('"msg":"request"'));
+    expect(line).toContain('"status":499');
+  });
+
+  it("a retry still queued when the scoring timeout passes gets 504 instead of hanging", async () => {
+    router.backend.set({ name: "q2", keys: KEYS, config: { scoringTimeoutMs: 300, maxRequestWaitTimeMs: 5000 }, replicas: [slowBody.endpoint] });
+    const first = call("/api/v1/service/q2/score", { method: "POST", body: "{}" });
+    await sleep(100);
+    // A refusing replica joins: the next request tries it first (it is idle), is refused,
+    // and queues for slow-body (busy for another second) as a retry.
+    router.backend.set({ name: "q2", keys: KEYS, config: { scoringTimeoutMs: 300, maxRequestWaitTimeMs: 5000 }, replicas: [{ id: "refusing", url: "http://127.0.0.1:1" }, slowBody.endpoint] });
+    const started = Date.now();
+    const second = await call("/api/v1/service/q2/score", { method: "POST", body: "{}", signal: AbortSignal.timeout(3000) }).then(
+      (r) => r.status,
+      () => "no answer",
+    );
+    expect(second).toBe(504);
+    expect(Date.now() - started).toBeLessThan(1000);
+    const firstRes = await first;
+    expect(firstRes.status).toBe(200);
+    await firstRes.text();
+    await sleep(50);
+    const svc = router.registry.get("q2")!;
+    expect(svc.queued).toBe(0);
+    expect(svc.inFlight).toBe(0);
+  });
+});
