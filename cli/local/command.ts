@@ -78,6 +78,9 @@ export async function run(argv: string[]): Promise<number> {
   try {
     ports = { port: portArg(values.port, "--port"), adminPort: portArg(values["admin-port"], "--admin-port") };
     config = loadLocalConfig(positionals[0]!);
+    const dataPort = ports.port ?? config.port;
+    if (dataPort !== 0 && dataPort === (ports.adminPort ?? config.adminPort))
+      throw new Error(`the data port and the admin port would both be ${dataPort}; pass different --port and --admin-port values`);
   } catch (e) {
     console.error(e instanceof LocalConfigError ? `aksml local: invalid config ${e.message}` : `aksml local: ${(e as Error).message}`);
     return e instanceof LocalConfigError ? 1 : 2;

@@ -147,6 +147,9 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
     });
   }
   const config: LocalConfig = { file, host: typeof host === "string" ? host : "127.0.0.1", port: port("port", 8080), adminPort: port("adminPort", 9091), services };
+  // Both listeners on one port failed at startup with a bare EADDRINUSE naming neither the file nor the key.
+  if (config.port !== 0 && config.port === config.adminPort)
+    add(raw.adminPort === undefined ? "port" : "adminPort", `the data port and the admin port are both ${config.port}; give them different ports (adminPort defaults to 9091, 0 picks a free one)`);
   if (problems.length) throw new LocalConfigError(file, problems);
   return config;
 }

@@ -102,6 +102,10 @@ describe("aksml local (child process)", () => {
     const run = startLocal([]);
     expect(await run.exited).toBe(2);
     expect(run.err()).toContain("usage: aksml local");
+    // --port equal to the admin port used to die with a bare EADDRINUSE once listening.
+    const clash = startLocal([EXAMPLE, "--port", "9091"]);
+    expect(await clash.exited).toBe(2);
+    expect(clash.err()).toContain("the data port and the admin port would both be 9091");
   }, 30_000);
 });
 
@@ -138,6 +142,8 @@ describe("local config validation", () => {
     [{ services: [{ ...ok.services[0], config: { auth: { mode: "token", issuer: "https://i", audience: "a" } } }] }, "services[0].config.auth.mode:"],
     [{ services: [{ ...ok.services[0], config: { numReplicas: 2, autoscale: { enabled: true } } }] }, "services[0].config.numReplicas:"],
     [{ services: [{ ...ok.services[0], replicas: 3 }] }, "services[0].replicas: unknown key"],
+    [{ ...ok, port: 9091 }, "port: the data port and the admin port are both 9091"],
+    [{ ...ok, port: 8000, adminPort: 8000 }, "adminPort: the data port and the admin port are both 8000"],
     // A missing cwd made every replica fail to spawn and be replaced forever, silently.
     [{ services: [{ ...ok.services[0], cwd: "no-such-dir" }] }, 'services[0].cwd: "/cfg/no-such-dir" is not an existing directory'],
     [{ services: [{ ...ok.services[0], cwd: "/proc/version" }] }, "services[0].cwd: \"/proc/version\" is not an existing directory"],
