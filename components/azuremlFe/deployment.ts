@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterPurpose } from "../shared/clusterConnection.js";
-import { ROUTER_RESOURCES, routerTopologyFor, type RouterTopology } from "./defaults.js";
+import { ClusterPurpose } from "../shared/clusterConnection.js";
+import { ROUTER_RESOURCES, isPlainValue, routerTopologyFor, type RouterTopology } from "./defaults.js";
 import {
   CLUSTER_PURPOSE_ANNOTATION,
   ROUTER_ADMIN_PORT,
@@ -129,9 +129,9 @@ export function routerDeploymentSpec(i: {
 }
 
 /**
- * The router Deployment. `spec.replicas` is set at creation and then left to the router
- * (ignoreChanges): outside DevTest the router scales itself, and `pulumi up` must not
- * fight it.
+ * The router Deployment. Outside DevTest `spec.replicas` is set at creation and then left
+ * to the router (ignoreChanges): the router scales itself, and `pulumi up` must not
+ * fight it. On DevTest nothing else scales it, so changes to `replicas` apply.
  */
 export function createRouterDeployment(name: string, i: RouterDeploymentInputs, opts: pulumi.CustomResourceOptions): k8s.apps.v1.Deployment {
   const spec = pulumi
@@ -145,7 +145,9 @@ export function createRouterDeployment(name: string, i: RouterDeploymentInputs, 
       metadata: { name: ROUTER_DEPLOYMENT_NAME, namespace: i.namespace, labels: { ...ROUTER_LABELS }, annotations: { [CLUSTER_PURPOSE_ANNOTATION]: i.purpose } },
       spec,
     },
-    { ...opts, ignoreChanges: ["spec.replicas"] },
+    // DevTest (known now): self-scaling is off, so `replicas` stays Pulumi's to change.
+    // Otherwise (or when the purpose is an Output) the router owns the count.
+    { ...opts, ignoreChanges: isPlainValue(i.purpose) && i.purpose === ClusterPurpose.DevTest ? [] : ["spec.replicas"] },
   );
 }
 

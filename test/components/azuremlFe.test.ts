@@ -177,6 +177,8 @@ describe("AzuremlFe on DevTest, internal and TLS clusters", () => {
     expect(children("dev").some((r) => r.type.includes("PodDisruptionBudget"))).toBe(false);
     expect(dep("dev").spec.template.spec.affinity).toBeUndefined();
     expect(dep("dev").spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 1, maxSurge: 0 });
+    // Nothing scales the router on DevTest, so a changed replicas argument must reach the cluster.
+    expect(rt.one("kubernetes:apps/v1:Deployment", "dev-deployment").ignoreChanges ?? []).not.toContain("spec.replicas");
     expect(dep("prod").spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
     expect(children("dev").some((r) => r.type === "docker-build:index:Image")).toBe(false);
     expect(container("dev").image).toBe("example.azurecr.io/aksml/azureml-fe@sha256:" + "a".repeat(64));
