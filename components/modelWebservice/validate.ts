@@ -65,10 +65,13 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   const maxV = max === undefined ? MODEL_WEBSERVICE_DEFAULTS.autoscale.maxReplicas : max;
   if (isNum(minV) && isNum(maxV) && maxV > 0 && minV > maxV) add("autoscale.minReplicas", `(${minV}) must be <= autoscale.maxReplicas (${maxV})`);
   if (enabled === true && num !== undefined) add("numReplicas", "must not be set when autoscale.enabled is true (the router owns the replica count); remove one of them");
-  if (enabled === false) {
-    if (num === undefined) add("numReplicas", "is required when autoscale.enabled is false");
+  // Autoscale is off when disabled explicitly or, with enabled unset, when numReplicas is
+  // given; autoscale values would then be silently ignored, which Azure ML rejects.
+  const off = enabled === false || (enabled === undefined && num !== undefined && num !== UNKNOWN);
+  if (enabled === false && num === undefined) add("numReplicas", "is required when autoscale.enabled is false");
+  if (off) {
     for (const k of ["minReplicas", "maxReplicas", "refreshSeconds", "targetUtilization"] as const) {
-      if (as[k] !== undefined) add(`autoscale.${k}`, "must not be set when autoscale.enabled is false (Azure ML rejects autoscale settings with autoscale off)");
+      if (as[k] !== undefined) add(`autoscale.${k}`, "must not be set when autoscale is off (autoscale.enabled false, or numReplicas given); Azure ML rejects autoscale settings with autoscale off");
     }
   }
 

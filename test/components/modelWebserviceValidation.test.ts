@@ -30,6 +30,7 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["autoscale on with numReplicas", { autoscale: { enabled: true }, numReplicas: 2 }, "numReplicas"],
   ["autoscale off needs numReplicas", { autoscale: { enabled: false } }, "numReplicas"],
   ["autoscale off with autoscale settings", { autoscale: { enabled: false, maxReplicas: 4 }, numReplicas: 2 }, "autoscale.maxReplicas"],
+  ["numReplicas (autoscale off) with autoscale settings", { numReplicas: 2, autoscale: { minReplicas: 2 } }, "autoscale.minReplicas"],
   ["minReplicas > 0", { autoscale: { minReplicas: 0 } }, "autoscale.minReplicas"],
   ["maxReplicas > 0", { autoscale: { maxReplicas: 0 } }, "autoscale.maxReplicas"],
   ["min <= max", { autoscale: { minReplicas: 5, maxReplicas: 3 } }, "autoscale.minReplicas"],
