@@ -9,7 +9,7 @@
  * - Only the configured asymmetric algorithms are accepted (the contract forbids
  *   `none` and HS*), so an HS256 token "signed" with the public key never verifies.
  */
-import { createRemoteJWKSet, jwtVerify, errors, type JWTVerifyGetKey } from "jose";
+import { createRemoteJWKSet, customFetch, jwtVerify, errors, type JWTVerifyGetKey } from "jose";
 import type { AuthConfig } from "../contract/serviceConfig.js";
 
 export type TokenResult = { ok: true } | { ok: false; reason: string };
@@ -30,10 +30,31 @@ const keySets = new Map<string, JWTVerifyGetKey>();
 function keySetFor(url: string): JWTVerifyGetKey {
   let set = keySets.get(url);
   if (!set) {
-    set = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: JWKS_REFETCH_COOLDOWN_MS, cacheMaxAge: 10 * 60_000 });
+    set = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: JWKS_REFETCH_COOLDOWN_MS, cacheMaxAge: 10 * 60_000, [customFetch]: failureBackoffFetch() });
     keySets.set(url, set);
   }
   return set;
+}
+
+/**
+ * jose's cooldown only counts from the last *successful* fetch: with no keys yet, stale
+ * keys, or an unknown kid after the cooldown, it fetches again on every request while the
+ * issuer fails. This fetch fails at once, without the network, for the cooldown after a
+ * failed fetch, so a flood of tokens costs a failing issuer one request per interval.
+ */
+function failureBackoffFetch(): typeof fetch {
+  let failedAt = -Infinity;
+  return async (input, init) => {
+    if (Date.now() - failedAt < JWKS_REFETCH_COOLDOWN_MS) throw new Error("JWKS endpoint failed recently; not refetching yet");
+    try {
+      const res = await fetch(input, init);
+      if (!res.ok) failedAt = Date.now();
+      return res;
+    } catch (e) {
+      failedAt = Date.now();
+      throw e;
+    }
+  };
 }
 
 async function discoverJwksUri(issuer: string): Promise<string> {
@@ -50,6 +71,7 @@ export class TokenVerifier {
   private readonly audience: string;
   private readonly algorithms: string[];
   private jwks: Promise<JWTVerifyGetKey> | undefined;
+  private discoveryFailedAt = -Infinity;
 
   constructor(private readonly auth: AuthConfig) {
     if (!auth.issuer || !auth.audience) throw new Error("token auth needs an issuer and an audience");
@@ -65,10 +87,13 @@ export class TokenVerifier {
 
   private keySet(): Promise<JWTVerifyGetKey> {
     if (!this.jwks) {
+      // A failed discovery is retried rather than cached forever, but at most once per
+      // cooldown: otherwise every token sent while the issuer is down costs it a request.
+      if (Date.now() - this.discoveryFailedAt < JWKS_REFETCH_COOLDOWN_MS) return Promise.reject(new Error("OIDC discovery failed recently"));
       const pending = this.auth.jwksUri ? Promise.resolve(this.auth.jwksUri) : discoverJwksUri(this.issuer);
       this.jwks = pending.then(keySetFor);
-      // A failed discovery is retried on the next request rather than cached forever.
       this.jwks.catch(() => {
+        this.discoveryFailedAt = Date.now();
         this.jwks = undefined;
       });
     }
