@@ -222,11 +222,14 @@ function checkNetwork(args: AksInferenceClusterArgs, add: Add): void {
     add("network.serviceCidr", `${service} overlaps the node network ${nodes}; Kubernetes service addresses must not overlap the VNet.`);
 
   // The internal load balancer's subnet must exist in the cluster's VNet; in a VNet aksml
-  // creates, the only subnet for it is the node subnet.
+  // creates, the only subnet for it is the node subnet. Without any VNet (kubenet on the
+  // VNet AKS manages) the only subnet is AKS's own "aks-subnet" (Azure ML's default).
   const lbSubnet = known(args.loadBalancerSubnet);
-  const nodeSubnet = known(n.subnetName) ?? DEFAULTS.subnetName;
-  if (createsVnet && known(args.loadBalancerType) === "InternalLoadBalancer" && lbSubnet !== undefined && lbSubnet !== nodeSubnet)
-    add("loadBalancerSubnet", `"${lbSubnet}" does not exist in the VNet aksml creates; use the node subnet "${nodeSubnet}" (network.subnetName) or bring your own VNet.`);
+  const nodeSubnet = createsVnet ? (known(n.subnetName) ?? DEFAULTS.subnetName) : DEFAULTS.loadBalancerSubnet;
+  if (!existing && known(args.loadBalancerType) === "InternalLoadBalancer" && lbSubnet !== undefined && lbSubnet !== nodeSubnet)
+    add("loadBalancerSubnet", createsVnet
+      ? `"${lbSubnet}" does not exist in the VNet aksml creates; use the node subnet "${nodeSubnet}" (network.subnetName) or bring your own VNet.`
+      : `"${lbSubnet}" does not exist in the VNet AKS manages for kubenet (its only subnet is "${nodeSubnet}"); remove loadBalancerSubnet or bring your own VNet.`);
   if (firewall && !existing && plugin !== NetworkPlugin.Azure)
     add("egress.firewall", 'needs a VNet: set network.plugin to "azure" (a VNet is created) or name an existing VNet in network.');
   if (firewall && existing) {

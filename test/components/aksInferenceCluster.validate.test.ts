@@ -29,6 +29,7 @@ const INVALID: [string, AksInferenceClusterArgs, string, RegExp][] = [
   ["bad load balancer type", { loadBalancerType: "Private" as never }, "loadBalancerType", /PublicIp, InternalLoadBalancer/],
   ["subnet with a public LB", { loadBalancerSubnet: "ilb" }, "loadBalancerSubnet", /only with an internal load balancer/],
   ["ILB subnet missing from the created VNet", { network: { plugin: "azure" }, loadBalancerType: "InternalLoadBalancer", loadBalancerSubnet: "ilb" }, "loadBalancerSubnet", /does not exist in the VNet aksml creates; use the node subnet "aks-subnet"/],
+  ["ILB subnet missing from the AKS-managed VNet", { loadBalancerType: "InternalLoadBalancer", loadBalancerSubnet: "ilb-subnet" }, "loadBalancerSubnet", /does not exist in the VNet AKS manages/],
   ["bad subnet name", { loadBalancerType: "InternalLoadBalancer", loadBalancerSubnet: "bad subnet!" }, "loadBalancerSubnet", /not a valid subnet name/],
   ["cname without cert", { tls: { sslCname: "ml.example.com", sslKeyPem: KEY } }, "tls.sslCertPem", /go together; sslCertPem is missing/],
   ["cert without cname", { tls: { sslCertPem: CERT, sslKeyPem: KEY } }, "tls.sslCname", /sslCname is missing/],
@@ -116,7 +117,8 @@ describe("AksInferenceCluster validation", () => {
     ["an existing VNet with all six fields", { network: VNET }],
     ["a firewall on an existing VNet with both prefixes", { network: { ...VNET, plugin: "azure", aksSubnetPrefix: "10.9.0.0/22", firewallSubnetPrefix: "10.9.4.0/26" }, egress: { firewall: true } }],
     ["CNI with a firewall and TLS", { network: { plugin: "azure" }, egress: { firewall: true, extraFqdns: ["*.example.com"] }, tls: { sslCname: "ml.example.com", sslCertPem: CERT, sslKeyPem: KEY } }],
-    ["an internal LB with a custom subnet", { loadBalancerType: "InternalLoadBalancer", loadBalancerSubnet: "ilb-subnet" }],
+    ["an internal LB with a custom subnet in an existing VNet", { network: VNET, loadBalancerType: "InternalLoadBalancer", loadBalancerSubnet: "ilb-subnet" }],
+    ["an internal LB on the AKS-managed VNet's subnet", { loadBalancerType: "InternalLoadBalancer", loadBalancerSubnet: "aks-subnet" }],
     ["attach by id with purpose and LB settings", { existingClusterId: SAMPLE_CLUSTER_ID, clusterPurpose: "DevTest", loadBalancerType: "InternalLoadBalancer" }],
     ["unknown (Output) values, checked later", { agentCount: pulumi.output(1), vmSize: pulumi.output("x"), existingClusterId: undefined, tls: { sslCertPem: pulumi.secret("c"), sslKeyPem: pulumi.secret("k"), sslCname: pulumi.output("h") } }],
   ])("accepts %s", (_, args) => {
