@@ -17,7 +17,12 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import type { CapturedResource } from "../cli/plan/mockRuntime.js";
-import { allPolicies, type AksmlPolicy } from "./policies/all.js";
+import { allPolicies, POLICY_FACTORIES, type AksmlPolicy } from "./policies/all.js";
+
+/** Every policy name in the pack (what `--enforce NAME=LEVEL` may name). */
+export function policyNames(): string[] {
+  return Object.keys(POLICY_FACTORIES);
+}
 
 /** The SDK's signature key marking a serialized secret value, and the secret marker. */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";

@@ -5,7 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { buildGraph, type PlanGraph } from "./graph.js";
-import { evaluatePack, mandatoryCount, SKIPPED, type EnforcementLevel, type PolicyReport } from "./policy.js";
+import { evaluatePack, mandatoryCount, packPolicyNames, SKIPPED, type EnforcementLevel, type PolicyReport } from "./policy.js";
 import { planErrors, renderErrors } from "./errors.js";
 import { secretStrings, scrub } from "./redact.js";
 import { loadStackSettings, PlanSetupError } from "./stackConfig.js";
@@ -115,6 +115,12 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     settings = loadStackSettings({ program: options.program, stack: options.stack, configPairs: options.config });
+    const enforced = Object.keys(options.enforcement);
+    if (options.policy && enforced.length) {
+      const names = await packPolicyNames();
+      const unknown = names ? enforced.filter((n) => !names.includes(n)) : [];
+      if (unknown.length) throw new UsageError(`--enforce names unknown policy ${unknown.map((n) => JSON.stringify(n)).join(", ")}; the pack has: ${names!.join(", ")}`);
+    }
   } catch (err) {
     if (!(err instanceof UsageError || err instanceof PlanSetupError)) throw err;
     process.stderr.write(`aksml plan: ${err.message}\n\n${USAGE}`);

@@ -55,6 +55,21 @@ export async function evaluatePack(
   return { evaluated: true, verdicts: [...verdicts].sort((a, b) => rank(a) - rank(b)) };
 }
 
+/**
+ * The pack's policy names, or undefined when the pack is absent. `--enforce` is checked
+ * against them before the program runs: a typo is a usage error (exit 2), not a
+ * "policy pack failed" after a full plan.
+ */
+export async function packPolicyNames(): Promise<string[] | undefined> {
+  try {
+    const mod = (await import(PACK_MODULE)) as { policyNames?: () => string[] };
+    return typeof mod.policyNames === "function" ? mod.policyNames() : undefined;
+  } catch (err) {
+    if ((err as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes("evaluate")) return undefined;
+    throw err;
+  }
+}
+
 export function mandatoryCount(report: PolicyReport): number {
   return report.verdicts.filter((v) => v.enforcementLevel === "mandatory").length;
 }

@@ -42,6 +42,8 @@ describe("aksml plan exit codes and messages", { timeout: 120_000 }, () => {
     [["plan", fixture("small"), "--format", "svg"], /unknown format "svg"/],
     [["plan", fixture("small"), "--json", "--format", "dot"], /--json conflicts with --format dot/],
     [["plan", fixture("small"), "--enforce", "x=loud"], /--enforce expects NAME=/],
+    // A typo'd policy name used to surface only after the whole plan, as exit 1 "policy pack failed".
+    [["plan", fixture("small"), "--enforce", "storage-no-public-blobs=disabled"], /--enforce names unknown policy "storage-no-public-blobs"; the pack has: prod-cluster-capacity, /],
     [["plan", "test/cli/fixtures/none"], /program not found/],
     [["nosuchcommand"], /unknown command "nosuchcommand"/],
     [[], /commands:/],
