@@ -232,7 +232,7 @@ export interface AksInferenceClusterArgs {
   loadBalancerType?: pulumi.Input<LoadBalancerType>;
   /**
    * Subnet of the internal load balancer (InternalLoadBalancer only). Azure ML: `load_balancer_subnet`.
-   * @default "aks-subnet"
+   * @default "aks-subnet"; in a VNet aksml creates, the node subnet (`network.subnetName`)
    */
   loadBalancerSubnet?: pulumi.Input<string>;
   /** TLS for the router; recorded here and handed to AzuremlFe through `connection`. Azure ML: `enable_ssl`. */

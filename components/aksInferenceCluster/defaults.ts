@@ -183,7 +183,9 @@ export function resolveAksInferenceClusterArgs(name: string, args: AksInferenceC
       firewallSubnetPrefix: network.firewallSubnetPrefix ?? (createVnet && firewall ? DEFAULTS.firewallSubnetPrefix : undefined),
     },
     loadBalancerType,
-    loadBalancerSubnet: args.loadBalancerSubnet ?? (internal ? DEFAULTS.loadBalancerSubnet : undefined),
+    // Azure ML's default "aks-subnet" is the subnet of the VNet AKS manages; in a VNet aksml
+    // creates the only subnet is the node subnet, whatever network.subnetName calls it.
+    loadBalancerSubnet: args.loadBalancerSubnet ?? (internal ? (createVnet ? (network.subnetName ?? DEFAULTS.subnetName) : DEFAULTS.loadBalancerSubnet) : undefined),
     tls: {
       sslCname: tls.sslCname,
       sslCertPem: tls.sslCertPem === undefined ? undefined : pulumi.secret(tls.sslCertPem),

@@ -128,6 +128,8 @@ describe("AksInferenceCluster defaults", () => {
     expect(r.loadBalancerType).toBe("PublicIp");
     expect(r.loadBalancerSubnet).toBeUndefined();
     expect(resolveAksInferenceClusterArgs("x", { loadBalancerType: "InternalLoadBalancer" }).loadBalancerSubnet).toBe("aks-subnet");
+    // In a VNet aksml creates, the internal LB goes to the node subnet, whatever its name.
+    expect(resolveAksInferenceClusterArgs("x", { loadBalancerType: "InternalLoadBalancer", network: { plugin: "azure", subnetName: "nodes" } }).loadBalancerSubnet).toBe("nodes");
     expect(r.firewall).toBe(false);
     expect(r.extraFqdns).toEqual([]);
     expect(r.acrSku).toBe("Basic");
