@@ -93,27 +93,10 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
     return fail(413, `request body of ${declared} bytes exceeds the limit of ${ctx.maxRequestBytes} bytes`, { connection: "close" });
   }
 
-  let outcome: AuthOutcome | Promise<AuthOutcome> = authenticate(svc.auth, req.headers.authorization);
-  if (outcome instanceof Promise) outcome = await outcome;
-  if (!outcome.ok) {
-    ctx.metrics.countAuthFailure(serviceName);
-    return fail(401, "missing or invalid credentials", { "www-authenticate": outcome.challenge, ...closeIfBody });
-  }
-
-  let body: Body = { kind: "none" };
-  if (hasBody) {
-    if (declared !== undefined && declared <= REPLAY_LIMIT_BYTES) {
-      try {
-        body = { kind: "buffer", data: await readSmallBody(req, declared) };
-      } catch {
-        status = 499;
-        res.destroy();
-        return finish();
-      }
-    } else body = { kind: "stream", current: undefined };
-  }
-
   // The client going away or the scoring timeout ends the current upstream attempt.
+  // Listened for before the first await (token verification): a client that leaves
+  // during it must not be sent on to a replica, where a streamed body that never comes
+  // would hold the replica's slot until the scoring timeout.
   let aborted = false;
   let timedOut = false;
   let current: UpstreamCall | undefined;
@@ -129,6 +112,30 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
     clearTimeout(scoringTimer);
     if (!res.writableFinished) doAbort("client connection closed");
   });
+
+  let outcome: AuthOutcome | Promise<AuthOutcome> = authenticate(svc.auth, req.headers.authorization);
+  if (outcome instanceof Promise) outcome = await outcome;
+  if (!outcome.ok) {
+    ctx.metrics.countAuthFailure(serviceName);
+    return fail(401, "missing or invalid credentials", { "www-authenticate": outcome.challenge, ...closeIfBody });
+  }
+  if (aborted) {
+    status = 499;
+    return finish();
+  }
+
+  let body: Body = { kind: "none" };
+  if (hasBody) {
+    if (declared !== undefined && declared <= REPLAY_LIMIT_BYTES) {
+      try {
+        body = { kind: "buffer", data: await readSmallBody(req, declared) };
+      } catch {
+        status = 499;
+        res.destroy();
+        return finish();
+      }
+    } else body = { kind: "stream", current: undefined };
+  }
 
   const dropAuth = svc.auth.mode === "key";
   const headers = upstreamRequestHeaders(req.headers, requestId, dropAuth, req.socket.remoteAddress);

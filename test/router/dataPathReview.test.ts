@@ -1,6 +1,9 @@
-/** Regressions from the data-path review: queued requests that are withdrawn (client gone, scoring timeout). */
+/** Regressions from the data-path review: queued requests that are withdrawn (client gone, scoring timeout), clients gone before dispatch. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { request as httpRequest } from "node:http";
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { once } from "node:events";
+import { startIssuer, type TestIssuer } from "./helpers/jwks.js";
 import { startReplica, sleep, type TestReplica } from "./helpers/upstream.js";
 import { startTestRouter, KEYS, type TestRouter } from "./helpers/router.js";
 
@@ -83,5 +86,50 @@ describe("withdrawn queue entries", () => {
     const svc = router.registry.get("q2")!;
     expect(svc.queued).toBe(0);
     expect(svc.inFlight).toBe(0);
+  });
+});
+
+describe("a client that leaves before its request is dispatched", () => {
+  let issuer: TestIssuer;
+  let slowJwks: Server;
+  let counted: TestReplica;
+
+  beforeAll(async () => {
+    issuer = await startIssuer();
+    // The issuer's keys, 300 ms late: token verification of the first request takes that long.
+    slowJwks = createServer(async (_req, res) => {
+      await sleep(300);
+      const body = await (await fetch(issuer.jwksUri)).text();
+      res.writeHead(200, { "content-type": "application/json" }).end(body);
+    });
+    slowJwks.listen(0, "127.0.0.1");
+    await once(slowJwks, "listening");
+    counted = await startReplica("counted");
+  });
+  afterAll(async () => {
+    slowJwks.closeAllConnections();
+    await new Promise((r) => slowJwks.close(r));
+    await Promise.all([issuer.close(), counted.close()]);
+  });
+
+  it("is not sent to a replica (and holds no replica slot) when it left during token verification", async () => {
+    const jwksUri = `http://127.0.0.1:${(slowJwks.address() as AddressInfo).port}/keys`;
+    router.backend.set({ name: "tok", config: { auth: { mode: "token", issuer: issuer.issuer, audience: issuer.audience, jwksUri } }, replicas: [counted.endpoint] });
+    const token = await issuer.sign();
+    const url = new URL(`${router.dataUrl}/api/v1/service/tok/score`);
+    // A chunked (streamed) body: the router reads it only once a replica asks for it.
+    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: `Bearer ${token}`, "transfer-encoding": "chunked", "x-request-id": "left-during-auth" } });
+    req.on("error", () => undefined);
+    req.write("{");
+    await sleep(100);
+    req.destroy();
+    await sleep(600);
+    expect(counted.hits).toBe(0);
+    expect(router.registry.get("tok")!.inFlight).toBe(0);
+    const line = router
+      .logText()
+      .split("\n")
+      .find((l) => l.includes('"reqId":"left-during-auth"') && l.includes('"msg":"request"'));
+    expect(line).toContain('"status":499');
   });
 });
