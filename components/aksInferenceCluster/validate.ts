@@ -11,6 +11,7 @@ import { MANAGED_CLUSTER_ID_SHAPE, parseManagedClusterId } from "./clusterId.js"
 import { DEFAULTS, known, resolveAksInferenceClusterArgs } from "./defaults.js";
 import { cidrWithin, cidrsOverlap, ipInCidr, isIpv4, isIpv4Cidr, prefixLength } from "./netmath.js";
 import { vcpusForVmSize } from "./vmSizes.js";
+import { LABEL_KEY_PATTERN, LABEL_VALUE_PATTERN } from "../modelWebservice/validate.js";
 
 export type Problem = pulumi.InputPropertyErrorDetails;
 
@@ -172,6 +173,19 @@ function checkPool(path: string, pool: AksNodePoolArgs, names: Set<string>, add:
   if (min !== undefined && max !== undefined && min > max) add(`${path}.minCount`, `must not exceed maxCount (${min} > ${max}).`);
   if (count !== undefined && min !== undefined && max !== undefined && (count < min || count > max))
     add(`${path}.count`, `must lie between minCount and maxCount (${min}..${max}), got ${count}.`);
+  // Node labels and taints become Kubernetes labels/taints: AKS rejects invalid ones only at deploy time.
+  const labels = known(pool.labels);
+  for (const [k, v] of Object.entries(labels ?? {})) {
+    const value = known(v);
+    if (!LABEL_KEY_PATTERN.test(k)) add(`${path}.labels.${k}`, "is not a valid Kubernetes label key (up to 63 letters, digits, '-', '_', '.', with an optional DNS prefix).");
+    else if (value !== undefined && !LABEL_VALUE_PATTERN.test(value)) add(`${path}.labels.${k}`, `value "${value}" is not a valid Kubernetes label value (up to 63 letters, digits, '-', '_', '.', starting and ending alphanumeric).`);
+  }
+  (known(pool.taints) ?? []).forEach((t, i) => {
+    const taint = known(t);
+    const m = taint === undefined ? undefined : /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(taint);
+    if (taint !== undefined && (!m || !LABEL_KEY_PATTERN.test(m[1]) || (m[2] !== undefined && !LABEL_VALUE_PATTERN.test(m[2]))))
+      add(`${path}.taints[${i}]`, `"${taint}" is not a taint such as key=value:NoSchedule (effect NoSchedule, PreferNoSchedule or NoExecute).`);
+  });
 }
 
 function checkNetwork(args: AksInferenceClusterArgs, add: Add): void {
