@@ -88,17 +88,43 @@ export class StreamedBody extends Readable {
   }
 }
 
-/** Reads a small body whole. Rejects with ClientBodyError if the client fails. */
-export function readSmallBody(req: IncomingMessage, expected: number): Promise<Buffer> {
+export class BodyTimeoutError extends Error {
+  constructor(readonly ms: number) {
+    super(`the request body did not arrive within ${ms} ms`);
+    this.name = "BodyTimeoutError";
+  }
+}
+
+/**
+ * Reads a small body whole. Rejects with ClientBodyError if the client fails, and with
+ * BodyTimeoutError if the body is not complete within `timeoutMs`: the data server runs
+ * without node's requestTimeout (large uploads may be slow), so without this a client
+ * that declares a body and stalls would hold its connection and this handler forever.
+ */
+export function readSmallBody(req: IncomingMessage, expected: number, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
+    const timer = setTimeout(() => {
+      req.removeAllListeners("data");
+      req.pause();
+      reject(new BodyTimeoutError(timeoutMs));
+    }, timeoutMs);
     req.on("data", (c: Buffer) => {
       size += c.length;
       if (size <= expected) chunks.push(c);
     });
-    req.on("end", () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-    req.on("error", (e) => reject(new ClientBodyError(e)));
-    req.on("aborted", () => reject(new ClientBodyError(new Error("client aborted the request"))));
+    req.on("end", () => {
+      clearTimeout(timer);
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    });
+    req.on("error", (e) => {
+      clearTimeout(timer);
+      reject(new ClientBodyError(e));
+    });
+    req.on("aborted", () => {
+      clearTimeout(timer);
+      reject(new ClientBodyError(new Error("client aborted the request")));
+    });
   });
 }

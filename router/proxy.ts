@@ -17,7 +17,7 @@ import type { Agent, Dispatcher } from "undici";
 import { UpstreamCall } from "./upstreamCall.js";
 import { authenticate, type AuthOutcome } from "./auth/authenticate.js";
 import { acquire, eject, release, QueueTimeoutError, ServiceGoneError, WithdrawnError } from "./dispatcher.js";
-import { BodyTooLargeError, ClientBodyError, REPLAY_LIMIT_BYTES, StreamedBody, readSmallBody } from "./bodySource.js";
+import { BodyTimeoutError, BodyTooLargeError, ClientBodyError, REPLAY_LIMIT_BYTES, StreamedBody, readSmallBody } from "./bodySource.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import type { Lease } from "./serviceState.js";
 import type { ServiceRegistry } from "./registry.js";
@@ -128,8 +128,9 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
   if (hasBody) {
     if (declared !== undefined && declared <= REPLAY_LIMIT_BYTES) {
       try {
-        body = { kind: "buffer", data: await readSmallBody(req, declared) };
-      } catch {
+        body = { kind: "buffer", data: await readSmallBody(req, declared, svc.config.scoringTimeoutMs) };
+      } catch (e) {
+        if (e instanceof BodyTimeoutError) return fail(408, e.message, { connection: "close" });
         status = 499;
         res.destroy();
         return finish();

@@ -133,3 +133,28 @@ describe("a client that leaves before its request is dispatched", () => {
     expect(line).toContain('"status":499');
   });
 });
+
+describe("a small body that stalls", () => {
+  it("gets 408 and the connection closed after scoringTimeoutMs, instead of holding it forever", async () => {
+    router.backend.set({ name: "stall", keys: KEYS, config: { scoringTimeoutMs: 300 }, replicas: [slowHead.endpoint] });
+    const hitsBefore = slowHead.hits;
+    const url = new URL(`${router.dataUrl}/api/v1/service/stall/score`);
+    const started = Date.now();
+    const status = await new Promise<number | string>((resolve) => {
+      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: AUTH, "content-length": "100" } });
+      req.on("response", (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on("error", (e) => resolve(`error ${e.message}`));
+      req.write("only ten b"); // 10 of the 100 bytes declared, then nothing
+      setTimeout(() => {
+        resolve("no answer");
+        req.destroy();
+      }, 3000);
+    });
+    expect(status).toBe(408);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(slowHead.hits).toBe(hitsBefore);
+  });
+});
