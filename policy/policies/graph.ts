@@ -36,15 +36,19 @@ export function clusterPurposeTag(cluster: PolicyResource): Purpose | undefined 
 /**
  * The purpose a Kubernetes object runs under: its own `aksml/cluster-purpose`
  * annotation, else the tag of the stack's only tagged cluster. Unknown purposes are
- * treated as production by the policies (the stricter reading).
+ * treated as production by the policies (the stricter reading). An annotation never
+ * downgrades the cluster to DevTest: whoever writes a workload controls its
+ * annotations, so `DevTest` on a Deployment in a FastProd stack would otherwise switch
+ * off the auth, HA and TLS rules for it.
  */
 export function purposeOf(obj: Record<string, any>, resources: PolicyResource[]): Purpose | undefined {
-  const own = annotationsOf(obj)[PURPOSE_ANNOTATION];
-  if (PURPOSES.includes(own)) return own as Purpose;
   const tagged = ofType(resources, MANAGED_CLUSTER_TYPE)
     .map(clusterPurposeTag)
     .filter((p): p is Purpose => p !== undefined);
-  return new Set(tagged).size === 1 ? tagged[0] : undefined;
+  const cluster = new Set(tagged).size === 1 ? tagged[0] : undefined;
+  const own = annotationsOf(obj)[PURPOSE_ANNOTATION];
+  if (!PURPOSES.includes(own)) return cluster;
+  return own === "DevTest" && cluster !== undefined && cluster !== "DevTest" ? cluster : (own as Purpose);
 }
 
 /** The AgentPools that belong to a cluster: by dependency, by `resourceName`, or by ARM id. */

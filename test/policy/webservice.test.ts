@@ -103,6 +103,11 @@ describe("webservice-auth-required", () => {
     change(graph, "platform-aks", (p) => (p.tags["aksml-cluster-purpose"] = "DenseProd"));
     await assertHasStackViolation(policy, graph, { message: "on a DenseProd cluster" });
   });
+  it("a DevTest annotation on the Deployment does not switch auth off on a FastProd cluster", async () => {
+    const graph = setModelConfig(productionGraph(), noAuth);
+    change(graph, "churn-deployment", (p) => (p.metadata.annotations["aksml/cluster-purpose"] = "DevTest"));
+    await assertHasStackViolation(policy, graph, { message: 'has auth.mode "none" on a FastProd cluster' });
+  });
 });
 
 describe("no-hpa-on-model-deployments", () => {
