@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 
 /** SHA-256 (hex) of a file's bytes. */
@@ -7,15 +7,25 @@ export function sha256File(path: string): string {
   return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
 
-/** Every regular file under `path` (or `path` itself), relative paths with "/" separators, sorted. */
+/**
+ * Every regular file under `path` (or `path` itself), relative paths with "/" separators, sorted.
+ * Symbolic links are followed (model folders such as Hugging Face snapshots are made of
+ * them; skipping them would silently drop model files); a directory reached twice through
+ * links is walked once.
+ */
 export function listFiles(path: string): { abs: string; rel: string }[] {
   if (!statSync(path).isDirectory()) return [{ abs: path, rel: "" }];
   const out: { abs: string; rel: string }[] = [];
+  const seen = new Set<string>();
   const walk = (dir: string) => {
+    const real = realpathSync(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const abs = join(dir, entry.name);
-      if (entry.isDirectory()) walk(abs);
-      else if (entry.isFile()) out.push({ abs, rel: relative(path, abs).split(sep).join("/") });
+      const stat = entry.isSymbolicLink() ? statSync(abs, { throwIfNoEntry: false }) : entry;
+      if (stat?.isDirectory()) walk(abs);
+      else if (stat?.isFile()) out.push({ abs, rel: relative(path, abs).split(sep).join("/") });
     }
   };
   walk(path);
