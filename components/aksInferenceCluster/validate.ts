@@ -72,6 +72,14 @@ export function aksInferenceClusterProblems(name: string, args: AksInferenceClus
   if (args.egress?.firewall !== undefined && known(args.egress.firewall) === undefined)
     add("egress.firewall", "must be a plain boolean, not an Output: it decides which resources exist.");
 
+  // Azure rejects tag names with < > % & \ ? / or over 512 characters, and values over 256,
+  // only when the first resource is created.
+  for (const [k, v] of Object.entries(known(args.tags) ?? {})) {
+    const value = known(v);
+    if (k === "" || k.length > 512 || /[<>%&\\?/]/.test(k)) add(`tags.${k}`, "is not a valid Azure tag name (1-512 characters, none of < > % & \\ ? /).");
+    else if (value !== undefined && value.length > 256) add(`tags.${k}`, `value is ${value.length} characters; Azure tag values are at most 256.`);
+  }
+
   if (args.monitoring) {
     const ws = known(args.monitoring.logAnalyticsWorkspaceId);
     if (ws !== undefined && !WORKSPACE_ID.test(ws)) add("monitoring.logAnalyticsWorkspaceId", `"${ws}" is not a Log Analytics workspace resource id.`);

@@ -75,6 +75,8 @@ const INVALID: [string, AksInferenceClusterArgs, string, RegExp][] = [
   ["GPU pool count outside range", { gpuNodePool: { count: 5, minCount: 1, maxCount: 3 } }, "gpuNodePool.count", /between minCount and maxCount/],
   ["GPU pool zero nodes", { gpuNodePool: { count: 0 } }, "gpuNodePool.count", /greater than 0/],
   ["bad model container name", { modelContainerName: "Models_" }, "modelContainerName", /blob container name/],
+  ["tag name with a slash", { tags: { "team/owner": "ml" } }, "tags.team/owner", /not a valid Azure tag name/],
+  ["tag value too long", { tags: { owner: "x".repeat(257) } }, "tags.owner", /at most 256/],
   ["bad ACR SKU", { acrSku: "Free" as never }, "acrSku", /Basic, Standard, Premium/],
   ["Basic ACR behind the firewall", { network: { plugin: "azure" }, egress: { firewall: true }, acrSku: "Basic" }, "acrSku", /needs a Premium registry/],
   ["bad AKS tier", { skuTier: "Gold" as never }, "skuTier", /Free, Standard, Premium/],
