@@ -81,6 +81,9 @@ export function acquire(svc: ServiceState, exclude?: ReadonlySet<string>, onQueu
     }, wait);
     svc.queue.push(waiter);
     svc.queued++;
+    // Queued perhaps only because replicas are ejected: with nothing in flight no release
+    // would ever drain the queue, so wake it when the ejection ends.
+    scheduleEjectionEnd(svc, waiter.enqueuedAt);
     onQueued?.(() => {
       if (waiter.done) return;
       waiter.done = true;

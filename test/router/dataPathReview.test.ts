@@ -1,6 +1,7 @@
 /** Regressions from the data-path review: queued requests that are withdrawn (client gone, scoring timeout), clients gone before dispatch. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, request as httpRequest, type Server } from "node:http";
+import { createServer as createNetServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { startIssuer, type TestIssuer } from "./helpers/jwks.js";
@@ -156,5 +157,32 @@ describe("a small body that stalls", () => {
     expect(status).toBe(408);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(slowHead.hits).toBe(hitsBefore);
+  });
+});
+
+describe("ejection", () => {
+  it("a request queued only because the replica is ejected is served when the ejection ends", async () => {
+    // A port that refuses now and accepts later (a replica restarting).
+    const probe = createNetServer();
+    probe.listen(0, "127.0.0.1");
+    await once(probe, "listening");
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    router.backend.set({ name: "restarting", keys: KEYS, config: { maxRequestWaitTimeMs: 6000 }, replicas: [{ id: "only", url: `http://127.0.0.1:${port}` }] });
+    // Refused: 502, and the replica is ejected for 2 s.
+    expect((await call("/api/v1/service/restarting/score")).status).toBe(502);
+    const back = createServer((_req, res) => res.end("back"));
+    back.listen(port, "127.0.0.1");
+    await once(back, "listening");
+    try {
+      const started = Date.now();
+      const r = await call("/api/v1/service/restarting/score");
+      expect(r.status).toBe(200);
+      // Served when the 2 s ejection ended, not when the 6 s queue wait ran out.
+      expect(Date.now() - started).toBeLessThan(3500);
+    } finally {
+      back.closeAllConnections();
+      await new Promise((r) => back.close(r));
+    }
   });
 });
