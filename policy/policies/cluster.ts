@@ -37,7 +37,8 @@ function poolCapacity(pool: Record<string, any>, fallbackName: string): PoolCapa
   const vmSize = String(pool.vmSize ?? "unknown");
   const tag = Number(pool.tags?.[VCPUS_TAG]);
   const vcpusPerNode = vcpusForVmSize(vmSize) ?? (Number.isInteger(tag) && tag > 0 ? tag : undefined);
-  return { name: String(pool.name ?? pool.agentPoolName ?? fallbackName), vmSize, nodes, vcpusPerNode };
+  // agentPoolName (an input) before name: an AgentPool's `name` output is unknown during a preview.
+  return { name: String(pool.agentPoolName ?? pool.name ?? fallbackName), vmSize, nodes, vcpusPerNode };
 }
 
 /** Every pool of a cluster (inline profiles and separate AgentPools) with guaranteed nodes and vCPUs. */

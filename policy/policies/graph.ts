@@ -23,9 +23,14 @@ export function ofType(resources: PolicyResource[], ...types: string[]): PolicyR
   return resources.filter((r) => types.includes(r.type));
 }
 
-/** The Azure name of a resource: its output `name`, else the explicit name input. */
+/**
+ * The Azure name of a resource: the name input (explicit or auto-named by the provider,
+ * so known during `pulumi preview`), else its output `name`. The input is read first:
+ * during a preview of a new resource the output is unknown, and touching an unknown
+ * value makes the engine skip the whole policy ("can't run during preview").
+ */
 export function azureNameOf(r: PolicyResource, nameInput: string): string | undefined {
-  return r.props.name ?? r.props[nameInput];
+  return r.props[nameInput] ?? r.props.name;
 }
 
 export function clusterPurposeTag(cluster: PolicyResource): Purpose | undefined {
@@ -53,9 +58,10 @@ export function purposeOf(obj: Record<string, any>, resources: PolicyResource[])
 
 /** The AgentPools that belong to a cluster: by dependency, by `resourceName`, or by ARM id. */
 export function agentPoolsOf(cluster: PolicyResource, resources: PolicyResource[]): PolicyResource[] {
-  const clusterName = azureNameOf(cluster, "resourceName");
+  // Names are read only when no dependency links the pool: during a preview they may be unknown.
   return ofType(resources, AGENT_POOL_TYPE).filter((pool) => {
     if (pool.dependencies.some((d) => d.urn === cluster.urn)) return true;
+    const clusterName = azureNameOf(cluster, "resourceName");
     if (clusterName === undefined) return false;
     if (pool.props.resourceName === clusterName) return true;
     const id: unknown = pool.props.id;

@@ -5,6 +5,10 @@ import { clusterCapacity, devTestClusterCapacity, prodClusterCapacity } from "..
 import { toPolicyResources } from "../../policy/evaluate.js";
 import { assertHasStackViolation, assertNoStackViolations, runStackPolicy } from "./helpers.js";
 import { change, find, productionGraph, resource } from "./fixtures.js";
+// The engine's own proxy and unknown marker (what `pulumi preview` hands a policy).
+// Both are @internal, so absent from its typings.
+import * as policyProxy from "@pulumi/policy/proxy.js";
+const { unknownCheckingProxy, unknownStringValue: UNKNOWN } = policyProxy as unknown as { unknownCheckingProxy<T>(o: T): T; unknownStringValue: string };
 
 const CLUSTER = "platform-aks";
 
@@ -57,6 +61,25 @@ describe("prod-cluster-capacity", () => {
     await assertHasStackViolation(policy, graph, { message: "tag each such pool with 'aksml-vcpus-per-node" });
     change(graph, CLUSTER, (p) => (p.agentPoolProfiles[0].tags = { "aksml-vcpus-per-node": "4" }));
     await assertNoStackViolations(policy, graph);
+  });
+
+  it("runs during a first preview, when the cluster's and pools' name outputs are unknown", () => {
+    // What the engine hands a stack policy while creating the cluster: `name` outputs unknown
+    // (and the pool's resourceName, which is cluster.name), every props object behind the
+    // proxy that throws on reading an unknown. A throw skips the policy as "can't run during preview".
+    const graph = productionGraph().map((r) => structuredClone(r));
+    change(graph, CLUSTER, (p) => (p.name = UNKNOWN));
+    change(graph, "platform-pool-cpu", (p) => Object.assign(p, { name: UNKNOWN, resourceName: UNKNOWN, minCount: 0 }));
+    const resources = toPolicyResources(graph);
+    for (const r of resources) r.props = unknownCheckingProxy(r.props);
+    const messages: string[] = [];
+    prodClusterCapacity().validateStack({ resources, stackTags: new Map(), getConfig: (() => ({})) as never, notApplicable: () => { throw new Error("n/a"); } }, (m) => messages.push(m));
+    expect(messages).toEqual([]); // 3 x 4 vCPUs inline; the autoscaling pool adds 0 guaranteed nodes
+    change(graph, CLUSTER, (p) => (p.agentPoolProfiles[0].count = 2));
+    const smaller = toPolicyResources(graph);
+    for (const r of smaller) r.props = unknownCheckingProxy(r.props);
+    prodClusterCapacity().validateStack({ resources: smaller, stackTags: new Map(), getConfig: (() => ({})) as never, notApplicable: () => { throw new Error("n/a"); } }, (m) => messages.push(m));
+    expect(messages).toEqual([expect.stringContaining("found 2 node(s) with 8 vCPUs [system: 2 x Standard_D4s_v5 (4 vCPUs), cpu: 0 x Standard_D8s_v5 (8 vCPUs)]")]);
   });
 
   it("ignores DevTest clusters and clusters without a purpose tag", async () => {
