@@ -141,7 +141,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       }
     }
 
-    grantRole(`${name}-acr-pull`, "acrPull", facts.kubeletObjectId, acr.id, subscriptionId, { parent });
+    const acrPull = grantRole(`${name}-acr-pull`, "acrPull", facts.kubeletObjectId, acr.id, subscriptionId, { parent });
     if (r.monitoring) {
       // The omsagent addon is set on a created cluster; on an attached one its owner enables it.
       new monitor.DataCollectionRuleAssociation(`${name}-dcra`, {
@@ -165,7 +165,9 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       // kubeconfig churn such as token rotation is an update.
       clusterIdentifier: facts.id,
       enableServerSideApply: true,
-    }, { parent, dependsOn: facts.resources });
+      // Everything deployed with this provider (router, model pods) pulls from the ACR:
+      // the kubelet's AcrPull grant must exist first, or first pulls fail.
+    }, { parent, dependsOn: [...facts.resources, acrPull] });
 
     this.clusterId = facts.id;
     this.clusterName = facts.name;

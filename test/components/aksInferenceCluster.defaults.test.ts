@@ -103,6 +103,8 @@ describe("AksInferenceCluster defaults", () => {
     expect(String(p.enableServerSideApply)).toBe("true");
     expect(p.kubeconfig).toContain("kind: Config");
     expect(rt.one(T.k8sProvider, "prod-k8s").secretInputs).toContain("kubeconfig");
+    // Pods deployed through the provider pull from the ACR: the kubelet's AcrPull comes first.
+    expect(rt.one(T.k8sProvider, "prod-k8s").dependencies).toContain(rt.one(T.role, "prod-acr-pull").urn);
   });
 
   it("defaults the load balancer to PublicIp with no subnet, and no TLS", async () => {
