@@ -188,7 +188,10 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
       headersAt = performance.now();
       status = statusCode;
       const outHeaders = clientResponseHeaders(upstreamHeaders, requestId);
-      if (ctx.draining()) outHeaders.connection = "close";
+      // A replica may answer before it has read the whole body. The router then stops
+      // reading the client's body, so the connection cannot carry another request: close
+      // it after this response instead of leaving the client stuck on its unread upload.
+      if (ctx.draining() || (body.kind === "stream" && !req.complete)) outHeaders.connection = "close";
       res.writeHead(statusCode, outHeaders);
       overheadMs = performance.now() - started - lease.queuedMs - (headersAt - dispatchedAt);
     }));

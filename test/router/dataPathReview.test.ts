@@ -5,6 +5,7 @@ import { createServer as createNetServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { startIssuer, type TestIssuer } from "./helpers/jwks.js";
+import { Agent, request as undiciRequest } from "undici";
 import { startReplica, sleep, type TestReplica } from "./helpers/upstream.js";
 import { startTestRouter, KEYS, type TestRouter } from "./helpers/router.js";
 
@@ -183,6 +184,35 @@ describe("ejection", () => {
     } finally {
       back.closeAllConnections();
       await new Promise((r) => back.close(r));
+    }
+  });
+});
+
+describe("a replica that answers before reading the whole body", () => {
+  it("does not leave the client's connection stuck on the unread rest of its body", async () => {
+    const early = await startReplica("early");
+    // Answers at once, before the body has arrived (the helper reads the body first, so use the raw server).
+    early.server.removeAllListeners("request");
+    early.server.on("request", (_req, res) => res.writeHead(400, { "content-type": "text/plain" }).end("rejected early"));
+    router.backend.set({ name: "early", keys: KEYS, replicas: [early.endpoint] });
+    const client = new Agent({ connections: 1 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const r = await Promise.race([
+          undiciRequest(`${router.dataUrl}/api/v1/service/early/score`, { method: "POST", body: Buffer.alloc(4 * 1024 * 1024, 97), dispatcher: client, headers: { authorization: AUTH } }).then(
+            async (x) => {
+              await x.body.text();
+              return x.statusCode;
+            },
+            (e: Error) => `error ${e.message}`,
+          ),
+          sleep(3000).then(() => "stuck"),
+        ]);
+        expect(r).toBe(400);
+      }
+    } finally {
+      await client.destroy();
+      await early.close();
     }
   });
 });
