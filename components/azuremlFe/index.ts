@@ -69,7 +69,8 @@ export class AzuremlFe extends pulumi.ComponentResource {
     createRouterDeployment(
       name,
       { namespace, image, serviceAccountName: rbac.serviceAccount.metadata.name, purpose: cluster.clusterPurpose, replicas: args.replicas, maxRequestBytes: r.maxRequestBytes, logLevel: r.logLevel, tlsEnabled: r.tlsEnabled },
-      { ...inNs, dependsOn: tlsSecret ? [ns, tlsSecret, rbac.role] : [ns, rbac.role] },
+      // Router pods list Services/Secrets from their first second: the bindings come first.
+      { ...inNs, dependsOn: [ns, ...(tlsSecret ? [tlsSecret] : []), rbac.role, ...rbac.bindings] },
     );
     const pdbFor = (purpose: ClusterPurpose, replicas: number | undefined) => {
       const maxUnavailable = routerTopologyFor(purpose, replicas).pdbMaxUnavailable;

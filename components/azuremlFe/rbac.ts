@@ -24,6 +24,8 @@ export interface RouterRbac {
   serviceAccount: k8s.core.v1.ServiceAccount;
   clusterRole: k8s.rbac.v1.ClusterRole;
   role: k8s.rbac.v1.Role;
+  /** What the router's pods need in place before they start (the bindings grant the roles). */
+  bindings: pulumi.Resource[];
 }
 
 /** ServiceAccount, ClusterRole + binding, Role + binding (see {@link ROUTER_CLUSTER_RULES}). */
@@ -32,12 +34,12 @@ export function createRouterRbac(name: string, namespace: pulumi.Input<string>, 
   const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { ...metadata, name: ROUTER_SERVICE_ACCOUNT_NAME }, automountServiceAccountToken: true }, opts);
   const subjects = [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }];
   const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-clusterrole`, { metadata: { labels: { ...ROUTER_LABELS } }, rules: mutable(ROUTER_CLUSTER_RULES) }, opts);
-  new k8s.rbac.v1.ClusterRoleBinding(
+  const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
     `${name}-clusterrolebinding`,
     { metadata: { labels: { ...ROUTER_LABELS } }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name }, subjects },
     opts,
   );
   const role = new k8s.rbac.v1.Role(`${name}-role`, { metadata, rules: mutable(ROUTER_NAMESPACE_RULES) }, opts);
-  new k8s.rbac.v1.RoleBinding(`${name}-rolebinding`, { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects }, opts);
-  return { serviceAccount, clusterRole, role };
+  const roleBinding = new k8s.rbac.v1.RoleBinding(`${name}-rolebinding`, { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects }, opts);
+  return { serviceAccount, clusterRole, role, bindings: [clusterRoleBinding, roleBinding] };
 }

@@ -64,6 +64,12 @@ describe("AzuremlFe defaults (FastProd)", () => {
     expect(rt.one("kubernetes:apps/v1:Deployment", "prod-deployment").ignoreChanges).toEqual(["spec.replicas"]);
   });
 
+  it("starts router pods only once their RBAC bindings exist", () => {
+    const deps = rt.one("kubernetes:apps/v1:Deployment", "prod-deployment").dependencies;
+    expect(deps).toContain(rt.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "prod-clusterrolebinding").urn);
+    expect(deps).toContain(rt.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "prod-rolebinding").urn);
+  });
+
   it("sets ports, the documented environment, probes, resources and a locked-down security context", () => {
     const c = container("prod");
     expect(c.args).toEqual(["serve"]);
