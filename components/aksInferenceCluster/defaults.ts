@@ -115,7 +115,8 @@ function byPurpose<T>(purpose: pulumi.Input<ClusterPurpose>, prod: T, devTest: T
 /** DNS prefix from a component name: lowercase alphanumerics and dashes, starting with a letter. */
 export function dnsPrefixFor(name: string): string {
   const cleaned = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z]+/, "").replace(/-+$/, "");
-  return (cleaned || "aksml").slice(0, 54);
+  // Cut to AKS's 54 characters, then drop dashes the cut may leave at the end (a DNS prefix ends alphanumeric).
+  return (cleaned || "aksml").slice(0, 54).replace(/-+$/, "");
 }
 
 function resolvePool(

@@ -2,7 +2,7 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { startMockRuntime, settle, valueOf, type MockRuntime } from "../../cli/plan/mockRuntime.js";
-import { AksInferenceCluster, resolveAksInferenceClusterArgs, AKS_INFERENCE_CLUSTER_DEFAULTS as D } from "../../components/aksInferenceCluster/index.js";
+import { AksInferenceCluster, aksInferenceClusterProblems, resolveAksInferenceClusterArgs, AKS_INFERENCE_CLUSTER_DEFAULTS as D } from "../../components/aksInferenceCluster/index.js";
 import { inputsOf, T } from "./aksInferenceClusterFixtures.js";
 
 let rt: MockRuntime;
@@ -130,6 +130,9 @@ describe("AksInferenceCluster defaults", () => {
     expect(r.loadBalancerType).toBe("PublicIp");
     expect(r.loadBalancerSubnet).toBeUndefined();
     expect(resolveAksInferenceClusterArgs("x", { loadBalancerType: "InternalLoadBalancer" }).loadBalancerSubnet).toBe("aks-subnet");
+    // A long component name gives a valid default DNS prefix (cut at 54, never ending in "-").
+    const long = `${"a".repeat(53)}-inference-cluster`;
+    expect(aksInferenceClusterProblems(long, {}).map((p) => p.propertyPath)).toEqual([]);
     // In a VNet aksml creates, the internal LB goes to the node subnet, whatever its name.
     expect(resolveAksInferenceClusterArgs("x", { loadBalancerType: "InternalLoadBalancer", network: { plugin: "azure", subnetName: "nodes" } }).loadBalancerSubnet).toBe("nodes");
     expect(r.firewall).toBe(false);
