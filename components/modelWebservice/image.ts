@@ -43,7 +43,8 @@ export function generateDockerfile(c: PlainInferenceConfig): string {
     AZUREML_ENTRY_SCRIPT: c.entryScript,
     ...Object.fromEntries(Object.entries(c.environmentVariables).sort(([a], [b]) => (a < b ? -1 : 1))),
   };
-  for (const [k, v] of Object.entries(env)) lines.push(`ENV ${k}=${JSON.stringify(v)}`);
+  // Docker substitutes `$name` inside ENV values: escape `$` so values are baked in verbatim.
+  for (const [k, v] of Object.entries(env)) lines.push(`ENV ${k}=${JSON.stringify(v).replace(/\$/g, "\\$")}`);
   lines.push(
     `WORKDIR ${APP_ROOT}`,
     `COPY . ${APP_ROOT}/`,

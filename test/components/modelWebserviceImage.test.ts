@@ -62,6 +62,8 @@ describe("model image content hash", () => {
     expect(df).toContain('ENV AZUREML_ENTRY_SCRIPT="score.py"');
     expect(df).toContain('ENV WORKER_COUNT="1"');
     expect(df).toContain("EXPOSE 5001");
+    // `$` is escaped, or Docker would substitute `$HOME` etc. into the value.
+    expect(generateDockerfile({ ...c, environmentVariables: { GREETING: "costs $5 at $HOME" } })).toContain('ENV GREETING="costs \\$5 at \\$HOME"');
     expect(df.trim().split("\n").pop()).toBe('CMD ["azmlinfsrv","--entry_script","/var/azureml-app/score.py","--port","5001"]');
   });
 });
