@@ -76,7 +76,11 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const host = options.host ?? "0.0.0.0";
   const registry = new ServiceRegistry(log);
   const metrics = new RouterMetrics(registry, { defaultMetrics: options.processMetrics ?? true });
-  const agent = new Agent({ keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000, connections: null, pipelining: 1, connect: { timeout: 5000 } });
+  // Idle upstream sockets are dropped after 1.5 s unless the replica advertises a longer
+  // `Keep-Alive: timeout` (undici honours the hint): the Azure ML inference server's
+  // gunicorn closes idle connections after 2 s without saying so, and a request written
+  // onto a socket the replica is closing fails with a reset (then retried, see proxy.ts).
+  const agent = new Agent({ keepAliveTimeout: 1_500, keepAliveMaxTimeout: 600_000, connections: null, pipelining: 1, connect: { timeout: 5000 } });
   let ready = false;
   let draining = false;
   const health = { ready: () => ready, draining: () => draining };
