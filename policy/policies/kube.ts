@@ -64,14 +64,28 @@ export interface ContainerView {
   resources: { requests?: Record<string, string | number>; limits?: Record<string, string | number> };
 }
 
-/** Containers and init containers of a Deployment's pod template. */
+/**
+ * Containers and init containers of a Deployment's pod template. Each field is read
+ * only when a policy reads it: during `pulumi preview` the image (an ACR login server
+ * and a build digest) is usually unknown, and merely touching an unknown value makes
+ * the engine skip the whole policy, including the TLS, limits and request-size rules
+ * that never look at images.
+ */
 export function containersOf(deployment: Obj): ContainerView[] {
   const spec = deployment?.spec?.template?.spec ?? {};
   return [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c: Obj) => ({
-    name: c.name ?? "(unnamed)",
-    image: c.image,
-    env: c.env ?? [],
-    resources: c.resources ?? {},
+    get name() {
+      return c.name ?? "(unnamed)";
+    },
+    get image() {
+      return c.image;
+    },
+    get env() {
+      return c.env ?? [];
+    },
+    get resources() {
+      return c.resources ?? {};
+    },
   }));
 }
 

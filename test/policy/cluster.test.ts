@@ -71,13 +71,13 @@ describe("prod-cluster-capacity", () => {
     change(graph, CLUSTER, (p) => (p.name = UNKNOWN));
     change(graph, "platform-pool-cpu", (p) => Object.assign(p, { name: UNKNOWN, resourceName: UNKNOWN, minCount: 0 }));
     const resources = toPolicyResources(graph);
-    for (const r of resources) r.props = unknownCheckingProxy(r.props);
+    for (const r of resources) r.props = unknownCheckingProxy(structuredClone(r.props)); // unfrozen, as the engine hands them
     const messages: string[] = [];
     prodClusterCapacity().validateStack({ resources, stackTags: new Map(), getConfig: (() => ({})) as never, notApplicable: () => { throw new Error("n/a"); } }, (m) => messages.push(m));
     expect(messages).toEqual([]); // 3 x 4 vCPUs inline; the autoscaling pool adds 0 guaranteed nodes
     change(graph, CLUSTER, (p) => (p.agentPoolProfiles[0].count = 2));
     const smaller = toPolicyResources(graph);
-    for (const r of smaller) r.props = unknownCheckingProxy(r.props);
+    for (const r of smaller) r.props = unknownCheckingProxy(structuredClone(r.props)); // unfrozen, as the engine hands them
     prodClusterCapacity().validateStack({ resources: smaller, stackTags: new Map(), getConfig: (() => ({})) as never, notApplicable: () => { throw new Error("n/a"); } }, (m) => messages.push(m));
     expect(messages).toEqual([expect.stringContaining("found 2 node(s) with 8 vCPUs [system: 2 x Standard_D4s_v5 (4 vCPUs), cpu: 0 x Standard_D8s_v5 (8 vCPUs)]")]);
   });

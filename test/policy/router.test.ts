@@ -1,4 +1,8 @@
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { toPolicyResources } from "../../policy/evaluate.js";
+// The engine's own proxy and unknown marker (what `pulumi preview` hands a policy); @internal, so untyped.
+import * as policyProxy from "@pulumi/policy/proxy.js";
+const { unknownCheckingProxy, unknownStringValue: UNKNOWN } = policyProxy as unknown as { unknownCheckingProxy<T>(o: T): T; unknownStringValue: string };
 import { routerHighAvailability, routerMaxRequestBytes, routerTlsOnPublicLoadBalancer } from "../../policy/policies/router.js";
 import { assertHasResourceViolation, assertHasStackViolation, assertNoResourceViolations, assertNoStackViolations, createResourceValidationArgs } from "./helpers.js";
 import { change, productionGraph, propsOf } from "./fixtures.js";
@@ -49,6 +53,16 @@ describe("router-tls-on-public-lb", () => {
       message: "Router load balancer 'azureml-fe' is public (ports 80) on a FastProd cluster and the router has TLS off",
       resourceName: "platform-fe-lb",
     });
+  });
+
+  it("runs during a first preview, when the router image is still unknown", () => {
+    const graph = change(productionGraph(), ROUTER, withoutTls);
+    change(graph, ROUTER, (p) => (p.spec.template.spec.containers[0].image = UNKNOWN));
+    const resources = toPolicyResources(graph);
+    for (const r of resources) r.props = unknownCheckingProxy(structuredClone(r.props)); // unfrozen, as the engine hands them
+    const messages: string[] = [];
+    policy.validateStack({ resources, stackTags: new Map(), getConfig: (() => ({})) as never, notApplicable: () => { throw new Error("n/a"); } }, (m) => messages.push(m));
+    expect(messages).toEqual([expect.stringContaining("is public (ports 443) on a FastProd cluster and the router has TLS off")]);
   });
 });
 
