@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { isAbsolute, join, relative } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelWebserviceArgs } from "./args.js";
 import { MODEL_WEBSERVICE_DEFAULTS } from "./defaults.js";
@@ -140,6 +140,8 @@ function imageProblems(a: ModelWebserviceArgs, add: (p: string, r: string) => vo
   if (dir === UNKNOWN || entry === UNKNOWN) add("inferenceConfig", "sourceDirectory and entryScript must be plain values known when the program runs (they decide the image's content hash)");
   else if (dir === undefined || !existsSync(dir) || !statSync(dir).isDirectory()) add("inferenceConfig.sourceDirectory", `${JSON.stringify(dir)} is not a folder`);
   else if (entry === undefined || !existsSync(join(dir, entry))) add("inferenceConfig.entryScript", `${JSON.stringify(entry)} not found in sourceDirectory ${JSON.stringify(dir)}`);
+  // Only sourceDirectory is copied into the image: an entry script outside it is missing at run time.
+  else if (isAbsolute(entry) || relative(dir, join(dir, entry)).startsWith("..")) add("inferenceConfig.entryScript", `${JSON.stringify(entry)} is outside sourceDirectory ${JSON.stringify(dir)}; only that folder is copied into the image`);
   const env = ic.environment ?? {};
   if (env.condaFile !== undefined && env.pipRequirements !== undefined) add("inferenceConfig.environment", "give condaFile or pipRequirements, not both");
   for (const k of ["condaFile", "pipRequirements"] as const) {

@@ -65,6 +65,7 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["image or inferenceConfig, not both", { inferenceConfig: { entryScript: "score.py", sourceDirectory: `${QUICKSTART}src` } }, "image"],
   ["image or inferenceConfig, not neither", { image: undefined }, "inferenceConfig"],
   ["entry script exists", { image: undefined, inferenceConfig: { entryScript: "missing.py", sourceDirectory: `${QUICKSTART}src` } }, "inferenceConfig.entryScript"],
+  ["entry script inside the source directory", { image: undefined, inferenceConfig: { entryScript: "../inferenceconfig.json", sourceDirectory: `${QUICKSTART}src` } }, "inferenceConfig.entryScript"],
   ["source directory exists", { image: undefined, inferenceConfig: { entryScript: "score.py", sourceDirectory: "/nonexistent" } }, "inferenceConfig.sourceDirectory"],
   ["conda or pip, not both", { image: undefined, inferenceConfig: { entryScript: "score.py", sourceDirectory: `${QUICKSTART}src`, environment: { condaFile: `${QUICKSTART}inferenceconfig.json`, pipRequirements: `${QUICKSTART}inferenceconfig.json` } } }, "inferenceConfig.environment"],
   ["conda file exists", { image: undefined, inferenceConfig: { entryScript: "score.py", sourceDirectory: `${QUICKSTART}src`, environment: { condaFile: "/nonexistent.yml" } } }, "inferenceConfig.environment.condaFile"],
