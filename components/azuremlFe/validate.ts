@@ -5,6 +5,8 @@ import { RouterLogLevel, type AzuremlFeArgs } from "./args.js";
 
 /** Kubernetes namespace rule (RFC 1123 label), as Azure ML's `namespace` regex. */
 export const NAMESPACE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** Namespaces Kubernetes itself creates and owns. */
+export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 export interface PropertyError {
   propertyPath: string;
@@ -19,6 +21,10 @@ export function azuremlFeArgsProblems(args: AzuremlFeArgs): PropertyError[] {
   const c = args.cluster;
   if (known(args.namespace) && !NAMESPACE_PATTERN.test(args.namespace)) {
     errors.push({ propertyPath: "namespace", reason: `${JSON.stringify(args.namespace)} is not a valid namespace: lowercase letters, digits and "-", 1-63 characters, starting and ending alphanumeric` });
+  }
+  // AzuremlFe creates (and on destroy deletes) its namespace: never one Kubernetes owns.
+  if (known(args.namespace) && SYSTEM_NAMESPACES.includes(args.namespace)) {
+    errors.push({ propertyPath: "namespace", reason: `${JSON.stringify(args.namespace)} is a Kubernetes system namespace; AzuremlFe creates its namespace and deletes it on destroy, so pick a dedicated one (default "azureml")` });
   }
   if (known(args.replicas) && (!Number.isInteger(args.replicas) || args.replicas < 1)) {
     errors.push({ propertyPath: "replicas", reason: `must be an integer >= 1, got ${args.replicas}` });

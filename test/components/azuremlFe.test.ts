@@ -231,6 +231,7 @@ describe("AzuremlFe validation", () => {
   const base = { cluster: clusterConnection() };
   const cases: [string, Parameters<typeof azuremlFeArgsProblems>[0], string][] = [
     ["namespace pattern", { ...base, namespace: "Bad_NS" }, "namespace"],
+    ["namespace not a system one (it is created and deleted)", { ...base, namespace: "kube-system" }, "namespace"],
     ["replicas >= 1", { ...base, replicas: 0 }, "replicas"],
     ["replicas integer", { ...base, replicas: 1.5 }, "replicas"],
     ["max request bytes <= 100 MB", { ...base, maxRequestBytes: 200 * 1024 * 1024 }, "maxRequestBytes"],
