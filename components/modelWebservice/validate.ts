@@ -40,6 +40,9 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   };
 
   if (!SERVICE_NAME_PATTERN.test(name)) add("name", `${JSON.stringify(name)} is not a valid service name: 3-32 characters, lowercase letters, digits and "-", starting with a letter and ending with a letter or digit`);
+  // The service's ServiceAccount is named after it, and every namespace already has a
+  // "default" one: the component would take it over (workload identity annotation) and delete it on destroy.
+  else if (name === "default") add("name", `"default" is the name of every namespace's own ServiceAccount; pick another service name`);
 
   const cpu = view(a.cpuCores), mem = view(a.memoryGb), cpuLimit = view(a.cpuCoresLimit), memLimit = view(a.memoryGbLimit), gpu = view(a.gpuCores);
   positive("cpuCores", cpu, false);

@@ -84,7 +84,7 @@ describe("ModelWebservice validation (Azure ML's validate_configuration and more
     expect(problems[0].reason.length).toBeGreaterThan(10);
   });
 
-  it.each([["ab"], ["Upper"], ["1starts-with-digit"], ["ends-with-dash-"], ["a".repeat(33)], ["under_score"]])("service name %s is rejected", (name) => {
+  it.each([["default"], ["ab"], ["Upper"], ["1starts-with-digit"], ["ends-with-dash-"], ["a".repeat(33)], ["under_score"]])("service name %s is rejected", (name) => {
     expect(modelWebserviceArgsProblems(name, base).map((p) => p.propertyPath)).toEqual(["name"]);
   });
 
