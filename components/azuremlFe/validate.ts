@@ -43,6 +43,10 @@ export function azuremlFeArgsProblems(args: AzuremlFeArgs): PropertyError[] {
   }
   if ((c.sslCertPem === undefined) !== (c.sslKeyPem === undefined)) {
     errors.push({ propertyPath: c.sslCertPem === undefined ? "cluster.sslCertPem" : "cluster.sslKeyPem", reason: "TLS needs both sslCertPem and sslKeyPem; give both or neither" });
+  } else if (c.sslCertPem !== undefined && c.sslCname === undefined) {
+    // Azure ML: cname, cert and key go together. Without the name the endpoint would be
+    // https://<ip>, which the certificate does not cover.
+    errors.push({ propertyPath: "cluster.sslCname", reason: "TLS needs sslCname (the host name the certificate is for) with sslCertPem and sslKeyPem" });
   }
   if (known(c.loadBalancerType) && c.loadBalancerType === LoadBalancerType.InternalLoadBalancer && c.leafDomainLabel !== undefined) {
     errors.push({ propertyPath: "cluster.leafDomainLabel", reason: "an Azure DNS label only exists on a public IP; drop leafDomainLabel or use a PublicIp load balancer (use dnsRecord for an internal name)" });

@@ -239,6 +239,7 @@ describe("AzuremlFe validation", () => {
     ["cluster purpose", { cluster: clusterConnection({ clusterPurpose: "Prod" as any }) }, "cluster.clusterPurpose"],
     ["load balancer type", { cluster: clusterConnection({ loadBalancerType: "Public" as any }) }, "cluster.loadBalancerType"],
     ["cert without key", { cluster: clusterConnection({ sslCertPem: "c" }) }, "cluster.sslKeyPem"],
+    ["cert and key without the name they are for", { cluster: clusterConnection({ sslCertPem: "c", sslKeyPem: "k" }) }, "cluster.sslCname"],
     ["DNS label on internal LB", { cluster: clusterConnection({ loadBalancerType: "InternalLoadBalancer", leafDomainLabel: "x" }) }, "cluster.leafDomainLabel"],
     ["dns ttl", { ...base, dnsRecord: { resourceGroupName: "r", zoneName: "z", relativeRecordSetName: "a", ttl: 0 } }, "dnsRecord.ttl"],
   ];
