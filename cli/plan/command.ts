@@ -137,6 +137,16 @@ export async function run(argv: string[]): Promise<number> {
     [result.resources.map((r) => r.inputs), result.outputs],
     settings.secretConfigKeys.map((k) => settings.config[k]).filter((v) => v !== undefined),
   );
+  // runProgram keeps collecting what the program throws or rejects with; anything that
+  // arrives after the plan was printed used to be dropped, exiting 0 for a program that
+  // `pulumi up` would fail. Report it and fail the plan as the process exits.
+  const reported = result.errors.length;
+  process.once("exit", () => {
+    const late = result.errors.slice(reported);
+    if (!late.length) return;
+    process.stderr.write(scrub(renderErrors(planErrors(late), late).replace(/^error: /, "error: after the plan was printed, "), secrets));
+    process.exitCode = 1;
+  });
 
   if (result.errors.length) {
     const errors = planErrors(result.errors);

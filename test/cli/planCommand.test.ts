@@ -30,6 +30,14 @@ describe("aksml plan exit codes and messages", { timeout: 120_000 }, () => {
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it("a rejection that arrives after the plan was printed still fails the plan", async () => {
+    const r = await runCli(["plan", fixture("rejectsLate"), "--no-policy"]);
+    expect(r.stdout).toContain("Outputs:");
+    expect(r.stderr).toContain("error: after the plan was printed, the program failed under the plan (1 problem)");
+    expect(r.stderr).toContain("late failure in the program");
+    expect(r.code).toBe(1);
+  });
+
   it("a program that never finishes fails after the plan timeout instead of hanging or exiting 0", async () => {
     const r = await runCli(["plan", fixture("hangs")], { AKSML_PLAN_TIMEOUT_MS: "1500" });
     expect(r.code).toBe(1);
