@@ -26,6 +26,21 @@ function routers(resources: PolicyResource[]): PolicyResource[] {
   return resources.filter((r) => isRouterDeployment(r.type, r.props));
 }
 
+/** Whether a PodDisruptionBudget spec keeps at least one of `replicas` pods through voluntary evictions. */
+function keepsOneAvailable(spec: Record<string, any>, replicas: number): boolean {
+  const percent = (v: unknown) => (typeof v === "string" && /^\d+%$/.test(v) ? Number(v.slice(0, -1)) : undefined);
+  const { minAvailable, maxUnavailable } = spec;
+  if (minAvailable !== undefined && minAvailable !== null) {
+    const p = percent(minAvailable);
+    return p !== undefined ? p > 0 : !(Number(minAvailable) <= 0);
+  }
+  if (maxUnavailable !== undefined && maxUnavailable !== null) {
+    const p = percent(maxUnavailable);
+    return p !== undefined ? p < 100 : !(Number(maxUnavailable) >= replicas);
+  }
+  return true;
+}
+
 /** Outside DevTest: at least 2 router replicas and a PodDisruptionBudget selecting them. */
 export function routerHighAvailability(enforcementLevel: EnforcementLevel = "mandatory"): StackValidationPolicy {
   return {
@@ -48,13 +63,17 @@ export function routerHighAvailability(enforcementLevel: EnforcementLevel = "man
           );
         }
         const labels = podLabelsOf(router.props);
+        // A budget that lets every replica go (minAvailable 0, maxUnavailable >= replicas or 100%) protects nothing.
         const pdb = ofType(resources, ...PDB_TYPES).find(
-          (p) => namespaceOf(p.props) === namespaceOf(router.props) && selectorMatches(p.props.spec?.selector, labels),
+          (p) =>
+            namespaceOf(p.props) === namespaceOf(router.props) &&
+            selectorMatches(p.props.spec?.selector, labels) &&
+            keepsOneAvailable(p.props.spec ?? {}, replicas),
         );
         if (!pdb) {
           report(
             `Router Deployment '${name}' has no PodDisruptionBudget selecting its pods ${where}; node drains could evict every router replica at once. ` +
-              `Fix: add a PodDisruptionBudget (e.g. minAvailable 1) whose selector matches the router pod labels.`,
+              `Fix: add a PodDisruptionBudget (e.g. minAvailable 1) whose selector matches the router pod labels and that keeps at least one replica (not minAvailable 0, maxUnavailable 100% or >= the replica count).`,
             router.urn,
           );
         }

@@ -33,6 +33,18 @@ describe("router-high-availability", () => {
     const other = change(productionGraph(), "platform-fe-pdb", (p) => (p.spec.selector.matchLabels = { app: "something-else" }));
     await assertHasStackViolation(policy, other, { message });
   });
+  it("fails a PDB that lets every router replica be evicted, passes one that keeps one", async () => {
+    const message = "has no PodDisruptionBudget selecting its pods";
+    const withPdb = (spec: Record<string, unknown>) =>
+      change(productionGraph(), "platform-fe-pdb", (p) => {
+        delete p.spec.minAvailable;
+        Object.assign(p.spec, spec);
+      });
+    for (const spec of [{ minAvailable: 0 }, { minAvailable: "0%" }, { maxUnavailable: "100%" }, { maxUnavailable: 3 }])
+      await assertHasStackViolation(policy, withPdb(spec), { message });
+    for (const spec of [{ minAvailable: 2 }, { minAvailable: "50%" }, { maxUnavailable: 1 }, { maxUnavailable: "34%" }])
+      await assertNoStackViolations(policy, withPdb(spec));
+  });
 });
 
 describe("router-tls-on-public-lb", () => {
