@@ -146,6 +146,15 @@ export interface AksGpuNodePoolArgs {
   minCount?: pulumi.Input<number>;
   /** Autoscaler maximum; set with `minCount`. */
   maxCount?: pulumi.Input<number>;
+  /**
+   * Image of the NVIDIA device plugin DaemonSet deployed on this pool (AKS installs the
+   * drivers, not the plugin; without it no node advertises `nvidia.com/gpu`). Its
+   * registry host is added to `requiredEgressFqdns`; with restricted egress, import it
+   * into the cluster's registry (`az acr import`) and give that reference here.
+   * Azure ML's Kubernetes extension calls this `installNvidiaDevicePlugin`.
+   * @default "nvcr.io/nvidia/k8s-device-plugin:v0.18.0"
+   */
+  devicePluginImage?: pulumi.Input<string>;
 }
 
 export interface AksEgressArgs {

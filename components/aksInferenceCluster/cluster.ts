@@ -20,6 +20,7 @@ import { requiredEgressFqdns, type EgressNames } from "./egress.js";
 import { attachManagedCluster, createManagedCluster, devTestWarning, type ClusterFacts } from "./managedCluster.js";
 import { createClusterNetwork, grantRole } from "./network.js";
 import { validateAksInferenceClusterArgs } from "./validate.js";
+import { createGpuDevicePlugin } from "./gpuDevicePlugin.js";
 
 /** Lowercase alphanumerics of a name, for resources whose names allow nothing else. */
 function alphanumeric(name: string, max: number): string {
@@ -168,6 +169,9 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       // Everything deployed with this provider (router, model pods) pulls from the ACR:
       // the kubelet's AcrPull grant must exist first, or first pulls fail.
     }, { parent, dependsOn: [...facts.resources, acrPull] });
+    if (r.gpuNodePool && r.gpuDevicePluginImage) {
+      createGpuDevicePlugin(name, r.gpuNodePool.name, r.gpuDevicePluginImage, { parent, provider: this.provider });
+    }
 
     this.clusterId = facts.id;
     this.clusterName = facts.name;

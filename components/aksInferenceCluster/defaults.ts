@@ -13,6 +13,7 @@ import {
   type AksTlsArgs,
 } from "./args.js";
 import { vcpusForVmSize } from "./vmSizes.js";
+import { imageRegistryHost } from "./gpuDevicePlugin.js";
 
 export const DEFAULTS = {
   clusterPurpose: ClusterPurpose.FastProd,
@@ -34,6 +35,7 @@ export const DEFAULTS = {
   firewallSubnetPrefix: "10.42.255.0/26",
   gpuPoolName: "gpu",
   gpuVmSize: "Standard_NC4as_T4_v3",
+  gpuDevicePluginImage: "nvcr.io/nvidia/k8s-device-plugin:v0.18.0",
   poolCount: 1,
   acrSku: AcrSku.Basic,
   modelContainerName: "models",
@@ -91,6 +93,8 @@ export interface ResolvedAksInferenceClusterArgs {
   tls: AksTlsArgs;
   userNodePools: ResolvedNodePool[];
   gpuNodePool?: ResolvedNodePool;
+  /** Set exactly when there is a GPU pool. */
+  gpuDevicePluginImage?: pulumi.Input<string>;
   firewall: boolean;
   extraFqdns: pulumi.Input<pulumi.Input<string>[]>;
   monitoring?: AksMonitoringArgs & { defenderForContainers: pulumi.Input<boolean> };
@@ -199,8 +203,13 @@ export function resolveAksInferenceClusterArgs(name: string, args: AksInferenceC
       labels: { "aksml/accelerator": "nvidia-gpu" },
       taints: [DEFAULTS.gpuTaint],
     },
+    gpuDevicePluginImage: gpu && (gpu.devicePluginImage ?? DEFAULTS.gpuDevicePluginImage),
     firewall,
-    extraFqdns: args.egress?.extraFqdns ?? [],
+    // The device plugin's registry must be reachable from the GPU nodes.
+    extraFqdns: gpu
+      ? pulumi.all([args.egress?.extraFqdns ?? [], gpu.devicePluginImage ?? DEFAULTS.gpuDevicePluginImage])
+          .apply(([extra, image]) => [...new Set([...extra, imageRegistryHost(image)])])
+      : args.egress?.extraFqdns ?? [],
     monitoring: args.monitoring && { ...args.monitoring, defenderForContainers: args.monitoring.defenderForContainers ?? false },
     // Behind the firewall, image layers must come from the registry's own data endpoint
     // (<acr>.<region>.data.azurecr.io), which only Premium registries offer.

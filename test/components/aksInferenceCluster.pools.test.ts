@@ -46,6 +46,46 @@ describe("node pools", () => {
     expect(rt.one(T.pool, "gpu-gpu").ignoreChanges).toEqual(["count"]);
   });
 
+  it("deploys the NVIDIA device plugin on the GPU pool only (AKS installs drivers, not the plugin)", async () => {
+    const ds = rt.one("kubernetes:apps/v1:DaemonSet", "gpu-gpu-device-plugin");
+    const pod = (ds.inputs as any).spec.template.spec;
+    expect((ds.inputs as any).metadata).toMatchObject({ name: "nvidia-device-plugin-daemonset", namespace: "kube-system" });
+    expect(pod.nodeSelector).toEqual({ "kubernetes.azure.com/agentpool": "gpu" });
+    expect(pod.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
+    expect(pod.containers[0].image).toBe("nvcr.io/nvidia/k8s-device-plugin:v0.18.0");
+    expect(ds.provider.startsWith(rt.one("pulumi:providers:kubernetes", "gpu-k8s").urn)).toBe(true);
+    // Its registry must be reachable: the host joins the required egress list.
+    expect(await valueOf(c.gpu.requiredEgressFqdns)).toContain("nvcr.io");
+    // Clusters without a GPU pool get no plugin and no extra host.
+    expect(rt.ofType("kubernetes:apps/v1:DaemonSet").map((d) => d.name)).toEqual(["gpu-gpu-device-plugin"]);
+    expect(await valueOf(c.cni.requiredEgressFqdns)).not.toContain("nvcr.io");
+  });
+
+  it("emits a device plugin DaemonSet that is valid against the Kubernetes schema", async () => {
+    const { DaemonSet } = await import("kubernetes-models/apps/v1/DaemonSet");
+    const ds = rt.one("kubernetes:apps/v1:DaemonSet", "gpu-gpu-device-plugin").inputs as any;
+    expect(() => new DaemonSet(ds).validate()).not.toThrow();
+    expect(() => new DaemonSet({ ...ds, spec: { ...ds.spec, selector: "bad" } }).validate()).toThrow();
+  });
+
+  it.each([
+    ["nvcr.io/nvidia/k8s-device-plugin:v0.18.0", "nvcr.io"],
+    ["contoso.azurecr.io/nvidia/plugin@sha256:abc", "contoso.azurecr.io"],
+    ["localhost:5000/plugin:1", "localhost:5000"],
+    ["nvidia/k8s-device-plugin:v0.18.0", "registry-1.docker.io"],
+    ["k8s-device-plugin", "registry-1.docker.io"],
+  ])("finds the registry host of %s", async (image, host) => {
+    const { imageRegistryHost } = await import("../../components/aksInferenceCluster/gpuDevicePlugin.js");
+    expect(imageRegistryHost(image)).toBe(host);
+  });
+
+  it("takes a mirrored device plugin image and then needs that registry instead", async () => {
+    const { resolveAksInferenceClusterArgs } = await import("../../components/aksInferenceCluster/defaults.js");
+    const r = resolveAksInferenceClusterArgs("m", { gpuNodePool: { devicePluginImage: "contoso.azurecr.io/nvidia/k8s-device-plugin:v0.18.0" } });
+    expect(r.gpuDevicePluginImage).toBe("contoso.azurecr.io/nvidia/k8s-device-plugin:v0.18.0");
+    expect(await valueOf(r.extraFqdns as any)).toEqual(["contoso.azurecr.io"]);
+  });
+
   it("leaves fixed-size user pools untainted and without autoscaling", () => {
     const cpu = inputsOf(rt, T.pool, "gpu-cpu");
     expect(cpu).toMatchObject({ count: 2, enableAutoScaling: false, nodeLabels: { workload: "models" } });
