@@ -60,7 +60,9 @@ class Reader {
       }
       if (v === null) continue;
       const ok = kind === "strings" ? typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string") : kind === "object" ? typeof v === "object" && !Array.isArray(v) : typeof v === kind;
-      if (!ok) this.add(p, `must be ${kind === "strings" ? "an object of strings" : `a ${kind}`}, got ${JSON.stringify(v)}`);
+      // Name the type found, never the value: it may be a key (keys.primaryKey) and the
+      // message is printed before anything could mark it secret.
+      if (!ok) this.add(p, `must be ${kind === "strings" ? "an object of strings" : `a ${kind}`}, got ${describeType(v)}`);
       else out[k] = v;
     }
     return out;
@@ -70,11 +72,19 @@ class Reader {
   }
 }
 
+function describeType(v: unknown): string {
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object" && v !== null) return "an object with a non-string value";
+  return `a ${typeof v}`;
+}
+
 function readJson(file: string, r: Reader): unknown {
   try {
     return JSON.parse(readFileSync(file, "utf8"));
   } catch (e) {
-    r.add("$", `cannot be read as JSON: ${(e as Error).message}`);
+    // V8 quotes a fragment of the source in JSON syntax errors; the file may hold keys.
+    const reason = (e as Error).message.replace(/"(?:[^"\\]|\\.)*"(?:\.\.\.)?/g, "(text omitted)");
+    r.add("$", `cannot be read as JSON: ${reason}`);
     return {};
   }
 }

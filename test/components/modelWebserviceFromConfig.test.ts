@@ -127,4 +127,15 @@ describe("ModelWebservice.fromAzureMlConfig", () => {
     expect(problems(inference, file("{ not json")).map((p) => p.propertyPath)).toEqual(["deploymentconfig#$"]);
     expect(problems(file({ entryScript: "s.py", runtime: "spark-py" }), file({})).map((p) => p.propertyPath)).toEqual(["inferenceconfig#runtime"]);
   });
+
+  it("never quotes a key in an error: a mistyped key and a malformed file name the place, not the value", () => {
+    const mistyped = problems(inference, file({ keys: { primaryKey: 98765432123, secondaryKey: ["sk-live-0123456789abcdef"] } }));
+    expect(mistyped.map((p) => p.propertyPath)).toEqual(["deploymentconfig#keys.primaryKey", "deploymentconfig#keys.secondaryKey"]);
+    expect(mistyped[0]!.reason).toMatch(/must be a string, got a number/);
+    const malformed = problems(inference, file('{"keys": {"primaryKey": "sk-live-0123456789abcdef" oops}}'));
+    expect(malformed.map((p) => p.propertyPath)).toEqual(["deploymentconfig#$"]);
+    const text = JSON.stringify([mistyped, malformed]);
+    expect(text).not.toContain("98765432123");
+    expect(text).not.toContain("0123456789abcdef");
+  });
 });
