@@ -14,6 +14,7 @@ import {
 } from "./args.js";
 import { vcpusForVmSize } from "./vmSizes.js";
 import { imageRegistryHost } from "./gpuDevicePlugin.js";
+import { known } from "../shared/inputs.js";
 
 export const DEFAULTS = {
   clusterPurpose: ClusterPurpose.FastProd,
@@ -101,12 +102,6 @@ export interface ResolvedAksInferenceClusterArgs {
   acrSku: pulumi.Input<AcrSku>;
   modelContainerName: pulumi.Input<string>;
   tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
-}
-
-/** The value if it is known now (not an Output or a Promise). */
-export function known<T>(value: pulumi.Input<T> | undefined): T | undefined {
-  if (value === undefined || pulumi.Output.isInstance(value) || value instanceof Promise) return undefined;
-  return value as T;
 }
 
 /** Picks a default by purpose, now if the purpose is known, otherwise once it resolves. */

@@ -54,7 +54,4 @@ export function resolveAzuremlFeArgs(args: AzuremlFeArgs): ResolvedAzuremlFeArgs
   };
 }
 
-/** Whether an Input is a plain value (not an Output or Promise), i.e. known while the program runs. */
-export function isPlainValue<T>(value: pulumi.Input<T> | undefined): value is T | undefined {
-  return !pulumi.Output.isInstance(value) && !(value instanceof Promise);
-}
+

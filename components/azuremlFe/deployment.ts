@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterPurpose } from "../shared/clusterConnection.js";
-import { ROUTER_RESOURCES, isPlainValue, routerTopologyFor, type RouterTopology } from "./defaults.js";
+import { ROUTER_RESOURCES, routerTopologyFor, type RouterTopology } from "./defaults.js";
+import { isPlainValue } from "../shared/inputs.js";
 import {
   CLUSTER_PURPOSE_ANNOTATION,
   ROUTER_ADMIN_PORT,

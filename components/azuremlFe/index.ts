@@ -1,7 +1,8 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AzuremlFeArgs, RouterConnectionArgs, RouterLogLevel } from "./args.js";
-import { isPlainValue, resolveAzuremlFeArgs, routerTopologyFor } from "./defaults.js";
+import { resolveAzuremlFeArgs, routerTopologyFor } from "./defaults.js";
+import { isPlainValue } from "../shared/inputs.js";
 import type { ClusterPurpose } from "../shared/clusterConnection.js";
 import { createRouterDeployment, createRouterPdb } from "./deployment.js";
 import { buildRouterImage } from "./image.js";

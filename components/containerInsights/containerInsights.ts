@@ -17,6 +17,7 @@ import type { AksMonitoringArgs } from "../aksInferenceCluster/args.js";
 import type { ContainerInsightsArgs } from "./args.js";
 import { CONTAINER_INSIGHTS_DEFAULTS, resolveContainerInsightsArgs } from "./defaults.js";
 import { validateContainerInsightsArgs } from "./validate.js";
+import { known } from "../shared/inputs.js";
 
 export class ContainerInsights extends pulumi.ComponentResource {
   /** ARM id of the Log Analytics workspace (created or existing). */
@@ -120,6 +121,4 @@ export class ContainerInsights extends pulumi.ComponentResource {
   }
 }
 
-function known<T>(v: pulumi.Input<T>): T | undefined {
-  return pulumi.Output.isInstance(v) || v instanceof Promise ? undefined : (v as T);
-}
+

@@ -1,12 +1,9 @@
 /** ContainerInsights rules, all problems reported at once. */
 import * as pulumi from "@pulumi/pulumi";
 import type { ContainerInsightsArgs } from "./args.js";
+import { known } from "../shared/inputs.js";
 
 const WORKSPACE_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.OperationalInsights\/workspaces\/[^/]+$/i;
-
-function known<T>(v: pulumi.Input<T> | undefined): T | undefined {
-  return v === undefined || pulumi.Output.isInstance(v) || v instanceof Promise ? undefined : (v as T);
-}
 
 /** Every problem with the arguments (empty when valid). Pure. */
 export function containerInsightsProblems(args: ContainerInsightsArgs): pulumi.InputPropertyErrorDetails[] {

@@ -3,6 +3,7 @@ import { isAbsolute, join, relative } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type { ModelWebserviceArgs } from "./args.js";
 import { MODEL_WEBSERVICE_DEFAULTS } from "./defaults.js";
+import { isPlainValue } from "../shared/inputs.js";
 
 /** Azure ML webservice name rule: 3-32 characters, lowercase letters, digits, "-"; starts with a letter, ends alphanumeric. */
 export const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
@@ -23,7 +24,7 @@ export interface PropertyError {
 /** Marks a value that is an Output or Promise: its rules are skipped (checked by nobody until it is known). */
 const UNKNOWN = Symbol("unknown");
 type Known<T> = T | undefined | typeof UNKNOWN;
-const view = <T>(v: pulumi.Input<T> | undefined): Known<T> => (pulumi.Output.isInstance(v) || v instanceof Promise ? UNKNOWN : (v as T | undefined));
+const view = <T>(v: pulumi.Input<T> | undefined): Known<T> => (isPlainValue(v) ? v : UNKNOWN);
 const isNum = (v: unknown): v is number => typeof v === "number";
 
 /**
