@@ -18,15 +18,12 @@ import type {
 } from "@pulumi/policy";
 import type { CapturedResource } from "../cli/plan/mockRuntime.js";
 import { allPolicies, POLICY_FACTORIES, type AksmlPolicy } from "./policies/all.js";
+import { unwrapSecrets } from "../cli/plan/secretMarker.js";
 
 /** Every policy name in the pack (what `--enforce NAME=LEVEL` may name). */
 export function policyNames(): string[] {
   return Object.keys(POLICY_FACTORIES);
 }
-
-/** The SDK's signature key marking a serialized secret value, and the secret marker. */
-const SECRET_SIG = "4dabf18193072939515e22adb298388d";
-const SECRET_MARKER = "1b47061264138c4ac30d75fd1eb44270";
 
 export type VerdictLevel = "mandatory" | "advisory";
 export type EnforcementOverride = VerdictLevel | "disabled";
@@ -56,14 +53,7 @@ class NotApplicableError extends Error {
   }
 }
 
-/** Replaces every serialized secret `{ [SECRET_SIG]: marker, value }` with its value. */
-export function unwrapSecrets(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(unwrapSecrets);
-  if (value === null || typeof value !== "object") return value;
-  const obj = value as Record<string, unknown>;
-  if (obj[SECRET_SIG] === SECRET_MARKER) return unwrapSecrets(obj.value);
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
-}
+export { unwrapSecrets };
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {

@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { startMockRuntime, valueOf, isSecret, settle, type MockRuntime } from "../../cli/plan/mockRuntime.js";
 import { MOCK_KUBECONFIG } from "../../cli/plan/computedOutputs.js";
+import { SECRET_SIG, SECRET_VALUE_SIG, unwrapSecrets } from "../../cli/plan/secretMarker.js";
 
 let rt: MockRuntime;
 beforeAll(async () => {
@@ -45,5 +46,12 @@ describe("mock runtime harness", () => {
     expect(ns.provider.startsWith(rt.one("pulumi:providers:kubernetes").urn)).toBe(true);
     expect(rt.one("pulumi:providers:kubernetes").secretInputs).toContain("kubeconfig");
     expect(() => rt.one("azure-native:storage:StorageAccount")).toThrow(/expected exactly one/);
+  });
+
+  it("marks secrets exactly as the SDK serializes them (secretMarker.ts copies the SDK's constants to stay SDK-free)", () => {
+    expect(SECRET_SIG).toBe(pulumi.runtime.specialSigKey);
+    expect(SECRET_VALUE_SIG).toBe(pulumi.runtime.specialSecretSig);
+    const wire = { a: [{ [SECRET_SIG]: SECRET_VALUE_SIG, value: { k: { [SECRET_SIG]: SECRET_VALUE_SIG, value: "s" } } }], b: 1 };
+    expect(unwrapSecrets(wire)).toEqual({ a: [{ k: "s" }], b: 1 });
   });
 });

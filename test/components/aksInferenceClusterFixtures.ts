@@ -1,14 +1,9 @@
 /** Helpers shared by the AksInferenceCluster and ContainerInsights tests. */
-import { SECRET_SIG, type CapturedResource, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import type { CapturedResource, MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { unwrapSecrets } from "../../cli/plan/secretMarker.js";
 
 /** Replaces serialized secrets by their values, deeply. */
-export function reveal(value: unknown): any {
-  if (Array.isArray(value)) return value.map(reveal);
-  if (value === null || typeof value !== "object") return value;
-  const obj = value as Record<string, unknown>;
-  if (obj[SECRET_SIG] !== undefined && "value" in obj) return reveal(obj.value);
-  return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, reveal(v)]));
-}
+export const reveal: (value: unknown) => any = unwrapSecrets;
 
 /** Inputs of the resource of `type` named `name`, secrets revealed. */
 export function inputsOf(rt: MockRuntime, type: string, name: string): any {

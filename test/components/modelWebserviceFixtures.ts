@@ -10,7 +10,8 @@ import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
-import { SECRET_SIG, type CapturedResource } from "../../cli/plan/mockRuntime.js";
+import type { CapturedResource } from "../../cli/plan/mockRuntime.js";
+import { unwrapSecrets } from "../../cli/plan/secretMarker.js";
 import type { ClusterConnectionArgs } from "../../components/shared/clusterConnection.js";
 
 export const SUB = "00000000-0000-0000-0000-000000000000";
@@ -37,13 +38,7 @@ export function clusterConnection(overrides: Partial<ClusterConnectionArgs> = {}
 }
 
 /** Replaces serialized secrets by their values (what the API server would receive). */
-export function reveal(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(reveal);
-  if (value === null || typeof value !== "object") return value;
-  const o = value as Record<string, unknown>;
-  if (o[SECRET_SIG] !== undefined) return reveal(o.value);
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, reveal(v)]));
-}
+export const reveal: (value: unknown) => unknown = unwrapSecrets;
 
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   Namespace, ServiceAccount, ClusterRole, ClusterRoleBinding, Role, RoleBinding, Deployment, PodDisruptionBudget, Service, Secret,

@@ -1,11 +1,11 @@
 import type { StackValidationPolicy, ResourceValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
-import { SECRET_SIG } from "../../cli/plan/mockRuntime.js";
+import { SECRET_SIG, SECRET_VALUE_SIG } from "../../cli/plan/mockRuntime.js";
 import { evaluatePolicies, unwrapSecrets } from "../../policy/evaluate.js";
 import { POLICY_FACTORIES } from "../../policy/policies/all.js";
 import { change, find, productionGraph } from "./fixtures.js";
 
-const secret = (value: unknown) => ({ [SECRET_SIG]: "1b47061264138c4ac30d75fd1eb44270", value });
+const secret = (value: unknown) => ({ [SECRET_SIG]: SECRET_VALUE_SIG, value });
 
 describe("unwrapSecrets", () => {
   it("replaces nested serialized secrets with their values", () => {
