@@ -2,7 +2,7 @@
  * The router's process settings, read from the environment (names fixed in the
  * platform conventions). Every bad value is reported at once with what to fix.
  */
-import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
+import { MAX_REQUEST_BYTES, SERVICE_CONFIG_DEFAULTS } from "./contract/serviceConfig.js";
 
 export type BackendKind = "kubernetes" | "local";
 
@@ -31,7 +31,7 @@ export class RouterConfigError extends Error {
 }
 
 /** Default drain time after SIGTERM: the default scoring timeout (60 s) plus 5 s. */
-export const DEFAULT_SHUTDOWN_GRACE_MS = 65_000;
+export const DEFAULT_SHUTDOWN_GRACE_MS = SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs + 5_000;
 
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 

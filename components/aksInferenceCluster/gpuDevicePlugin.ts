@@ -6,6 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { PART_OF_LABEL, PART_OF_VALUE } from "../shared/conventions.js";
 
 export const GPU_DEVICE_PLUGIN_NAME = "nvidia-device-plugin-daemonset";
 
@@ -15,7 +16,7 @@ export function createGpuDevicePlugin(
   image: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.DaemonSet {
-  const labels = { name: "nvidia-device-plugin-ds", "app.kubernetes.io/part-of": "aksml" };
+  const labels = { name: "nvidia-device-plugin-ds", [PART_OF_LABEL]: PART_OF_VALUE };
   return new k8s.apps.v1.DaemonSet(`${name}-gpu-device-plugin`, {
     metadata: { name: GPU_DEVICE_PLUGIN_NAME, namespace: "kube-system", labels },
     spec: {

@@ -14,6 +14,7 @@ import {
   ROUTER_PEERS_SERVICE_NAME,
   ROUTER_TLS_SECRET_NAME,
 } from "./names.js";
+import { DEFAULT_SHUTDOWN_GRACE_MS } from "../../router/config.js";
 
 /** Where the TLS Secret is mounted in router pods. */
 export const ROUTER_TLS_MOUNT = "/etc/aksml/tls";
@@ -37,8 +38,8 @@ const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fiel
 /** The router container's environment (platform convention, see common docs). */
 /** Seconds a terminating router keeps serving before SIGTERM (endpoint removal propagates). */
 export const ROUTER_PRESTOP_SECONDS = 5;
-/** Seconds the router drains in-flight requests after SIGTERM: the 60 s default scoring timeout plus margin. */
-export const ROUTER_SHUTDOWN_GRACE_SECONDS = 65;
+/** Seconds the router drains in-flight requests after SIGTERM: the router's own default (default scoring timeout plus margin). */
+export const ROUTER_SHUTDOWN_GRACE_SECONDS = DEFAULT_SHUTDOWN_GRACE_MS / 1000;
 
 export function routerEnv(topology: RouterTopology, maxRequestBytes: number, logLevel: string, tlsEnabled: boolean): k8s.types.input.core.v1.EnvVar[] {
   const env: k8s.types.input.core.v1.EnvVar[] = [
