@@ -24,13 +24,26 @@ if (!process.env.AKSML_DEBUG) process.setSourceMapsEnabled(false);
 type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
 
 const COMMANDS: Record<string, Command> = {
-  plan: { summary: "preview a stack program offline: the resource graph and policy verdicts", load: () => import("./plan/command.js") },
-  local: { summary: "run the router with local model replicas from a config file", load: () => import("./local/command.js") },
+  plan: {
+    summary: "preview a stack program offline: the resource graph and policy verdicts",
+    load: () => import("./plan/command.js"),
+  },
+  local: {
+    summary: "run the router with local model replicas from a config file",
+    load: () => import("./local/command.js"),
+  },
 };
 
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
-  return ["usage: aksml <command> [options]", "", "commands:", ...lines, "", "aksml <command> --help for a command's options"].join("\n");
+  return [
+    "usage: aksml <command> [options]",
+    "",
+    "commands:",
+    ...lines,
+    "",
+    "aksml <command> --help for a command's options",
+  ].join("\n");
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -96,7 +96,8 @@ function levelOf(policy: AksmlPolicy, options: EvaluateOptions): EnforcementOver
 function configOf(policy: AksmlPolicy, options: EvaluateOptions): () => any {
   const defaults: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
-    if ((schema as { default?: unknown }).default !== undefined) defaults[key] = (schema as { default?: unknown }).default;
+    if ((schema as { default?: unknown }).default !== undefined)
+      defaults[key] = (schema as { default?: unknown }).default;
   }
   const merged = { ...defaults, ...(options.config?.[policy.name] ?? {}) };
   return () => merged;
@@ -119,7 +120,8 @@ export function evaluatePolicies(
 ): PolicyVerdict[] {
   const known = new Set(policies.map((p) => p.name));
   const unknown = Object.keys(options.enforcement ?? {}).filter((name) => !known.has(name));
-  if (unknown.length > 0) throw new Error(`unknown policy name(s) ${unknown.join(", ")}; the pack has: ${[...known].join(", ")}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown policy name(s) ${unknown.join(", ")}; the pack has: ${[...known].join(", ")}`);
   const verdicts: PolicyVerdict[] = [];
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   // Unwrapped once and shared by every policy (frozen, so no policy can change what the next one sees).

@@ -43,12 +43,15 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
   };
 
   const backendRaw = get("AKSML_BACKEND") ?? "kubernetes";
-  if (backendRaw !== "kubernetes" && backendRaw !== "local") problems.push(`AKSML_BACKEND must be "kubernetes" or "local", got ${JSON.stringify(backendRaw)}`);
+  if (backendRaw !== "kubernetes" && backendRaw !== "local")
+    problems.push(`AKSML_BACKEND must be "kubernetes" or "local", got ${JSON.stringify(backendRaw)}`);
 
   const certFile = get("AKSML_TLS_CERT_FILE");
   const keyFile = get("AKSML_TLS_KEY_FILE");
   if ((certFile === undefined) !== (keyFile === undefined)) {
-    problems.push("AKSML_TLS_CERT_FILE and AKSML_TLS_KEY_FILE must be set together (PEM certificate chain and private key) or both left unset for plain HTTP");
+    problems.push(
+      "AKSML_TLS_CERT_FILE and AKSML_TLS_KEY_FILE must be set together (PEM certificate chain and private key) or both left unset for plain HTTP",
+    );
   }
 
   let maxRequestBytes = MAX_REQUEST_BYTES;
@@ -56,14 +59,17 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
   if (maxRaw !== undefined) {
     const n = Number(maxRaw);
     if (!/^\d+$/.test(maxRaw) || !Number.isSafeInteger(n) || n < 1 || n > MAX_REQUEST_BYTES) {
-      problems.push(`AKSML_MAX_REQUEST_BYTES must be an integer between 1 and ${MAX_REQUEST_BYTES} (100 MB, the azureml-fe limit), got ${JSON.stringify(maxRaw)}`);
+      problems.push(
+        `AKSML_MAX_REQUEST_BYTES must be an integer between 1 and ${MAX_REQUEST_BYTES} (100 MB, the azureml-fe limit), got ${JSON.stringify(maxRaw)}`,
+      );
     } else maxRequestBytes = n;
   }
 
   let selfScaling = false;
   const selfRaw = get("AKSML_SELF_SCALING");
   if (selfRaw !== undefined) {
-    if (selfRaw !== "true" && selfRaw !== "false") problems.push(`AKSML_SELF_SCALING must be "true" or "false", got ${JSON.stringify(selfRaw)}`);
+    if (selfRaw !== "true" && selfRaw !== "false")
+      problems.push(`AKSML_SELF_SCALING must be "true" or "false", got ${JSON.stringify(selfRaw)}`);
     selfScaling = selfRaw === "true";
   }
 
@@ -74,12 +80,15 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
   if (graceRaw !== undefined) {
     const n = Number(graceRaw);
     if (!/^\d+$/.test(graceRaw) || !Number.isSafeInteger(n) || n > 3_600_000) {
-      problems.push(`AKSML_SHUTDOWN_GRACE_MS must be an integer number of milliseconds between 0 and 3600000, got ${JSON.stringify(graceRaw)}`);
+      problems.push(
+        `AKSML_SHUTDOWN_GRACE_MS must be an integer number of milliseconds between 0 and 3600000, got ${JSON.stringify(graceRaw)}`,
+      );
     } else shutdownGraceMs = n;
   }
 
   const logLevel = get("AKSML_LOG_LEVEL") ?? "info";
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`AKSML_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(`AKSML_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
 
   if (problems.length) throw new RouterConfigError(problems);
   return {

@@ -64,7 +64,11 @@ function grant(svc: ServiceState, replica: ReplicaState, queuedMs: number): Leas
  * promise, and `onQueued` receives a function that withdraws the request (for a
  * client that goes away while waiting).
  */
-export function acquire(svc: ServiceState, exclude?: ReadonlySet<string>, onQueued?: (withdraw: () => void) => void): Lease | Promise<Lease> {
+export function acquire(
+  svc: ServiceState,
+  exclude?: ReadonlySet<string>,
+  onQueued?: (withdraw: () => void) => void,
+): Lease | Promise<Lease> {
   if (svc.queued === 0) {
     const r = pick(svc, exclude, performance.now());
     if (r) return grant(svc, r, 0);
@@ -163,10 +167,13 @@ function scheduleEjectionEnd(svc: ServiceState, now: number): void {
   let soonest = Infinity;
   for (const r of svc.replicas) if (r.ejectedUntil > now) soonest = Math.min(soonest, r.ejectedUntil);
   if (soonest === Infinity) return;
-  svc.ejectionTimer = setTimeout(() => {
-    svc.ejectionTimer = undefined;
-    drain(svc);
-  }, soonest - now + 1);
+  svc.ejectionTimer = setTimeout(
+    () => {
+      svc.ejectionTimer = undefined;
+      drain(svc);
+    },
+    soonest - now + 1,
+  );
   svc.ejectionTimer.unref();
 }
 

@@ -9,7 +9,19 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 
 // `expect` too: the router answers `100-continue` to its client itself (node:http does),
 // and the upstream request is sent with its body already flowing.
-const HOP_BY_HOP = new Set(["expect", "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host"]);
+const HOP_BY_HOP = new Set([
+  "expect",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+]);
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,100}$/;
 
@@ -28,7 +40,12 @@ function connectionTokens(value: string | string[] | undefined): Set<string> | u
   return tokens.length ? new Set(tokens) : undefined;
 }
 
-export function upstreamRequestHeaders(headers: IncomingHttpHeaders, requestId: string, dropAuthorization: boolean, clientAddress: string | undefined): Record<string, string | string[]> {
+export function upstreamRequestHeaders(
+  headers: IncomingHttpHeaders,
+  requestId: string,
+  dropAuthorization: boolean,
+  clientAddress: string | undefined,
+): Record<string, string | string[]> {
   const extra = connectionTokens(headers.connection);
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
@@ -41,12 +58,17 @@ export function upstreamRequestHeaders(headers: IncomingHttpHeaders, requestId: 
   out["x-request-id"] = requestId;
   if (clientAddress) {
     const prior = headers["x-forwarded-for"];
-    out["x-forwarded-for"] = prior ? `${Array.isArray(prior) ? prior.join(", ") : prior}, ${clientAddress}` : clientAddress;
+    out["x-forwarded-for"] = prior
+      ? `${Array.isArray(prior) ? prior.join(", ") : prior}, ${clientAddress}`
+      : clientAddress;
   }
   return out;
 }
 
-export function clientResponseHeaders(headers: Record<string, string | string[] | undefined>, requestId: string): OutgoingHttpHeaders {
+export function clientResponseHeaders(
+  headers: Record<string, string | string[] | undefined>,
+  requestId: string,
+): OutgoingHttpHeaders {
   const extra = connectionTokens(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const name in headers) {

@@ -13,7 +13,9 @@ const name = first === undefined || first.startsWith("-") ? "serve" : first;
 const argv = name === first ? rest : process.argv.slice(2);
 const load = commands[name];
 if (!load) {
-  process.stderr.write(`unknown command ${JSON.stringify(name)}; expected one of: ${Object.keys(commands).join(", ")}\n`);
+  process.stderr.write(
+    `unknown command ${JSON.stringify(name)}; expected one of: ${Object.keys(commands).join(", ")}\n`,
+  );
   process.exit(2);
 }
 const code = await load().then((m) => m.run(argv));

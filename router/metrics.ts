@@ -8,7 +8,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 
 /** What the gauges read at scrape time. */
 export interface LiveState {
-  services(): Iterable<{ name: string; inFlight: number; queued: number; readyReplicas: number; currentReplicas: number }>;
+  services(): Iterable<{
+    name: string;
+    inFlight: number;
+    queued: number;
+    readyReplicas: number;
+    currentReplicas: number;
+  }>;
 }
 
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -28,14 +34,57 @@ export class RouterMetrics {
   constructor(live: LiveState, opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
     if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: "aksml_router_" });
-    this.requests = new Counter({ name: "aksml_router_requests_total", help: "Requests by service and HTTP status code.", labelNames: ["service", "code"], registers });
-    this.latency = new Histogram({ name: "aksml_router_request_duration_seconds", help: "End-to-end request latency seen by the router, including queueing and the replica.", labelNames: ["service"], buckets: LATENCY_BUCKETS, registers });
-    this.overhead = new Histogram({ name: "aksml_router_routing_overhead_seconds", help: "Time the router itself adds: end-to-end minus queue wait minus replica time.", labelNames: ["service"], buckets: OVERHEAD_BUCKETS, registers });
-    this.queueWait = new Histogram({ name: "aksml_router_queue_wait_seconds", help: "Time requests spent queued for a free replica.", labelNames: ["service"], buckets: LATENCY_BUCKETS, registers });
-    this.desired = new Gauge({ name: "aksml_router_desired_replicas", help: "Replica count the autoscaler last asked for.", labelNames: ["service"], registers });
-    this.decisions = new Counter({ name: "aksml_router_scaling_decisions_total", help: "Scaling decisions that changed the replica count.", labelNames: ["service", "direction", "reason"], registers });
-    this.retries = new Counter({ name: "aksml_router_upstream_retries_total", help: "Requests retried on another replica after a connection failure before any response.", labelNames: ["service"], registers });
-    this.authFailures = new Counter({ name: "aksml_router_auth_failures_total", help: "Requests rejected with 401.", labelNames: ["service"], registers });
+    this.requests = new Counter({
+      name: "aksml_router_requests_total",
+      help: "Requests by service and HTTP status code.",
+      labelNames: ["service", "code"],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: "aksml_router_request_duration_seconds",
+      help: "End-to-end request latency seen by the router, including queueing and the replica.",
+      labelNames: ["service"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.overhead = new Histogram({
+      name: "aksml_router_routing_overhead_seconds",
+      help: "Time the router itself adds: end-to-end minus queue wait minus replica time.",
+      labelNames: ["service"],
+      buckets: OVERHEAD_BUCKETS,
+      registers,
+    });
+    this.queueWait = new Histogram({
+      name: "aksml_router_queue_wait_seconds",
+      help: "Time requests spent queued for a free replica.",
+      labelNames: ["service"],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.desired = new Gauge({
+      name: "aksml_router_desired_replicas",
+      help: "Replica count the autoscaler last asked for.",
+      labelNames: ["service"],
+      registers,
+    });
+    this.decisions = new Counter({
+      name: "aksml_router_scaling_decisions_total",
+      help: "Scaling decisions that changed the replica count.",
+      labelNames: ["service", "direction", "reason"],
+      registers,
+    });
+    this.retries = new Counter({
+      name: "aksml_router_upstream_retries_total",
+      help: "Requests retried on another replica after a connection failure before any response.",
+      labelNames: ["service"],
+      registers,
+    });
+    this.authFailures = new Counter({
+      name: "aksml_router_auth_failures_total",
+      help: "Requests rejected with 401.",
+      labelNames: ["service"],
+      registers,
+    });
 
     const liveGauge = (name: string, help: string, pick: (s: ReturnType<typeof snapshot>[number]) => number) =>
       new Gauge({
@@ -49,14 +98,33 @@ export class RouterMetrics {
         },
       });
     const snapshot = () => [...live.services()];
-    liveGauge("aksml_router_in_flight_requests", "Requests being processed by replicas, in this router process.", (s) => s.inFlight);
-    liveGauge("aksml_router_queue_length", "Requests waiting for a free replica, in this router process.", (s) => s.queued);
+    liveGauge(
+      "aksml_router_in_flight_requests",
+      "Requests being processed by replicas, in this router process.",
+      (s) => s.inFlight,
+    );
+    liveGauge(
+      "aksml_router_queue_length",
+      "Requests waiting for a free replica, in this router process.",
+      (s) => s.queued,
+    );
     liveGauge("aksml_router_ready_replicas", "Ready replicas the router can send to.", (s) => s.readyReplicas);
-    liveGauge("aksml_router_current_replicas", "Replicas the backend runs or has asked for (ready or not).", (s) => s.currentReplicas);
+    liveGauge(
+      "aksml_router_current_replicas",
+      "Replicas the backend runs or has asked for (ready or not).",
+      (s) => s.currentReplicas,
+    );
   }
 
   /** Labelled children cached per service (and code): label hashing per request is measurable on the hot path. */
-  private readonly children = new Map<string, { latency: { observe(v: number): void }; overhead: { observe(v: number): void }; codes: Map<number, { inc(): void }> }>();
+  private readonly children = new Map<
+    string,
+    {
+      latency: { observe(v: number): void };
+      overhead: { observe(v: number): void };
+      codes: Map<number, { inc(): void }>;
+    }
+  >();
 
   observeRequest(service: string, code: number, totalSeconds: number, overheadSeconds: number): void {
     let c = this.children.get(service);

@@ -17,7 +17,14 @@ import type { Agent, Dispatcher } from "undici";
 import { UpstreamCall } from "./upstreamCall.js";
 import { authenticate, type AuthOutcome } from "./auth/authenticate.js";
 import { acquire, eject, release, QueueTimeoutError, ServiceGoneError, WithdrawnError } from "./dispatcher.js";
-import { BodyTimeoutError, BodyTooLargeError, ClientBodyError, REPLAY_LIMIT_BYTES, StreamedBody, readSmallBody } from "./bodySource.js";
+import {
+  BodyTimeoutError,
+  BodyTooLargeError,
+  ClientBodyError,
+  REPLAY_LIMIT_BYTES,
+  StreamedBody,
+  readSmallBody,
+} from "./bodySource.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import type { Lease } from "./serviceState.js";
 import type { ServiceRegistry } from "./registry.js";
@@ -36,7 +43,15 @@ export interface ProxyContext {
 
 export type ServiceAction = "score" | "swagger";
 
-const NEVER_REACHED = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EADDRNOTAVAIL", "UND_ERR_CONNECT_TIMEOUT", "ENOTFOUND", "EAI_AGAIN"]);
+const NEVER_REACHED = new Set([
+  "ECONNREFUSED",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EADDRNOTAVAIL",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
 const DROPPED_BEFORE_RESPONSE = new Set(["ECONNRESET", "EPIPE", "UND_ERR_SOCKET", "UND_ERR_CLOSED"]);
 /** How long a replica that refused a connection is skipped (the backend removes it soon after). */
 const EJECT_MS = 2000;
@@ -53,17 +68,36 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-export function sendError(res: ServerResponse, status: number, message: string, requestId: string, extra?: Record<string, string>): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  requestId: string,
+  extra?: Record<string, string>,
+): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
   const body = JSON.stringify({ error: { code: status, message, requestId } });
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-ms-request-id": requestId, ...extra });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "x-ms-request-id": requestId,
+    ...extra,
+  });
   res.end(body);
 }
 
-export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessage, res: ServerResponse, serviceName: string, action: ServiceAction, query: string, requestId: string): Promise<void> {
+export async function proxyServiceRequest(
+  ctx: ProxyContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+  serviceName: string,
+  action: ServiceAction,
+  query: string,
+  requestId: string,
+): Promise<void> {
   const started = performance.now();
   const svc = ctx.registry.get(serviceName);
   let status = 0;
@@ -72,25 +106,43 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
   const finish = () => {
     const totalMs = performance.now() - started;
     ctx.metrics.observeRequest(svc ? serviceName : "(unknown)", status, totalMs / 1000, overheadMs / 1000);
-    ctx.log.info({ reqId: requestId, service: serviceName, method: req.method, status, replica: replicaId, ms: Math.round(totalMs * 100) / 100 }, "request");
+    ctx.log.info(
+      {
+        reqId: requestId,
+        service: serviceName,
+        method: req.method,
+        status,
+        replica: replicaId,
+        ms: Math.round(totalMs * 100) / 100,
+      },
+      "request",
+    );
   };
   const fail = (code: number, message: string, extra?: Record<string, string>) => {
     status = code;
     sendError(res, code, message, requestId, extra);
     finish();
   };
-  const hasBody = req.headers["content-length"] !== undefined ? req.headers["content-length"] !== "0" : req.headers["transfer-encoding"] !== undefined;
+  const hasBody =
+    req.headers["content-length"] !== undefined
+      ? req.headers["content-length"] !== "0"
+      : req.headers["transfer-encoding"] !== undefined;
   // An error answered before the body was read closes the connection instead of draining the body.
   const closeIfBody: Record<string, string> | undefined = hasBody ? { connection: "close" } : undefined;
 
   if (!svc) return fail(404, `no service named ${JSON.stringify(serviceName)}`, closeIfBody);
   const method = req.method;
   if (action === "score" ? method !== "POST" && method !== "GET" : method !== "GET") {
-    return fail(405, `method ${method} not allowed`, { allow: action === "score" ? "GET, POST" : "GET", ...closeIfBody });
+    return fail(405, `method ${method} not allowed`, {
+      allow: action === "score" ? "GET, POST" : "GET",
+      ...closeIfBody,
+    });
   }
   const declared = req.headers["content-length"] === undefined ? undefined : Number(req.headers["content-length"]);
   if (declared !== undefined && declared > ctx.maxRequestBytes) {
-    return fail(413, `request body of ${declared} bytes exceeds the limit of ${ctx.maxRequestBytes} bytes`, { connection: "close" });
+    return fail(413, `request body of ${declared} bytes exceeds the limit of ${ctx.maxRequestBytes} bytes`, {
+      connection: "close",
+    });
   }
 
   // The client going away or the scoring timeout ends the current upstream attempt.
@@ -153,13 +205,18 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
     } catch (e) {
       if (e instanceof WithdrawnError) {
         // Withdrawn by doAbort: the scoring timeout (a retry waiting for another replica) or the client leaving.
-        if (timedOut) return fail(504, `replica did not answer within ${timeout} ms (scoringTimeoutMs)`, closeIfBodyUnread(body));
+        if (timedOut)
+          return fail(504, `replica did not answer within ${timeout} ms (scoringTimeoutMs)`, closeIfBodyUnread(body));
         status = 499;
         return finish();
       }
       if (e instanceof QueueTimeoutError) {
         ctx.metrics.observeQueueWait(serviceName, e.waitedMs / 1000);
-        return fail(503, `all replicas busy: no replica became free within ${e.waitedMs} ms (maxRequestWaitTimeMs)`, closeIfBodyUnread(body));
+        return fail(
+          503,
+          `all replicas busy: no replica became free within ${e.waitedMs} ms (maxRequestWaitTimeMs)`,
+          closeIfBodyUnread(body),
+        );
       }
       if (e instanceof ServiceGoneError) return fail(503, e.message, closeIfBodyUnread(body));
       throw e;
@@ -195,12 +252,24 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
       res.writeHead(statusCode, outHeaders);
       overheadMs = performance.now() - started - lease.queuedMs - (headersAt - dispatchedAt);
     }));
-    ctx.agent.dispatch({ origin: lease.replica.endpoint.url, path, method: method!, headers, body: sendBody, headersTimeout: 0, bodyTimeout: timeout }, call);
+    ctx.agent.dispatch(
+      {
+        origin: lease.replica.endpoint.url,
+        path,
+        method: method!,
+        headers,
+        body: sendBody,
+        headersTimeout: 0,
+        bodyTimeout: timeout,
+      },
+      call,
+    );
     const outcome = await call.started;
     if (!outcome.ok) {
       const e = outcome.error;
       release(lease);
-      if (timedOut) return fail(504, `replica did not answer within ${timeout} ms (scoringTimeoutMs)`, closeIfBodyUnread(body));
+      if (timedOut)
+        return fail(504, `replica did not answer within ${timeout} ms (scoringTimeoutMs)`, closeIfBodyUnread(body));
       if (aborted) {
         status = 499;
         return finish();
@@ -221,11 +290,17 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
         else resets++;
         if (svc.replicas.some((r) => !tried.has(r.endpoint.id))) {
           ctx.metrics.countRetry(serviceName);
-          ctx.log.warn({ reqId: requestId, service: serviceName, replica: lease.replica.endpoint.id, code }, "replica connection failed before a response; retrying on another replica");
+          ctx.log.warn(
+            { reqId: requestId, service: serviceName, replica: lease.replica.endpoint.id, code },
+            "replica connection failed before a response; retrying on another replica",
+          );
           continue;
         }
       }
-      ctx.log.warn({ reqId: requestId, service: serviceName, replica: lease.replica.endpoint.id, code }, "replica failed");
+      ctx.log.warn(
+        { reqId: requestId, service: serviceName, replica: lease.replica.endpoint.id, code },
+        "replica failed",
+      );
       return fail(502, "the replica failed before responding", closeIfBodyUnread(body));
     }
 
@@ -235,7 +310,10 @@ export async function proxyServiceRequest(ctx: ProxyContext, req: IncomingMessag
       // Headers are out: the only honest signal left is an aborted connection.
       status = 502;
       res.destroy();
-      ctx.log.warn({ reqId: requestId, service: serviceName, replica: lease.replica.endpoint.id, code: errorCode(err) }, "replica failed mid-response; connection aborted");
+      ctx.log.warn(
+        { reqId: requestId, service: serviceName, replica: lease.replica.endpoint.id, code: errorCode(err) },
+        "replica failed mid-response; connection aborted",
+      );
     } else if (err || aborted) status = 499;
     return finish();
   }

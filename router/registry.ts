@@ -55,7 +55,10 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
     svc.currentReplicas = snapshot.currentReplicas;
     svc.setReplicas(snapshot.replicas);
     this.byName.set(snapshot.name, svc);
-    this.log?.info({ service: snapshot.name, replicas: snapshot.replicas.length, auth: snapshot.config.auth.mode }, "service added");
+    this.log?.info(
+      { service: snapshot.name, replicas: snapshot.replicas.length, auth: snapshot.config.auth.mode },
+      "service added",
+    );
   }
 
   remove(name: string): void {
@@ -84,8 +87,21 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
     return out;
   }
 
-  *services(): Iterable<{ name: string; inFlight: number; queued: number; readyReplicas: number; currentReplicas: number }> {
-    for (const s of this.byName.values()) yield { name: s.name, inFlight: s.inFlight, queued: s.queued, readyReplicas: s.replicas.length, currentReplicas: s.currentReplicas };
+  *services(): Iterable<{
+    name: string;
+    inFlight: number;
+    queued: number;
+    readyReplicas: number;
+    currentReplicas: number;
+  }> {
+    for (const s of this.byName.values())
+      yield {
+        name: s.name,
+        inFlight: s.inFlight,
+        queued: s.queued,
+        readyReplicas: s.replicas.length,
+        currentReplicas: s.currentReplicas,
+      };
   }
 
   names(): string[] {
@@ -94,7 +110,11 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
 }
 
 /** Builds the auth of a snapshot, reusing the previous verifier when nothing changed. */
-function buildAuth(config: ServiceConfig, previous: ServiceAuth | undefined, keys: ServiceSnapshot["keys"]): ServiceAuth {
+function buildAuth(
+  config: ServiceConfig,
+  previous: ServiceAuth | undefined,
+  keys: ServiceSnapshot["keys"],
+): ServiceAuth {
   switch (config.auth.mode) {
     case "none":
       return { mode: "none" };

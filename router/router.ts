@@ -35,7 +35,9 @@ export interface StartRouterOptions {
   /** Extra admin-port routes by exact path, e.g. PEER_LOAD_PATH. */
   adminRoutes?: ReadonlyMap<string, AdminRouteHandler>;
   /** Runs once the backend has pushed its initial state; may return a stop function (run first on shutdown). */
-  onStarted?: (parts: RouterParts) => void | (() => void | Promise<void>) | Promise<void | (() => void | Promise<void>)>;
+  onStarted?: (
+    parts: RouterParts,
+  ) => void | (() => void | Promise<void>) | Promise<void | (() => void | Promise<void>)>;
   /** @default "0.0.0.0" */
   host?: string;
   /** @default 8080, or 8443 with TLS; 0 picks a free port. */
@@ -80,14 +82,30 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   // `Keep-Alive: timeout` (undici honours the hint): the Azure ML inference server's
   // gunicorn closes idle connections after 2 s without saying so, and a request written
   // onto a socket the replica is closing fails with a reset (then retried, see proxy.ts).
-  const agent = new Agent({ keepAliveTimeout: 1_500, keepAliveMaxTimeout: 600_000, connections: null, pipelining: 1, connect: { timeout: 5000 } });
+  const agent = new Agent({
+    keepAliveTimeout: 1_500,
+    keepAliveMaxTimeout: 600_000,
+    connections: null,
+    pipelining: 1,
+    connect: { timeout: 5000 },
+  });
   let ready = false;
   let draining = false;
   const health = { ready: () => ready, draining: () => draining };
 
   let active = 0;
   let drained: (() => void) | undefined;
-  const handle = dataHandler({ registry, metrics, log, agent, maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES, draining: () => draining }, health);
+  const handle = dataHandler(
+    {
+      registry,
+      metrics,
+      log,
+      agent,
+      maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES,
+      draining: () => draining,
+    },
+    health,
+  );
   const tracked = (req: IncomingMessage, res: ServerResponse) => {
     active++;
     res.once("close", () => {
@@ -113,7 +131,13 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const dataPort = await listen(data, options.dataPort ?? (options.tls ? 8443 : 8080), host);
   const adminPort = await listen(admin, options.adminPort ?? 9091, host);
   const shownHost = host === "0.0.0.0" ? "127.0.0.1" : host;
-  const parts: RouterParts = { registry, metrics, log, backend: options.backend, leaderElection: options.leaderElection };
+  const parts: RouterParts = {
+    registry,
+    metrics,
+    log,
+    backend: options.backend,
+    leaderElection: options.leaderElection,
+  };
 
   let stopHook: void | (() => void | Promise<void>);
   try {
@@ -165,5 +189,11 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       log.flush();
     })());
 
-  return { ...parts, dataUrl: `${options.tls ? "https" : "http"}://${shownHost}:${dataPort}`, adminUrl: `http://${shownHost}:${adminPort}`, stop, activeRequests: () => active };
+  return {
+    ...parts,
+    dataUrl: `${options.tls ? "https" : "http"}://${shownHost}:${dataPort}`,
+    adminUrl: `http://${shownHost}:${adminPort}`,
+    stop,
+    activeRequests: () => active,
+  };
 }

@@ -16,7 +16,9 @@ async function compose(config: RouterEnvConfig): Promise<Composition> {
   }
   // Local replicas are described by a services file, which `aksml local <file>` reads
   // and composes (cli/local); the image itself only runs in a cluster.
-  throw new RouterConfigError(['AKSML_BACKEND=local is served by "aksml local <config file>" (npm run local), not by the image\'s serve command']);
+  throw new RouterConfigError([
+    'AKSML_BACKEND=local is served by "aksml local <config file>" (npm run local), not by the image\'s serve command',
+  ]);
 }
 
 export async function run(_argv: string[]): Promise<number> {
@@ -30,7 +32,13 @@ export async function run(_argv: string[]): Promise<number> {
   const log: Logger = createLogger(config.logLevel);
   let router: Awaited<ReturnType<typeof startRouter>>;
   try {
-    router = await startRouter({ ...(await compose(config)), tls: config.tls, maxRequestBytes: config.maxRequestBytes, shutdownGraceMs: config.shutdownGraceMs, logger: log });
+    router = await startRouter({
+      ...(await compose(config)),
+      tls: config.tls,
+      maxRequestBytes: config.maxRequestBytes,
+      shutdownGraceMs: config.shutdownGraceMs,
+      logger: log,
+    });
   } catch (e) {
     log.fatal({ err: (e as Error).message }, "router failed to start");
     return e instanceof RouterConfigError ? 2 : 1;

@@ -21,7 +21,10 @@ export interface Health {
 const SERVICE_PREFIX = "/api/v1/service/";
 
 function sendText(res: ServerResponse, status: number, contentType: string, body: string, close: boolean): void {
-  const headers: Record<string, string | number> = { "content-type": contentType, "content-length": Buffer.byteLength(body) };
+  const headers: Record<string, string | number> = {
+    "content-type": contentType,
+    "content-length": Buffer.byteLength(body),
+  };
   if (close) headers.connection = "close";
   res.writeHead(status, headers);
   res.end(body);
@@ -34,7 +37,12 @@ function healthRoutes(path: string, res: ServerResponse, health: Health, registr
   }
   if (path === "/readyz") {
     const ready = health.ready() && !health.draining();
-    const body = JSON.stringify({ ready, draining: health.draining(), services: registry.names().length, problems: registry.problemList() });
+    const body = JSON.stringify({
+      ready,
+      draining: health.draining(),
+      services: registry.names().length,
+      problems: registry.problemList(),
+    });
     sendText(res, ready ? 200 : 503, "application/json", body, health.draining());
     return true;
   }
@@ -63,7 +71,15 @@ export function dataHandler(ctx: ProxyContext, health: Health): (req: IncomingMe
         } catch {
           return sendError(res, 400, "malformed service name", requestId);
         }
-        proxyServiceRequest(ctx, req, res, name, action === "score" ? "score" : "swagger", q === -1 ? "" : url.slice(q), requestId).catch((e) => crash(ctx.log, res, requestId, e));
+        proxyServiceRequest(
+          ctx,
+          req,
+          res,
+          name,
+          action === "score" ? "score" : "swagger",
+          q === -1 ? "" : url.slice(q),
+          requestId,
+        ).catch((e) => crash(ctx.log, res, requestId, e));
         return;
       }
       return sendError(res, 404, "unknown route; use /api/v1/service/<name>/score or /swagger.json", requestId);
@@ -73,7 +89,13 @@ export function dataHandler(ctx: ProxyContext, health: Health): (req: IncomingMe
   };
 }
 
-export function adminHandler(registry: ServiceRegistry, metrics: RouterMetrics, health: Health, log: Logger, routes: ReadonlyMap<string, AdminRouteHandler>): (req: IncomingMessage, res: ServerResponse) => void {
+export function adminHandler(
+  registry: ServiceRegistry,
+  metrics: RouterMetrics,
+  health: Health,
+  log: Logger,
+  routes: ReadonlyMap<string, AdminRouteHandler>,
+): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     const url = req.url ?? "/";
     const q = url.indexOf("?");

@@ -39,7 +39,10 @@ export function watchTlsFiles(server: HttpsServer, files: TlsFiles, log: Logger,
         server.setSecureContext({ ...pair, minVersion: "TLSv1.2" });
         log.info({ certFile: files.certFile }, "TLS certificate reloaded");
       } catch (e) {
-        log.error({ certFile: files.certFile, err: (e as Error).message }, "TLS certificate reload failed; keeping the previous certificate");
+        log.error(
+          { certFile: files.certFile, err: (e as Error).message },
+          "TLS certificate reload failed; keeping the previous certificate",
+        );
       }
     }, 100);
   };

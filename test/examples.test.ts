@@ -9,7 +9,11 @@ import { REPO_ROOT, runCli } from "./cli/runCli.js";
 interface PlanDoc {
   resources: { type: string; name: string; inputs: Record<string, any> }[];
   outputs: Record<string, unknown>;
-  policy: { evaluated: boolean; mandatory: number; verdicts: { policy: string; enforcementLevel: string; message: string }[] };
+  policy: {
+    evaluated: boolean;
+    mandatory: number;
+    verdicts: { policy: string; enforcementLevel: string; message: string }[];
+  };
 }
 
 const EXAMPLES_DIR = join(REPO_ROOT, "examples");

@@ -9,7 +9,13 @@ const upstream = process.env.UPSTREAM ?? "http://127.0.0.1:18081";
 const agent = new Agent({ keepAliveTimeout: 30_000 });
 createServer(async (req, res) => {
   try {
-    const up = await agent.request({ origin: upstream, path: "/score", method: "POST", headers: { "content-type": "application/json", "content-length": req.headers["content-length"] }, body: req });
+    const up = await agent.request({
+      origin: upstream,
+      path: "/score",
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": req.headers["content-length"] },
+      body: req,
+    });
     res.writeHead(up.statusCode, up.headers);
     pipeline(up.body, res, () => {});
   } catch {

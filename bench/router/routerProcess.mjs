@@ -11,9 +11,19 @@ const services = JSON.parse(process.env.BENCH_SERVICES ?? "[]");
 const backend = {
   async start(catalog) {
     for (const s of services) {
-      const parsed = parseServiceConfig(s.name, { auth: { mode: s.auth }, maxConcurrentRequestsPerContainer: 1024, maxRequestWaitTimeMs: 5000 });
+      const parsed = parseServiceConfig(s.name, {
+        auth: { mode: s.auth },
+        maxConcurrentRequestsPerContainer: 1024,
+        maxRequestWaitTimeMs: 5000,
+      });
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-      catalog.upsert({ name: s.name, config: parsed.config, keys: { primaryKey: key, secondaryKey: `${key}-2` }, replicas: [{ id: `${s.name}-0`, url: s.url }], currentReplicas: 1 });
+      catalog.upsert({
+        name: s.name,
+        config: parsed.config,
+        keys: { primaryKey: key, secondaryKey: `${key}-2` },
+        replicas: [{ id: `${s.name}-0`, url: s.url }],
+        currentReplicas: 1,
+      });
     }
   },
   async scale() {},

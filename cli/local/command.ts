@@ -27,7 +27,8 @@ config file: {"port": 8080, "services": [{"name", "command", "cwd", "env", "conf
 function portArg(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new Error(`${flag} must be a port number (0-65535), got ${JSON.stringify(value)}`);
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new Error(`${flag} must be a port number (0-65535), got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -37,7 +38,8 @@ function shellQuote(s: string): string {
 
 export function curlFor(service: LocalService, dataUrl: string): string {
   const parts = [`curl -s -X POST ${dataUrl}/api/v1/service/${service.name}/score`];
-  if (service.config.auth.mode === "key" && service.keys) parts.push(`-H ${shellQuote(`Authorization: Bearer ${service.keys.primaryKey}`)}`);
+  if (service.config.auth.mode === "key" && service.keys)
+    parts.push(`-H ${shellQuote(`Authorization: Bearer ${service.keys.primaryKey}`)}`);
   parts.push(`-H 'Content-Type: application/json'`, `-d ${shellQuote(JSON.stringify(service.sampleRequest))}`);
   return parts.join(" ");
 }
@@ -46,9 +48,18 @@ function describe(config: LocalConfig, dataUrl: string, adminUrl: string): strin
   const lines = [`aksml local: router listening on ${dataUrl} (metrics: ${adminUrl}/metrics)`];
   for (const s of config.services) {
     const a = s.config.autoscale;
-    const scaling = a.enabled ? `autoscale ${a.minReplicas}..${a.maxReplicas} replicas at ${a.targetUtilization}% target, scale-down after ${a.scaleDownDelaySeconds} s` : `${s.config.numReplicas} fixed replicas`;
-    lines.push("", `service ${s.name} (${scaling}; auth: ${s.config.auth.mode})`, `  scoring URL: ${dataUrl}/api/v1/service/${s.name}/score`);
-    if (s.generatedKeys && s.keys) lines.push(`  keys generated for this run only (not saved): primary ${s.keys.primaryKey}  secondary ${s.keys.secondaryKey}`);
+    const scaling = a.enabled
+      ? `autoscale ${a.minReplicas}..${a.maxReplicas} replicas at ${a.targetUtilization}% target, scale-down after ${a.scaleDownDelaySeconds} s`
+      : `${s.config.numReplicas} fixed replicas`;
+    lines.push(
+      "",
+      `service ${s.name} (${scaling}; auth: ${s.config.auth.mode})`,
+      `  scoring URL: ${dataUrl}/api/v1/service/${s.name}/score`,
+    );
+    if (s.generatedKeys && s.keys)
+      lines.push(
+        `  keys generated for this run only (not saved): primary ${s.keys.primaryKey}  secondary ${s.keys.secondaryKey}`,
+      );
     lines.push(`  try: ${curlFor(s, dataUrl)}`);
   }
   lines.push("", "Ctrl-C stops the router and every replica.");
@@ -59,7 +70,16 @@ export async function run(argv: string[]): Promise<number> {
   let values: { port?: string; "admin-port"?: string; help?: boolean };
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { port: { type: "string", short: "p" }, "admin-port": { type: "string" }, help: { type: "boolean", short: "h" } } }));
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        port: { type: "string", short: "p" },
+        "admin-port": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+    }));
   } catch (e) {
     console.error(`aksml local: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -80,9 +100,15 @@ export async function run(argv: string[]): Promise<number> {
     config = loadLocalConfig(positionals[0]!);
     const dataPort = ports.port ?? config.port;
     if (dataPort !== 0 && dataPort === (ports.adminPort ?? config.adminPort))
-      throw new Error(`the data port and the admin port would both be ${dataPort}; pass different --port and --admin-port values`);
+      throw new Error(
+        `the data port and the admin port would both be ${dataPort}; pass different --port and --admin-port values`,
+      );
   } catch (e) {
-    console.error(e instanceof LocalConfigError ? `aksml local: invalid config ${e.message}` : `aksml local: ${(e as Error).message}`);
+    console.error(
+      e instanceof LocalConfigError
+        ? `aksml local: invalid config ${e.message}`
+        : `aksml local: ${(e as Error).message}`,
+    );
     return e instanceof LocalConfigError ? 1 : 2;
   }
 
@@ -98,7 +124,10 @@ export async function run(argv: string[]): Promise<number> {
     process.on("SIGTERM", onSignal);
   });
   const parts = localRouterOptions(config.services, {
-    onDecision: (d) => console.log(`aksml local: ${d.service} ${d.to > d.from ? "scaling up" : "scaling down"} ${d.from} -> ${d.to} replicas (utilization ${Number.isFinite(d.utilizationPercent) ? Math.round(d.utilizationPercent) : "n/a"}%)`),
+    onDecision: (d) =>
+      console.log(
+        `aksml local: ${d.service} ${d.to > d.from ? "scaling up" : "scaling down"} ${d.from} -> ${d.to} replicas (utilization ${Number.isFinite(d.utilizationPercent) ? Math.round(d.utilizationPercent) : "n/a"}%)`,
+      ),
   });
   const router = await startRouter({
     ...parts,

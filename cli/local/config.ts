@@ -30,7 +30,9 @@ export class LocalConfigError extends Error {
     readonly file: string,
     readonly problems: string[],
   ) {
-    super(`${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      `${file}: ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "LocalConfigError";
   }
 }
@@ -57,13 +59,17 @@ export function loadLocalConfig(file: string): LocalConfig {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new LocalConfigError(file, [`cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass the path of an aksml local config, e.g. examples/local/aksml-local.json`]);
+    throw new LocalConfigError(file, [
+      `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass the path of an aksml local config, e.g. examples/local/aksml-local.json`,
+    ]);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new LocalConfigError(file, [`$: not valid JSON (${(e as Error).message}); fix the syntax (JSON has no comments or trailing commas)`]);
+    throw new LocalConfigError(file, [
+      `$: not valid JSON (${(e as Error).message}); fix the syntax (JSON has no comments or trailing commas)`,
+    ]);
   }
   return validateLocalConfig(raw, file);
 }
@@ -72,8 +78,10 @@ export function loadLocalConfig(file: string): LocalConfig {
 export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
   const problems: string[] = [];
   const add = (path: string, reason: string) => problems.push(`${path}: ${reason}`);
-  if (!isObject(raw)) throw new LocalConfigError(file, ['$: must be a JSON object like {"port": 8080, "services": [...]}']);
-  for (const k of Object.keys(raw)) if (!TOP_KEYS.includes(k)) add(k, `unknown key; expected one of ${TOP_KEYS.join(", ")}`);
+  if (!isObject(raw))
+    throw new LocalConfigError(file, ['$: must be a JSON object like {"port": 8080, "services": [...]}']);
+  for (const k of Object.keys(raw))
+    if (!TOP_KEYS.includes(k)) add(k, `unknown key; expected one of ${TOP_KEYS.join(", ")}`);
 
   const port = (key: "port" | "adminPort", fallback: number): number => {
     const v = raw[key];
@@ -85,52 +93,94 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
     return v;
   };
   const host = raw.host === undefined ? "127.0.0.1" : raw.host;
-  if (typeof host !== "string" || !host) add("host", `must be an address to listen on, e.g. "127.0.0.1" (default) or "0.0.0.0", got ${JSON.stringify(raw.host)}`);
+  if (typeof host !== "string" || !host)
+    add(
+      "host",
+      `must be an address to listen on, e.g. "127.0.0.1" (default) or "0.0.0.0", got ${JSON.stringify(raw.host)}`,
+    );
 
   const baseDir = dirname(resolve(file));
   const resolveCwd = (cwd: string) => (isAbsolute(cwd) ? cwd : resolve(baseDir, cwd));
   const services: LocalService[] = [];
   if (!Array.isArray(raw.services) || raw.services.length === 0) {
-    add("services", 'must be a non-empty array of services, e.g. [{"name": "my-model", "command": "azmlinfsrv --entry_script score.py --port $PORT"}]');
+    add(
+      "services",
+      'must be a non-empty array of services, e.g. [{"name": "my-model", "command": "azmlinfsrv --entry_script score.py --port $PORT"}]',
+    );
   } else {
     const seen = new Set<string>();
     raw.services.forEach((s: unknown, i: number) => {
       const at = `services[${i}]`;
       if (!isObject(s)) return add(at, "must be an object with at least name and command");
-      for (const k of Object.keys(s)) if (!SERVICE_KEYS.includes(k)) add(`${at}.${k}`, `unknown key; expected one of ${SERVICE_KEYS.join(", ")}`);
+      for (const k of Object.keys(s))
+        if (!SERVICE_KEYS.includes(k)) add(`${at}.${k}`, `unknown key; expected one of ${SERVICE_KEYS.join(", ")}`);
       const name = typeof s.name === "string" ? s.name : "";
-      if (!NAME.test(name)) add(`${at}.name`, `must be 1-32 lowercase letters, digits or '-' (it is the URL path /api/v1/service/<name>/score), got ${JSON.stringify(s.name)}`);
-      else if (seen.has(name)) add(`${at}.name`, `duplicate service name ${JSON.stringify(name)}; give each service its own name`);
+      if (!NAME.test(name))
+        add(
+          `${at}.name`,
+          `must be 1-32 lowercase letters, digits or '-' (it is the URL path /api/v1/service/<name>/score), got ${JSON.stringify(s.name)}`,
+        );
+      else if (seen.has(name))
+        add(`${at}.name`, `duplicate service name ${JSON.stringify(name)}; give each service its own name`);
       seen.add(name);
-      if (typeof s.command !== "string" || !s.command.trim()) add(`${at}.command`, 'must be a shell command that serves the model on $PORT, e.g. "azmlinfsrv --entry_script score.py --port $PORT"');
-      else if (!/\$\{?PORT\b/.test(s.command)) add(`${at}.command`, "must use $PORT (the port each replica is given on 127.0.0.1), e.g. append --port $PORT");
-      if (s.cwd !== undefined && (typeof s.cwd !== "string" || !s.cwd)) add(`${at}.cwd`, `must be a directory path (relative to the config file), got ${JSON.stringify(s.cwd)}`);
+      if (typeof s.command !== "string" || !s.command.trim())
+        add(
+          `${at}.command`,
+          'must be a shell command that serves the model on $PORT, e.g. "azmlinfsrv --entry_script score.py --port $PORT"',
+        );
+      else if (!/\$\{?PORT\b/.test(s.command))
+        add(`${at}.command`, "must use $PORT (the port each replica is given on 127.0.0.1), e.g. append --port $PORT");
+      if (s.cwd !== undefined && (typeof s.cwd !== "string" || !s.cwd))
+        add(`${at}.cwd`, `must be a directory path (relative to the config file), got ${JSON.stringify(s.cwd)}`);
       else if (typeof s.cwd === "string" && !isDirectory(resolveCwd(s.cwd)))
         // Otherwise every replica fails to spawn and is replaced, forever, with no message naming the cause.
-        add(`${at}.cwd`, `${JSON.stringify(resolveCwd(s.cwd))} is not an existing directory (relative paths resolve against the config file's directory)`);
-      if (s.env !== undefined && (!isObject(s.env) || !Object.values(s.env).every((v) => typeof v === "string"))) add(`${at}.env`, 'must be an object of string values, e.g. {"SCORER_DELAY_MS": "50"} (quote numbers)');
+        add(
+          `${at}.cwd`,
+          `${JSON.stringify(resolveCwd(s.cwd))} is not an existing directory (relative paths resolve against the config file's directory)`,
+        );
+      if (s.env !== undefined && (!isObject(s.env) || !Object.values(s.env).every((v) => typeof v === "string")))
+        add(`${at}.env`, 'must be an object of string values, e.g. {"SCORER_DELAY_MS": "50"} (quote numbers)');
 
       const parsed = parseServiceConfig(name || `services[${i}]`, s.config ?? {});
-      if (!parsed.ok) for (const p of parsed.problems) add(`${at}.config${p.path === "$" ? "" : `.${p.path}`}`, p.reason);
-      if (parsed.ok && parsed.config.auth.mode === "token") add(`${at}.config.auth.mode`, 'token auth needs an identity provider; use "key" or "none" locally');
+      if (!parsed.ok)
+        for (const p of parsed.problems) add(`${at}.config${p.path === "$" ? "" : `.${p.path}`}`, p.reason);
+      if (parsed.ok && parsed.config.auth.mode === "token")
+        add(`${at}.config.auth.mode`, 'token auth needs an identity provider; use "key" or "none" locally');
 
       let keys: LocalService["keys"];
       let generatedKeys = false;
       const mode = parsed.ok ? parsed.config.auth.mode : "key";
       if (s.keys !== undefined) {
-        if (mode !== "key") add(`${at}.keys`, `are only used with auth mode "key" (this service has "${mode}"); remove keys or set config.auth.mode to "key"`);
+        if (mode !== "key")
+          add(
+            `${at}.keys`,
+            `are only used with auth mode "key" (this service has "${mode}"); remove keys or set config.auth.mode to "key"`,
+          );
         const k = s.keys;
         if (!isObject(k)) add(`${at}.keys`, 'must be {"primaryKey": "...", "secondaryKey": "..."}');
         else {
-          for (const extra of Object.keys(k)) if (extra !== "primaryKey" && extra !== "secondaryKey") add(`${at}.keys.${extra}`, "unknown key; expected primaryKey, secondaryKey");
+          for (const extra of Object.keys(k))
+            if (extra !== "primaryKey" && extra !== "secondaryKey")
+              add(`${at}.keys.${extra}`, "unknown key; expected primaryKey, secondaryKey");
           for (const kk of ["primaryKey", "secondaryKey"] as const) {
-            if (typeof k[kk] !== "string" || (k[kk] as string).length < 16) add(`${at}.keys.${kk}`, "must be a string of at least 16 characters (or leave keys out to have keys generated at startup)");
+            if (typeof k[kk] !== "string" || (k[kk] as string).length < 16)
+              add(
+                `${at}.keys.${kk}`,
+                "must be a string of at least 16 characters (or leave keys out to have keys generated at startup)",
+              );
           }
-          if (typeof k.primaryKey === "string" && k.primaryKey === k.secondaryKey) add(`${at}.keys.secondaryKey`, "must differ from primaryKey (two keys exist so one can be rotated while the other works)");
+          if (typeof k.primaryKey === "string" && k.primaryKey === k.secondaryKey)
+            add(
+              `${at}.keys.secondaryKey`,
+              "must differ from primaryKey (two keys exist so one can be rotated while the other works)",
+            );
           keys = { primaryKey: String(k.primaryKey), secondaryKey: String(k.secondaryKey) };
         }
       } else if (mode === "key") {
-        keys = { primaryKey: randomBytes(24).toString("base64url"), secondaryKey: randomBytes(24).toString("base64url") };
+        keys = {
+          primaryKey: randomBytes(24).toString("base64url"),
+          secondaryKey: randomBytes(24).toString("base64url"),
+        };
         generatedKeys = true;
       }
       if (!parsed.ok || typeof s.command !== "string") return;
@@ -146,10 +196,19 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
       });
     });
   }
-  const config: LocalConfig = { file, host: typeof host === "string" ? host : "127.0.0.1", port: port("port", 8080), adminPort: port("adminPort", 9091), services };
+  const config: LocalConfig = {
+    file,
+    host: typeof host === "string" ? host : "127.0.0.1",
+    port: port("port", 8080),
+    adminPort: port("adminPort", 9091),
+    services,
+  };
   // Both listeners on one port failed at startup with a bare EADDRINUSE naming neither the file nor the key.
   if (config.port !== 0 && config.port === config.adminPort)
-    add(raw.adminPort === undefined ? "port" : "adminPort", `the data port and the admin port are both ${config.port}; give them different ports (adminPort defaults to 9091, 0 picks a free one)`);
+    add(
+      raw.adminPort === undefined ? "port" : "adminPort",
+      `the data port and the admin port are both ${config.port}; give them different ports (adminPort defaults to 9091, 0 picks a free one)`,
+    );
   if (problems.length) throw new LocalConfigError(file, problems);
   return config;
 }

@@ -5,7 +5,14 @@
  */
 import { parseArgs } from "node:util";
 import { buildGraph, type PlanGraph } from "./graph.js";
-import { evaluatePack, mandatoryCount, packPolicyNames, SKIPPED, type EnforcementLevel, type PolicyReport } from "./policy.js";
+import {
+  evaluatePack,
+  mandatoryCount,
+  packPolicyNames,
+  SKIPPED,
+  type EnforcementLevel,
+  type PolicyReport,
+} from "./policy.js";
 import { planErrors, renderErrors } from "./errors.js";
 import { secretStrings, scrub } from "./redact.js";
 import { loadStackSettings, PlanSetupError } from "./stackConfig.js";
@@ -72,17 +79,29 @@ function parse(argv: string[]): PlanOptions | "help" {
   }
   const { values, positionals } = parsed;
   if (values.help) return "help";
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `expected one program, got ${positionals.length}` : "missing the program to plan");
+  if (positionals.length !== 1)
+    throw new UsageError(
+      positionals.length ? `expected one program, got ${positionals.length}` : "missing the program to plan",
+    );
   const format = (values.format ?? (values.json ? "json" : "tree")) as Format;
-  if (!FORMATS.includes(format)) throw new UsageError(`unknown format ${JSON.stringify(values.format)} (expected ${FORMATS.join(", ")})`);
+  if (!FORMATS.includes(format))
+    throw new UsageError(`unknown format ${JSON.stringify(values.format)} (expected ${FORMATS.join(", ")})`);
   if (values.json && format !== "json") throw new UsageError(`--json conflicts with --format ${format}`);
   const enforcement: Record<string, EnforcementLevel> = {};
   for (const pair of values.enforce) {
     const [name, level] = pair.split("=");
-    if (!name || !LEVELS.includes(level as EnforcementLevel)) throw new UsageError(`--enforce expects NAME=${LEVELS.join("|")}, got ${JSON.stringify(pair)}`);
+    if (!name || !LEVELS.includes(level as EnforcementLevel))
+      throw new UsageError(`--enforce expects NAME=${LEVELS.join("|")}, got ${JSON.stringify(pair)}`);
     enforcement[name] = level as EnforcementLevel;
   }
-  return { program: positionals[0], stack: values.stack, config: values.config, format, policy: !values["no-policy"], enforcement };
+  return {
+    program: positionals[0],
+    stack: values.stack,
+    config: values.config,
+    format,
+    policy: !values["no-policy"],
+    enforcement,
+  };
 }
 
 function render(graph: PlanGraph, format: Format): string {
@@ -119,7 +138,10 @@ export async function run(argv: string[]): Promise<number> {
     if (options.policy && enforced.length) {
       const names = await packPolicyNames();
       const unknown = names ? enforced.filter((n) => !names.includes(n)) : [];
-      if (unknown.length) throw new UsageError(`--enforce names unknown policy ${unknown.map((n) => JSON.stringify(n)).join(", ")}; the pack has: ${names!.join(", ")}`);
+      if (unknown.length)
+        throw new UsageError(
+          `--enforce names unknown policy ${unknown.map((n) => JSON.stringify(n)).join(", ")}; the pack has: ${names!.join(", ")}`,
+        );
     }
   } catch (err) {
     if (!(err instanceof UsageError || err instanceof PlanSetupError)) throw err;
@@ -144,7 +166,9 @@ export async function run(argv: string[]): Promise<number> {
   process.once("exit", () => {
     const late = result.errors.slice(reported);
     if (!late.length) return;
-    process.stderr.write(scrub(renderErrors(planErrors(late), late).replace(/^error: /, "error: after the plan was printed, "), secrets));
+    process.stderr.write(
+      scrub(renderErrors(planErrors(late), late).replace(/^error: /, "error: after the plan was printed, "), secrets),
+    );
     process.exitCode = 1;
   });
 
@@ -164,9 +188,16 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
   }
-  const graph = buildGraph({ project: settings.project, stack: settings.stack, resources: result.resources, outputs: result.outputs, policy });
+  const graph = buildGraph({
+    project: settings.project,
+    stack: settings.stack,
+    resources: result.resources,
+    outputs: result.outputs,
+    policy,
+  });
   process.stdout.write(scrub(render(graph, options.format), secrets));
   const mandatory = mandatoryCount(policy);
-  if (mandatory && options.format !== "tree") process.stderr.write(`error: ${mandatory} mandatory policy violation(s)\n`);
+  if (mandatory && options.format !== "tree")
+    process.stderr.write(`error: ${mandatory} mandatory policy violation(s)\n`);
   return mandatory ? 1 : 0;
 }

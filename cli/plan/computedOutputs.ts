@@ -48,24 +48,44 @@ export function mockGuid(seed: string): string {
 /** ARM provider namespace and type path for azure-native type tokens the components use. */
 const ARM_TYPES: Record<string, [namespace: string, typePath: string, nameInput: string]> = {
   "containerservice:ManagedCluster": ["Microsoft.ContainerService", "managedClusters", "resourceName"],
-  "containerservice:AgentPool": ["Microsoft.ContainerService", "managedClusters/{resourceName}/agentPools", "agentPoolName"],
+  "containerservice:AgentPool": [
+    "Microsoft.ContainerService",
+    "managedClusters/{resourceName}/agentPools",
+    "agentPoolName",
+  ],
   "containerregistry:Registry": ["Microsoft.ContainerRegistry", "registries", "registryName"],
   "storage:StorageAccount": ["Microsoft.Storage", "storageAccounts", "accountName"],
-  "storage:BlobContainer": ["Microsoft.Storage", "storageAccounts/{accountName}/blobServices/default/containers", "containerName"],
-  "storage:Blob": ["Microsoft.Storage", "storageAccounts/{accountName}/blobServices/default/containers/{containerName}/blobs", "blobName"],
+  "storage:BlobContainer": [
+    "Microsoft.Storage",
+    "storageAccounts/{accountName}/blobServices/default/containers",
+    "containerName",
+  ],
+  "storage:Blob": [
+    "Microsoft.Storage",
+    "storageAccounts/{accountName}/blobServices/default/containers/{containerName}/blobs",
+    "blobName",
+  ],
   "network:VirtualNetwork": ["Microsoft.Network", "virtualNetworks", "virtualNetworkName"],
   "network:Subnet": ["Microsoft.Network", "virtualNetworks/{virtualNetworkName}/subnets", "subnetName"],
   "network:PublicIPAddress": ["Microsoft.Network", "publicIPAddresses", "publicIpAddressName"],
   "network:AzureFirewall": ["Microsoft.Network", "azureFirewalls", "azureFirewallName"],
   "network:FirewallPolicy": ["Microsoft.Network", "firewallPolicies", "firewallPolicyName"],
-  "network:FirewallPolicyRuleCollectionGroup": ["Microsoft.Network", "firewallPolicies/{firewallPolicyName}/ruleCollectionGroups", "ruleCollectionGroupName"],
+  "network:FirewallPolicyRuleCollectionGroup": [
+    "Microsoft.Network",
+    "firewallPolicies/{firewallPolicyName}/ruleCollectionGroups",
+    "ruleCollectionGroupName",
+  ],
   "network:RouteTable": ["Microsoft.Network", "routeTables", "routeTableName"],
   "dns:RecordSet": ["Microsoft.Network", "dnsZones/{zoneName}/A", "relativeRecordSetName"],
   "dns:Zone": ["Microsoft.Network", "dnsZones", "zoneName"],
   "operationalinsights:Workspace": ["Microsoft.OperationalInsights", "workspaces", "workspaceName"],
   "monitor:DataCollectionRule": ["Microsoft.Insights", "dataCollectionRules", "dataCollectionRuleName"],
   "managedidentity:UserAssignedIdentity": ["Microsoft.ManagedIdentity", "userAssignedIdentities", "resourceName"],
-  "managedidentity:FederatedIdentityCredential": ["Microsoft.ManagedIdentity", "userAssignedIdentities/{resourceName}/federatedIdentityCredentials", "federatedIdentityCredentialResourceName"],
+  "managedidentity:FederatedIdentityCredential": [
+    "Microsoft.ManagedIdentity",
+    "userAssignedIdentities/{resourceName}/federatedIdentityCredentials",
+    "federatedIdentityCredentialResourceName",
+  ],
   "authorization:RoleAssignment": ["Microsoft.Authorization", "roleAssignments", "roleAssignmentName"],
   "security:DefenderForContainers": ["Microsoft.Security", "pricings", "pricingName"],
 };
@@ -78,7 +98,8 @@ function azureName(type: string, logicalName: string, inputs: Inputs): string {
   if (type.endsWith(":ResourceGroup") && typeof inputs.resourceGroupName === "string") return inputs.resourceGroupName;
   const suffix = mockHex(`${type}/${logicalName}`);
   // Storage and registry names allow only lowercase alphanumerics.
-  if (/StorageAccount|Registry$/.test(type)) return `${logicalName.replace(/[^a-z0-9]/gi, "").toLowerCase()}${suffix}`.slice(0, 24);
+  if (/StorageAccount|Registry$/.test(type))
+    return `${logicalName.replace(/[^a-z0-9]/gi, "").toLowerCase()}${suffix}`.slice(0, 24);
   return `${logicalName}${suffix}`;
 }
 
@@ -89,12 +110,19 @@ function armId(type: string, name: string, inputs: Inputs): string {
   const rg = typeof inputs.resourceGroupName === "string" ? inputs.resourceGroupName : "mock-rg";
   const [namespace, typePath] = entry ?? [`Microsoft.${short.split(":")[0]}`, `${short.split(":")[1]}s`];
   const path = typePath.replace(/\{(\w+)\}/g, (_, k: string) => String(inputs[k] ?? k));
-  if (short === "authorization:RoleAssignment") return `${inputs.scope ?? `/subscriptions/${MOCK_SUBSCRIPTION_ID}`}/providers/${namespace}/${path}/${mockGuid(name)}`;
+  if (short === "authorization:RoleAssignment")
+    return `${inputs.scope ?? `/subscriptions/${MOCK_SUBSCRIPTION_ID}`}/providers/${namespace}/${path}/${mockGuid(name)}`;
   return `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${rg}/providers/${namespace}/${path}/${name}`;
 }
 
 /** Returns the id and the computed outputs for one registration. */
-export function computedOutputs(type: string, logicalName: string, inputs: Inputs, project: string, stack: string): { id: string; outputs: Inputs } {
+export function computedOutputs(
+  type: string,
+  logicalName: string,
+  inputs: Inputs,
+  project: string,
+  stack: string,
+): { id: string; outputs: Inputs } {
   if (type.startsWith("azure-native:")) return azureOutputs(type, logicalName, inputs);
   if (type.startsWith("kubernetes:")) return kubernetesOutputs(type, logicalName, inputs);
   const seed = `${project}/${stack}/${type}/${logicalName}`;
@@ -106,7 +134,10 @@ export function computedOutputs(type: string, logicalName: string, inputs: Input
       return { id: mockGuid(seed), outputs: { result: mockGuid(seed) } };
     case "docker-build:index:Image": {
       const digest = `sha256:${mockHex(seed + JSON.stringify(inputs.tags ?? []), 64)}`;
-      const tag = Array.isArray(inputs.tags) && inputs.tags.length ? String(inputs.tags[0]) : `mock.azurecr.io/${logicalName}:latest`;
+      const tag =
+        Array.isArray(inputs.tags) && inputs.tags.length
+          ? String(inputs.tags[0])
+          : `mock.azurecr.io/${logicalName}:latest`;
       return { id: digest, outputs: { digest, ref: `${tag}@${digest}` } };
     }
     default:
@@ -133,7 +164,10 @@ function azureOutputs(type: string, logicalName: string, inputs: Inputs): { id: 
             resourceId: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/MC_${name}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${name}-agentpool`,
           },
         },
-        oidcIssuerProfile: { ...(inputs.oidcIssuerProfile ?? {}), issuerURL: `https://${location}.oic.prod-aks.azure.com/${MOCK_TENANT_ID}/${mockGuid(id)}/` },
+        oidcIssuerProfile: {
+          ...(inputs.oidcIssuerProfile ?? {}),
+          issuerURL: `https://${location}.oic.prod-aks.azure.com/${MOCK_TENANT_ID}/${mockGuid(id)}/`,
+        },
         provisioningState: "Succeeded",
       });
       break;
@@ -154,18 +188,27 @@ function azureOutputs(type: string, logicalName: string, inputs: Inputs): { id: 
       });
       break;
     case "network:PublicIPAddress":
-      Object.assign(outputs, { ipAddress: `20.${parseInt(mockHex(id, 2), 16) % 250}.${parseInt(mockHex(id + "b", 2), 16) % 250}.${parseInt(mockHex(id + "c", 2), 16) % 250}` });
+      Object.assign(outputs, {
+        ipAddress: `20.${parseInt(mockHex(id, 2), 16) % 250}.${parseInt(mockHex(id + "b", 2), 16) % 250}.${parseInt(mockHex(id + "c", 2), 16) % 250}`,
+      });
       break;
     case "network:AzureFirewall":
       Object.assign(outputs, {
-        ipConfigurations: (inputs.ipConfigurations ?? [{}]).map((c: Inputs, i: number) => ({ ...c, privateIPAddress: `10.42.255.${4 + i}` })),
+        ipConfigurations: (inputs.ipConfigurations ?? [{}]).map((c: Inputs, i: number) => ({
+          ...c,
+          privateIPAddress: `10.42.255.${4 + i}`,
+        })),
       });
       break;
     case "operationalinsights:Workspace":
       Object.assign(outputs, { customerId: mockGuid(`${id}/customer`) });
       break;
     case "managedidentity:UserAssignedIdentity":
-      Object.assign(outputs, { clientId: mockGuid(`${id}/client`), principalId: mockGuid(`${id}/principal`), tenantId: MOCK_TENANT_ID });
+      Object.assign(outputs, {
+        clientId: mockGuid(`${id}/client`),
+        principalId: mockGuid(`${id}/principal`),
+        tenantId: MOCK_TENANT_ID,
+      });
       break;
   }
   return { id, outputs };
@@ -178,10 +221,16 @@ function kubernetesOutputs(type: string, logicalName: string, inputs: Inputs): {
   const outputs: Inputs = { metadata: { ...metadata, name, uid: mockGuid(`${type}/${logicalName}`) } };
   if (type === "kubernetes:core/v1:Service") {
     const spec = inputs.spec ?? {};
-    const clusterIP = spec.clusterIP === "None" ? "None" : `10.0.${parseInt(mockHex(logicalName, 2), 16) % 250}.${parseInt(mockHex(logicalName + "x", 2), 16) % 250}`;
+    const clusterIP =
+      spec.clusterIP === "None"
+        ? "None"
+        : `10.0.${parseInt(mockHex(logicalName, 2), 16) % 250}.${parseInt(mockHex(logicalName + "x", 2), 16) % 250}`;
     const internal = metadata.annotations?.[AZURE_LB_INTERNAL_ANNOTATION] === "true";
     outputs.spec = { ...spec, clusterIP };
-    outputs.status = spec.type === "LoadBalancer" ? { loadBalancer: { ingress: [{ ip: internal ? "10.240.0.200" : "20.50.60.70" }] } } : { loadBalancer: {} };
+    outputs.status =
+      spec.type === "LoadBalancer"
+        ? { loadBalancer: { ingress: [{ ip: internal ? "10.240.0.200" : "20.50.60.70" }] } }
+        : { loadBalancer: {} };
   }
   return { id: ns ? `${ns}/${name}` : name, outputs };
 }
@@ -193,17 +242,33 @@ export function mockCall(token: string, inputs: Inputs): Inputs {
     case "azure-native:containerservice:listManagedClusterAdminCredentials":
       return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(MOCK_KUBECONFIG).toString("base64") }] };
     case "azure-native:authorization:getClientConfig":
-      return { subscriptionId: MOCK_SUBSCRIPTION_ID, tenantId: MOCK_TENANT_ID, clientId: mockGuid("client"), objectId: mockGuid("object") };
+      return {
+        subscriptionId: MOCK_SUBSCRIPTION_ID,
+        tenantId: MOCK_TENANT_ID,
+        clientId: mockGuid("client"),
+        objectId: mockGuid("object"),
+      };
     case "azure-native:containerregistry:listRegistryCredentials":
-      return { username: inputs.registryName, passwords: [{ name: "password", value: mockHex(`acr/${inputs.registryName}`, 32) }] };
+      return {
+        username: inputs.registryName,
+        passwords: [{ name: "password", value: mockHex(`acr/${inputs.registryName}`, 32) }],
+      };
     case "azure-native:containerservice:getManagedCluster":
       return {
         id: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}`,
         name: inputs.resourceName,
         location: "westeurope",
         fqdn: `${inputs.resourceName}-${mockHex(inputs.resourceName)}.hcp.westeurope.azmk8s.io`,
-        oidcIssuerProfile: { enabled: true, issuerURL: `https://westeurope.oic.prod-aks.azure.com/${MOCK_TENANT_ID}/${mockGuid(inputs.resourceName)}/` },
-        identityProfile: { kubeletidentity: { objectId: mockGuid(`${inputs.resourceName}/kubelet`), clientId: mockGuid(`${inputs.resourceName}/kubelet/client`) } },
+        oidcIssuerProfile: {
+          enabled: true,
+          issuerURL: `https://westeurope.oic.prod-aks.azure.com/${MOCK_TENANT_ID}/${mockGuid(inputs.resourceName)}/`,
+        },
+        identityProfile: {
+          kubeletidentity: {
+            objectId: mockGuid(`${inputs.resourceName}/kubelet`),
+            clientId: mockGuid(`${inputs.resourceName}/kubelet/client`),
+          },
+        },
         agentPoolProfiles: [{ name: "system", count: 3, vmSize: "Standard_D4s_v5", mode: "System" }],
       };
     default:

@@ -8,13 +8,20 @@ import type { PlanError } from "./render/json.js";
 
 /** `InputPropertiesError.isInstance` without loading the SDK (it checks the same brand). */
 function isInputPropertiesError(err: unknown): err is InputPropertiesError {
-  return err instanceof Error && (err as { __pulumiInputPropertiesError?: boolean }).__pulumiInputPropertiesError === true;
+  return (
+    err instanceof Error && (err as { __pulumiInputPropertiesError?: boolean }).__pulumiInputPropertiesError === true
+  );
 }
 
 /** The first stack frame that is the user's code, not a dependency or Node itself. */
 function origin(err: Error): string | undefined {
-  const frames = (err.stack ?? "").split("\n").slice(1).map((l) => l.trim());
-  const frame = frames.find((l) => l.startsWith("at ") && !l.includes("node_modules") && !l.includes("node:") && !l.includes("/cli/plan/"));
+  const frames = (err.stack ?? "")
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim());
+  const frame = frames.find(
+    (l) => l.startsWith("at ") && !l.includes("node_modules") && !l.includes("node:") && !l.includes("/cli/plan/"),
+  );
   if (!frame) return undefined;
   const location = frame.replace(/^at\s+/, "");
   // Without source maps, line:column point into tsx's transpiled output; the file is still right.
@@ -47,7 +54,9 @@ export function planErrors(errors: unknown[]): PlanError[] {
 }
 
 export function renderErrors(errors: PlanError[], originals: unknown[]): string {
-  const lines = [`error: the program failed under the plan (${errors.length} problem${errors.length === 1 ? "" : "s"})`];
+  const lines = [
+    `error: the program failed under the plan (${errors.length} problem${errors.length === 1 ? "" : "s"})`,
+  ];
   for (const e of errors) {
     lines.push(`  ${e.message}`);
     for (const p of e.properties) lines.push(`    - ${p.propertyPath}: ${p.reason}`);

@@ -52,20 +52,47 @@ const AZURE: Record<string, (i: Inputs) => KeyInput[]> = {
     ["oidc", i.oidcIssuerProfile?.enabled],
   ],
   "containerservice:AgentPool": (i) => [["pool", poolSummary({ ...i, name: i.agentPoolName })]],
-  "containerregistry:Registry": (i) => [["sku", i.sku?.name], ["adminUser", i.adminUserEnabled]],
-  "storage:StorageAccount": (i) => [["sku", i.sku?.name], ["publicBlob", i.allowBlobPublicAccess], ["tls", i.minimumTlsVersion]],
-  "storage:BlobContainer": (i) => [["container", i.containerName], ["publicAccess", i.publicAccess]],
+  "containerregistry:Registry": (i) => [
+    ["sku", i.sku?.name],
+    ["adminUser", i.adminUserEnabled],
+  ],
+  "storage:StorageAccount": (i) => [
+    ["sku", i.sku?.name],
+    ["publicBlob", i.allowBlobPublicAccess],
+    ["tls", i.minimumTlsVersion],
+  ],
+  "storage:BlobContainer": (i) => [
+    ["container", i.containerName],
+    ["publicAccess", i.publicAccess],
+  ],
   "storage:Blob": (i) => [["blob", i.blobName]],
   "network:VirtualNetwork": (i) => [["addresses", i.addressSpace?.addressPrefixes]],
   "network:Subnet": (i) => [["prefix", i.addressPrefix]],
-  "network:PublicIPAddress": (i) => [["sku", i.sku?.name], ["allocation", i.publicIPAllocationMethod]],
+  "network:PublicIPAddress": (i) => [
+    ["sku", i.sku?.name],
+    ["allocation", i.publicIPAllocationMethod],
+  ],
   "network:AzureFirewall": (i) => [["sku", i.sku?.tier]],
-  "network:FirewallPolicyRuleCollectionGroup": (i) => [["priority", i.priority], ["collections", (i.ruleCollections ?? []).length]],
-  "network:RouteTable": (i) => [["routes", (i.routes ?? []).map((r: Inputs) => `${r.addressPrefix}->${r.nextHopType}`)]],
-  "operationalinsights:Workspace": (i) => [["sku", i.sku?.name], ["retentionDays", i.retentionInDays]],
-  "authorization:RoleAssignment": (i) => [["role", roleName(i.roleDefinitionId)], ["principalType", i.principalType]],
+  "network:FirewallPolicyRuleCollectionGroup": (i) => [
+    ["priority", i.priority],
+    ["collections", (i.ruleCollections ?? []).length],
+  ],
+  "network:RouteTable": (i) => [
+    ["routes", (i.routes ?? []).map((r: Inputs) => `${r.addressPrefix}->${r.nextHopType}`)],
+  ],
+  "operationalinsights:Workspace": (i) => [
+    ["sku", i.sku?.name],
+    ["retentionDays", i.retentionInDays],
+  ],
+  "authorization:RoleAssignment": (i) => [
+    ["role", roleName(i.roleDefinitionId)],
+    ["principalType", i.principalType],
+  ],
   "managedidentity:FederatedIdentityCredential": (i) => [["subject", i.subject]],
-  "dns:RecordSet": (i) => [["record", i.relativeRecordSetName], ["zone", i.zoneName]],
+  "dns:RecordSet": (i) => [
+    ["record", i.relativeRecordSetName],
+    ["zone", i.zoneName],
+  ],
 };
 
 function kubernetesKeys(kind: string, i: Inputs): KeyInput[] {
@@ -83,15 +110,26 @@ function kubernetesKeys(kind: string, i: Inputs): KeyInput[] {
         ["init", images(spec.template?.spec?.initContainers)],
       ];
     case "Service":
-      return [...where, ["type", spec.type], ["ports", (spec.ports ?? []).map((p: Inputs) => `${p.port}->${p.targetPort ?? p.port}`)]];
+      return [
+        ...where,
+        ["type", spec.type],
+        ["ports", (spec.ports ?? []).map((p: Inputs) => `${p.port}->${p.targetPort ?? p.port}`)],
+      ];
     case "Secret":
     case "ConfigMap":
       // Key names only; a wholly secret data map is already "[secret]".
-      return [...where, ["keys", [i.data, i.stringData].flatMap((d) => (d && typeof d === "object" ? Object.keys(d) : []))]];
+      return [
+        ...where,
+        ["keys", [i.data, i.stringData].flatMap((d) => (d && typeof d === "object" ? Object.keys(d) : []))],
+      ];
     case "PodDisruptionBudget":
       return [...where, ["minAvailable", spec.minAvailable], ["maxUnavailable", spec.maxUnavailable]];
     case "HorizontalPodAutoscaler":
-      return [...where, ["target", spec.scaleTargetRef?.name], ["replicas", `${spec.minReplicas ?? 1}..${spec.maxReplicas}`]];
+      return [
+        ...where,
+        ["target", spec.scaleTargetRef?.name],
+        ["replicas", `${spec.minReplicas ?? 1}..${spec.maxReplicas}`],
+      ];
     case "ClusterRole":
     case "Role":
       return [...where, ["rules", (i.rules ?? []).length]];
@@ -111,9 +149,16 @@ export function keyInputs(type: string, inputs: Inputs): KeyInput[] {
   if (type.startsWith("kubernetes:")) return present(kubernetesKeys(type.split(":").pop() ?? "", inputs));
   switch (type) {
     case "pulumi:providers:kubernetes":
-      return present([["kubeconfig", inputs.kubeconfig], ["clusterIdentifier", inputs.clusterIdentifier], ["namespace", inputs.namespace]]);
+      return present([
+        ["kubeconfig", inputs.kubeconfig],
+        ["clusterIdentifier", inputs.clusterIdentifier],
+        ["namespace", inputs.namespace],
+      ]);
     case "docker-build:index:Image":
-      return present([["tags", inputs.tags], ["push", inputs.push]]);
+      return present([
+        ["tags", inputs.tags],
+        ["push", inputs.push],
+      ]);
     case "random:index/randomPassword:RandomPassword":
     case "random:index/randomString:RandomString":
       return present([["length", inputs.length]]);

@@ -122,7 +122,9 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
       const hits = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
       if (hits.length !== 1) {
         const names = resources.filter((r) => r.type === type).map((r) => r.name);
-        throw new Error(`expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${hits.length} (${type} registered: ${names.join(", ") || "none"})`);
+        throw new Error(
+          `expected exactly one ${type}${name ? ` named ${name}` : ""}, found ${hits.length} (${type} registered: ${names.join(", ") || "none"})`,
+        );
       }
       return hits[0];
     },
@@ -139,7 +141,10 @@ export function containsSecret(value: unknown): boolean {
 /** Resolves an Output's value under mocks. Rejects instead of hanging if it never resolves. */
 export function valueOf<T>(output: pulumi.Output<T> | pulumi.Input<T>, timeoutMs = 10_000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("output did not resolve (unknown under preview, or a missing mock output)")), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error("output did not resolve (unknown under preview, or a missing mock output)")),
+      timeoutMs,
+    );
     pulumi.output(output).apply((v) => {
       clearTimeout(timer);
       resolve(v as T);

@@ -46,7 +46,11 @@ export async function evaluatePack(
     const code = (err as { code?: string }).code;
     const missing = code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes("evaluate");
     if (!missing) throw err;
-    return { evaluated: false, verdicts: [], note: "policy pack not found (policy/evaluate.ts): verdicts not evaluated" };
+    return {
+      evaluated: false,
+      verdicts: [],
+      note: "policy pack not found (policy/evaluate.ts): verdicts not evaluated",
+    };
   }
   if (typeof evaluate !== "function") throw new Error("policy/evaluate.ts does not export evaluatePolicies()");
   const verdicts = await evaluate(resources, { enforcement });
@@ -65,7 +69,11 @@ export async function packPolicyNames(): Promise<string[] | undefined> {
     const mod = (await import(PACK_MODULE)) as { policyNames?: () => string[] };
     return typeof mod.policyNames === "function" ? mod.policyNames() : undefined;
   } catch (err) {
-    if ((err as { code?: string }).code === "ERR_MODULE_NOT_FOUND" && String((err as Error).message).includes("evaluate")) return undefined;
+    if (
+      (err as { code?: string }).code === "ERR_MODULE_NOT_FOUND" &&
+      String((err as Error).message).includes("evaluate")
+    )
+      return undefined;
     throw err;
   }
 }

@@ -63,7 +63,11 @@ export async function runProgram(settings: StackSettings): Promise<ProgramRun> {
   const timeoutMs = Number(process.env.AKSML_PLAN_TIMEOUT_MS ?? DEFAULT_TIMEOUT_MS);
   const timedOut = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
-      record(new Error(`the program did not finish within ${timeoutMs / 1000} s (an await on something that never resolves?)`));
+      record(
+        new Error(
+          `the program did not finish within ${timeoutMs / 1000} s (an await on something that never resolves?)`,
+        ),
+      );
       resolve();
     }, timeoutMs);
   });

@@ -6,7 +6,9 @@ export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const SECRET_VALUE_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export function isSecretMarker(value: unknown): value is { value: unknown } {
-  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE_SIG;
+  return (
+    value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG] === SECRET_VALUE_SIG
+  );
 }
 
 /** Replaces every serialized secret with its value (what the provider would receive). */

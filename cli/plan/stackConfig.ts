@@ -89,7 +89,12 @@ function configString(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function projectDefaults(doc: Record<string, any>, project: string, into: Record<string, string>, secret: Set<string>): void {
+function projectDefaults(
+  doc: Record<string, any>,
+  project: string,
+  into: Record<string, string>,
+  secret: Set<string>,
+): void {
   for (const [key, spec] of Object.entries<any>(doc.config ?? {})) {
     const name = qualify(key, project);
     if (spec !== null && typeof spec === "object" && !Array.isArray(spec)) {

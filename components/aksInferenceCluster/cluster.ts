@@ -75,9 +75,10 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     let location: pulumi.Output<string>;
     if (r.resourceGroupName !== undefined) {
       resourceGroupName = pulumi.output(r.resourceGroupName);
-      location = r.location !== undefined
-        ? pulumi.output(r.location)
-        : resources.getResourceGroupOutput({ resourceGroupName: r.resourceGroupName }, { parent }).location;
+      location =
+        r.location !== undefined
+          ? pulumi.output(r.location)
+          : resources.getResourceGroupOutput({ resourceGroupName: r.resourceGroupName }, { parent }).location;
     } else {
       const rg = new resources.ResourceGroup(`${name}-rg`, { location: r.location, tags }, { parent });
       resourceGroupName = rg.name;
@@ -87,31 +88,44 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
 
     // ACR and storage names are global and allow only lowercase alphanumerics.
     const suffix = new random.RandomString(`${name}-suffix`, { length: 8, special: false, upper: false }, { parent });
-    const acr = new containerregistry.Registry(`${name}-acr`, {
-      ...common,
-      registryName: pulumi.interpolate`${alphanumeric(name, 42)}${suffix.result}`,
-      sku: { name: r.acrSku },
-      adminUserEnabled: false,
-      dataEndpointEnabled: r.firewall ? true : undefined,
-    }, { parent });
-    const account = new storage.StorageAccount(`${name}-storage`, {
-      ...common,
-      accountName: pulumi.interpolate`${alphanumeric(name, 16)}${suffix.result}`,
-      kind: "StorageV2",
-      sku: { name: "Standard_LRS" },
-      allowBlobPublicAccess: false,
-      minimumTlsVersion: "TLS1_2",
-      enableHttpsTrafficOnly: true,
-    }, { parent });
-    const container = new storage.BlobContainer(`${name}-models`, {
-      resourceGroupName,
-      accountName: account.name,
-      containerName: r.modelContainerName,
-      publicAccess: "None",
-    }, { parent });
+    const acr = new containerregistry.Registry(
+      `${name}-acr`,
+      {
+        ...common,
+        registryName: pulumi.interpolate`${alphanumeric(name, 42)}${suffix.result}`,
+        sku: { name: r.acrSku },
+        adminUserEnabled: false,
+        dataEndpointEnabled: r.firewall ? true : undefined,
+      },
+      { parent },
+    );
+    const account = new storage.StorageAccount(
+      `${name}-storage`,
+      {
+        ...common,
+        accountName: pulumi.interpolate`${alphanumeric(name, 16)}${suffix.result}`,
+        kind: "StorageV2",
+        sku: { name: "Standard_LRS" },
+        allowBlobPublicAccess: false,
+        minimumTlsVersion: "TLS1_2",
+        enableHttpsTrafficOnly: true,
+      },
+      { parent },
+    );
+    const container = new storage.BlobContainer(
+      `${name}-models`,
+      {
+        resourceGroupName,
+        accountName: account.name,
+        containerName: r.modelContainerName,
+        publicAccess: "None",
+      },
+      { parent },
+    );
 
     const egressNames = (apiServerFqdn: pulumi.Input<string>): pulumi.Output<EgressNames> =>
-      pulumi.all([apiServerFqdn, acr.loginServer, account.primaryEndpoints, location, r.tls.leafDomainLabel, r.extraFqdns])
+      pulumi
+        .all([apiServerFqdn, acr.loginServer, account.primaryEndpoints, location, r.tls.leafDomainLabel, r.extraFqdns])
         .apply(([api, loginServer, endpoints, loc, leaf, extra]) => ({
           apiServerFqdn: api,
           acrLoginServer: loginServer,
@@ -146,30 +160,40 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     const acrPull = grantRole(`${name}-acr-pull`, "acrPull", facts.kubeletObjectId, acr.id, subscriptionId, { parent });
     if (r.monitoring) {
       // The omsagent addon is set on a created cluster; on an attached one its owner enables it.
-      new monitor.DataCollectionRuleAssociation(`${name}-dcra`, {
-        resourceUri: facts.id,
-        associationName: "ContainerInsightsExtension",
-        dataCollectionRuleId: r.monitoring.dataCollectionRuleId,
-      }, { parent, dependsOn: facts.resources });
+      new monitor.DataCollectionRuleAssociation(
+        `${name}-dcra`,
+        {
+          resourceUri: facts.id,
+          associationName: "ContainerInsightsExtension",
+          dataCollectionRuleId: r.monitoring.dataCollectionRuleId,
+        },
+        { parent, dependsOn: facts.resources },
+      );
     }
 
     const credentials = containerservice.listManagedClusterUserCredentialsOutput(
       { resourceGroupName: facts.resourceGroupName, resourceName: facts.name },
       { parent, dependsOn: facts.resources },
     );
-    this.kubeconfig = pulumi.secret(credentials.kubeconfigs.apply((k) => {
-      if (!k?.[0]?.value) throw new Error(`${name}: the cluster returned no user kubeconfig`);
-      return Buffer.from(k[0].value, "base64").toString("utf8");
-    }));
-    this.provider = new k8s.Provider(`${name}-k8s`, {
-      kubeconfig: this.kubeconfig,
-      // Only a different cluster replaces the provider (and everything deployed with it);
-      // kubeconfig churn such as token rotation is an update.
-      clusterIdentifier: facts.id,
-      enableServerSideApply: true,
-      // Everything deployed with this provider (router, model pods) pulls from the ACR:
-      // the kubelet's AcrPull grant must exist first, or first pulls fail.
-    }, { parent, dependsOn: [...facts.resources, acrPull] });
+    this.kubeconfig = pulumi.secret(
+      credentials.kubeconfigs.apply((k) => {
+        if (!k?.[0]?.value) throw new Error(`${name}: the cluster returned no user kubeconfig`);
+        return Buffer.from(k[0].value, "base64").toString("utf8");
+      }),
+    );
+    this.provider = new k8s.Provider(
+      `${name}-k8s`,
+      {
+        kubeconfig: this.kubeconfig,
+        // Only a different cluster replaces the provider (and everything deployed with it);
+        // kubeconfig churn such as token rotation is an update.
+        clusterIdentifier: facts.id,
+        enableServerSideApply: true,
+        // Everything deployed with this provider (router, model pods) pulls from the ACR:
+        // the kubelet's AcrPull grant must exist first, or first pulls fail.
+      },
+      { parent, dependsOn: [...facts.resources, acrPull] },
+    );
     if (r.gpuNodePool && r.gpuDevicePluginImage) {
       createGpuDevicePlugin(name, r.gpuNodePool.name, r.gpuDevicePluginImage, { parent, provider: this.provider });
     }
@@ -241,20 +265,26 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
    * would otherwise hang on the rejected input instead of failing). Also warns for a
    * DevTest cluster below 2 vCPUs.
    */
-  private checkSizing(name: string, args: AksInferenceClusterArgs, r: ReturnType<typeof resolveAksInferenceClusterArgs>): void {
+  private checkSizing(
+    name: string,
+    args: AksInferenceClusterArgs,
+    r: ReturnType<typeof resolveAksInferenceClusterArgs>,
+  ): void {
     const sizing = [args.clusterPurpose, args.agentCount, args.vmSize, args.vcpusPerNode];
     const deferred = sizing.some((v) => v !== undefined && known(v) === undefined);
-    pulumi.all([r.clusterPurpose, r.systemPool.count, r.systemPool.vmSize, r.systemPool.vcpusPerNode]).apply(([purpose, count, vmSize, vcpus]) => {
-      if (deferred) {
-        validateAksInferenceClusterArgs(name, {
-          clusterPurpose: purpose,
-          agentCount: count,
-          vmSize,
-          vcpusPerNode: args.vcpusPerNode === undefined ? undefined : vcpus,
-        });
-      }
-      const warning = devTestWarning(purpose, count * (vcpus ?? 0));
-      if (warning) pulumi.log.warn(warning, this);
-    });
+    pulumi
+      .all([r.clusterPurpose, r.systemPool.count, r.systemPool.vmSize, r.systemPool.vcpusPerNode])
+      .apply(([purpose, count, vmSize, vcpus]) => {
+        if (deferred) {
+          validateAksInferenceClusterArgs(name, {
+            clusterPurpose: purpose,
+            agentCount: count,
+            vmSize,
+            vcpusPerNode: args.vcpusPerNode === undefined ? undefined : vcpus,
+          });
+        }
+        const warning = devTestWarning(purpose, count * (vcpus ?? 0));
+        if (warning) pulumi.log.warn(warning, this);
+      });
   }
 }

@@ -113,14 +113,25 @@ function byPurpose<T>(purpose: pulumi.Input<ClusterPurpose>, prod: T, devTest: T
 
 /** DNS prefix from a component name: lowercase alphanumerics and dashes, starting with a letter. */
 export function dnsPrefixFor(name: string): string {
-  const cleaned = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/^[^a-z]+/, "").replace(/-+$/, "");
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .replace(/^[^a-z]+/, "")
+    .replace(/-+$/, "");
   // Cut to AKS's 54 characters, then drop dashes the cut may leave at the end (a DNS prefix ends alphanumeric).
   return (cleaned || "aksml").slice(0, 54).replace(/-+$/, "");
 }
 
-function resolvePool(
-  pool: { name: pulumi.Input<string>; vmSize: pulumi.Input<string>; count?: pulumi.Input<number>; vcpusPerNode?: pulumi.Input<number>; minCount?: pulumi.Input<number>; maxCount?: pulumi.Input<number>; labels?: pulumi.Input<Record<string, pulumi.Input<string>>>; taints?: pulumi.Input<pulumi.Input<string>[]> },
-): ResolvedNodePool {
+function resolvePool(pool: {
+  name: pulumi.Input<string>;
+  vmSize: pulumi.Input<string>;
+  count?: pulumi.Input<number>;
+  vcpusPerNode?: pulumi.Input<number>;
+  minCount?: pulumi.Input<number>;
+  maxCount?: pulumi.Input<number>;
+  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  taints?: pulumi.Input<pulumi.Input<string>[]>;
+}): ResolvedNodePool {
   const size = known(pool.vmSize);
   const tableVcpus = size === undefined ? undefined : vcpusForVmSize(size);
   const autoscale = pool.minCount !== undefined && pool.maxCount !== undefined;
@@ -128,10 +139,12 @@ function resolvePool(
     name: pool.name,
     vmSize: pool.vmSize,
     count: pool.count ?? (autoscale ? pool.minCount! : DEFAULTS.poolCount),
-    vcpusPerNode: pool.vcpusPerNode ?? (size !== undefined
-      ? tableVcpus
-      // Known only at deploy time; a size missing from the table is then rejected by the deferred check.
-      : pulumi.output(pool.vmSize).apply((s) => vcpusForVmSize(s) ?? 0)),
+    vcpusPerNode:
+      pool.vcpusPerNode ??
+      (size !== undefined
+        ? tableVcpus
+        : // Known only at deploy time; a size missing from the table is then rejected by the deferred check.
+          pulumi.output(pool.vmSize).apply((s) => vcpusForVmSize(s) ?? 0)),
     vcpusFromArgs: size !== undefined && tableVcpus === undefined,
     autoscale,
     minCount: pool.minCount,
@@ -142,7 +155,10 @@ function resolvePool(
 }
 
 /** Applies every default. Pure: creates no resources. */
-export function resolveAksInferenceClusterArgs(name: string, args: AksInferenceClusterArgs): ResolvedAksInferenceClusterArgs {
+export function resolveAksInferenceClusterArgs(
+  name: string,
+  args: AksInferenceClusterArgs,
+): ResolvedAksInferenceClusterArgs {
   const clusterPurpose = args.clusterPurpose ?? DEFAULTS.clusterPurpose;
   const network = args.network ?? {};
   const firewall = known(args.egress?.firewall) ?? false;
@@ -180,12 +196,15 @@ export function resolveAksInferenceClusterArgs(name: string, args: AksInferenceC
       dockerBridgeCidr: network.dockerBridgeCidr,
       vnetAddressSpace: network.vnetAddressSpace ?? DEFAULTS.vnetAddressSpace,
       aksSubnetPrefix: network.aksSubnetPrefix ?? (createVnet ? DEFAULTS.aksSubnetPrefix : undefined),
-      firewallSubnetPrefix: network.firewallSubnetPrefix ?? (createVnet && firewall ? DEFAULTS.firewallSubnetPrefix : undefined),
+      firewallSubnetPrefix:
+        network.firewallSubnetPrefix ?? (createVnet && firewall ? DEFAULTS.firewallSubnetPrefix : undefined),
     },
     loadBalancerType,
     // Azure ML's default "aks-subnet" is the subnet of the VNet AKS manages; in a VNet aksml
     // creates the only subnet is the node subnet, whatever network.subnetName calls it.
-    loadBalancerSubnet: args.loadBalancerSubnet ?? (internal ? (createVnet ? (network.subnetName ?? DEFAULTS.subnetName) : DEFAULTS.loadBalancerSubnet) : undefined),
+    loadBalancerSubnet:
+      args.loadBalancerSubnet ??
+      (internal ? (createVnet ? (network.subnetName ?? DEFAULTS.subnetName) : DEFAULTS.loadBalancerSubnet) : undefined),
     tls: {
       sslCname: tls.sslCname,
       sslCertPem: tls.sslCertPem === undefined ? undefined : pulumi.secret(tls.sslCertPem),
@@ -202,10 +221,14 @@ export function resolveAksInferenceClusterArgs(name: string, args: AksInferenceC
     firewall,
     // The device plugin's registry must be reachable from the GPU nodes.
     extraFqdns: gpu
-      ? pulumi.all([args.egress?.extraFqdns ?? [], gpu.devicePluginImage ?? DEFAULTS.gpuDevicePluginImage])
+      ? pulumi
+          .all([args.egress?.extraFqdns ?? [], gpu.devicePluginImage ?? DEFAULTS.gpuDevicePluginImage])
           .apply(([extra, image]) => [...new Set([...extra, imageRegistryHost(image)])])
-      : args.egress?.extraFqdns ?? [],
-    monitoring: args.monitoring && { ...args.monitoring, defenderForContainers: args.monitoring.defenderForContainers ?? false },
+      : (args.egress?.extraFqdns ?? []),
+    monitoring: args.monitoring && {
+      ...args.monitoring,
+      defenderForContainers: args.monitoring.defenderForContainers ?? false,
+    },
     // Behind the firewall, image layers must come from the registry's own data endpoint
     // (<acr>.<region>.data.azurecr.io), which only Premium registries offer.
     acrSku: args.acrSku ?? (firewall ? AcrSku.Premium : DEFAULTS.acrSku),

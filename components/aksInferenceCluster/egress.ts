@@ -57,7 +57,11 @@ export function egressHosts(n: EgressNames): EgressHost[] {
     { fqdn: "login.microsoftonline.com", usedBy: "Microsoft Entra authentication: workload identity and token auth" },
     { fqdn: `ingest-vienna${region}.kusto.windows.net`, usedBy: "Kusto endpoint for uploading telemetry" },
   ];
-  if (n.leafDomainLabel) hosts.push({ fqdn: `${n.leafDomainLabel}.${region}.cloudapp.azure.com`, usedBy: "the router's generated endpoint domain name" });
+  if (n.leafDomainLabel)
+    hosts.push({
+      fqdn: `${n.leafDomainLabel}.${region}.cloudapp.azure.com`,
+      usedBy: "the router's generated endpoint domain name",
+    });
   if (n.monitoring) {
     hosts.push(
       { fqdn: "dc.services.visualstudio.com", usedBy: "Container Insights: agent telemetry" },
@@ -69,7 +73,9 @@ export function egressHosts(n: EgressNames): EgressHost[] {
   for (const fqdn of n.extraFqdns) hosts.push({ fqdn, usedBy: "extraFqdns" });
   // An empty API server FQDN stands for "not created yet" (pre-cluster firewall rules).
   const seen = new Set<string>();
-  return hosts.filter((h) => h.fqdn !== "" && (seen.has(h.fqdn.toLowerCase()) ? false : (seen.add(h.fqdn.toLowerCase()), true)));
+  return hosts.filter(
+    (h) => h.fqdn !== "" && (seen.has(h.fqdn.toLowerCase()) ? false : (seen.add(h.fqdn.toLowerCase()), true)),
+  );
 }
 
 /** The host names only, in table order. Pure. */
@@ -78,16 +84,43 @@ export function requiredEgressFqdns(n: EgressNames): string[] {
 }
 
 /** The AKS control-plane tunnel (not used by private clusters, which aksml does not create). */
-export function aksNetworkRules(location: string, sourceAddresses: pulumi.Input<string>[]): types.input.network.NetworkRuleArgs[] {
+export function aksNetworkRules(
+  location: string,
+  sourceAddresses: pulumi.Input<string>[],
+): types.input.network.NetworkRuleArgs[] {
   const tag = `AzureCloud.${regionName(location)}`;
   return [
-    { ruleType: "NetworkRule", name: "aks-tunnel-udp", ipProtocols: ["UDP"], destinationPorts: ["1194"], destinationAddresses: [tag], sourceAddresses },
-    { ruleType: "NetworkRule", name: "aks-tunnel-tcp", ipProtocols: ["TCP"], destinationPorts: ["9000"], destinationAddresses: [tag], sourceAddresses },
+    {
+      ruleType: "NetworkRule",
+      name: "aks-tunnel-udp",
+      ipProtocols: ["UDP"],
+      destinationPorts: ["1194"],
+      destinationAddresses: [tag],
+      sourceAddresses,
+    },
+    {
+      ruleType: "NetworkRule",
+      name: "aks-tunnel-tcp",
+      ipProtocols: ["TCP"],
+      destinationPorts: ["9000"],
+      destinationAddresses: [tag],
+      sourceAddresses,
+    },
   ];
 }
 
-function httpsRule(name: string, targetFqdns: pulumi.Input<pulumi.Input<string>[]>, sourceAddresses: pulumi.Input<string>[]): types.input.network.ApplicationRuleArgs {
-  return { ruleType: "ApplicationRule", name, targetFqdns, sourceAddresses, protocols: [{ protocolType: "Https", port: 443 }] };
+function httpsRule(
+  name: string,
+  targetFqdns: pulumi.Input<pulumi.Input<string>[]>,
+  sourceAddresses: pulumi.Input<string>[],
+): types.input.network.ApplicationRuleArgs {
+  return {
+    ruleType: "ApplicationRule",
+    name,
+    targetFqdns,
+    sourceAddresses,
+    protocols: [{ protocolType: "Https", port: 443 }],
+  };
 }
 
 export interface EgressFirewallArgs {
@@ -114,70 +147,119 @@ export class EgressFirewall {
   constructor(name: string, args: EgressFirewallArgs, parent: pulumi.Resource) {
     this.resourceGroupName = args.resourceGroupName;
     const common = { resourceGroupName: args.resourceGroupName, location: args.location, tags: args.tags };
-    const publicIp = new network.PublicIPAddress(`${name}-fw-pip`, {
-      ...common,
-      sku: { name: "Standard", tier: "Regional" },
-      publicIPAllocationMethod: "Static",
-    }, { parent });
-    this.policy = new network.FirewallPolicy(`${name}-fw-policy`, { ...common, sku: { tier: "Standard" }, threatIntelMode: "Alert" }, { parent });
+    const publicIp = new network.PublicIPAddress(
+      `${name}-fw-pip`,
+      {
+        ...common,
+        sku: { name: "Standard", tier: "Regional" },
+        publicIPAllocationMethod: "Static",
+      },
+      { parent },
+    );
+    this.policy = new network.FirewallPolicy(
+      `${name}-fw-policy`,
+      { ...common, sku: { tier: "Standard" }, threatIntelMode: "Alert" },
+      { parent },
+    );
     const sources = [args.nodeSubnetPrefix];
     // AKS needs these during cluster creation, so they exist before the cluster does.
-    this.baseRules = new network.FirewallPolicyRuleCollectionGroup(`${name}-fw-rules-base`, {
-      resourceGroupName: args.resourceGroupName,
-      firewallPolicyName: this.policy.name,
-      priority: 200,
-      ruleCollections: [
-        {
-          ruleCollectionType: "FirewallPolicyFilterRuleCollection",
-          name: "aks-network",
-          priority: 200,
-          action: { type: "Allow" },
-          rules: pulumi.output(args.location).apply((loc) => aksNetworkRules(loc, sources)),
-        },
-        {
-          ruleCollectionType: "FirewallPolicyFilterRuleCollection",
-          name: "aks-inference-hosts",
-          priority: 300,
-          action: { type: "Allow" },
-          rules: [
-            { ruleType: "ApplicationRule", name: "aks-fqdn-tag", fqdnTags: ["AzureKubernetesService"], sourceAddresses: sources, protocols: [{ protocolType: "Https", port: 443 }, { protocolType: "Http", port: 80 }] },
-            httpsRule("inference-hosts", args.hostsBeforeCluster, sources),
-          ],
-        },
-      ],
-    }, { parent });
-    this.firewall = new network.AzureFirewall(`${name}-fw`, {
-      ...common,
-      sku: { name: "AZFW_VNet", tier: "Standard" },
-      firewallPolicy: { id: this.policy.id },
-      ipConfigurations: [{ name: "fw-ipconfig", subnet: { id: args.firewallSubnetId }, publicIPAddress: { id: publicIp.id } }],
-    }, { parent, dependsOn: [this.baseRules] });
+    this.baseRules = new network.FirewallPolicyRuleCollectionGroup(
+      `${name}-fw-rules-base`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        firewallPolicyName: this.policy.name,
+        priority: 200,
+        ruleCollections: [
+          {
+            ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+            name: "aks-network",
+            priority: 200,
+            action: { type: "Allow" },
+            rules: pulumi.output(args.location).apply((loc) => aksNetworkRules(loc, sources)),
+          },
+          {
+            ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+            name: "aks-inference-hosts",
+            priority: 300,
+            action: { type: "Allow" },
+            rules: [
+              {
+                ruleType: "ApplicationRule",
+                name: "aks-fqdn-tag",
+                fqdnTags: ["AzureKubernetesService"],
+                sourceAddresses: sources,
+                protocols: [
+                  { protocolType: "Https", port: 443 },
+                  { protocolType: "Http", port: 80 },
+                ],
+              },
+              httpsRule("inference-hosts", args.hostsBeforeCluster, sources),
+            ],
+          },
+        ],
+      },
+      { parent },
+    );
+    this.firewall = new network.AzureFirewall(
+      `${name}-fw`,
+      {
+        ...common,
+        sku: { name: "AZFW_VNet", tier: "Standard" },
+        firewallPolicy: { id: this.policy.id },
+        ipConfigurations: [
+          { name: "fw-ipconfig", subnet: { id: args.firewallSubnetId }, publicIPAddress: { id: publicIp.id } },
+        ],
+      },
+      { parent, dependsOn: [this.baseRules] },
+    );
     this.privateIp = this.firewall.ipConfigurations.apply((c) => {
       const ip = c?.[0]?.privateIPAddress;
       if (!ip) throw new Error(`firewall ${name}-fw reported no private IP address`);
       return ip;
     });
-    this.routeTable = new network.RouteTable(`${name}-egress-rt`, {
-      ...common,
-      disableBgpRoutePropagation: true,
-      routes: [{ name: "default-via-firewall", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualAppliance", nextHopIpAddress: this.privateIp }],
-    }, { parent });
+    this.routeTable = new network.RouteTable(
+      `${name}-egress-rt`,
+      {
+        ...common,
+        disableBgpRoutePropagation: true,
+        routes: [
+          {
+            name: "default-via-firewall",
+            addressPrefix: "0.0.0.0/0",
+            nextHopType: "VirtualAppliance",
+            nextHopIpAddress: this.privateIp,
+          },
+        ],
+      },
+      { parent },
+    );
   }
 
   /** The API server rule, added once the cluster (and so its FQDN) exists. */
-  allowApiServer(name: string, apiServerFqdn: pulumi.Input<string>, nodeSubnetPrefix: pulumi.Input<string>, parent: pulumi.Resource): network.FirewallPolicyRuleCollectionGroup {
-    return new network.FirewallPolicyRuleCollectionGroup(`${name}-fw-rules-cluster`, {
-      resourceGroupName: this.resourceGroupName,
-      firewallPolicyName: this.policy.name,
-      priority: 300,
-      ruleCollections: [{
-        ruleCollectionType: "FirewallPolicyFilterRuleCollection",
-        name: "aks-api-server",
-        priority: 400,
-        action: { type: "Allow" },
-        rules: [httpsRule("api-server", [apiServerFqdn], [nodeSubnetPrefix])],
-      }],
-    // One policy accepts one rule collection group change at a time.
-    }, { parent, dependsOn: [this.baseRules] });
+  allowApiServer(
+    name: string,
+    apiServerFqdn: pulumi.Input<string>,
+    nodeSubnetPrefix: pulumi.Input<string>,
+    parent: pulumi.Resource,
+  ): network.FirewallPolicyRuleCollectionGroup {
+    return new network.FirewallPolicyRuleCollectionGroup(
+      `${name}-fw-rules-cluster`,
+      {
+        resourceGroupName: this.resourceGroupName,
+        firewallPolicyName: this.policy.name,
+        priority: 300,
+        ruleCollections: [
+          {
+            ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+            name: "aks-api-server",
+            priority: 400,
+            action: { type: "Allow" },
+            rules: [httpsRule("api-server", [apiServerFqdn], [nodeSubnetPrefix])],
+          },
+        ],
+        // One policy accepts one rule collection group change at a time.
+      },
+      { parent, dependsOn: [this.baseRules] },
+    );
   }
 }

@@ -1,7 +1,17 @@
 export { AksInferenceCluster } from "./cluster.js";
 export * from "./args.js";
-export { resolveAksInferenceClusterArgs, DEFAULTS as AKS_INFERENCE_CLUSTER_DEFAULTS, type ResolvedAksInferenceClusterArgs, type ResolvedNodePool } from "./defaults.js";
-export { validateAksInferenceClusterArgs, aksInferenceClusterProblems, PROD_MIN_VCPUS, PROD_MIN_NODES } from "./validate.js";
+export {
+  resolveAksInferenceClusterArgs,
+  DEFAULTS as AKS_INFERENCE_CLUSTER_DEFAULTS,
+  type ResolvedAksInferenceClusterArgs,
+  type ResolvedNodePool,
+} from "./defaults.js";
+export {
+  validateAksInferenceClusterArgs,
+  aksInferenceClusterProblems,
+  PROD_MIN_VCPUS,
+  PROD_MIN_NODES,
+} from "./validate.js";
 export { vcpusForVmSize, knownVmSizes } from "./vmSizes.js";
 export { egressHosts, requiredEgressFqdns, type EgressHost, type EgressNames } from "./egress.js";
 export { parseManagedClusterId, type ManagedClusterIdParts } from "./clusterId.js";

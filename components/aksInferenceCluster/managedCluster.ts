@@ -42,9 +42,16 @@ export interface CreateContext {
   parent: pulumi.Resource;
 }
 
-function poolTags(pool: ResolvedNodePool, tags: pulumi.Input<Record<string, pulumi.Input<string>>>): pulumi.Output<Record<string, string>> {
-  return pulumi.all([tags, pool.vcpusPerNode]).apply(([t, vcpus]): Record<string, string> =>
-    pool.vcpusFromArgs && vcpus !== undefined ? { ...t, [VCPUS_TAG]: String(vcpus) } : { ...t });
+function poolTags(
+  pool: ResolvedNodePool,
+  tags: pulumi.Input<Record<string, pulumi.Input<string>>>,
+): pulumi.Output<Record<string, string>> {
+  return pulumi
+    .all([tags, pool.vcpusPerNode])
+    .apply(
+      ([t, vcpus]): Record<string, string> =>
+        pool.vcpusFromArgs && vcpus !== undefined ? { ...t, [VCPUS_TAG]: String(vcpus) } : { ...t },
+    );
 }
 
 function poolVcpus(pool: ResolvedNodePool): pulumi.Output<number> {
@@ -52,90 +59,141 @@ function poolVcpus(pool: ResolvedNodePool): pulumi.Output<number> {
 }
 
 /** Creates the ManagedCluster (system pool inline) and one AgentPool per other pool. */
-export function createManagedCluster(name: string, r: ResolvedAksInferenceClusterArgs, ctx: CreateContext): ClusterFacts {
+export function createManagedCluster(
+  name: string,
+  r: ResolvedAksInferenceClusterArgs,
+  ctx: CreateContext,
+): ClusterFacts {
   const { parent, network } = ctx;
   const dependsOn: pulumi.Resource[] = [];
   let identity: types.input.containerservice.ManagedClusterIdentityArgs = { type: "SystemAssigned" };
   if (network.vnetId) {
     // With a VNet the control plane must manage subnets and routes before it exists,
     // which only a user-assigned identity granted up front can do.
-    const uami = new managedidentity.UserAssignedIdentity(`${name}-identity`, {
-      resourceGroupName: ctx.resourceGroupName,
-      location: ctx.location,
-      tags: ctx.tags,
-    }, { parent });
+    const uami = new managedidentity.UserAssignedIdentity(
+      `${name}-identity`,
+      {
+        resourceGroupName: ctx.resourceGroupName,
+        location: ctx.location,
+        tags: ctx.tags,
+      },
+      { parent },
+    );
     identity = { type: "UserAssigned", userAssignedIdentities: [uami.id] };
-    dependsOn.push(grantRole(`${name}-vnet-network-contributor`, "networkContributor", uami.principalId, network.vnetId, ctx.subscriptionId, { parent }));
+    dependsOn.push(
+      grantRole(
+        `${name}-vnet-network-contributor`,
+        "networkContributor",
+        uami.principalId,
+        network.vnetId,
+        ctx.subscriptionId,
+        { parent },
+      ),
+    );
     if (network.firewall)
-      dependsOn.push(grantRole(`${name}-rt-network-contributor`, "networkContributor", uami.principalId, network.firewall.routeTable.id, ctx.subscriptionId, { parent }));
+      dependsOn.push(
+        grantRole(
+          `${name}-rt-network-contributor`,
+          "networkContributor",
+          uami.principalId,
+          network.firewall.routeTable.id,
+          ctx.subscriptionId,
+          { parent },
+        ),
+      );
   }
 
   const plugin = known(r.network.plugin);
   const monitoring = r.monitoring;
   const system = r.systemPool;
-  const cluster = new containerservice.ManagedCluster(`${name}-aks`, {
-    resourceGroupName: ctx.resourceGroupName,
-    location: ctx.location,
-    dnsPrefix: r.dnsPrefix,
-    kubernetesVersion: r.kubernetesVersion,
-    sku: { name: "Base", tier: r.skuTier },
-    identity,
-    agentPoolProfiles: [{
-      name: "system",
-      mode: "System",
-      count: system.count,
-      vmSize: system.vmSize,
-      osType: "Linux",
-      type: "VirtualMachineScaleSets",
-      vnetSubnetID: network.nodeSubnetId,
-      tags: poolTags(system, ctx.tags),
-    }],
-    networkProfile: {
-      networkPlugin: plugin ?? NetworkPlugin.Kubenet,
-      serviceCidr: r.network.serviceCidr,
-      dnsServiceIP: r.network.dnsServiceIP,
-      loadBalancerSku: "standard",
-      outboundType: r.firewall ? "userDefinedRouting" : "loadBalancer",
+  const cluster = new containerservice.ManagedCluster(
+    `${name}-aks`,
+    {
+      resourceGroupName: ctx.resourceGroupName,
+      location: ctx.location,
+      dnsPrefix: r.dnsPrefix,
+      kubernetesVersion: r.kubernetesVersion,
+      sku: { name: "Base", tier: r.skuTier },
+      identity,
+      agentPoolProfiles: [
+        {
+          name: "system",
+          mode: "System",
+          count: system.count,
+          vmSize: system.vmSize,
+          osType: "Linux",
+          type: "VirtualMachineScaleSets",
+          vnetSubnetID: network.nodeSubnetId,
+          tags: poolTags(system, ctx.tags),
+        },
+      ],
+      networkProfile: {
+        networkPlugin: plugin ?? NetworkPlugin.Kubenet,
+        serviceCidr: r.network.serviceCidr,
+        dnsServiceIP: r.network.dnsServiceIP,
+        loadBalancerSku: "standard",
+        outboundType: r.firewall ? "userDefinedRouting" : "loadBalancer",
+      },
+      oidcIssuerProfile: { enabled: true },
+      securityProfile: {
+        workloadIdentity: { enabled: true },
+        defender:
+          monitoring &&
+          (pulumi
+            .output(monitoring.defenderForContainers)
+            .apply((on) =>
+              on
+                ? {
+                    logAnalyticsWorkspaceResourceId: monitoring.logAnalyticsWorkspaceId,
+                    securityMonitoring: { enabled: true },
+                  }
+                : undefined,
+            ) as pulumi.Input<types.input.containerservice.ManagedClusterSecurityProfileDefenderArgs>),
+      },
+      addonProfiles: monitoring && {
+        omsagent: {
+          enabled: true,
+          config: { logAnalyticsWorkspaceResourceID: monitoring.logAnalyticsWorkspaceId, useAADAuth: "true" },
+        },
+      },
+      tags: pulumi.all([ctx.tags, r.clusterPurpose]).apply(([t, purpose]) => ({ ...t, [PURPOSE_TAG]: purpose })),
     },
-    oidcIssuerProfile: { enabled: true },
-    securityProfile: {
-      workloadIdentity: { enabled: true },
-      defender: monitoring && pulumi.output(monitoring.defenderForContainers).apply((on) =>
-        on ? { logAnalyticsWorkspaceResourceId: monitoring.logAnalyticsWorkspaceId, securityMonitoring: { enabled: true } } : undefined) as pulumi.Input<types.input.containerservice.ManagedClusterSecurityProfileDefenderArgs>,
-    },
-    addonProfiles: monitoring && {
-      omsagent: { enabled: true, config: { logAnalyticsWorkspaceResourceID: monitoring.logAnalyticsWorkspaceId, useAADAuth: "true" } },
-    },
-    tags: pulumi.all([ctx.tags, r.clusterPurpose]).apply(([t, purpose]) => ({ ...t, [PURPOSE_TAG]: purpose })),
-  }, { parent, dependsOn });
+    { parent, dependsOn },
+  );
 
   // AKS accepts one agent pool operation at a time, so pools are chained.
   const pools: containerservice.AgentPool[] = [];
   const extraPools = [...r.userNodePools, ...(r.gpuNodePool ? [r.gpuNodePool] : [])];
   extraPools.forEach((pool, i) => {
     const logical = known(pool.name) ?? `pool${i}`;
-    pools.push(new containerservice.AgentPool(`${name}-${logical}`, {
-      resourceGroupName: ctx.resourceGroupName,
-      resourceName: cluster.name,
-      agentPoolName: pool.name,
-      mode: "User",
-      count: pool.count,
-      vmSize: pool.vmSize,
-      osType: "Linux",
-      type: "VirtualMachineScaleSets",
-      vnetSubnetID: network.nodeSubnetId,
-      enableAutoScaling: pool.autoscale,
-      minCount: pool.autoscale ? pool.minCount : undefined,
-      maxCount: pool.autoscale ? pool.maxCount : undefined,
-      nodeLabels: pool.labels,
-      nodeTaints: pool.taints,
-      tags: poolTags(pool, ctx.tags),
-    }, {
-      parent,
-      dependsOn: pools.length ? [pools[pools.length - 1]] : [],
-      // The cluster autoscaler owns the node count once it is on.
-      ignoreChanges: pool.autoscale ? ["count"] : [],
-    }));
+    pools.push(
+      new containerservice.AgentPool(
+        `${name}-${logical}`,
+        {
+          resourceGroupName: ctx.resourceGroupName,
+          resourceName: cluster.name,
+          agentPoolName: pool.name,
+          mode: "User",
+          count: pool.count,
+          vmSize: pool.vmSize,
+          osType: "Linux",
+          type: "VirtualMachineScaleSets",
+          vnetSubnetID: network.nodeSubnetId,
+          enableAutoScaling: pool.autoscale,
+          minCount: pool.autoscale ? pool.minCount : undefined,
+          maxCount: pool.autoscale ? pool.maxCount : undefined,
+          nodeLabels: pool.labels,
+          nodeTaints: pool.taints,
+          tags: poolTags(pool, ctx.tags),
+        },
+        {
+          parent,
+          dependsOn: pools.length ? [pools[pools.length - 1]] : [],
+          // The cluster autoscaler owns the node count once it is on.
+          ignoreChanges: pool.autoscale ? ["count"] : [],
+        },
+      ),
+    );
   });
 
   const totalVcpus = pulumi.all([system, ...extraPools].map(poolVcpus)).apply((v) => v.reduce((a, b) => a + b, 0));
@@ -156,10 +214,18 @@ export function createManagedCluster(name: string, r: ResolvedAksInferenceCluste
 }
 
 /** Reads an existing cluster (attach mode); creates nothing. */
-export function attachManagedCluster(name: string, existingClusterId: pulumi.Input<string>, purpose: pulumi.Input<ClusterPurpose>, parent: pulumi.Resource): ClusterFacts {
+export function attachManagedCluster(
+  name: string,
+  existingClusterId: pulumi.Input<string>,
+  purpose: pulumi.Input<ClusterPurpose>,
+  parent: pulumi.Resource,
+): ClusterFacts {
   const parts = pulumi.output(existingClusterId).apply((id) => {
     const p = parseManagedClusterId(id);
-    if (!p) throw new Error(`${name}: existingClusterId "${id}" is not an AKS managed cluster resource id; expected ${MANAGED_CLUSTER_ID_SHAPE}`);
+    if (!p)
+      throw new Error(
+        `${name}: existingClusterId "${id}" is not an AKS managed cluster resource id; expected ${MANAGED_CLUSTER_ID_SHAPE}`,
+      );
     return p;
   });
   const existing = containerservice.getManagedClusterOutput(
@@ -170,7 +236,11 @@ export function attachManagedCluster(name: string, existingClusterId: pulumi.Inp
   pulumi.all([purpose, existing.agentPoolProfiles]).apply(([p, pools]) => {
     const { error, warning } = attachedSizing(p, pools ?? []);
     if (warning) pulumi.log.warn(`${name}: ${warning}`, parent);
-    if (error) throw new pulumi.InputPropertiesError({ message: `AksInferenceCluster "${name}": ${error}`, errors: [{ propertyPath: "existingClusterId", reason: error }] });
+    if (error)
+      throw new pulumi.InputPropertiesError({
+        message: `AksInferenceCluster "${name}": ${error}`,
+        errors: [{ propertyPath: "existingClusterId", reason: error }],
+      });
   });
   return {
     id: pulumi.output(existingClusterId),
@@ -180,11 +250,15 @@ export function attachManagedCluster(name: string, existingClusterId: pulumi.Inp
     oidcIssuerUrl: existing.apply((c) => c.oidcIssuerProfile?.issuerURL ?? ""),
     kubeletObjectId: existing.apply((c) => {
       const id = c.identityProfile?.["kubeletidentity"]?.objectId;
-      if (!id) throw new Error(`${name}: the attached cluster has no kubelet managed identity (service-principal clusters are not supported)`);
+      if (!id)
+        throw new Error(
+          `${name}: the attached cluster has no kubelet managed identity (service-principal clusters are not supported)`,
+        );
       return id;
     }),
     totalVcpus: existing.apply((c) =>
-      (c.agentPoolProfiles ?? []).reduce((sum, p) => sum + (p.count ?? 0) * (vcpusForVmSize(p.vmSize ?? "") ?? 0), 0)),
+      (c.agentPoolProfiles ?? []).reduce((sum, p) => sum + (p.count ?? 0) * (vcpusForVmSize(p.vmSize ?? "") ?? 0), 0),
+    ),
     resources: [],
   };
 }
@@ -206,11 +280,20 @@ export function attachedSizing(purpose: ClusterPurpose, pools: ExistingPool[]): 
   const nodes = pools.reduce((n, p) => n + (p.count ?? 0), 0);
   const unknown = pools.filter((p) => vcpusForVmSize(p.vmSize ?? "") === undefined).map((p) => p.vmSize ?? "?");
   const vcpus = pools.reduce((n, p) => n + (p.count ?? 0) * (vcpusForVmSize(p.vmSize ?? "") ?? 0), 0);
-  const short = nodes < PROD_MIN_NODES ? `${nodes} node(s), needs ${PROD_MIN_NODES}` : vcpus < PROD_MIN_VCPUS ? `${vcpus} vCPUs, needs ${PROD_MIN_VCPUS}` : undefined;
+  const short =
+    nodes < PROD_MIN_NODES
+      ? `${nodes} node(s), needs ${PROD_MIN_NODES}`
+      : vcpus < PROD_MIN_VCPUS
+        ? `${vcpus} vCPUs, needs ${PROD_MIN_VCPUS}`
+        : undefined;
   if (!short) return {};
   if (unknown.length && nodes >= PROD_MIN_NODES)
-    return { warning: `the attached cluster has at least ${vcpus} vCPUs (sizes ${unknown.join(", ")} are not in the vCPU table); ${purpose} needs ${PROD_MIN_VCPUS}.` };
-  return { error: `the attached cluster has ${short} for clusterPurpose ${purpose}; attach it as DevTest or add nodes.` };
+    return {
+      warning: `the attached cluster has at least ${vcpus} vCPUs (sizes ${unknown.join(", ")} are not in the vCPU table); ${purpose} needs ${PROD_MIN_VCPUS}.`,
+    };
+  return {
+    error: `the attached cluster has ${short} for clusterPurpose ${purpose}; attach it as DevTest or add nodes.`,
+  };
 }
 
 /** Warns for a DevTest cluster below Azure ML's recommended 2 vCPUs. */

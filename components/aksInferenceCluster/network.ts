@@ -41,7 +41,11 @@ export interface ClusterNetwork {
 }
 
 /** Declares the network resources the resolved arguments ask for. */
-export function createClusterNetwork(name: string, r: ResolvedAksInferenceClusterArgs, ctx: NetworkContext): ClusterNetwork {
+export function createClusterNetwork(
+  name: string,
+  r: ResolvedAksInferenceClusterArgs,
+  ctx: NetworkContext,
+): ClusterNetwork {
   const n = r.network;
   if (!n.createVnet && !n.existingVnet) return {};
   const parent = ctx.parent;
@@ -50,12 +54,16 @@ export function createClusterNetwork(name: string, r: ResolvedAksInferenceCluste
   let vnetName: pulumi.Input<string>;
   let vnetId: pulumi.Output<string>;
   if (n.createVnet) {
-    const vnet = new network.VirtualNetwork(`${name}-vnet`, {
-      resourceGroupName: ctx.resourceGroupName,
-      location: ctx.location,
-      addressSpace: { addressPrefixes: [n.vnetAddressSpace] },
-      tags: ctx.tags,
-    }, { parent });
+    const vnet = new network.VirtualNetwork(
+      `${name}-vnet`,
+      {
+        resourceGroupName: ctx.resourceGroupName,
+        location: ctx.location,
+        addressSpace: { addressPrefixes: [n.vnetAddressSpace] },
+        tags: ctx.tags,
+      },
+      { parent },
+    );
     vnetResourceGroupName = ctx.resourceGroupName;
     vnetName = vnet.name;
     vnetId = vnet.id;
@@ -67,39 +75,55 @@ export function createClusterNetwork(name: string, r: ResolvedAksInferenceCluste
 
   if (!r.firewall) {
     if (n.existingVnet) return { vnetId, nodeSubnetId: pulumi.interpolate`${vnetId}/subnets/${n.subnetName}` };
-    const subnet = new network.Subnet(`${name}-aks-subnet`, {
+    const subnet = new network.Subnet(
+      `${name}-aks-subnet`,
+      {
+        resourceGroupName: vnetResourceGroupName,
+        virtualNetworkName: vnetName,
+        subnetName: n.subnetName,
+        addressPrefix: n.aksSubnetPrefix!,
+      },
+      { parent },
+    );
+    return { vnetId, nodeSubnetId: subnet.id, nodeSubnetPrefix: n.aksSubnetPrefix };
+  }
+
+  const firewallSubnet = new network.Subnet(
+    `${name}-fw-subnet`,
+    {
+      resourceGroupName: vnetResourceGroupName,
+      virtualNetworkName: vnetName,
+      // Azure requires exactly this name for a firewall's subnet.
+      subnetName: "AzureFirewallSubnet",
+      addressPrefix: n.firewallSubnetPrefix!,
+    },
+    { parent },
+  );
+  const firewall = new EgressFirewall(
+    name,
+    {
+      resourceGroupName: ctx.resourceGroupName,
+      location: ctx.location,
+      firewallSubnetId: firewallSubnet.id,
+      nodeSubnetPrefix: n.aksSubnetPrefix!,
+      hostsBeforeCluster: ctx.hostsBeforeCluster,
+      tags: ctx.tags,
+    },
+    parent,
+  );
+  // The route table must be on the node subnet before the cluster is created with
+  // outboundType userDefinedRouting, so aksml creates this subnet in both VNet modes.
+  const nodeSubnet = new network.Subnet(
+    `${name}-aks-subnet`,
+    {
       resourceGroupName: vnetResourceGroupName,
       virtualNetworkName: vnetName,
       subnetName: n.subnetName,
       addressPrefix: n.aksSubnetPrefix!,
-    }, { parent });
-    return { vnetId, nodeSubnetId: subnet.id, nodeSubnetPrefix: n.aksSubnetPrefix };
-  }
-
-  const firewallSubnet = new network.Subnet(`${name}-fw-subnet`, {
-    resourceGroupName: vnetResourceGroupName,
-    virtualNetworkName: vnetName,
-    // Azure requires exactly this name for a firewall's subnet.
-    subnetName: "AzureFirewallSubnet",
-    addressPrefix: n.firewallSubnetPrefix!,
-  }, { parent });
-  const firewall = new EgressFirewall(name, {
-    resourceGroupName: ctx.resourceGroupName,
-    location: ctx.location,
-    firewallSubnetId: firewallSubnet.id,
-    nodeSubnetPrefix: n.aksSubnetPrefix!,
-    hostsBeforeCluster: ctx.hostsBeforeCluster,
-    tags: ctx.tags,
-  }, parent);
-  // The route table must be on the node subnet before the cluster is created with
-  // outboundType userDefinedRouting, so aksml creates this subnet in both VNet modes.
-  const nodeSubnet = new network.Subnet(`${name}-aks-subnet`, {
-    resourceGroupName: vnetResourceGroupName,
-    virtualNetworkName: vnetName,
-    subnetName: n.subnetName,
-    addressPrefix: n.aksSubnetPrefix!,
-    routeTable: { id: firewall.routeTable.id },
-  }, { parent, dependsOn: [firewallSubnet] });
+      routeTable: { id: firewall.routeTable.id },
+    },
+    { parent, dependsOn: [firewallSubnet] },
+  );
   return { vnetId, nodeSubnetId: nodeSubnet.id, nodeSubnetPrefix: n.aksSubnetPrefix, firewall };
 }
 
@@ -112,10 +136,14 @@ export function grantRole(
   subscriptionId: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions,
 ): authorization.RoleAssignment {
-  return new authorization.RoleAssignment(name, {
-    principalId,
-    principalType: "ServicePrincipal",
-    roleDefinitionId: roleDefinitionId(subscriptionId, ROLE_IDS[role]),
-    scope,
-  }, opts);
+  return new authorization.RoleAssignment(
+    name,
+    {
+      principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: roleDefinitionId(subscriptionId, ROLE_IDS[role]),
+      scope,
+    },
+    opts,
+  );
 }

@@ -53,5 +53,3 @@ export function resolveAzuremlFeArgs(args: AzuremlFeArgs): ResolvedAzuremlFeArgs
     tlsEnabled: args.cluster.sslCertPem !== undefined && args.cluster.sslKeyPem !== undefined,
   };
 }
-
-

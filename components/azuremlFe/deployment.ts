@@ -41,7 +41,12 @@ export const ROUTER_PRESTOP_SECONDS = 5;
 /** Seconds the router drains in-flight requests after SIGTERM: the router's own default (default scoring timeout plus margin). */
 export const ROUTER_SHUTDOWN_GRACE_SECONDS = DEFAULT_SHUTDOWN_GRACE_MS / 1000;
 
-export function routerEnv(topology: RouterTopology, maxRequestBytes: number, logLevel: string, tlsEnabled: boolean): k8s.types.input.core.v1.EnvVar[] {
+export function routerEnv(
+  topology: RouterTopology,
+  maxRequestBytes: number,
+  logLevel: string,
+  tlsEnabled: boolean,
+): k8s.types.input.core.v1.EnvVar[] {
   const env: k8s.types.input.core.v1.EnvVar[] = [
     { name: "AKSML_BACKEND", value: "kubernetes" },
     { name: "AKSML_MAX_REQUEST_BYTES", value: String(maxRequestBytes) },
@@ -56,16 +61,27 @@ export function routerEnv(topology: RouterTopology, maxRequestBytes: number, log
     { name: "AKSML_SHUTDOWN_GRACE_MS", value: String(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000) },
   ];
   if (tlsEnabled) {
-    env.push({ name: "AKSML_TLS_CERT_FILE", value: `${ROUTER_TLS_MOUNT}/tls.crt` }, { name: "AKSML_TLS_KEY_FILE", value: `${ROUTER_TLS_MOUNT}/tls.key` });
+    env.push(
+      { name: "AKSML_TLS_CERT_FILE", value: `${ROUTER_TLS_MOUNT}/tls.crt` },
+      { name: "AKSML_TLS_KEY_FILE", value: `${ROUTER_TLS_MOUNT}/tls.key` },
+    );
   }
   return env;
 }
 
-function podSpread(topology: RouterTopology): Pick<k8s.types.input.core.v1.PodSpec, "affinity" | "topologySpreadConstraints"> {
+function podSpread(
+  topology: RouterTopology,
+): Pick<k8s.types.input.core.v1.PodSpec, "affinity" | "topologySpreadConstraints"> {
   if (!topology.spread) return {};
   const labelSelector = { matchLabels: { ...ROUTER_LABELS } };
   return {
-    affinity: { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { labelSelector, topologyKey: "kubernetes.io/hostname" } }] } },
+    affinity: {
+      podAntiAffinity: {
+        preferredDuringSchedulingIgnoredDuringExecution: [
+          { weight: 100, podAffinityTerm: { labelSelector, topologyKey: "kubernetes.io/hostname" } },
+        ],
+      },
+    },
     topologySpreadConstraints: [
       { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
       { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector },
@@ -82,7 +98,13 @@ export function routerDeploymentSpec(i: {
   logLevel: string;
   tlsEnabled: boolean;
 }): k8s.types.input.apps.v1.DeploymentSpec {
-  const probe = (path: string, initialDelaySeconds: number) => ({ httpGet: { path, port: "admin" }, initialDelaySeconds, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 });
+  const probe = (path: string, initialDelaySeconds: number) => ({
+    httpGet: { path, port: "admin" },
+    initialDelaySeconds,
+    periodSeconds: 5,
+    timeoutSeconds: 2,
+    failureThreshold: 3,
+  });
   const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "tmp", emptyDir: {} }];
   const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
   if (i.tlsEnabled) {
@@ -94,12 +116,20 @@ export function routerDeploymentSpec(i: {
     selector: { matchLabels: { ...ROUTER_LABELS } },
     // HA: never fewer routers than wanted during a rollout. DevTest's single 2-vCPU node
     // has no room for a second 900m router, so it replaces in place (no fault tolerance there).
-    strategy: { type: "RollingUpdate", rollingUpdate: i.topology.spread ? { maxUnavailable: 0, maxSurge: 1 } : { maxUnavailable: 1, maxSurge: 0 } },
+    strategy: {
+      type: "RollingUpdate",
+      rollingUpdate: i.topology.spread ? { maxUnavailable: 0, maxSurge: 1 } : { maxUnavailable: 1, maxSurge: 0 },
+    },
     template: {
       metadata: { labels: { ...ROUTER_LABELS } },
       spec: {
         serviceAccountName: i.serviceAccountName,
-        securityContext: { runAsNonRoot: true, runAsUser: ROUTER_RUN_AS_USER, runAsGroup: ROUTER_RUN_AS_USER, seccompProfile: { type: "RuntimeDefault" } },
+        securityContext: {
+          runAsNonRoot: true,
+          runAsUser: ROUTER_RUN_AS_USER,
+          runAsGroup: ROUTER_RUN_AS_USER,
+          seccompProfile: { type: "RuntimeDefault" },
+        },
         // preStop delay + the router's drain (AKSML_SHUTDOWN_GRACE_MS) + margin.
         terminationGracePeriodSeconds: ROUTER_PRESTOP_SECONDS + ROUTER_SHUTDOWN_GRACE_SECONDS + 5,
         ...podSpread(i.topology),
@@ -120,7 +150,11 @@ export function routerDeploymentSpec(i: {
             lifecycle: { preStop: { sleep: { seconds: ROUTER_PRESTOP_SECONDS } } },
             livenessProbe: probe("/healthz", 10),
             readinessProbe: probe("/readyz", 2),
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              readOnlyRootFilesystem: true,
+              capabilities: { drop: ["ALL"] },
+            },
             volumeMounts: mounts,
           },
         ],
@@ -135,29 +169,56 @@ export function routerDeploymentSpec(i: {
  * to the router (ignoreChanges): the router scales itself, and `pulumi up` must not
  * fight it. On DevTest nothing else scales it, so changes to `replicas` apply.
  */
-export function createRouterDeployment(name: string, i: RouterDeploymentInputs, opts: pulumi.CustomResourceOptions): k8s.apps.v1.Deployment {
+export function createRouterDeployment(
+  name: string,
+  i: RouterDeploymentInputs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.apps.v1.Deployment {
   const spec = pulumi
     .all([i.image, i.serviceAccountName, i.purpose, i.replicas, i.maxRequestBytes, i.logLevel])
     .apply(([image, serviceAccountName, purpose, replicas, maxRequestBytes, logLevel]) =>
-      routerDeploymentSpec({ image, serviceAccountName, topology: routerTopologyFor(purpose, replicas), maxRequestBytes, logLevel, tlsEnabled: i.tlsEnabled }),
+      routerDeploymentSpec({
+        image,
+        serviceAccountName,
+        topology: routerTopologyFor(purpose, replicas),
+        maxRequestBytes,
+        logLevel,
+        tlsEnabled: i.tlsEnabled,
+      }),
     );
   return new k8s.apps.v1.Deployment(
     `${name}-deployment`,
     {
-      metadata: { name: ROUTER_DEPLOYMENT_NAME, namespace: i.namespace, labels: { ...ROUTER_LABELS }, annotations: { [CLUSTER_PURPOSE_ANNOTATION]: i.purpose } },
+      metadata: {
+        name: ROUTER_DEPLOYMENT_NAME,
+        namespace: i.namespace,
+        labels: { ...ROUTER_LABELS },
+        annotations: { [CLUSTER_PURPOSE_ANNOTATION]: i.purpose },
+      },
       spec,
     },
     // DevTest (known now): self-scaling is off, so `replicas` stays Pulumi's to change.
     // Otherwise (or when the purpose is an Output) the router owns the count.
-    { ...opts, ignoreChanges: isPlainValue(i.purpose) && i.purpose === ClusterPurpose.DevTest ? [] : ["spec.replicas"] },
+    {
+      ...opts,
+      ignoreChanges: isPlainValue(i.purpose) && i.purpose === ClusterPurpose.DevTest ? [] : ["spec.replicas"],
+    },
   );
 }
 
 /** PodDisruptionBudget keeping all but one router up during node drains. */
-export function createRouterPdb(name: string, namespace: pulumi.Input<string>, maxUnavailable: number, opts: pulumi.CustomResourceOptions): k8s.policy.v1.PodDisruptionBudget {
+export function createRouterPdb(
+  name: string,
+  namespace: pulumi.Input<string>,
+  maxUnavailable: number,
+  opts: pulumi.CustomResourceOptions,
+): k8s.policy.v1.PodDisruptionBudget {
   return new k8s.policy.v1.PodDisruptionBudget(
     `${name}-pdb`,
-    { metadata: { name: ROUTER_DEPLOYMENT_NAME, namespace, labels: { ...ROUTER_LABELS } }, spec: { maxUnavailable, selector: { matchLabels: { ...ROUTER_LABELS } } } },
+    {
+      metadata: { name: ROUTER_DEPLOYMENT_NAME, namespace, labels: { ...ROUTER_LABELS } },
+      spec: { maxUnavailable, selector: { matchLabels: { ...ROUTER_LABELS } } },
+    },
     opts,
   );
 }

@@ -10,7 +10,9 @@ export const ROUTER_DOCKERFILE = "router/Dockerfile";
 export const ROUTER_REPOSITORY = "aksml/azureml-fe";
 
 function routerVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../router/package.json", import.meta.url), "utf8")) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL("../../router/package.json", import.meta.url), "utf8")) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -24,7 +26,12 @@ function routerVersion(): string {
  * Pulumi (`az acr login --name <acr>` first; in CI, the same after `azure/login`).
  * `registryCredentials` (e.g. an ACR repository-scoped token) is the alternative.
  */
-export function buildRouterImage(name: string, acrLoginServer: pulumi.Input<string>, credentials: RegistryCredentialsArgs | undefined, opts: pulumi.CustomResourceOptions): dockerBuild.Image {
+export function buildRouterImage(
+  name: string,
+  acrLoginServer: pulumi.Input<string>,
+  credentials: RegistryCredentialsArgs | undefined,
+  opts: pulumi.CustomResourceOptions,
+): dockerBuild.Image {
   return new dockerBuild.Image(
     `${name}-image`,
     {
@@ -34,7 +41,9 @@ export function buildRouterImage(name: string, acrLoginServer: pulumi.Input<stri
       push: true,
       buildOnPreview: false,
       tags: [pulumi.interpolate`${acrLoginServer}/${ROUTER_REPOSITORY}:${routerVersion()}`],
-      registries: credentials ? [{ address: acrLoginServer, username: credentials.username, password: pulumi.secret(credentials.password) }] : undefined,
+      registries: credentials
+        ? [{ address: acrLoginServer, username: credentials.username, password: pulumi.secret(credentials.password) }]
+        : undefined,
     },
     opts,
   );

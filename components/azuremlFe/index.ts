@@ -54,9 +54,21 @@ export class AzuremlFe extends pulumi.ComponentResource {
 
     // Values that were Outputs are validated once known; every object hangs off the namespace.
     const checkedNamespace = pulumi
-      .output({ namespace: r.namespace, replicas: args.replicas, maxRequestBytes: r.maxRequestBytes, logLevel: r.logLevel, clusterPurpose: cluster.clusterPurpose, loadBalancerType: cluster.loadBalancerType })
+      .output({
+        namespace: r.namespace,
+        replicas: args.replicas,
+        maxRequestBytes: r.maxRequestBytes,
+        logLevel: r.logLevel,
+        clusterPurpose: cluster.clusterPurpose,
+        loadBalancerType: cluster.loadBalancerType,
+      })
       .apply((v) => {
-        validateAzuremlFeArgs({ ...args, ...v, logLevel: v.logLevel as RouterLogLevel, cluster: { ...cluster, clusterPurpose: v.clusterPurpose, loadBalancerType: v.loadBalancerType } });
+        validateAzuremlFeArgs({
+          ...args,
+          ...v,
+          logLevel: v.logLevel as RouterLogLevel,
+          cluster: { ...cluster, clusterPurpose: v.clusterPurpose, loadBalancerType: v.loadBalancerType },
+        });
         return v.namespace;
       });
     const ns: k8s.core.v1.Namespace = k8sNamespace(`${name}-namespace`, checkedNamespace, k8sOpts);
@@ -64,12 +76,24 @@ export class AzuremlFe extends pulumi.ComponentResource {
     const inNs: pulumi.CustomResourceOptions = { parent: this, dependsOn: [ns] };
 
     const rbac = createRouterRbac(name, namespace, inNs);
-    const image = args.image !== undefined ? pulumi.output(args.image) : buildRouterImage(name, cluster.acrLoginServer, args.registryCredentials, { parent: this }).ref;
+    const image =
+      args.image !== undefined
+        ? pulumi.output(args.image)
+        : buildRouterImage(name, cluster.acrLoginServer, args.registryCredentials, { parent: this }).ref;
     const tlsSecret = r.tlsEnabled ? createTlsSecret(name, namespace, cluster, inNs) : undefined;
 
     createRouterDeployment(
       name,
-      { namespace, image, serviceAccountName: rbac.serviceAccount.metadata.name, purpose: cluster.clusterPurpose, replicas: args.replicas, maxRequestBytes: r.maxRequestBytes, logLevel: r.logLevel, tlsEnabled: r.tlsEnabled },
+      {
+        namespace,
+        image,
+        serviceAccountName: rbac.serviceAccount.metadata.name,
+        purpose: cluster.clusterPurpose,
+        replicas: args.replicas,
+        maxRequestBytes: r.maxRequestBytes,
+        logLevel: r.logLevel,
+        tlsEnabled: r.tlsEnabled,
+      },
       // Router pods list Services/Secrets from their first second: the bindings come first.
       { ...inNs, dependsOn: [ns, ...(tlsSecret ? [tlsSecret] : []), rbac.role, ...rbac.bindings] },
     );
@@ -79,7 +103,8 @@ export class AzuremlFe extends pulumi.ComponentResource {
     };
     // Usually the purpose comes from stack config and is known now, so the PDB shows in
     // every preview; if it is an Output, the PDB is declared once it resolves.
-    if (isPlainValue(cluster.clusterPurpose) && isPlainValue(args.replicas)) pdbFor(cluster.clusterPurpose, args.replicas);
+    if (isPlainValue(cluster.clusterPurpose) && isPlainValue(args.replicas))
+      pdbFor(cluster.clusterPurpose, args.replicas);
     else pulumi.all([cluster.clusterPurpose, args.replicas]).apply(([purpose, replicas]) => pdbFor(purpose, replicas));
 
     const service = createRouterService(name, namespace, cluster, r.tlsEnabled, inNs);
@@ -87,17 +112,29 @@ export class AzuremlFe extends pulumi.ComponentResource {
     this.ip = service.status.loadBalancer.ingress.apply((ingress) => ingress?.[0]?.ip ?? ingress?.[0]?.hostname ?? "");
     const record = args.dnsRecord ? createDnsRecord(name, args.dnsRecord, this.ip, { parent: this }) : undefined;
 
-    const recordHost = args.dnsRecord ? pulumi.interpolate`${args.dnsRecord.relativeRecordSetName}.${args.dnsRecord.zoneName}` : undefined;
+    const recordHost = args.dnsRecord
+      ? pulumi.interpolate`${args.dnsRecord.relativeRecordSetName}.${args.dnsRecord.zoneName}`
+      : undefined;
     this.endpoint = pulumi
       .all([this.ip, cluster.sslCname, cluster.leafDomainLabel, cluster.location, recordHost, record?.id])
       .apply(([ip, cname, label, location, dnsHost]) => {
-        const host = (r.tlsEnabled ? cname : undefined) ?? dnsHost ?? (label ? `${label}.${location}.cloudapp.azure.com` : undefined) ?? ip;
+        const host =
+          (r.tlsEnabled ? cname : undefined) ??
+          dnsHost ??
+          (label ? `${label}.${location}.cloudapp.azure.com` : undefined) ??
+          ip;
         return `${r.tlsEnabled ? "https" : "http"}://${host}`;
       });
     this.namespace = namespace;
     this.imageRef = image;
     this.serviceAccountName = rbac.serviceAccount.metadata.name;
     this.connection = { endpoint: this.endpoint, image: this.imageRef };
-    this.registerOutputs({ endpoint: this.endpoint, ip: this.ip, namespace: this.namespace, imageRef: this.imageRef, serviceAccountName: this.serviceAccountName });
+    this.registerOutputs({
+      endpoint: this.endpoint,
+      ip: this.ip,
+      namespace: this.namespace,
+      imageRef: this.imageRef,
+      serviceAccountName: this.serviceAccountName,
+    });
   }
 }

@@ -15,10 +15,15 @@ export const ROUTER_CLUSTER_RULES = [
 ] as const;
 
 /** In the router namespace only: the scaling leader's Lease. */
-export const ROUTER_NAMESPACE_RULES = [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }] as const;
+export const ROUTER_NAMESPACE_RULES = [
+  { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] },
+] as const;
 
-const mutable = <T extends readonly { apiGroups: readonly string[]; resources: readonly string[]; verbs: readonly string[] }[]>(rules: T) =>
-  rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] }));
+const mutable = <
+  T extends readonly { apiGroups: readonly string[]; resources: readonly string[]; verbs: readonly string[] }[],
+>(
+  rules: T,
+) => rules.map((r) => ({ apiGroups: [...r.apiGroups], resources: [...r.resources], verbs: [...r.verbs] }));
 
 export interface RouterRbac {
   serviceAccount: k8s.core.v1.ServiceAccount;
@@ -29,17 +34,37 @@ export interface RouterRbac {
 }
 
 /** ServiceAccount, ClusterRole + binding, Role + binding (see {@link ROUTER_CLUSTER_RULES}). */
-export function createRouterRbac(name: string, namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): RouterRbac {
+export function createRouterRbac(
+  name: string,
+  namespace: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): RouterRbac {
   const metadata = { namespace, labels: { ...ROUTER_LABELS } };
-  const serviceAccount = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { ...metadata, name: ROUTER_SERVICE_ACCOUNT_NAME }, automountServiceAccountToken: true }, opts);
+  const serviceAccount = new k8s.core.v1.ServiceAccount(
+    `${name}-sa`,
+    { metadata: { ...metadata, name: ROUTER_SERVICE_ACCOUNT_NAME }, automountServiceAccountToken: true },
+    opts,
+  );
   const subjects = [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }];
-  const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-clusterrole`, { metadata: { labels: { ...ROUTER_LABELS } }, rules: mutable(ROUTER_CLUSTER_RULES) }, opts);
+  const clusterRole = new k8s.rbac.v1.ClusterRole(
+    `${name}-clusterrole`,
+    { metadata: { labels: { ...ROUTER_LABELS } }, rules: mutable(ROUTER_CLUSTER_RULES) },
+    opts,
+  );
   const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
     `${name}-clusterrolebinding`,
-    { metadata: { labels: { ...ROUTER_LABELS } }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name }, subjects },
+    {
+      metadata: { labels: { ...ROUTER_LABELS } },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: clusterRole.metadata.name },
+      subjects,
+    },
     opts,
   );
   const role = new k8s.rbac.v1.Role(`${name}-role`, { metadata, rules: mutable(ROUTER_NAMESPACE_RULES) }, opts);
-  const roleBinding = new k8s.rbac.v1.RoleBinding(`${name}-rolebinding`, { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects }, opts);
+  const roleBinding = new k8s.rbac.v1.RoleBinding(
+    `${name}-rolebinding`,
+    { metadata, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name }, subjects },
+    opts,
+  );
   return { serviceAccount, clusterRole, role, bindings: [clusterRoleBinding, roleBinding] };
 }

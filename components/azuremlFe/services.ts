@@ -31,11 +31,21 @@ export function loadBalancerAnnotations(c: {
 }
 
 /** The public (or internal) entry point: 80->8080, or with TLS 443->8443 only. The admin port is never exposed. */
-export function createRouterService(name: string, namespace: pulumi.Input<string>, cluster: ClusterConnectionArgs, tlsEnabled: boolean, opts: pulumi.CustomResourceOptions): k8s.core.v1.Service {
+export function createRouterService(
+  name: string,
+  namespace: pulumi.Input<string>,
+  cluster: ClusterConnectionArgs,
+  tlsEnabled: boolean,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Service {
   const annotations = pulumi
     .all([cluster.loadBalancerType, cluster.loadBalancerSubnet, cluster.leafDomainLabel])
-    .apply(([loadBalancerType, loadBalancerSubnet, leafDomainLabel]) => loadBalancerAnnotations({ loadBalancerType, loadBalancerSubnet, leafDomainLabel }));
-  const ports = tlsEnabled ? [{ name: "https", port: 443, targetPort: "https" }] : [{ name: "http", port: 80, targetPort: "http" }];
+    .apply(([loadBalancerType, loadBalancerSubnet, leafDomainLabel]) =>
+      loadBalancerAnnotations({ loadBalancerType, loadBalancerSubnet, leafDomainLabel }),
+    );
+  const ports = tlsEnabled
+    ? [{ name: "https", port: 443, targetPort: "https" }]
+    : [{ name: "http", port: 80, targetPort: "http" }];
   return new k8s.core.v1.Service(
     `${name}-service`,
     {
@@ -47,19 +57,33 @@ export function createRouterService(name: string, namespace: pulumi.Input<string
 }
 
 /** Headless Service through which router pods find each other (peer load reports on the admin port). */
-export function createPeersService(name: string, namespace: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.Service {
+export function createPeersService(
+  name: string,
+  namespace: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Service {
   return new k8s.core.v1.Service(
     `${name}-peers`,
     {
       metadata: { name: ROUTER_PEERS_SERVICE_NAME, namespace, labels: { ...ROUTER_LABELS } },
-      spec: { clusterIP: "None", publishNotReadyAddresses: true, selector: { ...ROUTER_LABELS }, ports: [{ name: "admin", port: ROUTER_ADMIN_PORT, targetPort: "admin" }] },
+      spec: {
+        clusterIP: "None",
+        publishNotReadyAddresses: true,
+        selector: { ...ROUTER_LABELS },
+        ports: [{ name: "admin", port: ROUTER_ADMIN_PORT, targetPort: "admin" }],
+      },
     },
     opts,
   );
 }
 
 /** The TLS Secret from the cluster's certificate and key; both stay secret. */
-export function createTlsSecret(name: string, namespace: pulumi.Input<string>, cluster: ClusterConnectionArgs, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
+export function createTlsSecret(
+  name: string,
+  namespace: pulumi.Input<string>,
+  cluster: ClusterConnectionArgs,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
   return new k8s.core.v1.Secret(
     `${name}-tls`,
     {
@@ -72,7 +96,12 @@ export function createTlsSecret(name: string, namespace: pulumi.Input<string>, c
 }
 
 /** An A record in an existing Azure DNS zone pointing at the router's IP. */
-export function createDnsRecord(name: string, record: RouterDnsRecordArgs, ip: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): dns.RecordSet {
+export function createDnsRecord(
+  name: string,
+  record: RouterDnsRecordArgs,
+  ip: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): dns.RecordSet {
   return new dns.RecordSet(
     `${name}-dns`,
     {

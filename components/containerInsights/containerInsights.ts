@@ -41,9 +41,10 @@ export class ContainerInsights extends pulumi.ComponentResource {
     let location: pulumi.Output<string>;
     if (r.resourceGroupName !== undefined) {
       resourceGroupName = pulumi.output(r.resourceGroupName);
-      location = r.location !== undefined
-        ? pulumi.output(r.location)
-        : resources.getResourceGroupOutput({ resourceGroupName: r.resourceGroupName }, { parent }).location;
+      location =
+        r.location !== undefined
+          ? pulumi.output(r.location)
+          : resources.getResourceGroupOutput({ resourceGroupName: r.resourceGroupName }, { parent }).location;
     } else {
       const rg = new resources.ResourceGroup(`${name}-rg`, { location: r.location, tags: r.tags }, { parent });
       resourceGroupName = rg.name;
@@ -54,49 +55,63 @@ export class ContainerInsights extends pulumi.ComponentResource {
     if (r.existingWorkspaceId !== undefined) {
       workspaceId = pulumi.output(r.existingWorkspaceId);
     } else {
-      const workspace = new operationalinsights.Workspace(`${name}-logs`, {
-        resourceGroupName,
-        location,
-        sku: { name: CONTAINER_INSIGHTS_DEFAULTS.workspaceSku },
-        retentionInDays: r.retentionInDays,
-        tags: r.tags,
-      }, { parent });
+      const workspace = new operationalinsights.Workspace(
+        `${name}-logs`,
+        {
+          resourceGroupName,
+          location,
+          sku: { name: CONTAINER_INSIGHTS_DEFAULTS.workspaceSku },
+          retentionInDays: r.retentionInDays,
+          tags: r.tags,
+        },
+        { parent },
+      );
       workspaceId = workspace.id;
     }
 
     const stream = CONTAINER_INSIGHTS_DEFAULTS.stream;
-    const rule = new monitor.DataCollectionRule(`${name}-dcr`, {
-      resourceGroupName,
-      location,
-      kind: "Linux",
-      description: "Container Insights for the aksml inference cluster",
-      dataSources: {
-        extensions: [{
-          name: "ContainerInsightsExtension",
-          extensionName: "ContainerInsights",
-          streams: [stream],
-          extensionSettings: {
-            dataCollectionSettings: { interval: "1m", namespaceFilteringMode: "Off", enableContainerLogV2: true },
-          },
-        }],
+    const rule = new monitor.DataCollectionRule(
+      `${name}-dcr`,
+      {
+        resourceGroupName,
+        location,
+        kind: "Linux",
+        description: "Container Insights for the aksml inference cluster",
+        dataSources: {
+          extensions: [
+            {
+              name: "ContainerInsightsExtension",
+              extensionName: "ContainerInsights",
+              streams: [stream],
+              extensionSettings: {
+                dataCollectionSettings: { interval: "1m", namespaceFilteringMode: "Off", enableContainerLogV2: true },
+              },
+            },
+          ],
+        },
+        destinations: { logAnalytics: [{ name: "ciworkspace", workspaceResourceId: workspaceId }] },
+        dataFlows: [{ streams: [stream], destinations: ["ciworkspace"] }],
+        tags: r.tags,
       },
-      destinations: { logAnalytics: [{ name: "ciworkspace", workspaceResourceId: workspaceId }] },
-      dataFlows: [{ streams: [stream], destinations: ["ciworkspace"] }],
-      tags: r.tags,
-    }, { parent });
+      { parent },
+    );
 
     const defender = known(r.defenderForContainers) === true;
     if (defender) {
       const subscriptionId = authorization.getClientConfigOutput({ parent }).subscriptionId;
-      new security.Pricing(`${name}-defender`, {
-        pricingName: "Containers",
-        pricingTier: "Standard",
-        scopeId: pulumi.interpolate`/subscriptions/${subscriptionId}`,
-        extensions: [
-          { name: "ContainerRegistriesVulnerabilityAssessments", isEnabled: "True" },
-          { name: "ContainerSensor", isEnabled: "True" },
-        ],
-      }, { parent });
+      new security.Pricing(
+        `${name}-defender`,
+        {
+          pricingName: "Containers",
+          pricingTier: "Standard",
+          scopeId: pulumi.interpolate`/subscriptions/${subscriptionId}`,
+          extensions: [
+            { name: "ContainerRegistriesVulnerabilityAssessments", isEnabled: "True" },
+            { name: "ContainerSensor", isEnabled: "True" },
+          ],
+        },
+        { parent },
+      );
     }
 
     this.workspaceId = workspaceId;
@@ -120,5 +135,3 @@ export class ContainerInsights extends pulumi.ComponentResource {
     });
   }
 }
-
-

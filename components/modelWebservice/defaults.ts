@@ -13,7 +13,13 @@ export const MODEL_WEBSERVICE_DEFAULTS = {
   scoringTimeoutMs: SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs,
   replicaMaxConcurrentRequests: SERVICE_CONFIG_DEFAULTS.maxConcurrentRequestsPerContainer,
   maxRequestWaitTimeMs: SERVICE_CONFIG_DEFAULTS.maxRequestWaitTimeMs,
-  livenessProbe: { periodSeconds: 10, initialDelaySeconds: 310, timeoutSeconds: 2, successThreshold: 1, failureThreshold: 3 },
+  livenessProbe: {
+    periodSeconds: 10,
+    initialDelaySeconds: 310,
+    timeoutSeconds: 2,
+    successThreshold: 1,
+    failureThreshold: 3,
+  },
   namespace: "default",
   enableAppInsights: false,
   collectModelData: false,
@@ -26,9 +32,25 @@ export const MODEL_WEBSERVICE_DEFAULTS = {
 export type ModelWebserviceSettingsInput = pulumi.Unwrap<
   Pick<
     ModelWebserviceArgs,
-    | "cpuCores" | "memoryGb" | "cpuCoresLimit" | "memoryGbLimit" | "gpuCores" | "autoscale" | "numReplicas" | "authEnabled" | "tokenAuthEnabled"
-    | "tokenIssuer" | "tokenAudience" | "tokenJwksUri" | "scoringTimeoutMs" | "replicaMaxConcurrentRequests" | "maxRequestWaitTimeMs"
-    | "livenessProbe" | "namespace" | "enableAppInsights" | "collectModelData"
+    | "cpuCores"
+    | "memoryGb"
+    | "cpuCoresLimit"
+    | "memoryGbLimit"
+    | "gpuCores"
+    | "autoscale"
+    | "numReplicas"
+    | "authEnabled"
+    | "tokenAuthEnabled"
+    | "tokenIssuer"
+    | "tokenAudience"
+    | "tokenJwksUri"
+    | "scoringTimeoutMs"
+    | "replicaMaxConcurrentRequests"
+    | "maxRequestWaitTimeMs"
+    | "livenessProbe"
+    | "namespace"
+    | "enableAppInsights"
+    | "collectModelData"
   >
 >;
 
@@ -38,7 +60,13 @@ export interface ModelWebserviceSettings {
   cpuCoresLimit: number;
   memoryGbLimit: number;
   gpuCores: number;
-  autoscale: { enabled: boolean; minReplicas: number; maxReplicas: number; refreshSeconds: number; targetUtilization: number };
+  autoscale: {
+    enabled: boolean;
+    minReplicas: number;
+    maxReplicas: number;
+    refreshSeconds: number;
+    targetUtilization: number;
+  };
   numReplicas?: number;
   authMode: AuthMode;
   tokenIssuer?: string;
@@ -47,7 +75,13 @@ export interface ModelWebserviceSettings {
   scoringTimeoutMs: number;
   replicaMaxConcurrentRequests: number;
   maxRequestWaitTimeMs: number;
-  livenessProbe: { periodSeconds: number; initialDelaySeconds: number; timeoutSeconds: number; successThreshold: number; failureThreshold: number };
+  livenessProbe: {
+    periodSeconds: number;
+    initialDelaySeconds: number;
+    timeoutSeconds: number;
+    successThreshold: number;
+    failureThreshold: number;
+  };
   namespace: string;
   enableAppInsights: boolean;
   collectModelData: boolean;
@@ -95,7 +129,8 @@ export function resolveModelWebserviceSettings(name: string, a: ModelWebserviceS
 }
 
 /** The default base image for a GPU or CPU service. */
-export const defaultBaseImage = (gpuCores: number) => (gpuCores > 0 ? MODEL_WEBSERVICE_DEFAULTS.gpuBaseImage : MODEL_WEBSERVICE_DEFAULTS.cpuBaseImage);
+export const defaultBaseImage = (gpuCores: number) =>
+  gpuCores > 0 ? MODEL_WEBSERVICE_DEFAULTS.gpuBaseImage : MODEL_WEBSERVICE_DEFAULTS.cpuBaseImage;
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;

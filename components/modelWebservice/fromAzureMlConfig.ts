@@ -42,7 +42,10 @@ interface Problem {
 
 class Reader {
   readonly problems: Problem[] = [];
-  constructor(readonly file: string, readonly label: string) {}
+  constructor(
+    readonly file: string,
+    readonly label: string,
+  ) {}
   /** Checks keys and types of one object; returns it (or {} when absent/invalid). */
   object(raw: unknown, path: string, schema: Record<string, Kind>): Json {
     if (raw === undefined || raw === null) return {};
@@ -59,10 +62,19 @@ class Reader {
         continue;
       }
       if (v === null) continue;
-      const ok = kind === "strings" ? typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string") : kind === "object" ? typeof v === "object" && !Array.isArray(v) : typeof v === kind;
+      const ok =
+        kind === "strings"
+          ? typeof v === "object" &&
+            v !== null &&
+            !Array.isArray(v) &&
+            Object.values(v).every((x) => typeof x === "string")
+          : kind === "object"
+            ? typeof v === "object" && !Array.isArray(v)
+            : typeof v === kind;
       // Name the type found, never the value: it may be a key (keys.primaryKey) and the
       // message is printed before anything could mark it secret.
-      if (!ok) this.add(p, `must be ${kind === "strings" ? "an object of strings" : `a ${kind}`}, got ${describeType(v)}`);
+      if (!ok)
+        this.add(p, `must be ${kind === "strings" ? "an object of strings" : `a ${kind}`}, got ${describeType(v)}`);
       else out[k] = v;
     }
     return out;
@@ -89,19 +101,73 @@ function readJson(file: string, r: Reader): unknown {
   }
 }
 
-const INFERENCE_TOP: Record<string, Kind> = { entryScript: "string", sourceDirectory: "string", environment: "object", runtime: "string", condaFile: "string", baseImage: "string", enableGpu: "boolean", description: "string" };
-const ENVIRONMENT: Record<string, Kind> = { name: "string", version: "string", docker: "object", python: "object", environmentVariables: "strings", inferencingStackVersion: "string" };
+const INFERENCE_TOP: Record<string, Kind> = {
+  entryScript: "string",
+  sourceDirectory: "string",
+  environment: "object",
+  runtime: "string",
+  condaFile: "string",
+  baseImage: "string",
+  enableGpu: "boolean",
+  description: "string",
+};
+const ENVIRONMENT: Record<string, Kind> = {
+  name: "string",
+  version: "string",
+  docker: "object",
+  python: "object",
+  environmentVariables: "strings",
+  inferencingStackVersion: "string",
+};
 const DOCKER: Record<string, Kind> = { baseImage: "string", enabled: "boolean" };
-const PYTHON: Record<string, Kind> = { condaDependenciesFile: "string", userManagedDependencies: "boolean", interpreterPath: "string" };
+const PYTHON: Record<string, Kind> = {
+  condaDependenciesFile: "string",
+  userManagedDependencies: "boolean",
+  interpreterPath: "string",
+};
 
 const DEPLOYMENT_TOP: Record<string, Kind> = {
-  computeType: "string", autoScaler: "object", dataCollection: "object", authEnabled: "boolean", tokenAuthEnabled: "boolean", aadAuthEnabled: "boolean",
-  containerResourceRequirements: "object", gpuCores: "number", appInsightsEnabled: "boolean", scoringTimeoutMs: "number", maxConcurrentRequestsPerContainer: "number",
-  maxQueueWaitMs: "number", numReplicas: "number", keys: "object", livenessProbeRequirements: "object", namespace: "string", description: "string", tags: "strings", kvTags: "strings",
+  computeType: "string",
+  autoScaler: "object",
+  dataCollection: "object",
+  authEnabled: "boolean",
+  tokenAuthEnabled: "boolean",
+  aadAuthEnabled: "boolean",
+  containerResourceRequirements: "object",
+  gpuCores: "number",
+  appInsightsEnabled: "boolean",
+  scoringTimeoutMs: "number",
+  maxConcurrentRequestsPerContainer: "number",
+  maxQueueWaitMs: "number",
+  numReplicas: "number",
+  keys: "object",
+  livenessProbeRequirements: "object",
+  namespace: "string",
+  description: "string",
+  tags: "strings",
+  kvTags: "strings",
 };
-const AUTOSCALER: Record<string, Kind> = { autoscaleEnabled: "boolean", minReplicas: "number", maxReplicas: "number", refreshPeriodInSeconds: "number", targetUtilization: "number" };
-const RESOURCES: Record<string, Kind> = { cpu: "number", memoryInGB: "number", cpuLimit: "number", memoryInGBLimit: "number", gpu: "number" };
-const PROBE: Record<string, Kind> = { periodSeconds: "number", initialDelaySeconds: "number", timeoutSeconds: "number", successThreshold: "number", failureThreshold: "number" };
+const AUTOSCALER: Record<string, Kind> = {
+  autoscaleEnabled: "boolean",
+  minReplicas: "number",
+  maxReplicas: "number",
+  refreshPeriodInSeconds: "number",
+  targetUtilization: "number",
+};
+const RESOURCES: Record<string, Kind> = {
+  cpu: "number",
+  memoryInGB: "number",
+  cpuLimit: "number",
+  memoryInGBLimit: "number",
+  gpu: "number",
+};
+const PROBE: Record<string, Kind> = {
+  periodSeconds: "number",
+  initialDelaySeconds: "number",
+  timeoutSeconds: "number",
+  successThreshold: "number",
+  failureThreshold: "number",
+};
 
 /** Both files as ModelWebservice args; throws one InputPropertiesError listing every problem in either file. */
 export function loadAzureMlConfig(o: FromAzureMlConfigOptions): ModelWebserviceArgs {
@@ -111,11 +177,22 @@ export function loadAzureMlConfig(o: FromAzureMlConfigOptions): ModelWebserviceA
   const deployment = deploymentArgs(readJson(o.deploymentConfigPath, dr), dr);
   const problems = [...ir.problems, ...dr.problems];
   if (problems.length) {
-    throw new pulumi.InputPropertiesError({ message: `ModelWebservice.fromAzureMlConfig: ${problems.map((p) => `${p.propertyPath}: ${p.reason}`).join("; ")}`, errors: problems });
+    throw new pulumi.InputPropertiesError({
+      message: `ModelWebservice.fromAzureMlConfig: ${problems.map((p) => `${p.propertyPath}: ${p.reason}`).join("; ")}`,
+      errors: problems,
+    });
   }
   return {
-    ...deployment, inferenceConfig: inference, cluster: o.cluster, router: o.router, models: o.models, registryCredentials: o.registryCredentials,
-    tokenIssuer: o.tokenIssuer, tokenAudience: o.tokenAudience, tokenJwksUri: o.tokenJwksUri, appInsightsKey: o.appInsightsKey,
+    ...deployment,
+    inferenceConfig: inference,
+    cluster: o.cluster,
+    router: o.router,
+    models: o.models,
+    registryCredentials: o.registryCredentials,
+    tokenIssuer: o.tokenIssuer,
+    tokenAudience: o.tokenAudience,
+    tokenJwksUri: o.tokenJwksUri,
+    appInsightsKey: o.appInsightsKey,
   };
 }
 
@@ -124,11 +201,13 @@ function inferenceArgs(raw: unknown, r: Reader, base: string): ModelWebserviceAr
   const env = r.object(top.environment, "environment", ENVIRONMENT);
   const docker = r.object(env.docker, "environment.docker", DOCKER);
   const python = r.object(env.python, "environment.python", PYTHON);
-  if (top.runtime !== undefined && top.runtime !== "python") r.add("runtime", `only "python" is supported, got ${JSON.stringify(top.runtime)}`);
+  if (top.runtime !== undefined && top.runtime !== "python")
+    r.add("runtime", `only "python" is supported, got ${JSON.stringify(top.runtime)}`);
   if (typeof top.entryScript !== "string") r.add("entryScript", "is required");
   const baseImage = (docker.baseImage ?? top.baseImage) as string | undefined;
   const conda = (python.condaDependenciesFile ?? top.condaFile) as string | undefined;
-  if (python.condaDependenciesFile !== undefined && top.condaFile !== undefined) r.add("condaFile", "given twice (also environment.python.condaDependenciesFile); keep one");
+  if (python.condaDependenciesFile !== undefined && top.condaFile !== undefined)
+    r.add("condaFile", "given twice (also environment.python.condaDependenciesFile); keep one");
   return {
     entryScript: (top.entryScript as string) ?? "",
     sourceDirectory: resolve(base, (top.sourceDirectory as string | undefined) ?? "."),
@@ -140,7 +219,10 @@ function inferenceArgs(raw: unknown, r: Reader, base: string): ModelWebserviceAr
   };
 }
 
-type DeploymentPart = Omit<ModelWebserviceArgs, "cluster" | "router" | "inferenceConfig" | "image" | "models" | "registryCredentials">;
+type DeploymentPart = Omit<
+  ModelWebserviceArgs,
+  "cluster" | "router" | "inferenceConfig" | "image" | "models" | "registryCredentials"
+>;
 
 function deploymentArgs(raw: unknown, r: Reader): DeploymentPart {
   const top = r.object(raw, "", DEPLOYMENT_TOP);
@@ -149,14 +231,25 @@ function deploymentArgs(raw: unknown, r: Reader): DeploymentPart {
   const probe = r.object(top.livenessProbeRequirements, "livenessProbeRequirements", PROBE);
   const keys = r.object(top.keys, "keys", { primaryKey: "string", secondaryKey: "string" });
   const dc = r.object(top.dataCollection, "dataCollection", { storageEnabled: "boolean" });
-  if (top.computeType !== undefined && String(top.computeType).toLowerCase() !== "aks") r.add("computeType", `must be "aks", got ${JSON.stringify(top.computeType)}`);
+  if (top.computeType !== undefined && String(top.computeType).toLowerCase() !== "aks")
+    r.add("computeType", `must be "aks", got ${JSON.stringify(top.computeType)}`);
   const pick = <T>(a: unknown, b: unknown, pathA: string, pathB: string): T | undefined => {
-    if (a !== undefined && b !== undefined && a !== b) r.add(pathA, `conflicts with ${pathB} (${JSON.stringify(a)} vs ${JSON.stringify(b)}); they are the docs' and the REST name of one setting, keep one`);
+    if (a !== undefined && b !== undefined && a !== b)
+      r.add(
+        pathA,
+        `conflicts with ${pathB} (${JSON.stringify(a)} vs ${JSON.stringify(b)}); they are the docs' and the REST name of one setting, keep one`,
+      );
     return (a ?? b) as T | undefined;
   };
   const num = (v: unknown) => v as number | undefined;
   const autoscale = Object.keys(as).length
-    ? { enabled: as.autoscaleEnabled as boolean | undefined, minReplicas: num(as.minReplicas), maxReplicas: num(as.maxReplicas), refreshSeconds: num(as.refreshPeriodInSeconds), targetUtilization: num(as.targetUtilization) }
+    ? {
+        enabled: as.autoscaleEnabled as boolean | undefined,
+        minReplicas: num(as.minReplicas),
+        maxReplicas: num(as.maxReplicas),
+        refreshSeconds: num(as.refreshPeriodInSeconds),
+        targetUtilization: num(as.targetUtilization),
+      }
     : undefined;
   const livenessProbe = Object.keys(probe).length ? (probe as Record<string, number>) : undefined;
   return {

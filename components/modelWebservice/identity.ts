@@ -11,7 +11,8 @@ export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
 export const WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
 export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
 
-export const serviceAccountSubject = (namespace: string, serviceAccount: string) => `system:serviceaccount:${namespace}:${serviceAccount}`;
+export const serviceAccountSubject = (namespace: string, serviceAccount: string) =>
+  `system:serviceaccount:${namespace}:${serviceAccount}`;
 
 /** The subscription id inside an ARM resource id. */
 export function subscriptionOf(resourceId: string): string {
@@ -39,7 +40,11 @@ export function createModelIdentity(
   tags: pulumi.Input<Record<string, pulumi.Input<string>>> | undefined,
   opts: pulumi.CustomResourceOptions,
 ): ModelIdentity {
-  const identity = new managedidentity.UserAssignedIdentity(`${name}-identity`, { resourceGroupName: cluster.resourceGroupName, location: cluster.location, tags }, opts);
+  const identity = new managedidentity.UserAssignedIdentity(
+    `${name}-identity`,
+    { resourceGroupName: cluster.resourceGroupName, location: cluster.location, tags },
+    opts,
+  );
   const federatedCredential = new managedidentity.FederatedIdentityCredential(
     `${name}-federated`,
     {
@@ -57,7 +62,12 @@ export function createModelIdentity(
       scope: cluster.storageAccountId,
       principalId: identity.principalId,
       principalType: "ServicePrincipal",
-      roleDefinitionId: pulumi.output(cluster.storageAccountId).apply((id) => `/subscriptions/${subscriptionOf(id)}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER_ROLE_ID}`),
+      roleDefinitionId: pulumi
+        .output(cluster.storageAccountId)
+        .apply(
+          (id) =>
+            `/subscriptions/${subscriptionOf(id)}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER_ROLE_ID}`,
+        ),
     },
     opts,
   );

@@ -35,7 +35,10 @@ export function generateDockerfile(c: PlainInferenceConfig): string {
       `RUN conda env update -p "\${AZUREML_CONDA_ENVIRONMENT_PATH:-${DEFAULT_CONDA_ENV}}" -f /tmp/aksml-conda.yml && conda clean -afy`,
     );
   } else if (c.pipRequirements) {
-    lines.push(`COPY --from=${ENV_CONTEXT} ${basename(c.pipRequirements)} /tmp/aksml-requirements.txt`, "RUN python -m pip install --no-cache-dir -r /tmp/aksml-requirements.txt");
+    lines.push(
+      `COPY --from=${ENV_CONTEXT} ${basename(c.pipRequirements)} /tmp/aksml-requirements.txt`,
+      "RUN python -m pip install --no-cache-dir -r /tmp/aksml-requirements.txt",
+    );
   }
   const env: Record<string, string> = {
     AML_APP_ROOT: APP_ROOT,
@@ -72,18 +75,31 @@ export const MODEL_IMAGE_REPOSITORY_PREFIX = "aksml/models";
 export const imageTag = (hash: string) => hash.slice(0, 32);
 
 /** Builds and pushes the model image, tagged by content; deploy its `ref` (tag@digest). */
-export function buildModelImage(name: string, c: PlainInferenceConfig, acrLoginServer: pulumi.Input<string>, credentials: RegistryPushCredentialsArgs | undefined, opts: pulumi.CustomResourceOptions): dockerBuild.Image {
+export function buildModelImage(
+  name: string,
+  c: PlainInferenceConfig,
+  acrLoginServer: pulumi.Input<string>,
+  credentials: RegistryPushCredentialsArgs | undefined,
+  opts: pulumi.CustomResourceOptions,
+): dockerBuild.Image {
   const envFile = c.condaFile ?? c.pipRequirements;
   return new dockerBuild.Image(
     `${name}-image`,
     {
-      context: { location: resolve(c.sourceDirectory), named: envFile ? { [ENV_CONTEXT]: { location: dirname(resolve(envFile)) } } : undefined },
+      context: {
+        location: resolve(c.sourceDirectory),
+        named: envFile ? { [ENV_CONTEXT]: { location: dirname(resolve(envFile)) } } : undefined,
+      },
       dockerfile: { inline: generateDockerfile(c) },
       platforms: ["linux/amd64"],
       push: true,
       buildOnPreview: false,
-      tags: [pulumi.interpolate`${acrLoginServer}/${MODEL_IMAGE_REPOSITORY_PREFIX}/${name}:${imageTag(imageContentHash(c))}`],
-      registries: credentials ? [{ address: acrLoginServer, username: credentials.username, password: pulumi.secret(credentials.password) }] : undefined,
+      tags: [
+        pulumi.interpolate`${acrLoginServer}/${MODEL_IMAGE_REPOSITORY_PREFIX}/${name}:${imageTag(imageContentHash(c))}`,
+      ],
+      registries: credentials
+        ? [{ address: acrLoginServer, username: credentials.username, password: pulumi.secret(credentials.password) }]
+        : undefined,
     },
     opts,
   );

@@ -4,11 +4,23 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ModelWebserviceArgs } from "./args.js";
 import type { BlobToFetch } from "../../router/fetchModel/args.js";
-import { defaultBaseImage, resolveModelWebserviceSettings, type ModelWebserviceSettings, type ModelWebserviceSettingsInput } from "./defaults.js";
+import {
+  defaultBaseImage,
+  resolveModelWebserviceSettings,
+  type ModelWebserviceSettings,
+  type ModelWebserviceSettingsInput,
+} from "./defaults.js";
 import { loadAzureMlConfig, type FromAzureMlConfigOptions } from "./fromAzureMlConfig.js";
 import { createModelIdentity } from "./identity.js";
 import { buildModelImage, type PlainInferenceConfig } from "./image.js";
-import { createAppInsightsSecret, createKeysSecret, createServiceAccount, modelDeploymentManifest, modelServiceManifest, serviceConfigFor } from "./kubernetes.js";
+import {
+  createAppInsightsSecret,
+  createKeysSecret,
+  createServiceAccount,
+  modelDeploymentManifest,
+  modelServiceManifest,
+  serviceConfigFor,
+} from "./kubernetes.js";
 import { modelDirFor, modelFiles, plainModels, uploadModels } from "./models.js";
 import { validateModelWebserviceArgs } from "./validate.js";
 
@@ -38,7 +50,11 @@ export class ModelWebservice extends pulumi.ComponentResource {
   public readonly identityClientId: pulumi.Output<string>;
 
   /** Builds the service from the `inferenceconfig.json` and `deploymentconfig.json` `az ml model deploy` takes. */
-  static fromAzureMlConfig(name: string, options: FromAzureMlConfigOptions, opts?: pulumi.ComponentResourceOptions): ModelWebservice {
+  static fromAzureMlConfig(
+    name: string,
+    options: FromAzureMlConfigOptions,
+    opts?: pulumi.ComponentResourceOptions,
+  ): ModelWebservice {
     return new ModelWebservice(name, loadAzureMlConfig(options), opts);
   }
 
@@ -47,11 +63,25 @@ export class ModelWebservice extends pulumi.ComponentResource {
     validateModelWebserviceArgs(name, args);
     const cluster = args.cluster;
     const settingsInput = {
-      cpuCores: args.cpuCores, memoryGb: args.memoryGb, cpuCoresLimit: args.cpuCoresLimit, memoryGbLimit: args.memoryGbLimit, gpuCores: args.gpuCores,
-      autoscale: args.autoscale, numReplicas: args.numReplicas, authEnabled: args.authEnabled, tokenAuthEnabled: args.tokenAuthEnabled,
-      tokenIssuer: args.tokenIssuer, tokenAudience: args.tokenAudience, tokenJwksUri: args.tokenJwksUri, scoringTimeoutMs: args.scoringTimeoutMs,
-      replicaMaxConcurrentRequests: args.replicaMaxConcurrentRequests, maxRequestWaitTimeMs: args.maxRequestWaitTimeMs, livenessProbe: args.livenessProbe,
-      namespace: args.namespace, enableAppInsights: args.enableAppInsights, collectModelData: args.collectModelData,
+      cpuCores: args.cpuCores,
+      memoryGb: args.memoryGb,
+      cpuCoresLimit: args.cpuCoresLimit,
+      memoryGbLimit: args.memoryGbLimit,
+      gpuCores: args.gpuCores,
+      autoscale: args.autoscale,
+      numReplicas: args.numReplicas,
+      authEnabled: args.authEnabled,
+      tokenAuthEnabled: args.tokenAuthEnabled,
+      tokenIssuer: args.tokenIssuer,
+      tokenAudience: args.tokenAudience,
+      tokenJwksUri: args.tokenJwksUri,
+      scoringTimeoutMs: args.scoringTimeoutMs,
+      replicaMaxConcurrentRequests: args.replicaMaxConcurrentRequests,
+      maxRequestWaitTimeMs: args.maxRequestWaitTimeMs,
+      livenessProbe: args.livenessProbe,
+      namespace: args.namespace,
+      enableAppInsights: args.enableAppInsights,
+      collectModelData: args.collectModelData,
       // Not a setting, but tags become Deployment labels: an Output (or Output values)
       // must meet the label rules too once known, or the API server rejects the Deployment.
       tags: args.tags,
@@ -72,32 +102,80 @@ export class ModelWebservice extends pulumi.ComponentResource {
 
     const image = args.image !== undefined ? pulumi.output(args.image) : this.buildImage(name, args);
 
-    const primaryKey = args.primaryKey !== undefined ? pulumi.secret(args.primaryKey) : new random.RandomPassword(`${name}-primary-key`, { length: 32, special: false }, child).result;
-    const secondaryKey = args.secondaryKey !== undefined ? pulumi.secret(args.secondaryKey) : new random.RandomPassword(`${name}-secondary-key`, { length: 32, special: false }, child).result;
+    const primaryKey =
+      args.primaryKey !== undefined
+        ? pulumi.secret(args.primaryKey)
+        : new random.RandomPassword(`${name}-primary-key`, { length: 32, special: false }, child).result;
+    const secondaryKey =
+      args.secondaryKey !== undefined
+        ? pulumi.secret(args.secondaryKey)
+        : new random.RandomPassword(`${name}-secondary-key`, { length: 32, special: false }, child).result;
     const keys = createKeysSecret(name, namespace, primaryKey, secondaryKey, child);
-    const insights = args.appInsightsKey !== undefined ? createAppInsightsSecret(name, namespace, args.appInsightsKey, child) : undefined;
+    const insights =
+      args.appInsightsKey !== undefined
+        ? createAppInsightsSecret(name, namespace, args.appInsightsKey, child)
+        : undefined;
 
     const manifest = pulumi
       .output({
-        s: settings, img: image, routerImage: args.router.image, purpose: cluster.clusterPurpose, accountUrl: cluster.storageBlobEndpoint,
-        container: cluster.modelContainerName, blobs: upload?.fetchList ?? [], tags: args.tags ?? {}, description: args.description,
+        s: settings,
+        img: image,
+        routerImage: args.router.image,
+        purpose: cluster.clusterPurpose,
+        accountUrl: cluster.storageBlobEndpoint,
+        container: cluster.modelContainerName,
+        blobs: upload?.fetchList ?? [],
+        tags: args.tags ?? {},
+        description: args.description,
       })
       .apply(({ s, img, routerImage, purpose, accountUrl, container, blobs, tags, description }) =>
         modelDeploymentManifest(
           {
-            name, settings: s as ModelWebserviceSettings, image: img, routerImage, modelDir: modelDirFor(models), serviceAccountName: name, clusterPurpose: purpose,
-            modelCount: models.length, tags: tags as Record<string, string>, description, appInsightsSecretName: insights ? `${name}-appinsights` : undefined,
+            name,
+            settings: s as ModelWebserviceSettings,
+            image: img,
+            routerImage,
+            modelDir: modelDirFor(models),
+            serviceAccountName: name,
+            clusterPurpose: purpose,
+            modelCount: models.length,
+            tags: tags as Record<string, string>,
+            description,
+            appInsightsSecretName: insights ? `${name}-appinsights` : undefined,
             fetchArgs: blobs.length ? { accountUrl, container, blobs: blobs as BlobToFetch[] } : undefined,
           },
           s.namespace,
         ),
       );
     // The pods need the identity's role (init container) and the blobs in place before they start.
-    const deploymentDeps: pulumi.Resource[] = [sa, keys, id.federatedCredential, id.roleAssignment, ...(upload?.blobs ?? []), ...(insights ? [insights] : [])];
-    new k8s.apps.v1.Deployment(`${name}-deployment`, { metadata: manifest.apply((m) => m.metadata as k8s.types.input.meta.v1.ObjectMeta), spec: manifest.apply((m) => m.spec as k8s.types.input.apps.v1.DeploymentSpec) }, { ...child, dependsOn: deploymentDeps });
+    const deploymentDeps: pulumi.Resource[] = [
+      sa,
+      keys,
+      id.federatedCredential,
+      id.roleAssignment,
+      ...(upload?.blobs ?? []),
+      ...(insights ? [insights] : []),
+    ];
+    new k8s.apps.v1.Deployment(
+      `${name}-deployment`,
+      {
+        metadata: manifest.apply((m) => m.metadata as k8s.types.input.meta.v1.ObjectMeta),
+        spec: manifest.apply((m) => m.spec as k8s.types.input.apps.v1.DeploymentSpec),
+      },
+      { ...child, dependsOn: deploymentDeps },
+    );
 
-    const serviceManifest = pulumi.all([settings, args.description]).apply(([s, description]) => modelServiceManifest(name, s.namespace, serviceConfigFor(name, s), description));
-    new k8s.core.v1.Service(`${name}-service`, { metadata: serviceManifest.apply((m) => m.metadata as k8s.types.input.meta.v1.ObjectMeta), spec: serviceManifest.apply((m) => m.spec as k8s.types.input.core.v1.ServiceSpec) }, { ...child, dependsOn: [keys] });
+    const serviceManifest = pulumi
+      .all([settings, args.description])
+      .apply(([s, description]) => modelServiceManifest(name, s.namespace, serviceConfigFor(name, s), description));
+    new k8s.core.v1.Service(
+      `${name}-service`,
+      {
+        metadata: serviceManifest.apply((m) => m.metadata as k8s.types.input.meta.v1.ObjectMeta),
+        spec: serviceManifest.apply((m) => m.spec as k8s.types.input.core.v1.ServiceSpec),
+      },
+      { ...child, dependsOn: [keys] },
+    );
 
     const base = pulumi.output(args.router.endpoint).apply((e) => `${e.replace(/\/+$/, "")}/api/v1/service/${name}`);
     this.scoringUri = pulumi.interpolate`${base}/score`;
@@ -109,8 +187,14 @@ export class ModelWebservice extends pulumi.ComponentResource {
     this.imageRef = image;
     this.identityClientId = id.identity.clientId;
     this.registerOutputs({
-      scoringUri: this.scoringUri, swaggerUri: this.swaggerUri, primaryKey: this.primaryKey, secondaryKey: this.secondaryKey,
-      tokenAudience: this.tokenAudience, namespace: this.namespace, imageRef: this.imageRef, identityClientId: this.identityClientId,
+      scoringUri: this.scoringUri,
+      swaggerUri: this.swaggerUri,
+      primaryKey: this.primaryKey,
+      secondaryKey: this.secondaryKey,
+      tokenAudience: this.tokenAudience,
+      namespace: this.namespace,
+      imageRef: this.imageRef,
+      identityClientId: this.identityClientId,
     });
   }
 

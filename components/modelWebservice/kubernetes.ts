@@ -4,9 +4,23 @@ import type { IService } from "kubernetes-models/v1/Service";
 import type { IContainer } from "kubernetes-models/v1/Container";
 import type { IEnvVar } from "kubernetes-models/v1/EnvVar";
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_ANNOTATION, CONFIG_VERSION, KEYS_SECRET_SUFFIX, MODEL_CONTAINER_PORT, SERVICE_CONFIG_DEFAULTS, WEBSERVICE_LABEL, serializeServiceConfig, type ServiceConfig } from "../../router/contract/serviceConfig.js";
+import {
+  CONFIG_ANNOTATION,
+  CONFIG_VERSION,
+  KEYS_SECRET_SUFFIX,
+  MODEL_CONTAINER_PORT,
+  SERVICE_CONFIG_DEFAULTS,
+  WEBSERVICE_LABEL,
+  serializeServiceConfig,
+  type ServiceConfig,
+} from "../../router/contract/serviceConfig.js";
 import { ROUTER_RUN_AS_USER } from "../azuremlFe/deployment.js";
-import { CLUSTER_PURPOSE_ANNOTATION, MODEL_COUNT_ANNOTATION, PART_OF_LABEL, PART_OF_VALUE } from "../shared/conventions.js";
+import {
+  CLUSTER_PURPOSE_ANNOTATION,
+  MODEL_COUNT_ANNOTATION,
+  PART_OF_LABEL,
+  PART_OF_VALUE,
+} from "../shared/conventions.js";
 import { formatFetchModelArgs, type BlobToFetch } from "../../router/fetchModel/args.js";
 import type { ModelWebserviceSettings } from "./defaults.js";
 import { WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "./identity.js";
@@ -30,7 +44,13 @@ export function serviceConfigFor(name: string, s: ModelWebserviceSettings): Serv
     deployment: name,
     autoscale: { ...s.autoscale, scaleDownDelaySeconds: SERVICE_CONFIG_DEFAULTS.autoscale.scaleDownDelaySeconds },
     numReplicas: s.autoscale.enabled ? undefined : s.numReplicas,
-    auth: { mode: s.authMode, issuer: s.tokenIssuer, audience: s.tokenAudience, jwksUri: s.tokenJwksUri, algorithms: [...SERVICE_CONFIG_DEFAULTS.auth.algorithms] },
+    auth: {
+      mode: s.authMode,
+      issuer: s.tokenIssuer,
+      audience: s.tokenAudience,
+      jwksUri: s.tokenJwksUri,
+      algorithms: [...SERVICE_CONFIG_DEFAULTS.auth.algorithms],
+    },
     scoringTimeoutMs: s.scoringTimeoutMs,
     maxConcurrentRequestsPerContainer: s.replicaMaxConcurrentRequests,
     maxRequestWaitTimeMs: s.maxRequestWaitTimeMs,
@@ -70,9 +90,23 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
         {
           name: "fetch-model",
           image: i.routerImage,
-          args: ["fetch-model", ...formatFetchModelArgs({ accountUrl: i.fetchArgs.accountUrl, container: i.fetchArgs.container, dest: MODEL_ROOT, blobs: i.fetchArgs.blobs })],
+          args: [
+            "fetch-model",
+            ...formatFetchModelArgs({
+              accountUrl: i.fetchArgs.accountUrl,
+              container: i.fetchArgs.container,
+              dest: MODEL_ROOT,
+              blobs: i.fetchArgs.blobs,
+            }),
+          ],
           resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
-          securityContext: { runAsNonRoot: true, runAsUser: ROUTER_RUN_AS_USER, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: ROUTER_RUN_AS_USER,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+          },
           volumeMounts: [mount],
         },
       ]
@@ -83,7 +117,11 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
     { name: "AML_MODEL_DC_STORAGE_ENABLED", value: String(s.collectModelData) },
     { name: "SERVICE_NAME", value: i.name },
   ];
-  if (i.appInsightsSecretName) env.push({ name: APP_INSIGHTS_KEY_ENV, valueFrom: { secretKeyRef: { name: i.appInsightsSecretName, key: APP_INSIGHTS_KEY_ENV } } });
+  if (i.appInsightsSecretName)
+    env.push({
+      name: APP_INSIGHTS_KEY_ENV,
+      valueFrom: { secretKeyRef: { name: i.appInsightsSecretName, key: APP_INSIGHTS_KEY_ENV } },
+    });
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -91,7 +129,11 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
       name: i.name,
       namespace,
       labels: { ...i.tags, ...labels },
-      annotations: { [MODEL_COUNT_ANNOTATION]: String(i.modelCount), [CLUSTER_PURPOSE_ANNOTATION]: i.clusterPurpose, ...(i.description ? { [DESCRIPTION_ANNOTATION]: i.description } : {}) },
+      annotations: {
+        [MODEL_COUNT_ANNOTATION]: String(i.modelCount),
+        [CLUSTER_PURPOSE_ANNOTATION]: i.clusterPurpose,
+        ...(i.description ? { [DESCRIPTION_ANNOTATION]: i.description } : {}),
+      },
     },
     spec: {
       ...(s.autoscale.enabled ? {} : { replicas: s.numReplicas }),
@@ -113,7 +155,12 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
                 limits: { cpu: cpuQuantity(s.cpuCoresLimit), memory: memoryQuantity(s.memoryGbLimit), ...gpu },
               },
               livenessProbe: { httpGet: { path: "/", port: MODEL_CONTAINER_PORT }, ...lp },
-              readinessProbe: { httpGet: { path: "/", port: MODEL_CONTAINER_PORT }, periodSeconds: 5, timeoutSeconds: lp.timeoutSeconds, failureThreshold: 3 },
+              readinessProbe: {
+                httpGet: { path: "/", port: MODEL_CONTAINER_PORT },
+                periodSeconds: 5,
+                timeoutSeconds: lp.timeoutSeconds,
+                failureThreshold: 3,
+              },
               securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
               volumeMounts: [{ ...mount, readOnly: true }],
             },
@@ -126,34 +173,86 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
   };
 }
 
-export function createServiceAccount(name: string, namespace: pulumi.Input<string>, clientId: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.ServiceAccount {
-  return new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name, namespace, labels: webserviceLabels(name), annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: clientId } } }, opts);
+export function createServiceAccount(
+  name: string,
+  namespace: pulumi.Input<string>,
+  clientId: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.ServiceAccount {
+  return new k8s.core.v1.ServiceAccount(
+    `${name}-sa`,
+    {
+      metadata: {
+        name,
+        namespace,
+        labels: webserviceLabels(name),
+        annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: clientId },
+      },
+    },
+    opts,
+  );
 }
 
 /** `<name>-keys` with `primaryKey` and `secondaryKey`, both accepted by the router at all times. */
-export function createKeysSecret(name: string, namespace: pulumi.Input<string>, primaryKey: pulumi.Input<string>, secondaryKey: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
+export function createKeysSecret(
+  name: string,
+  namespace: pulumi.Input<string>,
+  primaryKey: pulumi.Input<string>,
+  secondaryKey: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
   return new k8s.core.v1.Secret(
     `${name}-keys`,
-    { metadata: { name: `${name}${KEYS_SECRET_SUFFIX}`, namespace, labels: webserviceLabels(name) }, type: "Opaque", stringData: { primaryKey: pulumi.secret(primaryKey), secondaryKey: pulumi.secret(secondaryKey) } },
+    {
+      metadata: { name: `${name}${KEYS_SECRET_SUFFIX}`, namespace, labels: webserviceLabels(name) },
+      type: "Opaque",
+      stringData: { primaryKey: pulumi.secret(primaryKey), secondaryKey: pulumi.secret(secondaryKey) },
+    },
     opts,
   );
 }
 
 /** The model Service: the router finds it by label and reads its settings from the `aksml/config` annotation. */
-export function modelServiceManifest(name: string, namespace: string, config: ServiceConfig, description?: string): IService {
+export function modelServiceManifest(
+  name: string,
+  namespace: string,
+  config: ServiceConfig,
+  description?: string,
+): IService {
   return {
     apiVersion: "v1",
     kind: "Service",
-    metadata: { name, namespace, labels: webserviceLabels(name), annotations: { [CONFIG_ANNOTATION]: serializeServiceConfig(config), ...(description ? { [DESCRIPTION_ANNOTATION]: description } : {}) } },
-    spec: { type: "ClusterIP", selector: { [WEBSERVICE_LABEL]: name }, ports: [{ name: "http", port: 80, targetPort: MODEL_CONTAINER_PORT }] },
+    metadata: {
+      name,
+      namespace,
+      labels: webserviceLabels(name),
+      annotations: {
+        [CONFIG_ANNOTATION]: serializeServiceConfig(config),
+        ...(description ? { [DESCRIPTION_ANNOTATION]: description } : {}),
+      },
+    },
+    spec: {
+      type: "ClusterIP",
+      selector: { [WEBSERVICE_LABEL]: name },
+      ports: [{ name: "http", port: 80, targetPort: MODEL_CONTAINER_PORT }],
+    },
   };
 }
 
 /** `<name>-appinsights`: the Application Insights key, read by the model container. */
-export function createAppInsightsSecret(name: string, namespace: pulumi.Input<string>, key: pulumi.Input<string>, opts: pulumi.CustomResourceOptions): k8s.core.v1.Secret {
+export function createAppInsightsSecret(
+  name: string,
+  namespace: pulumi.Input<string>,
+  key: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
   return new k8s.core.v1.Secret(
     `${name}-appinsights`,
-    { metadata: { name: `${name}-appinsights`, namespace, labels: webserviceLabels(name) }, type: "Opaque", stringData: { [APP_INSIGHTS_KEY_ENV]: pulumi.secret(key) } },
+    {
+      metadata: { name: `${name}-appinsights`, namespace, labels: webserviceLabels(name) },
+      type: "Opaque",
+      stringData: { [APP_INSIGHTS_KEY_ENV]: pulumi.secret(key) },
+    },
     opts,
   );
 }

@@ -32,7 +32,11 @@ export interface PlainModel {
 export function modelFiles(models: readonly PlainModel[]): ModelFile[] {
   return models.flatMap((m) => {
     const top = basename(resolve(m.path));
-    return listFiles(m.path).map((f) => ({ sha256: sha256File(f.abs), abs: f.abs, path: `${m.name}/${m.version}/${top}${f.rel ? `/${f.rel}` : ""}` }));
+    return listFiles(m.path).map((f) => ({
+      sha256: sha256File(f.abs),
+      abs: f.abs,
+      path: `${m.name}/${m.version}/${top}${f.rel ? `/${f.rel}` : ""}`,
+    }));
   });
 }
 
@@ -41,7 +45,8 @@ export function modelDirFor(models: readonly PlainModel[]): string {
 }
 
 /** Blob name of a file: `<namespace>/<service>/<sha256>`; the router's fetch-model checks the content against the trailing hash. */
-export const modelBlobName = (namespace: string, service: string, sha256: string) => `${namespace}/${service}/${sha256}`;
+export const modelBlobName = (namespace: string, service: string, sha256: string) =>
+  `${namespace}/${service}/${sha256}`;
 
 export function plainModels(models: readonly ModelArgs[] | undefined): PlainModel[] {
   return (models ?? []).map((m) => ({ name: m.name as string, version: m.version as number, path: m.path as string }));
@@ -52,7 +57,13 @@ export function plainModels(models: readonly ModelArgs[] | undefined): PlainMode
  * file keeps its name, so nothing is re-uploaded; a changed one gets a new blob and the
  * pods roll to it.
  */
-export function uploadModels(name: string, files: readonly ModelFile[], namespace: pulumi.Input<string>, cluster: ClusterConnectionArgs, opts: pulumi.CustomResourceOptions): { blobs: storage.Blob[]; fetchList: pulumi.Output<BlobToFetch[]> } {
+export function uploadModels(
+  name: string,
+  files: readonly ModelFile[],
+  namespace: pulumi.Input<string>,
+  cluster: ClusterConnectionArgs,
+  opts: pulumi.CustomResourceOptions,
+): { blobs: storage.Blob[]; fetchList: pulumi.Output<BlobToFetch[]> } {
   const distinct = new Map<string, ModelFile>();
   for (const f of files) if (!distinct.has(f.sha256)) distinct.set(f.sha256, f);
   const blobs = [...distinct.values()].map(
@@ -71,6 +82,8 @@ export function uploadModels(name: string, files: readonly ModelFile[], namespac
         opts,
       ),
   );
-  const fetchList = pulumi.output(namespace).apply((ns) => files.map((f) => ({ blob: modelBlobName(ns, name, f.sha256), path: f.path })));
+  const fetchList = pulumi
+    .output(namespace)
+    .apply((ns) => files.map((f) => ({ blob: modelBlobName(ns, name, f.sha256), path: f.path })));
   return { blobs, fetchList };
 }

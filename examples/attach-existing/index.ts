@@ -41,7 +41,13 @@ export const requiredEgressFqdns = aks.requiredEgressFqdns;
 // the nodes' subnet unless `loadBalancerSubnet` names another subnet of the cluster's VNet.
 const router = new AzuremlFe(
   "attached-fe",
-  { cluster: { ...aks.connection, loadBalancerType: "InternalLoadBalancer", loadBalancerSubnet: config.get("loadBalancerSubnet") } },
+  {
+    cluster: {
+      ...aks.connection,
+      loadBalancerType: "InternalLoadBalancer",
+      loadBalancerSubnet: config.get("loadBalancerSubnet"),
+    },
+  },
   { provider: aks.provider },
 );
 const modelDir = new URL("../quickstart/model/", import.meta.url).pathname;

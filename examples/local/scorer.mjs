@@ -24,7 +24,15 @@ function predict(rows) {
 }
 
 function validRows(data) {
-  return Array.isArray(data) && data.every((row) => Array.isArray(row) && row.length === model.weights.length && row.every((x) => typeof x === "number" && Number.isFinite(x)));
+  return (
+    Array.isArray(data) &&
+    data.every(
+      (row) =>
+        Array.isArray(row) &&
+        row.length === model.weights.length &&
+        row.every((x) => typeof x === "number" && Number.isFinite(x)),
+    )
+  );
 }
 
 function send(res, status, body, type = "application/json") {
@@ -43,8 +51,32 @@ const swagger = {
     "/score": {
       post: {
         description: `Predicts one value per row; row = [${model.features.join(", ")}]`,
-        parameters: [{ name: "body", in: "body", required: true, schema: { type: "object", required: ["data"], properties: { data: { type: "array", items: { type: "array", items: { type: "number" }, minItems: model.features.length, maxItems: model.features.length } } } } }],
-        responses: { 200: { description: "predictions", schema: { type: "array", items: { type: "number" } } }, 400: { description: "bad input" } },
+        parameters: [
+          {
+            name: "body",
+            in: "body",
+            required: true,
+            schema: {
+              type: "object",
+              required: ["data"],
+              properties: {
+                data: {
+                  type: "array",
+                  items: {
+                    type: "array",
+                    items: { type: "number" },
+                    minItems: model.features.length,
+                    maxItems: model.features.length,
+                  },
+                },
+              },
+            },
+          },
+        ],
+        responses: {
+          200: { description: "predictions", schema: { type: "array", items: { type: "number" } } },
+          400: { description: "bad input" },
+        },
       },
     },
   },
@@ -73,7 +105,8 @@ const server = createServer((req, res) => {
     } catch {
       return send(res, 400, { error: "body is not JSON" });
     }
-    if (!validRows(body?.data)) return send(res, 400, { error: `expected {"data": [[${model.features.join(", ")}], ...]} with numbers` });
+    if (!validRows(body?.data))
+      return send(res, 400, { error: `expected {"data": [[${model.features.join(", ")}], ...]} with numbers` });
     const answer = () => send(res, 200, predict(body.data));
     if (delayMs > 0) setTimeout(answer, delayMs);
     else answer();
@@ -81,7 +114,9 @@ const server = createServer((req, res) => {
 });
 
 server.keepAliveTimeout = 65_000;
-server.listen(port, "127.0.0.1", () => console.log(`scorer: ${model.name} listening on http://127.0.0.1:${port} (delay ${delayMs} ms)`));
+server.listen(port, "127.0.0.1", () =>
+  console.log(`scorer: ${model.name} listening on http://127.0.0.1:${port} (delay ${delayMs} ms)`),
+);
 // Graceful stop: finish what is in flight, then exit.
 process.on("SIGTERM", () => {
   server.close(() => process.exit(0));

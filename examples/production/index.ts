@@ -27,7 +27,9 @@ const SAMPLE_KEY_PEM = "-----BEGIN PRIVATE KEY-----\nU0FNUExF\n-----END PRIVATE 
 const tlsCertPem = config.getSecret("tlsCertPem");
 const tlsKeyPem = config.getSecret("tlsKeyPem");
 if (!tlsCertPem || !tlsKeyPem)
-  pulumi.log.warn("production example: tlsCertPem/tlsKeyPem not set; using SAMPLE placeholders that no client will accept.");
+  pulumi.log.warn(
+    "production example: tlsCertPem/tlsKeyPem not set; using SAMPLE placeholders that no client will accept.",
+  );
 
 const rg = new resources.ResourceGroup("production-rg", { location });
 

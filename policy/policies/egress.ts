@@ -8,7 +8,14 @@
  */
 import type { EnforcementLevel, PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { CONFIG_ANNOTATION, parseServiceConfig } from "../../router/contract/serviceConfig.js";
-import { azureNameOf, MANAGED_CLUSTER_TYPE, ofType, REGISTRY_TYPE, RULE_COLLECTION_GROUP_TYPE, STORAGE_ACCOUNT_TYPE } from "./graph.js";
+import {
+  azureNameOf,
+  MANAGED_CLUSTER_TYPE,
+  ofType,
+  REGISTRY_TYPE,
+  RULE_COLLECTION_GROUP_TYPE,
+  STORAGE_ACCOUNT_TYPE,
+} from "./graph.js";
 import { annotationsOf, SERVICE_TYPE } from "./kube.js";
 import { loginServerOf } from "./storage.js";
 import { egressHosts, regionName } from "../../components/aksInferenceCluster/egress.js";
@@ -31,7 +38,12 @@ export function aksFqdnTagHosts(location: string): string[] {
 export const AKS_FQDN_TAG = "AzureKubernetesService";
 /** Container Insights hosts, also allowed by the `AzureMonitor` service tag in a network rule. */
 export const MONITOR_SERVICE_TAG = "AzureMonitor";
-const MONITORING_HOSTS = ["dc.services.visualstudio.com", "*.ods.opinsights.azure.com", "*.oms.opinsights.azure.com", "*.monitoring.azure.com"];
+const MONITORING_HOSTS = [
+  "dc.services.visualstudio.com",
+  "*.ods.opinsights.azure.com",
+  "*.oms.opinsights.azure.com",
+  "*.monitoring.azure.com",
+];
 const DCR_ASSOCIATION_TYPE = "azure-native:monitor:DataCollectionRuleAssociation";
 
 export interface RequiredHost {
@@ -75,7 +87,8 @@ export function requiredHosts(cluster: PolicyResource, resources: PolicyResource
       table: String(endpoints.table ?? (name ? `https://${name}.table.core.windows.net/` : "")),
     };
   });
-  const monitoring = cluster.props.addonProfiles?.omsagent?.enabled === true || ofType(resources, DCR_ASSOCIATION_TYPE).length > 0;
+  const monitoring =
+    cluster.props.addonProfiles?.omsagent?.enabled === true || ofType(resources, DCR_ASSOCIATION_TYPE).length > 0;
   const hosts: RequiredHost[] = [];
   for (const acrLoginServer of registries.length ? registries : [""]) {
     for (const account of accounts.length ? accounts : [{ blob: "", table: "" }]) {
@@ -98,12 +111,15 @@ export function requiredHosts(cluster: PolicyResource, resources: PolicyResource
     if (!parsed.ok || parsed.config.auth.mode !== "token") continue;
     for (const url of [parsed.config.auth.issuer, parsed.config.auth.jwksUri]) {
       const host = urlHost(url);
-      if (host) hosts.push({ host, why: `token issuer of web service '${svc.name}': the router fetches its signing keys` });
+      if (host)
+        hosts.push({ host, why: `token issuer of web service '${svc.name}': the router fetches its signing keys` });
     }
   }
   // A name missing from the graph (e.g. no registry in an attach-existing stack) yields an empty or dangling host.
   const seen = new Set<string>();
-  return hosts.filter((h) => h.host && !h.host.startsWith(".") && !seen.has(h.host.toLowerCase()) && seen.add(h.host.toLowerCase()));
+  return hosts.filter(
+    (h) => h.host && !h.host.startsWith(".") && !seen.has(h.host.toLowerCase()) && seen.add(h.host.toLowerCase()),
+  );
 }
 
 interface Allowed {
@@ -134,7 +150,8 @@ export function allowedByFirewall(groups: PolicyResource[]): Allowed {
 
 function covered(required: RequiredHost, allowed: Allowed, location: string): boolean {
   if (allowed.fqdns.some((a) => fqdnCovers(a, required.host))) return true;
-  const byAksTag = allowed.fqdnTags.includes(AKS_FQDN_TAG) && aksFqdnTagHosts(location).some((b) => fqdnCovers(b, required.host));
+  const byAksTag =
+    allowed.fqdnTags.includes(AKS_FQDN_TAG) && aksFqdnTagHosts(location).some((b) => fqdnCovers(b, required.host));
   const byMonitorTag = allowed.serviceTags.includes(MONITOR_SERVICE_TAG) && MONITORING_HOSTS.includes(required.host);
   return byAksTag || byMonitorTag;
 }
@@ -142,7 +159,8 @@ function covered(required: RequiredHost, allowed: Allowed, location: string): bo
 export function firewallCoversEgressFqdns(enforcementLevel: EnforcementLevel = "mandatory"): StackValidationPolicy {
   return {
     name: "firewall-covers-egress-fqdns",
-    description: "When cluster egress goes through Azure Firewall, its allow rules cover every host the platform needs.",
+    description:
+      "When cluster egress goes through Azure Firewall, its allow rules cover every host the platform needs.",
     enforcementLevel,
     validateStack: ({ resources }, report) => {
       const groups = ofType(resources, RULE_COLLECTION_GROUP_TYPE);

@@ -12,7 +12,10 @@ export const REGISTRY_TYPE = "azure-native:containerregistry:Registry";
 export const STORAGE_ACCOUNT_TYPE = "azure-native:storage:StorageAccount";
 export const RULE_COLLECTION_GROUP_TYPE = "azure-native:network:FirewallPolicyRuleCollectionGroup";
 
-import { CLUSTER_PURPOSE_TAG as PURPOSE_TAG, VCPUS_PER_NODE_TAG as VCPUS_TAG } from "../../components/shared/conventions.js";
+import {
+  CLUSTER_PURPOSE_TAG as PURPOSE_TAG,
+  VCPUS_PER_NODE_TAG as VCPUS_TAG,
+} from "../../components/shared/conventions.js";
 
 export { PURPOSE_TAG, VCPUS_TAG };
 
@@ -65,7 +68,9 @@ export function agentPoolsOf(cluster: PolicyResource, resources: PolicyResource[
     if (clusterName === undefined) return false;
     if (pool.props.resourceName === clusterName) return true;
     const id: unknown = pool.props.id;
-    return typeof id === "string" && id.toLowerCase().includes(`/managedclusters/${clusterName.toLowerCase()}/agentpools/`);
+    return (
+      typeof id === "string" && id.toLowerCase().includes(`/managedclusters/${clusterName.toLowerCase()}/agentpools/`)
+    );
   });
 }
 

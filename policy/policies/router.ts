@@ -103,7 +103,9 @@ export function routerTlsOnPublicLoadBalancer(enforcementLevel: EnforcementLevel
         const purpose = purposeOf(router.props, resources);
         if (purpose === "DevTest") continue;
         const tlsOn = containersOf(router.props).some(
-          (c) => c.env.some((e) => e.name === "AKSML_TLS_CERT_FILE" && e.value) && c.env.some((e) => e.name === "AKSML_TLS_KEY_FILE" && e.value),
+          (c) =>
+            c.env.some((e) => e.name === "AKSML_TLS_CERT_FILE" && e.value) &&
+            c.env.some((e) => e.name === "AKSML_TLS_KEY_FILE" && e.value),
         );
         if (tlsOn) continue;
         for (const lb of lbs.filter((s) => frontsRouter(s, router))) {
@@ -127,7 +129,8 @@ export function routerMaxRequestBytes(enforcementLevel: EnforcementLevel = "mand
     description: `The router's request size limit (AKSML_MAX_REQUEST_BYTES) is not raised above ${MAX_REQUEST_BYTES} bytes (100 MB).`,
     enforcementLevel,
     validateResource: (args, report) => {
-      if (!isRouterDeployment(args.type, args.props)) return args.notApplicable(`not a ${ROUTER_NAME_LABEL}=${ROUTER_NAME} Deployment`);
+      if (!isRouterDeployment(args.type, args.props))
+        return args.notApplicable(`not a ${ROUTER_NAME_LABEL}=${ROUTER_NAME} Deployment`);
       for (const c of containersOf(args.props)) {
         const env = c.env.find((e) => e.name === "AKSML_MAX_REQUEST_BYTES");
         if (env?.value === undefined) continue;

@@ -73,7 +73,8 @@ export function acrAdminUserDisabled(enforcementLevel: EnforcementLevel = "advis
         const login = loginServerOf(registry);
         const pushesAsAdmin = builds.some((b) =>
           (b.props.registries ?? []).some(
-            (r: { address?: string; username?: string }) => String(r.address ?? "").toLowerCase() === login && String(r.username ?? "").toLowerCase() === name,
+            (r: { address?: string; username?: string }) =>
+              String(r.address ?? "").toLowerCase() === login && String(r.username ?? "").toLowerCase() === name,
           ),
         );
         if (pushesAsAdmin) continue;

@@ -10,7 +10,12 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import { CONFIG_ANNOTATION, parseServiceConfig, type ConfigProblem, type ServiceConfig } from "../../router/contract/serviceConfig.js";
+import {
+  CONFIG_ANNOTATION,
+  parseServiceConfig,
+  type ConfigProblem,
+  type ServiceConfig,
+} from "../../router/contract/serviceConfig.js";
 import { MANAGED_CLUSTER_TYPE, normalizeRegion, ofType, purposeOf } from "./graph.js";
 import {
   annotationsOf,
@@ -69,7 +74,9 @@ export function webserviceConfigValid(enforcementLevel: EnforcementLevel = "mand
         // Autoscale bounds have their own policy.
         const problems = svc.parsed.problems.filter((p) => !p.path.startsWith("autoscale."));
         if (problems.length === 0) return;
-        report(`Web service '${svc.name}': the ${CONFIG_ANNOTATION} annotation is invalid: ${problemText(problems)}. Fix: correct these fields; the router refuses a service whose config does not parse.`);
+        report(
+          `Web service '${svc.name}': the ${CONFIG_ANNOTATION} annotation is invalid: ${problemText(problems)}. Fix: correct these fields; the router refuses a service whose config does not parse.`,
+        );
       }),
   };
 }
@@ -78,7 +85,8 @@ export function webserviceConfigValid(enforcementLevel: EnforcementLevel = "mand
 export function webserviceAutoscaleBounds(enforcementLevel: EnforcementLevel = "mandatory"): ResourceValidationPolicy {
   return {
     name: "webservice-autoscale-bounds",
-    description: "Autoscale bounds are sane: 1 <= minReplicas <= maxReplicas, targetUtilization in 1..100, refreshSeconds >= 1.",
+    description:
+      "Autoscale bounds are sane: 1 <= minReplicas <= maxReplicas, targetUtilization in 1..100, refreshSeconds >= 1.",
     enforcementLevel,
     validateResource: (args, report) =>
       withModelService(args, (svc) => {
@@ -119,7 +127,10 @@ export function webserviceSingleAuthMode(enforcementLevel: EnforcementLevel = "m
 function modelDeploymentFor(service: PolicyResource, resources: PolicyResource[]): PolicyResource | undefined {
   const name = webserviceOf(service.props);
   return resources.find(
-    (r) => isModelDeployment(r.type, r.props) && webserviceOf(r.props) === name && namespaceOf(r.props) === namespaceOf(service.props),
+    (r) =>
+      isModelDeployment(r.type, r.props) &&
+      webserviceOf(r.props) === name &&
+      namespaceOf(r.props) === namespaceOf(service.props),
   );
 }
 
@@ -157,7 +168,9 @@ export function noHpaOnModelDeployments(enforcementLevel: EnforcementLevel = "ma
       for (const hpa of ofType(resources, ...HPA_TYPES)) {
         const ref = hpa.props.spec?.scaleTargetRef ?? {};
         if (ref.kind !== "Deployment") continue;
-        const target = models.find((m) => objectName(m.props, m.name) === ref.name && namespaceOf(m.props) === namespaceOf(hpa.props));
+        const target = models.find(
+          (m) => objectName(m.props, m.name) === ref.name && namespaceOf(m.props) === namespaceOf(hpa.props),
+        );
         if (!target) continue;
         report(
           `HorizontalPodAutoscaler '${objectName(hpa.props, hpa.name)}' targets model Deployment '${ref.name}' (web service '${webserviceOf(target.props)}'); the router scales model Deployments and an HPA would fight it. ` +
@@ -210,7 +223,13 @@ export function tokenIssuerRegion(enforcementLevel: EnforcementLevel = "advisory
     description: "With token auth, the token issuer's region (when known) matches the cluster's region.",
     enforcementLevel,
     validateStack: ({ resources }, report) => {
-      const regions = [...new Set(ofType(resources, MANAGED_CLUSTER_TYPE).map((c) => c.props.location).filter((l): l is string => typeof l === "string"))];
+      const regions = [
+        ...new Set(
+          ofType(resources, MANAGED_CLUSTER_TYPE)
+            .map((c) => c.props.location)
+            .filter((l): l is string => typeof l === "string"),
+        ),
+      ];
       if (regions.length !== 1) return;
       const clusterRegion = regions[0];
       for (const r of ofType(resources, SERVICE_TYPE)) {

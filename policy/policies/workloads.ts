@@ -9,10 +9,13 @@ import { containersOf, isModelDeployment, isRouterDeployment, objectName, parseQ
 
 type Obj = Record<string, any>;
 
-const isPlatformDeployment = (type: string, props: Obj) => isModelDeployment(type, props) || isRouterDeployment(type, props);
+const isPlatformDeployment = (type: string, props: Obj) =>
+  isModelDeployment(type, props) || isRouterDeployment(type, props);
 
 /** Every container's memory and CPU limits are at least its requests (Kubernetes rejects the pod otherwise). */
-export function resourceLimitsCoverRequests(enforcementLevel: EnforcementLevel = "mandatory"): ResourceValidationPolicy {
+export function resourceLimitsCoverRequests(
+  enforcementLevel: EnforcementLevel = "mandatory",
+): ResourceValidationPolicy {
   return {
     name: "resource-limits-cover-requests",
     description: "Model and router containers have memory/CPU limits at least as large as their requests.",
@@ -28,7 +31,9 @@ export function resourceLimitsCoverRequests(enforcementLevel: EnforcementLevel =
           const r = parseQuantity(request);
           const l = parseQuantity(limit);
           if (r === undefined || l === undefined) {
-            report(`Deployment '${deployment}' container '${c.name}': ${resource} request ${JSON.stringify(request)} or limit ${JSON.stringify(limit)} is not a valid Kubernetes quantity. Fix: use quantities like "500m", "2", "1Gi".`);
+            report(
+              `Deployment '${deployment}' container '${c.name}': ${resource} request ${JSON.stringify(request)} or limit ${JSON.stringify(limit)} is not a valid Kubernetes quantity. Fix: use quantities like "500m", "2", "1Gi".`,
+            );
           } else if (l < r) {
             report(
               `Deployment '${deployment}' container '${c.name}': ${resource} limit ${limit} is below its request ${request}; limits must be >= requests (Kubernetes rejects the pod). ` +

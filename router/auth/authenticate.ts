@@ -14,7 +14,10 @@ export type AuthOutcome = { ok: true } | { ok: false; challenge: string };
 const MISSING = 'Bearer realm="aksml"';
 const INVALID = 'Bearer realm="aksml", error="invalid_token"';
 
-export type ServiceAuth = { mode: "none" } | { mode: "key"; keys: KeyVerifier | undefined } | { mode: "token"; tokens: TokenVerifier };
+export type ServiceAuth =
+  | { mode: "none" }
+  | { mode: "key"; keys: KeyVerifier | undefined }
+  | { mode: "token"; tokens: TokenVerifier };
 
 /** Extracts the credential of `Authorization: Bearer <credential>`, or undefined. */
 export function bearerCredential(header: string | undefined): string | undefined | null {

@@ -30,7 +30,12 @@ const keySets = new Map<string, JWTVerifyGetKey>();
 function keySetFor(url: string): JWTVerifyGetKey {
   let set = keySets.get(url);
   if (!set) {
-    set = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000, cooldownDuration: JWKS_REFETCH_COOLDOWN_MS, cacheMaxAge: 10 * 60_000, [customFetch]: failureBackoffFetch() });
+    set = createRemoteJWKSet(new URL(url), {
+      timeoutDuration: 5000,
+      cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
+      cacheMaxAge: 10 * 60_000,
+      [customFetch]: failureBackoffFetch(),
+    });
     keySets.set(url, set);
   }
   return set;
@@ -45,7 +50,8 @@ function keySetFor(url: string): JWTVerifyGetKey {
 function failureBackoffFetch(): typeof fetch {
   let failedAt = -Infinity;
   return async (input, init) => {
-    if (Date.now() - failedAt < JWKS_REFETCH_COOLDOWN_MS) throw new Error("JWKS endpoint failed recently; not refetching yet");
+    if (Date.now() - failedAt < JWKS_REFETCH_COOLDOWN_MS)
+      throw new Error("JWKS endpoint failed recently; not refetching yet");
     try {
       const res = await fetch(input, init);
       if (!res.ok) failedAt = Date.now();
@@ -82,14 +88,20 @@ export class TokenVerifier {
 
   /** Same settings means the same verifier can be kept (and its key cache with it). */
   matches(auth: AuthConfig): boolean {
-    return auth.issuer === this.auth.issuer && auth.audience === this.auth.audience && auth.jwksUri === this.auth.jwksUri && auth.algorithms.join(",") === this.algorithms.join(",");
+    return (
+      auth.issuer === this.auth.issuer &&
+      auth.audience === this.auth.audience &&
+      auth.jwksUri === this.auth.jwksUri &&
+      auth.algorithms.join(",") === this.algorithms.join(",")
+    );
   }
 
   private keySet(): Promise<JWTVerifyGetKey> {
     if (!this.jwks) {
       // A failed discovery is retried rather than cached forever, but at most once per
       // cooldown: otherwise every token sent while the issuer is down costs it a request.
-      if (Date.now() - this.discoveryFailedAt < JWKS_REFETCH_COOLDOWN_MS) return Promise.reject(new Error("OIDC discovery failed recently"));
+      if (Date.now() - this.discoveryFailedAt < JWKS_REFETCH_COOLDOWN_MS)
+        return Promise.reject(new Error("OIDC discovery failed recently"));
       const pending = this.auth.jwksUri ? Promise.resolve(this.auth.jwksUri) : discoverJwksUri(this.issuer);
       this.jwks = pending.then(keySetFor);
       this.jwks.catch(() => {
@@ -102,7 +114,8 @@ export class TokenVerifier {
 
   async verify(token: string): Promise<TokenResult> {
     // Cheap structural check before any crypto or key fetch: three base64url parts.
-    if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token)) return { ok: false, reason: "malformed token" };
+    if (!/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(token))
+      return { ok: false, reason: "malformed token" };
     let keys: JWTVerifyGetKey;
     try {
       keys = await this.keySet();

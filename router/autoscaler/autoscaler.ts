@@ -9,7 +9,14 @@
  * instant can fall between two requests of a steady client, and would make steady
  * load look lower than it is (and the scale-down window would then act on noise).
  */
-import type { LeaderElection, LoadSource, PeerLoadReport, ScaleBackend, ServiceLoad, ServiceSnapshot } from "../contract/backend.js";
+import type {
+  LeaderElection,
+  LoadSource,
+  PeerLoadReport,
+  ScaleBackend,
+  ServiceLoad,
+  ServiceSnapshot,
+} from "../contract/backend.js";
 import { decide, type DemandSample } from "./decide.js";
 import { sendPeerLoadReport, type PeerLoadBoard } from "./peerLoads.js";
 
@@ -117,7 +124,9 @@ export class Autoscaler {
     for (const name of this.state.keys()) if (!names.has(name)) this.state.delete(name);
 
     // Every check folds the present load into the period's peak, so a sample cannot miss load that came and went between two refreshes.
-    const present = leading ? sumLoads([this.opts.load.localLoad(), this.opts.peers?.freshLoads() ?? []]) : sumLoads([this.opts.load.localLoad()]);
+    const present = leading
+      ? sumLoads([this.opts.load.localLoad(), this.opts.peers?.freshLoads() ?? []])
+      : sumLoads([this.opts.load.localLoad()]);
     for (const load of present.values()) {
       const peak = this.peaks.get(load.service);
       if (!peak || load.inFlight + load.queued > peak.inFlight + peak.queued) this.peaks.set(load.service, load);
@@ -129,7 +138,11 @@ export class Autoscaler {
     }
     for (const service of services) {
       if (!service.config.autoscale.enabled) continue;
-      if (now - (this.state.get(service.name)?.lastSampleAt ?? -Infinity) < service.config.autoscale.refreshSeconds * 1000 - 50) continue;
+      if (
+        now - (this.state.get(service.name)?.lastSampleAt ?? -Infinity) <
+        service.config.autoscale.refreshSeconds * 1000 - 50
+      )
+        continue;
       const peak = this.peaks.get(service.name);
       this.peaks.delete(service.name);
       this.decideFor(service, peak, now);
@@ -147,7 +160,13 @@ export class Autoscaler {
     while (st.samples.length > 1 && st.samples[1]!.at <= windowStart) st.samples.shift();
 
     const current = service.currentReplicas;
-    const d = decide({ now, samples: st.samples, currentReplicas: current, autoscale: config.autoscale, maxConcurrentRequestsPerContainer: config.maxConcurrentRequestsPerContainer });
+    const d = decide({
+      now,
+      samples: st.samples,
+      currentReplicas: current,
+      autoscale: config.autoscale,
+      maxConcurrentRequestsPerContainer: config.maxConcurrentRequestsPerContainer,
+    });
     this.opts.metrics?.setDesiredReplicas(service.name, d.desired);
     if (d.desired === current || st.scaling) return;
     if (st.asked && st.asked.replicas === d.desired && now < st.asked.retryAt) return;
@@ -156,13 +175,32 @@ export class Autoscaler {
     st.scaling = true;
     const direction = d.desired > current ? "up" : "down";
     this.opts.metrics?.recordScalingDecision(service.name, current, d.desired, d.reason);
-    this.opts.onDecision?.({ service: service.name, from: current, to: d.desired, reason: d.reason, utilizationPercent: d.utilizationPercent, at: now });
-    this.opts.log?.info({ service: service.name, from: current, to: d.desired, reason: d.reason, utilizationPercent: Math.round(d.utilizationPercent) }, `scaling ${direction}`);
+    this.opts.onDecision?.({
+      service: service.name,
+      from: current,
+      to: d.desired,
+      reason: d.reason,
+      utilizationPercent: d.utilizationPercent,
+      at: now,
+    });
+    this.opts.log?.info(
+      {
+        service: service.name,
+        from: current,
+        to: d.desired,
+        reason: d.reason,
+        utilizationPercent: Math.round(d.utilizationPercent),
+      },
+      `scaling ${direction}`,
+    );
     const p = this.opts.backend
       .scale(service.name, d.desired)
       .catch((e: unknown) => {
         asked.retryAt = now + RETRY_FAILED_AFTER_MS;
-        this.opts.log?.warn({ service: service.name, to: d.desired, err: (e as Error).message }, "scale request failed");
+        this.opts.log?.warn(
+          { service: service.name, to: d.desired, err: (e as Error).message },
+          "scale request failed",
+        );
       })
       .finally(() => {
         st.scaling = false;
@@ -178,11 +216,17 @@ export class Autoscaler {
     if (!leaderUrl) return;
     this.lastReportAt = now;
     this.reporting = true;
-    const report: PeerLoadReport = { peer: this.opts.peerName ?? "unknown", sentAt: Date.now(), loads: [...this.peaks.values()] };
+    const report: PeerLoadReport = {
+      peer: this.opts.peerName ?? "unknown",
+      sentAt: Date.now(),
+      loads: [...this.peaks.values()],
+    };
     this.peaks.clear();
     const send = this.opts.sendReport ?? sendPeerLoadReport;
     const p = send(leaderUrl, report)
-      .catch((e: unknown) => this.opts.log?.warn({ leaderUrl, err: (e as Error).message }, "load report to leader failed"))
+      .catch((e: unknown) =>
+        this.opts.log?.warn({ leaderUrl, err: (e as Error).message }, "load report to leader failed"),
+      )
       .finally(() => {
         this.reporting = false;
         this.pending.delete(p);

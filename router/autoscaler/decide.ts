@@ -44,14 +44,22 @@ export interface Decision {
  * Replicas needed for one sample, before clamping. Integer arithmetic on purpose:
  * 7 / 0.7 is 10.000000000000002 in floating point, which would ceil to 11.
  */
-export function replicasFor(sample: Pick<DemandSample, "inFlight" | "queued">, targetUtilization: number, maxConcurrent: number): number {
+export function replicasFor(
+  sample: Pick<DemandSample, "inFlight" | "queued">,
+  targetUtilization: number,
+  maxConcurrent: number,
+): number {
   const demand = Math.max(0, Math.trunc(sample.inFlight)) + Math.max(0, Math.trunc(sample.queued));
   const capacityPerReplica = targetUtilization * maxConcurrent; // percent-requests one replica should carry
   return Math.ceil((demand * 100) / capacityPerReplica);
 }
 
 /** Samples that fall inside the scale-down window ending at `now` (inclusive). */
-export function windowSamples(samples: readonly DemandSample[], now: number, scaleDownDelaySeconds: number): DemandSample[] {
+export function windowSamples(
+  samples: readonly DemandSample[],
+  now: number,
+  scaleDownDelaySeconds: number,
+): DemandSample[] {
   const from = now - scaleDownDelaySeconds * 1000;
   return samples.filter((s) => s.at >= from && s.at <= now);
 }
@@ -63,7 +71,8 @@ export function decide(input: DecisionInput): Decision {
   const latest = samples.at(-1);
   const current = Math.max(0, currentReplicas);
   const latestDemand = latest ? Math.max(0, latest.inFlight) + Math.max(0, latest.queued) : 0;
-  const utilizationPercent = current > 0 ? (latestDemand * 100) / (current * maxConcurrent) : latestDemand > 0 ? Infinity : 0;
+  const utilizationPercent =
+    current > 0 ? (latestDemand * 100) / (current * maxConcurrent) : latestDemand > 0 ? Infinity : 0;
 
   // Out-of-bounds replica counts (config changed, someone edited the Deployment) are fixed at once.
   // Above max: down to max at once (the window then governs any further step down).
@@ -82,7 +91,8 @@ export function decide(input: DecisionInput): Decision {
   if (samples[0]!.at > windowStart) return { desired: current, reason: "hold", utilizationPercent };
   // ...and then only to the highest count the window asked for.
   let highest = min;
-  for (const s of windowSamples(samples, now, scaleDownDelaySeconds)) highest = Math.max(highest, clamp(replicasFor(s, target, maxConcurrent)));
+  for (const s of windowSamples(samples, now, scaleDownDelaySeconds))
+    highest = Math.max(highest, clamp(replicasFor(s, target, maxConcurrent)));
   if (highest < current) return { desired: highest, reason: "down", utilizationPercent };
   return { desired: current, reason: "hold", utilizationPercent };
 }

@@ -54,13 +54,20 @@ export class PeerLoadBoard {
 export function parsePeerLoadReport(value: unknown): PeerLoadReport {
   const v = value as Partial<PeerLoadReport> | null;
   if (typeof v !== "object" || v === null) throw new Error("report must be a JSON object");
-  if (typeof v.peer !== "string" || v.peer.length === 0 || v.peer.length > 253) throw new Error("peer must be a non-empty string");
+  if (typeof v.peer !== "string" || v.peer.length === 0 || v.peer.length > 253)
+    throw new Error("peer must be a non-empty string");
   if (typeof v.sentAt !== "number" || !Number.isFinite(v.sentAt)) throw new Error("sentAt must be a number");
   if (!Array.isArray(v.loads)) throw new Error("loads must be an array");
   const loads: ServiceLoad[] = v.loads.map((l: unknown, i: number) => {
     const x = l as Partial<ServiceLoad> | null;
     const count = (n: unknown) => typeof n === "number" && Number.isInteger(n) && n >= 0;
-    if (typeof x !== "object" || x === null || typeof x.service !== "string" || !count(x.inFlight) || !count(x.queued)) {
+    if (
+      typeof x !== "object" ||
+      x === null ||
+      typeof x.service !== "string" ||
+      !count(x.inFlight) ||
+      !count(x.queued)
+    ) {
       throw new Error(`loads[${i}] must be {service: string, inFlight: integer >= 0, queued: integer >= 0}`);
     }
     return { service: x.service, inFlight: x.inFlight!, queued: x.queued! };

@@ -73,7 +73,18 @@ export interface ServiceConfig {
   collectModelData: boolean;
 }
 
-export const ALLOWED_TOKEN_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"] as const;
+export const ALLOWED_TOKEN_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+] as const;
 
 export const SERVICE_CONFIG_DEFAULTS = {
   autoscale: { minReplicas: 1, maxReplicas: 10, targetUtilization: 70, refreshSeconds: 1, scaleDownDelaySeconds: 60 },
@@ -92,8 +103,25 @@ export interface ConfigProblem {
 
 export type ParseResult = { ok: true; config: ServiceConfig } | { ok: false; problems: ConfigProblem[] };
 
-const KNOWN_TOP = new Set(["version", "deployment", "autoscale", "numReplicas", "auth", "scoringTimeoutMs", "maxConcurrentRequestsPerContainer", "maxRequestWaitTimeMs", "collectModelData"]);
-const KNOWN_AUTOSCALE = new Set(["enabled", "minReplicas", "maxReplicas", "targetUtilization", "refreshSeconds", "scaleDownDelaySeconds"]);
+const KNOWN_TOP = new Set([
+  "version",
+  "deployment",
+  "autoscale",
+  "numReplicas",
+  "auth",
+  "scoringTimeoutMs",
+  "maxConcurrentRequestsPerContainer",
+  "maxRequestWaitTimeMs",
+  "collectModelData",
+]);
+const KNOWN_AUTOSCALE = new Set([
+  "enabled",
+  "minReplicas",
+  "maxReplicas",
+  "targetUtilization",
+  "refreshSeconds",
+  "scaleDownDelaySeconds",
+]);
 const KNOWN_AUTH = new Set(["mode", "issuer", "audience", "jwksUri", "algorithms", "issuerRegion"]);
 
 /**
@@ -115,7 +143,11 @@ export function parseServiceConfig(serviceName: string, input: unknown): ParseRe
 
   unknownKeys(raw, KNOWN_TOP, "", problems);
   const version = optionalInt(raw, "version", "", problems, { min: 1 }) ?? CONFIG_VERSION;
-  if (version > CONFIG_VERSION) problems.push({ path: "version", reason: `schema version ${version} is newer than this router understands (${CONFIG_VERSION}); upgrade the router` });
+  if (version > CONFIG_VERSION)
+    problems.push({
+      path: "version",
+      reason: `schema version ${version} is newer than this router understands (${CONFIG_VERSION}); upgrade the router`,
+    });
   const deployment = optionalString(raw, "deployment", "", problems) ?? serviceName;
 
   const numReplicas = optionalInt(raw, "numReplicas", "", problems, { min: 1 });
@@ -130,15 +162,23 @@ export function parseServiceConfig(serviceName: string, input: unknown): ParseRe
     enabled,
     minReplicas: optionalInt(asObj, "minReplicas", "autoscale.", problems, { min: 1 }) ?? d.minReplicas,
     maxReplicas: optionalInt(asObj, "maxReplicas", "autoscale.", problems, { min: 1 }) ?? d.maxReplicas,
-    targetUtilization: optionalInt(asObj, "targetUtilization", "autoscale.", problems, { min: 1, max: 100 }) ?? d.targetUtilization,
+    targetUtilization:
+      optionalInt(asObj, "targetUtilization", "autoscale.", problems, { min: 1, max: 100 }) ?? d.targetUtilization,
     refreshSeconds: optionalInt(asObj, "refreshSeconds", "autoscale.", problems, { min: 1 }) ?? d.refreshSeconds,
-    scaleDownDelaySeconds: optionalInt(asObj, "scaleDownDelaySeconds", "autoscale.", problems, { min: 0 }) ?? d.scaleDownDelaySeconds,
+    scaleDownDelaySeconds:
+      optionalInt(asObj, "scaleDownDelaySeconds", "autoscale.", problems, { min: 0 }) ?? d.scaleDownDelaySeconds,
   };
   if (autoscale.minReplicas > autoscale.maxReplicas) {
-    problems.push({ path: "autoscale.minReplicas", reason: `(${autoscale.minReplicas}) must be <= autoscale.maxReplicas (${autoscale.maxReplicas})` });
+    problems.push({
+      path: "autoscale.minReplicas",
+      reason: `(${autoscale.minReplicas}) must be <= autoscale.maxReplicas (${autoscale.maxReplicas})`,
+    });
   }
   if (enabled && numReplicas !== undefined) {
-    problems.push({ path: "numReplicas", reason: "must not be set when autoscale.enabled is true (the router owns the replica count)" });
+    problems.push({
+      path: "numReplicas",
+      reason: "must not be set when autoscale.enabled is true (the router owns the replica count)",
+    });
   }
   if (!enabled && numReplicas === undefined) {
     problems.push({ path: "numReplicas", reason: "is required when autoscale.enabled is false" });
@@ -149,11 +189,17 @@ export function parseServiceConfig(serviceName: string, input: unknown): ParseRe
   const authObj = isObject(authRaw) ? authRaw : {};
   unknownKeys(authObj, KNOWN_AUTH, "auth.", problems);
   const mode = (optionalString(authObj, "mode", "auth.", problems) ?? SERVICE_CONFIG_DEFAULTS.auth.mode) as AuthMode;
-  if (!["key", "token", "none"].includes(mode)) problems.push({ path: "auth.mode", reason: `must be "key", "token" or "none", got ${JSON.stringify(mode)}` });
-  const algorithms = optionalStringArray(authObj, "algorithms", "auth.", problems) ?? [...SERVICE_CONFIG_DEFAULTS.auth.algorithms];
+  if (!["key", "token", "none"].includes(mode))
+    problems.push({ path: "auth.mode", reason: `must be "key", "token" or "none", got ${JSON.stringify(mode)}` });
+  const algorithms = optionalStringArray(authObj, "algorithms", "auth.", problems) ?? [
+    ...SERVICE_CONFIG_DEFAULTS.auth.algorithms,
+  ];
   for (const alg of algorithms) {
     if (!(ALLOWED_TOKEN_ALGORITHMS as readonly string[]).includes(alg)) {
-      problems.push({ path: "auth.algorithms", reason: `${JSON.stringify(alg)} is not allowed; use asymmetric algorithms only (${ALLOWED_TOKEN_ALGORITHMS.join(", ")})` });
+      problems.push({
+        path: "auth.algorithms",
+        reason: `${JSON.stringify(alg)} is not allowed; use asymmetric algorithms only (${ALLOWED_TOKEN_ALGORITHMS.join(", ")})`,
+      });
     }
   }
   const auth: AuthConfig = {
@@ -165,11 +211,12 @@ export function parseServiceConfig(serviceName: string, input: unknown): ParseRe
     issuerRegion: optionalString(authObj, "issuerRegion", "auth.", problems),
   };
   if (mode === "token") {
-    if (!auth.issuer) problems.push({ path: "auth.issuer", reason: "is required when auth.mode is \"token\"" });
-    if (!auth.audience) problems.push({ path: "auth.audience", reason: "is required when auth.mode is \"token\"" });
+    if (!auth.issuer) problems.push({ path: "auth.issuer", reason: 'is required when auth.mode is "token"' });
+    if (!auth.audience) problems.push({ path: "auth.audience", reason: 'is required when auth.mode is "token"' });
     for (const key of ["issuer", "jwksUri"] as const) {
       const url = auth[key];
-      if (url !== undefined && !isHttpUrl(url)) problems.push({ path: `auth.${key}`, reason: `must be an http(s) URL, got ${JSON.stringify(url)}` });
+      if (url !== undefined && !isHttpUrl(url))
+        problems.push({ path: `auth.${key}`, reason: `must be an http(s) URL, got ${JSON.stringify(url)}` });
     }
   }
 
@@ -179,9 +226,14 @@ export function parseServiceConfig(serviceName: string, input: unknown): ParseRe
     autoscale,
     numReplicas,
     auth,
-    scoringTimeoutMs: optionalInt(raw, "scoringTimeoutMs", "", problems, { min: 1 }) ?? SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs,
-    maxConcurrentRequestsPerContainer: optionalInt(raw, "maxConcurrentRequestsPerContainer", "", problems, { min: 1 }) ?? SERVICE_CONFIG_DEFAULTS.maxConcurrentRequestsPerContainer,
-    maxRequestWaitTimeMs: optionalInt(raw, "maxRequestWaitTimeMs", "", problems, { min: 1 }) ?? SERVICE_CONFIG_DEFAULTS.maxRequestWaitTimeMs,
+    scoringTimeoutMs:
+      optionalInt(raw, "scoringTimeoutMs", "", problems, { min: 1 }) ?? SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs,
+    maxConcurrentRequestsPerContainer:
+      optionalInt(raw, "maxConcurrentRequestsPerContainer", "", problems, { min: 1 }) ??
+      SERVICE_CONFIG_DEFAULTS.maxConcurrentRequestsPerContainer,
+    maxRequestWaitTimeMs:
+      optionalInt(raw, "maxRequestWaitTimeMs", "", problems, { min: 1 }) ??
+      SERVICE_CONFIG_DEFAULTS.maxRequestWaitTimeMs,
     collectModelData: optionalBool(raw, "collectModelData", "", problems) ?? SERVICE_CONFIG_DEFAULTS.collectModelData,
   };
   return problems.length ? { ok: false, problems } : { ok: true, config };
@@ -191,7 +243,8 @@ export function parseServiceConfig(serviceName: string, input: unknown): ParseRe
 export function serializeServiceConfig(config: ServiceConfig): string {
   const auth: Record<string, unknown> = { mode: config.auth.mode };
   if (config.auth.mode === "token") {
-    for (const k of ["issuer", "audience", "jwksUri", "issuerRegion"] as const) if (config.auth[k] !== undefined) auth[k] = config.auth[k];
+    for (const k of ["issuer", "audience", "jwksUri", "issuerRegion"] as const)
+      if (config.auth[k] !== undefined) auth[k] = config.auth[k];
     auth.algorithms = config.auth.algorithms;
   }
   const out: Record<string, unknown> = {
@@ -223,25 +276,44 @@ function isHttpUrl(s: string): boolean {
   }
 }
 
-function unknownKeys(obj: Record<string, unknown>, known: Set<string>, prefix: string, problems: ConfigProblem[]): void {
+function unknownKeys(
+  obj: Record<string, unknown>,
+  known: Set<string>,
+  prefix: string,
+  problems: ConfigProblem[],
+): void {
   for (const k of Object.keys(obj)) {
-    if (!known.has(k)) problems.push({ path: `${prefix}${k}`, reason: `unknown key; expected one of ${[...known].join(", ")}` });
+    if (!known.has(k))
+      problems.push({ path: `${prefix}${k}`, reason: `unknown key; expected one of ${[...known].join(", ")}` });
   }
 }
 
-function optionalInt(obj: Record<string, unknown>, key: string, prefix: string, problems: ConfigProblem[], range: { min?: number; max?: number }): number | undefined {
+function optionalInt(
+  obj: Record<string, unknown>,
+  key: string,
+  prefix: string,
+  problems: ConfigProblem[],
+  range: { min?: number; max?: number },
+): number | undefined {
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "number" || !Number.isInteger(v)) {
     problems.push({ path: `${prefix}${key}`, reason: `must be an integer, got ${JSON.stringify(v)}` });
     return undefined;
   }
-  if (range.min !== undefined && v < range.min) problems.push({ path: `${prefix}${key}`, reason: `must be >= ${range.min}, got ${v}` });
-  if (range.max !== undefined && v > range.max) problems.push({ path: `${prefix}${key}`, reason: `must be <= ${range.max}, got ${v}` });
+  if (range.min !== undefined && v < range.min)
+    problems.push({ path: `${prefix}${key}`, reason: `must be >= ${range.min}, got ${v}` });
+  if (range.max !== undefined && v > range.max)
+    problems.push({ path: `${prefix}${key}`, reason: `must be <= ${range.max}, got ${v}` });
   return v;
 }
 
-function optionalBool(obj: Record<string, unknown>, key: string, prefix: string, problems: ConfigProblem[]): boolean | undefined {
+function optionalBool(
+  obj: Record<string, unknown>,
+  key: string,
+  prefix: string,
+  problems: ConfigProblem[],
+): boolean | undefined {
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "boolean") {
@@ -251,7 +323,12 @@ function optionalBool(obj: Record<string, unknown>, key: string, prefix: string,
   return v;
 }
 
-function optionalString(obj: Record<string, unknown>, key: string, prefix: string, problems: ConfigProblem[]): string | undefined {
+function optionalString(
+  obj: Record<string, unknown>,
+  key: string,
+  prefix: string,
+  problems: ConfigProblem[],
+): string | undefined {
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== "string" || v.length === 0) {
@@ -261,11 +338,19 @@ function optionalString(obj: Record<string, unknown>, key: string, prefix: strin
   return v;
 }
 
-function optionalStringArray(obj: Record<string, unknown>, key: string, prefix: string, problems: ConfigProblem[]): string[] | undefined {
+function optionalStringArray(
+  obj: Record<string, unknown>,
+  key: string,
+  prefix: string,
+  problems: ConfigProblem[],
+): string[] | undefined {
   const v = obj[key];
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === "string")) {
-    problems.push({ path: `${prefix}${key}`, reason: `must be a non-empty array of strings, got ${JSON.stringify(v)}` });
+    problems.push({
+      path: `${prefix}${key}`,
+      reason: `must be a non-empty array of strings, got ${JSON.stringify(v)}`,
+    });
     return undefined;
   }
   return v as string[];

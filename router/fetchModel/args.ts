@@ -76,15 +76,20 @@ export function parseFetchModelArgs(argv: readonly string[]): ParsedArgs {
       const blob = eq > 0 ? value.slice(0, eq) : "";
       const path = eq > 0 ? value.slice(eq + 1) : "";
       if (!blob || !path) errors.push(`--blob ${JSON.stringify(value)} must be <blob name>=<relative path>`);
-      else if (!expectedHashOf(blob)) errors.push(`--blob ${JSON.stringify(blob)}: the blob name must end with the 64-hex SHA-256 of its content`);
-      else if (!isSafeRelativePath(path)) errors.push(`--blob ${JSON.stringify(value)}: the path must be relative and stay inside --dest (no "..", no leading "/")`);
+      else if (!expectedHashOf(blob))
+        errors.push(`--blob ${JSON.stringify(blob)}: the blob name must end with the 64-hex SHA-256 of its content`);
+      else if (!isSafeRelativePath(path))
+        errors.push(
+          `--blob ${JSON.stringify(value)}: the path must be relative and stay inside --dest (no "..", no leading "/")`,
+        );
       else blobs.push({ blob, path });
     }
   }
   if (!container) errors.push("--container is required");
   if (!dest) errors.push("--dest is required");
   if (blobs.length === 0) errors.push("at least one --blob is required");
-  if (accountUrl !== undefined && !/^https?:\/\//.test(accountUrl)) errors.push(`--account-url must be an http(s) URL, got ${JSON.stringify(accountUrl)}`);
+  if (accountUrl !== undefined && !/^https?:\/\//.test(accountUrl))
+    errors.push(`--account-url must be an http(s) URL, got ${JSON.stringify(accountUrl)}`);
   if (errors.length) return { ok: false, errors };
   return { ok: true, args: { accountUrl, container: container!, dest: dest!, blobs } };
 }

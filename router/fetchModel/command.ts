@@ -9,7 +9,8 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { CONNECTION_STRING_ENV, parseFetchModelArgs, type FetchModelArgs } from "./args.js";
 import { fetchBlobs } from "./download.js";
 
-export const USAGE = "usage: fetch-model --account-url <url> --container <name> --dest <dir> --blob <blob name>=<relative path> [--blob ...]";
+export const USAGE =
+  "usage: fetch-model --account-url <url> --container <name> --dest <dir> --blob <blob name>=<relative path> [--blob ...]";
 
 /** Runs the command; never throws, returns the process exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -31,7 +32,9 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const results = await fetchBlobs(service.getContainerClient(args.container), args.dest, args.blobs);
     const bytes = results.reduce((n, r) => n + r.bytes, 0);
-    process.stdout.write(`${JSON.stringify({ msg: "fetch-model: models ready", files: results.length, bytes, dest: args.dest, ms: Date.now() - started })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ msg: "fetch-model: models ready", files: results.length, bytes, dest: args.dest, ms: Date.now() - started })}\n`,
+    );
     return 0;
   } catch (e) {
     process.stderr.write(`fetch-model: ${(e as Error).message}\n`);

@@ -25,7 +25,12 @@ export interface FetchResult {
 }
 
 /** Downloads every blob (eight at a time); rejects with all failures named. */
-export async function fetchBlobs(container: ContainerClient, dest: string, blobs: readonly BlobToFetch[], parallelism = 8): Promise<FetchResult[]> {
+export async function fetchBlobs(
+  container: ContainerClient,
+  dest: string,
+  blobs: readonly BlobToFetch[],
+  parallelism = 8,
+): Promise<FetchResult[]> {
   const results: FetchResult[] = [];
   const failures: string[] = [];
   let next = 0;
@@ -67,7 +72,9 @@ async function fetchOne(container: ContainerClient, dest: string, item: BlobToFe
   } catch (e) {
     await rm(partial, { force: true });
     if (e instanceof RestError && e.statusCode === 404) {
-      throw new FetchModelError(`blob ${item.blob} is missing from container ${container.containerName} (${container.url}); redeploy the service so the model is uploaded again`);
+      throw new FetchModelError(
+        `blob ${item.blob} is missing from container ${container.containerName} (${container.url}); redeploy the service so the model is uploaded again`,
+      );
     }
     if (e instanceof FetchModelError) throw e;
     throw new FetchModelError(`blob ${item.blob}: download failed: ${(e as Error).message}`);
@@ -75,7 +82,9 @@ async function fetchOne(container: ContainerClient, dest: string, item: BlobToFe
   const actual = hash.digest("hex");
   if (actual !== expected) {
     await rm(partial, { force: true });
-    throw new FetchModelError(`blob ${item.blob} is corrupted: its content has SHA-256 ${actual}, its name promises ${expected}`);
+    throw new FetchModelError(
+      `blob ${item.blob} is corrupted: its content has SHA-256 ${actual}, its name promises ${expected}`,
+    );
   }
   await rename(partial, target);
   return { path: item.path, bytes };

@@ -21,8 +21,15 @@ describe("mock runtime harness", () => {
       constructor(name: string) {
         super("test:index:Box", name, {}, {});
         const rg = new resources.ResourceGroup(`${name}-rg`, {}, { parent: this });
-        const aks = new cs.ManagedCluster(`${name}-aks`, { resourceGroupName: rg.name, dnsPrefix: "box" }, { parent: this });
-        const creds = cs.listManagedClusterUserCredentialsOutput({ resourceGroupName: rg.name, resourceName: aks.name });
+        const aks = new cs.ManagedCluster(
+          `${name}-aks`,
+          { resourceGroupName: rg.name, dnsPrefix: "box" },
+          { parent: this },
+        );
+        const creds = cs.listManagedClusterUserCredentialsOutput({
+          resourceGroupName: rg.name,
+          resourceName: aks.name,
+        });
         const kubeconfig = pulumi.secret(creds.kubeconfigs.apply((k) => Buffer.from(k[0].value, "base64").toString()));
         const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig }, { parent: this, dependsOn: [aks] });
         new k8s.core.v1.Namespace(`${name}-ns`, { metadata: { name: "models" } }, { parent: this, provider });
@@ -51,7 +58,10 @@ describe("mock runtime harness", () => {
   it("marks secrets exactly as the SDK serializes them (secretMarker.ts copies the SDK's constants to stay SDK-free)", () => {
     expect(SECRET_SIG).toBe(pulumi.runtime.specialSigKey);
     expect(SECRET_VALUE_SIG).toBe(pulumi.runtime.specialSecretSig);
-    const wire = { a: [{ [SECRET_SIG]: SECRET_VALUE_SIG, value: { k: { [SECRET_SIG]: SECRET_VALUE_SIG, value: "s" } } }], b: 1 };
+    const wire = {
+      a: [{ [SECRET_SIG]: SECRET_VALUE_SIG, value: { k: { [SECRET_SIG]: SECRET_VALUE_SIG, value: "s" } } }],
+      b: 1,
+    };
     expect(unwrapSecrets(wire)).toEqual({ a: [{ k: "s" }], b: 1 });
   });
 });

@@ -20,8 +20,19 @@ const FIXTURE = fileURLToPath(new URL("./fixtures/small", import.meta.url));
 const POLICY: PolicyReport = {
   evaluated: true,
   verdicts: [
-    { policy: "acr-admin-user-disabled", enforcementLevel: "advisory", message: "admin user on", resourceName: "acr", resourceType: "azure-native:containerregistry:Registry" },
-    { policy: "prod-cluster-capacity", enforcementLevel: "mandatory", message: "needs 12 vCPUs", resourceName: "demo-aks" },
+    {
+      policy: "acr-admin-user-disabled",
+      enforcementLevel: "advisory",
+      message: "admin user on",
+      resourceName: "acr",
+      resourceType: "azure-native:containerregistry:Registry",
+    },
+    {
+      policy: "prod-cluster-capacity",
+      enforcementLevel: "mandatory",
+      message: "needs 12 vCPUs",
+      resourceName: "demo-aks",
+    },
   ],
 };
 
@@ -34,10 +45,18 @@ beforeAll(async () => {
   run = await runProgram(settings);
   // Pin the mandatory verdict on the cluster, as the pack does, so the pictures mark it.
   POLICY.verdicts[1].urn = run.resources.find((r) => r.name === "demo-aks")?.urn;
-  graph = buildGraph({ project: settings.project, stack: settings.stack, resources: run.resources, outputs: run.outputs, policy: POLICY });
+  graph = buildGraph({
+    project: settings.project,
+    stack: settings.stack,
+    resources: run.resources,
+    outputs: run.outputs,
+    policy: POLICY,
+  });
   const secrets = secretStrings([run.resources.map((r) => r.inputs), run.outputs]);
   formats = Object.fromEntries(
-    Object.entries({ tree: renderTree, json: renderJson, mermaid: renderMermaid, dot: renderDot }).map(([k, render]) => [k, scrub(render(graph), secrets)]),
+    Object.entries({ tree: renderTree, json: renderJson, mermaid: renderMermaid, dot: renderDot }).map(
+      ([k, render]) => [k, scrub(render(graph), secrets)],
+    ),
   );
 });
 
@@ -61,13 +80,17 @@ describe("plan of a small program", () => {
     expect(tree).toMatch(/^└─ aksml:index:TestPlatform {2}demo$/m);
     expect(tree).toMatch(/^ {3}├─ azure-native:resources:ResourceGroup {2}demo-rg {2}location=swedencentral$/m);
     expect(tree).toContain("pools=system(System Standard_D4s_v5 x3)");
-    expect(tree).toMatch(/└─ kubernetes:apps\/v1:Deployment {2}demo-model {2}name=models\/model {2}replicas=2 {2}image=mock\.azurecr\.io\/model:1/);
+    expect(tree).toMatch(
+      /└─ kubernetes:apps\/v1:Deployment {2}demo-model {2}name=models\/model {2}replicas=2 {2}image=mock\.azurecr\.io\/model:1/,
+    );
     expect(tree).toContain("provider: demo-k8s");
     expect(tree).toContain("depends on: demo-aks, demo-rg");
     expect(tree).toMatch(/^ {2}clusterName {2}demo-aks[0-9a-f]{8}$/m);
     expect(tree).toMatch(/^ {2}kubeconfig {3}\[secret\]$/m);
     expect(tree.indexOf("mandatory prod-cluster-capacity")).toBeGreaterThan(0);
-    expect(tree.indexOf("mandatory prod-cluster-capacity")).toBeLessThan(tree.indexOf("advisory  acr-admin-user-disabled"));
+    expect(tree.indexOf("mandatory prod-cluster-capacity")).toBeLessThan(
+      tree.indexOf("advisory  acr-admin-user-disabled"),
+    );
     expect(tree).toContain("Summary: 7 resources (kubernetes 3, azure-native 2, aksml 1, pulumi 1)");
   });
 
@@ -75,14 +98,19 @@ describe("plan of a small program", () => {
     const doc = JSON.parse(formats.json);
     expect(Object.keys(doc)).toEqual(["version", "project", "stack", "resources", "outputs", "policy", "summary"]);
     expect(doc.resources).toHaveLength(7);
-    for (const r of doc.resources) expect(Object.keys(r)).toEqual(["urn", "type", "name", "parent", "provider", "dependencies", "inputs"]);
+    for (const r of doc.resources)
+      expect(Object.keys(r)).toEqual(["urn", "type", "name", "parent", "provider", "dependencies", "inputs"]);
     const byName = Object.fromEntries(doc.resources.map((r: any) => [r.name, r]));
     expect(byName["demo-model"].provider).toBe(byName["demo-k8s"].urn);
     expect(byName["demo-aks"].dependencies).toEqual([byName["demo-rg"].urn]);
     expect(byName["demo-aks"].parent).toBe(byName["demo"].urn);
     expect(byName["demo-k8s"].inputs.kubeconfig).toBe("[secret]");
     expect(byName["demo-keys"].inputs.stringData).toBe("[secret]");
-    expect(doc.outputs).toEqual({ clusterName: expect.stringMatching(/^demo-aks/), kubeconfig: "[secret]", keys: { primary: "[secret]", region: "swedencentral" } });
+    expect(doc.outputs).toEqual({
+      clusterName: expect.stringMatching(/^demo-aks/),
+      kubeconfig: "[secret]",
+      keys: { primary: "[secret]", region: "swedencentral" },
+    });
     expect(doc.policy).toMatchObject({ evaluated: true, mandatory: 1, advisory: 1 });
     expect(doc.summary).toEqual({ resources: 7, byPackage: { kubernetes: 3, "azure-native": 2, aksml: 1, pulumi: 1 } });
   });
@@ -98,8 +126,14 @@ describe("plan of a small program", () => {
     const styles = lines.filter((l) => /^ {2}class(Def)? /.test(l));
     expect(edges.length + nodes.length + styles.length + 1).toBe(lines.length);
     // The resource with the mandatory violation is marked; nothing is marked advisory.
-    const aksId = nodes.find((n) => n.includes('"demo-aks<br/>'))!.trim().split("[")[0];
-    expect(styles).toEqual([expect.stringMatching(/^ {2}classDef mandatory stroke:#\w+/), `  class ${aksId} mandatory`]);
+    const aksId = nodes
+      .find((n) => n.includes('"demo-aks<br/>'))!
+      .trim()
+      .split("[")[0];
+    expect(styles).toEqual([
+      expect.stringMatching(/^ {2}classDef mandatory stroke:#\w+/),
+      `  class ${aksId} mandatory`,
+    ]);
     for (const e of edges) {
       const m = e.match(/^ {2}(r\d+) (-->|-\.->) (r\d+)$/);
       expect(m, e).not.toBeNull();
@@ -143,8 +177,13 @@ describe("plan of a small program", () => {
 
 describe("textual scrub", () => {
   it("removes a secret's plaintext even where a program copied it into a non-secret field", () => {
-    const marked = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter2-password" };
+    const marked = {
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+      value: "hunter2-password",
+    };
     const secrets = secretStrings([{ password: marked }]);
-    expect(scrub('label: "hunter2-password" and aHVudGVyMi1wYXNzd29yZA==', secrets)).toBe('label: "[secret]" and [secret]');
+    expect(scrub('label: "hunter2-password" and aHVudGVyMi1wYXNzd29yZA==', secrets)).toBe(
+      'label: "[secret]" and [secret]',
+    );
   });
 });

@@ -26,7 +26,9 @@ describe("aksml plan exit codes and messages", { timeout: 120_000 }, () => {
   it("an unhandled rejection in the program is reported with its origin, not a stack dump", async () => {
     const r = await runCli(["plan", fixture("rejects")]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/cannot derive a DNS label from rj-rg[0-9a-f]{8} \(at .*fixtures\/rejects\/index\.ts(:\d+:\d+)?\)/);
+    expect(r.stderr).toMatch(
+      /cannot derive a DNS label from rj-rg[0-9a-f]{8} \(at .*fixtures\/rejects\/index\.ts(:\d+:\d+)?\)/,
+    );
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
@@ -51,7 +53,10 @@ describe("aksml plan exit codes and messages", { timeout: 120_000 }, () => {
     [["plan", fixture("small"), "--json", "--format", "dot"], /--json conflicts with --format dot/],
     [["plan", fixture("small"), "--enforce", "x=loud"], /--enforce expects NAME=/],
     // A typo'd policy name used to surface only after the whole plan, as exit 1 "policy pack failed".
-    [["plan", fixture("small"), "--enforce", "storage-no-public-blobs=disabled"], /--enforce names unknown policy "storage-no-public-blobs"; the pack has: prod-cluster-capacity, /],
+    [
+      ["plan", fixture("small"), "--enforce", "storage-no-public-blobs=disabled"],
+      /--enforce names unknown policy "storage-no-public-blobs"; the pack has: prod-cluster-capacity, /,
+    ],
     [["plan", "test/cli/fixtures/none"], /program not found/],
     [["nosuchcommand"], /unknown command "nosuchcommand"/],
     [[], /commands:/],
@@ -73,9 +78,17 @@ describe("aksml plan exit codes and messages", { timeout: 120_000 }, () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("Policy: 1 mandatory violation(s), 1 advisory");
     expect(r.stdout.indexOf("mandatory storage-no-public-blob-access pvmodels")).toBeGreaterThan(0);
-    expect(r.stdout.indexOf("mandatory storage-no-public-blob-access")).toBeLessThan(r.stdout.indexOf("advisory  acr-admin-user-disabled"));
+    expect(r.stdout.indexOf("mandatory storage-no-public-blob-access")).toBeLessThan(
+      r.stdout.indexOf("advisory  acr-admin-user-disabled"),
+    );
 
-    const relaxed = await runCli(["plan", fixture("policyViolation"), "--json", "--enforce", "storage-no-public-blob-access=advisory"]);
+    const relaxed = await runCli([
+      "plan",
+      fixture("policyViolation"),
+      "--json",
+      "--enforce",
+      "storage-no-public-blob-access=advisory",
+    ]);
     expect(relaxed.code).toBe(0);
     expect(JSON.parse(relaxed.stdout).policy).toMatchObject({ evaluated: true, mandatory: 0, advisory: 2 });
 

@@ -19,15 +19,24 @@ describe("stack settings", () => {
   });
 
   it("lets Pulumi.<stack>.yaml override the defaults and --config override both", () => {
-    expect(loadStackSettings({ program: SMALL, stack: "staging", configPairs: [] }).config["azure-native:location"]).toBe("swedencentral");
-    const s = loadStackSettings({ program: SMALL, stack: "staging", configPairs: ["azure-native:location=uksouth", "replicas=5"] });
+    expect(
+      loadStackSettings({ program: SMALL, stack: "staging", configPairs: [] }).config["azure-native:location"],
+    ).toBe("swedencentral");
+    const s = loadStackSettings({
+      program: SMALL,
+      stack: "staging",
+      configPairs: ["azure-native:location=uksouth", "replicas=5"],
+    });
     expect(s.config).toEqual({ "azure-native:location": "uksouth", "plan-fixture:replicas": "5" });
   });
 
   it("marks secure stack values and secret project config as secret, never exposing ciphertext", () => {
     const dir = mkdtempSync(join(tmpdir(), "aksml-plan-"));
     writeFileSync(join(dir, "index.ts"), "export {};\n");
-    writeFileSync(join(dir, "Pulumi.yaml"), "name: p\nruntime: nodejs\nconfig:\n  token:\n    secret: true\n    default: abc\n  tags:\n    default: {team: ml}\n");
+    writeFileSync(
+      join(dir, "Pulumi.yaml"),
+      "name: p\nruntime: nodejs\nconfig:\n  token:\n    secret: true\n    default: abc\n  tags:\n    default: {team: ml}\n",
+    );
     writeFileSync(join(dir, "Pulumi.prod.yaml"), "config:\n  p:password:\n    secure: AAABAJ0ciphertext\n");
     const s = loadStackSettings({ program: dir, stack: "prod", configPairs: [] });
     expect(s.config).toEqual({ "p:token": "abc", "p:tags": '{"team":"ml"}', "p:password": "[secret]" });
@@ -55,7 +64,11 @@ describe("stack settings", () => {
   });
 
   it("rejects a missing program and a malformed --config as setup errors", () => {
-    expect(() => loadStackSettings({ program: "/nonexistent/prog", stack: "dev", configPairs: [] })).toThrow(PlanSetupError);
-    expect(() => loadStackSettings({ program: SMALL, stack: "dev", configPairs: ["novalue"] })).toThrow(/--config expects key=value/);
+    expect(() => loadStackSettings({ program: "/nonexistent/prog", stack: "dev", configPairs: [] })).toThrow(
+      PlanSetupError,
+    );
+    expect(() => loadStackSettings({ program: SMALL, stack: "dev", configPairs: ["novalue"] })).toThrow(
+      /--config expects key=value/,
+    );
   });
 });

@@ -9,8 +9,10 @@ import { childrenOf, inputsOf, SAMPLE_CLUSTER_ID, T } from "./aksInferenceCluste
 let rt: MockRuntime;
 let attached: AksInferenceCluster;
 let monitored: AksInferenceCluster;
-const WS = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/m/providers/Microsoft.OperationalInsights/workspaces/logs";
-const DCR = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/m/providers/Microsoft.Insights/dataCollectionRules/ci";
+const WS =
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/m/providers/Microsoft.OperationalInsights/workspaces/logs";
+const DCR =
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/m/providers/Microsoft.Insights/dataCollectionRules/ci";
 
 beforeAll(async () => {
   rt = await startMockRuntime();
@@ -19,7 +21,9 @@ beforeAll(async () => {
     clusterPurpose: "DevTest",
     monitoring: { logAnalyticsWorkspaceId: WS, dataCollectionRuleId: DCR },
   });
-  monitored = new AksInferenceCluster("mon", { monitoring: { logAnalyticsWorkspaceId: WS, dataCollectionRuleId: DCR, defenderForContainers: true } });
+  monitored = new AksInferenceCluster("mon", {
+    monitoring: { logAnalyticsWorkspaceId: WS, dataCollectionRuleId: DCR, defenderForContainers: true },
+  });
   await settle();
 });
 
@@ -35,7 +39,9 @@ describe("attach mode", () => {
 
   it("still creates the rest of the graph: resource group, ACR, storage, AcrPull, provider", () => {
     const kids = childrenOf(rt, T.component, "att").map((r) => r.name);
-    expect(kids).toEqual(expect.arrayContaining(["att-rg", "att-acr", "att-storage", "att-models", "att-acr-pull", "att-k8s", "att-dcra"]));
+    expect(kids).toEqual(
+      expect.arrayContaining(["att-rg", "att-acr", "att-storage", "att-models", "att-acr-pull", "att-k8s", "att-dcra"]),
+    );
   });
 
   it("reads the cluster's facts from the existing cluster", async () => {
@@ -62,7 +68,11 @@ describe("attach mode", () => {
   });
 
   it("associates the data collection rule with the attached cluster", () => {
-    expect(inputsOf(rt, T.dcra, "att-dcra")).toMatchObject({ resourceUri: SAMPLE_CLUSTER_ID, associationName: "ContainerInsightsExtension", dataCollectionRuleId: DCR });
+    expect(inputsOf(rt, T.dcra, "att-dcra")).toMatchObject({
+      resourceUri: SAMPLE_CLUSTER_ID,
+      associationName: "ContainerInsightsExtension",
+      dataCollectionRuleId: DCR,
+    });
   });
 });
 
@@ -74,7 +84,10 @@ describe("monitoring on a created cluster", () => {
   });
 
   it("turns on the Defender sensor when asked", () => {
-    expect(inputsOf(rt, T.cluster, "mon-aks").securityProfile.defender).toEqual({ logAnalyticsWorkspaceResourceId: WS, securityMonitoring: { enabled: true } });
+    expect(inputsOf(rt, T.cluster, "mon-aks").securityProfile.defender).toEqual({
+      logAnalyticsWorkspaceResourceId: WS,
+      securityMonitoring: { enabled: true },
+    });
   });
 
   it("associates the rule with the new cluster after it exists", async () => {

@@ -2,7 +2,12 @@
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { startMockRuntime, settle, valueOf, type MockRuntime } from "../../cli/plan/mockRuntime.js";
-import { AksInferenceCluster, aksInferenceClusterProblems, resolveAksInferenceClusterArgs, AKS_INFERENCE_CLUSTER_DEFAULTS as D } from "../../components/aksInferenceCluster/index.js";
+import {
+  AksInferenceCluster,
+  aksInferenceClusterProblems,
+  resolveAksInferenceClusterArgs,
+  AKS_INFERENCE_CLUSTER_DEFAULTS as D,
+} from "../../components/aksInferenceCluster/index.js";
 import { inputsOf, T } from "./aksInferenceClusterFixtures.js";
 
 let rt: MockRuntime;
@@ -13,7 +18,11 @@ beforeAll(async () => {
   rt = await startMockRuntime();
   c.prod = new AksInferenceCluster("prod", {});
   c.dev = new AksInferenceCluster("dev", { clusterPurpose: "DevTest" });
-  c.tiny = new AksInferenceCluster("tiny", { clusterPurpose: "DevTest", vmSize: "Standard_A1_custom", vcpusPerNode: 1 });
+  c.tiny = new AksInferenceCluster("tiny", {
+    clusterPurpose: "DevTest",
+    vmSize: "Standard_A1_custom",
+    vcpusPerNode: 1,
+  });
   await settle();
 });
 
@@ -29,7 +38,13 @@ describe("AksInferenceCluster defaults", () => {
   it("FastProd: 3 x Standard_D4s_v5 (12 vCPUs) in the inline system pool, Standard tier", async () => {
     const pools = aks("prod").agentPoolProfiles;
     expect(pools).toHaveLength(1);
-    expect(pools[0]).toMatchObject({ name: "system", mode: "System", count: 3, vmSize: "Standard_D4s_v5", osType: "Linux" });
+    expect(pools[0]).toMatchObject({
+      name: "system",
+      mode: "System",
+      count: 3,
+      vmSize: "Standard_D4s_v5",
+      osType: "Linux",
+    });
     expect(aks("prod").sku).toEqual({ name: "Base", tier: "Standard" });
     expect(await valueOf(c.prod.totalVcpus)).toBe(12);
   });
@@ -43,7 +58,10 @@ describe("AksInferenceCluster defaults", () => {
 
   it("warns for a DevTest cluster below 2 vCPUs and tags a size missing from the table", async () => {
     expect(await valueOf(c.tiny.totalVcpus)).toBe(1);
-    expect(warn).toHaveBeenCalledWith(expect.stringMatching(/DevTest cluster has 1 vCPU\(s\); Azure ML recommends at least 2/), expect.anything());
+    expect(warn).toHaveBeenCalledWith(
+      expect.stringMatching(/DevTest cluster has 1 vCPU\(s\); Azure ML recommends at least 2/),
+      expect.anything(),
+    );
     expect(aks("tiny").agentPoolProfiles[0].tags["aksml-vcpus-per-node"]).toBe("1");
     expect(aks("prod").agentPoolProfiles[0].tags["aksml-vcpus-per-node"]).toBeUndefined();
   });
@@ -56,7 +74,11 @@ describe("AksInferenceCluster defaults", () => {
 
   it("uses kubenet with the default service CIDR and DNS IP and load-balancer outbound, and no VNet", () => {
     expect(aks("prod").networkProfile).toMatchObject({
-      networkPlugin: "kubenet", serviceCidr: "10.0.0.0/16", dnsServiceIP: "10.0.0.10", outboundType: "loadBalancer", loadBalancerSku: "standard",
+      networkPlugin: "kubenet",
+      serviceCidr: "10.0.0.0/16",
+      dnsServiceIP: "10.0.0.10",
+      outboundType: "loadBalancer",
+      loadBalancerSku: "standard",
     });
     expect(aks("prod").agentPoolProfiles[0].vnetSubnetID).toBeUndefined();
     expect(rt.ofType(T.vnet)).toHaveLength(0);
@@ -91,7 +113,13 @@ describe("AksInferenceCluster defaults", () => {
 
   it("creates a private TLS 1.2 https-only storage account with a private 'models' container", async () => {
     const sa = inputsOf(rt, T.storage, "prod-storage");
-    expect(sa).toMatchObject({ kind: "StorageV2", sku: { name: "Standard_LRS" }, allowBlobPublicAccess: false, minimumTlsVersion: "TLS1_2", enableHttpsTrafficOnly: true });
+    expect(sa).toMatchObject({
+      kind: "StorageV2",
+      sku: { name: "Standard_LRS" },
+      allowBlobPublicAccess: false,
+      minimumTlsVersion: "TLS1_2",
+      enableHttpsTrafficOnly: true,
+    });
     expect(inputsOf(rt, T.container, "prod-models")).toMatchObject({ containerName: "models", publicAccess: "None" });
     expect(await valueOf(c.prod.modelContainerName)).toBe("models");
     expect(await valueOf(c.prod.storageBlobEndpoint)).toBe(`https://${sa.accountName}.blob.core.windows.net/`);
@@ -126,15 +154,28 @@ describe("AksInferenceCluster defaults", () => {
     const r = resolveAksInferenceClusterArgs("x", {});
     expect(r.clusterPurpose).toBe("FastProd");
     expect(r.systemPool).toMatchObject({ count: D.prodAgentCount, vmSize: D.prodVmSize, vcpusPerNode: 4 });
-    expect(r.network).toMatchObject({ plugin: "kubenet", createVnet: false, existingVnet: false, subnetName: "aks-subnet", vnetAddressSpace: "10.42.0.0/16" });
+    expect(r.network).toMatchObject({
+      plugin: "kubenet",
+      createVnet: false,
+      existingVnet: false,
+      subnetName: "aks-subnet",
+      vnetAddressSpace: "10.42.0.0/16",
+    });
     expect(r.loadBalancerType).toBe("PublicIp");
     expect(r.loadBalancerSubnet).toBeUndefined();
-    expect(resolveAksInferenceClusterArgs("x", { loadBalancerType: "InternalLoadBalancer" }).loadBalancerSubnet).toBe("aks-subnet");
+    expect(resolveAksInferenceClusterArgs("x", { loadBalancerType: "InternalLoadBalancer" }).loadBalancerSubnet).toBe(
+      "aks-subnet",
+    );
     // A long component name gives a valid default DNS prefix (cut at 54, never ending in "-").
     const long = `${"a".repeat(53)}-inference-cluster`;
     expect(aksInferenceClusterProblems(long, {}).map((p) => p.propertyPath)).toEqual([]);
     // In a VNet aksml creates, the internal LB goes to the node subnet, whatever its name.
-    expect(resolveAksInferenceClusterArgs("x", { loadBalancerType: "InternalLoadBalancer", network: { plugin: "azure", subnetName: "nodes" } }).loadBalancerSubnet).toBe("nodes");
+    expect(
+      resolveAksInferenceClusterArgs("x", {
+        loadBalancerType: "InternalLoadBalancer",
+        network: { plugin: "azure", subnetName: "nodes" },
+      }).loadBalancerSubnet,
+    ).toBe("nodes");
     expect(r.firewall).toBe(false);
     expect(r.extraFqdns).toEqual([]);
     expect(r.acrSku).toBe("Basic");
@@ -142,12 +183,29 @@ describe("AksInferenceCluster defaults", () => {
     expect(r.tags).toEqual({});
     expect(r.skuTier).toBe("Standard");
     expect(r.gpuNodePool).toBeUndefined();
-    const cni = resolveAksInferenceClusterArgs("x", { network: { plugin: "azure" }, egress: { firewall: true } }).network;
-    expect(cni).toMatchObject({ createVnet: true, aksSubnetPrefix: "10.42.0.0/20", firewallSubnetPrefix: "10.42.255.0/26" });
-    expect(resolveAksInferenceClusterArgs("x", { network: { plugin: "azure" }, egress: { firewall: true } }).acrSku).toBe("Premium");
+    const cni = resolveAksInferenceClusterArgs("x", {
+      network: { plugin: "azure" },
+      egress: { firewall: true },
+    }).network;
+    expect(cni).toMatchObject({
+      createVnet: true,
+      aksSubnetPrefix: "10.42.0.0/20",
+      firewallSubnetPrefix: "10.42.255.0/26",
+    });
+    expect(
+      resolveAksInferenceClusterArgs("x", { network: { plugin: "azure" }, egress: { firewall: true } }).acrSku,
+    ).toBe("Premium");
     const gpu = resolveAksInferenceClusterArgs("x", { gpuNodePool: {} }).gpuNodePool!;
-    expect(gpu).toMatchObject({ name: "gpu", vmSize: "Standard_NC4as_T4_v3", count: 1, autoscale: false, taints: ["nvidia.com/gpu=present:NoSchedule"] });
-    const pool = resolveAksInferenceClusterArgs("x", { userNodePools: [{ name: "cpu", vmSize: "Standard_D8s_v5", minCount: 2, maxCount: 5 }] }).userNodePools[0];
+    expect(gpu).toMatchObject({
+      name: "gpu",
+      vmSize: "Standard_NC4as_T4_v3",
+      count: 1,
+      autoscale: false,
+      taints: ["nvidia.com/gpu=present:NoSchedule"],
+    });
+    const pool = resolveAksInferenceClusterArgs("x", {
+      userNodePools: [{ name: "cpu", vmSize: "Standard_D8s_v5", minCount: 2, maxCount: 5 }],
+    }).userNodePools[0];
     expect(pool).toMatchObject({ count: 2, autoscale: true, vcpusPerNode: 8 });
   });
 });

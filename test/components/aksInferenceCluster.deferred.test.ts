@@ -26,7 +26,9 @@ afterAll(() => {
 
 describe("deferred sizing validation", () => {
   it("fails with the same InputPropertiesError once an Output-valued agentCount resolves too small", () => {
-    const err = failures.find((e) => pulumi.InputPropertiesError.isInstance(e)) as pulumi.InputPropertiesError | undefined;
+    const err = failures.find((e) => pulumi.InputPropertiesError.isInstance(e)) as
+      | pulumi.InputPropertiesError
+      | undefined;
     expect(err, `failures: ${failures.map(String).join("; ")}`).toBeDefined();
     expect(err!.errors.map((e) => e.propertyPath)).toEqual(["agentCount", "agentCount"]);
     expect(err!.errors[0].reason).toMatch(/FastProd needs at least 3 nodes/);

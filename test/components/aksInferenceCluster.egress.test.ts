@@ -14,14 +14,22 @@ beforeAll(async () => {
     network: { plugin: "azure" },
     egress: { firewall: true, extraFqdns: ["db.contoso.com"] },
     monitoring: {
-      logAnalyticsWorkspaceId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/m/providers/Microsoft.OperationalInsights/workspaces/logs",
-      dataCollectionRuleId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/m/providers/Microsoft.Insights/dataCollectionRules/ci",
+      logAnalyticsWorkspaceId:
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/m/providers/Microsoft.OperationalInsights/workspaces/logs",
+      dataCollectionRuleId:
+        "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/m/providers/Microsoft.Insights/dataCollectionRules/ci",
     },
   });
   byo = new AksInferenceCluster("byo", {
     network: {
-      vnetResourceGroupName: "net-rg", vnetName: "corp", subnetName: "aksml-nodes", serviceCidr: "10.0.0.0/16", dnsServiceIP: "10.0.0.10",
-      dockerBridgeCidr: "172.17.0.1/16", aksSubnetPrefix: "10.9.0.0/22", firewallSubnetPrefix: "10.9.4.0/26",
+      vnetResourceGroupName: "net-rg",
+      vnetName: "corp",
+      subnetName: "aksml-nodes",
+      serviceCidr: "10.0.0.0/16",
+      dnsServiceIP: "10.0.0.10",
+      dockerBridgeCidr: "172.17.0.1/16",
+      aksSubnetPrefix: "10.9.0.0/22",
+      firewallSubnetPrefix: "10.9.4.0/26",
     },
     egress: { firewall: true },
   });
@@ -29,7 +37,9 @@ beforeAll(async () => {
 });
 
 const appRules = (rcg: string) =>
-  inputsOf(rt, T.rcg, rcg).ruleCollections.flatMap((c: any) => c.rules).filter((r: any) => r.ruleType === "ApplicationRule");
+  inputsOf(rt, T.rcg, rcg)
+    .ruleCollections.flatMap((c: any) => c.rules)
+    .filter((r: any) => r.ruleType === "ApplicationRule");
 
 describe("requiredEgressFqdns", () => {
   it("derives the seed's hosts from the actual cluster, ACR, storage and region names", async () => {
@@ -57,20 +67,38 @@ describe("requiredEgressFqdns", () => {
 
   it("is a pure function of the names, region-normalised and de-duplicated", () => {
     const hosts = requiredEgressFqdns({
-      apiServerFqdn: "a.hcp.eastus2.azmk8s.io", acrLoginServer: "r.azurecr.io", storageBlobEndpoint: "https://s.blob.core.windows.net/",
-      storageTableEndpoint: "https://s.table.core.windows.net/", location: "East US 2", monitoring: false, extraFqdns: ["mcr.microsoft.com"],
+      apiServerFqdn: "a.hcp.eastus2.azmk8s.io",
+      acrLoginServer: "r.azurecr.io",
+      storageBlobEndpoint: "https://s.blob.core.windows.net/",
+      storageTableEndpoint: "https://s.table.core.windows.net/",
+      location: "East US 2",
+      monitoring: false,
+      extraFqdns: ["mcr.microsoft.com"],
     });
     expect(hosts).toContain("ingest-viennaeastus2.kusto.windows.net");
     expect(hosts).toContain("r.eastus2.data.azurecr.io");
     expect(hosts.filter((h) => h === "mcr.microsoft.com")).toHaveLength(1);
     expect(hosts.some((h) => h.includes("opinsights"))).toBe(false);
-    expect(egressHosts({ apiServerFqdn: "a", acrLoginServer: "r.azurecr.io", storageBlobEndpoint: "s", storageTableEndpoint: "t", location: "x", monitoring: false, extraFqdns: [] }).every((h) => h.usedBy.length > 0)).toBe(true);
+    expect(
+      egressHosts({
+        apiServerFqdn: "a",
+        acrLoginServer: "r.azurecr.io",
+        storageBlobEndpoint: "s",
+        storageTableEndpoint: "t",
+        location: "x",
+        monitoring: false,
+        extraFqdns: [],
+      }).every((h) => h.usedBy.length > 0),
+    ).toBe(true);
   });
 });
 
 describe("egress firewall on a created VNet", () => {
   it("creates the AzureFirewallSubnet, a public IP, a policy and a Standard firewall", () => {
-    expect(inputsOf(rt, T.subnet, "fw-fw-subnet")).toMatchObject({ subnetName: "AzureFirewallSubnet", addressPrefix: "10.42.255.0/26" });
+    expect(inputsOf(rt, T.subnet, "fw-fw-subnet")).toMatchObject({
+      subnetName: "AzureFirewallSubnet",
+      addressPrefix: "10.42.255.0/26",
+    });
     const firewall = inputsOf(rt, T.firewall, "fw-fw");
     expect(firewall.sku).toEqual({ name: "AZFW_VNet", tier: "Standard" });
     expect(firewall.firewallPolicy.id).toBe((rt.one(T.policy, "fw-fw-policy").state as any).id);
@@ -92,11 +120,17 @@ describe("egress firewall on a created VNet", () => {
   });
 
   it("uses a Premium ACR with dedicated data endpoints so layers come from the allowed data host", () => {
-    expect(inputsOf(rt, T.acr, "fw-acr")).toMatchObject({ sku: { name: "Premium" }, dataEndpointEnabled: true, adminUserEnabled: false });
+    expect(inputsOf(rt, T.acr, "fw-acr")).toMatchObject({
+      sku: { name: "Premium" },
+      dataEndpointEnabled: true,
+      adminUserEnabled: false,
+    });
   });
 
   it("opens the AKS tunnel ports UDP 1194 and TCP 9000 to the region", () => {
-    const net = inputsOf(rt, T.rcg, "fw-fw-rules-base").ruleCollections.flatMap((c: any) => c.rules).filter((r: any) => r.ruleType === "NetworkRule");
+    const net = inputsOf(rt, T.rcg, "fw-fw-rules-base")
+      .ruleCollections.flatMap((c: any) => c.rules)
+      .filter((r: any) => r.ruleType === "NetworkRule");
     expect(net.map((r: any) => [r.ipProtocols[0], r.destinationPorts[0], r.destinationAddresses[0]])).toEqual([
       ["UDP", "1194", "AzureCloud.westeurope"],
       ["TCP", "9000", "AzureCloud.westeurope"],
@@ -107,23 +141,40 @@ describe("egress firewall on a created VNet", () => {
     const ip = await valueOf(fw.firewallPrivateIp!);
     expect(ip).toBe("10.42.255.4");
     expect(inputsOf(rt, T.routeTable, "fw-egress-rt").routes).toEqual([
-      { name: "default-via-firewall", addressPrefix: "0.0.0.0/0", nextHopType: "VirtualAppliance", nextHopIpAddress: ip },
+      {
+        name: "default-via-firewall",
+        addressPrefix: "0.0.0.0/0",
+        nextHopType: "VirtualAppliance",
+        nextHopIpAddress: ip,
+      },
     ]);
     const subnet = inputsOf(rt, T.subnet, "fw-aks-subnet");
     expect(subnet.routeTable.id).toBe((rt.one(T.routeTable, "fw-egress-rt").state as any).id);
     const aks = inputsOf(rt, T.cluster, "fw-aks");
     expect(aks.networkProfile.outboundType).toBe("userDefinedRouting");
     expect(aks.agentPoolProfiles[0].vnetSubnetID).toBe((rt.one(T.subnet, "fw-aks-subnet").state as any).id);
-    expect(inputsOf(rt, T.role, "fw-rt-network-contributor").scope).toBe((rt.one(T.routeTable, "fw-egress-rt").state as any).id);
+    expect(inputsOf(rt, T.role, "fw-rt-network-contributor").scope).toBe(
+      (rt.one(T.routeTable, "fw-egress-rt").state as any).id,
+    );
   });
 });
 
 describe("egress firewall on an existing VNet", () => {
   it("creates the firewall subnet and the routed node subnet inside the existing VNet", () => {
     const fwSubnet = inputsOf(rt, T.subnet, "byo-fw-subnet");
-    expect(fwSubnet).toMatchObject({ resourceGroupName: "net-rg", virtualNetworkName: "corp", subnetName: "AzureFirewallSubnet", addressPrefix: "10.9.4.0/26" });
+    expect(fwSubnet).toMatchObject({
+      resourceGroupName: "net-rg",
+      virtualNetworkName: "corp",
+      subnetName: "AzureFirewallSubnet",
+      addressPrefix: "10.9.4.0/26",
+    });
     const nodes = inputsOf(rt, T.subnet, "byo-aks-subnet");
-    expect(nodes).toMatchObject({ resourceGroupName: "net-rg", virtualNetworkName: "corp", subnetName: "aksml-nodes", addressPrefix: "10.9.0.0/22" });
+    expect(nodes).toMatchObject({
+      resourceGroupName: "net-rg",
+      virtualNetworkName: "corp",
+      subnetName: "aksml-nodes",
+      addressPrefix: "10.9.0.0/22",
+    });
     expect(nodes.routeTable.id).toBe((rt.one(T.routeTable, "byo-egress-rt").state as any).id);
     expect(() => rt.one(T.vnet, "byo-vnet")).toThrow();
     expect(inputsOf(rt, T.cluster, "byo-aks").networkProfile.outboundType).toBe("userDefinedRouting");

@@ -25,7 +25,14 @@ beforeAll(async () => {
   });
   c.leaf = new AksInferenceCluster("leaf", { clusterPurpose: "DevTest", tls: { leafDomainLabel: "contosoml" } });
   c.byo = new AksInferenceCluster("byo", {
-    network: { vnetResourceGroupName: "net-rg", vnetName: "corp", subnetName: "aks", serviceCidr: "10.0.0.0/16", dnsServiceIP: "10.0.0.10", dockerBridgeCidr: "172.17.0.1/16" },
+    network: {
+      vnetResourceGroupName: "net-rg",
+      vnetName: "corp",
+      subnetName: "aks",
+      serviceCidr: "10.0.0.0/16",
+      dnsServiceIP: "10.0.0.10",
+      dockerBridgeCidr: "172.17.0.1/16",
+    },
   });
   await settle();
 });
@@ -41,7 +48,15 @@ describe("node pools", () => {
 
   it("taints the GPU pool nvidia.com/gpu=present:NoSchedule and autoscales it, ignoring count drift", () => {
     const gpu = inputsOf(rt, T.pool, "gpu-gpu");
-    expect(gpu).toMatchObject({ agentPoolName: "gpu", mode: "User", vmSize: "Standard_NC4as_T4_v3", enableAutoScaling: true, minCount: 1, maxCount: 4, count: 1 });
+    expect(gpu).toMatchObject({
+      agentPoolName: "gpu",
+      mode: "User",
+      vmSize: "Standard_NC4as_T4_v3",
+      enableAutoScaling: true,
+      minCount: 1,
+      maxCount: 4,
+      count: 1,
+    });
     expect(gpu.nodeTaints).toEqual(["nvidia.com/gpu=present:NoSchedule"]);
     expect(rt.one(T.pool, "gpu-gpu").ignoreChanges).toEqual(["count"]);
   });
@@ -49,7 +64,10 @@ describe("node pools", () => {
   it("deploys the NVIDIA device plugin on the GPU pool only (AKS installs drivers, not the plugin)", async () => {
     const ds = rt.one("kubernetes:apps/v1:DaemonSet", "gpu-gpu-device-plugin");
     const pod = (ds.inputs as any).spec.template.spec;
-    expect((ds.inputs as any).metadata).toMatchObject({ name: "nvidia-device-plugin-daemonset", namespace: "kube-system" });
+    expect((ds.inputs as any).metadata).toMatchObject({
+      name: "nvidia-device-plugin-daemonset",
+      namespace: "kube-system",
+    });
     expect(pod.nodeSelector).toEqual({ "kubernetes.azure.com/agentpool": "gpu" });
     expect(pod.tolerations).toEqual([{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
     expect(pod.containers[0].image).toBe("nvcr.io/nvidia/k8s-device-plugin:v0.18.0");
@@ -81,7 +99,9 @@ describe("node pools", () => {
 
   it("takes a mirrored device plugin image and then needs that registry instead", async () => {
     const { resolveAksInferenceClusterArgs } = await import("../../components/aksInferenceCluster/defaults.js");
-    const r = resolveAksInferenceClusterArgs("m", { gpuNodePool: { devicePluginImage: "contoso.azurecr.io/nvidia/k8s-device-plugin:v0.18.0" } });
+    const r = resolveAksInferenceClusterArgs("m", {
+      gpuNodePool: { devicePluginImage: "contoso.azurecr.io/nvidia/k8s-device-plugin:v0.18.0" },
+    });
     expect(r.gpuDevicePluginImage).toBe("contoso.azurecr.io/nvidia/k8s-device-plugin:v0.18.0");
     expect(await valueOf(r.extraFqdns as any)).toEqual(["contoso.azurecr.io"]);
   });
@@ -108,7 +128,12 @@ describe("Azure CNI on a created VNet, internal load balancer, TLS", () => {
     const subnet = rt.one(T.subnet, "cni-aks-subnet");
     expect(subnet.inputs).toMatchObject({ subnetName: "aks-subnet", addressPrefix: "10.42.0.0/20" });
     const aks = inputsOf(rt, T.cluster, "cni-aks");
-    expect(aks.networkProfile).toMatchObject({ networkPlugin: "azure", serviceCidr: "10.100.0.0/16", dnsServiceIP: "10.100.0.10", outboundType: "loadBalancer" });
+    expect(aks.networkProfile).toMatchObject({
+      networkPlugin: "azure",
+      serviceCidr: "10.100.0.0/16",
+      dnsServiceIP: "10.100.0.10",
+      outboundType: "loadBalancer",
+    });
     expect(aks.agentPoolProfiles[0].vnetSubnetID).toBe((subnet.state as any).id);
   });
 
@@ -140,9 +165,13 @@ describe("Azure CNI on a created VNet, internal load balancer, TLS", () => {
     expect(() => rt.one(T.vnet, "byo-vnet")).toThrow();
     expect(rt.ofType(T.subnet).some((s) => s.name.startsWith("byo-"))).toBe(false);
     const aks = inputsOf(rt, T.cluster, "byo-aks");
-    expect(aks.agentPoolProfiles[0].vnetSubnetID).toBe("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/corp/subnets/aks");
+    expect(aks.agentPoolProfiles[0].vnetSubnetID).toBe(
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/corp/subnets/aks",
+    );
     expect(aks.networkProfile.networkPlugin).toBe("kubenet");
-    expect(inputsOf(rt, T.role, "byo-vnet-network-contributor").scope).toBe("/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/corp");
+    expect(inputsOf(rt, T.role, "byo-vnet-network-contributor").scope).toBe(
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/corp",
+    );
   });
 
   it("records a leaf domain label and adds its cloudapp host to the egress list", async () => {
@@ -158,7 +187,9 @@ describe("secrets", () => {
   });
 
   it("records the TLS PEMs nowhere in the Azure resources' plain inputs", () => {
-    const leaked = rt.resources.filter((r) => r.type.startsWith("azure-native:") && JSON.stringify(r.inputs).includes("BEGIN PRIVATE KEY"));
+    const leaked = rt.resources.filter(
+      (r) => r.type.startsWith("azure-native:") && JSON.stringify(r.inputs).includes("BEGIN PRIVATE KEY"),
+    );
     expect(leaked).toEqual([]);
   });
 });

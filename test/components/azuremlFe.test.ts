@@ -1,7 +1,13 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { startMockRuntime, settle, valueOf, type MockRuntime, type CapturedResource } from "../../cli/plan/mockRuntime.js";
+import {
+  startMockRuntime,
+  settle,
+  valueOf,
+  type MockRuntime,
+  type CapturedResource,
+} from "../../cli/plan/mockRuntime.js";
 import { AzuremlFe, ROUTER_CLUSTER_RULES, ROUTER_NAMESPACE_RULES } from "../../components/azuremlFe/index.js";
 import { azuremlFeArgsProblems } from "../../components/azuremlFe/validate.js";
 import { REPOSITORY_ROOT } from "../../components/azuremlFe/image.js";
@@ -21,7 +27,14 @@ beforeAll(async () => {
   rt = await startMockRuntime();
   provider = new k8s.Provider("k8s", { kubeconfig: "apiVersion: v1\nkind: Config\n" });
   fe.prod = new AzuremlFe("prod", { cluster: clusterConnection() }, { provider });
-  fe.dev = new AzuremlFe("dev", { cluster: clusterConnection({ clusterPurpose: "DevTest" }), image: "example.azurecr.io/aksml/azureml-fe@sha256:" + "a".repeat(64) }, { provider });
+  fe.dev = new AzuremlFe(
+    "dev",
+    {
+      cluster: clusterConnection({ clusterPurpose: "DevTest" }),
+      image: "example.azurecr.io/aksml/azureml-fe@sha256:" + "a".repeat(64),
+    },
+    { provider },
+  );
   fe.internal = new AzuremlFe(
     "internal",
     {
@@ -33,11 +46,29 @@ beforeAll(async () => {
   );
   fe.tls = new AzuremlFe(
     "tls",
-    { cluster: clusterConnection({ sslCertPem: pulumi.secret("CERT"), sslKeyPem: pulumi.secret("KEY"), sslCname: "ml.contoso.com", leafDomainLabel: "contosoml" }), image: "r/x:1", logLevel: "debug", replicas: 5 },
+    {
+      cluster: clusterConnection({
+        sslCertPem: pulumi.secret("CERT"),
+        sslKeyPem: pulumi.secret("KEY"),
+        sslCname: "ml.contoso.com",
+        leafDomainLabel: "contosoml",
+      }),
+      image: "r/x:1",
+      logLevel: "debug",
+      replicas: 5,
+    },
     { provider },
   );
-  fe.creds = new AzuremlFe("creds", { cluster: clusterConnection(), registryCredentials: { username: "push-token", password: "s3cret" } }, { provider });
-  fe.late = new AzuremlFe("late", { cluster: clusterConnection({ clusterPurpose: pulumi.output("FastProd" as const) }), image: "r/x:1" }, { provider });
+  fe.creds = new AzuremlFe(
+    "creds",
+    { cluster: clusterConnection(), registryCredentials: { username: "push-token", password: "s3cret" } },
+    { provider },
+  );
+  fe.late = new AzuremlFe(
+    "late",
+    { cluster: clusterConnection({ clusterPurpose: pulumi.output("FastProd" as const) }), image: "r/x:1" },
+    { provider },
+  );
   await settle();
 });
 
@@ -59,21 +90,29 @@ describe("AzuremlFe defaults (FastProd)", () => {
     expect(pdb.spec).toMatchObject({ maxUnavailable: 1 });
     expect(pdb.spec.minAvailable).toBeUndefined();
     const pod = dep("prod").spec.template.spec;
-    expect(pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey).toBe("kubernetes.io/hostname");
+    expect(
+      pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey,
+    ).toBe("kubernetes.io/hostname");
     expect(pod.topologySpreadConstraints.map((t: any) => t.topologyKey)).toContain("topology.kubernetes.io/zone");
     expect(rt.one("kubernetes:apps/v1:Deployment", "prod-deployment").ignoreChanges).toEqual(["spec.replicas"]);
   });
 
   it("starts router pods only once their RBAC bindings exist", () => {
     const deps = rt.one("kubernetes:apps/v1:Deployment", "prod-deployment").dependencies;
-    expect(deps).toContain(rt.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "prod-clusterrolebinding").urn);
+    expect(deps).toContain(
+      rt.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "prod-clusterrolebinding").urn,
+    );
     expect(deps).toContain(rt.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "prod-rolebinding").urn);
   });
 
   it("sets ports, the documented environment, probes, resources and a locked-down security context", () => {
     const c = container("prod");
     expect(c.args).toEqual(["serve"]);
-    expect(c.ports.map((p: any) => [p.name, p.containerPort])).toEqual([["http", 8080], ["https", 8443], ["admin", 9091]]);
+    expect(c.ports.map((p: any) => [p.name, p.containerPort])).toEqual([
+      ["http", 8080],
+      ["https", 8443],
+      ["admin", 9091],
+    ]);
     expect(env("prod")).toEqual({
       AKSML_BACKEND: "kubernetes",
       AKSML_MAX_REQUEST_BYTES: "104857600",
@@ -112,7 +151,9 @@ describe("AzuremlFe defaults (FastProd)", () => {
   it("pushes with given registry credentials (an ACR token), the password kept secret", () => {
     const img = rt.one("docker-build:index:Image", "creds-image");
     expect(img.secretInputs).toContain("registries");
-    expect((reveal(img.inputs) as any).registries).toEqual([{ address: "aksmlacr.azurecr.io", username: "push-token", password: "s3cret" }]);
+    expect((reveal(img.inputs) as any).registries).toEqual([
+      { address: "aksmlacr.azurecr.io", username: "push-token", password: "s3cret" },
+    ]);
   });
 
   it("exposes 80->8080 on a public load balancer and the admin port only on the headless peers Service", async () => {
@@ -140,7 +181,9 @@ describe("AzuremlFe defaults (FastProd)", () => {
 describe("AzuremlFe with a purpose known only later", () => {
   it("still declares the PDB and the purpose-specific Deployment once the purpose resolves", async () => {
     await settle();
-    expect((reveal(rt.one("kubernetes:policy/v1:PodDisruptionBudget", "late-pdb").inputs) as any).spec.maxUnavailable).toBe(1);
+    expect(
+      (reveal(rt.one("kubernetes:policy/v1:PodDisruptionBudget", "late-pdb").inputs) as any).spec.maxUnavailable,
+    ).toBe(1);
     expect(dep("late").spec.replicas).toBe(3);
     expect(dep("late").metadata.annotations).toEqual({ "aksml/cluster-purpose": "FastProd" });
   });
@@ -160,8 +203,13 @@ describe("AzuremlFe RBAC", () => {
     expect(ROUTER_CLUSTER_RULES).toEqual(documented.cluster);
     expect(ROUTER_NAMESPACE_RULES).toEqual(documented.namespace);
     const roles = children("prod").filter((r) => /rbac.*:(Cluster)?Role$/.test(r.type));
-    expect(roles.map((r) => r.type).sort()).toEqual(["kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "kubernetes:rbac.authorization.k8s.io/v1:Role"]);
-    expect((reveal(rt.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "prod-clusterrole").inputs) as any).rules).toEqual(documented.cluster);
+    expect(roles.map((r) => r.type).sort()).toEqual([
+      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
+      "kubernetes:rbac.authorization.k8s.io/v1:Role",
+    ]);
+    expect(
+      (reveal(rt.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "prod-clusterrole").inputs) as any).rules,
+    ).toEqual(documented.cluster);
     const role = reveal(rt.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "prod-role").inputs) as any;
     expect(role.rules).toEqual(documented.namespace);
     expect(role.metadata.namespace).toBe("azureml");
@@ -184,7 +232,9 @@ describe("AzuremlFe on DevTest, internal and TLS clusters", () => {
     expect(dep("dev").spec.template.spec.affinity).toBeUndefined();
     expect(dep("dev").spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 1, maxSurge: 0 });
     // Nothing scales the router on DevTest, so a changed replicas argument must reach the cluster.
-    expect(rt.one("kubernetes:apps/v1:Deployment", "dev-deployment").ignoreChanges ?? []).not.toContain("spec.replicas");
+    expect(rt.one("kubernetes:apps/v1:Deployment", "dev-deployment").ignoreChanges ?? []).not.toContain(
+      "spec.replicas",
+    );
     expect(dep("prod").spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
     expect(children("dev").some((r) => r.type === "docker-build:index:Image")).toBe(false);
     expect(container("dev").image).toBe("example.azurecr.io/aksml/azureml-fe@sha256:" + "a".repeat(64));
@@ -197,7 +247,14 @@ describe("AzuremlFe on DevTest, internal and TLS clusters", () => {
       "service.beta.kubernetes.io/azure-load-balancer-internal-subnet": "aks-ilb",
     });
     const rec = rt.one("azure-native:dns:RecordSet", "internal-dns").inputs as any;
-    expect(rec).toMatchObject({ resourceGroupName: "dns-rg", zoneName: "ml.example.com", relativeRecordSetName: "scoring", recordType: "A", ttl: 300, aRecords: [{ ipv4Address: "10.240.0.200" }] });
+    expect(rec).toMatchObject({
+      resourceGroupName: "dns-rg",
+      zoneName: "ml.example.com",
+      relativeRecordSetName: "scoring",
+      recordType: "A",
+      ttl: 300,
+      aRecords: [{ ipv4Address: "10.240.0.200" }],
+    });
     expect(await valueOf(fe.internal.endpoint)).toBe("http://scoring.ml.example.com");
   });
 
@@ -207,8 +264,15 @@ describe("AzuremlFe on DevTest, internal and TLS clusters", () => {
     expect(svc.metadata.annotations).toEqual({ "service.beta.kubernetes.io/azure-dns-label-name": "contosoml" });
     const secret = rt.one("kubernetes:core/v1:Secret", "tls-tls");
     expect(secret.secretInputs).toContain("stringData");
-    expect(reveal(secret.inputs)).toMatchObject({ type: "kubernetes.io/tls", stringData: { "tls.crt": "CERT", "tls.key": "KEY" } });
-    expect(env("tls")).toMatchObject({ AKSML_TLS_CERT_FILE: "/etc/aksml/tls/tls.crt", AKSML_TLS_KEY_FILE: "/etc/aksml/tls/tls.key", AKSML_LOG_LEVEL: "debug" });
+    expect(reveal(secret.inputs)).toMatchObject({
+      type: "kubernetes.io/tls",
+      stringData: { "tls.crt": "CERT", "tls.key": "KEY" },
+    });
+    expect(env("tls")).toMatchObject({
+      AKSML_TLS_CERT_FILE: "/etc/aksml/tls/tls.crt",
+      AKSML_TLS_KEY_FILE: "/etc/aksml/tls/tls.key",
+      AKSML_LOG_LEVEL: "debug",
+    });
     expect(dep("tls").spec.replicas).toBe(5);
     // The router may scale itself down to SELF_SCALING_DEFAULTS.minReplicas (2): at every
     // count it can reach, the PDB must still let a node drain evict one router.
@@ -221,7 +285,9 @@ describe("AzuremlFe on DevTest, internal and TLS clusters", () => {
   });
 
   it("every Kubernetes object validates against the Kubernetes schema", () => {
-    const objects = rt.resources.filter((r: CapturedResource) => r.type.startsWith("kubernetes:") && r.custom && !r.type.startsWith("pulumi:"));
+    const objects = rt.resources.filter(
+      (r: CapturedResource) => r.type.startsWith("kubernetes:") && r.custom && !r.type.startsWith("pulumi:"),
+    );
     expect(objects.length).toBeGreaterThan(30);
     for (const r of objects) expect(() => validateK8sObject(r), r.name).not.toThrow();
   });
@@ -237,11 +303,27 @@ describe("AzuremlFe validation", () => {
     ["max request bytes <= 100 MB", { ...base, maxRequestBytes: 200 * 1024 * 1024 }, "maxRequestBytes"],
     ["log level", { ...base, logLevel: "loud" as any }, "logLevel"],
     ["cluster purpose", { cluster: clusterConnection({ clusterPurpose: "Prod" as any }) }, "cluster.clusterPurpose"],
-    ["load balancer type", { cluster: clusterConnection({ loadBalancerType: "Public" as any }) }, "cluster.loadBalancerType"],
+    [
+      "load balancer type",
+      { cluster: clusterConnection({ loadBalancerType: "Public" as any }) },
+      "cluster.loadBalancerType",
+    ],
     ["cert without key", { cluster: clusterConnection({ sslCertPem: "c" }) }, "cluster.sslKeyPem"],
-    ["cert and key without the name they are for", { cluster: clusterConnection({ sslCertPem: "c", sslKeyPem: "k" }) }, "cluster.sslCname"],
-    ["DNS label on internal LB", { cluster: clusterConnection({ loadBalancerType: "InternalLoadBalancer", leafDomainLabel: "x" }) }, "cluster.leafDomainLabel"],
-    ["dns ttl", { ...base, dnsRecord: { resourceGroupName: "r", zoneName: "z", relativeRecordSetName: "a", ttl: 0 } }, "dnsRecord.ttl"],
+    [
+      "cert and key without the name they are for",
+      { cluster: clusterConnection({ sslCertPem: "c", sslKeyPem: "k" }) },
+      "cluster.sslCname",
+    ],
+    [
+      "DNS label on internal LB",
+      { cluster: clusterConnection({ loadBalancerType: "InternalLoadBalancer", leafDomainLabel: "x" }) },
+      "cluster.leafDomainLabel",
+    ],
+    [
+      "dns ttl",
+      { ...base, dnsRecord: { resourceGroupName: "r", zoneName: "z", relativeRecordSetName: "a", ttl: 0 } },
+      "dnsRecord.ttl",
+    ],
   ];
   it.each(cases)("%s", (_label, args, path) => {
     expect(azuremlFeArgsProblems(args).map((e) => e.propertyPath)).toEqual([path]);

@@ -27,7 +27,11 @@ afterAll(() => {
 
 describe("AzuremlFe validation of values known only later", () => {
   it("an invalid Output fails with the same InputPropertiesError and no Kubernetes object registers", async () => {
-    new AzuremlFe("late-bad", { cluster: clusterConnection({ loadBalancerType: pulumi.output("Public" as any) }), image: "r:1", replicas: pulumi.output(0) });
+    new AzuremlFe("late-bad", {
+      cluster: clusterConnection({ loadBalancerType: pulumi.output("Public" as any) }),
+      image: "r:1",
+      replicas: pulumi.output(0),
+    });
     await new Promise((r) => setTimeout(r, 500));
     const errors = rejections.filter((r) => pulumi.InputPropertiesError.isInstance(r)) as pulumi.InputPropertiesError[];
     expect(errors.length).toBeGreaterThan(0);

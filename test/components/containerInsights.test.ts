@@ -3,18 +3,29 @@ import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { startMockRuntime, settle, valueOf, type MockRuntime } from "../../cli/plan/mockRuntime.js";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
-import { ContainerInsights, resolveContainerInsightsArgs, validateContainerInsightsArgs, type ContainerInsightsArgs } from "../../components/containerInsights/index.js";
+import {
+  ContainerInsights,
+  resolveContainerInsightsArgs,
+  validateContainerInsightsArgs,
+  type ContainerInsightsArgs,
+} from "../../components/containerInsights/index.js";
 import { childrenOf, inputsOf, T } from "./aksInferenceClusterFixtures.js";
 
 let rt: MockRuntime;
 const ci: Record<string, ContainerInsights> = {};
 let cluster: AksInferenceCluster;
-const EXISTING = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/central";
+const EXISTING =
+  "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ops/providers/Microsoft.OperationalInsights/workspaces/central";
 
 beforeAll(async () => {
   rt = await startMockRuntime();
   ci.basic = new ContainerInsights("ci", {});
-  ci.existing = new ContainerInsights("ext", { existingWorkspaceId: EXISTING, defenderForContainers: true, resourceGroupName: "ops", location: "northeurope" });
+  ci.existing = new ContainerInsights("ext", {
+    existingWorkspaceId: EXISTING,
+    defenderForContainers: true,
+    resourceGroupName: "ops",
+    location: "northeurope",
+  });
   cluster = new AksInferenceCluster("aks", { clusterPurpose: "DevTest", monitoring: ci.basic.clusterMonitoring });
   await settle();
 });
@@ -23,16 +34,25 @@ describe("ContainerInsights", () => {
   it("creates a PerGB2018 workspace with 30 days retention by default", async () => {
     expect(inputsOf(rt, T.workspace, "ci-logs")).toMatchObject({ sku: { name: "PerGB2018" }, retentionInDays: 30 });
     expect(await valueOf(ci.basic.retentionInDays)).toBe(30);
-    expect(resolveContainerInsightsArgs({})).toMatchObject({ retentionInDays: 30, defenderForContainers: false, tags: {} });
+    expect(resolveContainerInsightsArgs({})).toMatchObject({
+      retentionInDays: 30,
+      defenderForContainers: false,
+      tags: {},
+    });
   });
 
   it("creates the Container Insights data collection rule sending to the workspace", async () => {
     const dcr = inputsOf(rt, T.dcr, "ci-dcr");
     const ws = await valueOf(ci.basic.workspaceId);
     expect(dcr.kind).toBe("Linux");
-    expect(dcr.dataSources.extensions[0]).toMatchObject({ extensionName: "ContainerInsights", streams: ["Microsoft-ContainerInsights-Group-Default"] });
+    expect(dcr.dataSources.extensions[0]).toMatchObject({
+      extensionName: "ContainerInsights",
+      streams: ["Microsoft-ContainerInsights-Group-Default"],
+    });
     expect(dcr.destinations.logAnalytics).toEqual([{ name: "ciworkspace", workspaceResourceId: ws }]);
-    expect(dcr.dataFlows).toEqual([{ streams: ["Microsoft-ContainerInsights-Group-Default"], destinations: ["ciworkspace"] }]);
+    expect(dcr.dataFlows).toEqual([
+      { streams: ["Microsoft-ContainerInsights-Group-Default"], destinations: ["ciworkspace"] },
+    ]);
   });
 
   it("creates its own resource group by default and takes its region", async () => {
@@ -52,7 +72,9 @@ describe("ContainerInsights", () => {
     expect(inputsOf(rt, T.dcr, "ext-dcr").destinations.logAnalytics[0].workspaceResourceId).toBe(EXISTING);
     expect(inputsOf(rt, T.dcr, "ext-dcr").location).toBe("northeurope");
     expect(inputsOf(rt, T.pricing, "ext-defender")).toMatchObject({
-      pricingName: "Containers", pricingTier: "Standard", scopeId: "/subscriptions/00000000-0000-0000-0000-000000000000",
+      pricingName: "Containers",
+      pricingTier: "Standard",
+      scopeId: "/subscriptions/00000000-0000-0000-0000-000000000000",
     });
     expect(await valueOf(ci.existing.defenderForContainers)).toBe(true);
   });

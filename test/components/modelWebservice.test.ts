@@ -38,22 +38,59 @@ beforeAll(async () => {
   const cluster = clusterConnection();
   svc.qs = new ModelWebservice(
     "quickstart",
-    { cluster, router, models: [{ name: "linear", version: 1, path: join(QUICKSTART, "linear-model.json") }], inferenceConfig: { entryScript: "score.py", sourceDirectory: join(QUICKSTART, "src") } },
+    {
+      cluster,
+      router,
+      models: [{ name: "linear", version: 1, path: join(QUICKSTART, "linear-model.json") }],
+      inferenceConfig: { entryScript: "score.py", sourceDirectory: join(QUICKSTART, "src") },
+    },
     { provider },
   );
   svc.fixed = new ModelWebservice(
     "fixed",
-    { cluster, router, image: "example.azurecr.io/m:1", numReplicas: 2, primaryKey: "given-primary", namespace: "models", tags: { team: "risk" }, description: "fixed replicas", enableAppInsights: true, appInsightsKey: "InstrumentationKey=00000000-aaaa", cpuCores: 0.5, memoryGb: 2, cpuCoresLimit: 1, memoryGbLimit: 4 },
+    {
+      cluster,
+      router,
+      image: "example.azurecr.io/m:1",
+      numReplicas: 2,
+      primaryKey: "given-primary",
+      namespace: "models",
+      tags: { team: "risk" },
+      description: "fixed replicas",
+      enableAppInsights: true,
+      appInsightsKey: "InstrumentationKey=00000000-aaaa",
+      cpuCores: 0.5,
+      memoryGb: 2,
+      cpuCoresLimit: 1,
+      memoryGbLimit: 4,
+    },
     { provider },
   );
   svc.gpu = new ModelWebservice(
     "gpu-svc",
-    { cluster, router, image: "example.azurecr.io/g:1", gpuCores: 1, authEnabled: false, tokenAuthEnabled: true, tokenIssuer: "https://login.example.com/tenant/v2.0", models: [{ name: "vision", version: 4, path: folder }] },
+    {
+      cluster,
+      router,
+      image: "example.azurecr.io/g:1",
+      gpuCores: 1,
+      authEnabled: false,
+      tokenAuthEnabled: true,
+      tokenIssuer: "https://login.example.com/tenant/v2.0",
+      models: [{ name: "vision", version: 4, path: folder }],
+    },
     { provider },
   );
   svc.multi = new ModelWebservice(
     "multi",
-    { cluster, router, image: "example.azurecr.io/m:1", models: [{ name: "linear", version: 1, path: join(QUICKSTART, "linear-model.json") }, { name: "vision", version: 2, path: folder }] },
+    {
+      cluster,
+      router,
+      image: "example.azurecr.io/m:1",
+      models: [
+        { name: "linear", version: 1, path: join(QUICKSTART, "linear-model.json") },
+        { name: "vision", version: 2, path: folder },
+      ],
+    },
     { provider },
   );
   await settle();
@@ -62,12 +99,25 @@ beforeAll(async () => {
 describe("ModelWebservice defaults (Azure ML's, applied by the library)", () => {
   it("requests 0.1 CPU / 0.5 GB with equal limits, no GPU, and Azure ML's liveness probe on GET / 5001", () => {
     const c = model("quickstart");
-    expect(c.resources).toEqual({ requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "100m", memory: "512Mi" } });
-    expect(c.livenessProbe).toEqual({ httpGet: { path: "/", port: 5001 }, periodSeconds: 10, initialDelaySeconds: 310, timeoutSeconds: 2, successThreshold: 1, failureThreshold: 3 });
+    expect(c.resources).toEqual({
+      requests: { cpu: "100m", memory: "512Mi" },
+      limits: { cpu: "100m", memory: "512Mi" },
+    });
+    expect(c.livenessProbe).toEqual({
+      httpGet: { path: "/", port: 5001 },
+      periodSeconds: 10,
+      initialDelaySeconds: 310,
+      timeoutSeconds: 2,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/", port: 5001 });
     expect(c.ports).toEqual([{ name: "http", containerPort: 5001 }]);
     expect(pod("quickstart").tolerations).toEqual([]);
-    expect(envOf("quickstart")).toMatchObject({ AML_APP_INSIGHTS_ENABLED: "false", AML_MODEL_DC_STORAGE_ENABLED: "false" });
+    expect(envOf("quickstart")).toMatchObject({
+      AML_APP_INSIGHTS_ENABLED: "false",
+      AML_MODEL_DC_STORAGE_ENABLED: "false",
+    });
   });
 
   it("autoscale on by default: no spec.replicas (the router owns it), and the default router settings in aksml/config", () => {
@@ -78,9 +128,23 @@ describe("ModelWebservice defaults (Azure ML's, applied by the library)", () => 
       config: {
         version: 1,
         deployment: "quickstart",
-        autoscale: { enabled: true, minReplicas: 1, maxReplicas: 10, targetUtilization: 70, refreshSeconds: 1, scaleDownDelaySeconds: 60 },
+        autoscale: {
+          enabled: true,
+          minReplicas: 1,
+          maxReplicas: 10,
+          targetUtilization: 70,
+          refreshSeconds: 1,
+          scaleDownDelaySeconds: 60,
+        },
         numReplicas: undefined,
-        auth: { mode: "key", issuer: undefined, audience: undefined, jwksUri: undefined, algorithms: ["RS256"], issuerRegion: undefined },
+        auth: {
+          mode: "key",
+          issuer: undefined,
+          audience: undefined,
+          jwksUri: undefined,
+          algorithms: ["RS256"],
+          issuerRegion: undefined,
+        },
         scoringTimeoutMs: 60000,
         maxConcurrentRequestsPerContainer: 1,
         maxRequestWaitTimeMs: 500,
@@ -94,11 +158,20 @@ describe("ModelWebservice defaults (Azure ML's, applied by the library)", () => 
     const secret = rt.one("kubernetes:core/v1:Secret", "quickstart-keys");
     expect(secret.secretInputs).toContain("stringData");
     const s = reveal(secret.inputs) as any;
-    expect(s.metadata).toMatchObject({ name: "quickstart-keys", namespace: "default", labels: { "aksml/webservice": "quickstart", "app.kubernetes.io/part-of": "aksml" } });
+    expect(s.metadata).toMatchObject({
+      name: "quickstart-keys",
+      namespace: "default",
+      labels: { "aksml/webservice": "quickstart", "app.kubernetes.io/part-of": "aksml" },
+    });
     expect(Object.keys(s.stringData).sort()).toEqual(["primaryKey", "secondaryKey"]);
     expect(s.stringData.primaryKey).toBe(await valueOf(svc.qs.primaryKey));
     expect(s.stringData.primaryKey).not.toBe(s.stringData.secondaryKey);
-    expect(rt.ofType("random:index/randomPassword:RandomPassword").filter((r) => r.name.startsWith("quickstart-")).map((r) => r.inputs.length)).toEqual([32, 32]);
+    expect(
+      rt
+        .ofType("random:index/randomPassword:RandomPassword")
+        .filter((r) => r.name.startsWith("quickstart-"))
+        .map((r) => r.inputs.length),
+    ).toEqual([32, 32]);
     expect(await isSecret(svc.qs.primaryKey)).toBe(true);
     expect(await isSecret(svc.qs.secondaryKey)).toBe(true);
   });
@@ -109,7 +182,9 @@ describe("ModelWebservice defaults (Azure ML's, applied by the library)", () => 
     expect(await valueOf(svc.qs.namespace)).toBe("default");
     expect(await valueOf(svc.qs.tokenAudience)).toBeUndefined();
     expect(await valueOf(svc.qs.imageRef)).toBe(model("quickstart").image);
-    expect(model("quickstart").image).toMatch(/^aksmlacr\.azurecr\.io\/aksml\/models\/quickstart:[0-9a-f]{32}@sha256:[0-9a-f]{64}$/);
+    expect(model("quickstart").image).toMatch(
+      /^aksmlacr\.azurecr\.io\/aksml\/models\/quickstart:[0-9a-f]{32}@sha256:[0-9a-f]{64}$/,
+    );
   });
 });
 
@@ -118,7 +193,11 @@ describe("the router contract", () => {
     const labels = { "aksml/webservice": "fixed", "app.kubernetes.io/part-of": "aksml" };
     const d = deployment("fixed");
     expect(d.metadata.labels).toEqual({ team: "risk", ...labels });
-    expect(d.metadata.annotations).toEqual({ "aksml/model-count": "0", "aksml/cluster-purpose": "FastProd", "aksml/description": "fixed replicas" });
+    expect(d.metadata.annotations).toEqual({
+      "aksml/model-count": "0",
+      "aksml/cluster-purpose": "FastProd",
+      "aksml/description": "fixed replicas",
+    });
     expect(d.spec.template.metadata.labels).toMatchObject(labels);
     expect(d.spec.selector.matchLabels).toEqual({ "aksml/webservice": "fixed" });
     expect(service("fixed").metadata.labels).toEqual(labels);
@@ -127,7 +206,11 @@ describe("the router contract", () => {
   });
 
   it("the Service sends port 80 to 5001 on the service's pods", () => {
-    expect(service("fixed").spec).toEqual({ type: "ClusterIP", selector: { "aksml/webservice": "fixed" }, ports: [{ name: "http", port: 80, targetPort: 5001 }] });
+    expect(service("fixed").spec).toEqual({
+      type: "ClusterIP",
+      selector: { "aksml/webservice": "fixed" },
+      ports: [{ name: "http", port: 80, targetPort: 5001 }],
+    });
   });
 
   it("numReplicas turns autoscale off and is written to spec.replicas and the annotation the router parses", () => {
@@ -141,30 +224,48 @@ describe("the router contract", () => {
   it("token auth: the router gets issuer and audience (default api://aksml/<name>); the audience is an output", async () => {
     const parsed = parseServiceConfig("gpu-svc", service("gpu-svc").metadata.annotations["aksml/config"]);
     if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-    expect(parsed.config.auth).toEqual({ mode: "token", issuer: "https://login.example.com/tenant/v2.0", audience: "api://aksml/gpu-svc", jwksUri: undefined, algorithms: ["RS256"], issuerRegion: undefined });
+    expect(parsed.config.auth).toEqual({
+      mode: "token",
+      issuer: "https://login.example.com/tenant/v2.0",
+      audience: "api://aksml/gpu-svc",
+      jwksUri: undefined,
+      algorithms: ["RS256"],
+      issuerRegion: undefined,
+    });
     expect(await valueOf(svc.gpu.tokenAudience)).toBe("api://aksml/gpu-svc");
   });
 
   it("App Insights: the key lives in a secret <name>-appinsights the container reads, never in the pod spec", () => {
     const secret = rt.one("kubernetes:core/v1:Secret", "fixed-appinsights");
     expect(secret.secretInputs).toContain("stringData");
-    expect(reveal(secret.inputs)).toMatchObject({ metadata: { name: "fixed-appinsights", namespace: "models" }, stringData: { AML_APP_INSIGHTS_KEY: "InstrumentationKey=00000000-aaaa" } });
+    expect(reveal(secret.inputs)).toMatchObject({
+      metadata: { name: "fixed-appinsights", namespace: "models" },
+      stringData: { AML_APP_INSIGHTS_KEY: "InstrumentationKey=00000000-aaaa" },
+    });
     const env = model("fixed").env;
     expect(env.find((e: any) => e.name === "AML_APP_INSIGHTS_ENABLED").value).toBe("true");
-    expect(env.find((e: any) => e.name === "AML_APP_INSIGHTS_KEY")).toEqual({ name: "AML_APP_INSIGHTS_KEY", valueFrom: { secretKeyRef: { name: "fixed-appinsights", key: "AML_APP_INSIGHTS_KEY" } } });
+    expect(env.find((e: any) => e.name === "AML_APP_INSIGHTS_KEY")).toEqual({
+      name: "AML_APP_INSIGHTS_KEY",
+      valueFrom: { secretKeyRef: { name: "fixed-appinsights", key: "AML_APP_INSIGHTS_KEY" } },
+    });
     expect(JSON.stringify(deployment("fixed"))).not.toContain("InstrumentationKey=");
   });
 
   it("given keys are used and stay secret", async () => {
     expect(inputs("kubernetes:core/v1:Secret", "fixed-keys").stringData.primaryKey).toBe("given-primary");
     expect(await isSecret(svc.fixed.primaryKey)).toBe(true);
-    expect(rt.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).not.toContain("fixed-primary-key");
+    expect(rt.ofType("random:index/randomPassword:RandomPassword").map((r) => r.name)).not.toContain(
+      "fixed-primary-key",
+    );
   });
 });
 
 describe("resources, GPU and models", () => {
   it("maps cores/GB to Kubernetes quantities and honours given limits", () => {
-    expect(model("fixed").resources).toEqual({ requests: { cpu: "500m", memory: "2048Mi" }, limits: { cpu: "1000m", memory: "4096Mi" } });
+    expect(model("fixed").resources).toEqual({
+      requests: { cpu: "500m", memory: "2048Mi" },
+      limits: { cpu: "1000m", memory: "4096Mi" },
+    });
   });
 
   it("GPU: nvidia.com/gpu in requests and limits, and the GPU taint is tolerated", () => {
@@ -177,16 +278,31 @@ describe("resources, GPU and models", () => {
     const blobs = rt.ofType("azure-native:storage:Blob").filter((b) => b.name.startsWith("gpu-svc-"));
     const weights = sha(Buffer.alloc(1024, 3));
     const labels = sha("cat\ndog\n");
-    expect(blobs.map((b) => b.inputs.blobName).sort()).toEqual([`default/gpu-svc/${weights}`, `default/gpu-svc/${labels}`].sort());
-    for (const b of blobs) expect(b.inputs).toMatchObject({ accountName: "aksmlmodels", containerName: "models", resourceGroupName: "aksml-rg", type: "Block" });
+    expect(blobs.map((b) => b.inputs.blobName).sort()).toEqual(
+      [`default/gpu-svc/${weights}`, `default/gpu-svc/${labels}`].sort(),
+    );
+    for (const b of blobs)
+      expect(b.inputs).toMatchObject({
+        accountName: "aksmlmodels",
+        containerName: "models",
+        resourceGroupName: "aksml-rg",
+        type: "Block",
+      });
     const qs = rt.ofType("azure-native:storage:Blob").filter((b) => b.name.startsWith("quickstart-"));
-    expect(qs.map((b) => b.inputs.blobName)).toEqual([`default/quickstart/${sha(readFileSync(join(QUICKSTART, "linear-model.json")))}`]);
+    expect(qs.map((b) => b.inputs.blobName)).toEqual([
+      `default/quickstart/${sha(readFileSync(join(QUICKSTART, "linear-model.json")))}`,
+    ]);
   });
 
   it("the init container runs the router image's fetch-model with arguments its own parser accepts, into AZUREML_MODEL_DIR", () => {
     const init = pod("gpu-svc").initContainers[0];
     expect(init.image).toBe(ROUTER_IMAGE);
-    expect(init.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
+    expect(init.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+    });
     expect(init.args[0]).toBe("fetch-model");
     const parsed = parseFetchModelArgs(init.args);
     if (!parsed.ok) throw new Error(parsed.errors.join("; "));
@@ -202,7 +318,9 @@ describe("resources, GPU and models", () => {
       ],
     });
     expect(init.volumeMounts).toEqual([{ name: "azureml-models", mountPath: "/var/azureml-app/azureml-models" }]);
-    expect(model("gpu-svc").volumeMounts).toEqual([{ name: "azureml-models", mountPath: "/var/azureml-app/azureml-models", readOnly: true }]);
+    expect(model("gpu-svc").volumeMounts).toEqual([
+      { name: "azureml-models", mountPath: "/var/azureml-app/azureml-models", readOnly: true },
+    ]);
     expect(pod("gpu-svc").volumes).toEqual([{ name: "azureml-models", emptyDir: {} }]);
     expect(envOf("gpu-svc").AZUREML_MODEL_DIR).toBe("/var/azureml-app/azureml-models/vision/4");
     expect(envOf("multi").AZUREML_MODEL_DIR).toBe("/var/azureml-app/azureml-models");
@@ -215,13 +333,20 @@ describe("workload identity", () => {
     const id = rt.one("azure-native:managedidentity:UserAssignedIdentity", "fixed-identity");
     expect(id.inputs).toMatchObject({ resourceGroupName: "aksml-rg", location: "westeurope", tags: { team: "risk" } });
     const fic = rt.one("azure-native:managedidentity:FederatedIdentityCredential", "fixed-federated").inputs as any;
-    expect(fic).toMatchObject({ issuer: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/", subject: "system:serviceaccount:models:fixed", audiences: ["api://AzureADTokenExchange"] });
-    expect(fic.resourceName).toBe((rt.one("azure-native:managedidentity:UserAssignedIdentity", "fixed-identity").state as any).name);
+    expect(fic).toMatchObject({
+      issuer: "https://westeurope.oic.prod-aks.azure.com/tenant/issuer/",
+      subject: "system:serviceaccount:models:fixed",
+      audiences: ["api://AzureADTokenExchange"],
+    });
+    expect(fic.resourceName).toBe(
+      (rt.one("azure-native:managedidentity:UserAssignedIdentity", "fixed-identity").state as any).name,
+    );
     const ra = rt.one("azure-native:authorization:RoleAssignment", "fixed-blob-reader").inputs as any;
     expect(ra).toMatchObject({
       scope: clusterConnection().storageAccountId,
       principalType: "ServicePrincipal",
-      roleDefinitionId: "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+      roleDefinitionId:
+        "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
     });
     expect(ra.principalId).toBe((id.state as any).principalId);
   });
@@ -229,12 +354,19 @@ describe("workload identity", () => {
   it("the ServiceAccount carries the identity's client id, pods opt in and use it; no storage secret anywhere", async () => {
     const sa = inputs("kubernetes:core/v1:ServiceAccount", "fixed-sa");
     expect(sa.metadata).toMatchObject({ name: "fixed", namespace: "models" });
-    expect(sa.metadata.annotations["azure.workload.identity/client-id"]).toBe(await valueOf(svc.fixed.identityClientId));
+    expect(sa.metadata.annotations["azure.workload.identity/client-id"]).toBe(
+      await valueOf(svc.fixed.identityClientId),
+    );
     expect(deployment("fixed").spec.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
     expect(pod("fixed").serviceAccountName).toBe("fixed");
     const everything = JSON.stringify(rt.resources.map((r) => reveal(r.inputs)));
     expect(everything).not.toMatch(/AccountKey=|SharedAccessSignature|sig=/);
-    expect(rt.ofType("kubernetes:core/v1:Secret").map((s) => s.name).sort()).toEqual(["fixed-appinsights", "fixed-keys", "gpu-svc-keys", "multi-keys", "quickstart-keys"]);
+    expect(
+      rt
+        .ofType("kubernetes:core/v1:Secret")
+        .map((s) => s.name)
+        .sort(),
+    ).toEqual(["fixed-appinsights", "fixed-keys", "gpu-svc-keys", "multi-keys", "quickstart-keys"]);
   });
 
   it("the Deployment waits for the identity's role, the federated credential and the blobs", () => {
@@ -242,8 +374,10 @@ describe("workload identity", () => {
     for (const [type, name] of [
       ["azure-native:authorization:RoleAssignment", "gpu-svc-blob-reader"],
       ["azure-native:managedidentity:FederatedIdentityCredential", "gpu-svc-federated"],
-    ]) expect(d.dependencies).toContain(rt.one(type, name).urn);
-    for (const b of rt.ofType("azure-native:storage:Blob").filter((r) => r.name.startsWith("gpu-svc-"))) expect(d.dependencies).toContain(b.urn);
+    ])
+      expect(d.dependencies).toContain(rt.one(type, name).urn);
+    for (const b of rt.ofType("azure-native:storage:Blob").filter((r) => r.name.startsWith("gpu-svc-")))
+      expect(d.dependencies).toContain(b.urn);
   });
 });
 

@@ -10,11 +10,20 @@ import { CONFIG_ANNOTATION, parseServiceConfig } from "../../router/contract/ser
 import { clusterConnection } from "./modelWebserviceFixtures.js";
 
 const annotationFor = (name: string, settings: Parameters<typeof resolveModelWebserviceSettings>[1]) =>
-  modelServiceManifest(name, "default", serviceConfigFor(name, resolveModelWebserviceSettings(name, settings))).metadata!.annotations![CONFIG_ANNOTATION];
+  modelServiceManifest(name, "default", serviceConfigFor(name, resolveModelWebserviceSettings(name, settings)))
+    .metadata!.annotations![CONFIG_ANNOTATION];
 
 const validSettings = fc
   .record({
-    autoscale: fc.option(fc.record({ minReplicas: fc.integer({ min: 1, max: 5 }), maxReplicas: fc.integer({ min: 5, max: 50 }), refreshSeconds: fc.integer({ min: 1, max: 60 }), targetUtilization: fc.integer({ min: 1, max: 100 }) }), { nil: undefined }),
+    autoscale: fc.option(
+      fc.record({
+        minReplicas: fc.integer({ min: 1, max: 5 }),
+        maxReplicas: fc.integer({ min: 5, max: 50 }),
+        refreshSeconds: fc.integer({ min: 1, max: 60 }),
+        targetUtilization: fc.integer({ min: 1, max: 100 }),
+      }),
+      { nil: undefined },
+    ),
     numReplicas: fc.option(fc.integer({ min: 1, max: 20 }), { nil: undefined }),
     auth: fc.constantFrom("key", "token", "none"),
     scoringTimeoutMs: fc.option(fc.integer({ min: 1, max: 600_000 }), { nil: undefined }),
@@ -41,7 +50,14 @@ describe("aksml/config contract", () => {
   it("every valid setting round-trips through the router's parser into what the router enforces", () => {
     fc.assert(
       fc.property(validSettings, (settings) => {
-        expect(modelWebserviceArgsProblems("svc", { cluster: clusterConnection(), router: { endpoint: "http://r", image: "r" }, image: "m", ...settings })).toEqual([]);
+        expect(
+          modelWebserviceArgsProblems("svc", {
+            cluster: clusterConnection(),
+            router: { endpoint: "http://r", image: "r" },
+            image: "m",
+            ...settings,
+          }),
+        ).toEqual([]);
         const parsed = parseServiceConfig("svc", annotationFor("svc", settings));
         if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
         const c = parsed.config;
@@ -50,7 +66,9 @@ describe("aksml/config contract", () => {
         expect(c.autoscale.enabled).toBe(autoscaleOn);
         expect(c.numReplicas).toBe(autoscaleOn ? undefined : settings.numReplicas);
         if (autoscaleOn) {
-          const given = settings.autoscale as { minReplicas?: number; maxReplicas?: number; targetUtilization?: number; refreshSeconds?: number } | undefined;
+          const given = settings.autoscale as
+            | { minReplicas?: number; maxReplicas?: number; targetUtilization?: number; refreshSeconds?: number }
+            | undefined;
           expect(c.autoscale.minReplicas).toBe(given?.minReplicas ?? 1);
           expect(c.autoscale.maxReplicas).toBe(given?.maxReplicas ?? 10);
           expect(c.autoscale.targetUtilization).toBe(given?.targetUtilization ?? 70);

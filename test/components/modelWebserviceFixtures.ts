@@ -41,7 +41,16 @@ export function clusterConnection(overrides: Partial<ClusterConnectionArgs> = {}
 export const reveal: (value: unknown) => unknown = unwrapSecrets;
 
 const MODELS: Record<string, new (data: any) => { validate(): void }> = {
-  Namespace, ServiceAccount, ClusterRole, ClusterRoleBinding, Role, RoleBinding, Deployment, PodDisruptionBudget, Service, Secret,
+  Namespace,
+  ServiceAccount,
+  ClusterRole,
+  ClusterRoleBinding,
+  Role,
+  RoleBinding,
+  Deployment,
+  PodDisruptionBudget,
+  Service,
+  Secret,
 };
 
 /** Validates a recorded Kubernetes resource against the Kubernetes schema; throws on violations. */

@@ -5,7 +5,12 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startMockRuntime, settle, type MockRuntime } from "../../cli/plan/mockRuntime.js";
 import { ModelWebservice } from "../../components/modelWebservice/index.js";
-import { generateDockerfile, imageContentHash, imageTag, type PlainInferenceConfig } from "../../components/modelWebservice/image.js";
+import {
+  generateDockerfile,
+  imageContentHash,
+  imageTag,
+  type PlainInferenceConfig,
+} from "../../components/modelWebservice/image.js";
 import { clusterConnection, reveal } from "./modelWebserviceFixtures.js";
 
 const QUICKSTART = fileURLToPath(new URL("../../examples/quickstart/model/", import.meta.url));
@@ -15,9 +20,18 @@ const router = { endpoint: "http://r", image: "r:1" };
 function fixture(): PlainInferenceConfig & { root: string } {
   const root = mkdtempSync(join(tmpdir(), "aksml-image-"));
   cpSync(join(QUICKSTART, "src"), join(root, "src"), { recursive: true });
-  writeFileSync(join(root, "conda.yml"), "dependencies:\n  - python=3.9\n  - pip:\n    - azureml-inference-server-http\n");
+  writeFileSync(
+    join(root, "conda.yml"),
+    "dependencies:\n  - python=3.9\n  - pip:\n    - azureml-inference-server-http\n",
+  );
   writeFileSync(join(root, "requirements.txt"), "numpy==1.26.4\n");
-  return { root, entryScript: "score.py", sourceDirectory: join(root, "src"), baseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest", environmentVariables: { WORKER_COUNT: "1" } };
+  return {
+    root,
+    entryScript: "score.py",
+    sourceDirectory: join(root, "src"),
+    baseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest",
+    environmentVariables: { WORKER_COUNT: "1" },
+  };
 }
 
 describe("model image content hash", () => {
@@ -32,11 +46,23 @@ describe("model image content hash", () => {
   const changes: [string, (c: PlainInferenceConfig & { root: string }) => PlainInferenceConfig][] = [
     ["entry script content", (c) => (writeFileSync(join(c.sourceDirectory, "score.py"), "def init():\n    pass\n"), c)],
     ["a new source file", (c) => (writeFileSync(join(c.sourceDirectory, "helper.py"), "X = 1\n"), c)],
-    ["a renamed source file", (c) => (renameSync(join(c.sourceDirectory, "score.py"), join(c.sourceDirectory, "score2.py")), { ...c, entryScript: "score.py" })],
-    ["the entry script name", (c) => (writeFileSync(join(c.sourceDirectory, "other.py"), ""), { ...c, entryScript: "other.py" })],
+    [
+      "a renamed source file",
+      (c) => (
+        renameSync(join(c.sourceDirectory, "score.py"), join(c.sourceDirectory, "score2.py")),
+        { ...c, entryScript: "score.py" }
+      ),
+    ],
+    [
+      "the entry script name",
+      (c) => (writeFileSync(join(c.sourceDirectory, "other.py"), ""), { ...c, entryScript: "other.py" }),
+    ],
     ["the base image", (c) => ({ ...c, baseImage: "mcr.microsoft.com/azureml/minimal-py312-inference:latest" })],
     ["an environment variable value", (c) => ({ ...c, environmentVariables: { WORKER_COUNT: "2" } })],
-    ["an added environment variable", (c) => ({ ...c, environmentVariables: { ...c.environmentVariables, LOG: "debug" } })],
+    [
+      "an added environment variable",
+      (c) => ({ ...c, environmentVariables: { ...c.environmentVariables, LOG: "debug" } }),
+    ],
     ["adding a conda file", (c) => ({ ...c, condaFile: join(c.root, "conda.yml") })],
     ["adding pip requirements", (c) => ({ ...c, pipRequirements: join(c.root, "requirements.txt") })],
   ];
@@ -63,8 +89,12 @@ describe("model image content hash", () => {
     expect(df).toContain('ENV WORKER_COUNT="1"');
     expect(df).toContain("EXPOSE 5001");
     // `$` is escaped, or Docker would substitute `$HOME` etc. into the value.
-    expect(generateDockerfile({ ...c, environmentVariables: { GREETING: "costs $5 at $HOME" } })).toContain('ENV GREETING="costs \\$5 at \\$HOME"');
-    expect(df.trim().split("\n").pop()).toBe('CMD ["azmlinfsrv","--entry_script","/var/azureml-app/score.py","--port","5001"]');
+    expect(generateDockerfile({ ...c, environmentVariables: { GREETING: "costs $5 at $HOME" } })).toContain(
+      'ENV GREETING="costs \\$5 at \\$HOME"',
+    );
+    expect(df.trim().split("\n").pop()).toBe(
+      'CMD ["azmlinfsrv","--entry_script","/var/azureml-app/score.py","--port","5001"]',
+    );
   });
 });
 
@@ -75,9 +105,27 @@ describe("model image build under mocks", () => {
     rt = await startMockRuntime();
     c = fixture();
     const cluster = clusterConnection();
-    new ModelWebservice("cpu", { cluster, router, inferenceConfig: { entryScript: "score.py", sourceDirectory: c.sourceDirectory, environment: { condaFile: join(c.root, "conda.yml") } } });
-    new ModelWebservice("gpu", { cluster, router, gpuCores: 1, inferenceConfig: { entryScript: "score.py", sourceDirectory: c.sourceDirectory } });
-    new ModelWebservice("same", { cluster, router, gpuCores: 1, inferenceConfig: { entryScript: "score.py", sourceDirectory: c.sourceDirectory } });
+    new ModelWebservice("cpu", {
+      cluster,
+      router,
+      inferenceConfig: {
+        entryScript: "score.py",
+        sourceDirectory: c.sourceDirectory,
+        environment: { condaFile: join(c.root, "conda.yml") },
+      },
+    });
+    new ModelWebservice("gpu", {
+      cluster,
+      router,
+      gpuCores: 1,
+      inferenceConfig: { entryScript: "score.py", sourceDirectory: c.sourceDirectory },
+    });
+    new ModelWebservice("same", {
+      cluster,
+      router,
+      gpuCores: 1,
+      inferenceConfig: { entryScript: "score.py", sourceDirectory: c.sourceDirectory },
+    });
     await settle();
   });
 
@@ -86,9 +134,19 @@ describe("model image build under mocks", () => {
     expect(img).toMatchObject({ push: true, buildOnPreview: false, platforms: ["linux/amd64"] });
     expect(img.context.location).toBe(c.sourceDirectory);
     expect(img.context.named).toEqual({ "aksml-env": { location: c.root } });
-    expect(img.dockerfile.inline).toContain('RUN conda env update -p "${AZUREML_CONDA_ENVIRONMENT_PATH:-/opt/miniconda/envs/amlenv}" -f /tmp/aksml-conda.yml');
-    expect(img.dockerfile.inline.split("\n")[0]).toBe("FROM mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest");
-    const hash = imageContentHash({ entryScript: "score.py", sourceDirectory: c.sourceDirectory, baseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest", condaFile: join(c.root, "conda.yml"), environmentVariables: {} });
+    expect(img.dockerfile.inline).toContain(
+      'RUN conda env update -p "${AZUREML_CONDA_ENVIRONMENT_PATH:-/opt/miniconda/envs/amlenv}" -f /tmp/aksml-conda.yml',
+    );
+    expect(img.dockerfile.inline.split("\n")[0]).toBe(
+      "FROM mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest",
+    );
+    const hash = imageContentHash({
+      entryScript: "score.py",
+      sourceDirectory: c.sourceDirectory,
+      baseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest",
+      condaFile: join(c.root, "conda.yml"),
+      environmentVariables: {},
+    });
     expect(img.tags).toEqual([`aksmlacr.azurecr.io/aksml/models/cpu:${hash.slice(0, 32)}`]);
     expect(img.registries).toBeUndefined();
   });
@@ -96,7 +154,9 @@ describe("model image build under mocks", () => {
   it("defaults to the GPU inference image when gpuCores > 0; identical inputs give the identical tag", () => {
     const gpu = reveal(rt.one("docker-build:index:Image", "gpu-image").inputs) as any;
     const same = reveal(rt.one("docker-build:index:Image", "same-image").inputs) as any;
-    expect(gpu.dockerfile.inline.split("\n")[0]).toBe("FROM mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cuda11.8-gpu-inference:latest");
+    expect(gpu.dockerfile.inline.split("\n")[0]).toBe(
+      "FROM mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cuda11.8-gpu-inference:latest",
+    );
     expect(gpu.tags[0].split(":").pop()).toBe(same.tags[0].split(":").pop());
   });
 });

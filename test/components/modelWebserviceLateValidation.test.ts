@@ -44,7 +44,8 @@ describe("ModelWebservice validation of values known only later", () => {
     expect((err as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath)).toEqual(["cpuCores", "tokenIssuer"]);
     await new Promise((r) => setTimeout(r, 200));
     expect(rejections.length).toBeGreaterThan(0);
-    for (const r of rejections) expect(String((r as Error).message)).toContain("ModelWebservice late: 2 invalid argument(s)");
+    for (const r of rejections)
+      expect(String((r as Error).message)).toContain("ModelWebservice late: 2 invalid argument(s)");
   });
 
   it("valid Outputs pass", async () => {

@@ -22,7 +22,11 @@ describe("model files", () => {
     symlinkSync(join(root, "missing"), join(snapshot, "dangling"));
 
     const files = modelFiles([{ name: "llm", version: 1, path: snapshot }]);
-    expect(files.map((f) => f.path)).toEqual(["llm/1/snapshot/config.json", "llm/1/snapshot/model.safetensors", "llm/1/snapshot/tokenizer/vocab.txt"]);
+    expect(files.map((f) => f.path)).toEqual([
+      "llm/1/snapshot/config.json",
+      "llm/1/snapshot/model.safetensors",
+      "llm/1/snapshot/tokenizer/vocab.txt",
+    ]);
     expect(files[1].sha256).toBe(createHash("sha256").update("W").digest("hex"));
   });
 });

@@ -10,16 +10,30 @@ const python = spawnSync("python3", ["--version"]).status === 0;
 
 function score(body: unknown): any {
   const script = "import json,sys,score; score.init(); print(json.dumps(score.run(sys.stdin.read())))";
-  const res = spawnSync("python3", ["-c", script], { cwd: `${MODEL}src`, input: JSON.stringify(body), env: { ...process.env, AZUREML_MODEL_DIR: MODEL }, encoding: "utf8" });
+  const res = spawnSync("python3", ["-c", script], {
+    cwd: `${MODEL}src`,
+    input: JSON.stringify(body),
+    env: { ...process.env, AZUREML_MODEL_DIR: MODEL },
+    encoding: "utf8",
+  });
   if (res.status !== 0) throw new Error(res.stderr);
   return JSON.parse(res.stdout);
 }
 
 describe.skipIf(!python)("quickstart sample model", () => {
   it("predicts intercept + coefficients . features for each row", () => {
-    const model = JSON.parse(readFileSync(`${MODEL}linear-model.json`, "utf8")) as { coefficients: number[]; intercept: number };
-    const rows = [[100, 3, 10], [55, 2, 40], [0, 0, 0]];
-    const expected = rows.map((r) => Math.round((model.intercept + r.reduce((s, x, i) => s + x * model.coefficients[i], 0)) * 1e4) / 1e4);
+    const model = JSON.parse(readFileSync(`${MODEL}linear-model.json`, "utf8")) as {
+      coefficients: number[];
+      intercept: number;
+    };
+    const rows = [
+      [100, 3, 10],
+      [55, 2, 40],
+      [0, 0, 0],
+    ];
+    const expected = rows.map(
+      (r) => Math.round((model.intercept + r.reduce((s, x, i) => s + x * model.coefficients[i], 0)) * 1e4) / 1e4,
+    );
     expect(score({ data: rows })).toEqual({ predictions: expected });
   });
 

@@ -7,8 +7,17 @@ import { modelWebserviceArgsProblems } from "../../components/modelWebservice/va
 import { clusterConnection } from "./modelWebserviceFixtures.js";
 
 const QUICKSTART = fileURLToPath(new URL("../../examples/quickstart/model/", import.meta.url));
-const base: ModelWebserviceArgs = { cluster: clusterConnection(), router: { endpoint: "http://r", image: "r:1" }, image: "m:1" };
-const model = (over: Partial<{ name: string; version: number; path: string }> = {}) => ({ name: "linear", version: 1, path: `${QUICKSTART}linear-model.json`, ...over });
+const base: ModelWebserviceArgs = {
+  cluster: clusterConnection(),
+  router: { endpoint: "http://r", image: "r:1" },
+  image: "m:1",
+};
+const model = (over: Partial<{ name: string; version: number; path: string }> = {}) => ({
+  name: "linear",
+  version: 1,
+  path: `${QUICKSTART}linear-model.json`,
+  ...over,
+});
 
 beforeAll(async () => {
   await startMockRuntime();
@@ -29,15 +38,27 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["numReplicas integer", { numReplicas: 1.5 }, "numReplicas"],
   ["autoscale on with numReplicas", { autoscale: { enabled: true }, numReplicas: 2 }, "numReplicas"],
   ["autoscale off needs numReplicas", { autoscale: { enabled: false } }, "numReplicas"],
-  ["autoscale off with autoscale settings", { autoscale: { enabled: false, maxReplicas: 4 }, numReplicas: 2 }, "autoscale.maxReplicas"],
-  ["numReplicas (autoscale off) with autoscale settings", { numReplicas: 2, autoscale: { minReplicas: 2 } }, "autoscale.minReplicas"],
+  [
+    "autoscale off with autoscale settings",
+    { autoscale: { enabled: false, maxReplicas: 4 }, numReplicas: 2 },
+    "autoscale.maxReplicas",
+  ],
+  [
+    "numReplicas (autoscale off) with autoscale settings",
+    { numReplicas: 2, autoscale: { minReplicas: 2 } },
+    "autoscale.minReplicas",
+  ],
   ["minReplicas > 0", { autoscale: { minReplicas: 0 } }, "autoscale.minReplicas"],
   ["maxReplicas > 0", { autoscale: { maxReplicas: 0 } }, "autoscale.maxReplicas"],
   ["min <= max", { autoscale: { minReplicas: 5, maxReplicas: 3 } }, "autoscale.minReplicas"],
   ["min <= default max", { autoscale: { minReplicas: 11 } }, "autoscale.minReplicas"],
   ["refreshSeconds > 0", { autoscale: { refreshSeconds: 0 } }, "autoscale.refreshSeconds"],
   ["targetUtilization 1..100", { autoscale: { targetUtilization: 150 } }, "autoscale.targetUtilization"],
-  ["key and token auth never both", { authEnabled: true, tokenAuthEnabled: true, tokenIssuer: "https://i" }, "tokenAuthEnabled"],
+  [
+    "key and token auth never both",
+    { authEnabled: true, tokenAuthEnabled: true, tokenIssuer: "https://i" },
+    "tokenAuthEnabled",
+  ],
   ["token auth needs an issuer", { tokenAuthEnabled: true }, "tokenIssuer"],
   ["issuer is a URL", { tokenAuthEnabled: true, tokenIssuer: "login.example.com" }, "tokenIssuer"],
   ["jwks is a URL", { tokenAuthEnabled: true, tokenIssuer: "https://i", tokenJwksUri: "keys" }, "tokenJwksUri"],
@@ -50,7 +71,11 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["probe success threshold >= 1", { livenessProbe: { successThreshold: 0 } }, "livenessProbe.successThreshold"],
   ["probe failure threshold >= 1", { livenessProbe: { failureThreshold: 0 } }, "livenessProbe.failureThreshold"],
   ["App Insights needs a key", { enableAppInsights: true }, "appInsightsKey"],
-  ["token audience not empty", { tokenAuthEnabled: true, authEnabled: false, tokenIssuer: "https://i", tokenAudience: " " }, "tokenAudience"],
+  [
+    "token audience not empty",
+    { tokenAuthEnabled: true, authEnabled: false, tokenIssuer: "https://i", tokenAudience: " " },
+    "tokenAudience",
+  ],
   ["tag keys are label keys", { tags: { "cost center": "x" } }, "tags.cost center"],
   ["tag keys are Azure tag names (no '/')", { tags: { "example.com/team": "x" } }, "tags.example.com/team"],
   ["tag values are label values", { tags: { owner: "jane@example.com" } }, "tags.owner"],
@@ -62,20 +87,85 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["model path exists", { models: [model({ path: "/nonexistent/model.pkl" })] }, "models[0].path"],
   ["model path is plain", { models: [{ name: "m", version: 1, path: pulumi.output("/x") }] }, "models[0].path"],
   ["model listed twice", { models: [model(), model()] }, "models[1]"],
-  ["image or inferenceConfig, not both", { inferenceConfig: { entryScript: "score.py", sourceDirectory: `${QUICKSTART}src` } }, "image"],
+  [
+    "image or inferenceConfig, not both",
+    { inferenceConfig: { entryScript: "score.py", sourceDirectory: `${QUICKSTART}src` } },
+    "image",
+  ],
   ["image or inferenceConfig, not neither", { image: undefined }, "inferenceConfig"],
-  ["entry script exists", { image: undefined, inferenceConfig: { entryScript: "missing.py", sourceDirectory: `${QUICKSTART}src` } }, "inferenceConfig.entryScript"],
-  ["entry script inside the source directory", { image: undefined, inferenceConfig: { entryScript: "../inferenceconfig.json", sourceDirectory: `${QUICKSTART}src` } }, "inferenceConfig.entryScript"],
-  ["source directory exists", { image: undefined, inferenceConfig: { entryScript: "score.py", sourceDirectory: "/nonexistent" } }, "inferenceConfig.sourceDirectory"],
-  ["conda or pip, not both", { image: undefined, inferenceConfig: { entryScript: "score.py", sourceDirectory: `${QUICKSTART}src`, environment: { condaFile: `${QUICKSTART}inferenceconfig.json`, pipRequirements: `${QUICKSTART}inferenceconfig.json` } } }, "inferenceConfig.environment"],
-  ["conda file exists", { image: undefined, inferenceConfig: { entryScript: "score.py", sourceDirectory: `${QUICKSTART}src`, environment: { condaFile: "/nonexistent.yml" } } }, "inferenceConfig.environment.condaFile"],
-  ["env var names", { image: undefined, inferenceConfig: { entryScript: "score.py", sourceDirectory: `${QUICKSTART}src`, environment: { environmentVariables: { "BAD-NAME": "x" } } } }, "inferenceConfig.environment.environmentVariables.BAD-NAME"],
+  [
+    "entry script exists",
+    { image: undefined, inferenceConfig: { entryScript: "missing.py", sourceDirectory: `${QUICKSTART}src` } },
+    "inferenceConfig.entryScript",
+  ],
+  [
+    "entry script inside the source directory",
+    {
+      image: undefined,
+      inferenceConfig: { entryScript: "../inferenceconfig.json", sourceDirectory: `${QUICKSTART}src` },
+    },
+    "inferenceConfig.entryScript",
+  ],
+  [
+    "source directory exists",
+    { image: undefined, inferenceConfig: { entryScript: "score.py", sourceDirectory: "/nonexistent" } },
+    "inferenceConfig.sourceDirectory",
+  ],
+  [
+    "conda or pip, not both",
+    {
+      image: undefined,
+      inferenceConfig: {
+        entryScript: "score.py",
+        sourceDirectory: `${QUICKSTART}src`,
+        environment: {
+          condaFile: `${QUICKSTART}inferenceconfig.json`,
+          pipRequirements: `${QUICKSTART}inferenceconfig.json`,
+        },
+      },
+    },
+    "inferenceConfig.environment",
+  ],
+  [
+    "conda file exists",
+    {
+      image: undefined,
+      inferenceConfig: {
+        entryScript: "score.py",
+        sourceDirectory: `${QUICKSTART}src`,
+        environment: { condaFile: "/nonexistent.yml" },
+      },
+    },
+    "inferenceConfig.environment.condaFile",
+  ],
+  [
+    "env var names",
+    {
+      image: undefined,
+      inferenceConfig: {
+        entryScript: "score.py",
+        sourceDirectory: `${QUICKSTART}src`,
+        environment: { environmentVariables: { "BAD-NAME": "x" } },
+      },
+    },
+    "inferenceConfig.environment.environmentVariables.BAD-NAME",
+  ],
 ];
 
 describe("ModelWebservice validation (Azure ML's validate_configuration and more)", () => {
   it("the valid base has no problems", () => {
     expect(modelWebserviceArgsProblems("svc", base)).toEqual([]);
-    expect(modelWebserviceArgsProblems("svc", { ...base, models: [model()], autoscale: { enabled: false }, numReplicas: 3, authEnabled: false, tokenAuthEnabled: true, tokenIssuer: "https://login.example.com/t/v2.0" })).toEqual([]);
+    expect(
+      modelWebserviceArgsProblems("svc", {
+        ...base,
+        models: [model()],
+        autoscale: { enabled: false },
+        numReplicas: 3,
+        authEnabled: false,
+        tokenAuthEnabled: true,
+        tokenIssuer: "https://login.example.com/t/v2.0",
+      }),
+    ).toEqual([]);
   });
 
   it.each(cases)("%s", (_rule, over, path) => {
@@ -84,24 +174,56 @@ describe("ModelWebservice validation (Azure ML's validate_configuration and more
     expect(problems[0].reason.length).toBeGreaterThan(10);
   });
 
-  it.each([["default"], ["ab"], ["Upper"], ["1starts-with-digit"], ["ends-with-dash-"], ["a".repeat(33)], ["under_score"]])("service name %s is rejected", (name) => {
+  it.each([
+    ["default"],
+    ["ab"],
+    ["Upper"],
+    ["1starts-with-digit"],
+    ["ends-with-dash-"],
+    ["a".repeat(33)],
+    ["under_score"],
+  ])("service name %s is rejected", (name) => {
     expect(modelWebserviceArgsProblems(name, base).map((p) => p.propertyPath)).toEqual(["name"]);
   });
 
   it("skips rules on values that are not known yet", () => {
-    expect(modelWebserviceArgsProblems("svc", { ...base, cpuCores: pulumi.output(-1), autoscale: { enabled: pulumi.output(false) }, tokenAuthEnabled: pulumi.output(true) })).toEqual([]);
+    expect(
+      modelWebserviceArgsProblems("svc", {
+        ...base,
+        cpuCores: pulumi.output(-1),
+        autoscale: { enabled: pulumi.output(false) },
+        tokenAuthEnabled: pulumi.output(true),
+      }),
+    ).toEqual([]);
   });
 
   it("collects every problem into one InputPropertiesError naming each property", () => {
     let err: unknown;
     try {
-      new ModelWebservice("Bad", { ...base, cpuCores: 0, memoryGb: 0, numReplicas: 2, autoscale: { enabled: true }, authEnabled: true, tokenAuthEnabled: true, namespace: "NS" });
+      new ModelWebservice("Bad", {
+        ...base,
+        cpuCores: 0,
+        memoryGb: 0,
+        numReplicas: 2,
+        autoscale: { enabled: true },
+        authEnabled: true,
+        tokenAuthEnabled: true,
+        namespace: "NS",
+      });
     } catch (e) {
       err = e;
     }
     expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
     const e = err as pulumi.InputPropertiesError;
-    expect(e.errors.map((x) => x.propertyPath)).toEqual(["name", "cpuCores", "memoryGb", "numReplicas", "tokenAuthEnabled", "tokenIssuer", "namespace"]);
+    expect(e.errors.map((x) => x.propertyPath)).toEqual([
+      "name",
+      "cpuCores",
+      "memoryGb",
+      "numReplicas",
+      "tokenAuthEnabled",
+      "tokenIssuer",
+      "namespace",
+    ]);
     expect(e.message).toContain("7 invalid argument(s)");
   });
 });

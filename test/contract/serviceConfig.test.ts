@@ -55,17 +55,41 @@ describe("aksml/config validation", () => {
     ["an unknown autoscale key", { autoscale: { max: 2 } }, /^autoscale\.max: unknown key/],
     ["a fractional timeout", { scoringTimeoutMs: 1.5 }, /^scoringTimeoutMs: must be an integer/],
     ["a zero timeout", { scoringTimeoutMs: 0 }, /^scoringTimeoutMs: must be >= 1/],
-    ["a string concurrency", { maxConcurrentRequestsPerContainer: "2" }, /^maxConcurrentRequestsPerContainer: must be an integer/],
-    ["min above max", { autoscale: { minReplicas: 5, maxReplicas: 2 } }, /^autoscale\.minReplicas: \(5\) must be <= autoscale\.maxReplicas \(2\)/],
+    [
+      "a string concurrency",
+      { maxConcurrentRequestsPerContainer: "2" },
+      /^maxConcurrentRequestsPerContainer: must be an integer/,
+    ],
+    [
+      "min above max",
+      { autoscale: { minReplicas: 5, maxReplicas: 2 } },
+      /^autoscale\.minReplicas: \(5\) must be <= autoscale\.maxReplicas \(2\)/,
+    ],
     ["target above 100", { autoscale: { targetUtilization: 101 } }, /^autoscale\.targetUtilization: must be <= 100/],
-    ["autoscale with numReplicas", { autoscale: { enabled: true }, numReplicas: 2 }, /^numReplicas: must not be set when autoscale\.enabled is true/],
+    [
+      "autoscale with numReplicas",
+      { autoscale: { enabled: true }, numReplicas: 2 },
+      /^numReplicas: must not be set when autoscale\.enabled is true/,
+    ],
     ["autoscale off without numReplicas", { autoscale: { enabled: false } }, /^numReplicas: is required/],
     ["an unknown auth mode", { auth: { mode: "aad" } }, /^auth\.mode: must be "key", "token" or "none"/],
     ["token without issuer", { auth: { mode: "token", audience: "a" } }, /^auth\.issuer: is required/],
     ["token without audience", { auth: { mode: "token", issuer: "https://i" } }, /^auth\.audience: is required/],
-    ["a non-URL issuer", { auth: { mode: "token", issuer: "login", audience: "a" } }, /^auth\.issuer: must be an http\(s\) URL/],
-    ["alg none", { auth: { mode: "token", issuer: "https://i", audience: "a", algorithms: ["none"] } }, /^auth\.algorithms: "none" is not allowed/],
-    ["an HMAC algorithm", { auth: { mode: "token", issuer: "https://i", audience: "a", algorithms: ["HS256"] } }, /^auth\.algorithms: "HS256" is not allowed/],
+    [
+      "a non-URL issuer",
+      { auth: { mode: "token", issuer: "login", audience: "a" } },
+      /^auth\.issuer: must be an http\(s\) URL/,
+    ],
+    [
+      "alg none",
+      { auth: { mode: "token", issuer: "https://i", audience: "a", algorithms: ["none"] } },
+      /^auth\.algorithms: "none" is not allowed/,
+    ],
+    [
+      "an HMAC algorithm",
+      { auth: { mode: "token", issuer: "https://i", audience: "a", algorithms: ["HS256"] } },
+      /^auth\.algorithms: "HS256" is not allowed/,
+    ],
     ["a newer schema", { version: 2 }, /^version: schema version 2 is newer/],
     ["a non-boolean flag", { collectModelData: "yes" }, /^collectModelData: must be true or false/],
   ])("rejects %s", (_label, input, expected) => {
@@ -93,19 +117,34 @@ describe("serialize/parse round trip", () => {
       wait: fc.integer({ min: 1, max: 60_000 }),
       collect: fc.boolean(),
     })
-    .map((r): ServiceConfig => ({
-      version: 1,
-      deployment: "model-a",
-      autoscale: { enabled: r.enabled, minReplicas: r.min, maxReplicas: r.min + r.span, targetUtilization: r.target, refreshSeconds: r.refresh, scaleDownDelaySeconds: r.delay },
-      numReplicas: r.enabled ? undefined : r.replicas,
-      auth: r.mode === "token"
-        ? { mode: "token", issuer: "https://login.example.com/tenant/v2.0", audience: "api://model-a", algorithms: ["RS256", "ES256"] }
-        : { mode: r.mode as "key" | "none", algorithms: [...SERVICE_CONFIG_DEFAULTS.auth.algorithms] },
-      scoringTimeoutMs: r.timeout,
-      maxConcurrentRequestsPerContainer: r.concurrency,
-      maxRequestWaitTimeMs: r.wait,
-      collectModelData: r.collect,
-    }));
+    .map(
+      (r): ServiceConfig => ({
+        version: 1,
+        deployment: "model-a",
+        autoscale: {
+          enabled: r.enabled,
+          minReplicas: r.min,
+          maxReplicas: r.min + r.span,
+          targetUtilization: r.target,
+          refreshSeconds: r.refresh,
+          scaleDownDelaySeconds: r.delay,
+        },
+        numReplicas: r.enabled ? undefined : r.replicas,
+        auth:
+          r.mode === "token"
+            ? {
+                mode: "token",
+                issuer: "https://login.example.com/tenant/v2.0",
+                audience: "api://model-a",
+                algorithms: ["RS256", "ES256"],
+              }
+            : { mode: r.mode as "key" | "none", algorithms: [...SERVICE_CONFIG_DEFAULTS.auth.algorithms] },
+        scoringTimeoutMs: r.timeout,
+        maxConcurrentRequestsPerContainer: r.concurrency,
+        maxRequestWaitTimeMs: r.wait,
+        collectModelData: r.collect,
+      }),
+    );
 
   it("parse(serialize(c)) equals c for every valid config", () => {
     fc.assert(

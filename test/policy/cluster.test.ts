@@ -8,7 +8,10 @@ import { change, find, productionGraph, resource } from "./fixtures.js";
 // The engine's own proxy and unknown marker (what `pulumi preview` hands a policy).
 // Both are @internal, so absent from its typings.
 import * as policyProxy from "@pulumi/policy/proxy.js";
-const { unknownCheckingProxy, unknownStringValue: UNKNOWN } = policyProxy as unknown as { unknownCheckingProxy<T>(o: T): T; unknownStringValue: string };
+const { unknownCheckingProxy, unknownStringValue: UNKNOWN } = policyProxy as unknown as {
+  unknownCheckingProxy<T>(o: T): T;
+  unknownStringValue: string;
+};
 
 const CLUSTER = "platform-aks";
 
@@ -57,7 +60,11 @@ describe("prod-cluster-capacity", () => {
 
   it("uses the aksml-vcpus-per-node tag for sizes not in the table, and says so when it is missing", async () => {
     const graph = productionGraph().filter((r) => r.name !== "platform-pool-cpu");
-    change(graph, CLUSTER, (p) => (p.agentPoolProfiles = [{ name: "system", count: 3, vmSize: "Standard_X99_future" }]));
+    change(
+      graph,
+      CLUSTER,
+      (p) => (p.agentPoolProfiles = [{ name: "system", count: 3, vmSize: "Standard_X99_future" }]),
+    );
     await assertHasStackViolation(policy, graph, { message: "tag each such pool with 'aksml-vcpus-per-node" });
     change(graph, CLUSTER, (p) => (p.agentPoolProfiles[0].tags = { "aksml-vcpus-per-node": "4" }));
     await assertNoStackViolations(policy, graph);
@@ -73,19 +80,47 @@ describe("prod-cluster-capacity", () => {
     const resources = toPolicyResources(graph);
     for (const r of resources) r.props = unknownCheckingProxy(structuredClone(r.props)); // unfrozen, as the engine hands them
     const messages: string[] = [];
-    prodClusterCapacity().validateStack({ resources, stackTags: new Map(), getConfig: (() => ({})) as never, notApplicable: () => { throw new Error("n/a"); } }, (m) => messages.push(m));
+    prodClusterCapacity().validateStack(
+      {
+        resources,
+        stackTags: new Map(),
+        getConfig: (() => ({})) as never,
+        notApplicable: () => {
+          throw new Error("n/a");
+        },
+      },
+      (m) => messages.push(m),
+    );
     expect(messages).toEqual([]); // 3 x 4 vCPUs inline; the autoscaling pool adds 0 guaranteed nodes
     change(graph, CLUSTER, (p) => (p.agentPoolProfiles[0].count = 2));
     const smaller = toPolicyResources(graph);
     for (const r of smaller) r.props = unknownCheckingProxy(structuredClone(r.props)); // unfrozen, as the engine hands them
-    prodClusterCapacity().validateStack({ resources: smaller, stackTags: new Map(), getConfig: (() => ({})) as never, notApplicable: () => { throw new Error("n/a"); } }, (m) => messages.push(m));
-    expect(messages).toEqual([expect.stringContaining("found 2 node(s) with 8 vCPUs [system: 2 x Standard_D4s_v5 (4 vCPUs), cpu: 0 x Standard_D8s_v5 (8 vCPUs)]")]);
+    prodClusterCapacity().validateStack(
+      {
+        resources: smaller,
+        stackTags: new Map(),
+        getConfig: (() => ({})) as never,
+        notApplicable: () => {
+          throw new Error("n/a");
+        },
+      },
+      (m) => messages.push(m),
+    );
+    expect(messages).toEqual([
+      expect.stringContaining(
+        "found 2 node(s) with 8 vCPUs [system: 2 x Standard_D4s_v5 (4 vCPUs), cpu: 0 x Standard_D8s_v5 (8 vCPUs)]",
+      ),
+    ]);
   });
 
   it("ignores DevTest clusters and clusters without a purpose tag", async () => {
-    const small = (g: ReturnType<typeof productionGraph>) => change(g, CLUSTER, (p) => (p.agentPoolProfiles = [{ name: "system", count: 1, vmSize: "Standard_B2s" }]));
+    const small = (g: ReturnType<typeof productionGraph>) =>
+      change(g, CLUSTER, (p) => (p.agentPoolProfiles = [{ name: "system", count: 1, vmSize: "Standard_B2s" }]));
     await assertNoStackViolations(policy, small(productionGraph("DevTest")));
-    await assertNoStackViolations(policy, change(small(productionGraph()), CLUSTER, (p) => (p.tags = {})));
+    await assertNoStackViolations(
+      policy,
+      change(small(productionGraph()), CLUSTER, (p) => (p.tags = {})),
+    );
   });
 });
 
@@ -94,15 +129,28 @@ describe("devtest-cluster-capacity", () => {
   const devGraph = () =>
     productionGraph("DevTest")
       .filter((r) => r.name !== "platform-pool-cpu")
-      .map((r) => (r.name === CLUSTER ? resource(r.type, r.name, { ...r.inputs, agentPoolProfiles: [{ name: "system", count: 1, vmSize: "Standard_B2s" }] }, { name: "dev" }) : r));
+      .map((r) =>
+        r.name === CLUSTER
+          ? resource(
+              r.type,
+              r.name,
+              { ...r.inputs, agentPoolProfiles: [{ name: "system", count: 1, vmSize: "Standard_B2s" }] },
+              { name: "dev" },
+            )
+          : r,
+      );
 
   it("passes one 2-vCPU node", async () => {
     await assertNoStackViolations(policy, devGraph());
   });
 
   it("advises against a 1-vCPU node", async () => {
-    const graph = change(devGraph(), CLUSTER, (p) => Object.assign(p.agentPoolProfiles[0], { vmSize: "Standard_B1s", tags: { "aksml-vcpus-per-node": "1" } }));
-    await assertHasStackViolation(policy, graph, { message: "DevTest cluster 'platform-aks' should have at least 2 vCPUs; found 1 node(s) with 1 vCPUs" });
+    const graph = change(devGraph(), CLUSTER, (p) =>
+      Object.assign(p.agentPoolProfiles[0], { vmSize: "Standard_B1s", tags: { "aksml-vcpus-per-node": "1" } }),
+    );
+    await assertHasStackViolation(policy, graph, {
+      message: "DevTest cluster 'platform-aks' should have at least 2 vCPUs; found 1 node(s) with 1 vCPUs",
+    });
     expect(policy.enforcementLevel).toBe("advisory");
   });
 });
@@ -120,17 +168,28 @@ describe("prod-cluster-capacity over random pool layouts", () => {
     await fc.assert(
       fc.asyncProperty(pool, fc.array(pool, { maxLength: 3 }), async (system, users) => {
         const profile = (p: typeof system) =>
-          p.autoscale ? { vmSize: p.vmSize, enableAutoScaling: true, minCount: p.minCount, maxCount: 10, count: p.minCount } : { vmSize: p.vmSize, count: p.count };
+          p.autoscale
+            ? { vmSize: p.vmSize, enableAutoScaling: true, minCount: p.minCount, maxCount: 10, count: p.minCount }
+            : { vmSize: p.vmSize, count: p.count };
         const base = productionGraph().filter((r) => r.name !== "platform-pool-cpu");
         change(base, CLUSTER, (props) => (props.agentPoolProfiles = [{ name: "system", ...profile(system) }]));
         const cluster = find(base, CLUSTER);
         const graph = [
           ...base,
           ...users.map((u, i) =>
-            resource("azure-native:containerservice:AgentPool", `pool-${i}`, { resourceName: "platform-aks1a2b3c4d", agentPoolName: `user${i}`, ...profile(u) }, {}, { dependencies: [cluster.urn] }),
+            resource(
+              "azure-native:containerservice:AgentPool",
+              `pool-${i}`,
+              { resourceName: "platform-aks1a2b3c4d", agentPoolName: `user${i}`, ...profile(u) },
+              {},
+              { dependencies: [cluster.urn] },
+            ),
           ),
         ];
-        const guaranteed = [system, ...users].map((p) => ({ nodes: p.autoscale ? p.minCount : p.count, vcpus: vcpusForVmSize(p.vmSize)! }));
+        const guaranteed = [system, ...users].map((p) => ({
+          nodes: p.autoscale ? p.minCount : p.count,
+          vcpus: vcpusForVmSize(p.vmSize)!,
+        }));
         const nodes = guaranteed.reduce((n, p) => n + p.nodes, 0);
         const vcpus = guaranteed.reduce((n, p) => n + p.nodes * p.vcpus, 0);
         const violations = await runStackPolicy(prodClusterCapacity(), graph);

@@ -67,10 +67,15 @@ function graphOf(prefix: string): CapturedResource[] {
   const byUrn = new Map(rt.resources.map((r) => [r.urn, r]));
   const root = (r: CapturedResource): CapturedResource => {
     let cur = r;
-    while (cur.parent && byUrn.has(cur.parent) && byUrn.get(cur.parent)!.type !== "pulumi:pulumi:Stack") cur = byUrn.get(cur.parent)!;
+    while (cur.parent && byUrn.has(cur.parent) && byUrn.get(cur.parent)!.type !== "pulumi:pulumi:Stack")
+      cur = byUrn.get(cur.parent)!;
     return cur;
   };
-  return clonePlain(rt.resources.filter((r) => [prefix, `${prefix}-`].some((p) => root(r).name === prefix || root(r).name.startsWith(p))));
+  return clonePlain(
+    rt.resources.filter((r) =>
+      [prefix, `${prefix}-`].some((p) => root(r).name === prefix || root(r).name.startsWith(p)),
+    ),
+  );
 }
 
 /** Deep copy of plain objects and arrays (assets and other class instances are shared), so tests can mutate it. */
@@ -80,7 +85,8 @@ function clonePlain<T>(value: T): T {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, clonePlain(v)])) as T;
 }
 
-const summary = (vs: PolicyVerdict[]) => vs.map((v) => `${v.enforcementLevel} ${v.policy} @${v.resourceName}: ${v.message}`);
+const summary = (vs: PolicyVerdict[]) =>
+  vs.map((v) => `${v.enforcementLevel} ${v.policy} @${v.resourceName}: ${v.message}`);
 const mandatory = (vs: PolicyVerdict[]) => vs.filter((v) => v.enforcementLevel === "mandatory");
 
 describe("policy pack over the real components", () => {
@@ -108,7 +114,9 @@ describe("policy pack over the real components", () => {
     expect(hosts).toEqual(expect.arrayContaining([cluster.props.fqdn, "login.microsoftonline.com"]));
     const router = resources.find((r) => isRouterDeployment(r.type, r.props))!;
     expect(router.props.spec.replicas).toBeGreaterThanOrEqual(2);
-    const service = resources.find((r) => r.type === "kubernetes:core/v1:Service" && r.props.metadata?.annotations?.["aksml/config"])!;
+    const service = resources.find(
+      (r) => r.type === "kubernetes:core/v1:Service" && r.props.metadata?.annotations?.["aksml/config"],
+    )!;
     expect(JSON.parse(service.props.metadata.annotations["aksml/config"]).auth.mode).toBe("token");
   });
 
@@ -117,10 +125,18 @@ describe("policy pack over the real components", () => {
     const one = (pred: (r: CapturedResource) => boolean) => graph.find(pred)!;
     const cluster = one((r) => r.type === "azure-native:containerservice:ManagedCluster");
     const router = one((r) => isRouterDeployment(r.type, unwrapSecrets(r.inputs) as Record<string, any>));
-    const service = one((r) => r.type === "kubernetes:core/v1:Service" && (r.inputs as any).metadata?.annotations?.["aksml/config"] !== undefined);
-    for (const props of [cluster.inputs, cluster.state] as any[]) props.agentPoolProfiles = [{ ...props.agentPoolProfiles[0], count: 2, vmSize: "Standard_D2s_v5", enableAutoScaling: false }];
+    const service = one(
+      (r) =>
+        r.type === "kubernetes:core/v1:Service" &&
+        (r.inputs as any).metadata?.annotations?.["aksml/config"] !== undefined,
+    );
+    for (const props of [cluster.inputs, cluster.state] as any[])
+      props.agentPoolProfiles = [
+        { ...props.agentPoolProfiles[0], count: 2, vmSize: "Standard_D2s_v5", enableAutoScaling: false },
+      ];
     for (const props of [router.inputs, router.state] as any[]) {
-      for (const c of props.spec.template.spec.containers) c.env = c.env.filter((e: { name: string }) => !e.name.startsWith("AKSML_TLS_"));
+      for (const c of props.spec.template.spec.containers)
+        c.env = c.env.filter((e: { name: string }) => !e.name.startsWith("AKSML_TLS_"));
     }
     for (const props of [service.inputs, service.state] as any[]) {
       const config = JSON.parse(props.metadata.annotations["aksml/config"]);

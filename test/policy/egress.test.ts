@@ -25,7 +25,14 @@ describe("firewall-covers-egress-fqdns", () => {
   it("derives the hosts from the real names in the graph", () => {
     const resources = toPolicyResources(productionGraph());
     const hosts = requiredHosts(resources.find((r) => r.name === "platform-aks")!, resources).map((h) => h.host);
-    expect(hosts).toEqual(expect.arrayContaining([API_FQDN, "platformacr1a2b3c4d.azurecr.io", `${STORAGE_NAME}.blob.core.windows.net`, "mcr.microsoft.com"]));
+    expect(hosts).toEqual(
+      expect.arrayContaining([
+        API_FQDN,
+        "platformacr1a2b3c4d.azurecr.io",
+        `${STORAGE_NAME}.blob.core.windows.net`,
+        "mcr.microsoft.com",
+      ]),
+    );
   });
 
   it("passes when the rules (and the AKS FQDN tag) cover every host", async () => {
@@ -33,7 +40,11 @@ describe("firewall-covers-egress-fqdns", () => {
   });
 
   it("fails when the storage host is missing, naming it and the rule collection group", async () => {
-    const graph = change(productionGraph(), RULES, (p) => (p.ruleCollections[0].rules[1].targetFqdns = inferenceHosts(p).filter((h) => !h.includes(".blob."))));
+    const graph = change(
+      productionGraph(),
+      RULES,
+      (p) => (p.ruleCollections[0].rules[1].targetFqdns = inferenceHosts(p).filter((h) => !h.includes(".blob."))),
+    );
     await assertHasStackViolation(policy, graph, {
       message: `Cluster 'platform-aks1a2b3c4d' sends egress through the firewall, but its rules do not allow ${STORAGE_NAME}.blob.core.windows.net`,
       resourceName: RULES,
@@ -44,18 +55,36 @@ describe("firewall-covers-egress-fqdns", () => {
     const graph = productionGraph().filter((r) => r.name !== "platform-fw-rules-cluster");
     change(graph, RULES, (p) => (p.ruleCollections[0].rules = [p.ruleCollections[0].rules[1]]));
     await assertHasStackViolation(policy, graph, { message: `${API_FQDN} (AKS API server` });
-    change(graph, RULES, (p) => p.ruleCollections[0].rules[0].targetFqdns.push("*.hcp.westeurope.azmk8s.io", "mcr.microsoft.com", "*.data.mcr.microsoft.com", "login.microsoftonline.com"));
+    change(graph, RULES, (p) =>
+      p.ruleCollections[0].rules[0].targetFqdns.push(
+        "*.hcp.westeurope.azmk8s.io",
+        "mcr.microsoft.com",
+        "*.data.mcr.microsoft.com",
+        "login.microsoftonline.com",
+      ),
+    );
     await assertNoStackViolations(policy, graph);
   });
 
   it("does not count Deny collections", async () => {
     const graph = change(productionGraph(), RULES, (p) => (p.ruleCollections[0].action.type = "Deny"));
-    await assertHasStackViolation(policy, graph, { message: "platformacr1a2b3c4d.azurecr.io (your Azure Container Registry" });
+    await assertHasStackViolation(policy, graph, {
+      message: "platformacr1a2b3c4d.azurecr.io (your Azure Container Registry",
+    });
   });
 
   it("requires the token issuer host of token-auth services", async () => {
-    const auth = { mode: "token" as const, issuer: "https://issuer.example.com/", audience: "api://churn", algorithms: ["RS256"] };
-    await assertHasStackViolation(policy, setModelConfig(productionGraph(), serializeServiceConfig(modelConfig({ auth }))), { message: "issuer.example.com (token issuer of web service" });
+    const auth = {
+      mode: "token" as const,
+      issuer: "https://issuer.example.com/",
+      audience: "api://churn",
+      algorithms: ["RS256"],
+    };
+    await assertHasStackViolation(
+      policy,
+      setModelConfig(productionGraph(), serializeServiceConfig(modelConfig({ auth }))),
+      { message: "issuer.example.com (token issuer of web service" },
+    );
   });
 
   it("does not apply when egress does not go through the firewall", async () => {

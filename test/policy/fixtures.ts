@@ -9,7 +9,13 @@ import { serializeServiceConfig, type ServiceConfig } from "../../router/contrac
 
 type Obj = Record<string, any>;
 
-export function resource(type: string, name: string, inputs: Obj, outputs: Obj = {}, extra: Partial<CapturedResource> = {}): CapturedResource {
+export function resource(
+  type: string,
+  name: string,
+  inputs: Obj,
+  outputs: Obj = {},
+  extra: Partial<CapturedResource> = {},
+): CapturedResource {
   return {
     urn: `urn:pulumi:test::aksml::${type}::${name}`,
     type,
@@ -36,7 +42,14 @@ export function modelConfig(overrides: Partial<ServiceConfig> = {}): ServiceConf
   return {
     version: 1,
     deployment: "churn",
-    autoscale: { enabled: true, minReplicas: 1, maxReplicas: 10, targetUtilization: 70, refreshSeconds: 1, scaleDownDelaySeconds: 60 },
+    autoscale: {
+      enabled: true,
+      minReplicas: 1,
+      maxReplicas: 10,
+      targetUtilization: 70,
+      refreshSeconds: 1,
+      scaleDownDelaySeconds: 60,
+    },
     auth: { mode: "key", algorithms: ["RS256"] },
     scoringTimeoutMs: 60000,
     maxConcurrentRequestsPerContainer: 1,
@@ -64,16 +77,43 @@ export function productionGraph(purpose: "FastProd" | "DenseProd" | "DevTest" = 
   const userPool = resource(
     "azure-native:containerservice:AgentPool",
     "platform-pool-cpu",
-    { resourceGroupName: "platform-rg", resourceName: "platform-aks1a2b3c4d", agentPoolName: "cpu", mode: "User", vmSize: "Standard_D8s_v5", enableAutoScaling: true, minCount: 1, maxCount: 5, count: 1 },
+    {
+      resourceGroupName: "platform-rg",
+      resourceName: "platform-aks1a2b3c4d",
+      agentPoolName: "cpu",
+      mode: "User",
+      vmSize: "Standard_D8s_v5",
+      enableAutoScaling: true,
+      minCount: 1,
+      maxCount: 5,
+      count: 1,
+    },
     {},
     { dependencies: [cluster.urn] },
   );
-  const acr = resource("azure-native:containerregistry:Registry", "platform-acr", { resourceGroupName: "platform-rg", sku: { name: "Premium" }, adminUserEnabled: false }, { name: "platformacr1a2b3c4d", loginServer: ACR_LOGIN });
+  const acr = resource(
+    "azure-native:containerregistry:Registry",
+    "platform-acr",
+    { resourceGroupName: "platform-rg", sku: { name: "Premium" }, adminUserEnabled: false },
+    { name: "platformacr1a2b3c4d", loginServer: ACR_LOGIN },
+  );
   const storage = resource(
     "azure-native:storage:StorageAccount",
     "platform-st",
-    { resourceGroupName: "platform-rg", kind: "StorageV2", sku: { name: "Standard_LRS" }, allowBlobPublicAccess: false, minimumTlsVersion: "TLS1_2" },
-    { name: STORAGE_NAME, primaryEndpoints: { blob: `https://${STORAGE_NAME}.blob.core.windows.net/`, table: `https://${STORAGE_NAME}.table.core.windows.net/` } },
+    {
+      resourceGroupName: "platform-rg",
+      kind: "StorageV2",
+      sku: { name: "Standard_LRS" },
+      allowBlobPublicAccess: false,
+      minimumTlsVersion: "TLS1_2",
+    },
+    {
+      name: STORAGE_NAME,
+      primaryEndpoints: {
+        blob: `https://${STORAGE_NAME}.blob.core.windows.net/`,
+        table: `https://${STORAGE_NAME}.table.core.windows.net/`,
+      },
+    },
   );
   const https = [{ protocolType: "Https", port: 443 }];
   const rules = resource("azure-native:network:FirewallPolicyRuleCollectionGroup", "platform-fw-rules", {
@@ -108,14 +148,27 @@ export function productionGraph(purpose: "FastProd" | "DenseProd" | "DevTest" = 
     resourceGroupName: "platform-rg",
     firewallPolicyName: "platform-fw-policy",
     priority: 300,
-    ruleCollections: [{ ruleCollectionType: "FirewallPolicyFilterRuleCollection", name: "aks-api-server", priority: 400, action: { type: "Allow" }, rules: [{ ruleType: "ApplicationRule", name: "api-server", protocols: https, targetFqdns: [API_FQDN] }] }],
+    ruleCollections: [
+      {
+        ruleCollectionType: "FirewallPolicyFilterRuleCollection",
+        name: "aks-api-server",
+        priority: 400,
+        action: { type: "Allow" },
+        rules: [{ ruleType: "ApplicationRule", name: "api-server", protocols: https, targetFqdns: [API_FQDN] }],
+      },
+    ],
   });
 
   const routerLabels = { "app.kubernetes.io/name": "azureml-fe", "app.kubernetes.io/part-of": "aksml" };
   const router = resource("kubernetes:apps/v1:Deployment", "platform-fe", {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: { name: "azureml-fe", namespace: "azureml", labels: routerLabels, annotations: { "aksml/cluster-purpose": purpose } },
+    metadata: {
+      name: "azureml-fe",
+      namespace: "azureml",
+      labels: routerLabels,
+      annotations: { "aksml/cluster-purpose": purpose },
+    },
     spec: {
       replicas: 3,
       selector: { matchLabels: routerLabels },
@@ -144,25 +197,45 @@ export function productionGraph(purpose: "FastProd" | "DenseProd" | "DevTest" = 
   });
   const lb = resource("kubernetes:core/v1:Service", "platform-fe-lb", {
     metadata: { name: "azureml-fe", namespace: "azureml", labels: routerLabels },
-    spec: { type: "LoadBalancer", selector: { "app.kubernetes.io/name": "azureml-fe" }, ports: [{ name: "https", port: 443, targetPort: 8443 }] },
+    spec: {
+      type: "LoadBalancer",
+      selector: { "app.kubernetes.io/name": "azureml-fe" },
+      ports: [{ name: "https", port: 443, targetPort: 8443 }],
+    },
   });
 
   const modelLabels = { "aksml/webservice": "churn", "app.kubernetes.io/part-of": "aksml" };
   const model = resource("kubernetes:apps/v1:Deployment", "churn-deployment", {
-    metadata: { name: "churn", namespace: "models", labels: modelLabels, annotations: { "aksml/cluster-purpose": purpose, "aksml/model-count": "2" } },
+    metadata: {
+      name: "churn",
+      namespace: "models",
+      labels: modelLabels,
+      annotations: { "aksml/cluster-purpose": purpose, "aksml/model-count": "2" },
+    },
     spec: {
       selector: { matchLabels: { "aksml/webservice": "churn" } },
       template: {
         metadata: { labels: modelLabels },
         spec: {
           initContainers: [{ name: "fetch-model", image: `${ACR_LOGIN}/aksml/router:0.1.0` }],
-          containers: [{ name: "model", image: `${ACR_LOGIN}/churn:1`, resources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } } }],
+          containers: [
+            {
+              name: "model",
+              image: `${ACR_LOGIN}/churn:1`,
+              resources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+            },
+          ],
         },
       },
     },
   });
   const modelService = resource("kubernetes:core/v1:Service", "churn-service", {
-    metadata: { name: "churn", namespace: "models", labels: modelLabels, annotations: { "aksml/config": serializeServiceConfig(modelConfig()) } },
+    metadata: {
+      name: "churn",
+      namespace: "models",
+      labels: modelLabels,
+      annotations: { "aksml/config": serializeServiceConfig(modelConfig()) },
+    },
     spec: { selector: { "aksml/webservice": "churn" }, ports: [{ port: 80, targetPort: 5001 }] },
   });
   return [cluster, userPool, acr, storage, rules, apiRule, router, pdb, lb, model, modelService];

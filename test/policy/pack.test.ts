@@ -39,7 +39,10 @@ function startPack(): Promise<number> {
       env,
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const timer = setTimeout(() => reject(new Error(`policy pack printed no port within 45 s; stderr: ${stderr}`)), 45_000);
+    const timer = setTimeout(
+      () => reject(new Error(`policy pack printed no port within 45 s; stderr: ${stderr}`)),
+      45_000,
+    );
     let stdout = "";
     child.stdout!.on("data", (d) => {
       stdout += d;
@@ -58,7 +61,9 @@ function startPack(): Promise<number> {
 }
 
 function call<T>(method: string, request: unknown): Promise<T> {
-  return new Promise((resolve, reject) => client[method](request, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))));
+  return new Promise((resolve, reject) =>
+    client[method](request, (err: Error | null, res: T) => (err ? reject(err) : resolve(res))),
+  );
 }
 
 beforeAll(async () => {
@@ -76,7 +81,12 @@ describe("policy pack entry point (policy/index.ts)", () => {
     const info = await call<any>("getAnalyzerInfo", new Empty());
     expect(info.getName()).toBe("aksml");
     const policies = info.getPoliciesList().map((p: any) => [p.getName(), p.getEnforcementlevel()]);
-    const expected = Object.entries(POLICY_FACTORIES).map(([name, factory]) => [name, factory().enforcementLevel === "mandatory" ? analyzer.EnforcementLevel.MANDATORY : analyzer.EnforcementLevel.ADVISORY]);
+    const expected = Object.entries(POLICY_FACTORIES).map(([name, factory]) => [
+      name,
+      factory().enforcementLevel === "mandatory"
+        ? analyzer.EnforcementLevel.MANDATORY
+        : analyzer.EnforcementLevel.ADVISORY,
+    ]);
     expect(policies).toEqual(expected);
   });
 
@@ -85,19 +95,31 @@ describe("policy pack entry point (policy/index.ts)", () => {
     req.setType("azure-native:storage:StorageAccount");
     req.setName("models");
     req.setUrn("urn:pulumi:dev::aksml::azure-native:storage:StorageAccount::models");
-    req.setProperties(Struct.fromJavaScript({ accountName: "models", allowBlobPublicAccess: true, minimumTlsVersion: "TLS1_2" }));
+    req.setProperties(
+      Struct.fromJavaScript({ accountName: "models", allowBlobPublicAccess: true, minimumTlsVersion: "TLS1_2" }),
+    );
     req.setOptions(new analyzer.AnalyzerResourceOptions());
     const res = await call<any>("analyze", req);
-    const diagnostics = res.getDiagnosticsList().map((d: any) => ({ policy: d.getPolicyname(), level: d.getEnforcementlevel(), message: d.getMessage() }));
+    const diagnostics = res
+      .getDiagnosticsList()
+      .map((d: any) => ({ policy: d.getPolicyname(), level: d.getEnforcementlevel(), message: d.getMessage() }));
     expect(diagnostics).toEqual([
-      { policy: "storage-no-public-blob-access", level: analyzer.EnforcementLevel.MANDATORY, message: expect.stringContaining("allowBlobPublicAccess=true") },
+      {
+        policy: "storage-no-public-blob-access",
+        level: analyzer.EnforcementLevel.MANDATORY,
+        message: expect.stringContaining("allowBlobPublicAccess=true"),
+      },
     ]);
   });
 
   it("runs the stack policies over a whole graph and agrees with evaluatePolicies", async () => {
     // Broken on purpose: 2 small nodes on FastProd, one router replica.
     const graph = productionGraph().filter((r) => r.name !== "platform-pool-cpu");
-    change(graph, "platform-aks", (p) => (p.agentPoolProfiles = [{ name: "system", count: 2, vmSize: "Standard_D2s_v5" }]));
+    change(
+      graph,
+      "platform-aks",
+      (p) => (p.agentPoolProfiles = [{ name: "system", count: 2, vmSize: "Standard_D2s_v5" }]),
+    );
     change(graph, "platform-fe", (p) => (p.spec.replicas = 1));
     const req = new analyzer.AnalyzeStackRequest();
     req.setResourcesList(

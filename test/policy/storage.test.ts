@@ -12,7 +12,11 @@ import {
 import { ACR_LOGIN, change, find, productionGraph, resource } from "./fixtures.js";
 
 const account = (overrides: Record<string, unknown> = {}) =>
-  createResourceValidationArgs(storage.StorageAccount as any, { ...find(productionGraph(), "platform-st").inputs, accountName: "modelsacct", ...overrides });
+  createResourceValidationArgs(storage.StorageAccount as any, {
+    ...find(productionGraph(), "platform-st").inputs,
+    accountName: "modelsacct",
+    ...overrides,
+  });
 
 describe("storage-no-public-blob-access", () => {
   const policy = storageNoPublicBlobAccess();
@@ -20,11 +24,20 @@ describe("storage-no-public-blob-access", () => {
     await assertNoResourceViolations(policy, account());
   });
   it("fails public access on, and unset", async () => {
-    await assertHasResourceViolation(policy, account({ allowBlobPublicAccess: true }), { message: "Storage account 'modelsacct' has allowBlobPublicAccess=true; public blob access must be off" });
-    await assertHasResourceViolation(policy, account({ allowBlobPublicAccess: undefined }), { message: "allowBlobPublicAccess=undefined" });
+    await assertHasResourceViolation(policy, account({ allowBlobPublicAccess: true }), {
+      message: "Storage account 'modelsacct' has allowBlobPublicAccess=true; public blob access must be off",
+    });
+    await assertHasResourceViolation(policy, account({ allowBlobPublicAccess: undefined }), {
+      message: "allowBlobPublicAccess=undefined",
+    });
   });
   it("ignores other resource types", async () => {
-    expect(await runResourcePolicy(policy, createResourceValidationArgs("azure-native:storage:BlobContainer", { publicAccess: "Blob" }))).toEqual([]);
+    expect(
+      await runResourcePolicy(
+        policy,
+        createResourceValidationArgs("azure-native:storage:BlobContainer", { publicAccess: "Blob" }),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -35,15 +48,22 @@ describe("storage-min-tls-1-2", () => {
     await assertNoResourceViolations(policy, account({ minimumTlsVersion: "TLS1_3" }));
   });
   it("fails TLS1_0", async () => {
-    await assertHasResourceViolation(policy, account({ minimumTlsVersion: "TLS1_0" }), { message: `Storage account 'modelsacct' has minimumTlsVersion="TLS1_0"; it must require TLS 1.2 or later` });
+    await assertHasResourceViolation(policy, account({ minimumTlsVersion: "TLS1_0" }), {
+      message: `Storage account 'modelsacct' has minimumTlsVersion="TLS1_0"; it must require TLS 1.2 or later`,
+    });
   });
 });
 
 describe("acr-admin-user-disabled", () => {
   const policy = acrAdminUserDisabled();
-  const withAdmin = (enabled: boolean | undefined) => change(productionGraph(), "platform-acr", (p) => (p.adminUserEnabled = enabled));
+  const withAdmin = (enabled: boolean | undefined) =>
+    change(productionGraph(), "platform-acr", (p) => (p.adminUserEnabled = enabled));
   const build = (username: string) =>
-    resource("docker-build:index:Image", "churn-image", { push: true, tags: [`${ACR_LOGIN}/churn:1`], registries: [{ address: ACR_LOGIN, username, password: "pw" }] });
+    resource("docker-build:index:Image", "churn-image", {
+      push: true,
+      tags: [`${ACR_LOGIN}/churn:1`],
+      registries: [{ address: ACR_LOGIN, username, password: "pw" }],
+    });
 
   it("passes admin user off (and unset: Azure's default is off)", async () => {
     await assertNoStackViolations(policy, withAdmin(false));
@@ -51,13 +71,16 @@ describe("acr-admin-user-disabled", () => {
   });
   it("advises against the admin user when no build uses it", async () => {
     await assertHasStackViolation(policy, withAdmin(true), {
-      message: "Container registry 'platformacr1a2b3c4d' has adminUserEnabled=true and no image build in this stack pushes with the admin credential",
+      message:
+        "Container registry 'platformacr1a2b3c4d' has adminUserEnabled=true and no image build in this stack pushes with the admin credential",
       resourceName: "platform-acr",
     });
     expect(policy.enforcementLevel).toBe("advisory");
   });
   it("accepts the admin user when a build pushes with it, but not for a build using a scoped token", async () => {
     await assertNoStackViolations(policy, [...withAdmin(true), build("platformacr1a2b3c4d")]);
-    await assertHasStackViolation(policy, [...withAdmin(true), build("ci-push-token")], { message: "adminUserEnabled=true" });
+    await assertHasStackViolation(policy, [...withAdmin(true), build("ci-push-token")], {
+      message: "adminUserEnabled=true",
+    });
   });
 });

@@ -27,7 +27,12 @@ const withConfig = (config: unknown) => {
   props.metadata.annotations["aksml/config"] = typeof config === "string" ? config : JSON.stringify(config);
   return createResourceValidationArgs(SERVICE, props, "churn-service");
 };
-const tokenAuth = { mode: "token" as const, issuer: "https://login.microsoftonline.com/tenant/v2.0", audience: "api://churn", algorithms: ["RS256"] };
+const tokenAuth = {
+  mode: "token" as const,
+  issuer: "https://login.microsoftonline.com/tenant/v2.0",
+  audience: "api://churn",
+  algorithms: ["RS256"],
+};
 
 describe("webservice-autoscale-bounds", () => {
   const policy = webserviceAutoscaleBounds();
@@ -38,15 +43,21 @@ describe("webservice-autoscale-bounds", () => {
     const config = modelConfig();
     config.autoscale.minReplicas = 5;
     config.autoscale.maxReplicas = 2;
-    await assertHasResourceViolation(policy, withConfig(serializeServiceConfig(config)), { message: "autoscale.minReplicas (5) must be <= autoscale.maxReplicas (2)" });
+    await assertHasResourceViolation(policy, withConfig(serializeServiceConfig(config)), {
+      message: "autoscale.minReplicas (5) must be <= autoscale.maxReplicas (2)",
+    });
   });
   it("fails a target utilization above 100 and a refresh below 1 s", async () => {
     const config = JSON.parse(serializeServiceConfig(modelConfig()));
     config.autoscale.targetUtilization = 150;
-    await assertHasResourceViolation(policy, withConfig(config), { message: "autoscale.targetUtilization must be <= 100, got 150" });
+    await assertHasResourceViolation(policy, withConfig(config), {
+      message: "autoscale.targetUtilization must be <= 100, got 150",
+    });
     config.autoscale.targetUtilization = 70;
     config.autoscale.refreshSeconds = 0;
-    await assertHasResourceViolation(policy, withConfig(config), { message: "autoscale.refreshSeconds must be >= 1, got 0" });
+    await assertHasResourceViolation(policy, withConfig(config), {
+      message: "autoscale.refreshSeconds must be >= 1, got 0",
+    });
   });
   it("does not apply to Services without the annotation", async () => {
     const props = serviceProps();
@@ -61,9 +72,16 @@ describe("webservice-config-valid", () => {
     await assertNoResourceViolations(policy, createResourceValidationArgs(SERVICE, serviceProps()));
   });
   it("fails token auth without an audience and unparseable JSON", async () => {
-    await assertHasResourceViolation(policy, withConfig({ ...JSON.parse(serializeServiceConfig(modelConfig())), auth: { mode: "token", issuer: tokenAuth.issuer } }), {
-      message: 'auth.audience is required when auth.mode is "token"',
-    });
+    await assertHasResourceViolation(
+      policy,
+      withConfig({
+        ...JSON.parse(serializeServiceConfig(modelConfig())),
+        auth: { mode: "token", issuer: tokenAuth.issuer },
+      }),
+      {
+        message: 'auth.audience is required when auth.mode is "token"',
+      },
+    );
     await assertHasResourceViolation(policy, withConfig("{not json"), { message: "$ not valid JSON" });
   });
 });
@@ -78,7 +96,8 @@ describe("webservice-single-auth-mode", () => {
     const config = JSON.parse(serializeServiceConfig(modelConfig()));
     config.auth = { mode: "key", issuer: tokenAuth.issuer, audience: tokenAuth.audience };
     await assertHasResourceViolation(policy, withConfig(config), {
-      message: 'key and token auth must never both be on; found auth.mode "key" together with token settings (auth.issuer, auth.audience)',
+      message:
+        'key and token auth must never both be on; found auth.mode "key" together with token settings (auth.issuer, auth.audience)',
     });
   });
 });
@@ -115,14 +134,19 @@ describe("no-hpa-on-model-deployments", () => {
   const hpa = (target: string, namespace = "models") =>
     resource("kubernetes:autoscaling/v2:HorizontalPodAutoscaler", `${target}-hpa`, {
       metadata: { name: `${target}-hpa`, namespace },
-      spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: target }, minReplicas: 1, maxReplicas: 5 },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: target },
+        minReplicas: 1,
+        maxReplicas: 5,
+      },
     });
   it("passes an HPA on a non-model Deployment (or in another namespace)", async () => {
     await assertNoStackViolations(policy, [...productionGraph(), hpa("some-api"), hpa("churn", "other")]);
   });
   it("fails an HPA targeting a model Deployment", async () => {
     await assertHasStackViolation(policy, [...productionGraph(), hpa("churn")], {
-      message: "HorizontalPodAutoscaler 'churn-hpa' targets model Deployment 'churn' (web service 'churn'); the router scales model Deployments",
+      message:
+        "HorizontalPodAutoscaler 'churn-hpa' targets model Deployment 'churn' (web service 'churn'); the router scales model Deployments",
       resourceName: "churn-hpa",
     });
   });
@@ -139,7 +163,9 @@ describe("webservice-max-models", () => {
     await assertNoResourceViolations(policy, withCount("1000"));
   });
   it("fails 1001 models", async () => {
-    await assertHasResourceViolation(policy, withCount("1001"), { message: `Web service 'churn' deploys "1001" models; at most 1000 models are allowed per deployment` });
+    await assertHasResourceViolation(policy, withCount("1001"), {
+      message: `Web service 'churn' deploys "1001" models; at most 1000 models are allowed per deployment`,
+    });
   });
 });
 
@@ -150,14 +176,23 @@ describe("token-issuer-region", () => {
     await assertNoStackViolations(policy, setModelConfig(productionGraph(), token("West Europe")));
   });
   it("reads the region of an AKS OIDC issuer from its host; a global issuer has none", async () => {
-    const aksIssuer = (region: string) => serializeServiceConfig(modelConfig({ auth: { ...tokenAuth, issuer: `https://${region}.oic.prod-aks.azure.com/tenant/guid/` } }));
+    const aksIssuer = (region: string) =>
+      serializeServiceConfig(
+        modelConfig({ auth: { ...tokenAuth, issuer: `https://${region}.oic.prod-aks.azure.com/tenant/guid/` } }),
+      );
     await assertNoStackViolations(policy, setModelConfig(productionGraph(), aksIssuer("westeurope")));
-    await assertHasStackViolation(policy, setModelConfig(productionGraph(), aksIssuer("northeurope")), { message: "issuer in region 'northeurope'" });
-    await assertNoStackViolations(policy, setModelConfig(productionGraph(), serializeServiceConfig(modelConfig({ auth: tokenAuth }))));
+    await assertHasStackViolation(policy, setModelConfig(productionGraph(), aksIssuer("northeurope")), {
+      message: "issuer in region 'northeurope'",
+    });
+    await assertNoStackViolations(
+      policy,
+      setModelConfig(productionGraph(), serializeServiceConfig(modelConfig({ auth: tokenAuth }))),
+    );
   });
   it("advises when the issuer is in another region", async () => {
     await assertHasStackViolation(policy, setModelConfig(productionGraph(), token("eastus")), {
-      message: "Web service 'churn' validates tokens from an issuer in region 'eastus' while the cluster runs in 'westeurope'",
+      message:
+        "Web service 'churn' validates tokens from an issuer in region 'eastus' while the cluster runs in 'westeurope'",
     });
     expect(policy.enforcementLevel).toBe("advisory");
   });

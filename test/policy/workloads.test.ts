@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { parseQuantity } from "../../policy/policies/kube.js";
 import { imagesFromClusterAcr, resourceLimitsCoverRequests } from "../../policy/policies/workloads.js";
-import { assertHasResourceViolation, assertHasStackViolation, assertNoResourceViolations, assertNoStackViolations, createResourceValidationArgs, runResourcePolicy } from "./helpers.js";
+import {
+  assertHasResourceViolation,
+  assertHasStackViolation,
+  assertNoResourceViolations,
+  assertNoStackViolations,
+  createResourceValidationArgs,
+  runResourcePolicy,
+} from "./helpers.js";
 import { ACR_LOGIN, change, productionGraph, propsOf } from "./fixtures.js";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -26,21 +33,34 @@ describe("resource-limits-cover-requests", () => {
     return createResourceValidationArgs(DEPLOYMENT, props);
   };
   it("passes limits above requests, across units, and requests without limits", async () => {
-    await assertNoResourceViolations(policy, model({ requests: { cpu: "500m", memory: "1000Mi" }, limits: { cpu: "0.5", memory: "1Gi" } }));
+    await assertNoResourceViolations(
+      policy,
+      model({ requests: { cpu: "500m", memory: "1000Mi" }, limits: { cpu: "0.5", memory: "1Gi" } }),
+    );
     await assertNoResourceViolations(policy, model({ requests: { cpu: "2" } }));
   });
   it("fails a memory limit below the request", async () => {
     await assertHasResourceViolation(policy, model({ requests: { memory: "2Gi" }, limits: { memory: "1Gi" } }), {
-      message: "Deployment 'churn' container 'model': memory limit 1Gi is below its request 2Gi; limits must be >= requests",
+      message:
+        "Deployment 'churn' container 'model': memory limit 1Gi is below its request 2Gi; limits must be >= requests",
     });
   });
   it("fails a CPU limit below the request on the router too", async () => {
     const props = propsOf("platform-fe");
     props.spec.template.spec.containers[0].resources = { requests: { cpu: "2" }, limits: { cpu: "1500m" } };
-    await assertHasResourceViolation(policy, createResourceValidationArgs(DEPLOYMENT, props), { message: "container 'router': cpu limit 1500m is below its request 2" });
+    await assertHasResourceViolation(policy, createResourceValidationArgs(DEPLOYMENT, props), {
+      message: "container 'router': cpu limit 1500m is below its request 2",
+    });
   });
   it("does not apply to Deployments outside the platform", async () => {
-    const props = { metadata: { name: "other" }, spec: { template: { spec: { containers: [{ name: "x", resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } }] } } } };
+    const props = {
+      metadata: { name: "other" },
+      spec: {
+        template: {
+          spec: { containers: [{ name: "x", resources: { requests: { cpu: "2" }, limits: { cpu: "1" } } }] },
+        },
+      },
+    };
     expect(await runResourcePolicy(policy, createResourceValidationArgs(DEPLOYMENT, props))).toEqual([]);
   });
 });
@@ -51,7 +71,11 @@ describe("images-from-cluster-acr", () => {
     await assertNoStackViolations(policy, productionGraph());
   });
   it("advises against an image from elsewhere", async () => {
-    const graph = change(productionGraph(), "churn-deployment", (p) => (p.spec.template.spec.containers[0].image = "docker.io/someone/churn:1"));
+    const graph = change(
+      productionGraph(),
+      "churn-deployment",
+      (p) => (p.spec.template.spec.containers[0].image = "docker.io/someone/churn:1"),
+    );
     await assertHasStackViolation(policy, graph, {
       message: `Deployment 'churn' container 'model' uses image 'docker.io/someone/churn:1', which is not from the cluster's registry (${ACR_LOGIN})`,
       resourceName: "churn-deployment",
@@ -59,9 +83,17 @@ describe("images-from-cluster-acr", () => {
     expect(policy.enforcementLevel).toBe("advisory");
   });
   it("does not accept a look-alike host or a bare image name", async () => {
-    const graph = change(productionGraph(), "platform-fe", (p) => (p.spec.template.spec.containers[0].image = `${ACR_LOGIN}.evil.example/router:1`));
+    const graph = change(
+      productionGraph(),
+      "platform-fe",
+      (p) => (p.spec.template.spec.containers[0].image = `${ACR_LOGIN}.evil.example/router:1`),
+    );
     await assertHasStackViolation(policy, graph, { message: "evil.example" });
-    const bare = change(productionGraph(), "platform-fe", (p) => (p.spec.template.spec.containers[0].image = "router:1"));
+    const bare = change(
+      productionGraph(),
+      "platform-fe",
+      (p) => (p.spec.template.spec.containers[0].image = "router:1"),
+    );
     await assertHasStackViolation(policy, bare, { message: "uses image 'router:1'" });
   });
 });

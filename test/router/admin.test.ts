@@ -13,21 +13,24 @@ beforeAll(async () => {
     await sleep(300);
     res.end("ok");
   });
-  router = await startTestRouter([{ name: "m", config: { auth: { mode: "none" }, maxRequestWaitTimeMs: 2000 }, replicas: [replica.endpoint] }], {
-    adminRoutes: new Map([
-      [
-        PEER_LOAD_PATH,
-        (req, res) => {
-          let body = "";
-          req.setEncoding("utf8").on("data", (c: string) => (body += c));
-          req.on("end", () => {
-            peerBodies.push(body);
-            res.writeHead(204).end();
-          });
-        },
-      ],
-    ]),
-  });
+  router = await startTestRouter(
+    [{ name: "m", config: { auth: { mode: "none" }, maxRequestWaitTimeMs: 2000 }, replicas: [replica.endpoint] }],
+    {
+      adminRoutes: new Map([
+        [
+          PEER_LOAD_PATH,
+          (req, res) => {
+            let body = "";
+            req.setEncoding("utf8").on("data", (c: string) => (body += c));
+            req.on("end", () => {
+              peerBodies.push(body);
+              res.writeHead(204).end();
+            });
+          },
+        ],
+      ]),
+    },
+  );
 });
 
 afterAll(async () => {
@@ -54,7 +57,9 @@ it("mounts routes given by the control half on the admin port only", async () =>
 });
 
 it("exposes in-flight and queued requests live, and the scaling metrics the autoscaler records", async () => {
-  const pending = [1, 2, 3].map(() => fetch(`${router.dataUrl}/api/v1/service/m/score`, { method: "POST", body: "{}" }));
+  const pending = [1, 2, 3].map(() =>
+    fetch(`${router.dataUrl}/api/v1/service/m/score`, { method: "POST", body: "{}" }),
+  );
   while (router.registry.get("m")!.queued < 2) await sleep(5);
   const during = await metrics();
   expect(during).toContain('aksml_router_in_flight_requests{service="m"} 1');

@@ -9,7 +9,10 @@ let replica: TestReplica;
 let issuer: TestIssuer;
 let router: TestRouter;
 
-async function score(service: string, authorization?: string): Promise<{ status: number; challenge: string | null; body: string }> {
+async function score(
+  service: string,
+  authorization?: string,
+): Promise<{ status: number; challenge: string | null; body: string }> {
   const res = await fetch(`${router.dataUrl}/api/v1/service/${service}/score`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(authorization !== undefined ? { authorization } : {}) },
@@ -25,8 +28,16 @@ beforeAll(async () => {
     { name: "keyed", keys: KEYS, replicas: [replica.endpoint] },
     { name: "nokeys", replicas: [replica.endpoint] },
     { name: "open", config: { auth: { mode: "none" } }, replicas: [replica.endpoint] },
-    { name: "tokened", config: { auth: { mode: "token", issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri } }, replicas: [replica.endpoint] },
-    { name: "discovered", config: { auth: { mode: "token", issuer: issuer.issuer, audience: issuer.audience } }, replicas: [replica.endpoint] },
+    {
+      name: "tokened",
+      config: { auth: { mode: "token", issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri } },
+      replicas: [replica.endpoint],
+    },
+    {
+      name: "discovered",
+      config: { auth: { mode: "token", issuer: issuer.issuer, audience: issuer.audience } },
+      replicas: [replica.endpoint],
+    },
   ]);
 });
 
@@ -48,7 +59,11 @@ describe("key auth", () => {
     ["wrong key", "Bearer not-the-key", 'Bearer realm="aksml", error="invalid_token"'],
     ["key with a suffix", `Bearer ${KEYS.primaryKey}x`, 'Bearer realm="aksml", error="invalid_token"'],
     ["key prefix", `Bearer ${KEYS.primaryKey.slice(0, -1)}`, 'Bearer realm="aksml", error="invalid_token"'],
-    ["Basic scheme", `Basic ${Buffer.from(`u:${KEYS.primaryKey}`).toString("base64")}`, 'Bearer realm="aksml", error="invalid_token"'],
+    [
+      "Basic scheme",
+      `Basic ${Buffer.from(`u:${KEYS.primaryKey}`).toString("base64")}`,
+      'Bearer realm="aksml", error="invalid_token"',
+    ],
     ["empty bearer", "Bearer ", 'Bearer realm="aksml", error="invalid_token"'],
     ["bare key", KEYS.primaryKey, 'Bearer realm="aksml", error="invalid_token"'],
   ])("rejects %s with 401 and a Bearer challenge", async (_label, header, challenge) => {

@@ -39,12 +39,31 @@ describe("decide: table", () => {
   const cases: Array<{ name: string; in: DecisionInput; desired: number; reason: string }> = [
     { name: "no samples holds", in: input({ samples: [], currentReplicas: 3 }), desired: 3, reason: "hold" },
     { name: "idle at min holds", in: input({ samples: series(70, () => 0) }), desired: 1, reason: "hold" },
-    { name: "step up is immediate", in: input({ samples: [...series(5, () => 0), { at: 5500, inFlight: 5, queued: 0 }] }), desired: 8, reason: "up" },
-    { name: "up is clamped to max", in: input({ samples: [{ at: 0, inFlight: 100, queued: 50 }], currentReplicas: 2 }), desired: 10, reason: "up" },
-    { name: "queued counts as demand", in: input({ samples: [{ at: 0, inFlight: 1, queued: 6 }] }), desired: 10, reason: "up" },
+    {
+      name: "step up is immediate",
+      in: input({ samples: [...series(5, () => 0), { at: 5500, inFlight: 5, queued: 0 }] }),
+      desired: 8,
+      reason: "up",
+    },
+    {
+      name: "up is clamped to max",
+      in: input({ samples: [{ at: 0, inFlight: 100, queued: 50 }], currentReplicas: 2 }),
+      desired: 10,
+      reason: "up",
+    },
+    {
+      name: "queued counts as demand",
+      in: input({ samples: [{ at: 0, inFlight: 1, queued: 6 }] }),
+      desired: 10,
+      reason: "up",
+    },
     {
       name: "concurrency > 1 uses in flight / (replicas x max concurrent)",
-      in: input({ samples: [{ at: 0, inFlight: 6, queued: 0 }], currentReplicas: 1, maxConcurrentRequestsPerContainer: 4 }),
+      in: input({
+        samples: [{ at: 0, inFlight: 6, queued: 0 }],
+        currentReplicas: 1,
+        maxConcurrentRequestsPerContainer: 4,
+      }),
       desired: 3,
       reason: "up",
     },
@@ -72,11 +91,25 @@ describe("decide: table", () => {
       desired: 2,
       reason: "down",
     },
-    { name: "below min is raised at once", in: input({ samples: [{ at: 0, inFlight: 0, queued: 0 }], currentReplicas: 0 }), desired: 1, reason: "clamp" },
-    { name: "above max is lowered at once", in: input({ samples: [{ at: 0, inFlight: 50, queued: 0 }], currentReplicas: 14 }), desired: 10, reason: "clamp" },
+    {
+      name: "below min is raised at once",
+      in: input({ samples: [{ at: 0, inFlight: 0, queued: 0 }], currentReplicas: 0 }),
+      desired: 1,
+      reason: "clamp",
+    },
+    {
+      name: "above max is lowered at once",
+      in: input({ samples: [{ at: 0, inFlight: 50, queued: 0 }], currentReplicas: 14 }),
+      desired: 10,
+      reason: "clamp",
+    },
     {
       name: "window of 0 s scales down at once",
-      in: input({ samples: [{ at: 0, inFlight: 0, queued: 0 }], currentReplicas: 4, autoscale: { ...AUTOSCALE, scaleDownDelaySeconds: 0 } }),
+      in: input({
+        samples: [{ at: 0, inFlight: 0, queued: 0 }],
+        currentReplicas: 4,
+        autoscale: { ...AUTOSCALE, scaleDownDelaySeconds: 0 },
+      }),
       desired: 1,
       reason: "down",
     },
@@ -94,8 +127,18 @@ describe("decide: table", () => {
   });
 
   it("reports utilization as demand over capacity", () => {
-    expect(decide(input({ samples: [{ at: 0, inFlight: 3, queued: 1 }], currentReplicas: 4 })).utilizationPercent).toBe(100);
-    expect(decide(input({ samples: [{ at: 0, inFlight: 4, queued: 0 }], currentReplicas: 4, maxConcurrentRequestsPerContainer: 2 })).utilizationPercent).toBe(50);
+    expect(decide(input({ samples: [{ at: 0, inFlight: 3, queued: 1 }], currentReplicas: 4 })).utilizationPercent).toBe(
+      100,
+    );
+    expect(
+      decide(
+        input({
+          samples: [{ at: 0, inFlight: 4, queued: 0 }],
+          currentReplicas: 4,
+          maxConcurrentRequestsPerContainer: 2,
+        }),
+      ).utilizationPercent,
+    ).toBe(50);
   });
 });
 
@@ -108,10 +151,18 @@ const configArb = fc
     maxConcurrent: fc.integer({ min: 1, max: 8 }),
   })
   .map((r) => ({
-    autoscale: { minReplicas: r.minReplicas, maxReplicas: r.minReplicas + r.span, targetUtilization: r.targetUtilization, scaleDownDelaySeconds: r.scaleDownDelaySeconds },
+    autoscale: {
+      minReplicas: r.minReplicas,
+      maxReplicas: r.minReplicas + r.span,
+      targetUtilization: r.targetUtilization,
+      scaleDownDelaySeconds: r.scaleDownDelaySeconds,
+    },
     maxConcurrent: r.maxConcurrent,
   }));
-const demandsArb = fc.array(fc.record({ inFlight: fc.integer({ min: 0, max: 200 }), queued: fc.integer({ min: 0, max: 50 }) }), { minLength: 1, maxLength: 50 });
+const demandsArb = fc.array(
+  fc.record({ inFlight: fc.integer({ min: 0, max: 200 }), queued: fc.integer({ min: 0, max: 50 }) }),
+  { minLength: 1, maxLength: 50 },
+);
 
 function toSamples(demands: Array<{ inFlight: number; queued: number }>): DemandSample[] {
   return demands.map((d, i) => ({ at: i * 1000, ...d }));
@@ -122,7 +173,13 @@ describe("decide: properties", () => {
     fc.assert(
       fc.property(configArb, demandsArb, fc.integer({ min: 0, max: 30 }), (c, demands, current) => {
         const samples = toSamples(demands);
-        const d = decide({ now: samples.at(-1)!.at, samples, currentReplicas: current, autoscale: c.autoscale, maxConcurrentRequestsPerContainer: c.maxConcurrent });
+        const d = decide({
+          now: samples.at(-1)!.at,
+          samples,
+          currentReplicas: current,
+          autoscale: c.autoscale,
+          maxConcurrentRequestsPerContainer: c.maxConcurrent,
+        });
         return d.desired >= c.autoscale.minReplicas && d.desired <= c.autoscale.maxReplicas;
       }),
       { numRuns: 2000 },
@@ -136,7 +193,13 @@ describe("decide: properties", () => {
         const samples = toSamples(demands);
         const now = samples.at(-1)!.at;
         fc.pre(now < c.autoscale.scaleDownDelaySeconds * 1000);
-        const d = decide({ now, samples, currentReplicas: current, autoscale: c.autoscale, maxConcurrentRequestsPerContainer: c.maxConcurrent });
+        const d = decide({
+          now,
+          samples,
+          currentReplicas: current,
+          autoscale: c.autoscale,
+          maxConcurrentRequestsPerContainer: c.maxConcurrent,
+        });
         return d.desired >= current;
       }),
       { numRuns: 2000 },
@@ -149,9 +212,19 @@ describe("decide: properties", () => {
         fc.pre(current >= c.autoscale.minReplicas && current <= c.autoscale.maxReplicas);
         const samples = toSamples(demands);
         const now = samples.at(-1)!.at;
-        const d = decide({ now, samples, currentReplicas: current, autoscale: c.autoscale, maxConcurrentRequestsPerContainer: c.maxConcurrent });
+        const d = decide({
+          now,
+          samples,
+          currentReplicas: current,
+          autoscale: c.autoscale,
+          maxConcurrentRequestsPerContainer: c.maxConcurrent,
+        });
         const inWindow = samples.filter((s) => s.at >= now - c.autoscale.scaleDownDelaySeconds * 1000);
-        const highest = Math.max(...inWindow.map((s) => Math.min(c.autoscale.maxReplicas, replicasFor(s, c.autoscale.targetUtilization, c.maxConcurrent))));
+        const highest = Math.max(
+          ...inWindow.map((s) =>
+            Math.min(c.autoscale.maxReplicas, replicasFor(s, c.autoscale.targetUtilization, c.maxConcurrent)),
+          ),
+        );
         return d.desired >= Math.min(current, Math.max(highest, c.autoscale.minReplicas));
       }),
       { numRuns: 2000 },
@@ -160,58 +233,93 @@ describe("decide: properties", () => {
 
   it("is monotone in demand", () => {
     fc.assert(
-      fc.property(configArb, demandsArb, fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 50, maxLength: 50 }), fc.integer({ min: 0, max: 30 }), (c, demands, extra, current) => {
-        const lower = toSamples(demands);
-        const higher = lower.map((s, i) => ({ ...s, inFlight: s.inFlight + extra[i]! }));
-        const now = lower.at(-1)!.at;
-        const base = { now, currentReplicas: current, autoscale: c.autoscale, maxConcurrentRequestsPerContainer: c.maxConcurrent };
-        return decide({ ...base, samples: higher }).desired >= decide({ ...base, samples: lower }).desired;
-      }),
+      fc.property(
+        configArb,
+        demandsArb,
+        fc.array(fc.integer({ min: 0, max: 20 }), { minLength: 50, maxLength: 50 }),
+        fc.integer({ min: 0, max: 30 }),
+        (c, demands, extra, current) => {
+          const lower = toSamples(demands);
+          const higher = lower.map((s, i) => ({ ...s, inFlight: s.inFlight + extra[i]! }));
+          const now = lower.at(-1)!.at;
+          const base = {
+            now,
+            currentReplicas: current,
+            autoscale: c.autoscale,
+            maxConcurrentRequestsPerContainer: c.maxConcurrent,
+          };
+          return decide({ ...base, samples: higher }).desired >= decide({ ...base, samples: lower }).desired;
+        },
+      ),
       { numRuns: 2000 },
     );
   });
 
   it("does not change under constant demand once it has reached the level it asks for", () => {
     fc.assert(
-      fc.property(configArb, fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 1, max: 120 }), (c, demand, start, ticks) => {
-        // Run the loop: every tick adds a sample, applies the decision, and counts changes.
-        const samples: DemandSample[] = [];
-        let current = start;
-        const changes: number[] = [];
-        for (let t = 0; t <= ticks + c.autoscale.scaleDownDelaySeconds + 2; t++) {
-          samples.push({ at: t * 1000, inFlight: demand, queued: 0 });
-          const d = decide({ now: t * 1000, samples, currentReplicas: current, autoscale: c.autoscale, maxConcurrentRequestsPerContainer: c.maxConcurrent });
-          if (d.desired !== current) changes.push(t);
-          current = d.desired;
-        }
-        // At most one clamp/up and one down, then nothing for the rest of the run.
-        const settledAt = changes.at(-1) ?? 0;
-        return changes.length <= 2 && settledAt <= c.autoscale.scaleDownDelaySeconds + 1;
-      }),
+      fc.property(
+        configArb,
+        fc.integer({ min: 0, max: 200 }),
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 1, max: 120 }),
+        (c, demand, start, ticks) => {
+          // Run the loop: every tick adds a sample, applies the decision, and counts changes.
+          const samples: DemandSample[] = [];
+          let current = start;
+          const changes: number[] = [];
+          for (let t = 0; t <= ticks + c.autoscale.scaleDownDelaySeconds + 2; t++) {
+            samples.push({ at: t * 1000, inFlight: demand, queued: 0 });
+            const d = decide({
+              now: t * 1000,
+              samples,
+              currentReplicas: current,
+              autoscale: c.autoscale,
+              maxConcurrentRequestsPerContainer: c.maxConcurrent,
+            });
+            if (d.desired !== current) changes.push(t);
+            current = d.desired;
+          }
+          // At most one clamp/up and one down, then nothing for the rest of the run.
+          const settledAt = changes.at(-1) ?? 0;
+          return changes.length <= 2 && settledAt <= c.autoscale.scaleDownDelaySeconds + 1;
+        },
+      ),
       { numRuns: 1000 },
     );
   });
 
   it("does not flap under noisy steady load", () => {
     fc.assert(
-      fc.property(configArb, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 1_000_000 }), (c, level, noise, seed) => {
-        fc.pre(c.autoscale.scaleDownDelaySeconds >= 5);
-        let rnd = seed;
-        const next = () => ((rnd = (rnd * 1103515245 + 12345) % 2147483648), rnd / 2147483648);
-        const samples: DemandSample[] = [];
-        let current = c.autoscale.minReplicas;
-        let downs = 0;
-        for (let t = 0; t < 200; t++) {
-          // The peak recurs at least once per window: that is what "steady" means to a windowed autoscaler.
-          const jitter = t % 5 === 0 ? noise : Math.floor(next() * (noise + 1));
-          samples.push({ at: t * 1000, inFlight: level + jitter, queued: 0 });
-          const d = decide({ now: t * 1000, samples, currentReplicas: current, autoscale: c.autoscale, maxConcurrentRequestsPerContainer: c.maxConcurrent });
-          if (d.desired < current) downs++;
-          current = d.desired;
-        }
-        // Demand bounded in [level, level + noise]: the count can only climb towards the peak's need, never come back down and up again.
-        return downs === 0;
-      }),
+      fc.property(
+        configArb,
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        (c, level, noise, seed) => {
+          fc.pre(c.autoscale.scaleDownDelaySeconds >= 5);
+          let rnd = seed;
+          const next = () => ((rnd = (rnd * 1103515245 + 12345) % 2147483648), rnd / 2147483648);
+          const samples: DemandSample[] = [];
+          let current = c.autoscale.minReplicas;
+          let downs = 0;
+          for (let t = 0; t < 200; t++) {
+            // The peak recurs at least once per window: that is what "steady" means to a windowed autoscaler.
+            const jitter = t % 5 === 0 ? noise : Math.floor(next() * (noise + 1));
+            samples.push({ at: t * 1000, inFlight: level + jitter, queued: 0 });
+            const d = decide({
+              now: t * 1000,
+              samples,
+              currentReplicas: current,
+              autoscale: c.autoscale,
+              maxConcurrentRequestsPerContainer: c.maxConcurrent,
+            });
+            if (d.desired < current) downs++;
+            current = d.desired;
+          }
+          // Demand bounded in [level, level + noise]: the count can only climb towards the peak's need, never come back down and up again.
+          return downs === 0;
+        },
+      ),
       { numRuns: 500 },
     );
   });

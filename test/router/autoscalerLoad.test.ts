@@ -18,7 +18,13 @@ const WINDOW_SECONDS = 3;
 const CLIENTS = 3; // demand 3 at a 70% target: ceil(3 / 0.7) = 5 replicas
 
 const parsed = parseServiceConfig("slow", {
-  autoscale: { minReplicas: 1, maxReplicas: 6, targetUtilization: 70, refreshSeconds: 1, scaleDownDelaySeconds: WINDOW_SECONDS },
+  autoscale: {
+    minReplicas: 1,
+    maxReplicas: 6,
+    targetUtilization: 70,
+    refreshSeconds: 1,
+    scaleDownDelaySeconds: WINDOW_SECONDS,
+  },
   auth: { mode: "none" },
   maxRequestWaitTimeMs: 30_000,
 });
@@ -30,11 +36,28 @@ let parts: ReturnType<typeof localRouterOptions>;
 const agent = new Agent({ connections: CLIENTS * 2 });
 
 beforeAll(async () => {
-  parts = localRouterOptions([{ name: "slow", command: `exec "${process.execPath}" "${SCORER}" --port $PORT`, env: { SCORER_DELAY_MS: "100" }, config: parsed.config }], {
-    onOutput: () => undefined,
-    onDecision: (d) => decisions.push(d),
+  parts = localRouterOptions(
+    [
+      {
+        name: "slow",
+        command: `exec "${process.execPath}" "${SCORER}" --port $PORT`,
+        env: { SCORER_DELAY_MS: "100" },
+        config: parsed.config,
+      },
+    ],
+    {
+      onOutput: () => undefined,
+      onDecision: (d) => decisions.push(d),
+    },
+  );
+  router = await startRouter({
+    ...parts,
+    host: "127.0.0.1",
+    dataPort: 0,
+    adminPort: 0,
+    logLevel: "silent",
+    processMetrics: false,
   });
-  router = await startRouter({ ...parts, host: "127.0.0.1", dataPort: 0, adminPort: 0, logLevel: "silent", processMetrics: false });
 });
 
 afterAll(async () => {
@@ -49,7 +72,12 @@ function load(clients: number): { stop: () => Promise<{ ok: number; failed: numb
   let failed = 0;
   const loops = Array.from({ length: clients }, async () => {
     while (running) {
-      const res = await request(`${router.dataUrl}/api/v1/service/slow/score`, { method: "POST", body: JSON.stringify({ data: [[1, 2, 3]] }), headers: { "content-type": "application/json" }, dispatcher: agent });
+      const res = await request(`${router.dataUrl}/api/v1/service/slow/score`, {
+        method: "POST",
+        body: JSON.stringify({ data: [[1, 2, 3]] }),
+        headers: { "content-type": "application/json" },
+        dispatcher: agent,
+      });
       await res.body.text();
       if (res.statusCode === 200) ok++;
       else failed++;
@@ -78,7 +106,9 @@ describe("autoscaler with the local backend under real load", () => {
     const firstUp = decisions.find((d) => d.to > d.from);
     expect(firstUp, "a scale-up decision").toBeDefined();
     const upLatencyMs = firstUp!.at - stepAt;
-    console.log(`scale-up decision ${upLatencyMs.toFixed(0)} ms after the load step (${firstUp!.from} -> ${firstUp!.to})`);
+    console.log(
+      `scale-up decision ${upLatencyMs.toFixed(0)} ms after the load step (${firstUp!.from} -> ${firstUp!.to})`,
+    );
     expect(upLatencyMs).toBeLessThan(2500);
 
     // Let it settle (the first tick may have seen part of the step), then count decisions over a steady period.
@@ -93,11 +123,14 @@ describe("autoscaler with the local backend under real load", () => {
     expect(failed).toBe(0);
     expect(ok).toBeGreaterThan(50);
     const stoppedAt = performance.now();
-    while (!decisions.some((d) => d.to < d.from) && performance.now() < stoppedAt + WINDOW_SECONDS * 1000 + 4000) await sleep(20);
+    while (!decisions.some((d) => d.to < d.from) && performance.now() < stoppedAt + WINDOW_SECONDS * 1000 + 4000)
+      await sleep(20);
     const down = decisions.find((d) => d.to < d.from);
     expect(down, "a scale-down decision").toBeDefined();
     const downDelayMs = down!.at - stoppedAt;
-    console.log(`scale-down decision ${downDelayMs.toFixed(0)} ms after the load stopped (${down!.from} -> ${down!.to}; window ${WINDOW_SECONDS} s)`);
+    console.log(
+      `scale-down decision ${downDelayMs.toFixed(0)} ms after the load stopped (${down!.from} -> ${down!.to}; window ${WINDOW_SECONDS} s)`,
+    );
     expect(downDelayMs).toBeGreaterThanOrEqual(WINDOW_SECONDS * 1000 - 1100); // a sample taken just before the stop still counts as busy
     expect(down!.to).toBe(1);
     await sleep(500);

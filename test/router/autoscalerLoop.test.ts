@@ -7,12 +7,26 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Autoscaler, type ScalingDecision } from "../../router/autoscaler/autoscaler.js";
-import { PeerLoadBoard, handlePeerLoadRequest, parsePeerLoadReport, sendPeerLoadReport } from "../../router/autoscaler/peerLoads.js";
-import { PEER_LOAD_PATH, type LeaderElection, type PeerLoadReport, type ServiceLoad, type ServiceSnapshot } from "../../router/contract/backend.js";
+import {
+  PeerLoadBoard,
+  handlePeerLoadRequest,
+  parsePeerLoadReport,
+  sendPeerLoadReport,
+} from "../../router/autoscaler/peerLoads.js";
+import {
+  PEER_LOAD_PATH,
+  type LeaderElection,
+  type PeerLoadReport,
+  type ServiceLoad,
+  type ServiceSnapshot,
+} from "../../router/contract/backend.js";
 import { parseServiceConfig } from "../../router/contract/serviceConfig.js";
 
 function snapshot(name: string, currentReplicas: number, autoscale: object = {}, extra: object = {}): ServiceSnapshot {
-  const r = parseServiceConfig(name, { autoscale: { minReplicas: 1, maxReplicas: 10, scaleDownDelaySeconds: 5, ...autoscale }, ...extra });
+  const r = parseServiceConfig(name, {
+    autoscale: { minReplicas: 1, maxReplicas: 10, scaleDownDelaySeconds: 5, ...autoscale },
+    ...extra,
+  });
   if (!r.ok) throw new Error(JSON.stringify(r.problems));
   return { name, config: r.config, replicas: [], currentReplicas };
 }
@@ -28,7 +42,12 @@ class Harness {
   leader = true;
   reports: Array<{ url: string; report: PeerLoadReport }> = [];
   readonly board = new PeerLoadBoard(3000, () => this.t);
-  readonly election: LeaderElection = { isLeader: () => this.leader, leaderUrl: () => (this.leader ? undefined : "http://leader:9091"), start: async () => undefined, stop: async () => undefined };
+  readonly election: LeaderElection = {
+    isLeader: () => this.leader,
+    leaderUrl: () => (this.leader ? undefined : "http://leader:9091"),
+    start: async () => undefined,
+    stop: async () => undefined,
+  };
   readonly autoscaler = new Autoscaler({
     services: () => [...this.services.values()],
     load: { localLoad: () => [...this.load.values()] },
@@ -209,7 +228,14 @@ describe("peer load reports", () => {
     expect(board.freshLoads()).toEqual([]);
   });
 
-  it.each([null, [], { peer: "", sentAt: 1, loads: [] }, { peer: "p", sentAt: "x", loads: [] }, { peer: "p", sentAt: 1, loads: [{ service: "a", inFlight: -1, queued: 0 }] }, { peer: "p", sentAt: 1, loads: [{ service: "a", inFlight: 1.5, queued: 0 }] }])("rejects %j", (bad) => {
+  it.each([
+    null,
+    [],
+    { peer: "", sentAt: 1, loads: [] },
+    { peer: "p", sentAt: "x", loads: [] },
+    { peer: "p", sentAt: 1, loads: [{ service: "a", inFlight: -1, queued: 0 }] },
+    { peer: "p", sentAt: 1, loads: [{ service: "a", inFlight: 1.5, queued: 0 }] },
+  ])("rejects %j", (bad) => {
     expect(() => parsePeerLoadReport(bad)).toThrow();
   });
 
@@ -227,11 +253,21 @@ describe("peer load reports", () => {
     server.listen(0, "127.0.0.1");
     await new Promise((r) => server!.once("listening", r));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    await sendPeerLoadReport(url, { peer: "router-b", sentAt: Date.now(), loads: [{ service: "m", inFlight: 2, queued: 1 }] });
+    await sendPeerLoadReport(url, {
+      peer: "router-b",
+      sentAt: Date.now(),
+      loads: [{ service: "m", inFlight: 2, queued: 1 }],
+    });
     expect(board.freshLoads()).toEqual([{ service: "m", inFlight: 2, queued: 1 }]);
     expect((await fetch(`${url}${PEER_LOAD_PATH}`, { method: "POST", body: "{not json" })).status).toBe(400);
     expect((await fetch(`${url}${PEER_LOAD_PATH}`, { method: "GET" })).status).toBe(405);
     expect((await fetch(`${url}/other`, { method: "POST", body: "{}" })).status).toBe(404);
-    expect((await fetch(`${url}${PEER_LOAD_PATH}`, { method: "POST", body: "x".repeat(2 * 1024 * 1024) }).catch(() => ({ status: 413 }))).status).toBe(413);
+    expect(
+      (
+        await fetch(`${url}${PEER_LOAD_PATH}`, { method: "POST", body: "x".repeat(2 * 1024 * 1024) }).catch(() => ({
+          status: 413,
+        }))
+      ).status,
+    ).toBe(413);
   });
 });

@@ -6,7 +6,15 @@ import { MAX_REQUEST_BYTES } from "../../router/contract/serviceConfig.js";
 describe("loadRouterConfig", () => {
   it("applies the defaults", () => {
     const c = loadRouterConfig({ AKSML_POD_NAME: "azureml-fe-0" });
-    expect(c).toMatchObject({ backend: "kubernetes", tls: undefined, maxRequestBytes: MAX_REQUEST_BYTES, podName: "azureml-fe-0", selfScaling: false, logLevel: "info", shutdownGraceMs: 65_000 });
+    expect(c).toMatchObject({
+      backend: "kubernetes",
+      tls: undefined,
+      maxRequestBytes: MAX_REQUEST_BYTES,
+      podName: "azureml-fe-0",
+      selfScaling: false,
+      logLevel: "info",
+      shutdownGraceMs: 65_000,
+    });
   });
 
   it("reads every variable", () => {
@@ -44,14 +52,29 @@ describe("loadRouterConfig", () => {
   it("reports every bad value at once", () => {
     let err: unknown;
     try {
-      loadRouterConfig({ AKSML_BACKEND: "docker", AKSML_TLS_CERT_FILE: "/c", AKSML_MAX_REQUEST_BYTES: String(MAX_REQUEST_BYTES + 1), AKSML_SELF_SCALING: "yes", AKSML_LOG_LEVEL: "loud", AKSML_SHUTDOWN_GRACE_MS: "30s" });
+      loadRouterConfig({
+        AKSML_BACKEND: "docker",
+        AKSML_TLS_CERT_FILE: "/c",
+        AKSML_MAX_REQUEST_BYTES: String(MAX_REQUEST_BYTES + 1),
+        AKSML_SELF_SCALING: "yes",
+        AKSML_LOG_LEVEL: "loud",
+        AKSML_SHUTDOWN_GRACE_MS: "30s",
+      });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(RouterConfigError);
     const problems = (err as RouterConfigError).problems;
     expect(problems).toHaveLength(6);
-    for (const v of ["AKSML_BACKEND", "AKSML_TLS_KEY_FILE", "AKSML_MAX_REQUEST_BYTES", "AKSML_SELF_SCALING", "AKSML_LOG_LEVEL", "AKSML_SHUTDOWN_GRACE_MS"]) expect(problems.join("\n")).toContain(v);
+    for (const v of [
+      "AKSML_BACKEND",
+      "AKSML_TLS_KEY_FILE",
+      "AKSML_MAX_REQUEST_BYTES",
+      "AKSML_SELF_SCALING",
+      "AKSML_LOG_LEVEL",
+      "AKSML_SHUTDOWN_GRACE_MS",
+    ])
+      expect(problems.join("\n")).toContain(v);
   });
 
   it.each(["0", "-1", "1.5", "1e6", "abc"])("rejects AKSML_MAX_REQUEST_BYTES=%s", (v) => {

@@ -44,11 +44,22 @@ function call(path: string, init: RequestInit = {}) {
 
 describe("withdrawn queue entries", () => {
   it("a client that leaves while queued is logged as 499 and leaves no entry behind in the queue", async () => {
-    router.backend.set({ name: "q1", keys: KEYS, config: { maxRequestWaitTimeMs: 5000 }, replicas: [slowHead.endpoint] });
+    router.backend.set({
+      name: "q1",
+      keys: KEYS,
+      config: { maxRequestWaitTimeMs: 5000 },
+      replicas: [slowHead.endpoint],
+    });
     const first = call("/api/v1/service/q1/score", { method: "POST", body: "{}" });
     await sleep(50);
     const url = new URL(`${router.dataUrl}/api/v1/service/q1/score`);
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: AUTH, "x-request-id": "leaves-while-queued", "content-length": "2" } });
+    const req = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: "POST",
+      headers: { authorization: AUTH, "x-request-id": "leaves-while-queued", "content-length": "2" },
+    });
     req.on("error", () => undefined);
     req.end("{}");
     await sleep(100);
@@ -68,14 +79,28 @@ describe("withdrawn queue entries", () => {
   });
 
   it("a retry still queued when the scoring timeout passes gets 504 instead of hanging", async () => {
-    router.backend.set({ name: "q2", keys: KEYS, config: { scoringTimeoutMs: 300, maxRequestWaitTimeMs: 5000 }, replicas: [slowBody.endpoint] });
+    router.backend.set({
+      name: "q2",
+      keys: KEYS,
+      config: { scoringTimeoutMs: 300, maxRequestWaitTimeMs: 5000 },
+      replicas: [slowBody.endpoint],
+    });
     const first = call("/api/v1/service/q2/score", { method: "POST", body: "{}" });
     await sleep(100);
     // A refusing replica joins: the next request tries it first (it is idle), is refused,
     // and queues for slow-body (busy for another second) as a retry.
-    router.backend.set({ name: "q2", keys: KEYS, config: { scoringTimeoutMs: 300, maxRequestWaitTimeMs: 5000 }, replicas: [{ id: "refusing", url: "http://127.0.0.1:1" }, slowBody.endpoint] });
+    router.backend.set({
+      name: "q2",
+      keys: KEYS,
+      config: { scoringTimeoutMs: 300, maxRequestWaitTimeMs: 5000 },
+      replicas: [{ id: "refusing", url: "http://127.0.0.1:1" }, slowBody.endpoint],
+    });
     const started = Date.now();
-    const second = await call("/api/v1/service/q2/score", { method: "POST", body: "{}", signal: AbortSignal.timeout(3000) }).then(
+    const second = await call("/api/v1/service/q2/score", {
+      method: "POST",
+      body: "{}",
+      signal: AbortSignal.timeout(3000),
+    }).then(
       (r) => r.status,
       () => "no answer",
     );
@@ -116,11 +141,21 @@ describe("a client that leaves before its request is dispatched", () => {
 
   it("is not sent to a replica (and holds no replica slot) when it left during token verification", async () => {
     const jwksUri = `http://127.0.0.1:${(slowJwks.address() as AddressInfo).port}/keys`;
-    router.backend.set({ name: "tok", config: { auth: { mode: "token", issuer: issuer.issuer, audience: issuer.audience, jwksUri } }, replicas: [counted.endpoint] });
+    router.backend.set({
+      name: "tok",
+      config: { auth: { mode: "token", issuer: issuer.issuer, audience: issuer.audience, jwksUri } },
+      replicas: [counted.endpoint],
+    });
     const token = await issuer.sign();
     const url = new URL(`${router.dataUrl}/api/v1/service/tok/score`);
     // A chunked (streamed) body: the router reads it only once a replica asks for it.
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: `Bearer ${token}`, "transfer-encoding": "chunked", "x-request-id": "left-during-auth" } });
+    const req = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "transfer-encoding": "chunked", "x-request-id": "left-during-auth" },
+    });
     req.on("error", () => undefined);
     req.write("{");
     await sleep(100);
@@ -143,7 +178,13 @@ describe("a small body that stalls", () => {
     const url = new URL(`${router.dataUrl}/api/v1/service/stall/score`);
     const started = Date.now();
     const status = await new Promise<number | string>((resolve) => {
-      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: AUTH, "content-length": "100" } });
+      const req = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: { authorization: AUTH, "content-length": "100" },
+      });
       req.on("response", (res) => {
         res.resume();
         resolve(res.statusCode!);
@@ -169,7 +210,12 @@ describe("ejection", () => {
     await once(probe, "listening");
     const port = (probe.address() as AddressInfo).port;
     await new Promise((r) => probe.close(r));
-    router.backend.set({ name: "restarting", keys: KEYS, config: { maxRequestWaitTimeMs: 6000 }, replicas: [{ id: "only", url: `http://127.0.0.1:${port}` }] });
+    router.backend.set({
+      name: "restarting",
+      keys: KEYS,
+      config: { maxRequestWaitTimeMs: 6000 },
+      replicas: [{ id: "only", url: `http://127.0.0.1:${port}` }],
+    });
     // Refused: 502, and the replica is ejected for 2 s.
     expect((await call("/api/v1/service/restarting/score")).status).toBe(502);
     const back = createServer((_req, res) => res.end("back"));
@@ -193,13 +239,20 @@ describe("a replica that answers before reading the whole body", () => {
     const early = await startReplica("early");
     // Answers at once, before the body has arrived (the helper reads the body first, so use the raw server).
     early.server.removeAllListeners("request");
-    early.server.on("request", (_req, res) => res.writeHead(400, { "content-type": "text/plain" }).end("rejected early"));
+    early.server.on("request", (_req, res) =>
+      res.writeHead(400, { "content-type": "text/plain" }).end("rejected early"),
+    );
     router.backend.set({ name: "early", keys: KEYS, replicas: [early.endpoint] });
     const client = new Agent({ connections: 1 });
     try {
       for (let i = 0; i < 2; i++) {
         const r = await Promise.race([
-          undiciRequest(`${router.dataUrl}/api/v1/service/early/score`, { method: "POST", body: Buffer.alloc(4 * 1024 * 1024, 97), dispatcher: client, headers: { authorization: AUTH } }).then(
+          undiciRequest(`${router.dataUrl}/api/v1/service/early/score`, {
+            method: "POST",
+            body: Buffer.alloc(4 * 1024 * 1024, 97),
+            dispatcher: client,
+            headers: { authorization: AUTH },
+          }).then(
             async (x) => {
               await x.body.text();
               return x.statusCode;

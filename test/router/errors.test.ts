@@ -26,7 +26,12 @@ beforeAll(async () => {
   router = await startTestRouter(
     [
       { name: "fast", keys: KEYS, replicas: [fast.endpoint] },
-      { name: "slow", keys: KEYS, config: { scoringTimeoutMs: 150, maxRequestWaitTimeMs: 100 }, replicas: [slow.endpoint] },
+      {
+        name: "slow",
+        keys: KEYS,
+        config: { scoringTimeoutMs: 150, maxRequestWaitTimeMs: 100 },
+        replicas: [slow.endpoint],
+      },
       { name: "dying", keys: KEYS, replicas: [dying.endpoint] },
       { name: "refusing", keys: KEYS, replicas: [{ id: "gone", url: "http://127.0.0.1:1" }] },
     ],
@@ -48,7 +53,13 @@ async function call(path: string, init: RequestInit = {}) {
 function chunkedUpload(total: number): Promise<{ status: number | "reset"; sent: number }> {
   return new Promise((resolve) => {
     const url = new URL(`${router.dataUrl}/api/v1/service/fast/score`);
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: AUTH, "transfer-encoding": "chunked" } });
+    const req = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: "POST",
+      headers: { authorization: AUTH, "transfer-encoding": "chunked" },
+    });
     let sent = 0;
     let done = false;
     const finish = (status: number | "reset") => {
@@ -95,10 +106,25 @@ describe("routing", () => {
   it("strips hop-by-hop headers, including those named in Connection", async () => {
     const text = await new Promise<string>((resolve, reject) => {
       const url = new URL(`${router.dataUrl}/api/v1/service/fast/score`);
-      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: AUTH, connection: "keep-alive, x-secret-hop", "x-secret-hop": "1", "x-keep": "2", "content-length": "2" } });
+      const req = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: {
+          authorization: AUTH,
+          connection: "keep-alive, x-secret-hop",
+          "x-secret-hop": "1",
+          "x-keep": "2",
+          "content-length": "2",
+        },
+      });
       req.on("response", (res) => {
         let body = "";
-        res.setEncoding("utf8").on("data", (c: string) => (body += c)).on("end", () => resolve(body));
+        res
+          .setEncoding("utf8")
+          .on("data", (c: string) => (body += c))
+          .on("end", () => resolve(body));
       });
       req.on("error", reject);
       req.end("{}");
@@ -114,14 +140,23 @@ describe("Expect: 100-continue", () => {
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL(`${router.dataUrl}/api/v1/service/fast/score`);
       const body = Buffer.alloc(200 * 1024, 97);
-      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: AUTH, expect: "100-continue", "content-length": String(body.length) } });
+      const req = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: { authorization: AUTH, expect: "100-continue", "content-length": String(body.length) },
+      });
       req.on("continue", () => req.end(body));
       req.on("response", (res) => {
         let text = "";
-        res.setEncoding("utf8").on("data", (c: string) => (text += c)).on("end", () => {
-          expect(JSON.parse(text).bytes).toBe(body.length);
-          resolve(res.statusCode!);
-        });
+        res
+          .setEncoding("utf8")
+          .on("data", (c: string) => (text += c))
+          .on("end", () => {
+            expect(JSON.parse(text).bytes).toBe(body.length);
+            resolve(res.statusCode!);
+          });
       });
       req.on("error", reject);
     });
@@ -134,7 +169,13 @@ describe("413", () => {
     const before = fast.hits;
     const status = await new Promise<number>((resolve, reject) => {
       const url = new URL(`${router.dataUrl}/api/v1/service/fast/score`);
-      const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: AUTH, "content-length": String(LIMIT + 1) } });
+      const req = httpRequest({
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: "POST",
+        headers: { authorization: AUTH, "content-length": String(LIMIT + 1) },
+      });
       req.on("response", (res) => resolve(res.statusCode!));
       req.on("error", reject);
       req.write("only a few bytes; the rest never comes");
@@ -161,7 +202,9 @@ describe("503 / 504 / 502", () => {
   });
 
   it("503s requests still queued after maxRequestWaitTimeMs", async () => {
-    const results = await Promise.all(Array.from({ length: 3 }, () => call("/api/v1/service/slow/score", { method: "POST", body: "{}" })));
+    const results = await Promise.all(
+      Array.from({ length: 3 }, () => call("/api/v1/service/slow/score", { method: "POST", body: "{}" })),
+    );
     const codes = results.map((r) => r.status).sort();
     // One runs into the 150 ms scoring timeout; the two behind it wait 100 ms in the queue.
     expect(codes).toEqual([503, 503, 504]);
@@ -173,7 +216,11 @@ describe("503 / 504 / 502", () => {
   });
 
   it("retries a streamed (unreplayable-once-read) body on another replica when the first refuses the connection", async () => {
-    router.backend.set({ name: "mixed", keys: KEYS, replicas: [{ id: "gone", url: "http://127.0.0.1:1" }, fast.endpoint] });
+    router.backend.set({
+      name: "mixed",
+      keys: KEYS,
+      replicas: [{ id: "gone", url: "http://127.0.0.1:1" }, fast.endpoint],
+    });
     const body = Buffer.alloc(1024 * 512, 98); // over the 64 KiB replay limit: streamed, not held
     for (let i = 0; i < 4; i++) {
       const r = await call("/api/v1/service/mixed/score", { method: "POST", body });

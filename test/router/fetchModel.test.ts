@@ -40,7 +40,10 @@ async function runCaptured(argv: string[]): Promise<{ code: number; stderr: stri
   }
 }
 
-const argsFor = (dest: string, blobs: { blob: string; path: string }[]) => ["fetch-model", ...formatFetchModelArgs({ container: "models", dest, blobs })];
+const argsFor = (dest: string, blobs: { blob: string; path: string }[]) => [
+  "fetch-model",
+  ...formatFetchModelArgs({ container: "models", dest, blobs }),
+];
 
 beforeAll(async () => {
   azurite = await startAzurite();
@@ -86,7 +89,12 @@ describe("fetch-model against Azurite", () => {
     const dest = mkdtempSync(join(tmpdir(), "aksml-models-"));
     const bad = `default/svc/${sha("what the name promises")}`;
     const good = `default/svc/${sha(files.vocab)}`;
-    const { code, stderr } = await runCaptured(argsFor(dest, [{ blob: good, path: "m/1/vocab.txt" }, { blob: bad, path: "m/1/model.bin" }]));
+    const { code, stderr } = await runCaptured(
+      argsFor(dest, [
+        { blob: good, path: "m/1/vocab.txt" },
+        { blob: bad, path: "m/1/model.bin" },
+      ]),
+    );
     expect(code).toBe(1);
     expect(stderr).toContain(`blob ${bad} is corrupted: its content has SHA-256 ${sha("something else")}`);
     expect(existsSync(join(dest, "m/1/model.bin"))).toBe(false);
@@ -98,7 +106,12 @@ describe("fetch-model against Azurite", () => {
     const root = fileURLToPath(new URL("../../", import.meta.url));
     const script = `import("./router/fetchModel/command.ts").then((m) => m.run(process.argv.slice(1))).then((c) => process.exit(c))`;
     const argv = argsFor(dest, [{ blob: `default/svc/${sha("absent")}`, path: "a/1/a" }]);
-    const res = spawnSync(process.execPath, ["--import", "tsx", "-e", script, "--", ...argv], { cwd: root, env: { ...process.env }, encoding: "utf8", timeout: 60_000 });
+    const res = spawnSync(process.execPath, ["--import", "tsx", "-e", script, "--", ...argv], {
+      cwd: root,
+      env: { ...process.env },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
     expect(res.status).toBe(1);
     expect(res.stderr).toContain("is missing from container models");
   });
@@ -106,7 +119,12 @@ describe("fetch-model against Azurite", () => {
 
 describe("fetch-model arguments", () => {
   it("format and parse are inverses", () => {
-    const args = { accountUrl: "https://acct.blob.core.windows.net/", container: "models", dest: "/var/azureml-app/azureml-models", blobs: [{ blob: `ns/s/${"a".repeat(64)}`, path: "m/1/model.pkl" }] };
+    const args = {
+      accountUrl: "https://acct.blob.core.windows.net/",
+      container: "models",
+      dest: "/var/azureml-app/azureml-models",
+      blobs: [{ blob: `ns/s/${"a".repeat(64)}`, path: "m/1/model.pkl" }],
+    };
     expect(parseFetchModelArgs(["fetch-model", ...formatFetchModelArgs(args)])).toEqual({ ok: true, args });
   });
 
@@ -115,24 +133,43 @@ describe("fetch-model arguments", () => {
     ["no container", ["--dest", "/d", "--blob", `x/${h}=a`], "--container is required"],
     ["no dest", ["--container", "c", "--blob", `x/${h}=a`], "--dest is required"],
     ["no blobs", ["--container", "c", "--dest", "/d"], "at least one --blob"],
-    ["blob without hash", ["--container", "c", "--dest", "/d", "--blob", "model.pkl=a"], "must end with the 64-hex SHA-256"],
+    [
+      "blob without hash",
+      ["--container", "c", "--dest", "/d", "--blob", "model.pkl=a"],
+      "must end with the 64-hex SHA-256",
+    ],
     ["path escaping dest", ["--container", "c", "--dest", "/d", "--blob", `x/${h}=../etc/passwd`], "must be relative"],
     ["absolute path", ["--container", "c", "--dest", "/d", "--blob", `x/${h}=/etc/passwd`], "must be relative"],
     ["unknown flag", ["--container", "c", "--dest", "/d", "--blob", `x/${h}=a`, "--sas", "x"], "unknown argument"],
     ["flag without value", ["--container", "c", "--dest"], "--dest needs a value"],
-    ["bad account url", ["--account-url", "acct", "--container", "c", "--dest", "/d", "--blob", `x/${h}=a`], "--account-url must be an http(s) URL"],
+    [
+      "bad account url",
+      ["--account-url", "acct", "--container", "c", "--dest", "/d", "--blob", `x/${h}=a`],
+      "--account-url must be an http(s) URL",
+    ],
   ];
   it("without a connection string it needs --account-url, and uses the pod's workload identity when injected", async () => {
     const saved = process.env[CONNECTION_STRING_ENV];
     delete process.env[CONNECTION_STRING_ENV];
     try {
-      const { code, stderr } = await runCaptured(["--container", "c", "--dest", "/d", "--blob", `x/${"b".repeat(64)}=a`]);
+      const { code, stderr } = await runCaptured([
+        "--container",
+        "c",
+        "--dest",
+        "/d",
+        "--blob",
+        `x/${"b".repeat(64)}=a`,
+      ]);
       expect(code).toBe(2);
       expect(stderr).toContain(`--account-url is required unless ${CONNECTION_STRING_ENV} is set`);
     } finally {
       process.env[CONNECTION_STRING_ENV] = saved;
     }
-    const wi = { AZURE_FEDERATED_TOKEN_FILE: "/var/run/secrets/azure/tokens/azure-identity-token", AZURE_CLIENT_ID: "00000000-0000-0000-0000-000000000001", AZURE_TENANT_ID: "00000000-0000-0000-0000-000000000002" };
+    const wi = {
+      AZURE_FEDERATED_TOKEN_FILE: "/var/run/secrets/azure/tokens/azure-identity-token",
+      AZURE_CLIENT_ID: "00000000-0000-0000-0000-000000000001",
+      AZURE_TENANT_ID: "00000000-0000-0000-0000-000000000002",
+    };
     const before = { ...process.env };
     Object.assign(process.env, wi);
     try {

@@ -7,7 +7,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const AZURITE = fileURLToPath(new URL("../../node_modules/.bin/azurite-blob", import.meta.url));
-export const DEV_ACCOUNT_KEY = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+export const DEV_ACCOUNT_KEY =
+  "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
 export interface Azurite {
   connectionString: string;
@@ -49,7 +50,22 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
 export async function startAzurite(): Promise<Azurite> {
   const location = mkdtempSync(join(tmpdir(), "aksml-azurite-"));
   const port = await freePort();
-  const child = spawn(AZURITE, ["--blobHost", "127.0.0.1", "--blobPort", String(port), "--location", location, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry"], { stdio: "ignore" });
+  const child = spawn(
+    AZURITE,
+    [
+      "--blobHost",
+      "127.0.0.1",
+      "--blobPort",
+      String(port),
+      "--location",
+      location,
+      "--silent",
+      "--skipApiVersionCheck",
+      "--loose",
+      "--disableTelemetry",
+    ],
+    { stdio: "ignore" },
+  );
   await waitForPort(port, child, 30_000);
   const blobEndpoint = `http://127.0.0.1:${port}/devstoreaccount1`;
   return {

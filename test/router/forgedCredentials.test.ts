@@ -26,11 +26,25 @@ beforeAll(async () => {
   issuer = await startIssuer();
   router = await startTestRouter([
     { name: "keyed", keys: KEYS, replicas: [replica.endpoint] },
-    { name: "tokened", config: { auth: { mode: "token", issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri, algorithms: ["RS256", "ES256"] } }, replicas: [replica.endpoint] },
+    {
+      name: "tokened",
+      config: {
+        auth: {
+          mode: "token",
+          issuer: issuer.issuer,
+          audience: issuer.audience,
+          jwksUri: issuer.jwksUri,
+          algorithms: ["RS256", "ES256"],
+        },
+      },
+      replicas: [replica.endpoint],
+    },
   ]);
   validToken = await issuer.sign({ sub: "u" });
   const foreign = await generateKeyPair("RS256");
-  const publicPem = await exportSPKI((await import("node:crypto")).createPublicKey({ key: issuer.publicJwk as never, format: "jwk" }) as never);
+  const publicPem = await exportSPKI(
+    (await import("node:crypto")).createPublicKey({ key: issuer.publicJwk as never, format: "jwk" }) as never,
+  );
   const claims = { sub: "u", iss: issuer.issuer, aud: issuer.audience, exp: now() + 600 };
   forgedTokens.push(
     await issuer.sign({}, { iss: "http://127.0.0.1:1/other" }),
@@ -40,13 +54,19 @@ beforeAll(async () => {
     await issuer.sign({}, { kid: "unknown" }),
     await issuer.sign({}, { key: foreign.privateKey }),
     await issuer.sign({}, { key: foreign.privateKey, kid: "unknown" }),
-    await new SignJWT(claims).setProtectedHeader({ alg: "HS256", kid: issuer.kid }).sign(new TextEncoder().encode(publicPem)),
-    await new SignJWT(claims).setProtectedHeader({ alg: "HS256", kid: issuer.kid }).sign(new TextEncoder().encode(JSON.stringify(issuer.publicJwk))),
+    await new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS256", kid: issuer.kid })
+      .sign(new TextEncoder().encode(publicPem)),
+    await new SignJWT(claims)
+      .setProtectedHeader({ alg: "HS256", kid: issuer.kid })
+      .sign(new TextEncoder().encode(JSON.stringify(issuer.publicJwk))),
     await new SignJWT(claims).setProtectedHeader({ alg: "HS256" }).sign(new TextEncoder().encode(KEYS.primaryKey)),
     `${b64({ alg: "none", typ: "JWT" })}.${b64(claims)}.`,
     `${b64({ alg: "none", kid: issuer.kid })}.${b64(claims)}.${validToken.split(".")[2]}`,
     `${b64({ alg: "RS256", kid: issuer.kid })}.${b64(claims)}.${validToken.split(".")[2]}`, // valid signature of another payload
-    await new SignJWT({ sub: "u", iss: issuer.issuer, aud: issuer.audience }).setProtectedHeader({ alg: "RS256", kid: issuer.kid }).sign(issuer.privateKey), // no exp
+    await new SignJWT({ sub: "u", iss: issuer.issuer, aud: issuer.audience })
+      .setProtectedHeader({ alg: "RS256", kid: issuer.kid })
+      .sign(issuer.privateKey), // no exp
   );
 }, 60_000);
 
@@ -75,12 +95,25 @@ const header = fc.oneof(
   fc.string({ maxLength: 200 }),
   fc.string({ maxLength: 200 }).map((s) => `Bearer ${s}`),
   fc.base64String({ maxLength: 400 }).map((s) => `Bearer ${s}`),
-  fc.tuple(fc.base64String({ maxLength: 60 }), fc.base64String({ maxLength: 60 }), fc.base64String({ maxLength: 60 })).map(([a, b, c]) => `Bearer ${a}.${b}.${c}`.replace(/[+/=]/g, "_")),
-  fc.nat({ max: KEYS.primaryKey.length - 1 }).map((n) => `Bearer ${KEYS.primaryKey.slice(0, n)}${KEYS.primaryKey.slice(n + 1)}`),
+  fc
+    .tuple(fc.base64String({ maxLength: 60 }), fc.base64String({ maxLength: 60 }), fc.base64String({ maxLength: 60 }))
+    .map(([a, b, c]) => `Bearer ${a}.${b}.${c}`.replace(/[+/=]/g, "_")),
+  fc
+    .nat({ max: KEYS.primaryKey.length - 1 })
+    .map((n) => `Bearer ${KEYS.primaryKey.slice(0, n)}${KEYS.primaryKey.slice(n + 1)}`),
   // HTTP strips optional whitespace around a header value (RFC 9110 5.5), so a suffix of
   // spaces only would deliver the genuine key: such a header is not a forgery.
-  fc.string({ minLength: 1, maxLength: 3 }).filter((s) => s.trimEnd().length > 0).map((s) => `Bearer ${KEYS.secondaryKey}${s}`),
-  fc.constantFrom(`Basic ${KEYS.primaryKey}`, `Bearer\t${KEYS.primaryKey}`, `Bearer:${KEYS.primaryKey}`, `Token ${KEYS.primaryKey}`, `Bearer ${KEYS.primaryKey} extra`),
+  fc
+    .string({ minLength: 1, maxLength: 3 })
+    .filter((s) => s.trimEnd().length > 0)
+    .map((s) => `Bearer ${KEYS.secondaryKey}${s}`),
+  fc.constantFrom(
+    `Basic ${KEYS.primaryKey}`,
+    `Bearer\t${KEYS.primaryKey}`,
+    `Bearer:${KEYS.primaryKey}`,
+    `Token ${KEYS.primaryKey}`,
+    `Bearer ${KEYS.primaryKey} extra`,
+  ),
   fc.integer({ min: 8193, max: 12_000 }).map((n) => `Bearer ${"a".repeat(n)}`),
   fc.integer({ min: 8193, max: 12_000 }).map((n) => `Bearer ${validToken}${"A".repeat(n)}`),
 );
@@ -94,25 +127,39 @@ it("rejects >= 1000 forged or malformed credentials with 401, none reaching a re
   let checked = 0;
   await fc.assert(
     // Printable ASCII only: fetch refuses other header bytes before they reach the router.
-    fc.asyncProperty(header.map((h) => h.replace(/[^\x20-\x7e]/g, "~")), fc.constantFrom("keyed", "tokened"), async (authorization, service) => {
-      let res: Response;
-      try {
-        res = await fetch(`${router.dataUrl}/api/v1/service/${service}/score`, { method: "POST", headers: { authorization, "content-type": "application/json" }, body: "{}" });
-      } catch (e) {
-        throw new Error(`request with Authorization of ${authorization.length} chars failed: ${(e as Error).message}`);
-      }
-      await res.arrayBuffer();
-      checked++;
-      expect(res.status).toBe(401);
-      expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="aksml"/);
-      return true;
-    }),
+    fc.asyncProperty(
+      header.map((h) => h.replace(/[^\x20-\x7e]/g, "~")),
+      fc.constantFrom("keyed", "tokened"),
+      async (authorization, service) => {
+        let res: Response;
+        try {
+          res = await fetch(`${router.dataUrl}/api/v1/service/${service}/score`, {
+            method: "POST",
+            headers: { authorization, "content-type": "application/json" },
+            body: "{}",
+          });
+        } catch (e) {
+          throw new Error(
+            `request with Authorization of ${authorization.length} chars failed: ${(e as Error).message}`,
+          );
+        }
+        await res.arrayBuffer();
+        checked++;
+        expect(res.status).toBe(401);
+        expect(res.headers.get("www-authenticate")).toMatch(/^Bearer realm="aksml"/);
+        return true;
+      },
+    ),
     { numRuns: 1200 },
   );
   expect(checked).toBeGreaterThanOrEqual(1000);
   expect(replica.hits).toBe(0);
   // The same router does serve genuine credentials: the rejections are not an outage.
-  const ok = await fetch(`${router.dataUrl}/api/v1/service/tokened/score`, { method: "POST", headers: { authorization: `Bearer ${validToken}` }, body: "{}" });
+  const ok = await fetch(`${router.dataUrl}/api/v1/service/tokened/score`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${validToken}` },
+    body: "{}",
+  });
   expect(ok.status).toBe(200);
   expect(replica.hits).toBe(1);
 }, 120_000);

@@ -57,7 +57,13 @@ afterEach(async () => {
 });
 
 function spec(over: Partial<LocalServiceSpec> = {}): LocalServiceSpec {
-  return { name: "m", command: `exec "${process.execPath}" "${SCORER}" --port $PORT`, config: config({ autoscale: { minReplicas: 1, maxReplicas: 4 } }), keys: { primaryKey: "p", secondaryKey: "s" }, ...over };
+  return {
+    name: "m",
+    command: `exec "${process.execPath}" "${SCORER}" --port $PORT`,
+    config: config({ autoscale: { minReplicas: 1, maxReplicas: 4 } }),
+    keys: { primaryKey: "p", secondaryKey: "s" },
+    ...over,
+  };
 }
 
 describe("LocalProcessBackend", () => {
@@ -69,7 +75,10 @@ describe("LocalProcessBackend", () => {
     expect(snap.currentReplicas).toBe(1);
     expect(snap.replicas).toHaveLength(1);
     expect(snap.keys).toEqual({ primaryKey: "p", secondaryKey: "s" });
-    const res = await fetch(`${snap.replicas[0]!.url}/score`, { method: "POST", body: JSON.stringify({ data: [[3, 80, 10]] }) });
+    const res = await fetch(`${snap.replicas[0]!.url}/score`, {
+      method: "POST",
+      body: JSON.stringify({ data: [[3, 80, 10]] }),
+    });
     expect(await res.json()).toEqual([232.5]);
   });
 
@@ -118,7 +127,11 @@ describe("LocalProcessBackend", () => {
 
   it("gives up on a replica that never becomes healthy, and retries with backoff", async () => {
     const catalog = new RecordingCatalog();
-    backend = new LocalProcessBackend([spec({ command: `exec "${process.execPath}" -e "setTimeout(()=>{}, 1e6)"` })], { onOutput: () => undefined, healthTimeoutMs: 300, stopGraceMs: 200 });
+    backend = new LocalProcessBackend([spec({ command: `exec "${process.execPath}" -e "setTimeout(()=>{}, 1e6)"` })], {
+      onOutput: () => undefined,
+      healthTimeoutMs: 300,
+      stopGraceMs: 200,
+    });
     await backend.start(catalog);
     expect(catalog.latest.get("m")!.replicas).toHaveLength(0);
     expect(catalog.latest.get("m")!.currentReplicas).toBe(1);
@@ -130,7 +143,9 @@ describe("LocalProcessBackend", () => {
   it("passes cwd and env, and substitutes $PORT", async () => {
     const catalog = new RecordingCatalog();
     const cmd = `exec "${process.execPath}" -e "require('http').createServer((q,s)=>s.end(process.cwd()+'|'+process.env.GREETING+'|'+process.argv[1])).listen(Number(process.argv[1]),'127.0.0.1')" $PORT`;
-    backend = new LocalProcessBackend([spec({ command: cmd, cwd: "/tmp", env: { GREETING: "hi" } })], { onOutput: () => undefined });
+    backend = new LocalProcessBackend([spec({ command: cmd, cwd: "/tmp", env: { GREETING: "hi" } })], {
+      onOutput: () => undefined,
+    });
     await backend.start(catalog);
     const url = catalog.latest.get("m")!.replicas[0]!.url;
     expect(await (await fetch(url)).text()).toBe(`/tmp|hi|${new URL(url).port}`);

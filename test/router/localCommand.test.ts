@@ -22,7 +22,12 @@ afterEach(() => {
   child = undefined;
 });
 
-function startLocal(args: string[]): { proc: ChildProcess; out: () => string; err: () => string; exited: Promise<number | null> } {
+function startLocal(args: string[]): {
+  proc: ChildProcess;
+  out: () => string;
+  err: () => string;
+  exited: Promise<number | null>;
+} {
   const proc = spawn(process.execPath, ["--import", "tsx", "cli/main.ts", "local", ...args], {
     cwd: ROOT,
     env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`, AKSML_LOG_LEVEL: "warn" },
@@ -58,22 +63,41 @@ function accepts(port: number): Promise<boolean> {
 describe("aksml local (child process)", () => {
   it("serves the example: the key scores, no key is 401, SIGTERM stops router and replicas", async () => {
     const run = startLocal([EXAMPLE, "--port", "0", "--admin-port", "0"]);
-    const dataUrl = await until(() => /router listening on (http:\/\/\S+)/.exec(run.out())?.[1], 30_000, "the router to listen");
+    const dataUrl = await until(
+      () => /router listening on (http:\/\/\S+)/.exec(run.out())?.[1],
+      30_000,
+      "the router to listen",
+    );
     expect(run.out()).toContain(`scoring URL: ${dataUrl}/api/v1/service/house-prices/score`);
-    expect(run.out()).toMatch(/try: curl -s -X POST \S+\/api\/v1\/service\/house-prices\/score -H 'Authorization: Bearer DEV-ONLY-local-primary-key-not-a-secret'/);
-    const replicaPort = Number(/\[house-prices\/local-1\] scorer: .* listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.err())?.[1]);
+    expect(run.out()).toMatch(
+      /try: curl -s -X POST \S+\/api\/v1\/service\/house-prices\/score -H 'Authorization: Bearer DEV-ONLY-local-primary-key-not-a-secret'/,
+    );
+    const replicaPort = Number(
+      /\[house-prices\/local-1\] scorer: .* listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(run.err())?.[1],
+    );
     expect(replicaPort).toBeGreaterThan(0);
 
     const scored = await fetch(`${dataUrl}/api/v1/service/house-prices/score`, {
       method: "POST",
       headers: { authorization: "Bearer DEV-ONLY-local-primary-key-not-a-secret", "content-type": "application/json" },
-      body: JSON.stringify({ data: [[3, 80, 10], [1, 30, 50]] }),
+      body: JSON.stringify({
+        data: [
+          [3, 80, 10],
+          [1, 30, 50],
+        ],
+      }),
     });
     expect(scored.status).toBe(200);
     expect(await scored.json()).toEqual([232.5, 70.5]);
-    const secondary = await fetch(`${dataUrl}/api/v1/service/house-prices/score`, { method: "POST", headers: { authorization: "Bearer DEV-ONLY-local-secondary-key-not-a-secret" }, body: JSON.stringify({ data: [[1, 1, 1]] }) });
+    const secondary = await fetch(`${dataUrl}/api/v1/service/house-prices/score`, {
+      method: "POST",
+      headers: { authorization: "Bearer DEV-ONLY-local-secondary-key-not-a-secret" },
+      body: JSON.stringify({ data: [[1, 1, 1]] }),
+    });
     expect(secondary.status).toBe(200);
-    const swagger = await fetch(`${dataUrl}/api/v1/service/house-prices/swagger.json`, { headers: { authorization: "Bearer DEV-ONLY-local-primary-key-not-a-secret" } });
+    const swagger = await fetch(`${dataUrl}/api/v1/service/house-prices/swagger.json`, {
+      headers: { authorization: "Bearer DEV-ONLY-local-primary-key-not-a-secret" },
+    });
     expect(swagger.status).toBe(200);
     expect(await swagger.json()).toMatchObject({ swagger: "2.0", paths: { "/score": { post: {} } } });
     const denied = await fetch(`${dataUrl}/api/v1/service/house-prices/score`, { method: "POST", body: "{}" });
@@ -90,12 +114,26 @@ describe("aksml local (child process)", () => {
   it("exits 1 with every problem of a bad config file, naming the file and JSON paths", async () => {
     const dir = mkdtempSync(join(tmpdir(), "aksml-local-"));
     const file = join(dir, "bad.json");
-    writeFileSync(file, JSON.stringify({ port: 99999, extra: true, services: [{ name: "Bad Name", command: "node x.mjs", config: { autoscale: { maxReplicas: 0 } } }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        port: 99999,
+        extra: true,
+        services: [{ name: "Bad Name", command: "node x.mjs", config: { autoscale: { maxReplicas: 0 } } }],
+      }),
+    );
     const run = startLocal([file]);
     expect(await run.exited).toBe(1);
     const err = run.err();
     expect(err).toContain(file);
-    for (const path of ["port:", "extra:", "services[0].name:", "services[0].command:", "services[0].config.autoscale.maxReplicas:"]) expect(err).toContain(path);
+    for (const path of [
+      "port:",
+      "extra:",
+      "services[0].name:",
+      "services[0].command:",
+      "services[0].config.autoscale.maxReplicas:",
+    ])
+      expect(err).toContain(path);
   }, 30_000);
 
   it("exits 2 on usage errors", async () => {
@@ -121,7 +159,12 @@ describe("local config validation", () => {
     expect(c.host).toBe("127.0.0.1");
     const s = c.services[0]!;
     expect(s.cwd).toBe(join(dir, "models"));
-    expect(s.config.autoscale).toMatchObject({ minReplicas: 1, maxReplicas: 10, targetUtilization: 70, scaleDownDelaySeconds: 60 });
+    expect(s.config.autoscale).toMatchObject({
+      minReplicas: 1,
+      maxReplicas: 10,
+      targetUtilization: 70,
+      scaleDownDelaySeconds: 60,
+    });
     expect(s.generatedKeys).toBe(true);
     expect(s.keys!.primaryKey).not.toBe(s.keys!.secondaryKey);
     expect(s.keys!.primaryKey.length).toBeGreaterThanOrEqual(32);
@@ -136,17 +179,46 @@ describe("local config validation", () => {
     [{ services: [{ name: "m", command: "serve" }] }, "services[0].command: must use $PORT"],
     [{ services: [ok.services[0], ok.services[0]] }, "services[1].name: duplicate"],
     [{ services: [{ ...ok.services[0], env: { A: 1 } }] }, "services[0].env:"],
-    [{ services: [{ ...ok.services[0], keys: { primaryKey: "short", secondaryKey: "x".repeat(20) } }] }, "services[0].keys.primaryKey:"],
-    [{ services: [{ ...ok.services[0], keys: { primaryKey: "x".repeat(20), secondaryKey: "x".repeat(20) } }] }, "services[0].keys.secondaryKey: must differ"],
-    [{ services: [{ ...ok.services[0], config: { auth: { mode: "none" } }, keys: { primaryKey: "x".repeat(20), secondaryKey: "y".repeat(20) } }] }, "services[0].keys: are only used"],
-    [{ services: [{ ...ok.services[0], config: { auth: { mode: "token", issuer: "https://i", audience: "a" } } }] }, "services[0].config.auth.mode:"],
-    [{ services: [{ ...ok.services[0], config: { numReplicas: 2, autoscale: { enabled: true } } }] }, "services[0].config.numReplicas:"],
+    [
+      { services: [{ ...ok.services[0], keys: { primaryKey: "short", secondaryKey: "x".repeat(20) } }] },
+      "services[0].keys.primaryKey:",
+    ],
+    [
+      { services: [{ ...ok.services[0], keys: { primaryKey: "x".repeat(20), secondaryKey: "x".repeat(20) } }] },
+      "services[0].keys.secondaryKey: must differ",
+    ],
+    [
+      {
+        services: [
+          {
+            ...ok.services[0],
+            config: { auth: { mode: "none" } },
+            keys: { primaryKey: "x".repeat(20), secondaryKey: "y".repeat(20) },
+          },
+        ],
+      },
+      "services[0].keys: are only used",
+    ],
+    [
+      { services: [{ ...ok.services[0], config: { auth: { mode: "token", issuer: "https://i", audience: "a" } } }] },
+      "services[0].config.auth.mode:",
+    ],
+    [
+      { services: [{ ...ok.services[0], config: { numReplicas: 2, autoscale: { enabled: true } } }] },
+      "services[0].config.numReplicas:",
+    ],
     [{ services: [{ ...ok.services[0], replicas: 3 }] }, "services[0].replicas: unknown key"],
     [{ ...ok, port: 9091 }, "port: the data port and the admin port are both 9091"],
     [{ ...ok, port: 8000, adminPort: 8000 }, "adminPort: the data port and the admin port are both 8000"],
     // A missing cwd made every replica fail to spawn and be replaced forever, silently.
-    [{ services: [{ ...ok.services[0], cwd: "no-such-dir" }] }, 'services[0].cwd: "/cfg/no-such-dir" is not an existing directory'],
-    [{ services: [{ ...ok.services[0], cwd: "/proc/version" }] }, "services[0].cwd: \"/proc/version\" is not an existing directory"],
+    [
+      { services: [{ ...ok.services[0], cwd: "no-such-dir" }] },
+      'services[0].cwd: "/cfg/no-such-dir" is not an existing directory',
+    ],
+    [
+      { services: [{ ...ok.services[0], cwd: "/proc/version" }] },
+      'services[0].cwd: "/proc/version" is not an existing directory',
+    ],
   ])("rejects %j (%s)", (raw, expected) => {
     let error: unknown;
     try {
@@ -160,7 +232,20 @@ describe("local config validation", () => {
   });
 
   it("prints a curl that quotes the key and body for the shell", () => {
-    const s = validateLocalConfig({ services: [{ ...ok.services[0], keys: { primaryKey: "it's-a-key-0123456", secondaryKey: "y".repeat(20) }, sampleRequest: { data: [["o'k"]] } }] }, "/x.json").services[0]!;
-    expect(curlFor(s, "http://127.0.0.1:8080")).toBe(`curl -s -X POST http://127.0.0.1:8080/api/v1/service/m/score -H 'Authorization: Bearer it'\\''s-a-key-0123456' -H 'Content-Type: application/json' -d '{"data":[["o'\\''k"]]}'`);
+    const s = validateLocalConfig(
+      {
+        services: [
+          {
+            ...ok.services[0],
+            keys: { primaryKey: "it's-a-key-0123456", secondaryKey: "y".repeat(20) },
+            sampleRequest: { data: [["o'k"]] },
+          },
+        ],
+      },
+      "/x.json",
+    ).services[0]!;
+    expect(curlFor(s, "http://127.0.0.1:8080")).toBe(
+      `curl -s -X POST http://127.0.0.1:8080/api/v1/service/m/score -H 'Authorization: Bearer it'\\''s-a-key-0123456' -H 'Content-Type: application/json' -d '{"data":[["o'\\''k"]]}'`,
+    );
   });
 });

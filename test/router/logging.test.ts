@@ -17,7 +17,11 @@ beforeAll(async () => {
   issuer = await startIssuer();
   router = await startTestRouter([
     { name: "keyed", keys: KEYS, replicas: [replica.endpoint] },
-    { name: "tokened", config: { auth: { mode: "token", issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri } }, replicas: [replica.endpoint] },
+    {
+      name: "tokened",
+      config: { auth: { mode: "token", issuer: issuer.issuer, audience: issuer.audience, jwksUri: issuer.jwksUri } },
+      replicas: [replica.endpoint],
+    },
     { name: "broken", keys: KEYS, replicas: [{ id: "gone", url: "http://127.0.0.1:1" }] },
   ]);
 });
@@ -39,13 +43,22 @@ it("logs each request with its id, and no credential or body", async () => {
     ["broken", `Bearer ${KEYS.primaryKey}`],
   ];
   for (const [i, [svc, authorization]] of calls.entries()) {
-    const res = await fetch(`${router.dataUrl}/api/v1/service/${svc}/score`, { method: "POST", headers: { authorization, "x-ms-request-id": `log-test-${i}` }, body: JSON.stringify({ data: BODY_SECRET }) });
+    const res = await fetch(`${router.dataUrl}/api/v1/service/${svc}/score`, {
+      method: "POST",
+      headers: { authorization, "x-ms-request-id": `log-test-${i}` },
+      body: JSON.stringify({ data: BODY_SECRET }),
+    });
     await res.arrayBuffer();
   }
   const text = router.logText();
-  const lines = text.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-  for (let i = 0; i < calls.length; i++) expect(lines.some((l) => l.reqId === `log-test-${i}` && typeof l.status === "number")).toBe(true);
-  for (const secret of [KEYS.primaryKey, KEYS.secondaryKey, token, token.split(".")[2]!, BODY_SECRET]) expect(text).not.toContain(secret);
+  const lines = text
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+  for (let i = 0; i < calls.length; i++)
+    expect(lines.some((l) => l.reqId === `log-test-${i}` && typeof l.status === "number")).toBe(true);
+  for (const secret of [KEYS.primaryKey, KEYS.secondaryKey, token, token.split(".")[2]!, BODY_SECRET])
+    expect(text).not.toContain(secret);
 });
 
 it("redacts an authorization header even if one is ever passed to a log call", () => {
@@ -59,7 +72,15 @@ it("redacts an authorization header even if one is ever passed to a log call", (
       },
     }),
   );
-  log.info({ headers: { authorization: `Bearer ${KEYS.primaryKey}` }, req: { headers: { authorization: "Bearer t0ken" } }, keys: KEYS, body: BODY_SECRET }, "careless");
+  log.info(
+    {
+      headers: { authorization: `Bearer ${KEYS.primaryKey}` },
+      req: { headers: { authorization: "Bearer t0ken" } },
+      keys: KEYS,
+      body: BODY_SECRET,
+    },
+    "careless",
+  );
   const line = out.join("");
   expect(line).toContain("careless");
   for (const secret of [KEYS.primaryKey, KEYS.secondaryKey, "t0ken", BODY_SECRET]) expect(line).not.toContain(secret);

@@ -6,7 +6,11 @@ import { fileURLToPath } from "node:url";
 const MAIN = fileURLToPath(new URL("../../router/main.ts", import.meta.url));
 
 function run(args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], { env: { ...process.env, ...env }, encoding: "utf8", timeout: 30_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", MAIN, ...args], {
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    timeout: 30_000,
+  });
   return { code: r.status, out: r.stdout + r.stderr };
 }
 

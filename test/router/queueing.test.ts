@@ -29,7 +29,11 @@ afterAll(async () => {
   await Promise.all(closers.map((r) => r.close()));
 });
 
-const post = (svc: string, body: string) => fetch(`${router.dataUrl}/api/v1/service/${svc}/score`, { method: "POST", body }).then(async (r) => ({ status: r.status, text: await r.text() }));
+const post = (svc: string, body: string) =>
+  fetch(`${router.dataUrl}/api/v1/service/${svc}/score`, { method: "POST", body }).then(async (r) => ({
+    status: r.status,
+    text: await r.text(),
+  }));
 
 async function until(cond: () => boolean, ms = 2000): Promise<void> {
   const end = Date.now() + ms;
@@ -43,7 +47,11 @@ describe("dispatch", () => {
   it("holds a replica to maxConcurrentRequestsPerContainer and serves the queue in FIFO order", async () => {
     const g = await gatedReplica("a");
     closers.push(g.replica);
-    router.backend.set({ name: "fifo", config: { ...OPEN, maxRequestWaitTimeMs: 5000 }, replicas: [g.replica.endpoint] });
+    router.backend.set({
+      name: "fifo",
+      config: { ...OPEN, maxRequestWaitTimeMs: 5000 },
+      replicas: [g.replica.endpoint],
+    });
     const first = post("fifo", "0");
     await until(() => g.waiting() === 1);
     const rest: Promise<{ status: number; text: string }>[] = [];
@@ -65,12 +73,20 @@ describe("dispatch", () => {
     const a = await gatedReplica("a");
     const b = await gatedReplica("b");
     closers.push(a.replica, b.replica);
-    router.backend.set({ name: "grow", config: { ...OPEN, maxRequestWaitTimeMs: 5000 }, replicas: [a.replica.endpoint] });
+    router.backend.set({
+      name: "grow",
+      config: { ...OPEN, maxRequestWaitTimeMs: 5000 },
+      replicas: [a.replica.endpoint],
+    });
     const p1 = post("grow", "1");
     await until(() => a.waiting() === 1);
     const p2 = post("grow", "2");
     await until(() => router.registry.get("grow")!.queued === 1);
-    router.backend.set({ name: "grow", config: { ...OPEN, maxRequestWaitTimeMs: 5000 }, replicas: [a.replica.endpoint, b.replica.endpoint] });
+    router.backend.set({
+      name: "grow",
+      config: { ...OPEN, maxRequestWaitTimeMs: 5000 },
+      replicas: [a.replica.endpoint, b.replica.endpoint],
+    });
     await until(() => b.waiting() === 1);
     expect(router.registry.get("grow")!.inFlight).toBe(2); // the replacement kept a's in-flight count
     a.releaseAll();
@@ -83,7 +99,11 @@ describe("dispatch", () => {
     const a = await gatedReplica("a");
     const b = await gatedReplica("b");
     closers.push(a.replica, b.replica);
-    router.backend.set({ name: "spread", config: { ...OPEN, maxConcurrentRequestsPerContainer: 4 }, replicas: [a.replica.endpoint, b.replica.endpoint] });
+    router.backend.set({
+      name: "spread",
+      config: { ...OPEN, maxConcurrentRequestsPerContainer: 4 },
+      replicas: [a.replica.endpoint, b.replica.endpoint],
+    });
     const all = Array.from({ length: 6 }, (_, i) => post("spread", String(i)));
     await until(() => a.waiting() + b.waiting() === 6);
     expect([a.waiting(), b.waiting()]).toEqual([3, 3]);
@@ -95,7 +115,11 @@ describe("dispatch", () => {
   it("fails the queue with 503 when a service is removed", async () => {
     const g = await gatedReplica("a");
     closers.push(g.replica);
-    router.backend.set({ name: "doomed", config: { ...OPEN, maxRequestWaitTimeMs: 5000 }, replicas: [g.replica.endpoint] });
+    router.backend.set({
+      name: "doomed",
+      config: { ...OPEN, maxRequestWaitTimeMs: 5000 },
+      replicas: [g.replica.endpoint],
+    });
     const running = post("doomed", "1");
     await until(() => g.waiting() === 1);
     const queued = post("doomed", "2");

@@ -20,7 +20,10 @@ interface ReplicaProc {
 }
 
 async function replicaProcess(delayMs: number): Promise<ReplicaProc> {
-  const proc = spawn(process.execPath, [REPLICA], { env: { ...process.env, REPLICA_DELAY_MS: String(delayMs) }, stdio: ["ignore", "pipe", "inherit"] });
+  const proc = spawn(process.execPath, [REPLICA], {
+    env: { ...process.env, REPLICA_DELAY_MS: String(delayMs) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   const r: ReplicaProc = { proc, url: "", arrived: new Set(), answered: new Set() };
   const lines = createInterface({ input: proc.stdout! });
   await new Promise<void>((resolve) =>
@@ -45,7 +48,11 @@ function load(url: string, workers: number, authorization: () => string) {
     while (running) {
       const id = `w${w}-${n++}`;
       try {
-        const res = await fetch(url, { method: "POST", body: '{"data":[1]}', headers: { authorization: authorization(), "x-request-id": id } });
+        const res = await fetch(url, {
+          method: "POST",
+          body: '{"data":[1]}',
+          headers: { authorization: authorization(), "x-request-id": id },
+        });
         await res.arrayBuffer();
         results.push({ id, status: res.status });
       } catch {
@@ -73,7 +80,12 @@ describe("under load", () => {
     const reps = await Promise.all([replicaProcess(5), replicaProcess(5), replicaProcess(5)]);
     cleanup.push(() => reps.forEach((r) => r.proc.kill("SIGKILL")));
     const router = await startTestRouter([
-      { name: "m", keys: KEYS, config: { maxConcurrentRequestsPerContainer: 4, maxRequestWaitTimeMs: 5000 }, replicas: reps.map((r, i) => ({ id: `r${i}`, url: r.url })) },
+      {
+        name: "m",
+        keys: KEYS,
+        config: { maxConcurrentRequestsPerContainer: 4, maxRequestWaitTimeMs: 5000 },
+        replicas: reps.map((r, i) => ({ id: `r${i}`, url: r.url })),
+      },
     ]);
     cleanup.push(() => router.stop());
     const l = load(`${router.dataUrl}/api/v1/service/m/score`, 16, () => `Bearer ${KEYS.primaryKey}`);
@@ -91,13 +103,17 @@ describe("under load", () => {
     expect(failed.length).toBeLessThanOrEqual(reachedVictimUnanswered.length);
     const metrics = await (await fetch(`${router.adminUrl}/metrics`)).text();
     // Requests sent to the dead replica after it died were retried, not failed.
-    expect(Number(metrics.match(/aksml_router_upstream_retries_total\{service="m"\} (\d+)/)?.[1] ?? 0)).toBeGreaterThanOrEqual(1);
+    expect(
+      Number(metrics.match(/aksml_router_upstream_retries_total\{service="m"\} (\d+)/)?.[1] ?? 0),
+    ).toBeGreaterThanOrEqual(1);
   }, 30_000);
 
   it("rotates both keys under load with zero failed requests", async () => {
     const replica = await startReplica("r0");
     cleanup.push(() => replica.close());
-    const router = await startTestRouter([{ name: "m", keys: KEYS, config: { maxConcurrentRequestsPerContainer: 8 }, replicas: [replica.endpoint] }]);
+    const router = await startTestRouter([
+      { name: "m", keys: KEYS, config: { maxConcurrentRequestsPerContainer: 8 }, replicas: [replica.endpoint] },
+    ]);
     cleanup.push(() => router.stop());
     // The client holds one key and switches only after the router has the new one, as
     // a caller does after `regen-key`: regenerate the secondary, move clients to it,
@@ -106,13 +122,24 @@ describe("under load", () => {
     const l = load(`${router.dataUrl}/api/v1/service/m/score`, 8, () => `Bearer ${clientKey}`);
     const steps = [
       { primaryKey: KEYS.primaryKey, secondaryKey: "s2-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
-      { primaryKey: "p2-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", secondaryKey: "s2-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
-      { primaryKey: "p2-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", secondaryKey: "s3-cccccccccccccccccccccccccccccccccccc" },
+      {
+        primaryKey: "p2-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+        secondaryKey: "s2-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+      },
+      {
+        primaryKey: "p2-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+        secondaryKey: "s3-cccccccccccccccccccccccccccccccccccc",
+      },
     ];
     await sleep(200);
     let prev = KEYS;
     for (const keys of steps) {
-      router.backend.set({ name: "m", keys, config: { maxConcurrentRequestsPerContainer: 8 }, replicas: [replica.endpoint] });
+      router.backend.set({
+        name: "m",
+        keys,
+        config: { maxConcurrentRequestsPerContainer: 8 },
+        replicas: [replica.endpoint],
+      });
       await sleep(150);
       // Move to the key that just changed: the other one is the next to be regenerated.
       clientKey = keys.secondaryKey !== prev.secondaryKey ? keys.secondaryKey : keys.primaryKey;
@@ -122,7 +149,14 @@ describe("under load", () => {
     const results = await l.stop();
     expect(results.length).toBeGreaterThan(30);
     expect(results.filter((r) => r.status !== 200)).toEqual([]);
-    expect((await fetch(`${router.dataUrl}/api/v1/service/m/score`, { method: "POST", headers: { authorization: `Bearer ${KEYS.primaryKey}` } })).status).toBe(401);
+    expect(
+      (
+        await fetch(`${router.dataUrl}/api/v1/service/m/score`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${KEYS.primaryKey}` },
+        })
+      ).status,
+    ).toBe(401);
   }, 30_000);
 
   it("drains in-flight requests on SIGTERM, refuses new ones, then exits 0", async () => {
@@ -131,8 +165,19 @@ describe("under load", () => {
       res.end("done");
     });
     cleanup.push(() => replica.close());
-    const router = await startChildRouter([{ name: "m", config: { auth: { mode: "none" }, maxConcurrentRequestsPerContainer: 10 }, replicas: [replica.endpoint] }]);
-    const inflight = Array.from({ length: 5 }, () => fetch(`${router.dataUrl}/api/v1/service/m/score`, { method: "POST", body: "{}" }).then(async (r) => [r.status, await r.text()]));
+    const router = await startChildRouter([
+      {
+        name: "m",
+        config: { auth: { mode: "none" }, maxConcurrentRequestsPerContainer: 10 },
+        replicas: [replica.endpoint],
+      },
+    ]);
+    const inflight = Array.from({ length: 5 }, () =>
+      fetch(`${router.dataUrl}/api/v1/service/m/score`, { method: "POST", body: "{}" }).then(async (r) => [
+        r.status,
+        await r.text(),
+      ]),
+    );
     while (replica.active < 5) await sleep(10);
     router.proc.kill("SIGTERM");
     await sleep(100);

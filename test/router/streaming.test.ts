@@ -61,7 +61,9 @@ beforeAll(async () => {
   replica.listen(0, "127.0.0.1");
   await once(replica, "listening");
   const url = `http://127.0.0.1:${(replica.address() as AddressInfo).port}`;
-  router = await startChildRouter([{ name: "big", keys: KEYS, replicas: [{ id: "r0", url }] }], { nodeArgs: ["--max-old-space-size=64"] });
+  router = await startChildRouter([{ name: "big", keys: KEYS, replicas: [{ id: "r0", url }] }], {
+    nodeArgs: ["--max-old-space-size=64"],
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -79,10 +81,19 @@ it("streams a 100 MB - 1 byte upload through a 64 MB-heap router intact", async 
   const before = await rss();
   const url = new URL(`${router.dataUrl}/api/v1/service/big/score`);
   const result = await new Promise<string>((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname, method: "POST", headers: { authorization: `Bearer ${KEYS.primaryKey}`, "content-length": String(SIZE) } });
+    const req = httpRequest({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: "POST",
+      headers: { authorization: `Bearer ${KEYS.primaryKey}`, "content-length": String(SIZE) },
+    });
     req.on("response", (res) => {
       let body = "";
-      res.setEncoding("utf8").on("data", (c: string) => (body += c)).on("end", () => resolve(body));
+      res
+        .setEncoding("utf8")
+        .on("data", (c: string) => (body += c))
+        .on("end", () => resolve(body));
     });
     req.on("error", reject);
     const gen = payload(SIZE);
@@ -98,7 +109,9 @@ it("streams a 100 MB - 1 byte upload through a 64 MB-heap router intact", async 
 }, 120_000);
 
 it("streams a 100 MB - 1 byte response back intact", async () => {
-  const res = await fetch(`${router.dataUrl}/api/v1/service/big/score`, { headers: { authorization: `Bearer ${KEYS.secondaryKey}` } });
+  const res = await fetch(`${router.dataUrl}/api/v1/service/big/score`, {
+    headers: { authorization: `Bearer ${KEYS.secondaryKey}` },
+  });
   expect(res.status).toBe(200);
   const h = createHash("sha256");
   let bytes = 0;

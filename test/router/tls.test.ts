@@ -25,7 +25,29 @@ const keyFile = join(dir, "tls.key");
 function makeCert(cn: string): { cert: string; key: string } {
   const c = join(dir, `${cn}.crt`);
   const k = join(dir, `${cn}.key`);
-  execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", k, "-out", c, "-days", "1", "-subj", `/CN=${cn}`, "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      k,
+      "-out",
+      c,
+      "-days",
+      "1",
+      "-subj",
+      `/CN=${cn}`,
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
   return { cert: readFileSync(c, "utf8"), key: readFileSync(k, "utf8") };
 }
 
@@ -57,7 +79,10 @@ beforeAll(async () => {
   writeFileSync(certFile, first.cert);
   writeFileSync(keyFile, first.key);
   replica = await startReplica("r0");
-  router = await startTestRouter([{ name: "m", config: { auth: { mode: "none" } }, replicas: [replica.endpoint] }], { tls: { certFile, keyFile }, tlsPollMs: 50 });
+  router = await startTestRouter([{ name: "m", config: { auth: { mode: "none" } }, replicas: [replica.endpoint] }], {
+    tls: { certFile, keyFile },
+    tlsPollMs: 50,
+  });
 });
 
 afterAll(async () => {
@@ -66,23 +91,26 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it.skipIf(!hasOpenssl)("serves HTTPS and reloads a replaced certificate; a broken replacement keeps the old one", async () => {
-  expect(router.dataUrl.startsWith("https://")).toBe(true);
-  expect(await get("/api/v1/service/m/score", first.cert)).toEqual({ status: 200, cn: "first" });
-  expect((await get("/healthz", first.cert)).status).toBe(200);
+it.skipIf(!hasOpenssl)(
+  "serves HTTPS and reloads a replaced certificate; a broken replacement keeps the old one",
+  async () => {
+    expect(router.dataUrl.startsWith("https://")).toBe(true);
+    expect(await get("/api/v1/service/m/score", first.cert)).toEqual({ status: 200, cn: "first" });
+    expect((await get("/healthz", first.cert)).status).toBe(200);
 
-  const second = makeCert("second");
-  replace(keyFile, second.key);
-  replace(certFile, second.cert);
-  let seen = "";
-  for (let i = 0; i < 100 && seen !== "second"; i++) {
-    await sleep(50);
-    seen = (await get("/healthz", second.cert).catch(() => ({ cn: "" }))).cn;
-  }
-  expect(seen).toBe("second");
+    const second = makeCert("second");
+    replace(keyFile, second.key);
+    replace(certFile, second.cert);
+    let seen = "";
+    for (let i = 0; i < 100 && seen !== "second"; i++) {
+      await sleep(50);
+      seen = (await get("/healthz", second.cert).catch(() => ({ cn: "" }))).cn;
+    }
+    expect(seen).toBe("second");
 
-  // A key that does not match the certificate is refused; the router keeps serving "second".
-  replace(keyFile, makeCert("third").key);
-  await sleep(400);
-  expect(await get("/api/v1/service/m/score", second.cert)).toEqual({ status: 200, cn: "second" });
-});
+    // A key that does not match the certificate is refused; the router keeps serving "second".
+    replace(keyFile, makeCert("third").key);
+    await sleep(400);
+    expect(await get("/api/v1/service/m/score", second.cert)).toEqual({ status: 200, cn: "second" });
+  },
+);

@@ -36,7 +36,13 @@ function forged(kid: string): string {
 
 describe("issuer backoff", () => {
   it("a failing JWKS endpoint is fetched at most once per cooldown, however many tokens arrive", async () => {
-    const v = new TokenVerifier({ mode: "token", issuer: base, audience: "a", jwksUri: `${base}/keys?backoff`, algorithms: ["RS256"] });
+    const v = new TokenVerifier({
+      mode: "token",
+      issuer: base,
+      audience: "a",
+      jwksUri: `${base}/keys?backoff`,
+      algorithms: ["RS256"],
+    });
     for (let i = 0; i < 40; i++) expect((await v.verify(forged(`kid-${i}`))).ok).toBe(false);
     expect(hits.keys).toBeLessThanOrEqual(1);
   });

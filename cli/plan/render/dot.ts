@@ -15,7 +15,12 @@ export function renderDot(graph: PlanGraph): string {
   ];
   for (const n of nodes) {
     // Resources with policy violations: red for mandatory, amber for advisory.
-    const mark = n.verdict === "mandatory" ? ", color=red, penwidth=2" : n.verdict === "advisory" ? ", color=orange, penwidth=2" : "";
+    const mark =
+      n.verdict === "mandatory"
+        ? ", color=red, penwidth=2"
+        : n.verdict === "advisory"
+          ? ", color=orange, penwidth=2"
+          : "";
     lines.push(`  ${n.id} [label=${quote([n.title, n.type, n.detail].filter(Boolean).join("\n"))}${mark}];`);
   }
   for (const e of edges) lines.push(`  ${e.from} -> ${e.to}${e.kind === "dependency" ? " [style=dashed]" : ""};`);

@@ -16,7 +16,10 @@ export function renderMermaid(graph: PlanGraph): string {
   }
   for (const e of edges) lines.push(`  ${e.from} ${e.kind === "parent" ? "-->" : "-.->"} ${e.to}`);
   // Resources with policy violations: red for mandatory, amber for advisory.
-  for (const [level, style] of [["mandatory", "stroke:#d32f2f,stroke-width:3px"], ["advisory", "stroke:#f9a825,stroke-width:2px"]] as const) {
+  for (const [level, style] of [
+    ["mandatory", "stroke:#d32f2f,stroke-width:3px"],
+    ["advisory", "stroke:#f9a825,stroke-width:2px"],
+  ] as const) {
     const marked = nodes.filter((n) => n.verdict === level).map((n) => n.id);
     if (marked.length) lines.push(`  classDef ${level} ${style}`, `  class ${marked.join(",")} ${level}`);
   }

@@ -5,7 +5,13 @@
 import { nameOfUrn, summaryLine, type PlanGraph, type PlanNode } from "../graph.js";
 import { formatValue } from "./format.js";
 
-function nodeLines(node: PlanNode, graph: PlanGraph, children: Map<string, PlanNode[]>, prefix: string, last: boolean): string[] {
+function nodeLines(
+  node: PlanNode,
+  graph: PlanGraph,
+  children: Map<string, PlanNode[]>,
+  prefix: string,
+  last: boolean,
+): string[] {
   const branch = last ? "└─ " : "├─ ";
   const childPrefix = prefix + (last ? "   " : "│  ");
   const keys = node.keyInputs.map(([k, v]) => `${k}=${formatValue(v)}`).join("  ");
@@ -35,10 +41,16 @@ export function policyLines(graph: PlanGraph): string[] {
   const mandatory = policy.verdicts.filter((v) => v.enforcementLevel === "mandatory");
   const advisory = policy.verdicts.filter((v) => v.enforcementLevel === "advisory");
   const lines = [`Policy: ${mandatory.length} mandatory violation(s), ${advisory.length} advisory`];
-  for (const [label, group] of [["mandatory", mandatory], ["advisory", advisory]] as const) {
+  for (const [label, group] of [
+    ["mandatory", mandatory],
+    ["advisory", advisory],
+  ] as const) {
     for (const v of group) {
       const where = v.resourceName ? ` ${v.resourceName}${v.resourceType ? ` (${v.resourceType})` : ""}` : "";
-      lines.push(`  ${label.padEnd(9)} ${v.policy}${where}`, `            ${v.message.replace(/\n/g, "\n            ")}`);
+      lines.push(
+        `  ${label.padEnd(9)} ${v.policy}${where}`,
+        `            ${v.message.replace(/\n/g, "\n            ")}`,
+      );
     }
   }
   return lines;

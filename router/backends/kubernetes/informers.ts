@@ -2,7 +2,14 @@
  * List+watch informers (client-node's ListWatch) that keep running: client-node
  * stops an informer on a non-410 error, so each one restarts itself after a delay.
  */
-import { makeInformer, type Informer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type ObjectCache } from "@kubernetes/client-node";
+import {
+  makeInformer,
+  type Informer,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type ObjectCache,
+} from "@kubernetes/client-node";
 
 export type RestartingInformer<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
 

@@ -5,9 +5,31 @@
  * into the catalog whenever any of them changes. Scales through the Deployment
  * `scale` subresource.
  */
-import { AppsV1Api, CoreV1Api, DiscoveryV1Api, type KubeConfig, type V1Deployment, type V1EndpointSlice, type V1Secret, type V1Service } from "@kubernetes/client-node";
-import type { ReplicaEndpoint, ScaleBackend, ServiceCatalog, ServiceKeys, ServiceSnapshot } from "../../contract/backend.js";
-import { CONFIG_ANNOTATION, KEYS_SECRET_SUFFIX, MODEL_CONTAINER_PORT, WEBSERVICE_LABEL, parseServiceConfig, type ServiceConfig } from "../../contract/serviceConfig.js";
+import {
+  AppsV1Api,
+  CoreV1Api,
+  DiscoveryV1Api,
+  type KubeConfig,
+  type V1Deployment,
+  type V1EndpointSlice,
+  type V1Secret,
+  type V1Service,
+} from "@kubernetes/client-node";
+import type {
+  ReplicaEndpoint,
+  ScaleBackend,
+  ServiceCatalog,
+  ServiceKeys,
+  ServiceSnapshot,
+} from "../../contract/backend.js";
+import {
+  CONFIG_ANNOTATION,
+  KEYS_SECRET_SUFFIX,
+  MODEL_CONTAINER_PORT,
+  WEBSERVICE_LABEL,
+  parseServiceConfig,
+  type ServiceConfig,
+} from "../../contract/serviceConfig.js";
 import { startInformer, type InformerLog, type RestartingInformer } from "./informers.js";
 import { setDeploymentReplicas } from "./scaleSubresource.js";
 
@@ -56,15 +78,45 @@ export class KubernetesBackend implements ScaleBackend {
       const name = obj.metadata?.labels?.[label];
       if (name) this.syncOne(name);
     };
-    const svc = startInformer<V1Service>(this.kc, "/api/v1/services", () => this.core.listServiceForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }), byLabel(WEBSERVICE_LABEL), { ...common, labelSelector: WEBSERVICE_LABEL });
-    const eps = startInformer<V1EndpointSlice>(this.kc, "/apis/discovery.k8s.io/v1/endpointslices", () => this.discovery.listEndpointSliceForAllNamespaces({ labelSelector: SERVICE_NAME_LABEL }), byLabel(SERVICE_NAME_LABEL), { ...common, labelSelector: SERVICE_NAME_LABEL });
-    const sec = startInformer<V1Secret>(this.kc, "/api/v1/secrets", () => this.core.listSecretForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }), byLabel(WEBSERVICE_LABEL), { ...common, labelSelector: WEBSERVICE_LABEL });
+    const svc = startInformer<V1Service>(
+      this.kc,
+      "/api/v1/services",
+      () => this.core.listServiceForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }),
+      byLabel(WEBSERVICE_LABEL),
+      { ...common, labelSelector: WEBSERVICE_LABEL },
+    );
+    const eps = startInformer<V1EndpointSlice>(
+      this.kc,
+      "/apis/discovery.k8s.io/v1/endpointslices",
+      () => this.discovery.listEndpointSliceForAllNamespaces({ labelSelector: SERVICE_NAME_LABEL }),
+      byLabel(SERVICE_NAME_LABEL),
+      { ...common, labelSelector: SERVICE_NAME_LABEL },
+    );
+    const sec = startInformer<V1Secret>(
+      this.kc,
+      "/api/v1/secrets",
+      () => this.core.listSecretForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }),
+      byLabel(WEBSERVICE_LABEL),
+      { ...common, labelSelector: WEBSERVICE_LABEL },
+    );
     // A Deployment also belongs to every service whose config names it (`deployment`), whatever its label value.
     const onDeployment = (obj: V1Deployment) => {
       byLabel(WEBSERVICE_LABEL)(obj);
-      for (const [name, k] of this.known) if (k.config.deployment === obj.metadata?.name && k.namespace === obj.metadata?.namespace && name !== obj.metadata?.labels?.[WEBSERVICE_LABEL]) this.syncOne(name);
+      for (const [name, k] of this.known)
+        if (
+          k.config.deployment === obj.metadata?.name &&
+          k.namespace === obj.metadata?.namespace &&
+          name !== obj.metadata?.labels?.[WEBSERVICE_LABEL]
+        )
+          this.syncOne(name);
     };
-    const dep = startInformer<V1Deployment>(this.kc, "/apis/apps/v1/deployments", () => this.apps.listDeploymentForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }), onDeployment, { ...common, labelSelector: WEBSERVICE_LABEL });
+    const dep = startInformer<V1Deployment>(
+      this.kc,
+      "/apis/apps/v1/deployments",
+      () => this.apps.listDeploymentForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }),
+      onDeployment,
+      { ...common, labelSelector: WEBSERVICE_LABEL },
+    );
     this.services = svc.informer;
     this.slices = eps.informer;
     this.secrets = sec.informer;
@@ -73,7 +125,9 @@ export class KubernetesBackend implements ScaleBackend {
     this.syncing = true; // hold snapshots until every cache has its initial list
     await Promise.all([svc.started, eps.started, sec.started, dep.started]);
     this.syncing = false;
-    const names = new Set([...this.services.list()].map((o) => o.metadata?.labels?.[WEBSERVICE_LABEL]).filter((n): n is string => !!n));
+    const names = new Set(
+      [...this.services.list()].map((o) => o.metadata?.labels?.[WEBSERVICE_LABEL]).filter((n): n is string => !!n),
+    );
     for (const name of names) this.syncOne(name);
   }
 
@@ -95,7 +149,9 @@ export class KubernetesBackend implements ScaleBackend {
     const candidates = this.services
       .list()
       .filter((s) => s.metadata?.name === name && s.metadata?.labels?.[WEBSERVICE_LABEL] === name)
-      .sort((a, b) => (a.metadata?.creationTimestamp?.valueOf() ?? 0) - (b.metadata?.creationTimestamp?.valueOf() ?? 0));
+      .sort(
+        (a, b) => (a.metadata?.creationTimestamp?.valueOf() ?? 0) - (b.metadata?.creationTimestamp?.valueOf() ?? 0),
+      );
     const svc = candidates[0];
     if (!svc) {
       if (this.published.delete(name) || this.known.delete(name)) catalog.remove(name);
@@ -105,12 +161,23 @@ export class KubernetesBackend implements ScaleBackend {
     const namespace = svc.metadata?.namespace ?? "default";
     const parsed = parseServiceConfig(name, svc.metadata?.annotations?.[CONFIG_ANNOTATION] ?? "{}");
     if (!parsed.ok) {
-      this.rejectOnce(catalog, name, `annotation ${CONFIG_ANNOTATION} on Service ${namespace}/${name}: ${parsed.problems.map((p) => `${p.path} ${p.reason}`).join("; ")}`);
+      this.rejectOnce(
+        catalog,
+        name,
+        `annotation ${CONFIG_ANNOTATION} on Service ${namespace}/${name}: ${parsed.problems.map((p) => `${p.path} ${p.reason}`).join("; ")}`,
+      );
       return;
     }
     if (candidates.length > 1) {
-      const others = candidates.slice(1).map((c) => c.metadata?.namespace).join(", ");
-      this.rejectOnce(catalog, name, `a service named ${name} also exists in namespace(s) ${others}; names must be unique across the cluster (the one in ${namespace} is served)`);
+      const others = candidates
+        .slice(1)
+        .map((c) => c.metadata?.namespace)
+        .join(", ");
+      this.rejectOnce(
+        catalog,
+        name,
+        `a service named ${name} also exists in namespace(s) ${others}; names must be unique across the cluster (the one in ${namespace} is served)`,
+      );
     } else this.rejected.delete(name);
     this.known.set(name, { namespace, config: parsed.config });
     const snapshot: ServiceSnapshot = {
@@ -144,7 +211,9 @@ export class KubernetesBackend implements ScaleBackend {
     const out = new Map<string, ReplicaEndpoint>();
     for (const slice of this.slices?.list(namespace) ?? []) {
       if (slice.metadata?.labels?.[SERVICE_NAME_LABEL] !== name || slice.addressType === "FQDN") continue;
-      const port = slice.ports?.find((p) => p.port === MODEL_CONTAINER_PORT)?.port ?? (slice.ports?.length === 1 ? slice.ports[0]!.port : undefined);
+      const port =
+        slice.ports?.find((p) => p.port === MODEL_CONTAINER_PORT)?.port ??
+        (slice.ports?.length === 1 ? slice.ports[0]!.port : undefined);
       if (port === undefined) continue;
       for (const ep of slice.endpoints ?? []) {
         // `ready` unset means ready (EndpointSlice API); terminating endpoints are not ready.

@@ -19,7 +19,10 @@ import { LeaseElection } from "./leaseElection.js";
 import { PeerDirectory } from "./peerDirectory.js";
 import { RouterSelfScaler, type SelfScalingConfig } from "./selfScaling.js";
 
-type Settings = Pick<RouterEnvConfig, "podName" | "podNamespace" | "peersService" | "leaseName" | "routerDeployment" | "selfScaling">;
+type Settings = Pick<
+  RouterEnvConfig,
+  "podName" | "podNamespace" | "peersService" | "leaseName" | "routerDeployment" | "selfScaling"
+>;
 
 export interface KubernetesRouterTuning {
   /** Logger for discovery and election; default: the router's logger once it exists (JSON on stderr before that). */
@@ -59,12 +62,18 @@ export function defaultKubeConfig(): KubeConfig {
   return kc;
 }
 
-export function kubernetesRouterOptions(settings: Settings, kc: KubeConfig = defaultKubeConfig(), tuning: KubernetesRouterTuning = {}): Pick<StartRouterOptions, "backend" | "leaderElection" | "adminRoutes" | "onStarted"> {
+export function kubernetesRouterOptions(
+  settings: Settings,
+  kc: KubeConfig = defaultKubeConfig(),
+  tuning: KubernetesRouterTuning = {},
+): Pick<StartRouterOptions, "backend" | "leaderElection" | "adminRoutes" | "onStarted"> {
   const late = new LateBoundLog();
   const log: ControlLog = tuning.log ?? late;
   const observed = new ObservedBackend(new KubernetesBackend(kc, { restartDelayMs: tuning.restartDelayMs, log }));
   const board = new PeerLoadBoard();
-  const adminRoutes = new Map<string, AdminRouteHandler>([[PEER_LOAD_PATH, (req: IncomingMessage, res: ServerResponse) => void handlePeerLoadRequest(board, req, res)]]);
+  const adminRoutes = new Map<string, AdminRouteHandler>([
+    [PEER_LOAD_PATH, (req: IncomingMessage, res: ServerResponse) => void handlePeerLoadRequest(board, req, res)],
+  ]);
 
   const { podNamespace: namespace, leaseName, peersService } = settings;
   let leadership: ClusterLeadership | undefined;
@@ -88,8 +97,21 @@ export function kubernetesRouterOptions(settings: Settings, kc: KubeConfig = def
     adminRoutes,
     onStarted: ({ registry, metrics, log }) => {
       late.target = log;
-      if (!leadership) log.warn({ missing: ["AKSML_POD_NAMESPACE", "AKSML_LEASE_NAME", "AKSML_PEERS_SERVICE"] }, "no leader election configured: this router scales alone; run one replica only");
-      const autoscaler = new Autoscaler({ services: () => observed.services(), load: registry, backend: observed, election: leadership, peers: board, peerName: settings.podName, metrics, log });
+      if (!leadership)
+        log.warn(
+          { missing: ["AKSML_POD_NAMESPACE", "AKSML_LEASE_NAME", "AKSML_PEERS_SERVICE"] },
+          "no leader election configured: this router scales alone; run one replica only",
+        );
+      const autoscaler = new Autoscaler({
+        services: () => observed.services(),
+        load: registry,
+        backend: observed,
+        election: leadership,
+        peers: board,
+        peerName: settings.podName,
+        metrics,
+        log,
+      });
       autoscaler.start();
       let selfScaler: RouterSelfScaler | undefined;
       if (settings.selfScaling && settings.routerDeployment && namespace) {

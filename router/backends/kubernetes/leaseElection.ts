@@ -109,9 +109,11 @@ export class LeaseElection implements LeaderElection {
       const now = this.now();
       if (this.observed?.key !== key) this.observed = { key, at: now };
       const heldByOther = !!spec.holderIdentity && spec.holderIdentity !== identity;
-      const expired = now - this.observed.at >= (spec.leaseDurationSeconds ? spec.leaseDurationSeconds * 1000 : this.durationMs);
+      const expired =
+        now - this.observed.at >= (spec.leaseDurationSeconds ? spec.leaseDurationSeconds * 1000 : this.durationMs);
       if (heldByOther && !expired) {
-        if (this.holder !== spec.holderIdentity) this.opts.log?.info({ leader: spec.holderIdentity }, "following scaling leader");
+        if (this.holder !== spec.holderIdentity)
+          this.opts.log?.info({ leader: spec.holderIdentity }, "following scaling leader");
         this.holder = spec.holderIdentity;
         return;
       }

@@ -23,7 +23,13 @@ export class PeerDirectory {
     const api = this.kc.makeApiClient(DiscoveryV1Api);
     const labelSelector = `kubernetes.io/service-name=${this.peersService}`;
     const path = `/apis/discovery.k8s.io/v1/namespaces/${this.namespace}/endpointslices`;
-    const { informer, started, stop } = startInformer<V1EndpointSlice>(this.kc, path, () => api.listNamespacedEndpointSlice({ namespace: this.namespace, labelSelector }), () => undefined, { labelSelector, log: this.log });
+    const { informer, started, stop } = startInformer<V1EndpointSlice>(
+      this.kc,
+      path,
+      () => api.listNamespacedEndpointSlice({ namespace: this.namespace, labelSelector }),
+      () => undefined,
+      { labelSelector, log: this.log },
+    );
     this.informer = informer;
     this.stopInformer = stop;
     await started;

@@ -5,7 +5,13 @@
  */
 import type { AppsV1Api } from "@kubernetes/client-node";
 
-export async function setDeploymentReplicas(apps: AppsV1Api, namespace: string, name: string, replicas: number, attempts = 3): Promise<void> {
+export async function setDeploymentReplicas(
+  apps: AppsV1Api,
+  namespace: string,
+  name: string,
+  replicas: number,
+  attempts = 3,
+): Promise<void> {
   for (let i = 1; ; i++) {
     const scale = await apps.readNamespacedDeploymentScale({ name, namespace });
     if (scale.spec?.replicas === replicas) return;

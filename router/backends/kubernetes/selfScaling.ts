@@ -44,7 +44,12 @@ export interface RouterSample {
  * overhead is not high), clamped to [min, max]. One step at a time: a new router
  * pod changes both signals, so the next step waits for fresh windows.
  */
-export function decideRouterReplicas(samples: readonly RouterSample[], current: number, cfg: SelfScalingConfig, now: number): number {
+export function decideRouterReplicas(
+  samples: readonly RouterSample[],
+  current: number,
+  cfg: SelfScalingConfig,
+  now: number,
+): number {
   const clamp = (n: number) => Math.min(cfg.maxReplicas, Math.max(cfg.minReplicas, n));
   if (current < cfg.minReplicas || current > cfg.maxReplicas) return clamp(current);
   const covering = (seconds: number) => {
@@ -53,9 +58,18 @@ export function decideRouterReplicas(samples: readonly RouterSample[], current: 
     return samples.filter((s) => s.at >= from);
   };
   const up = covering(cfg.upWindowSeconds);
-  if (up?.length && up.every((s) => s.overheadP90Ms !== undefined && s.overheadP90Ms > cfg.overheadP90ThresholdMs)) return clamp(current + 1);
+  if (up?.length && up.every((s) => s.overheadP90Ms !== undefined && s.overheadP90Ms > cfg.overheadP90ThresholdMs))
+    return clamp(current + 1);
   const down = covering(cfg.downWindowSeconds);
-  if (down?.length && down.every((s) => s.cpuCores < cfg.lowCpuCores && !(s.overheadP90Ms !== undefined && s.overheadP90Ms > cfg.overheadP90ThresholdMs))) return clamp(current - 1);
+  if (
+    down?.length &&
+    down.every(
+      (s) =>
+        s.cpuCores < cfg.lowCpuCores &&
+        !(s.overheadP90Ms !== undefined && s.overheadP90Ms > cfg.overheadP90ThresholdMs),
+    )
+  )
+    return clamp(current - 1);
   return current;
 }
 
@@ -76,7 +90,11 @@ export async function readHistogramBuckets(registry: Registry, name: string): Pr
   const metric = registry.getSingleMetric(name);
   if (!metric) return out;
   const data = await metric.get();
-  for (const v of data.values as Array<{ value: number; labels: Record<string, string | number | undefined>; metricName?: string }>) {
+  for (const v of data.values as Array<{
+    value: number;
+    labels: Record<string, string | number | undefined>;
+    metricName?: string;
+  }>) {
     if (!v.metricName?.endsWith("_bucket")) continue;
     const le = v.labels.le === "+Inf" ? Infinity : Number(v.labels.le);
     out.set(le, (out.get(le) ?? 0) + v.value);
@@ -136,12 +154,16 @@ export class RouterSelfScaler {
     this.lastBuckets = buckets;
     this.lastCpu = cpu;
     this.lastAt = now;
-    const keepFrom = now - Math.max(this.cfg.upWindowSeconds, this.cfg.downWindowSeconds) * 1000 - this.cfg.intervalSeconds * 1000;
+    const keepFrom =
+      now - Math.max(this.cfg.upWindowSeconds, this.cfg.downWindowSeconds) * 1000 - this.cfg.intervalSeconds * 1000;
     while (this.samples.length > 1 && this.samples[1]!.at <= keepFrom) this.samples.shift();
     if (!this.opts.isLeader()) return;
 
     try {
-      const scale = await this.opts.apps.readNamespacedDeploymentScale({ name: this.opts.deployment, namespace: this.opts.namespace });
+      const scale = await this.opts.apps.readNamespacedDeploymentScale({
+        name: this.opts.deployment,
+        namespace: this.opts.namespace,
+      });
       const current = scale.spec?.replicas ?? 0;
       const desired = decideRouterReplicas(this.samples, current, this.cfg, now);
       if (desired === current) return;
@@ -149,7 +171,10 @@ export class RouterSelfScaler {
       await setDeploymentReplicas(this.opts.apps, this.opts.namespace, this.opts.deployment, desired);
       this.samples = []; // a new pod changes both signals; judge the next step on fresh windows
     } catch (e) {
-      this.opts.log?.warn({ deployment: this.opts.deployment, err: (e as Error).message }, "router self-scaling failed");
+      this.opts.log?.warn(
+        { deployment: this.opts.deployment, err: (e as Error).message },
+        "router self-scaling failed",
+      );
     }
   }
 }

@@ -63,7 +63,13 @@ class LocalService {
 
   publish(): void {
     if (this.stopped) return;
-    this.catalog.upsert({ name: this.spec.name, config: this.spec.config, keys: this.spec.keys, replicas: this.endpoints(), currentReplicas: this.target });
+    this.catalog.upsert({
+      name: this.spec.name,
+      config: this.spec.config,
+      keys: this.spec.keys,
+      replicas: this.endpoints(),
+      currentReplicas: this.target,
+    });
   }
 
   /** Starts or stops processes until the live count matches the target. Resolves when new replicas are healthy (or failed). */
@@ -75,7 +81,9 @@ class LocalService {
     if (live.length > this.target) {
       // Stop the ones that serve nobody yet first, then the newest.
       const seqOf = (r: ReplicaProcess) => Number(r.spec.id.slice("local-".length));
-      const order = [...live].sort((a, b) => (a.state === b.state ? 0 : a.state === "starting" ? -1 : 1) || seqOf(b) - seqOf(a));
+      const order = [...live].sort(
+        (a, b) => (a.state === b.state ? 0 : a.state === "starting" ? -1 : 1) || seqOf(b) - seqOf(a),
+      );
       const victims = order.slice(0, live.length - this.target);
       for (const v of victims) v.state = "stopping";
       this.publish(); // out of the catalog before the signal, so no new request is sent to them
@@ -105,12 +113,18 @@ class LocalService {
     if (healthy) {
       replica.state = "ready";
       this.backoffMs = RESTART_BACKOFF_MIN_MS;
-      this.opts.log?.info({ service: this.spec.name, replica: id, url: replica.url, pid: replica.pid }, "replica ready");
+      this.opts.log?.info(
+        { service: this.spec.name, replica: id, url: replica.url, pid: replica.pid },
+        "replica ready",
+      );
       this.publish();
       // The target may have dropped while this one was starting.
       if (this.liveCount() > this.target) void this.reconcile();
     } else if (replica.state === "starting") {
-      this.opts.log?.warn({ service: this.spec.name, replica: id, timeoutMs: this.opts.healthTimeoutMs }, "replica never became healthy; stopping it");
+      this.opts.log?.warn(
+        { service: this.spec.name, replica: id, timeoutMs: this.opts.healthTimeoutMs },
+        "replica never became healthy; stopping it",
+      );
       await replica.stop(this.opts.stopGraceMs);
       this.scheduleRestart();
     }
@@ -120,7 +134,11 @@ class LocalService {
     this.replicas.delete(replica.spec.id);
     if (this.stopped) return;
     const wasWanted = !replica.stoppedOnPurpose;
-    if (wasWanted) this.opts.log?.warn({ service: this.spec.name, replica: replica.spec.id, code, signal }, "replica exited; replacing it");
+    if (wasWanted)
+      this.opts.log?.warn(
+        { service: this.spec.name, replica: replica.spec.id, code, signal },
+        "replica exited; replacing it",
+      );
     this.publish();
     if (wasWanted) this.scheduleRestart();
   }
@@ -162,7 +180,8 @@ export class LocalProcessBackend implements ScaleBackend {
       host: options.host ?? "127.0.0.1",
       healthTimeoutMs: options.healthTimeoutMs ?? 60_000,
       stopGraceMs: options.stopGraceMs ?? 10_000,
-      onOutput: options.onOutput ?? ((service, replica, line) => process.stderr.write(`[${service}/${replica}] ${line}\n`)),
+      onOutput:
+        options.onOutput ?? ((service, replica, line) => process.stderr.write(`[${service}/${replica}] ${line}\n`)),
       log: options.log,
     };
   }
@@ -189,7 +208,9 @@ export class LocalProcessBackend implements ScaleBackend {
   /** Live child processes of a service (starting or ready), for status and tests. */
   processes(service: string): ReadonlyArray<{ id: string; pid: number | undefined; url: string; state: string }> {
     const svc = this.services.get(service);
-    return svc ? [...svc.replicas.values()].map((r) => ({ id: r.spec.id, pid: r.pid, url: r.url, state: r.state })) : [];
+    return svc
+      ? [...svc.replicas.values()].map((r) => ({ id: r.spec.id, pid: r.pid, url: r.url, state: r.state }))
+      : [];
   }
 
   async stop(): Promise<void> {

@@ -14,7 +14,10 @@ export interface LocalRouterParts extends Pick<StartRouterOptions, "backend" | "
   autoscaler(): Autoscaler | undefined;
 }
 
-export function localRouterOptions(services: LocalServiceSpec[], options: LocalBackendOptions & { now?: () => number; onDecision?: (d: ScalingDecision) => void } = {}): LocalRouterParts {
+export function localRouterOptions(
+  services: LocalServiceSpec[],
+  options: LocalBackendOptions & { now?: () => number; onDecision?: (d: ScalingDecision) => void } = {},
+): LocalRouterParts {
   // Until the router's logger exists, only warnings (e.g. a replica that never became healthy) reach stderr.
   const late = new LateBoundLog(false);
   const local = new LocalProcessBackend(services, { ...options, log: options.log ?? late });
@@ -26,7 +29,15 @@ export function localRouterOptions(services: LocalServiceSpec[], options: LocalB
     autoscaler: () => autoscaler,
     onStarted: ({ registry, metrics, log }) => {
       late.target = log;
-      const a = new Autoscaler({ services: () => observed.services(), load: registry, backend: observed, metrics, log, now: options.now, onDecision: options.onDecision });
+      const a = new Autoscaler({
+        services: () => observed.services(),
+        load: registry,
+        backend: observed,
+        metrics,
+        log,
+        now: options.now,
+        onDecision: options.onDecision,
+      });
       autoscaler = a;
       a.start();
       return () => a.stop();

@@ -22,7 +22,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 
-type Obj = { apiVersion?: string; kind?: string; metadata: { name: string; namespace?: string; resourceVersion?: string; labels?: Record<string, string>; annotations?: Record<string, string>; uid?: string; creationTimestamp?: string }; [k: string]: unknown };
+type Obj = {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    resourceVersion?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    uid?: string;
+    creationTimestamp?: string;
+  };
+  [k: string]: unknown;
+};
 
 export type Resource = "services" | "secrets" | "endpointslices" | "deployments" | "leases";
 
@@ -116,7 +129,18 @@ export class FakeKubeApi {
   apply(resource: Resource, obj: Obj): Obj {
     const key = keyOf(resource, obj.metadata.namespace, obj.metadata.name);
     const existing = this.objects.get(key);
-    return this.write(resource, { ...obj, metadata: { ...obj.metadata, uid: existing?.metadata.uid, creationTimestamp: existing?.metadata.creationTimestamp } }, existing ? "MODIFIED" : "ADDED");
+    return this.write(
+      resource,
+      {
+        ...obj,
+        metadata: {
+          ...obj.metadata,
+          uid: existing?.metadata.uid,
+          creationTimestamp: existing?.metadata.creationTimestamp,
+        },
+      },
+      existing ? "MODIFIED" : "ADDED",
+    );
   }
 
   delete(resource: Resource, namespace: string, name: string): void {
@@ -125,7 +149,12 @@ export class FakeKubeApi {
     if (!obj) return;
     this.objects.delete(key);
     this.rv++;
-    this.emit({ rv: this.rv, type: "DELETED", resource, object: { ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.rv) } } });
+    this.emit({
+      rv: this.rv,
+      type: "DELETED",
+      resource,
+      object: { ...obj, metadata: { ...obj.metadata, resourceVersion: String(this.rv) } },
+    });
   }
 
   get(resource: Resource, namespace: string, name: string): Obj | undefined {
@@ -140,7 +169,14 @@ export class FakeKubeApi {
       ...obj,
       apiVersion: k.apiVersion,
       kind: k.kind,
-      metadata: { ...obj.metadata, namespace: obj.metadata.namespace ?? "default", resourceVersion: String(this.rv), uid: obj.metadata.uid ?? `uid-${this.rv}`, creationTimestamp: obj.metadata.creationTimestamp ?? new Date(Date.UTC(2026, 0, 1, 0, 0, this.rv % 60)).toISOString() },
+      metadata: {
+        ...obj.metadata,
+        namespace: obj.metadata.namespace ?? "default",
+        resourceVersion: String(this.rv),
+        uid: obj.metadata.uid ?? `uid-${this.rv}`,
+        creationTimestamp:
+          obj.metadata.creationTimestamp ?? new Date(Date.UTC(2026, 0, 1, 0, 0, this.rv % 60)).toISOString(),
+      },
     });
     this.objects.set(keyOf(resource, stored.metadata.namespace, stored.metadata.name), stored);
     this.emit({ rv: this.rv, type, resource, object: stored });
@@ -149,7 +185,8 @@ export class FakeKubeApi {
 
   private emit(e: Event): void {
     this.events.push(e);
-    for (const w of this.watchers) if (matches(w, e.resource, e.object)) w.res.write(JSON.stringify({ type: e.type, object: e.object }) + "\n");
+    for (const w of this.watchers)
+      if (matches(w, e.resource, e.object)) w.res.write(JSON.stringify({ type: e.type, object: e.object }) + "\n");
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -174,7 +211,14 @@ export class FakeKubeApi {
     });
   }
 
-  private route(method: string, path: string, q: URLSearchParams, body: Obj | undefined, res: ServerResponse, client: string): void {
+  private route(
+    method: string,
+    path: string,
+    q: URLSearchParams,
+    body: Obj | undefined,
+    res: ServerResponse,
+    client: string,
+  ): void {
     const parsed = parsePath(path);
     if (!parsed) return status(res, 404, "NotFound", `no route ${path}`);
     const { resource, namespace, name, subresource } = parsed;
@@ -183,10 +227,19 @@ export class FakeKubeApi {
       if (method === "GET") return this.list(resource, namespace, q.get("labelSelector") ?? "", res);
       if (method === "POST" && body) {
         const ns = namespace ?? "default";
-        if (this.objects.has(keyOf(resource, ns, body.metadata.name))) return status(res, 409, "AlreadyExists", `${resource} "${body.metadata.name}" already exists`);
+        if (this.objects.has(keyOf(resource, ns, body.metadata.name)))
+          return status(res, 409, "AlreadyExists", `${resource} "${body.metadata.name}" already exists`);
         const badTime = resource === "leases" ? microTimeProblem(body) : undefined;
         if (badTime) return status(res, 400, "BadRequest", badTime);
-        return json(res, 201, this.write(resource, { ...body, metadata: { ...body.metadata, namespace: ns, resourceVersion: undefined } }, "ADDED"));
+        return json(
+          res,
+          201,
+          this.write(
+            resource,
+            { ...body, metadata: { ...body.metadata, namespace: ns, resourceVersion: undefined } },
+            "ADDED",
+          ),
+        );
       }
       return status(res, 405, "MethodNotAllowed", method);
     }
@@ -198,9 +251,16 @@ export class FakeKubeApi {
       const spec = existing.spec as { replicas?: number };
       if (method === "GET") return json(res, 200, scaleOf(existing));
       if (method === "PUT" && body) {
-        if (body.metadata.resourceVersion && body.metadata.resourceVersion !== existing.metadata.resourceVersion) return status(res, 409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again");
+        if (body.metadata.resourceVersion && body.metadata.resourceVersion !== existing.metadata.resourceVersion)
+          return status(
+            res,
+            409,
+            "Conflict",
+            "the object has been modified; please apply your changes to the latest version and try again",
+          );
         const replicas = (body.spec as { replicas?: number } | undefined)?.replicas;
-        if (typeof replicas !== "number" || replicas < 0) return status(res, 422, "Invalid", "spec.replicas must be >= 0");
+        if (typeof replicas !== "number" || replicas < 0)
+          return status(res, 422, "Invalid", "spec.replicas must be >= 0");
         const updated = this.write(resource, { ...existing, spec: { ...spec, replicas } }, "MODIFIED");
         return json(res, 200, scaleOf(updated));
       }
@@ -208,30 +268,78 @@ export class FakeKubeApi {
     }
     if (method === "GET") return json(res, 200, existing);
     if (method === "PUT" && body) {
-      if (body.metadata.resourceVersion !== existing.metadata.resourceVersion) return status(res, 409, "Conflict", "the object has been modified; please apply your changes to the latest version and try again");
+      if (body.metadata.resourceVersion !== existing.metadata.resourceVersion)
+        return status(
+          res,
+          409,
+          "Conflict",
+          "the object has been modified; please apply your changes to the latest version and try again",
+        );
       const badTime = resource === "leases" ? microTimeProblem(body) : undefined;
       if (badTime) return status(res, 400, "BadRequest", badTime);
-      return json(res, 200, this.write(resource, { ...body, metadata: { ...body.metadata, uid: existing.metadata.uid, creationTimestamp: existing.metadata.creationTimestamp } }, "MODIFIED"));
+      return json(
+        res,
+        200,
+        this.write(
+          resource,
+          {
+            ...body,
+            metadata: {
+              ...body.metadata,
+              uid: existing.metadata.uid,
+              creationTimestamp: existing.metadata.creationTimestamp,
+            },
+          },
+          "MODIFIED",
+        ),
+      );
     }
     return status(res, 405, "MethodNotAllowed", method);
   }
 
   private list(resource: Resource, namespace: string | undefined, selector: string, res: ServerResponse): void {
-    const items = [...this.objects.entries()].filter(([k, o]) => k.startsWith(`${resource}/`) && matches({ resource, namespace, selector }, resource, o)).map(([, o]) => o);
+    const items = [...this.objects.entries()]
+      .filter(([k, o]) => k.startsWith(`${resource}/`) && matches({ resource, namespace, selector }, resource, o))
+      .map(([, o]) => o);
     const k = KINDS[resource];
-    json(res, 200, { apiVersion: k.apiVersion, kind: `${k.kind}List`, metadata: { resourceVersion: String(this.rv) }, items });
+    json(res, 200, {
+      apiVersion: k.apiVersion,
+      kind: `${k.kind}List`,
+      metadata: { resourceVersion: String(this.rv) },
+      items,
+    });
   }
 
-  private watch(resource: Resource, namespace: string | undefined, q: URLSearchParams, res: ServerResponse, client: string): void {
+  private watch(
+    resource: Resource,
+    namespace: string | undefined,
+    q: URLSearchParams,
+    res: ServerResponse,
+    client: string,
+  ): void {
     const from = Number(q.get("resourceVersion") ?? this.rv);
     res.writeHead(200, { "content-type": "application/json", "transfer-encoding": "chunked" });
     res.flushHeaders(); // a real API server answers a watch at once, before any event
     if (from < this.compactedAt) {
-      res.end(JSON.stringify({ type: "ERROR", object: { kind: "Status", apiVersion: "v1", status: "Failure", message: `too old resource version: ${from} (${this.compactedAt})`, reason: "Expired", code: 410 } }) + "\n");
+      res.end(
+        JSON.stringify({
+          type: "ERROR",
+          object: {
+            kind: "Status",
+            apiVersion: "v1",
+            status: "Failure",
+            message: `too old resource version: ${from} (${this.compactedAt})`,
+            reason: "Expired",
+            code: 410,
+          },
+        }) + "\n",
+      );
       return;
     }
     const w: Watcher = { resource, namespace, selector: q.get("labelSelector") ?? "", client, res };
-    for (const e of this.events) if (e.rv > from && matches(w, e.resource, e.object)) res.write(JSON.stringify({ type: e.type, object: e.object }) + "\n");
+    for (const e of this.events)
+      if (e.rv > from && matches(w, e.resource, e.object))
+        res.write(JSON.stringify({ type: e.type, object: e.object }) + "\n");
     this.watchers.add(w);
     res.on("close", () => this.watchers.delete(w));
   }
@@ -242,7 +350,11 @@ function microTimeProblem(lease: Obj): string | undefined {
   const spec = (lease.spec ?? {}) as Record<string, unknown>;
   for (const field of ["acquireTime", "renewTime"]) {
     const v = spec[field];
-    if (v !== undefined && (typeof v !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/.test(v))) return `spec.${field}: ${JSON.stringify(v)} is not RFC3339 with microseconds`;
+    if (
+      v !== undefined &&
+      (typeof v !== "string" || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/.test(v))
+    )
+      return `spec.${field}: ${JSON.stringify(v)} is not RFC3339 with microseconds`;
   }
   return undefined;
 }
@@ -251,8 +363,13 @@ function keyOf(resource: Resource, namespace: string | undefined, name: string):
   return `${resource}/${namespace ?? "default"}/${name}`;
 }
 
-function parsePath(path: string): { resource: Resource; namespace?: string; name?: string; subresource?: string } | undefined {
-  const m = /^\/(?:api\/v1|apis\/(?:apps|discovery\.k8s\.io|coordination\.k8s\.io)\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?(?:\/([a-z]+))?$/.exec(path);
+function parsePath(
+  path: string,
+): { resource: Resource; namespace?: string; name?: string; subresource?: string } | undefined {
+  const m =
+    /^\/(?:api\/v1|apis\/(?:apps|discovery\.k8s\.io|coordination\.k8s\.io)\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?(?:\/([a-z]+))?$/.exec(
+      path,
+    );
   if (!m) return undefined;
   const resource = m[2] as Resource;
   if (!(resource in KINDS) || !path.startsWith(KINDS[resource].group)) return undefined;
@@ -277,7 +394,13 @@ function matches(w: { resource: Resource; namespace?: string; selector: string }
 
 function scaleOf(d: Obj): Obj {
   const spec = d.spec as { replicas?: number };
-  return { apiVersion: "autoscaling/v1", kind: "Scale", metadata: { name: d.metadata.name, namespace: d.metadata.namespace, resourceVersion: d.metadata.resourceVersion }, spec: { replicas: spec.replicas ?? 1 }, status: { replicas: spec.replicas ?? 1 } };
+  return {
+    apiVersion: "autoscaling/v1",
+    kind: "Scale",
+    metadata: { name: d.metadata.name, namespace: d.metadata.namespace, resourceVersion: d.metadata.resourceVersion },
+    spec: { replicas: spec.replicas ?? 1 },
+    status: { replicas: spec.replicas ?? 1 },
+  };
 }
 
 function json(res: ServerResponse, code: number, body: unknown): void {

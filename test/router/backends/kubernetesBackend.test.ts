@@ -31,7 +31,12 @@ const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 function modelService(name: string, config: object | string = { autoscale: { minReplicas: 1, maxReplicas: 5 } }) {
   return {
-    metadata: { name, namespace: NS, labels: { [WEBSERVICE_LABEL]: name, "app.kubernetes.io/part-of": "aksml" }, annotations: { [CONFIG_ANNOTATION]: typeof config === "string" ? config : JSON.stringify(config) } },
+    metadata: {
+      name,
+      namespace: NS,
+      labels: { [WEBSERVICE_LABEL]: name, "app.kubernetes.io/part-of": "aksml" },
+      annotations: { [CONFIG_ANNOTATION]: typeof config === "string" ? config : JSON.stringify(config) },
+    },
     spec: { ports: [{ port: 80, targetPort: 5001 }] },
   };
 }
@@ -43,11 +48,19 @@ function slice(service: string, endpoints: Array<{ ip: string; pod: string; read
     metadata: { name: `${service}-${suffix}`, namespace: NS, labels: { "kubernetes.io/service-name": service } },
     addressType: "IPv4",
     ports: [{ name: "http", port: 5001, protocol: "TCP" }],
-    endpoints: endpoints.map((e) => ({ addresses: [e.ip], conditions: { ready: e.ready ?? true }, targetRef: { kind: "Pod", name: e.pod, namespace: NS } })),
+    endpoints: endpoints.map((e) => ({
+      addresses: [e.ip],
+      conditions: { ready: e.ready ?? true },
+      targetRef: { kind: "Pod", name: e.pod, namespace: NS },
+    })),
   };
 }
 function keys(name: string, primary: string, secondary: string) {
-  return { metadata: { name: `${name}-keys`, namespace: NS, labels: { [WEBSERVICE_LABEL]: name } }, type: "Opaque", data: { primaryKey: b64(primary), secondaryKey: b64(secondary) } };
+  return {
+    metadata: { name: `${name}-keys`, namespace: NS, labels: { [WEBSERVICE_LABEL]: name } },
+    type: "Opaque",
+    data: { primaryKey: b64(primary), secondaryKey: b64(secondary) },
+  };
 }
 
 async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
@@ -76,7 +89,13 @@ describe("KubernetesBackend discovery", () => {
   it("publishes a service from its Service, Deployment, EndpointSlices and keys Secret, and follows changes through watches", async () => {
     api.apply("services", modelService("iris"));
     api.apply("deployments", deployment("iris", 2));
-    api.apply("endpointslices", slice("iris", [{ ip: "10.0.0.1", pod: "iris-a" }, { ip: "10.0.0.2", pod: "iris-b", ready: false }]));
+    api.apply(
+      "endpointslices",
+      slice("iris", [
+        { ip: "10.0.0.1", pod: "iris-a" },
+        { ip: "10.0.0.2", pod: "iris-b", ready: false },
+      ]),
+    );
     api.apply("secrets", keys("iris", "k1", "k2"));
     // Not ours: no aksml label.
     api.apply("services", { metadata: { name: "other", namespace: NS, labels: {} }, spec: {} });
@@ -92,7 +111,13 @@ describe("KubernetesBackend discovery", () => {
     expect([...catalog.latest.keys()]).toEqual(["iris"]);
 
     // Watches: a replica becomes ready, keys rotate, the Deployment is scaled by someone.
-    api.apply("endpointslices", slice("iris", [{ ip: "10.0.0.1", pod: "iris-a" }, { ip: "10.0.0.2", pod: "iris-b" }]));
+    api.apply(
+      "endpointslices",
+      slice("iris", [
+        { ip: "10.0.0.1", pod: "iris-a" },
+        { ip: "10.0.0.2", pod: "iris-b" },
+      ]),
+    );
     await until(() => catalog.latest.get("iris")!.replicas.length === 2);
     api.apply("secrets", keys("iris", "k3", "k2"));
     await until(() => catalog.latest.get("iris")!.keys?.primaryKey === "k3");
@@ -110,7 +135,12 @@ describe("KubernetesBackend discovery", () => {
     // Deleting the Service removes the service.
     api.delete("services", NS, "iris");
     await until(() => !catalog.latest.has("iris"));
-    for (const [r, n] of [["deployments", "iris"], ["endpointslices", "iris-abc"], ["secrets", "iris-keys"]] as const) api.delete(r, NS, n);
+    for (const [r, n] of [
+      ["deployments", "iris"],
+      ["endpointslices", "iris-abc"],
+      ["secrets", "iris-keys"],
+    ] as const)
+      api.delete(r, NS, n);
   });
 
   it("serves the oldest of two same-named services in different namespaces and reports the clash", async () => {

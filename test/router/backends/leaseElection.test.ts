@@ -24,7 +24,14 @@ afterEach(async () => {
 });
 
 function candidate(identity: string, leaseName: string): LeaseElection {
-  const e = new LeaseElection(api.kubeConfig(identity), { namespace: NS, leaseName, identity, resolvePeer: (pod) => `http://${pod}.peers:9091`, leaseDurationSeconds: DURATION_S, renewSeconds: RENEW_S });
+  const e = new LeaseElection(api.kubeConfig(identity), {
+    namespace: NS,
+    leaseName,
+    identity,
+    resolvePeer: (pod) => `http://${pod}.peers:9091`,
+    leaseDurationSeconds: DURATION_S,
+    renewSeconds: RENEW_S,
+  });
   running.push(e);
   return e;
 }
@@ -44,7 +51,8 @@ describe("LeaseElection", () => {
     expect(typeof spec.renewTime).toBe("string");
     const leader = pods.find((p) => p.isLeader())!;
     expect(spec.holderIdentity).toBe(leader.leaderName());
-    for (const f of pods.filter((p) => p !== leader)) expect(f.leaderUrl()).toBe(`http://${spec.holderIdentity}.peers:9091`);
+    for (const f of pods.filter((p) => p !== leader))
+      expect(f.leaderUrl()).toBe(`http://${spec.holderIdentity}.peers:9091`);
     expect(leader.leaderUrl()).toBeUndefined();
     // Renewals keep moving the resourceVersion without a change of holder.
     const rv = lease.metadata.resourceVersion;
@@ -74,7 +82,9 @@ describe("LeaseElection", () => {
     }
     expect(both).toBe(0);
     expect(bLeadsAt, "pod-b took over").toBeDefined();
-    console.log(`old leader stood down after ${aStoppedAt?.toFixed(0)} ms; new leader after ${bLeadsAt!.toFixed(0)} ms (lease ${DURATION_S} s, renew ${RENEW_S} s)`);
+    console.log(
+      `old leader stood down after ${aStoppedAt?.toFixed(0)} ms; new leader after ${bLeadsAt!.toFixed(0)} ms (lease ${DURATION_S} s, renew ${RENEW_S} s)`,
+    );
     // The new leader needs the record unchanged for a whole duration by its own clock, measured from its last read.
     expect(bLeadsAt!).toBeLessThan((DURATION_S + 2 * RENEW_S) * 1000 + 500);
     // The old leader stands down at two thirds of the duration, well before the takeover.

@@ -20,7 +20,14 @@ import { FakeKubeApi } from "./fakeKubeApi.js";
 
 const MODELS = "models";
 const ROUTERS = "azureml";
-const settings = (podName: string) => ({ podName, podNamespace: ROUTERS, peersService: "azureml-fe-peers", leaseName: "azureml-fe-leader", routerDeployment: "azureml-fe", selfScaling: false });
+const settings = (podName: string) => ({
+  podName,
+  podNamespace: ROUTERS,
+  peersService: "azureml-fe-peers",
+  leaseName: "azureml-fe-leader",
+  routerDeployment: "azureml-fe",
+  selfScaling: false,
+});
 
 let api: FakeKubeApi;
 let replica: Server;
@@ -28,14 +35,36 @@ const routers = new Map<string, RunningRouter>();
 const agent = new Agent({ connections: 16 });
 
 async function startPod(pod: string): Promise<RunningRouter> {
-  const r = await startRouter({ ...kubernetesRouterOptions(settings(pod), api.kubeConfig(pod), { leaseDurationSeconds: 2, renewSeconds: 0.4, restartDelayMs: 100, log: { info: () => undefined, warn: () => undefined } }), host: "127.0.0.1", dataPort: 0, adminPort: 0, logLevel: "silent", processMetrics: false });
+  const r = await startRouter({
+    ...kubernetesRouterOptions(settings(pod), api.kubeConfig(pod), {
+      leaseDurationSeconds: 2,
+      renewSeconds: 0.4,
+      restartDelayMs: 100,
+      log: { info: () => undefined, warn: () => undefined },
+    }),
+    host: "127.0.0.1",
+    dataPort: 0,
+    adminPort: 0,
+    logLevel: "silent",
+    processMetrics: false,
+  });
   routers.set(pod, r);
   // The headless peers Service's EndpointSlice for this pod (the admin port differs per test process).
   api.apply("endpointslices", {
-    metadata: { name: `azureml-fe-peers-${pod}`, namespace: ROUTERS, labels: { "kubernetes.io/service-name": "azureml-fe-peers" } },
+    metadata: {
+      name: `azureml-fe-peers-${pod}`,
+      namespace: ROUTERS,
+      labels: { "kubernetes.io/service-name": "azureml-fe-peers" },
+    },
     addressType: "IPv4",
     ports: [{ name: "admin", port: Number(new URL(r.adminUrl).port) }],
-    endpoints: [{ addresses: ["127.0.0.1"], conditions: { ready: true }, targetRef: { kind: "Pod", name: pod, namespace: ROUTERS } }],
+    endpoints: [
+      {
+        addresses: ["127.0.0.1"],
+        conditions: { ready: true },
+        targetRef: { kind: "Pod", name: pod, namespace: ROUTERS },
+      },
+    ],
   });
   return r;
 }
@@ -49,7 +78,11 @@ function load(router: RunningRouter, clients: number): { stop: () => Promise<num
   let failed = 0;
   const loops = Array.from({ length: clients }, async () => {
     while (running) {
-      const res = await request(`${router.dataUrl}/api/v1/service/m/score`, { method: "POST", body: "{}", dispatcher: agent });
+      const res = await request(`${router.dataUrl}/api/v1/service/m/score`, {
+        method: "POST",
+        body: "{}",
+        dispatcher: agent,
+      });
       await res.body.text();
       if (res.statusCode !== 200) failed++;
     }
@@ -83,10 +116,24 @@ beforeAll(async () => {
   await new Promise((r) => replica.once("listening", r));
   const port = (replica.address() as AddressInfo).port;
   api.apply("services", {
-    metadata: { name: "m", namespace: MODELS, labels: { [WEBSERVICE_LABEL]: "m" }, annotations: { [CONFIG_ANNOTATION]: JSON.stringify({ autoscale: { minReplicas: 1, maxReplicas: 5 }, auth: { mode: "none" }, maxRequestWaitTimeMs: 30_000 }) } },
+    metadata: {
+      name: "m",
+      namespace: MODELS,
+      labels: { [WEBSERVICE_LABEL]: "m" },
+      annotations: {
+        [CONFIG_ANNOTATION]: JSON.stringify({
+          autoscale: { minReplicas: 1, maxReplicas: 5 },
+          auth: { mode: "none" },
+          maxRequestWaitTimeMs: 30_000,
+        }),
+      },
+    },
     spec: {},
   });
-  api.apply("deployments", { metadata: { name: "m", namespace: MODELS, labels: { [WEBSERVICE_LABEL]: "m" } }, spec: { replicas: 1 } });
+  api.apply("deployments", {
+    metadata: { name: "m", namespace: MODELS, labels: { [WEBSERVICE_LABEL]: "m" } },
+    spec: { replicas: 1 },
+  });
   api.apply("endpointslices", {
     metadata: { name: "m-1", namespace: MODELS, labels: { "kubernetes.io/service-name": "m" } },
     addressType: "IPv4",
@@ -119,11 +166,18 @@ describe("scaling across router pods", () => {
     // The leader is cut off (crash); the follower takes the lease and scales on its own traffic.
     api.partition("router-a");
     await until(() => b.leaderElection!.isLeader(), 5000);
-    api.apply("deployments", { metadata: { name: "m", namespace: MODELS, labels: { [WEBSERVICE_LABEL]: "m" } }, spec: { replicas: 1 } });
+    api.apply("deployments", {
+      metadata: { name: "m", namespace: MODELS, labels: { [WEBSERVICE_LABEL]: "m" } },
+      spec: { replicas: 1 },
+    });
     const again = load(b, 2); // ceil(2 / 0.7) = 3
     await until(() => replicas() === 3, 5000);
     expect(await again.stop()).toBe(0);
-    expect(api.requests.some((r) => r.client === "router-b" && r.method === "PUT" && r.path.endsWith("/deployments/m/scale"))).toBe(true);
+    expect(
+      api.requests.some(
+        (r) => r.client === "router-b" && r.method === "PUT" && r.path.endsWith("/deployments/m/scale"),
+      ),
+    ).toBe(true);
     api.heal("router-a");
   }, 30_000);
 });

@@ -8,17 +8,31 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppsV1Api } from "@kubernetes/client-node";
 import { Histogram, Registry } from "prom-client";
-import { decideRouterReplicas, p90FromBucketDelta, readHistogramBuckets, RouterSelfScaler, ROUTING_OVERHEAD_METRIC, SELF_SCALING_DEFAULTS, type RouterSample } from "../../../router/backends/kubernetes/selfScaling.js";
+import {
+  decideRouterReplicas,
+  p90FromBucketDelta,
+  readHistogramBuckets,
+  RouterSelfScaler,
+  ROUTING_OVERHEAD_METRIC,
+  SELF_SCALING_DEFAULTS,
+  type RouterSample,
+} from "../../../router/backends/kubernetes/selfScaling.js";
 import { FakeKubeApi } from "./fakeKubeApi.js";
 
 const CFG = { ...SELF_SCALING_DEFAULTS, upWindowSeconds: 10, downWindowSeconds: 20, intervalSeconds: 1 };
-const every = (seconds: number, f: (t: number) => Omit<RouterSample, "at">): RouterSample[] => Array.from({ length: seconds + 1 }, (_, t) => ({ at: t * 1000, ...f(t) }));
+const every = (seconds: number, f: (t: number) => Omit<RouterSample, "at">): RouterSample[] =>
+  Array.from({ length: seconds + 1 }, (_, t) => ({ at: t * 1000, ...f(t) }));
 
 describe("decideRouterReplicas", () => {
   it.each([
     ["high overhead for the whole up window adds one", every(10, () => ({ overheadP90Ms: 5, cpuCores: 0.9 })), 3, 4],
     ["high overhead for less than the window holds", every(9, () => ({ overheadP90Ms: 5, cpuCores: 0.9 })), 3, 3],
-    ["one good interval in the window holds", every(10, (t) => ({ overheadP90Ms: t === 4 ? 1 : 5, cpuCores: 0.9 })), 3, 3],
+    [
+      "one good interval in the window holds",
+      every(10, (t) => ({ overheadP90Ms: t === 4 ? 1 : 5, cpuCores: 0.9 })),
+      3,
+      3,
+    ],
     ["idle intervals (no requests) never count as high overhead", every(10, () => ({ cpuCores: 0.9 })), 3, 3],
     ["never above max", every(10, () => ({ overheadP90Ms: 50, cpuCores: 1 })), 10, 10],
     ["low CPU for the whole down window removes one", every(20, () => ({ overheadP90Ms: 1, cpuCores: 0.02 })), 4, 3],
@@ -34,7 +48,13 @@ describe("decideRouterReplicas", () => {
 describe("routing-overhead p90 from histogram buckets", () => {
   it("reads the p90 of the observations between two readings, over all services", async () => {
     const registry = new Registry();
-    const h = new Histogram({ name: ROUTING_OVERHEAD_METRIC, help: "x", labelNames: ["service"], buckets: [0.001, 0.002, 0.005, 0.01], registers: [registry] });
+    const h = new Histogram({
+      name: ROUTING_OVERHEAD_METRIC,
+      help: "x",
+      labelNames: ["service"],
+      buckets: [0.001, 0.002, 0.005, 0.01],
+      registers: [registry],
+    });
     for (let i = 0; i < 100; i++) h.observe({ service: "old" }, 0.0005);
     const before = await readHistogramBuckets(registry, ROUTING_OVERHEAD_METRIC);
     expect(p90FromBucketDelta(new Map(), before)).toBe(1);
@@ -53,16 +73,33 @@ describe("RouterSelfScaler", () => {
   beforeAll(async () => {
     api = new FakeKubeApi();
     await api.start();
-    api.apply("deployments", { metadata: { name: "azureml-fe", namespace: "azureml", labels: { "app.kubernetes.io/name": "azureml-fe" } }, spec: { replicas: 2 } });
+    api.apply("deployments", {
+      metadata: { name: "azureml-fe", namespace: "azureml", labels: { "app.kubernetes.io/name": "azureml-fe" } },
+      spec: { replicas: 2 },
+    });
   });
   afterAll(async () => api.stop());
 
   it("adds a router replica when overhead stays high, only while leading", async () => {
     const registry = new Registry();
-    const h = new Histogram({ name: ROUTING_OVERHEAD_METRIC, help: "x", labelNames: ["service"], buckets: [0.001, 0.003, 0.005, 0.01], registers: [registry] });
+    const h = new Histogram({
+      name: ROUTING_OVERHEAD_METRIC,
+      help: "x",
+      labelNames: ["service"],
+      buckets: [0.001, 0.003, 0.005, 0.01],
+      registers: [registry],
+    });
     let t = 0;
     let leading = false;
-    const scaler = new RouterSelfScaler({ apps: api.kubeConfig("router").makeApiClient(AppsV1Api), namespace: "azureml", deployment: "azureml-fe", isLeader: () => leading, metricsRegistry: registry, config: { upWindowSeconds: 3, intervalSeconds: 1 }, now: () => t });
+    const scaler = new RouterSelfScaler({
+      apps: api.kubeConfig("router").makeApiClient(AppsV1Api),
+      namespace: "azureml",
+      deployment: "azureml-fe",
+      isLeader: () => leading,
+      metricsRegistry: registry,
+      config: { upWindowSeconds: 3, intervalSeconds: 1 },
+      now: () => t,
+    });
     const replicas = () => (api.get("deployments", "azureml", "azureml-fe")!.spec as { replicas: number }).replicas;
     for (let i = 0; i < 5; i++) {
       t += 1000;
@@ -79,6 +116,10 @@ describe("RouterSelfScaler", () => {
       await scaler.tick();
     }
     expect(replicas()).toBe(3);
-    expect(api.requests.some((r) => r.method === "PUT" && r.path === "/apis/apps/v1/namespaces/azureml/deployments/azureml-fe/scale")).toBe(true);
+    expect(
+      api.requests.some(
+        (r) => r.method === "PUT" && r.path === "/apis/apps/v1/namespaces/azureml/deployments/azureml-fe/scale",
+      ),
+    ).toBe(true);
   });
 });

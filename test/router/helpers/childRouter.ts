@@ -14,7 +14,10 @@ export interface ChildRouter {
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/routerProcess.ts", import.meta.url));
 
-export async function startChildRouter(services: StaticService[], opts: { nodeArgs?: string[]; env?: Record<string, string> } = {}): Promise<ChildRouter> {
+export async function startChildRouter(
+  services: StaticService[],
+  opts: { nodeArgs?: string[]; env?: Record<string, string> } = {},
+): Promise<ChildRouter> {
   const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", FIXTURE], {
     env: { ...process.env, ROUTER_SERVICES: JSON.stringify(services), ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -14,7 +14,18 @@ export interface TestIssuer {
   jwksFetches: number;
   /** Replaces the signing key (new kid) and serves only the new one. */
   rotate(): Promise<void>;
-  sign(claims?: Record<string, unknown>, opts?: { alg?: string; kid?: string; key?: CryptoKey; exp?: number | string; nbf?: number | string; iss?: string; aud?: string }): Promise<string>;
+  sign(
+    claims?: Record<string, unknown>,
+    opts?: {
+      alg?: string;
+      kid?: string;
+      key?: CryptoKey;
+      exp?: number | string;
+      nbf?: number | string;
+      iss?: string;
+      aud?: string;
+    },
+  ): Promise<string>;
   close(): Promise<void>;
 }
 

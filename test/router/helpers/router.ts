@@ -10,7 +10,10 @@ export interface TestRouter extends RunningRouter {
   logText(): string;
 }
 
-export async function startTestRouter(services: StaticService[], extra: Partial<StartRouterOptions> = {}): Promise<TestRouter> {
+export async function startTestRouter(
+  services: StaticService[],
+  extra: Partial<StartRouterOptions> = {},
+): Promise<TestRouter> {
   const lines: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -32,4 +35,7 @@ export async function startTestRouter(services: StaticService[], extra: Partial<
   return { ...router, backend, logText: () => lines.join("") };
 }
 
-export const KEYS = { primaryKey: "pk-0123456789abcdef0123456789abcdef", secondaryKey: "sk-fedcba9876543210fedcba9876543210" };
+export const KEYS = {
+  primaryKey: "pk-0123456789abcdef0123456789abcdef",
+  secondaryKey: "sk-fedcba9876543210fedcba9876543210",
+};

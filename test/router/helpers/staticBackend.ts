@@ -4,7 +4,13 @@
  * do, and records scale requests. Not a mock of the router: the router under test
  * is the real one.
  */
-import type { ReplicaEndpoint, ScaleBackend, ServiceCatalog, ServiceKeys, ServiceSnapshot } from "../../../router/contract/backend.js";
+import type {
+  ReplicaEndpoint,
+  ScaleBackend,
+  ServiceCatalog,
+  ServiceKeys,
+  ServiceSnapshot,
+} from "../../../router/contract/backend.js";
 import { parseServiceConfig, type ServiceConfig } from "../../../router/contract/serviceConfig.js";
 
 export function serviceConfig(name: string, raw: Record<string, unknown> = {}): ServiceConfig {
@@ -60,5 +66,11 @@ export class StaticBackend implements ScaleBackend {
 }
 
 function toSnapshot(s: StaticService): ServiceSnapshot {
-  return { name: s.name, config: serviceConfig(s.name, s.config), keys: s.keys, replicas: s.replicas, currentReplicas: s.replicas.length };
+  return {
+    name: s.name,
+    config: serviceConfig(s.name, s.config),
+    keys: s.keys,
+    replicas: s.replicas,
+    currentReplicas: s.replicas.length,
+  };
 }
