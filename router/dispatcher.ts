@@ -44,7 +44,7 @@ function pick(svc: ServiceState, exclude: ReadonlySet<string> | undefined, now: 
   for (let i = 0; i < n; i++) {
     const r = reps[(start + i) % n]!;
     if (r.inFlight >= max || r.ejectedUntil > now) continue;
-    if (exclude !== undefined && exclude.has(r.endpoint.id)) continue;
+    if (exclude?.has(r.endpoint.id)) continue;
     if (best === undefined || r.inFlight < best.inFlight) {
       best = r;
       if (r.inFlight === 0) break;

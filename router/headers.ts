@@ -49,7 +49,7 @@ export function upstreamRequestHeaders(
   const extra = connectionTokens(headers.connection);
   const out: Record<string, string | string[]> = {};
   for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || (extra !== undefined && extra.has(name))) continue;
+    if (HOP_BY_HOP.has(name) || extra?.has(name)) continue;
     if (dropAuthorization && name === "authorization") continue;
     const v = headers[name];
     if (v !== undefined) out[name] = v;
@@ -72,7 +72,7 @@ export function clientResponseHeaders(
   const extra = connectionTokens(headers.connection);
   const out: OutgoingHttpHeaders = {};
   for (const name in headers) {
-    if (HOP_BY_HOP.has(name) || (extra !== undefined && extra.has(name))) continue;
+    if (HOP_BY_HOP.has(name) || extra?.has(name)) continue;
     const v = headers[name];
     if (v !== undefined) out[name] = v;
   }

@@ -240,7 +240,7 @@ export async function proxyServiceRequest(
       doAbort("scoring timeout");
     }, timeout);
     let headersAt = 0;
-    const call: UpstreamCall = (current = new UpstreamCall(res, (statusCode, upstreamHeaders) => {
+    const call = new UpstreamCall(res, (statusCode, upstreamHeaders) => {
       clearTimeout(scoringTimer);
       headersAt = performance.now();
       status = statusCode;
@@ -251,7 +251,8 @@ export async function proxyServiceRequest(
       if (ctx.draining() || (body.kind === "stream" && !req.complete)) outHeaders.connection = "close";
       res.writeHead(statusCode, outHeaders);
       overheadMs = performance.now() - started - lease.queuedMs - (headersAt - dispatchedAt);
-    }));
+    });
+    current = call;
     ctx.agent.dispatch(
       {
         origin: lease.replica.endpoint.url,

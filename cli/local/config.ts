@@ -111,7 +111,10 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
     const seen = new Set<string>();
     raw.services.forEach((s: unknown, i: number) => {
       const at = `services[${i}]`;
-      if (!isObject(s)) return add(at, "must be an object with at least name and command");
+      if (!isObject(s)) {
+        add(at, "must be an object with at least name and command");
+        return;
+      }
       for (const k of Object.keys(s))
         if (!SERVICE_KEYS.includes(k)) add(`${at}.${k}`, `unknown key; expected one of ${SERVICE_KEYS.join(", ")}`);
       const name = typeof s.name === "string" ? s.name : "";

@@ -189,7 +189,7 @@ function azureOutputs(type: string, logicalName: string, inputs: Inputs): { id: 
       break;
     case "network:PublicIPAddress":
       Object.assign(outputs, {
-        ipAddress: `20.${parseInt(mockHex(id, 2), 16) % 250}.${parseInt(mockHex(id + "b", 2), 16) % 250}.${parseInt(mockHex(id + "c", 2), 16) % 250}`,
+        ipAddress: `20.${parseInt(mockHex(id, 2), 16) % 250}.${parseInt(mockHex(`${id}b`, 2), 16) % 250}.${parseInt(mockHex(`${id}c`, 2), 16) % 250}`,
       });
       break;
     case "network:AzureFirewall":
@@ -224,7 +224,7 @@ function kubernetesOutputs(type: string, logicalName: string, inputs: Inputs): {
     const clusterIP =
       spec.clusterIP === "None"
         ? "None"
-        : `10.0.${parseInt(mockHex(logicalName, 2), 16) % 250}.${parseInt(mockHex(logicalName + "x", 2), 16) % 250}`;
+        : `10.0.${parseInt(mockHex(logicalName, 2), 16) % 250}.${parseInt(mockHex(`${logicalName}x`, 2), 16) % 250}`;
     const internal = metadata.annotations?.[AZURE_LB_INTERNAL_ANNOTATION] === "true";
     outputs.spec = { ...spec, clusterIP };
     outputs.status =

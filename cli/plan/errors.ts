@@ -49,7 +49,9 @@ export function planErrors(errors: unknown[]): PlanError[] {
   const seen = new Set<string>();
   return errors.map(toPlanError).filter((e) => {
     const key = JSON.stringify(e);
-    return seen.has(key) ? false : (seen.add(key), true);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
   });
 }
 
@@ -62,5 +64,5 @@ export function renderErrors(errors: PlanError[], originals: unknown[]): string 
     for (const p of e.properties) lines.push(`    - ${p.propertyPath}: ${p.reason}`);
   }
   if (process.env.AKSML_DEBUG) for (const o of originals) if (o instanceof Error && o.stack) lines.push("", o.stack);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

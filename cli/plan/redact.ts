@@ -32,8 +32,8 @@ export function secretStrings(roots: unknown[], plain: string[] = []): string[] 
       const s = String(value);
       if (s.length >= MIN_SCRUBBED_LENGTH) found.add(s);
     } else if (value !== null && typeof value === "object") {
-      if (isSecretMarker(value)) return leaves(value.value);
-      Object.values(value).forEach(leaves);
+      if (isSecretMarker(value)) leaves(value.value);
+      else for (const v of Object.values(value)) leaves(v);
     }
   };
   const walk = (value: unknown): void => {

@@ -67,6 +67,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     validateAksInferenceClusterArgs(name, args);
     super("aksml:index:AksInferenceCluster", name, {}, opts);
     const r = resolveAksInferenceClusterArgs(name, args);
+    // biome-ignore lint/complexity/noUselessThisAlias: every child takes `{ parent }` and helpers take it as an argument
     const parent = this;
     const tags = r.tags;
     const subscriptionId = authorization.getClientConfigOutput({ parent }).subscriptionId;

@@ -73,9 +73,12 @@ export function egressHosts(n: EgressNames): EgressHost[] {
   for (const fqdn of n.extraFqdns) hosts.push({ fqdn, usedBy: "extraFqdns" });
   // An empty API server FQDN stands for "not created yet" (pre-cluster firewall rules).
   const seen = new Set<string>();
-  return hosts.filter(
-    (h) => h.fqdn !== "" && (seen.has(h.fqdn.toLowerCase()) ? false : (seen.add(h.fqdn.toLowerCase()), true)),
-  );
+  return hosts.filter((h) => {
+    const key = h.fqdn.toLowerCase();
+    if (key === "" || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 /** The host names only, in table order. Pure. */

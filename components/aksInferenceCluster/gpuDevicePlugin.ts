@@ -5,7 +5,7 @@
  * manifest (k8s-device-plugin, deployments/static), pinned to the GPU pool.
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { PART_OF_LABEL, PART_OF_VALUE } from "../shared/conventions.js";
 
 export const GPU_DEVICE_PLUGIN_NAME = "nvidia-device-plugin-daemonset";

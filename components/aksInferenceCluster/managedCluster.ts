@@ -9,7 +9,7 @@ import type * as types from "@pulumi/azure-native/types/index.js";
 import { ClusterPurpose } from "../shared/clusterConnection.js";
 import { NetworkPlugin } from "./args.js";
 import { parseManagedClusterId, MANAGED_CLUSTER_ID_SHAPE } from "./clusterId.js";
-import { type ResolvedAksInferenceClusterArgs, type ResolvedNodePool } from "./defaults.js";
+import type { ResolvedAksInferenceClusterArgs, ResolvedNodePool } from "./defaults.js";
 import { known } from "../shared/inputs.js";
 import { grantRole, type ClusterNetwork } from "./network.js";
 import { PROD_MIN_NODES, PROD_MIN_VCPUS } from "./validate.js";
@@ -139,16 +139,14 @@ export function createManagedCluster(
         workloadIdentity: { enabled: true },
         defender:
           monitoring &&
-          (pulumi
-            .output(monitoring.defenderForContainers)
-            .apply((on) =>
-              on
-                ? {
-                    logAnalyticsWorkspaceResourceId: monitoring.logAnalyticsWorkspaceId,
-                    securityMonitoring: { enabled: true },
-                  }
-                : undefined,
-            ) as pulumi.Input<types.input.containerservice.ManagedClusterSecurityProfileDefenderArgs>),
+          (pulumi.output(monitoring.defenderForContainers).apply((on) =>
+            on
+              ? {
+                  logAnalyticsWorkspaceResourceId: monitoring.logAnalyticsWorkspaceId,
+                  securityMonitoring: { enabled: true },
+                }
+              : undefined,
+          ) as pulumi.Input<types.input.containerservice.ManagedClusterSecurityProfileDefenderArgs>),
       },
       addonProfiles: monitoring && {
         omsagent: {
@@ -204,7 +202,7 @@ export function createManagedCluster(
     apiServerFqdn: cluster.fqdn,
     oidcIssuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? ""),
     kubeletObjectId: cluster.identityProfile.apply((p) => {
-      const id = p?.["kubeletidentity"]?.objectId;
+      const id = p?.kubeletidentity?.objectId;
       if (!id) throw new Error(`cluster ${name}-aks reported no kubelet identity`);
       return id;
     }),
@@ -249,7 +247,7 @@ export function attachManagedCluster(
     apiServerFqdn: existing.apply((c) => c.fqdn ?? c.privateFQDN ?? ""),
     oidcIssuerUrl: existing.apply((c) => c.oidcIssuerProfile?.issuerURL ?? ""),
     kubeletObjectId: existing.apply((c) => {
-      const id = c.identityProfile?.["kubeletidentity"]?.objectId;
+      const id = c.identityProfile?.kubeletidentity?.objectId;
       if (!id)
         throw new Error(
           `${name}: the attached cluster has no kubelet managed identity (service-principal clusters are not supported)`,

@@ -130,7 +130,7 @@ export function aksInferenceClusterProblems(name: string, args: AksInferenceClus
   checkNetwork(args, add);
 
   const poolNames = new Set<string>(["system"]);
-  (args.userNodePools ?? []).forEach((pool, i) => checkPool(`userNodePools[${i}]`, pool, poolNames, add));
+  for (const [i, pool] of (args.userNodePools ?? []).entries()) checkPool(`userNodePools[${i}]`, pool, poolNames, add);
   if (args.gpuNodePool) {
     const g = args.gpuNodePool;
     checkPool(

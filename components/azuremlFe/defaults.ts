@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { MAX_REQUEST_BYTES } from "../../router/contract/serviceConfig.js";
 import { ClusterPurpose } from "../shared/clusterConnection.js";
 import type { AzuremlFeArgs } from "./args.js";

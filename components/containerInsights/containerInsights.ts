@@ -35,6 +35,7 @@ export class ContainerInsights extends pulumi.ComponentResource {
     validateContainerInsightsArgs(name, args);
     super("aksml:index:ContainerInsights", name, {}, opts);
     const r = resolveContainerInsightsArgs(args);
+    // biome-ignore lint/complexity/noUselessThisAlias: every child takes `{ parent }` and helpers take it as an argument
     const parent = this;
 
     let resourceGroupName: pulumi.Output<string>;

@@ -56,8 +56,8 @@ function modelServiceOf(type: string, props: Obj, logicalName: string): ModelSer
 
 function withModelService(args: ResourceValidationArgs, fn: (svc: ModelService) => void): void {
   const svc = modelServiceOf(args.type, args.props, args.name);
-  if (!svc) return args.notApplicable("not a model Service (no aksml/config annotation)");
-  fn(svc);
+  if (!svc) args.notApplicable("not a model Service (no aksml/config annotation)");
+  else fn(svc);
 }
 
 const problemText = (ps: ConfigProblem[]) => ps.map((p) => `${p.path} ${p.reason}`).join("; ");

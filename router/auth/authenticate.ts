@@ -36,7 +36,7 @@ export function authenticate(auth: ServiceAuth, header: string | undefined): Aut
   if (credential === undefined) return { ok: false, challenge: MISSING };
   if (credential === null) return { ok: false, challenge: INVALID };
   if (auth.mode === "key") {
-    return auth.keys !== undefined && auth.keys.verify(credential) ? { ok: true } : { ok: false, challenge: INVALID };
+    return auth.keys?.verify(credential) ? { ok: true } : { ok: false, challenge: INVALID };
   }
   return auth.tokens.verify(credential).then((r) => (r.ok ? { ok: true } : { ok: false, challenge: INVALID }));
 }

@@ -152,7 +152,10 @@ export class Autoscaler {
   private decideFor(service: ServiceSnapshot, load: ServiceLoad | undefined, now: number): void {
     const { config } = service;
     let st = this.state.get(service.name);
-    if (!st) this.state.set(service.name, (st = { samples: [], lastSampleAt: now, scaling: false }));
+    if (!st) {
+      st = { samples: [], lastSampleAt: now, scaling: false };
+      this.state.set(service.name, st);
+    }
     st.lastSampleAt = now;
     st.samples.push({ at: now, inFlight: load?.inFlight ?? 0, queued: load?.queued ?? 0 });
     // Keep the newest sample at or before the window start: it proves the history spans the window.
@@ -171,7 +174,8 @@ export class Autoscaler {
     if (d.desired === current || st.scaling) return;
     if (st.asked && st.asked.replicas === d.desired && now < st.asked.retryAt) return;
 
-    const asked = (st.asked = { replicas: d.desired, retryAt: now + REASSERT_AFTER_MS });
+    const asked = { replicas: d.desired, retryAt: now + REASSERT_AFTER_MS };
+    st.asked = asked;
     st.scaling = true;
     const direction = d.desired > current ? "up" : "down";
     this.opts.metrics?.recordScalingDecision(service.name, current, d.desired, d.reason);

@@ -103,7 +103,7 @@ describe("plan of a small program", () => {
     const byName = Object.fromEntries(doc.resources.map((r: any) => [r.name, r]));
     expect(byName["demo-model"].provider).toBe(byName["demo-k8s"].urn);
     expect(byName["demo-aks"].dependencies).toEqual([byName["demo-rg"].urn]);
-    expect(byName["demo-aks"].parent).toBe(byName["demo"].urn);
+    expect(byName["demo-aks"].parent).toBe(byName.demo.urn);
     expect(byName["demo-k8s"].inputs.kubeconfig).toBe("[secret]");
     expect(byName["demo-keys"].inputs.stringData).toBe("[secret]");
     expect(doc.outputs).toEqual({

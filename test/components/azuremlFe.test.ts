@@ -31,7 +31,7 @@ beforeAll(async () => {
     "dev",
     {
       cluster: clusterConnection({ clusterPurpose: "DevTest" }),
-      image: "example.azurecr.io/aksml/azureml-fe@sha256:" + "a".repeat(64),
+      image: `example.azurecr.io/aksml/azureml-fe@sha256:${"a".repeat(64)}`,
     },
     { provider },
   );
@@ -237,7 +237,7 @@ describe("AzuremlFe on DevTest, internal and TLS clusters", () => {
     );
     expect(dep("prod").spec.strategy.rollingUpdate).toEqual({ maxUnavailable: 0, maxSurge: 1 });
     expect(children("dev").some((r) => r.type === "docker-build:index:Image")).toBe(false);
-    expect(container("dev").image).toBe("example.azurecr.io/aksml/azureml-fe@sha256:" + "a".repeat(64));
+    expect(container("dev").image).toBe(`example.azurecr.io/aksml/azureml-fe@sha256:${"a".repeat(64)}`);
   });
 
   it("internal load balancer: Azure's internal annotations and subnet; an A record at the internal IP", async () => {

@@ -9,7 +9,7 @@ const OPEN = { auth: { mode: "none" } };
 async function gatedReplica(id: string) {
   const order: string[] = [];
   const gates: Array<() => void> = [];
-  const replica = await startReplica(id, async (req, res, body) => {
+  const replica = await startReplica(id, async (_req, res, body) => {
     order.push(body.toString());
     await new Promise<void>((r) => gates.push(r));
     res.end(`${id}:${body.toString()}`);

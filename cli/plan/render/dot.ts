@@ -25,5 +25,5 @@ export function renderDot(graph: PlanGraph): string {
   }
   for (const e of edges) lines.push(`  ${e.from} -> ${e.to}${e.kind === "dependency" ? " [style=dashed]" : ""};`);
   lines.push("}");
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

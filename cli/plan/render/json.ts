@@ -40,10 +40,10 @@ export function planDocument(graph: PlanGraph) {
 }
 
 export function renderJson(graph: PlanGraph): string {
-  return JSON.stringify(planDocument(graph), null, 2) + "\n";
+  return `${JSON.stringify(planDocument(graph), null, 2)}\n`;
 }
 
 /** With `--json`, a failed program still yields a document, so CI can parse every outcome. */
 export function renderJsonErrors(errors: PlanError[]): string {
-  return JSON.stringify({ version: PLAN_JSON_VERSION, errors }, null, 2) + "\n";
+  return `${JSON.stringify({ version: PLAN_JSON_VERSION, errors }, null, 2)}\n`;
 }

@@ -23,5 +23,5 @@ export function renderMermaid(graph: PlanGraph): string {
     const marked = nodes.filter((n) => n.verdict === level).map((n) => n.id);
     if (marked.length) lines.push(`  classDef ${level} ${style}`, `  class ${marked.join(",")} ${level}`);
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -20,7 +20,8 @@ function nodeLines(
   const detailPrefix = childPrefix + (kids.length ? "│  " : "   ");
   if (node.provider) lines.push(`${detailPrefix}provider: ${nameOfUrn(node.provider)}`);
   if (node.dependencies.length) lines.push(`${detailPrefix}depends on: ${node.dependencies.map(nameOfUrn).join(", ")}`);
-  kids.forEach((kid, i) => lines.push(...nodeLines(kid, graph, children, childPrefix, i === kids.length - 1)));
+  for (const [i, kid] of kids.entries())
+    lines.push(...nodeLines(kid, graph, children, childPrefix, i === kids.length - 1));
   return lines;
 }
 
@@ -65,7 +66,7 @@ export function renderTree(graph: PlanGraph): string {
     else roots.push(node);
   }
   const lines = [`Stack ${graph.project}/${graph.stack} (planned offline under Pulumi mocks)`];
-  roots.forEach((root, i) => lines.push(...nodeLines(root, graph, children, "", i === roots.length - 1)));
+  for (const [i, root] of roots.entries()) lines.push(...nodeLines(root, graph, children, "", i === roots.length - 1));
   lines.push("", ...outputLines(graph.outputs), "", ...policyLines(graph), "", `Summary: ${summaryLine(graph)}`);
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -43,8 +43,7 @@ export class ReplicaProcess {
       stream?.setEncoding("utf8");
       stream?.on("data", (chunk: string) => {
         buf += chunk;
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
+        for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
           spec.onOutput(buf.slice(0, nl));
           buf = buf.slice(nl + 1);
         }

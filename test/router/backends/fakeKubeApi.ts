@@ -186,7 +186,7 @@ export class FakeKubeApi {
   private emit(e: Event): void {
     this.events.push(e);
     for (const w of this.watchers)
-      if (matches(w, e.resource, e.object)) w.res.write(JSON.stringify({ type: e.type, object: e.object }) + "\n");
+      if (matches(w, e.resource, e.object)) w.res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
@@ -322,7 +322,7 @@ export class FakeKubeApi {
     res.flushHeaders(); // a real API server answers a watch at once, before any event
     if (from < this.compactedAt) {
       res.end(
-        JSON.stringify({
+        `${JSON.stringify({
           type: "ERROR",
           object: {
             kind: "Status",
@@ -332,14 +332,14 @@ export class FakeKubeApi {
             reason: "Expired",
             code: 410,
           },
-        }) + "\n",
+        })}\n`,
       );
       return;
     }
     const w: Watcher = { resource, namespace, selector: q.get("labelSelector") ?? "", client, res };
     for (const e of this.events)
       if (e.rv > from && matches(w, e.resource, e.object))
-        res.write(JSON.stringify({ type: e.type, object: e.object }) + "\n");
+        res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
     this.watchers.add(w);
     res.on("close", () => this.watchers.delete(w));
   }
