@@ -1,11 +1,36 @@
 // One compiled router process (router/dist) in front of fixed replicas, for the benchmark.
-// BENCH_SERVICES: JSON array of {name, url, auth: "key"|"none"}; key auth uses BENCH_KEY.
-// Prints {"dataUrl", "adminUrl", "pid"} on stdout once listening; SIGTERM stops it.
+// Environment:
+//   BENCH_SERVICES    JSON array of {name, url, auth: "key"|"none"}; key auth uses BENCH_KEY.
+//   BENCH_KEY         the services' primary key (default bench-key-0123456789abcdef).
+//   BENCH_DATA_PORT   data listener port on 127.0.0.1 (0: any free port).
+//   BENCH_ADMIN_PORT  admin listener port on 127.0.0.1 (0: any free port).
+//   BENCH_WORKERS     router worker processes (default 1); see WORKERS below.
+//   AKSML_LOG_LEVEL   default "info": one JSON access line per request on stdout.
+// Prints {"dataUrl", "adminUrl", "pid", "workersRequested", "workers"} on stderr once
+// listening; SIGTERM stops it gracefully (so a --cpu-prof profile gets written).
 import { startRouter } from "../../router/dist/router.js";
 import { parseServiceConfig } from "../../router/dist/contract/serviceConfig.js";
 
 const key = process.env.BENCH_KEY ?? "bench-key-0123456789abcdef";
 const services = JSON.parse(process.env.BENCH_SERVICES ?? "[]");
+const workersRequested = Number(process.env.BENCH_WORKERS ?? 1);
+if (!Number.isInteger(workersRequested) || workersRequested < 1) {
+  process.stderr.write(`BENCH_WORKERS must be a positive integer, got ${JSON.stringify(process.env.BENCH_WORKERS)}\n`);
+  process.exit(2);
+}
+
+// WORKERS: the wiring point for multi-process routers. startRouter has no `workers` option
+// yet. Once it does: set ROUTER_SUPPORTS_WORKERS to true (or delete it and the warning),
+// and `workers` below is passed through. run.sh reads the effective count back from the
+// ready line, and charges CPU to this process and all its descendants.
+const ROUTER_SUPPORTS_WORKERS = false;
+let workers = workersRequested;
+if (!ROUTER_SUPPORTS_WORKERS && workersRequested !== 1) {
+  process.stderr.write(
+    `warning: BENCH_WORKERS=${workersRequested}: router has no worker support yet; running 1 process\n`,
+  );
+  workers = 1;
+}
 
 /** A ScaleBackend with fixed replicas: what a Kubernetes watch would push, once. */
 const backend = {
@@ -36,6 +61,9 @@ const router = await startRouter({
   dataPort: Number(process.env.BENCH_DATA_PORT ?? 0),
   adminPort: Number(process.env.BENCH_ADMIN_PORT ?? 0),
   logLevel: process.env.AKSML_LOG_LEVEL ?? "info",
+  ...(ROUTER_SUPPORTS_WORKERS ? { workers } : {}),
 });
-process.stderr.write(`${JSON.stringify({ dataUrl: router.dataUrl, adminUrl: router.adminUrl, pid: process.pid })}\n`);
+process.stderr.write(
+  `${JSON.stringify({ dataUrl: router.dataUrl, adminUrl: router.adminUrl, pid: process.pid, workersRequested, workers })}\n`,
+);
 process.once("SIGTERM", () => router.stop().then(() => process.exit(0)));
