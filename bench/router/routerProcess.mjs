@@ -1,7 +1,7 @@
 // One compiled router process (router/dist) in front of fixed replicas, for the benchmark.
 // BENCH_SERVICES: JSON array of {name, url, auth: "key"|"none"}; key auth uses BENCH_KEY.
 // Prints {"dataUrl", "adminUrl", "pid"} on stdout once listening; SIGTERM stops it.
-import { startRouter } from "../../router/dist/router.js";
+import { startRouter } from "../../router/dist/startRouter.js";
 import { parseServiceConfig } from "../../router/dist/contract/serviceConfig.js";
 
 const key = process.env.BENCH_KEY ?? "bench-key-0123456789abcdef";

@@ -5,7 +5,7 @@
  * the router (in-flight requests finish) and every replica.
  */
 import { parseArgs } from "node:util";
-import { startRouter } from "../../router/router.js";
+import { startRouter } from "../../router/startRouter.js";
 import { localRouterOptions } from "../../router/backends/local/localRouter.js";
 import { LocalConfigError, loadLocalConfig, type LocalConfig, type LocalService } from "./config.js";
 

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
-import { startRouter, type RunningRouter } from "../../router/router.js";
+import { startRouter, type RunningRouter } from "../../router/startRouter.js";
 import { parseServiceConfig } from "../../router/contract/serviceConfig.js";
 import { localRouterOptions } from "../../router/backends/local/localRouter.js";
 import type { ScalingDecision } from "../../router/autoscaler/autoscaler.js";

@@ -9,12 +9,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { LeaderElection } from "../../contract/backend.js";
 import { PEER_LOAD_PATH } from "../../contract/backend.js";
 import type { RouterEnvConfig } from "../../config.js";
-import type { AdminRouteHandler, StartRouterOptions } from "../../router.js";
+import type { AdminRouteHandler, StartRouterOptions } from "../../startRouter.js";
 import { Autoscaler } from "../../autoscaler/autoscaler.js";
 import { LateBoundLog, type ControlLog } from "../../autoscaler/lateBoundLog.js";
 import { ObservedBackend } from "../../autoscaler/observedBackend.js";
 import { PeerLoadBoard, handlePeerLoadRequest } from "../../autoscaler/peerLoads.js";
-import { KubernetesBackend } from "./kubernetesBackend.js";
+import { ModelServiceWatch } from "./modelServiceWatch.js";
 import { LeaseElection } from "./leaseElection.js";
 import { PeerDirectory } from "./peerDirectory.js";
 import { RouterSelfScaler, type SelfScalingConfig } from "./selfScaling.js";
@@ -69,7 +69,7 @@ export function kubernetesRouterOptions(
 ): Pick<StartRouterOptions, "backend" | "leaderElection" | "adminRoutes" | "onStarted"> {
   const late = new LateBoundLog();
   const log: ControlLog = tuning.log ?? late;
-  const observed = new ObservedBackend(new KubernetesBackend(kc, { restartDelayMs: tuning.restartDelayMs, log }));
+  const observed = new ObservedBackend(new ModelServiceWatch(kc, { restartDelayMs: tuning.restartDelayMs, log }));
   const board = new PeerLoadBoard();
   const adminRoutes = new Map<string, AdminRouteHandler>([
     [PEER_LOAD_PATH, (req: IncomingMessage, res: ServerResponse) => void handlePeerLoadRequest(board, req, res)],

@@ -2,7 +2,7 @@
  * Router options for local mode: the local-process backend, and the autoscaler
  * started once the first replicas are up (this process is always the leader).
  */
-import type { StartRouterOptions } from "../../router.js";
+import type { StartRouterOptions } from "../../startRouter.js";
 import { Autoscaler, type ScalingDecision } from "../../autoscaler/autoscaler.js";
 import { ObservedBackend } from "../../autoscaler/observedBackend.js";
 import { LateBoundLog } from "../../autoscaler/lateBoundLog.js";

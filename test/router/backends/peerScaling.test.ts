@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent, request } from "undici";
-import { startRouter, type RunningRouter } from "../../../router/router.js";
+import { startRouter, type RunningRouter } from "../../../router/startRouter.js";
 import { CONFIG_ANNOTATION, WEBSERVICE_LABEL } from "../../../router/contract/serviceConfig.js";
 import { kubernetesRouterOptions } from "../../../router/backends/kubernetes/kubernetesRouter.js";
 import { FakeKubeApi } from "./fakeKubeApi.js";

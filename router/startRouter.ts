@@ -15,7 +15,7 @@ import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
 import { ServiceRegistry } from "./registry.js";
 import { RouterMetrics } from "./metrics.js";
 import { createLogger, type Logger } from "./log.js";
-import { adminHandler, dataHandler, type AdminRouteHandler } from "./server.js";
+import { adminHandler, dataHandler, type AdminRouteHandler } from "./httpHandlers.js";
 import { loadPemPair, watchTlsFiles, type TlsFiles } from "./tls.js";
 
 export type { AdminRouteHandler };

@@ -1,5 +1,5 @@
 /**
- * The Kubernetes ScaleBackend: watches (cluster-wide, within the router's RBAC)
+ * The model half of the Kubernetes backend: watches (cluster-wide, within the router's RBAC)
  * model Services labelled `aksml/webservice`, their EndpointSlices, their
  * `<name>-keys` Secrets and their Deployments, and pushes one snapshot per service
  * into the catalog whenever any of them changes. Scales through the Deployment
@@ -35,7 +35,7 @@ import { setDeploymentReplicas } from "./scaleSubresource.js";
 
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
-export interface KubernetesBackendOptions {
+export interface ModelServiceWatchOptions {
   log?: InformerLog & { info(obj: object, msg: string): void };
   restartDelayMs?: number;
 }
@@ -45,7 +45,7 @@ interface Known {
   config: ServiceConfig;
 }
 
-export class KubernetesBackend implements ScaleBackend {
+export class ModelServiceWatch implements ScaleBackend {
   private readonly apps: AppsV1Api;
   private readonly core: CoreV1Api;
   private readonly discovery: DiscoveryV1Api;
@@ -63,7 +63,7 @@ export class KubernetesBackend implements ScaleBackend {
 
   constructor(
     private readonly kc: KubeConfig,
-    private readonly opts: KubernetesBackendOptions = {},
+    private readonly opts: ModelServiceWatchOptions = {},
   ) {
     this.apps = kc.makeApiClient(AppsV1Api);
     this.core = kc.makeApiClient(CoreV1Api);

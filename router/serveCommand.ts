@@ -5,7 +5,7 @@
  */
 import { loadRouterConfig, RouterConfigError, type RouterEnvConfig } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
-import { startRouter, type StartRouterOptions } from "./router.js";
+import { startRouter, type StartRouterOptions } from "./startRouter.js";
 
 type Composition = Pick<StartRouterOptions, "backend" | "leaderElection" | "adminRoutes" | "onStarted">;
 
