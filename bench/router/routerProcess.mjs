@@ -7,7 +7,7 @@ import { parseServiceConfig } from "../../router/dist/contract/serviceConfig.js"
 const key = process.env.BENCH_KEY ?? "bench-key-0123456789abcdef";
 const services = JSON.parse(process.env.BENCH_SERVICES ?? "[]");
 
-/** A ScaleBackend with fixed replicas: what a Kubernetes watch would push, once. */
+/** A RouterBackend with fixed replicas (no `scale`, so no autoscaler): what a Kubernetes watch would push, once. */
 const backend = {
   async start(catalog) {
     for (const s of services) {
@@ -26,7 +26,6 @@ const backend = {
       });
     }
   },
-  async scale() {},
   async stop() {},
 };
 

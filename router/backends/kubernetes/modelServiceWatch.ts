@@ -15,13 +15,7 @@ import {
   type V1Secret,
   type V1Service,
 } from "@kubernetes/client-node";
-import type {
-  ReplicaEndpoint,
-  ScaleBackend,
-  ServiceCatalog,
-  ServiceKeys,
-  ServiceSnapshot,
-} from "../../contract/backend.js";
+import type { ReplicaEndpoint, ServiceCatalog, ServiceKeys, ServiceSnapshot } from "../../contract/backend.js";
 import {
   CONFIG_ANNOTATION,
   KEYS_SECRET_SUFFIX,
@@ -30,13 +24,14 @@ import {
   parseServiceConfig,
   type ServiceConfig,
 } from "../../contract/serviceConfig.js";
-import { startInformer, type InformerLog, type RestartingInformer } from "./informers.js";
+import type { Log } from "../../log.js";
+import { startInformer, type RestartingInformer } from "./informers.js";
 import { setDeploymentReplicas } from "./scaleSubresource.js";
 
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
 export interface ModelServiceWatchOptions {
-  log?: InformerLog & { info(obj: object, msg: string): void };
+  log?: Log;
   restartDelayMs?: number;
 }
 
@@ -45,7 +40,7 @@ interface Known {
   config: ServiceConfig;
 }
 
-export class ModelServiceWatch implements ScaleBackend {
+export class ModelServiceWatch {
   private readonly apps: AppsV1Api;
   private readonly core: CoreV1Api;
   private readonly discovery: DiscoveryV1Api;

@@ -1,0 +1,111 @@
+/**
+ * The Kubernetes backend: model services from cluster watches (ModelServiceWatch),
+ * scaled through their Deployments' `scale` subresource; Lease leadership among the
+ * router pods, found through the headless peers Service; and, unless disabled
+ * (DevTest), the router Deployment for self-scaling. The router composes the
+ * autoscaler, the peer load endpoint and the self-scaler around it.
+ */
+import { AppsV1Api, KubeConfig } from "@kubernetes/client-node";
+import type {
+  LeaderElection,
+  RouterBackend,
+  RouterLeadership,
+  RouterReplicas,
+  ServiceCatalog,
+} from "../../contract/backend.js";
+import { ROUTER_ENV } from "../../contract/routerEnvironment.js";
+import type { RouterEnvConfig } from "../../config.js";
+import type { Log } from "../../log.js";
+import { ModelServiceWatch } from "./modelServiceWatch.js";
+import { LeaseElection } from "./leaseElection.js";
+import { PeerDirectory } from "./peerDirectory.js";
+import { deploymentReplicas } from "./scaleSubresource.js";
+
+export type KubernetesSettings = Pick<
+  RouterEnvConfig,
+  "podName" | "podNamespace" | "peersService" | "leaseName" | "routerDeployment" | "selfScaling"
+>;
+
+export interface KubernetesBackendTuning {
+  leaseDurationSeconds?: number;
+  renewSeconds?: number;
+  /** Delay before a failed watch restarts. */
+  restartDelayMs?: number;
+}
+
+/** Leadership = peer discovery + the Lease; started and stopped together. */
+class ClusterLeadership implements LeaderElection {
+  constructor(
+    readonly directory: PeerDirectory,
+    readonly lease: LeaseElection,
+  ) {}
+  isLeader(): boolean {
+    return this.lease.isLeader();
+  }
+  leaderUrl(): string | undefined {
+    return this.lease.leaderUrl();
+  }
+  async start(): Promise<void> {
+    await this.directory.start();
+    await this.lease.start();
+  }
+  async stop(): Promise<void> {
+    await this.lease.stop();
+    await this.directory.stop();
+  }
+}
+
+/** Kubeconfig in the pod (service account) or, outside, the default kubeconfig. */
+export function defaultKubeConfig(): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  return kc;
+}
+
+export class KubernetesBackend implements RouterBackend {
+  readonly leadership?: RouterLeadership;
+  readonly routerReplicas?: RouterReplicas;
+  private readonly models: ModelServiceWatch;
+
+  constructor(
+    settings: KubernetesSettings,
+    private readonly log: Log,
+    kc: KubeConfig = defaultKubeConfig(),
+    tuning: KubernetesBackendTuning = {},
+  ) {
+    this.models = new ModelServiceWatch(kc, { restartDelayMs: tuning.restartDelayMs, log });
+    const { podNamespace: namespace, leaseName, peersService } = settings;
+    if (namespace && leaseName && peersService) {
+      const directory = new PeerDirectory(kc, namespace, peersService, log);
+      const lease = new LeaseElection(kc, {
+        namespace,
+        leaseName,
+        identity: settings.podName,
+        resolvePeer: (pod) => directory.urlOf(pod),
+        leaseDurationSeconds: tuning.leaseDurationSeconds,
+        renewSeconds: tuning.renewSeconds,
+        log,
+      });
+      this.leadership = { election: new ClusterLeadership(directory, lease), peerName: settings.podName };
+    }
+    if (settings.selfScaling && settings.routerDeployment && namespace)
+      this.routerReplicas = deploymentReplicas(kc.makeApiClient(AppsV1Api), namespace, settings.routerDeployment);
+  }
+
+  async start(catalog: ServiceCatalog): Promise<void> {
+    await this.models.start(catalog);
+    if (!this.leadership)
+      this.log.warn(
+        { missing: [ROUTER_ENV.podNamespace, ROUTER_ENV.leaseName, ROUTER_ENV.peersService] },
+        "no leader election configured: this router scales alone; run one replica only",
+      );
+  }
+
+  scale(service: string, replicas: number): Promise<void> {
+    return this.models.scale(service, replicas);
+  }
+
+  stop(): Promise<void> {
+    return this.models.stop();
+  }
+}
