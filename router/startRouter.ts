@@ -83,7 +83,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   // Idle upstream sockets are dropped after 1.5 s unless the replica advertises a longer
   // `Keep-Alive: timeout` (undici honours the hint): the Azure ML inference server's
   // gunicorn closes idle connections after 2 s without saying so, and a request written
-  // onto a socket the replica is closing fails with a reset (then retried, see proxy.ts).
+  // onto a socket the replica is closing fails with a reset (then retried, see retryDecision.ts).
   const agent = new Agent({
     keepAliveTimeout: 1_500,
     keepAliveMaxTimeout: 600_000,
