@@ -1,10 +1,13 @@
 /**
- * The router's process settings, read from the environment (names fixed in the
- * platform conventions). Every bad value is reported at once with what to fix.
+ * The router's process settings, read from the environment (the names are the
+ * router contract's, contract/routerEnvironment.ts). Every bad value is reported at
+ * once with what to fix.
  */
-import { MAX_REQUEST_BYTES, SERVICE_CONFIG_DEFAULTS } from "./contract/serviceConfig.js";
+import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
+import { DEFAULT_SHUTDOWN_GRACE_MS, KUBERNETES_BACKEND, ROUTER_ENV } from "./contract/routerEnvironment.js";
+import { BACKENDS, type BackendKind } from "./backends/index.js";
 
-export type BackendKind = "kubernetes" | "local";
+export type { BackendKind };
 
 export interface RouterEnvConfig {
   backend: BackendKind;
@@ -30,9 +33,6 @@ export class RouterConfigError extends Error {
   }
 }
 
-/** Default drain time after SIGTERM: the default scoring timeout (60 s) plus 5 s. */
-export const DEFAULT_SHUTDOWN_GRACE_MS = SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs + 5_000;
-
 const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEnvConfig {
@@ -42,65 +42,68 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     return v === undefined || v.trim() === "" ? undefined : v.trim();
   };
 
-  const backendRaw = get("AKSML_BACKEND") ?? "kubernetes";
-  if (backendRaw !== "kubernetes" && backendRaw !== "local")
-    problems.push(`AKSML_BACKEND must be "kubernetes" or "local", got ${JSON.stringify(backendRaw)}`);
+  const backendRaw = get(ROUTER_ENV.backend) ?? KUBERNETES_BACKEND;
+  const kinds = Object.keys(BACKENDS);
+  if (!kinds.includes(backendRaw))
+    problems.push(
+      `${ROUTER_ENV.backend} must be ${kinds.map((k) => JSON.stringify(k)).join(" or ")}, got ${JSON.stringify(backendRaw)}`,
+    );
 
-  const certFile = get("AKSML_TLS_CERT_FILE");
-  const keyFile = get("AKSML_TLS_KEY_FILE");
+  const certFile = get(ROUTER_ENV.tlsCertFile);
+  const keyFile = get(ROUTER_ENV.tlsKeyFile);
   if ((certFile === undefined) !== (keyFile === undefined)) {
     problems.push(
-      "AKSML_TLS_CERT_FILE and AKSML_TLS_KEY_FILE must be set together (PEM certificate chain and private key) or both left unset for plain HTTP",
+      `${ROUTER_ENV.tlsCertFile} and ${ROUTER_ENV.tlsKeyFile} must be set together (PEM certificate chain and private key) or both left unset for plain HTTP`,
     );
   }
 
   let maxRequestBytes = MAX_REQUEST_BYTES;
-  const maxRaw = get("AKSML_MAX_REQUEST_BYTES");
+  const maxRaw = get(ROUTER_ENV.maxRequestBytes);
   if (maxRaw !== undefined) {
     const n = Number(maxRaw);
     if (!/^\d+$/.test(maxRaw) || !Number.isSafeInteger(n) || n < 1 || n > MAX_REQUEST_BYTES) {
       problems.push(
-        `AKSML_MAX_REQUEST_BYTES must be an integer between 1 and ${MAX_REQUEST_BYTES} (100 MB, the azureml-fe limit), got ${JSON.stringify(maxRaw)}`,
+        `${ROUTER_ENV.maxRequestBytes} must be an integer between 1 and ${MAX_REQUEST_BYTES} (100 MB, the azureml-fe limit), got ${JSON.stringify(maxRaw)}`,
       );
     } else maxRequestBytes = n;
   }
 
   let selfScaling = false;
-  const selfRaw = get("AKSML_SELF_SCALING");
+  const selfRaw = get(ROUTER_ENV.selfScaling);
   if (selfRaw !== undefined) {
     if (selfRaw !== "true" && selfRaw !== "false")
-      problems.push(`AKSML_SELF_SCALING must be "true" or "false", got ${JSON.stringify(selfRaw)}`);
+      problems.push(`${ROUTER_ENV.selfScaling} must be "true" or "false", got ${JSON.stringify(selfRaw)}`);
     selfScaling = selfRaw === "true";
   }
 
   // Default: the 60 s default scoring timeout plus margin, so a rollout never cuts a
   // request the replica is still allowed to answer.
   let shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS;
-  const graceRaw = get("AKSML_SHUTDOWN_GRACE_MS");
+  const graceRaw = get(ROUTER_ENV.shutdownGraceMs);
   if (graceRaw !== undefined) {
     const n = Number(graceRaw);
     if (!/^\d+$/.test(graceRaw) || !Number.isSafeInteger(n) || n > 3_600_000) {
       problems.push(
-        `AKSML_SHUTDOWN_GRACE_MS must be an integer number of milliseconds between 0 and 3600000, got ${JSON.stringify(graceRaw)}`,
+        `${ROUTER_ENV.shutdownGraceMs} must be an integer number of milliseconds between 0 and 3600000, got ${JSON.stringify(graceRaw)}`,
       );
     } else shutdownGraceMs = n;
   }
 
-  const logLevel = get("AKSML_LOG_LEVEL") ?? "info";
+  const logLevel = get(ROUTER_ENV.logLevel) ?? "info";
   if (!LOG_LEVELS.includes(logLevel))
-    problems.push(`AKSML_LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
+    problems.push(`${ROUTER_ENV.logLevel} must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
 
   if (problems.length) throw new RouterConfigError(problems);
   return {
     backend: backendRaw as BackendKind,
     tls: certFile && keyFile ? { certFile, keyFile } : undefined,
     maxRequestBytes,
-    podName: get("AKSML_POD_NAME") ?? `router-${process.pid}`,
-    podNamespace: get("AKSML_POD_NAMESPACE"),
-    podIp: get("AKSML_POD_IP"),
-    peersService: get("AKSML_PEERS_SERVICE"),
-    leaseName: get("AKSML_LEASE_NAME"),
-    routerDeployment: get("AKSML_ROUTER_DEPLOYMENT"),
+    podName: get(ROUTER_ENV.podName) ?? `router-${process.pid}`,
+    podNamespace: get(ROUTER_ENV.podNamespace),
+    podIp: get(ROUTER_ENV.podIp),
+    peersService: get(ROUTER_ENV.peersService),
+    leaseName: get(ROUTER_ENV.leaseName),
+    routerDeployment: get(ROUTER_ENV.routerDeployment),
     selfScaling,
     logLevel,
     shutdownGraceMs,

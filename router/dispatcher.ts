@@ -59,15 +59,21 @@ function grant(svc: ServiceState, replica: ReplicaState, queuedMs: number): Leas
   return { service: svc, replica, queuedMs, released: false };
 }
 
+/** Told when a request has to wait in the queue. */
+export interface QueueObserver {
+  /** `withdraw` takes the request out of the queue (for a client that goes away while waiting). */
+  queued(withdraw: () => void): void;
+}
+
 /**
  * A lease at once when a replica is free and nobody is queued ahead; otherwise a
- * promise, and `onQueued` receives a function that withdraws the request (for a
- * client that goes away while waiting).
+ * promise, and `observer` receives a function that withdraws the request. An object
+ * rather than a callback, so the request's own state can listen without a closure.
  */
 export function acquire(
   svc: ServiceState,
   exclude?: ReadonlySet<string>,
-  onQueued?: (withdraw: () => void) => void,
+  observer?: QueueObserver,
 ): Lease | Promise<Lease> {
   if (svc.queued === 0) {
     const r = pick(svc, exclude, performance.now());
@@ -88,7 +94,7 @@ export function acquire(
     // Queued perhaps only because replicas are ejected: with nothing in flight no release
     // would ever drain the queue, so wake it when the ejection ends.
     scheduleEjectionEnd(svc, waiter.enqueuedAt);
-    onQueued?.(() => {
+    observer?.queued(() => {
       if (waiter.done) return;
       waiter.done = true;
       clearTimeout(waiter.timer);

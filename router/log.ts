@@ -8,6 +8,15 @@ import { pino, type Logger, type DestinationStream } from "pino";
 export type { Logger };
 
 /**
+ * The logging the control half needs (backends, elections, the autoscaler): the
+ * router's pino Logger is one, and a test may pass any object with these two methods.
+ */
+export interface Log {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/**
  * Explicit paths only: wildcard paths make pino's redaction walk every object on every
  * line, which showed up at ~2 % of router CPU under load.
  */

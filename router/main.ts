@@ -4,7 +4,7 @@
  * loaded on demand, so `fetch-model` in an init container never loads the router.
  */
 const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
-  serve: () => import("./serve.js"),
+  serve: () => import("./serveCommand.js"),
   "fetch-model": () => import("./fetchModel/command.js"),
 };
 

@@ -1,11 +1,17 @@
 /**
  * The router's table of model services. Backends push snapshots into it
- * (ServiceCatalog); the autoscaler reads demand from it (LoadSource); metrics read
- * live gauges from it. Replacing a snapshot swaps settings, keys and replicas in
+ * (ServiceCatalog); the autoscaler reads demand (LoadSource), settings and replica
+ * counts (scalingViews) from it; metrics read live gauges from it. Replacing a snapshot swaps settings, keys and replicas in
  * place, so in-flight requests and queues carry on; removing a service fails its
  * queue with 503; a rejected config keeps the last good settings.
  */
-import type { LoadSource, ServiceCatalog, ServiceLoad, ServiceSnapshot } from "./contract/backend.js";
+import type {
+  LoadSource,
+  ServiceCatalog,
+  ServiceLoad,
+  ServiceScalingView,
+  ServiceSnapshot,
+} from "./contract/backend.js";
 import type { ServiceConfig } from "./contract/serviceConfig.js";
 import type { ServiceAuth } from "./auth/authenticate.js";
 import { KeyVerifier } from "./auth/keys.js";
@@ -13,7 +19,7 @@ import { TokenVerifier } from "./auth/tokens.js";
 import { ServiceState } from "./serviceState.js";
 import { ServiceGoneError, drain, failQueue } from "./dispatcher.js";
 import type { LiveState } from "./metrics.js";
-import type { Logger } from "./log.js";
+import type { Log } from "./log.js";
 
 export interface ServiceProblem {
   service: string;
@@ -27,7 +33,7 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
   private readonly byName = new Map<string, ServiceState>();
   private readonly problems = new Map<string, ServiceProblem>();
 
-  constructor(private readonly log?: Logger) {}
+  constructor(private readonly log?: Log) {}
 
   get(name: string): ServiceState | undefined {
     return this.byName.get(name);
@@ -85,6 +91,11 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
     const out: ServiceLoad[] = [];
     for (const s of this.byName.values()) out.push({ service: s.name, inFlight: s.inFlight, queued: s.queued });
     return out;
+  }
+
+  /** Every service's settings and replica count, as last pushed by the backend (the last good ones after a rejection). */
+  scalingViews(): ServiceScalingView[] {
+    return [...this.byName.values()];
   }
 
   *services(): Iterable<{

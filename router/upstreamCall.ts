@@ -12,6 +12,11 @@ import type { Dispatcher } from "undici";
 
 export type StartOutcome = { ok: true } | { ok: false; error: Error };
 
+/** Writes the client's response head from the replica's (synchronously: body chunks may follow in the same tick). */
+export interface ResponseHeadWriter {
+  writeResponseHead(statusCode: number, headers: IncomingHttpHeaders): void;
+}
+
 export class UpstreamCall implements Dispatcher.DispatchHandler {
   /** Settles once: the replica answered (headers written to the client), or failed before. */
   readonly started: Promise<StartOutcome>;
@@ -26,7 +31,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   constructor(
     private readonly res: ServerResponse,
-    private readonly writeHead: (statusCode: number, headers: IncomingHttpHeaders) => void,
+    private readonly head: ResponseHeadWriter,
   ) {
     this.started = new Promise((r) => (this.resolveStarted = r));
     this.finished = new Promise((r) => (this.resolveFinished = r));
@@ -45,7 +50,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     if (statusCode < 200) return; // informational; the final head follows
     this.headSent = true;
-    this.writeHead(statusCode, headers);
+    this.head.writeResponseHead(statusCode, headers);
     this.resolveStarted({ ok: true });
   }
 

@@ -8,7 +8,7 @@
 //   AKSML_LOG_LEVEL   default "info": one JSON access line per request on stdout.
 // Prints {"dataUrl", "adminUrl", "pid", "workersRequested", "workers"} on stderr once
 // listening; SIGTERM stops it gracefully (so a --cpu-prof profile gets written).
-import { startRouter } from "../../router/dist/router.js";
+import { startRouter } from "../../router/dist/startRouter.js";
 import { parseServiceConfig } from "../../router/dist/contract/serviceConfig.js";
 
 const key = process.env.BENCH_KEY ?? "bench-key-0123456789abcdef";
@@ -32,7 +32,7 @@ if (!ROUTER_SUPPORTS_WORKERS && workersRequested !== 1) {
   workers = 1;
 }
 
-/** A ScaleBackend with fixed replicas: what a Kubernetes watch would push, once. */
+/** A RouterBackend with fixed replicas (no `scale`, so no autoscaler): what a Kubernetes watch would push, once. */
 const backend = {
   async start(catalog) {
     for (const s of services) {
@@ -51,7 +51,6 @@ const backend = {
       });
     }
   },
-  async scale() {},
   async stop() {},
 };
 

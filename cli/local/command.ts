@@ -5,8 +5,9 @@
  * the router (in-flight requests finish) and every replica.
  */
 import { parseArgs } from "node:util";
-import { startRouter } from "../../router/router.js";
-import { localRouterOptions } from "../../router/backends/local/localRouter.js";
+import { startRouter } from "../../router/startRouter.js";
+import { createLogger } from "../../router/log.js";
+import { LocalProcessBackend } from "../../router/backends/local/localBackend.js";
 import { LocalConfigError, loadLocalConfig, type LocalConfig, type LocalService } from "./config.js";
 
 export const USAGE = `usage: aksml local <config.json> [options]
@@ -123,18 +124,17 @@ export async function run(argv: string[]): Promise<number> {
     process.on("SIGINT", onSignal);
     process.on("SIGTERM", onSignal);
   });
-  const parts = localRouterOptions(config.services, {
-    onDecision: (d) =>
+  const log = createLogger(process.env.AKSML_LOG_LEVEL ?? "warn");
+  const router = await startRouter({
+    backend: new LocalProcessBackend(config.services, { log }),
+    logger: log,
+    onScalingDecision: (d) =>
       console.log(
         `aksml local: ${d.service} ${d.to > d.from ? "scaling up" : "scaling down"} ${d.from} -> ${d.to} replicas (utilization ${Number.isFinite(d.utilizationPercent) ? Math.round(d.utilizationPercent) : "n/a"}%)`,
       ),
-  });
-  const router = await startRouter({
-    ...parts,
     host: config.host,
     dataPort: ports.port ?? config.port,
     adminPort: ports.adminPort ?? config.adminPort,
-    logLevel: process.env.AKSML_LOG_LEVEL ?? "warn",
     shutdownGraceMs: 10_000,
   });
   console.log(describe(config, router.dataUrl, router.adminUrl));

@@ -5,22 +5,24 @@ import { ROUTER_RESOURCES, routerTopologyFor, type RouterTopology } from "./defa
 import { isPlainValue } from "../shared/inputs.js";
 import {
   CLUSTER_PURPOSE_ANNOTATION,
-  ROUTER_ADMIN_PORT,
   ROUTER_DEPLOYMENT_NAME,
-  ROUTER_HTTP_PORT,
-  ROUTER_HTTPS_PORT,
   ROUTER_LABELS,
   ROUTER_LEASE_NAME,
   ROUTER_PEERS_SERVICE_NAME,
   ROUTER_TLS_SECRET_NAME,
 } from "./names.js";
-import { DEFAULT_SHUTDOWN_GRACE_MS } from "../../router/config.js";
+import {
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  KUBERNETES_BACKEND,
+  ROUTER_ADMIN_PORT,
+  ROUTER_ENV,
+  ROUTER_HTTP_PORT,
+  ROUTER_HTTPS_PORT,
+  ROUTER_RUN_AS_USER,
+} from "../../router/contract/routerEnvironment.js";
 
 /** Where the TLS Secret is mounted in router pods. */
 export const ROUTER_TLS_MOUNT = "/etc/aksml/tls";
-
-/** Non-root user the router image runs as (`USER node` in router/Dockerfile). */
-export const ROUTER_RUN_AS_USER = 1000;
 
 export interface RouterDeploymentInputs {
   namespace: pulumi.Input<string>;
@@ -48,22 +50,22 @@ export function routerEnv(
   tlsEnabled: boolean,
 ): k8s.types.input.core.v1.EnvVar[] {
   const env: k8s.types.input.core.v1.EnvVar[] = [
-    { name: "AKSML_BACKEND", value: "kubernetes" },
-    { name: "AKSML_MAX_REQUEST_BYTES", value: String(maxRequestBytes) },
-    fieldEnv("AKSML_POD_NAME", "metadata.name"),
-    fieldEnv("AKSML_POD_NAMESPACE", "metadata.namespace"),
-    fieldEnv("AKSML_POD_IP", "status.podIP"),
-    { name: "AKSML_PEERS_SERVICE", value: ROUTER_PEERS_SERVICE_NAME },
-    { name: "AKSML_LEASE_NAME", value: ROUTER_LEASE_NAME },
-    { name: "AKSML_ROUTER_DEPLOYMENT", value: ROUTER_DEPLOYMENT_NAME },
-    { name: "AKSML_SELF_SCALING", value: String(topology.selfScaling) },
-    { name: "AKSML_LOG_LEVEL", value: logLevel },
-    { name: "AKSML_SHUTDOWN_GRACE_MS", value: String(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000) },
+    { name: ROUTER_ENV.backend, value: KUBERNETES_BACKEND },
+    { name: ROUTER_ENV.maxRequestBytes, value: String(maxRequestBytes) },
+    fieldEnv(ROUTER_ENV.podName, "metadata.name"),
+    fieldEnv(ROUTER_ENV.podNamespace, "metadata.namespace"),
+    fieldEnv(ROUTER_ENV.podIp, "status.podIP"),
+    { name: ROUTER_ENV.peersService, value: ROUTER_PEERS_SERVICE_NAME },
+    { name: ROUTER_ENV.leaseName, value: ROUTER_LEASE_NAME },
+    { name: ROUTER_ENV.routerDeployment, value: ROUTER_DEPLOYMENT_NAME },
+    { name: ROUTER_ENV.selfScaling, value: String(topology.selfScaling) },
+    { name: ROUTER_ENV.logLevel, value: logLevel },
+    { name: ROUTER_ENV.shutdownGraceMs, value: String(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000) },
   ];
   if (tlsEnabled) {
     env.push(
-      { name: "AKSML_TLS_CERT_FILE", value: `${ROUTER_TLS_MOUNT}/tls.crt` },
-      { name: "AKSML_TLS_KEY_FILE", value: `${ROUTER_TLS_MOUNT}/tls.key` },
+      { name: ROUTER_ENV.tlsCertFile, value: `${ROUTER_TLS_MOUNT}/tls.crt` },
+      { name: ROUTER_ENV.tlsKeyFile, value: `${ROUTER_TLS_MOUNT}/tls.key` },
     );
   }
   return env;

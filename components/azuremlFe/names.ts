@@ -10,9 +10,7 @@ export const ROUTER_PEERS_SERVICE_NAME = "azureml-fe-peers";
 export const ROUTER_LEASE_NAME = "azureml-fe-leader";
 export const ROUTER_TLS_SECRET_NAME = "azureml-fe-tls";
 
-export const ROUTER_HTTP_PORT = 8080;
-export const ROUTER_HTTPS_PORT = 8443;
-export const ROUTER_ADMIN_PORT = 9091;
+export { ROUTER_ADMIN_PORT, ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT } from "../../router/contract/routerEnvironment.js";
 
 /** Labels on the router Deployment and pods (platform convention). */
 export const ROUTER_LABELS = {

@@ -14,7 +14,7 @@ import {
   serializeServiceConfig,
   type ServiceConfig,
 } from "../../router/contract/serviceConfig.js";
-import { ROUTER_RUN_AS_USER } from "../azuremlFe/deployment.js";
+import { ROUTER_RUN_AS_USER } from "../../router/contract/routerEnvironment.js";
 import {
   CLUSTER_PURPOSE_ANNOTATION,
   MODEL_COUNT_ANNOTATION,

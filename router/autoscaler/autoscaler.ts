@@ -13,10 +13,11 @@ import type {
   LeaderElection,
   LoadSource,
   PeerLoadReport,
-  ScaleBackend,
+  RouterBackend,
   ServiceLoad,
-  ServiceSnapshot,
+  ServiceScalingView,
 } from "../contract/backend.js";
+import type { Log } from "../log.js";
 import { decide, type DemandSample } from "./decide.js";
 import { sendPeerLoadReport, type PeerLoadBoard } from "./peerLoads.js";
 
@@ -37,16 +38,11 @@ export interface ScalingDecision {
   at: number;
 }
 
-export interface ScalingLog {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
-
 export interface AutoscalerOptions {
-  /** Where service settings and replica counts come from (e.g. a WatchedCatalog). */
-  services: () => ServiceSnapshot[];
+  /** Every service's settings and replica count (the router's registry). */
+  services: () => readonly ServiceScalingView[];
   load: LoadSource;
-  backend: Pick<ScaleBackend, "scale">;
+  backend: Required<Pick<RouterBackend, "scale">>;
   /** Absent: this process always decides (local mode, a single router). */
   election?: LeaderElection;
   /** Followers' reports, read when leading. */
@@ -54,7 +50,7 @@ export interface AutoscalerOptions {
   /** This process's name in the reports it sends as a follower. */
   peerName?: string;
   metrics?: ScalingMetrics;
-  log?: ScalingLog;
+  log?: Log;
   /** Injectable clock (ms). */
   now?: () => number;
   /** How often the loop checks which services are due; default 100 ms. */
@@ -70,7 +66,8 @@ const REASSERT_AFTER_MS = 10_000;
 /** After a failed scale request (API unreachable, Deployment missing), the next attempt waits this long. */
 const RETRY_FAILED_AFTER_MS = 2_000;
 
-interface ServiceState {
+/** The loop's memory of one service: its demand samples and the last scale request. */
+interface ServiceScalingState {
   samples: DemandSample[];
   lastSampleAt: number;
   asked?: { replicas: number; retryAt: number };
@@ -78,7 +75,7 @@ interface ServiceState {
 }
 
 export class Autoscaler {
-  private readonly state = new Map<string, ServiceState>();
+  private readonly state = new Map<string, ServiceScalingState>();
   /** Per service, the highest load (in flight + queued) seen since its last sample (or, as a follower, since the last report). */
   private readonly peaks = new Map<string, ServiceLoad>();
   private readonly now: () => number;
@@ -149,7 +146,7 @@ export class Autoscaler {
     }
   }
 
-  private decideFor(service: ServiceSnapshot, load: ServiceLoad | undefined, now: number): void {
+  private decideFor(service: ServiceScalingView, load: ServiceLoad | undefined, now: number): void {
     const { config } = service;
     let st = this.state.get(service.name);
     if (!st) {
@@ -213,7 +210,7 @@ export class Autoscaler {
     this.pending.add(p);
   }
 
-  private reportToLeader(now: number, services: ServiceSnapshot[]): void {
+  private reportToLeader(now: number, services: readonly ServiceScalingView[]): void {
     const refreshMs = Math.min(1000, ...services.map((s) => s.config.autoscale.refreshSeconds * 1000));
     if (this.reporting || now - this.lastReportAt < refreshMs - 50) return;
     const leaderUrl = this.opts.election?.leaderUrl();

@@ -1,11 +1,13 @@
 /**
- * The seam between the router's data path (routing, auth, queueing) and its
- * control half (service discovery, autoscaling, peers).
+ * The seam between the router and where its model services run.
  *
- * A ScaleBackend discovers model services and tells the router about them through a
- * ServiceCatalog; the autoscaler reads demand from the data path through a
- * LoadSource and asks the backend for replica counts. Two real backends implement
- * it: Kubernetes (watches + scale subresource) and local processes.
+ * A RouterBackend discovers model services and tells the router about them through a
+ * ServiceCatalog, and says what else it can do: set replica counts, elect one
+ * scaling leader among several router processes, resize the router itself. The
+ * router (startRouter) composes everything else around it: the registry, the
+ * listeners, the autoscaler (which reads demand and replica counts from the
+ * registry), the peer load endpoint and router self-scaling. Two real backends
+ * implement it: Kubernetes (watches, scale subresource, Lease) and local processes.
  */
 import type { ServiceConfig } from "./serviceConfig.js";
 
@@ -64,14 +66,42 @@ export interface LoadSource {
   localLoad(): ServiceLoad[];
 }
 
-/** Replica management. */
-export interface ScaleBackend {
+/** What the autoscaler reads of a service every tick; the router's registry answers it. */
+export type ServiceScalingView = Pick<ServiceSnapshot, "name" | "config" | "currentReplicas">;
+
+/** Everything that differs between the places model services can run. */
+export interface RouterBackend {
   /** Starts discovery; resolves once the initial state has been pushed into the catalog. */
   start(catalog: ServiceCatalog): Promise<void>;
-  /** Sets the desired replica count of a service's Deployment (or process set). */
-  scale(service: string, replicas: number): Promise<void>;
+  /**
+   * Sets the desired replica count of a service's Deployment (or process set).
+   * Absent: replica counts are fixed (static endpoints) and no autoscaler runs.
+   */
+  scale?(service: string, replicas: number): Promise<void>;
   /** Stops watches/processes. */
   stop(): Promise<void>;
+  /**
+   * Present when several router processes serve the same services: one of them (the
+   * leader) decides scaling from every process's load. Absent: this process decides alone.
+   */
+  readonly leadership?: RouterLeadership;
+  /** Present when the backend can resize the router itself: the leader then self-scales it. */
+  readonly routerReplicas?: RouterReplicas;
+}
+
+export interface RouterLeadership {
+  /** Started after the backend, stopped before it. */
+  readonly election: LeaderElection;
+  /** This process's name in the load reports it sends the leader (the pod name). */
+  readonly peerName: string;
+}
+
+/** The router's own replica count (e.g. the router Deployment's scale subresource). */
+export interface RouterReplicas {
+  /** What is scaled, for logs (the Deployment's name). */
+  readonly name: string;
+  get(): Promise<number>;
+  set(replicas: number): Promise<void>;
 }
 
 /** Who decides scaling: exactly one router process at a time. */

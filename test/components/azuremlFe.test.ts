@@ -11,7 +11,7 @@ import {
 import { AzuremlFe, ROUTER_CLUSTER_RULES, ROUTER_NAMESPACE_RULES } from "../../components/azuremlFe/index.js";
 import { azuremlFeArgsProblems } from "../../components/azuremlFe/validate.js";
 import { REPOSITORY_ROOT } from "../../components/azuremlFe/image.js";
-import { SELF_SCALING_DEFAULTS } from "../../router/backends/kubernetes/selfScaling.js";
+import { SELF_SCALING_DEFAULTS } from "../../router/autoscaler/selfScaling.js";
 import { clusterConnection, reveal, validateK8sObject } from "./modelWebserviceFixtures.js";
 
 let rt: MockRuntime;

@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import { Agent, request } from "undici";
-import { startRouter, type RunningRouter } from "../../router/router.js";
+import { startRouter, type RunningRouter } from "../../router/startRouter.js";
 import { parseServiceConfig } from "../../router/contract/serviceConfig.js";
-import { localRouterOptions } from "../../router/backends/local/localRouter.js";
+import { LocalProcessBackend } from "../../router/backends/local/localBackend.js";
 import type { ScalingDecision } from "../../router/autoscaler/autoscaler.js";
 
 const SCORER = fileURLToPath(new URL("../../examples/local/scorer.mjs", import.meta.url));
@@ -32,11 +32,11 @@ if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
 
 const decisions: ScalingDecision[] = [];
 let router: RunningRouter;
-let parts: ReturnType<typeof localRouterOptions>;
+let local: LocalProcessBackend;
 const agent = new Agent({ connections: CLIENTS * 2 });
 
 beforeAll(async () => {
-  parts = localRouterOptions(
+  local = new LocalProcessBackend(
     [
       {
         name: "slow",
@@ -45,13 +45,11 @@ beforeAll(async () => {
         config: parsed.config,
       },
     ],
-    {
-      onOutput: () => undefined,
-      onDecision: (d) => decisions.push(d),
-    },
+    { onOutput: () => undefined },
   );
   router = await startRouter({
-    ...parts,
+    backend: local,
+    onScalingDecision: (d) => decisions.push(d),
     host: "127.0.0.1",
     dataPort: 0,
     adminPort: 0,
@@ -114,7 +112,7 @@ describe("autoscaler with the local backend under real load", () => {
     // Let it settle (the first tick may have seen part of the step), then count decisions over a steady period.
     await sleep(2500);
     const settled = decisions.length;
-    const level = parts.local.processes("slow").length;
+    const level = local.processes("slow").length;
     expect(level).toBe(5);
     await sleep(WINDOW_SECONDS * 1000 + 2000); // longer than the window: a flapping loop would have stepped down and back up
     expect(decisions.slice(settled), "no decisions under steady load").toEqual([]);
@@ -134,6 +132,6 @@ describe("autoscaler with the local backend under real load", () => {
     expect(downDelayMs).toBeGreaterThanOrEqual(WINDOW_SECONDS * 1000 - 1100); // a sample taken just before the stop still counts as busy
     expect(down!.to).toBe(1);
     await sleep(500);
-    expect(parts.local.processes("slow").length).toBe(1);
+    expect(local.processes("slow").length).toBe(1);
   }, 40_000);
 });

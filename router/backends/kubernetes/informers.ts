@@ -10,19 +10,16 @@ import {
   type KubernetesObject,
   type ObjectCache,
 } from "@kubernetes/client-node";
+import type { Log } from "../../log.js";
 
 export type RestartingInformer<T extends KubernetesObject> = Informer<T> & ObjectCache<T>;
-
-export interface InformerLog {
-  warn(obj: object, msg: string): void;
-}
 
 export function startInformer<T extends KubernetesObject>(
   kc: KubeConfig,
   path: string,
   list: () => Promise<KubernetesListObject<T>>,
   onChange: (obj: T) => void,
-  opts: { labelSelector?: string; restartDelayMs?: number; log?: InformerLog },
+  opts: { labelSelector?: string; restartDelayMs?: number; log?: Log },
 ): { informer: RestartingInformer<T>; started: Promise<void>; stop: () => Promise<void> } {
   const informer = makeInformer<T>(kc, path, list, opts.labelSelector);
   let stopped = false;

@@ -11,6 +11,7 @@
  */
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from "@kubernetes/client-node";
 import type { LeaderElection } from "../../contract/backend.js";
+import type { Log } from "../../log.js";
 import { statusCode } from "./scaleSubresource.js";
 
 export interface LeaseElectionOptions {
@@ -23,7 +24,7 @@ export interface LeaseElectionOptions {
   leaseDurationSeconds?: number;
   renewSeconds?: number;
   now?: () => number;
-  log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  log?: Log;
 }
 
 export class LeaseElection implements LeaderElection {

@@ -3,10 +3,9 @@
  * EndpointSlices list every router pod (targetRef.name = pod name) and address.
  */
 import { DiscoveryV1Api, type KubeConfig, type V1EndpointSlice } from "@kubernetes/client-node";
-import { startInformer, type InformerLog, type RestartingInformer } from "./informers.js";
-
-/** The router's admin port (metrics and the peer load endpoint), used when the slice names no port. */
-export const ADMIN_PORT = 9091;
+import { ROUTER_ADMIN_PORT } from "../../contract/routerEnvironment.js";
+import type { Log } from "../../log.js";
+import { startInformer, type RestartingInformer } from "./informers.js";
 
 export class PeerDirectory {
   private informer?: RestartingInformer<V1EndpointSlice>;
@@ -16,7 +15,7 @@ export class PeerDirectory {
     private readonly kc: KubeConfig,
     private readonly namespace: string,
     private readonly peersService: string,
-    private readonly log?: InformerLog,
+    private readonly log?: Log,
   ) {}
 
   async start(): Promise<void> {
@@ -43,7 +42,9 @@ export class PeerDirectory {
   peers(): Map<string, string> {
     const out = new Map<string, string>();
     for (const slice of this.informer?.list(this.namespace) ?? []) {
-      const port = slice.ports?.find((p) => p.name === "admin" || p.port === ADMIN_PORT)?.port ?? ADMIN_PORT;
+      // The admin port (metrics and the peer load endpoint); the contract's when the slice names none.
+      const port =
+        slice.ports?.find((p) => p.name === "admin" || p.port === ROUTER_ADMIN_PORT)?.port ?? ROUTER_ADMIN_PORT;
       for (const ep of slice.endpoints ?? []) {
         const name = ep.targetRef?.name;
         const address = ep.addresses[0];

@@ -4,6 +4,7 @@
  * writer makes us retry instead of silently losing its change.
  */
 import type { AppsV1Api } from "@kubernetes/client-node";
+import type { RouterReplicas } from "../../contract/backend.js";
 
 export async function setDeploymentReplicas(
   apps: AppsV1Api,
@@ -23,6 +24,15 @@ export async function setDeploymentReplicas(
       if (statusCode(e) !== 409 || i >= attempts) throw e;
     }
   }
+}
+
+/** A Deployment's replica count as the router's self-scaling sees it. */
+export function deploymentReplicas(apps: AppsV1Api, namespace: string, name: string): RouterReplicas {
+  return {
+    name,
+    get: async () => (await apps.readNamespacedDeploymentScale({ name, namespace })).spec?.replicas ?? 0,
+    set: (replicas) => setDeploymentReplicas(apps, namespace, name, replicas),
+  };
 }
 
 /** HTTP status of a client-node ApiException (or undefined). */

@@ -1,11 +1,12 @@
 /**
- * The local-process ScaleBackend: each service's replicas are child processes on
+ * The local-process backend (`aksml local`): each service's replicas are child processes on
  * 127.0.0.1. `scale()` sets how many should run; the backend starts or stops
  * processes to match, announces a replica in the catalog only once `GET /` answers,
  * replaces replicas that exit (with backoff, so a crashing command does not spin),
  * and kills every child when it stops or the router exits.
  */
-import type { ReplicaEndpoint, ScaleBackend, ServiceCatalog, ServiceKeys } from "../../contract/backend.js";
+import type { ReplicaEndpoint, RouterBackend, ServiceCatalog, ServiceKeys } from "../../contract/backend.js";
+import type { Log } from "../../log.js";
 import type { ServiceConfig } from "../../contract/serviceConfig.js";
 import { freePort } from "./freePort.js";
 import { ReplicaProcess } from "./replicaProcess.js";
@@ -28,7 +29,8 @@ export interface LocalBackendOptions {
   stopGraceMs?: number;
   /** Child output; default: prefixed lines on stderr. */
   onOutput?: (service: string, replica: string, line: string) => void;
-  log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  /** The router's logger (create it first, then the backend, then the router). */
+  log?: Log;
 }
 
 const RESTART_BACKOFF_MIN_MS = 250;
@@ -165,7 +167,7 @@ class LocalService {
   }
 }
 
-export class LocalProcessBackend implements ScaleBackend {
+export class LocalProcessBackend implements RouterBackend {
   private readonly services = new Map<string, LocalService>();
   private readonly opts: Required<Omit<LocalBackendOptions, "log">> & Pick<LocalBackendOptions, "log">;
   private readonly killOnExit = () => {

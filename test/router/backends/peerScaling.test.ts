@@ -13,9 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent, request } from "undici";
-import { startRouter, type RunningRouter } from "../../../router/router.js";
+import { startRouter, type RunningRouter } from "../../../router/startRouter.js";
 import { CONFIG_ANNOTATION, WEBSERVICE_LABEL } from "../../../router/contract/serviceConfig.js";
-import { kubernetesRouterOptions } from "../../../router/backends/kubernetes/kubernetesRouter.js";
+import { KubernetesBackend } from "../../../router/backends/kubernetes/kubernetesBackend.js";
 import { FakeKubeApi } from "./fakeKubeApi.js";
 
 const MODELS = "models";
@@ -36,12 +36,12 @@ const agent = new Agent({ connections: 16 });
 
 async function startPod(pod: string): Promise<RunningRouter> {
   const r = await startRouter({
-    ...kubernetesRouterOptions(settings(pod), api.kubeConfig(pod), {
-      leaseDurationSeconds: 2,
-      renewSeconds: 0.4,
-      restartDelayMs: 100,
-      log: { info: () => undefined, warn: () => undefined },
-    }),
+    backend: new KubernetesBackend(
+      settings(pod),
+      { info: () => undefined, warn: () => undefined },
+      api.kubeConfig(pod),
+      { leaseDurationSeconds: 2, renewSeconds: 0.4, restartDelayMs: 100 },
+    ),
     host: "127.0.0.1",
     dataPort: 0,
     adminPort: 0,

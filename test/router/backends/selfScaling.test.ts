@@ -16,7 +16,8 @@ import {
   ROUTING_OVERHEAD_METRIC,
   SELF_SCALING_DEFAULTS,
   type RouterSample,
-} from "../../../router/backends/kubernetes/selfScaling.js";
+} from "../../../router/autoscaler/selfScaling.js";
+import { deploymentReplicas } from "../../../router/backends/kubernetes/scaleSubresource.js";
 import { FakeKubeApi } from "./fakeKubeApi.js";
 
 const CFG = { ...SELF_SCALING_DEFAULTS, upWindowSeconds: 10, downWindowSeconds: 20, intervalSeconds: 1 };
@@ -92,9 +93,7 @@ describe("RouterSelfScaler", () => {
     let t = 0;
     let leading = false;
     const scaler = new RouterSelfScaler({
-      apps: api.kubeConfig("router").makeApiClient(AppsV1Api),
-      namespace: "azureml",
-      deployment: "azureml-fe",
+      target: deploymentReplicas(api.kubeConfig("router").makeApiClient(AppsV1Api), "azureml", "azureml-fe"),
       isLeader: () => leading,
       metricsRegistry: registry,
       config: { upWindowSeconds: 3, intervalSeconds: 1 },

@@ -1,6 +1,6 @@
 /** Starts a real router on loopback ephemeral ports for a test. */
 import { Writable } from "node:stream";
-import { startRouter, type RunningRouter, type StartRouterOptions } from "../../../router/router.js";
+import { startRouter, type RunningRouter, type StartRouterOptions } from "../../../router/startRouter.js";
 import { createLogger } from "../../../router/log.js";
 import { StaticBackend, type StaticService } from "./staticBackend.js";
 

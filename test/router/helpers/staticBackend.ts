@@ -1,12 +1,12 @@
 /**
- * A real ScaleBackend with a fixed, test-controlled set of services: it pushes
+ * A real RouterBackend with a fixed, test-controlled set of services: it pushes
  * snapshots into the router's catalog exactly as the Kubernetes and local backends
- * do, and records scale requests. Not a mock of the router: the router under test
- * is the real one.
+ * do. It cannot scale (no `scale`), so the router runs no autoscaler next to it.
+ * Not a mock of the router: the router under test is the real one.
  */
 import type {
   ReplicaEndpoint,
-  ScaleBackend,
+  RouterBackend,
   ServiceCatalog,
   ServiceKeys,
   ServiceSnapshot,
@@ -26,10 +26,9 @@ export interface StaticService {
   replicas: ReplicaEndpoint[];
 }
 
-export class StaticBackend implements ScaleBackend {
+export class StaticBackend implements RouterBackend {
   private catalog: ServiceCatalog | undefined;
   private readonly services = new Map<string, ServiceSnapshot>();
-  readonly scaleCalls: Array<{ service: string; replicas: number }> = [];
 
   constructor(initial: StaticService[] = []) {
     for (const s of initial) this.services.set(s.name, toSnapshot(s));
@@ -38,10 +37,6 @@ export class StaticBackend implements ScaleBackend {
   async start(catalog: ServiceCatalog): Promise<void> {
     this.catalog = catalog;
     for (const s of this.services.values()) catalog.upsert(s);
-  }
-
-  async scale(service: string, replicas: number): Promise<void> {
-    this.scaleCalls.push({ service, replicas });
   }
 
   async stop(): Promise<void> {

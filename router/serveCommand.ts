@@ -1,24 +1,23 @@
 /**
- * `serve`: the router as the image runs it. Reads the environment, composes the
- * backend chosen by AKSML_BACKEND, starts the router and turns SIGTERM/SIGINT into
- * a graceful shutdown.
+ * `serve`: the router as the image runs it. Reads the environment, creates the
+ * logger, builds the backend chosen by AKSML_BACKEND (backends/index.ts) with it,
+ * starts the router around that backend and turns SIGTERM/SIGINT into a graceful
+ * shutdown.
  */
 import { loadRouterConfig, RouterConfigError, type RouterEnvConfig } from "./config.js";
+import { ROUTER_ENV } from "./contract/routerEnvironment.js";
+import type { RouterBackend } from "./contract/backend.js";
+import { BACKENDS } from "./backends/index.js";
 import { createLogger, type Logger } from "./log.js";
-import { startRouter, type StartRouterOptions } from "./router.js";
+import { startRouter } from "./startRouter.js";
 
-type Composition = Pick<StartRouterOptions, "backend" | "leaderElection" | "adminRoutes" | "onStarted">;
-
-async function compose(config: RouterEnvConfig): Promise<Composition> {
-  if (config.backend === "kubernetes") {
-    const { kubernetesRouterOptions } = await import("./backends/kubernetes/kubernetesRouter.js");
-    return kubernetesRouterOptions(config);
-  }
-  // Local replicas are described by a services file, which `aksml local <file>` reads
-  // and composes (cli/local); the image itself only runs in a cluster.
-  throw new RouterConfigError([
-    'AKSML_BACKEND=local is served by "aksml local <config file>" (npm run local), not by the image\'s serve command',
-  ]);
+function createBackend(config: RouterEnvConfig, log: Logger): Promise<RouterBackend> {
+  const create = BACKENDS[config.backend];
+  if (!create)
+    throw new RouterConfigError([
+      `${ROUTER_ENV.backend}=${config.backend} is served by "aksml local <config file>" (npm run local), not by the image's serve command`,
+    ]);
+  return create(config, log);
 }
 
 export async function run(_argv: string[]): Promise<number> {
@@ -33,7 +32,7 @@ export async function run(_argv: string[]): Promise<number> {
   let router: Awaited<ReturnType<typeof startRouter>>;
   try {
     router = await startRouter({
-      ...(await compose(config)),
+      backend: await createBackend(config, log),
       tls: config.tls,
       maxRequestBytes: config.maxRequestBytes,
       shutdownGraceMs: config.shutdownGraceMs,

@@ -1,5 +1,5 @@
 /**
- * The Kubernetes backend against test/router/backends/fakeKubeApi.ts: a FAKE
+ * The Kubernetes backend's model service watch against test/router/backends/fakeKubeApi.ts: a FAKE
  * Kubernetes API server (real HTTP on loopback, list/watch/get/put with
  * resourceVersion semantics). It is the one test double in the router tests,
  * because no real API server can run here. client-node talks to it unchanged.
@@ -7,7 +7,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceCatalog, ServiceSnapshot } from "../../../router/contract/backend.js";
 import { CONFIG_ANNOTATION, WEBSERVICE_LABEL } from "../../../router/contract/serviceConfig.js";
-import { KubernetesBackend } from "../../../router/backends/kubernetes/kubernetesBackend.js";
+import { ModelServiceWatch } from "../../../router/backends/kubernetes/modelServiceWatch.js";
 import { FakeKubeApi } from "./fakeKubeApi.js";
 
 class RecordingCatalog implements ServiceCatalog {
@@ -72,7 +72,7 @@ async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
 }
 
 let api: FakeKubeApi;
-let backend: KubernetesBackend | undefined;
+let backend: ModelServiceWatch | undefined;
 beforeAll(async () => {
   api = new FakeKubeApi();
   await api.start();
@@ -85,7 +85,7 @@ afterEach(async () => {
   backend = undefined;
 });
 
-describe("KubernetesBackend discovery", () => {
+describe("ModelServiceWatch discovery", () => {
   it("publishes a service from its Service, Deployment, EndpointSlices and keys Secret, and follows changes through watches", async () => {
     api.apply("services", modelService("iris"));
     api.apply("deployments", deployment("iris", 2));
@@ -101,7 +101,7 @@ describe("KubernetesBackend discovery", () => {
     api.apply("services", { metadata: { name: "other", namespace: NS, labels: {} }, spec: {} });
 
     const catalog = new RecordingCatalog();
-    backend = new KubernetesBackend(api.kubeConfig("router"));
+    backend = new ModelServiceWatch(api.kubeConfig("router"));
     await backend.start(catalog);
     const s = catalog.latest.get("iris")!;
     expect(s.config.autoscale.maxReplicas).toBe(5);
@@ -147,7 +147,7 @@ describe("KubernetesBackend discovery", () => {
     api.apply("services", modelService("twin"));
     api.apply("deployments", deployment("twin", 1));
     const catalog = new RecordingCatalog();
-    backend = new KubernetesBackend(api.kubeConfig("router"));
+    backend = new ModelServiceWatch(api.kubeConfig("router"));
     await backend.start(catalog);
     const clash = modelService("twin", { autoscale: { maxReplicas: 2 } });
     api.apply("services", { ...clash, metadata: { ...clash.metadata, namespace: "other-team" } });
@@ -163,7 +163,7 @@ describe("KubernetesBackend discovery", () => {
     api.apply("services", modelService("nokeys"));
     api.apply("deployments", deployment("nokeys", 1));
     const catalog = new RecordingCatalog();
-    backend = new KubernetesBackend(api.kubeConfig("router"));
+    backend = new ModelServiceWatch(api.kubeConfig("router"));
     await backend.start(catalog);
     expect(catalog.latest.get("nokeys")!.keys).toBeUndefined();
     api.apply("secrets", keys("nokeys", "a", "b"));
@@ -175,7 +175,7 @@ describe("KubernetesBackend discovery", () => {
     api.apply("services", modelService("gone"));
     api.apply("deployments", deployment("gone", 1));
     const catalog = new RecordingCatalog();
-    backend = new KubernetesBackend(api.kubeConfig("router"), { restartDelayMs: 50 });
+    backend = new ModelServiceWatch(api.kubeConfig("router"), { restartDelayMs: 50 });
     await backend.start(catalog);
     api.compact();
     api.dropWatches();
@@ -188,7 +188,7 @@ describe("KubernetesBackend discovery", () => {
     api.apply("services", modelService("scaled", { deployment: "scaled-deploy" }));
     api.apply("deployments", deployment("scaled-deploy", 1));
     const catalog = new RecordingCatalog();
-    backend = new KubernetesBackend(api.kubeConfig("scaler"));
+    backend = new ModelServiceWatch(api.kubeConfig("scaler"));
     await backend.start(catalog);
     await backend.scale("scaled", 4);
     expect((api.get("deployments", NS, "scaled-deploy")!.spec as { replicas: number }).replicas).toBe(4);

@@ -5,7 +5,8 @@
  *   half (the peer load endpoint), never exposed through the LoadBalancer.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { proxyServiceRequest, sendError, type ProxyContext } from "./proxy.js";
+import { proxyServiceRequest, type ProxyContext } from "./proxy.js";
+import { sendError } from "./errorResponse.js";
 import { requestIdOf } from "./headers.js";
 import type { ServiceRegistry } from "./registry.js";
 import type { RouterMetrics } from "./metrics.js";

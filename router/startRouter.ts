@@ -1,43 +1,44 @@
 /**
- * Composes one router process: registry, metrics, upstream pool, the data listener
- * (HTTP or HTTPS) and the admin listener, a ScaleBackend feeding the registry, and
- * optional control-plane pieces (leader election, admin routes such as the peer
- * load endpoint, an autoscaler started through `onStarted`). Tests and `serve` both
- * build routers through this function.
+ * Composes one router process around a backend: registry, metrics, upstream pool,
+ * the data listener (HTTP or HTTPS) and the admin listener, the backend feeding the
+ * registry, its leader election, and the control loops (autoscaler, peer load
+ * endpoint, self-scaling) that what the backend offers calls for. `serve` (the
+ * image), `aksml local` and the tests all build routers through this function.
  */
 import { createServer as createHttpServer, type Server, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { Agent } from "undici";
-import type { LeaderElection, ScaleBackend } from "./contract/backend.js";
+import type { LeaderElection, RouterBackend } from "./contract/backend.js";
 import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
+import { ROUTER_ADMIN_PORT, ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT } from "./contract/routerEnvironment.js";
 import { ServiceRegistry } from "./registry.js";
 import { RouterMetrics } from "./metrics.js";
 import { createLogger, type Logger } from "./log.js";
-import { adminHandler, dataHandler, type AdminRouteHandler } from "./server.js";
+import { adminHandler, dataHandler, type AdminRouteHandler } from "./httpHandlers.js";
+import { ControlLoops } from "./controlLoops.js";
+import type { ScalingDecision } from "./autoscaler/autoscaler.js";
 import { loadPemPair, watchTlsFiles, type TlsFiles } from "./tls.js";
 
 export type { AdminRouteHandler };
 
-/** What `onStarted` receives: the live pieces a control loop needs. */
+/** The live pieces of a running router. */
 export interface RouterParts {
   registry: ServiceRegistry;
   metrics: RouterMetrics;
   log: Logger;
-  backend: ScaleBackend;
+  backend: RouterBackend;
+  /** The backend's election, when router processes elect a scaling leader. */
   leaderElection?: LeaderElection;
 }
 
 export interface StartRouterOptions {
-  backend: ScaleBackend;
-  leaderElection?: LeaderElection;
-  /** Extra admin-port routes by exact path, e.g. PEER_LOAD_PATH. */
+  backend: RouterBackend;
+  /** Extra admin-port routes by exact path (they take precedence over the router's own). */
   adminRoutes?: ReadonlyMap<string, AdminRouteHandler>;
-  /** Runs once the backend has pushed its initial state; may return a stop function (run first on shutdown). */
-  onStarted?: (
-    parts: RouterParts,
-  ) => void | (() => void | Promise<void>) | Promise<void | (() => void | Promise<void>)>;
+  /** Called for every autoscaler decision that changes a replica count, e.g. to print it. */
+  onScalingDecision?: (d: ScalingDecision) => void;
   /** @default "0.0.0.0" */
   host?: string;
   /** @default 8080, or 8443 with TLS; 0 picks a free port. */
@@ -49,6 +50,7 @@ export interface StartRouterOptions {
   tlsPollMs?: number;
   /** @default 104857600 */
   maxRequestBytes?: number;
+  /** The router's logger; create it first and hand the same one to the backend. */
   logger?: Logger;
   /** @default "info" (ignored when `logger` is given) */
   logLevel?: string;
@@ -81,7 +83,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   // Idle upstream sockets are dropped after 1.5 s unless the replica advertises a longer
   // `Keep-Alive: timeout` (undici honours the hint): the Azure ML inference server's
   // gunicorn closes idle connections after 2 s without saying so, and a request written
-  // onto a socket the replica is closing fails with a reset (then retried, see proxy.ts).
+  // onto a socket the replica is closing fails with a reset (then retried, see retryDecision.ts).
   const agent = new Agent({
     keepAliveTimeout: 1_500,
     keepAliveMaxTimeout: 600_000,
@@ -127,30 +129,27 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   data.headersTimeout = 66_000;
   data.requestTimeout = 0; // uploads of 100 MB may be slow; the scoring timeout bounds the replica instead
 
-  const admin = createHttpServer(adminHandler(registry, metrics, health, log, options.adminRoutes ?? new Map()));
-  const dataPort = await listen(data, options.dataPort ?? (options.tls ? 8443 : 8080), host);
-  const adminPort = await listen(admin, options.adminPort ?? 9091, host);
+  const { backend } = options;
+  const election = backend.leadership?.election;
+  const control = new ControlLoops(backend, { registry, metrics, log, onScalingDecision: options.onScalingDecision });
+  const adminRoutes = new Map([...control.adminRoutes, ...(options.adminRoutes ?? [])]);
+  const admin = createHttpServer(adminHandler(registry, metrics, health, log, adminRoutes));
+  const dataPort = await listen(data, options.dataPort ?? (options.tls ? ROUTER_HTTPS_PORT : ROUTER_HTTP_PORT), host);
+  const adminPort = await listen(admin, options.adminPort ?? ROUTER_ADMIN_PORT, host);
   const shownHost = host === "0.0.0.0" ? "127.0.0.1" : host;
-  const parts: RouterParts = {
-    registry,
-    metrics,
-    log,
-    backend: options.backend,
-    leaderElection: options.leaderElection,
-  };
+  const parts: RouterParts = { registry, metrics, log, backend, leaderElection: election };
 
-  let stopHook: void | (() => void | Promise<void>);
   try {
-    await options.backend.start(registry);
-    await options.leaderElection?.start();
-    stopHook = await options.onStarted?.(parts);
+    await backend.start(registry);
+    await election?.start();
+    control.start();
   } catch (e) {
     // Leave nothing listening behind a failed start.
     stopTlsWatch?.();
     data.closeAllConnections();
     admin.closeAllConnections();
     await Promise.all([new Promise((r) => data.close(r)), new Promise((r) => admin.close(r)), agent.close()]);
-    await options.backend.stop().catch(() => undefined);
+    await backend.stop().catch(() => undefined);
     throw e;
   }
   ready = true;
@@ -177,9 +176,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       data.closeAllConnections();
       await closed;
       stopTlsWatch?.();
-      if (stopHook) await stopHook();
-      await options.leaderElection?.stop();
-      await options.backend.stop();
+      await control.stop();
+      await election?.stop();
+      await backend.stop();
       await agent.close();
       await new Promise<void>((resolve) => {
         admin.close(() => resolve());

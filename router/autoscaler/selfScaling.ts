@@ -1,12 +1,12 @@
 /**
  * Router self-scaling (azureml-fe v1): more router replicas when routing overhead
  * stays high, fewer when CPU stays low; leader only, off for DevTest clusters
- * (AKSML_SELF_SCALING=false). Scales the router Deployment through the `scale`
- * subresource like any model Deployment.
+ * (AKSML_SELF_SCALING=false). Runs when the backend offers `routerReplicas` (the
+ * Kubernetes backend: the router Deployment's `scale` subresource).
  */
-import type { AppsV1Api } from "@kubernetes/client-node";
 import type { Registry } from "prom-client";
-import { setDeploymentReplicas } from "./scaleSubresource.js";
+import type { RouterReplicas } from "../contract/backend.js";
+import type { Log } from "../log.js";
 
 export interface SelfScalingConfig {
   minReplicas: number;
@@ -103,14 +103,13 @@ export async function readHistogramBuckets(registry: Registry, name: string): Pr
 }
 
 export interface RouterSelfScalerOptions {
-  apps: AppsV1Api;
-  namespace: string;
-  deployment: string;
+  /** The router's own replica count, as the backend exposes it. */
+  target: RouterReplicas;
   isLeader: () => boolean;
   metricsRegistry: Registry;
   config?: Partial<SelfScalingConfig>;
   now?: () => number;
-  log?: { info(obj: object, msg: string): void; warn(obj: object, msg: string): void };
+  log?: Log;
 }
 
 export const ROUTING_OVERHEAD_METRIC = "aksml_router_routing_overhead_seconds";
@@ -159,22 +158,16 @@ export class RouterSelfScaler {
     while (this.samples.length > 1 && this.samples[1]!.at <= keepFrom) this.samples.shift();
     if (!this.opts.isLeader()) return;
 
+    const { target } = this.opts;
     try {
-      const scale = await this.opts.apps.readNamespacedDeploymentScale({
-        name: this.opts.deployment,
-        namespace: this.opts.namespace,
-      });
-      const current = scale.spec?.replicas ?? 0;
+      const current = await target.get();
       const desired = decideRouterReplicas(this.samples, current, this.cfg, now);
       if (desired === current) return;
-      this.opts.log?.info({ deployment: this.opts.deployment, from: current, to: desired }, "scaling the router");
-      await setDeploymentReplicas(this.opts.apps, this.opts.namespace, this.opts.deployment, desired);
+      this.opts.log?.info({ deployment: target.name, from: current, to: desired }, "scaling the router");
+      await target.set(desired);
       this.samples = []; // a new pod changes both signals; judge the next step on fresh windows
     } catch (e) {
-      this.opts.log?.warn(
-        { deployment: this.opts.deployment, err: (e as Error).message },
-        "router self-scaling failed",
-      );
+      this.opts.log?.warn({ deployment: target.name, err: (e as Error).message }, "router self-scaling failed");
     }
   }
 }

@@ -1,0 +1,48 @@
+/**
+ * The router process's side of the contract with the component that deploys it
+ * (components/azuremlFe/deployment.ts): the environment variables the router reads,
+ * the ports it listens on, how long it drains, and the user its image runs as. Both
+ * sides import these names, so a rename on one side cannot leave the other behind.
+ */
+import { SERVICE_CONFIG_DEFAULTS } from "./serviceConfig.js";
+
+/** Every environment variable the router reads (router/config.ts), by what it sets. */
+export const ROUTER_ENV = {
+  /** Which backend serves the model services: "kubernetes" (the image) or "local" (`aksml local`). */
+  backend: "AKSML_BACKEND",
+  /** PEM certificate chain; with `tlsKeyFile`, the data port serves HTTPS. */
+  tlsCertFile: "AKSML_TLS_CERT_FILE",
+  tlsKeyFile: "AKSML_TLS_KEY_FILE",
+  maxRequestBytes: "AKSML_MAX_REQUEST_BYTES",
+  /** This pod's name: its identity in the Lease and in peer load reports. */
+  podName: "AKSML_POD_NAME",
+  podNamespace: "AKSML_POD_NAMESPACE",
+  podIp: "AKSML_POD_IP",
+  /** The headless Service through which router pods find each other. */
+  peersService: "AKSML_PEERS_SERVICE",
+  leaseName: "AKSML_LEASE_NAME",
+  /** The router's own Deployment, which self-scaling resizes. */
+  routerDeployment: "AKSML_ROUTER_DEPLOYMENT",
+  selfScaling: "AKSML_SELF_SCALING",
+  logLevel: "AKSML_LOG_LEVEL",
+  shutdownGraceMs: "AKSML_SHUTDOWN_GRACE_MS",
+} as const;
+
+/** The value of {@link ROUTER_ENV}.backend for the router in a cluster. */
+export const KUBERNETES_BACKEND = "kubernetes";
+
+/** Data port, plain HTTP. */
+export const ROUTER_HTTP_PORT = 8080;
+/** Data port when TLS files are configured. */
+export const ROUTER_HTTPS_PORT = 8443;
+/** Admin port: /metrics, health and the peer load endpoint; never behind the LoadBalancer. */
+export const ROUTER_ADMIN_PORT = 9091;
+
+/**
+ * Default drain time after SIGTERM: the default scoring timeout (60 s) plus 5 s, so a
+ * rollout never cuts a request the replica is still allowed to answer.
+ */
+export const DEFAULT_SHUTDOWN_GRACE_MS = SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs + 5_000;
+
+/** UID and GID the router image runs as (`USER` in router/Dockerfile: node:22-slim's `node` user). */
+export const ROUTER_RUN_AS_USER = 1000;

@@ -1,0 +1,79 @@
+/**
+ * The router's control half, composed around what the backend offers: the model
+ * autoscaler (when the backend can scale), the peer load endpoint and board (when
+ * router processes elect a scaling leader) and router self-scaling (when the backend
+ * can resize the router). Started once the backend has pushed its initial state and
+ * its election has started; stopped before either stops.
+ */
+import { PEER_LOAD_PATH, type RouterBackend } from "./contract/backend.js";
+import { Autoscaler, type ScalingDecision } from "./autoscaler/autoscaler.js";
+import { PeerLoadBoard, handlePeerLoadRequest } from "./autoscaler/peerLoads.js";
+import { RouterSelfScaler } from "./autoscaler/selfScaling.js";
+import type { AdminRouteHandler } from "./httpHandlers.js";
+import type { ServiceRegistry } from "./registry.js";
+import type { RouterMetrics } from "./metrics.js";
+import type { Log } from "./log.js";
+
+export interface ControlLoopParts {
+  registry: ServiceRegistry;
+  metrics: RouterMetrics;
+  log: Log;
+  /** Called for every decision that changes a replica count, e.g. to print it. */
+  onScalingDecision?: (d: ScalingDecision) => void;
+}
+
+type ScalingBackend = RouterBackend & Required<Pick<RouterBackend, "scale">>;
+const canScale = (b: RouterBackend): b is ScalingBackend => typeof b.scale === "function";
+
+export class ControlLoops {
+  /** Admin-port routes of the loops: the peer load endpoint when there is a leader election. */
+  readonly adminRoutes = new Map<string, AdminRouteHandler>();
+  private readonly board?: PeerLoadBoard;
+  private autoscaler?: Autoscaler;
+  private selfScaler?: RouterSelfScaler;
+
+  constructor(
+    private readonly backend: RouterBackend,
+    private readonly parts: ControlLoopParts,
+  ) {
+    if (backend.leadership) {
+      const board = new PeerLoadBoard();
+      this.board = board;
+      this.adminRoutes.set(PEER_LOAD_PATH, (req, res) => void handlePeerLoadRequest(board, req, res));
+    }
+  }
+
+  start(): void {
+    const { backend } = this;
+    const { registry, metrics, log } = this.parts;
+    const election = backend.leadership?.election;
+    if (canScale(backend)) {
+      this.autoscaler = new Autoscaler({
+        services: () => registry.scalingViews(),
+        load: registry,
+        backend,
+        election,
+        peers: this.board,
+        peerName: backend.leadership?.peerName,
+        metrics,
+        log,
+        onDecision: this.parts.onScalingDecision,
+      });
+      this.autoscaler.start();
+    }
+    if (backend.routerReplicas) {
+      this.selfScaler = new RouterSelfScaler({
+        target: backend.routerReplicas,
+        isLeader: () => election?.isLeader() ?? true,
+        metricsRegistry: metrics.registry,
+        log,
+      });
+      this.selfScaler.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.autoscaler?.stop();
+    await this.selfScaler?.stop();
+  }
+}

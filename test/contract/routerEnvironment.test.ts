@@ -1,0 +1,87 @@
+/**
+ * The router's environment contract (router/contract/routerEnvironment.ts) from both
+ * sides: the env the AzuremlFe component writes is exactly what the router reads and
+ * parses to the intended settings, and the image (router/Dockerfile) runs as the user
+ * and exposes the ports the components assume.
+ */
+import { describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { ClusterPurpose } from "../../components/shared/clusterConnection.js";
+import { routerTopologyFor } from "../../components/azuremlFe/defaults.js";
+import { routerEnv, ROUTER_SHUTDOWN_GRACE_SECONDS, ROUTER_TLS_MOUNT } from "../../components/azuremlFe/deployment.js";
+import {
+  ROUTER_LEASE_NAME,
+  ROUTER_PEERS_SERVICE_NAME,
+  ROUTER_DEPLOYMENT_NAME,
+} from "../../components/azuremlFe/names.js";
+import { loadRouterConfig } from "../../router/config.js";
+import {
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  ROUTER_ADMIN_PORT,
+  ROUTER_ENV,
+  ROUTER_HTTP_PORT,
+  ROUTER_HTTPS_PORT,
+  ROUTER_RUN_AS_USER,
+} from "../../router/contract/routerEnvironment.js";
+
+const DOCKERFILE = readFileSync(new URL("../../router/Dockerfile", import.meta.url), "utf8");
+/** The instructions of the image's last stage (the one that runs). */
+const runtimeStage = DOCKERFILE.slice(DOCKERFILE.lastIndexOf("\nFROM "))
+  .split("\n")
+  .filter((l) => l.trim() && !l.trimStart().startsWith("#"));
+
+/** What the kubelet would put in the environment for the pod's fieldRefs. */
+const POD_FIELDS: Record<string, string> = {
+  "metadata.name": "azureml-fe-7d9c-x2x4q",
+  "metadata.namespace": "azureml",
+  "status.podIP": "10.244.1.7",
+};
+
+function podEnvironment(tls: boolean): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const v of routerEnv(routerTopologyFor(ClusterPurpose.FastProd), 1_048_576, "debug", tls)) {
+    const fieldPath = (v.valueFrom as { fieldRef?: { fieldPath: string } } | undefined)?.fieldRef?.fieldPath;
+    env[v.name as string] = fieldPath ? POD_FIELDS[fieldPath]! : (v.value as string);
+  }
+  return env;
+}
+
+describe("the router environment, written by AzuremlFe and read by the router", () => {
+  it("names only variables the router reads, and all of them with TLS on", () => {
+    expect(Object.keys(podEnvironment(true)).sort()).toEqual(Object.values(ROUTER_ENV).sort());
+    expect(Object.keys(podEnvironment(false))).not.toContain(ROUTER_ENV.tlsCertFile);
+  });
+
+  it("parses to the settings the component means", () => {
+    expect(loadRouterConfig(podEnvironment(true))).toEqual({
+      backend: "kubernetes",
+      tls: { certFile: `${ROUTER_TLS_MOUNT}/tls.crt`, keyFile: `${ROUTER_TLS_MOUNT}/tls.key` },
+      maxRequestBytes: 1_048_576,
+      podName: POD_FIELDS["metadata.name"],
+      podNamespace: POD_FIELDS["metadata.namespace"],
+      podIp: POD_FIELDS["status.podIP"],
+      peersService: ROUTER_PEERS_SERVICE_NAME,
+      leaseName: ROUTER_LEASE_NAME,
+      routerDeployment: ROUTER_DEPLOYMENT_NAME,
+      selfScaling: true,
+      logLevel: "debug",
+      shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
+    });
+    expect(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000).toBe(DEFAULT_SHUTDOWN_GRACE_MS);
+  });
+});
+
+describe("the router image", () => {
+  it("runs as ROUTER_RUN_AS_USER (uid and gid), the user the components' securityContexts name", () => {
+    const users = runtimeStage.filter((l) => /^USER\s/.test(l)).map((l) => l.split(/\s+/)[1]);
+    expect(users.at(-1)).toBe(`${ROUTER_RUN_AS_USER}:${ROUTER_RUN_AS_USER}`);
+  });
+
+  it("exposes the contract's data and admin ports", () => {
+    const exposed = runtimeStage
+      .filter((l) => /^EXPOSE\s/.test(l))
+      .flatMap((l) => l.split(/\s+/).slice(1))
+      .map(Number);
+    expect(exposed.sort()).toEqual([ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT, ROUTER_ADMIN_PORT].sort());
+  });
+});
