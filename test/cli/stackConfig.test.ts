@@ -5,7 +5,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findProjectFile, loadStackSettings, PlanSetupError, resolveEntry } from "../../cli/plan/stackConfig.js";
+import { findProjectFile, loadStackSettings, PlanSetupError, resolveEntry } from "../../preview/stackConfig.js";
 import { REPO_ROOT } from "./runCli.js";
 
 const SMALL = fileURLToPath(new URL("./fixtures/small", import.meta.url));

@@ -7,7 +7,7 @@
  * resolves to undefined and the apply that uses it throws.
  */
 import { createHash } from "node:crypto";
-import { AZURE_LB_INTERNAL_ANNOTATION } from "../../components/shared/conventions.js";
+import { AZURE_LB_INTERNAL_ANNOTATION } from "../components/shared/conventions.js";
 
 /** Fixed identities of the mocked Azure tenant. */
 export const MOCK_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";

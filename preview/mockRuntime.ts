@@ -1,7 +1,8 @@
 /**
  * Runs Pulumi programs in-process under Pulumi's own mock runtime (no engine, no CLI,
  * no cloud credentials) and records every resource registration with its parent,
- * provider and dependencies. `aksml plan` and the component tests share it.
+ * provider and dependencies. `aksml plan` (through `runProgram.ts`) and the component
+ * and policy tests share it.
  *
  * The Pulumi engine is the one part that cannot run here; this is Pulumi's own
  * documented test double for it (`pulumi.runtime.setMocks`). What it cannot show:
@@ -34,8 +35,6 @@ export interface CapturedResource {
   deleteBeforeReplace: boolean;
   ignoreChanges: string[];
 }
-
-export { SECRET_SIG, SECRET_VALUE_SIG } from "./secretMarker.js";
 
 export interface MockRuntimeOptions {
   project?: string;
@@ -139,7 +138,7 @@ export function containsSecret(value: unknown): boolean {
 }
 
 /** Resolves an Output's value under mocks. Rejects instead of hanging if it never resolves. */
-export function valueOf<T>(output: pulumi.Output<T> | pulumi.Input<T>, timeoutMs = 10_000): Promise<T> {
+export function outputValue<T>(output: pulumi.Output<T> | pulumi.Input<T>, timeoutMs = 10_000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error("output did not resolve (unknown under preview, or a missing mock output)")),

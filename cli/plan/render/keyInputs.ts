@@ -3,7 +3,7 @@
  * review ("3 x Standard_D4s_v5", "image mock.azurecr.io/router:1") rather than a dump.
  * Takes REDACTED inputs; anything not listed here is still in `--json`.
  */
-import { CLUSTER_PURPOSE_TAG } from "../../components/shared/conventions.js";
+import { CLUSTER_PURPOSE_TAG } from "../../../components/shared/conventions.js";
 
 type Inputs = Record<string, any>;
 export type KeyInput = [label: string, value: unknown];

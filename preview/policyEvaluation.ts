@@ -16,25 +16,15 @@ import type {
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import type { CapturedResource } from "../cli/plan/mockRuntime.js";
-import { allPolicies, POLICY_FACTORIES, type AksmlPolicy } from "./policies/all.js";
-import { unwrapSecrets } from "../cli/plan/secretMarker.js";
+import { allPolicies, POLICY_FACTORIES, type AksmlPolicy } from "../policy/policies/all.js";
+import type { EnforcementOverride, PolicyVerdict } from "../policy/policies/verdict.js";
+import type { PolicyReport } from "./capturedGraph.js";
+import type { CapturedResource } from "./mockRuntime.js";
+import { unwrapSecrets } from "./secretMarker.js";
 
 /** Every policy name in the pack (what `--enforce NAME=LEVEL` may name). */
 export function policyNames(): string[] {
   return Object.keys(POLICY_FACTORIES);
-}
-
-export type VerdictLevel = "mandatory" | "advisory";
-export type EnforcementOverride = VerdictLevel | "disabled";
-
-export interface PolicyVerdict {
-  policy: string;
-  enforcementLevel: VerdictLevel;
-  message: string;
-  urn?: string;
-  resourceName?: string;
-  resourceType?: string;
 }
 
 export interface EvaluateOptions {
@@ -52,8 +42,6 @@ class NotApplicableError extends Error {
     super(reason ?? "not applicable");
   }
 }
-
-export { unwrapSecrets };
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
@@ -236,4 +224,14 @@ export function toPolicyResources(resources: CapturedResource[]): PolicyResource
     if (provider) pr.provider = { type: provider.type, props: provider.props, urn: provider.urn, name: provider.name };
   }
   return [...out.values()];
+}
+
+/** The pack's verdicts for `aksml plan`: mandatory first, then advisory, each in evaluation order. */
+export function policyReport(
+  resources: CapturedResource[],
+  enforcement: Record<string, EnforcementOverride>,
+): PolicyReport {
+  const rank = (v: PolicyVerdict) => (v.enforcementLevel === "mandatory" ? 0 : 1);
+  const verdicts = evaluatePolicies(resources, { enforcement });
+  return { evaluated: true, verdicts: [...verdicts].sort((a, b) => rank(a) - rank(b)) };
 }
