@@ -8,7 +8,14 @@
  */
 import type { EnforcementLevel, PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { vcpusForVmSize } from "../../components/aksInferenceCluster/vmSizes.js";
-import { agentPoolsOf, clusterPurposeTag, MANAGED_CLUSTER_TYPE, ofType, VCPUS_TAG, type Purpose } from "./graph.js";
+import {
+  agentPoolsOf,
+  clusterPurposeTag,
+  MANAGED_CLUSTER_TYPE,
+  ofType,
+  VCPUS_TAG,
+  type Purpose,
+} from "./azureResources.js";
 
 export const PROD_MIN_VCPUS = 12;
 export const PROD_MIN_NODES = 3;

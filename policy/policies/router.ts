@@ -4,7 +4,7 @@
  */
 import type { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { MAX_REQUEST_BYTES } from "../../router/contract/serviceConfig.js";
-import { ofType, purposeOf } from "./graph.js";
+import { ofType, purposeOf } from "./azureResources.js";
 import {
   containersOf,
   INTERNAL_LB_ANNOTATION,
@@ -18,7 +18,7 @@ import {
   selectorMatches,
   SERVICE_TYPE,
   annotationsOf,
-} from "./kube.js";
+} from "./kubernetesObjects.js";
 
 export const ROUTER_MIN_REPLICAS = 2;
 

@@ -16,7 +16,7 @@ import {
   type ConfigProblem,
   type ServiceConfig,
 } from "../../router/contract/serviceConfig.js";
-import { MANAGED_CLUSTER_TYPE, normalizeRegion, ofType, purposeOf } from "./graph.js";
+import { MANAGED_CLUSTER_TYPE, normalizeRegion, ofType, purposeOf } from "./azureResources.js";
 import {
   annotationsOf,
   HPA_TYPES,
@@ -26,7 +26,7 @@ import {
   objectName,
   SERVICE_TYPE,
   webserviceOf,
-} from "./kube.js";
+} from "./kubernetesObjects.js";
 
 /** Azure ML's limit of models per deployment. */
 export const MAX_MODELS_PER_DEPLOYMENT = 1000;

@@ -3,9 +3,9 @@
  * limits, and images pulled from the platform's own registry.
  */
 import type { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { ofType, REGISTRY_TYPE } from "./graph.js";
+import { ofType, REGISTRY_TYPE } from "./azureResources.js";
 import { loginServerOf } from "./storage.js";
-import { containersOf, isModelDeployment, isRouterDeployment, objectName, parseQuantity } from "./kube.js";
+import { containersOf, isModelDeployment, isRouterDeployment, objectName, parseQuantity } from "./kubernetesObjects.js";
 
 type Obj = Record<string, any>;
 

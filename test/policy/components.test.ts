@@ -14,7 +14,7 @@ import { evaluatePolicies, toPolicyResources } from "../../preview/policyEvaluat
 import { unwrapSecrets } from "../../preview/secretMarker.js";
 import { clusterCapacity } from "../../policy/policies/cluster.js";
 import { requiredHosts } from "../../policy/policies/egress.js";
-import { isRouterDeployment } from "../../policy/policies/kube.js";
+import { isRouterDeployment } from "../../policy/policies/kubernetesObjects.js";
 
 const QUICKSTART = fileURLToPath(new URL("../../examples/quickstart/model/", import.meta.url));
 const TOKEN_ISSUER = "https://login.microsoftonline.com/11111111-1111-1111-1111-111111111111/v2.0";
