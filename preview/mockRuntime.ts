@@ -9,6 +9,7 @@
  * provider-side defaults, Check/Diff, and real Azure naming suffixes.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb.js";
 import { computedOutputs, mockCall } from "./computedOutputs.js";
 import { isSecretMarker } from "./secretMarker.js";
 
@@ -54,6 +55,14 @@ export interface MockRuntime {
   one(type: string, name?: string): CapturedResource;
 }
 
+/** The part of the SDK's mock monitor the capture wraps (the SDK declares its request as `any`). */
+interface RegisterResourceMonitor {
+  registerResource(
+    req: RegisterResourceRequest,
+    callback: (err: unknown, resp: RegisterResourceResponse | undefined) => void,
+  ): unknown;
+}
+
 /**
  * Installs the mocks and the capture. Call once per process (each vitest file runs in
  * its own worker) BEFORE importing any module that creates resources at import time:
@@ -85,10 +94,10 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
   const resources: CapturedResource[] = [];
   // MockResourceArgs carries no parent, provider or dependencies, so wrap the mock
   // monitor's registerResource to see the whole request.
-  const monitor: any = pulumi.runtime.getMonitor();
+  const monitor = pulumi.runtime.getMonitor() as unknown as RegisterResourceMonitor;
   const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: any) => {
-    const inputs = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
+  monitor.registerResource = (req, callback) => {
+    const inputs = pulumi.runtime.deserializeProperties(req.getObject()!) as Record<string, unknown>;
     const record: CapturedResource = {
       urn: "",
       type: req.getType(),
@@ -105,7 +114,7 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
       ignoreChanges: req.getIgnorechangesList?.() ?? [],
     };
     resources.push(record);
-    return original(req, (err: unknown, resp: any) => {
+    return original(req, (err, resp) => {
       if (resp) {
         record.urn = resp.getUrn();
         record.state = stateByUrnName.get(`${record.type}::${record.name}`) ?? inputs;
@@ -154,7 +163,7 @@ export function outputValue<T>(output: pulumi.Output<T> | pulumi.Input<T>, timeo
 
 /** Whether an Output is secret. */
 export async function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
-  return (await (output as any).isSecret) === true;
+  return (await pulumi.isSecret(output)) === true;
 }
 
 /** Waits until every registration started so far has been answered. */

@@ -11,6 +11,7 @@ import type {
   PolicyResource,
   PolicyResourceOptions,
   ReportViolation,
+  ResourceValidation,
   ResourceValidationArgs,
   ResourceValidationPolicy,
   StackValidationArgs,
@@ -81,14 +82,16 @@ function levelOf(policy: AksmlPolicy, options: EvaluateOptions): EnforcementOver
   return level === "remediate" ? "mandatory" : level;
 }
 
-function configOf(policy: AksmlPolicy, options: EvaluateOptions): () => any {
+/** A policy's `getConfig`: its configSchema defaults, overridden by `options.config`. */
+function configOf(policy: AksmlPolicy, options: EvaluateOptions): StackValidationArgs["getConfig"] {
   const defaults: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
     if ((schema as { default?: unknown }).default !== undefined)
       defaults[key] = (schema as { default?: unknown }).default;
   }
   const merged = { ...defaults, ...(options.config?.[policy.name] ?? {}) };
-  return () => merged;
+  // The SDK types getConfig by what the caller expects (`getConfig<T>()`); the policy declares that shape.
+  return (() => merged) as StackValidationArgs["getConfig"];
 }
 
 function isStackPolicy(p: AksmlPolicy): p is StackValidationPolicy {
@@ -113,7 +116,9 @@ export function evaluatePolicies(
   const verdicts: PolicyVerdict[] = [];
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   // Unwrapped once and shared by every policy (frozen, so no policy can change what the next one sees).
-  const inputProps = new Map(resources.map((r) => [r.urn, deepFreeze(unwrapSecrets(r.inputs)) as Record<string, any>]));
+  const inputProps = new Map(
+    resources.map((r) => [r.urn, deepFreeze(unwrapSecrets(r.inputs)) as PolicyResource["props"]]),
+  );
   const stackResources = toPolicyResources(resources);
   const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(options.stackTags ?? {}));
 
@@ -167,7 +172,7 @@ export function evaluatePolicies(
     const validations = ([] as ResourceValidationPolicy["validateResource"][])
       .concat((policy as ResourceValidationPolicy).validateResource)
       .flat()
-      .filter((v): v is NonNullable<typeof v> & ((...a: any[]) => unknown) => typeof v === "function");
+      .filter((v): v is ResourceValidation => typeof v === "function");
     for (const r of resources) {
       // The engine analyzes resources, not components or providers.
       if (!r.custom || r.type.startsWith("pulumi:providers:")) continue;
@@ -202,7 +207,7 @@ export function evaluatePolicies(
 export function toPolicyResources(resources: CapturedResource[]): PolicyResource[] {
   const out = new Map<string, PolicyResource>();
   for (const r of resources) {
-    const props = deepFreeze(unwrapSecrets(r.state)) as Record<string, any>;
+    const props = deepFreeze(unwrapSecrets(r.state)) as PolicyResource["props"];
     out.set(r.urn, {
       type: r.type,
       props,

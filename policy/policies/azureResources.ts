@@ -5,7 +5,7 @@
  * the cluster's `name` and `fqdn` are present.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { annotationsOf, PURPOSE_ANNOTATION } from "./kubernetesObjects.js";
+import { annotationsOf, PURPOSE_ANNOTATION, type Props } from "./kubernetesObjects.js";
 
 export const MANAGED_CLUSTER_TYPE = "azure-native:containerservice:ManagedCluster";
 export const AGENT_POOL_TYPE = "azure-native:containerservice:AgentPool";
@@ -50,7 +50,7 @@ export function clusterPurposeTag(cluster: PolicyResource): Purpose | undefined 
  * annotations, so `DevTest` on a Deployment in a FastProd stack would otherwise switch
  * off the auth, HA and TLS rules for it.
  */
-export function purposeOf(obj: Record<string, any>, resources: PolicyResource[]): Purpose | undefined {
+export function purposeOf(obj: Props, resources: PolicyResource[]): Purpose | undefined {
   const tagged = ofType(resources, MANAGED_CLUSTER_TYPE)
     .map(clusterPurposeTag)
     .filter((p): p is Purpose => p !== undefined);

@@ -18,6 +18,7 @@ import {
   selectorMatches,
   SERVICE_TYPE,
   annotationsOf,
+  type Props,
 } from "./kubernetesObjects.js";
 
 export const ROUTER_MIN_REPLICAS = 2;
@@ -27,7 +28,7 @@ function routers(resources: PolicyResource[]): PolicyResource[] {
 }
 
 /** Whether a PodDisruptionBudget spec keeps at least one of `replicas` pods through voluntary evictions. */
-function keepsOneAvailable(spec: Record<string, any>, replicas: number): boolean {
+function keepsOneAvailable(spec: Props, replicas: number): boolean {
   const percent = (v: unknown) => (typeof v === "string" && /^\d+%$/.test(v) ? Number(v.slice(0, -1)) : undefined);
   const { minAvailable, maxUnavailable } = spec;
   if (minAvailable !== undefined && minAvailable !== null) {
