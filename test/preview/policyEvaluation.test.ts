@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { evaluatePolicies } from "../../preview/policyEvaluation.js";
 import { SECRET_SIG, SECRET_VALUE_SIG, unwrapSecrets } from "../../preview/secretMarker.js";
 import { POLICY_FACTORIES } from "../../policy/policies/all.js";
-import { change, find, productionGraph } from "./fixtures.js";
+import { change, find, productionGraph } from "../policy/fixtures.js";
 
 const secret = (value: unknown) => ({ [SECRET_SIG]: SECRET_VALUE_SIG, value });
 
