@@ -1,7 +1,8 @@
 /**
  * `aksml plan`: parses the command line, plans the program offline (`preview/planProgram.ts`:
- * the program under mocks, then the policy pack) and prints the graph. Exit codes: 0 planned; 1 the program failed
- * (validation or any other error) or a mandatory policy was violated; 2 usage.
+ * the program under mocks, then the policy pack) and prints the graph. Exit codes:
+ * 0 planned; 1 the program failed (validation or any other error), the pack failed or a
+ * mandatory policy was violated; 2 usage.
  */
 import { parseArgs } from "node:util";
 import { ENFORCEMENT_OVERRIDES, type EnforcementOverride } from "../../policy/policies/verdict.js";
