@@ -1,21 +1,15 @@
 /**
- * `aksml plan`: parses the command line, runs the program under mocks, evaluates the
- * policy pack and prints the graph. Exit codes: 0 planned; 1 the program failed
- * (validation or any other error) or a mandatory policy was violated; 2 usage.
+ * `aksml plan`: parses the command line, plans the program offline (`preview/planProgram.ts`:
+ * the program under mocks, then the policy pack) and prints the graph. Exit codes:
+ * 0 planned; 1 the program failed (validation or any other error), the pack failed or a
+ * mandatory policy was violated; 2 usage.
  */
 import { parseArgs } from "node:util";
-import { buildGraph, type PlanGraph } from "./graph.js";
-import {
-  evaluatePack,
-  mandatoryCount,
-  packPolicyNames,
-  SKIPPED,
-  type EnforcementLevel,
-  type PolicyReport,
-} from "./policy.js";
-import { planErrors, renderErrors } from "./errors.js";
-import { secretStrings, scrub } from "./redact.js";
-import { loadStackSettings, PlanSetupError } from "./stackConfig.js";
+import { ENFORCEMENT_OVERRIDES, type EnforcementOverride } from "../../policy/policies/verdict.js";
+import { mandatoryCount, type PlanGraph } from "../../preview/capturedGraph.js";
+import { scrub } from "../../preview/secretRedaction.js";
+import { loadStackSettings, PlanSetupError, type StackSettings } from "../../preview/stackConfig.js";
+import { planErrors, renderErrors } from "./render/errors.js";
 import { renderTree } from "./render/tree.js";
 import { renderJson, renderJsonErrors } from "./render/json.js";
 import { renderMermaid } from "./render/mermaid.js";
@@ -44,7 +38,6 @@ exit codes: 0 planned, 1 program error or mandatory policy violation, 2 usage er
 
 const FORMATS = ["tree", "json", "mermaid", "dot"] as const;
 type Format = (typeof FORMATS)[number];
-const LEVELS: readonly EnforcementLevel[] = ["mandatory", "advisory", "disabled"];
 
 interface PlanOptions {
   program: string;
@@ -52,15 +45,15 @@ interface PlanOptions {
   config: string[];
   format: Format;
   policy: boolean;
-  enforcement: Record<string, EnforcementLevel>;
+  enforcement: Record<string, EnforcementOverride>;
 }
 
 class UsageError extends Error {}
 
-function parse(argv: string[]): PlanOptions | "help" {
-  let parsed;
+/** node:util's parse of the command line; its errors are usage errors. */
+function parseCommandLine(argv: string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: argv,
       allowPositionals: true,
       strict: true,
@@ -77,7 +70,10 @@ function parse(argv: string[]): PlanOptions | "help" {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  const { values, positionals } = parsed;
+}
+
+function parse(argv: string[]): PlanOptions | "help" {
+  const { values, positionals } = parseCommandLine(argv);
   if (values.help) return "help";
   if (positionals.length !== 1)
     throw new UsageError(
@@ -87,12 +83,12 @@ function parse(argv: string[]): PlanOptions | "help" {
   if (!FORMATS.includes(format))
     throw new UsageError(`unknown format ${JSON.stringify(values.format)} (expected ${FORMATS.join(", ")})`);
   if (values.json && format !== "json") throw new UsageError(`--json conflicts with --format ${format}`);
-  const enforcement: Record<string, EnforcementLevel> = {};
+  const enforcement: Record<string, EnforcementOverride> = {};
   for (const pair of values.enforce) {
     const [name, level] = pair.split("=");
-    if (!name || !LEVELS.includes(level as EnforcementLevel))
-      throw new UsageError(`--enforce expects NAME=${LEVELS.join("|")}, got ${JSON.stringify(pair)}`);
-    enforcement[name] = level as EnforcementLevel;
+    if (!name || !ENFORCEMENT_OVERRIDES.includes(level as EnforcementOverride))
+      throw new UsageError(`--enforce expects NAME=${ENFORCEMENT_OVERRIDES.join("|")}, got ${JSON.stringify(pair)}`);
+    enforcement[name] = level as EnforcementOverride;
   }
   return {
     program: positionals[0],
@@ -126,7 +122,7 @@ function divertConsole(): () => void {
 
 export async function run(argv: string[]): Promise<number> {
   let options: PlanOptions | "help";
-  let settings;
+  let settings: StackSettings;
   try {
     options = parse(argv);
     if (options === "help") {
@@ -136,11 +132,14 @@ export async function run(argv: string[]): Promise<number> {
     settings = loadStackSettings({ program: options.program, stack: options.stack, configPairs: options.config });
     const enforced = Object.keys(options.enforcement);
     if (options.policy && enforced.length) {
-      const names = await packPolicyNames();
-      const unknown = names ? enforced.filter((n) => !names.includes(n)) : [];
+      // Checked before the program runs: a typo is a usage error (exit 2), not a
+      // "policy pack failed" after a full plan. Imported here: loading the pack is not free.
+      const { policyNames } = await import("../../preview/policyEvaluation.js");
+      const names = policyNames();
+      const unknown = enforced.filter((n) => !names.includes(n));
       if (unknown.length)
         throw new UsageError(
-          `--enforce names unknown policy ${unknown.map((n) => JSON.stringify(n)).join(", ")}; the pack has: ${names!.join(", ")}`,
+          `--enforce names unknown policy ${unknown.map((n) => JSON.stringify(n)).join(", ")}; the pack has: ${names.join(", ")}`,
         );
     }
   } catch (err) {
@@ -152,19 +151,15 @@ export async function run(argv: string[]): Promise<number> {
   const restoreConsole = options.format === "tree" ? () => {} : divertConsole();
   // Imported here, not at the top: loading Pulumi's runtime is most of a plan's cost,
   // and --help or a usage error should not pay it.
-  const { runProgram } = await import("./runProgram.js");
-  const result = await runProgram(settings);
+  const { planProgram } = await import("../../preview/planProgram.js");
+  const plan = await planProgram(settings, { policy: options.policy, enforcement: options.enforcement });
   restoreConsole();
-  const secrets = secretStrings(
-    [result.resources.map((r) => r.inputs), result.outputs],
-    settings.secretConfigKeys.map((k) => settings.config[k]).filter((v) => v !== undefined),
-  );
-  // runProgram keeps collecting what the program throws or rejects with; anything that
-  // arrives after the plan was printed used to be dropped, exiting 0 for a program that
-  // `pulumi up` would fail. Report it and fail the plan as the process exits.
-  const reported = result.errors.length;
+  const { secrets } = plan;
+  // Anything the program rejects with after the plan was printed used to be dropped,
+  // exiting 0 for a program that `pulumi up` would fail. Report it and fail the plan as
+  // the process exits.
   process.once("exit", () => {
-    const late = result.errors.slice(reported);
+    const late = plan.lateErrors();
     if (!late.length) return;
     process.stderr.write(
       scrub(renderErrors(planErrors(late), late).replace(/^error: /, "error: after the plan was printed, "), secrets),
@@ -172,31 +167,19 @@ export async function run(argv: string[]): Promise<number> {
     process.exitCode = 1;
   });
 
-  if (result.errors.length) {
-    const errors = planErrors(result.errors);
-    process.stderr.write(scrub(renderErrors(errors, result.errors), secrets));
+  if (plan.status === "program failed") {
+    const errors = planErrors(plan.errors);
+    process.stderr.write(scrub(renderErrors(errors, plan.errors), secrets));
     if (options.format === "json") process.stdout.write(scrub(renderJsonErrors(errors), secrets));
     return 1;
   }
-
-  let policy: PolicyReport = SKIPPED;
-  if (options.policy) {
-    try {
-      policy = await evaluatePack(result.resources, options.enforcement);
-    } catch (err) {
-      process.stderr.write(scrub(`error: the policy pack failed: ${(err as Error).message}\n`, secrets));
-      return 1;
-    }
+  if (plan.status === "policy failed") {
+    process.stderr.write(scrub(`error: the policy pack failed: ${plan.message}\n`, secrets));
+    return 1;
   }
-  const graph = buildGraph({
-    project: settings.project,
-    stack: settings.stack,
-    resources: result.resources,
-    outputs: result.outputs,
-    policy,
-  });
+  const { graph } = plan;
   process.stdout.write(scrub(render(graph, options.format), secrets));
-  const mandatory = mandatoryCount(policy);
+  const mandatory = mandatoryCount(graph.policy);
   if (mandatory && options.format !== "tree")
     process.stderr.write(`error: ${mandatory} mandatory policy violation(s)\n`);
   return mandatory ? 1 : 0;

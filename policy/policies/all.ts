@@ -1,7 +1,8 @@
 /**
  * The aksml policy pack's policies, each at its default enforcement level unless
- * `levels` overrides it. Imported by the pack entry point (`index.ts`), by
- * `evaluatePolicies` (aksml plan) and by the tests, none of which start a server here.
+ * `levels` overrides it. Imported by the pack entry point (`index.ts`), by the offline
+ * evaluator (`preview/policyEvaluation.ts`, for aksml plan) and by the tests; only
+ * `index.ts` starts a server.
  */
 import type { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { devTestClusterCapacity, prodClusterCapacity } from "./cluster.js";

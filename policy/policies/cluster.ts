@@ -8,7 +8,15 @@
  */
 import type { EnforcementLevel, PolicyResource, ReportViolation, StackValidationPolicy } from "@pulumi/policy";
 import { vcpusForVmSize } from "../../components/aksInferenceCluster/vmSizes.js";
-import { agentPoolsOf, clusterPurposeTag, MANAGED_CLUSTER_TYPE, ofType, VCPUS_TAG, type Purpose } from "./graph.js";
+import {
+  agentPoolsOf,
+  clusterPurposeTag,
+  MANAGED_CLUSTER_TYPE,
+  ofType,
+  VCPUS_TAG,
+  type Purpose,
+} from "./azureResources.js";
+import type { Props } from "./kubernetesObjects.js";
 
 export const PROD_MIN_VCPUS = 12;
 export const PROD_MIN_NODES = 3;
@@ -31,7 +39,7 @@ export interface ClusterCapacity {
   unknownPools: PoolCapacity[];
 }
 
-function poolCapacity(pool: Record<string, any>, fallbackName: string): PoolCapacity {
+function poolCapacity(pool: Props, fallbackName: string): PoolCapacity {
   // Azure's default pool size is 1 node.
   const nodes = pool.enableAutoScaling === true ? Number(pool.minCount ?? pool.count ?? 1) : Number(pool.count ?? 1);
   const vmSize = String(pool.vmSize ?? "unknown");
@@ -43,7 +51,7 @@ function poolCapacity(pool: Record<string, any>, fallbackName: string): PoolCapa
 
 /** Every pool of a cluster (inline profiles and separate AgentPools) with guaranteed nodes and vCPUs. */
 export function clusterCapacity(cluster: PolicyResource, resources: PolicyResource[]): ClusterCapacity {
-  const inline: Record<string, any>[] = cluster.props.agentPoolProfiles ?? [];
+  const inline: Props[] = cluster.props.agentPoolProfiles ?? [];
   const pools = [
     ...inline.map((p, i) => poolCapacity(p, `agentPoolProfiles[${i}]`)),
     ...agentPoolsOf(cluster, resources).map((p) => poolCapacity(p.props, p.name)),

@@ -15,8 +15,8 @@ import {
   REGISTRY_TYPE,
   RULE_COLLECTION_GROUP_TYPE,
   STORAGE_ACCOUNT_TYPE,
-} from "./graph.js";
-import { annotationsOf, SERVICE_TYPE } from "./kube.js";
+} from "./azureResources.js";
+import { annotationsOf, SERVICE_TYPE } from "./kubernetesObjects.js";
 import { loginServerOf } from "./storage.js";
 import { egressHosts, regionName } from "../../components/aksInferenceCluster/egress.js";
 

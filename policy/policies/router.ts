@@ -4,7 +4,7 @@
  */
 import type { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { MAX_REQUEST_BYTES } from "../../router/contract/serviceConfig.js";
-import { ofType, purposeOf } from "./graph.js";
+import { ofType, purposeOf } from "./azureResources.js";
 import {
   containersOf,
   INTERNAL_LB_ANNOTATION,
@@ -18,7 +18,8 @@ import {
   selectorMatches,
   SERVICE_TYPE,
   annotationsOf,
-} from "./kube.js";
+  type Props,
+} from "./kubernetesObjects.js";
 
 export const ROUTER_MIN_REPLICAS = 2;
 
@@ -27,7 +28,7 @@ function routers(resources: PolicyResource[]): PolicyResource[] {
 }
 
 /** Whether a PodDisruptionBudget spec keeps at least one of `replicas` pods through voluntary evictions. */
-function keepsOneAvailable(spec: Record<string, any>, replicas: number): boolean {
+function keepsOneAvailable(spec: Props, replicas: number): boolean {
   const percent = (v: unknown) => (typeof v === "string" && /^\d+%$/.test(v) ? Number(v.slice(0, -1)) : undefined);
   const { minAvailable, maxUnavailable } = spec;
   if (minAvailable !== undefined && minAvailable !== null) {

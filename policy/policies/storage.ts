@@ -10,7 +10,7 @@ import {
   type ResourceValidationPolicy,
   type StackValidationPolicy,
 } from "@pulumi/policy";
-import { azureNameOf, ofType, REGISTRY_TYPE } from "./graph.js";
+import { azureNameOf, ofType, REGISTRY_TYPE } from "./azureResources.js";
 
 const DOCKER_BUILD_IMAGE_TYPE = "docker-build:index:Image";
 

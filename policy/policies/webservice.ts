@@ -16,7 +16,7 @@ import {
   type ConfigProblem,
   type ServiceConfig,
 } from "../../router/contract/serviceConfig.js";
-import { MANAGED_CLUSTER_TYPE, normalizeRegion, ofType, purposeOf } from "./graph.js";
+import { MANAGED_CLUSTER_TYPE, normalizeRegion, ofType, purposeOf } from "./azureResources.js";
 import {
   annotationsOf,
   HPA_TYPES,
@@ -26,12 +26,11 @@ import {
   objectName,
   SERVICE_TYPE,
   webserviceOf,
-} from "./kube.js";
+  type Props,
+} from "./kubernetesObjects.js";
 
 /** Azure ML's limit of models per deployment. */
 export const MAX_MODELS_PER_DEPLOYMENT = 1000;
-
-type Obj = Record<string, any>;
 
 interface ModelService {
   name: string;
@@ -40,7 +39,7 @@ interface ModelService {
 }
 
 /** The model service a Kubernetes Service declares through its `aksml/config` annotation, if any. */
-function modelServiceOf(type: string, props: Obj, logicalName: string): ModelService | undefined {
+function modelServiceOf(type: string, props: Props, logicalName: string): ModelService | undefined {
   if (type !== SERVICE_TYPE) return undefined;
   const annotation = annotationsOf(props)[CONFIG_ANNOTATION];
   if (annotation === undefined) return undefined;
@@ -109,7 +108,7 @@ export function webserviceSingleAuthMode(enforcementLevel: EnforcementLevel = "m
     enforcementLevel,
     validateResource: (args, report) =>
       withModelService(args, (svc) => {
-        const auth = (svc.raw as Obj)?.auth;
+        const auth = (svc.raw as Props)?.auth;
         if (typeof auth !== "object" || auth === null) return;
         const mode = auth.mode ?? "key";
         const tokenSettings = ["issuer", "audience", "jwksUri"].filter((k) => auth[k] !== undefined);

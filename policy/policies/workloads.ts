@@ -3,13 +3,18 @@
  * limits, and images pulled from the platform's own registry.
  */
 import type { EnforcementLevel, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { ofType, REGISTRY_TYPE } from "./graph.js";
+import { ofType, REGISTRY_TYPE } from "./azureResources.js";
 import { loginServerOf } from "./storage.js";
-import { containersOf, isModelDeployment, isRouterDeployment, objectName, parseQuantity } from "./kube.js";
+import {
+  containersOf,
+  isModelDeployment,
+  isRouterDeployment,
+  objectName,
+  parseQuantity,
+  type Props,
+} from "./kubernetesObjects.js";
 
-type Obj = Record<string, any>;
-
-const isPlatformDeployment = (type: string, props: Obj) =>
+const isPlatformDeployment = (type: string, props: Props) =>
   isModelDeployment(type, props) || isRouterDeployment(type, props);
 
 /** Every container's memory and CPU limits are at least its requests (Kubernetes rejects the pod otherwise). */

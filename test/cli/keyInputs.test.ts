@@ -1,6 +1,6 @@
 // The tree's per-type key inputs: the few values a reviewer looks for first.
 import { describe, expect, it } from "vitest";
-import { keyInputs } from "../../cli/plan/keyInputs.js";
+import { keyInputs } from "../../cli/plan/render/keyInputs.js";
 
 describe("key inputs", () => {
   it("summarises AKS pools with size, count, autoscale bounds and taints", () => {

@@ -4,16 +4,15 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { loadStackSettings } from "../../cli/plan/stackConfig.js";
-import { runProgram, type ProgramRun } from "../../cli/plan/runProgram.js";
-import { buildGraph, type PlanGraph } from "../../cli/plan/graph.js";
-import type { PolicyReport } from "../../cli/plan/policy.js";
+import { loadStackSettings } from "../../preview/stackConfig.js";
+import { runProgram, type ProgramRun } from "../../preview/runProgram.js";
+import { buildGraph, type PlanGraph, type PolicyReport } from "../../preview/capturedGraph.js";
 import { renderTree } from "../../cli/plan/render/tree.js";
 import { renderJson } from "../../cli/plan/render/json.js";
 import { renderMermaid } from "../../cli/plan/render/mermaid.js";
 import { renderDot } from "../../cli/plan/render/dot.js";
-import { secretStrings, scrub } from "../../cli/plan/redact.js";
-import { MOCK_KUBECONFIG } from "../../cli/plan/computedOutputs.js";
+import { secretStrings, scrub } from "../../preview/secretRedaction.js";
+import { MOCK_KUBECONFIG } from "../../preview/computedOutputs.js";
 import { FIXTURE_SECRET } from "./fixtures/small/secret.js";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/small", import.meta.url));

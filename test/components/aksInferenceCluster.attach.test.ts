@@ -1,7 +1,7 @@
 // Attach mode (existingClusterId) and Container Insights wiring on the cluster.
 import { beforeAll, describe, expect, it } from "vitest";
-import { startMockRuntime, settle, valueOf, isSecret, type MockRuntime } from "../../cli/plan/mockRuntime.js";
-import { MOCK_KUBECONFIG } from "../../cli/plan/computedOutputs.js";
+import { startMockRuntime, settle, outputValue, isSecret, type MockRuntime } from "../../preview/mockRuntime.js";
+import { MOCK_KUBECONFIG } from "../../preview/computedOutputs.js";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
 import { attachedSizing } from "../../components/aksInferenceCluster/managedCluster.js";
 import { childrenOf, inputsOf, SAMPLE_CLUSTER_ID, T } from "./aksInferenceClusterFixtures.js";
@@ -45,25 +45,25 @@ describe("attach mode", () => {
   });
 
   it("reads the cluster's facts from the existing cluster", async () => {
-    expect(await valueOf(attached.clusterId)).toBe(SAMPLE_CLUSTER_ID);
-    expect(await valueOf(attached.clusterName)).toBe("shared-aks");
-    expect(await valueOf(attached.apiServerFqdn)).toMatch(/^shared-aks-[0-9a-f]{8}\.hcp\.westeurope\.azmk8s\.io$/);
-    expect(await valueOf(attached.oidcIssuerUrl)).toMatch(/^https:\/\/westeurope\.oic\.prod-aks\.azure\.com\//);
+    expect(await outputValue(attached.clusterId)).toBe(SAMPLE_CLUSTER_ID);
+    expect(await outputValue(attached.clusterName)).toBe("shared-aks");
+    expect(await outputValue(attached.apiServerFqdn)).toMatch(/^shared-aks-[0-9a-f]{8}\.hcp\.westeurope\.azmk8s\.io$/);
+    expect(await outputValue(attached.oidcIssuerUrl)).toMatch(/^https:\/\/westeurope\.oic\.prod-aks\.azure\.com\//);
     // The mocked existing cluster has 3 x Standard_D4s_v5.
-    expect(await valueOf(attached.totalVcpus)).toBe(12);
-    expect(await valueOf(attached.clusterPurpose)).toBe("DevTest");
+    expect(await outputValue(attached.totalVcpus)).toBe(12);
+    expect(await outputValue(attached.clusterPurpose)).toBe("DevTest");
   });
 
   it("grants AcrPull to the existing cluster's kubelet identity", async () => {
     const pull = inputsOf(rt, T.role, "att-acr-pull");
-    expect(pull.principalId).toBe(await valueOf(attached.kubeletIdentityObjectId));
+    expect(pull.principalId).toBe(await outputValue(attached.kubeletIdentityObjectId));
     expect(pull.principalId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it("builds the provider from the existing cluster's credentials, keyed by its id", async () => {
     const p = inputsOf(rt, T.k8sProvider, "att-k8s");
     expect(p.clusterIdentifier).toBe(SAMPLE_CLUSTER_ID);
-    expect(await valueOf(attached.kubeconfig)).toBe(MOCK_KUBECONFIG);
+    expect(await outputValue(attached.kubeconfig)).toBe(MOCK_KUBECONFIG);
     expect(await isSecret(attached.kubeconfig)).toBe(true);
   });
 
@@ -92,12 +92,12 @@ describe("monitoring on a created cluster", () => {
 
   it("associates the rule with the new cluster after it exists", async () => {
     const dcra = rt.one(T.dcra, "mon-dcra");
-    expect((dcra.inputs as any).resourceUri).toBe(await valueOf(monitored.clusterId));
+    expect((dcra.inputs as any).resourceUri).toBe(await outputValue(monitored.clusterId));
     expect(dcra.dependencies).toContain(rt.one(T.cluster, "mon-aks").urn);
   });
 
   it("adds the Container Insights hosts to the egress list", async () => {
-    expect(await valueOf(monitored.requiredEgressFqdns)).toContain("*.ods.opinsights.azure.com");
+    expect(await outputValue(monitored.requiredEgressFqdns)).toContain("*.ods.opinsights.azure.com");
   });
 });
 

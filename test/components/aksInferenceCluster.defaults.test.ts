@@ -1,7 +1,7 @@
 // Every default of AksInferenceCluster, asserted on the inputs recorded under mocks.
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { startMockRuntime, settle, valueOf, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { startMockRuntime, settle, outputValue, type MockRuntime } from "../../preview/mockRuntime.js";
 import {
   AksInferenceCluster,
   aksInferenceClusterProblems,
@@ -30,7 +30,7 @@ const aks = (n: string) => inputsOf(rt, T.cluster, `${n}-aks`);
 
 describe("AksInferenceCluster defaults", () => {
   it("defaults clusterPurpose to FastProd and tags the cluster with it", async () => {
-    expect(await valueOf(c.prod.clusterPurpose)).toBe("FastProd");
+    expect(await outputValue(c.prod.clusterPurpose)).toBe("FastProd");
     expect(aks("prod").tags["aksml-cluster-purpose"]).toBe("FastProd");
     expect(aks("dev").tags["aksml-cluster-purpose"]).toBe("DevTest");
   });
@@ -46,18 +46,18 @@ describe("AksInferenceCluster defaults", () => {
       osType: "Linux",
     });
     expect(aks("prod").sku).toEqual({ name: "Base", tier: "Standard" });
-    expect(await valueOf(c.prod.totalVcpus)).toBe(12);
+    expect(await outputValue(c.prod.totalVcpus)).toBe(12);
   });
 
   it("DevTest: 1 x Standard_D2s_v5 (2 vCPUs), Free tier, no warning at 2 vCPUs", async () => {
     expect(aks("dev").agentPoolProfiles[0]).toMatchObject({ count: 1, vmSize: "Standard_D2s_v5" });
     expect(aks("dev").sku.tier).toBe("Free");
-    expect(await valueOf(c.dev.totalVcpus)).toBe(2);
+    expect(await outputValue(c.dev.totalVcpus)).toBe(2);
     expect(warn.mock.calls.filter(([m]) => /DevTest cluster has/.test(String(m)))).toHaveLength(1);
   });
 
   it("warns for a DevTest cluster below 2 vCPUs and tags a size missing from the table", async () => {
-    expect(await valueOf(c.tiny.totalVcpus)).toBe(1);
+    expect(await outputValue(c.tiny.totalVcpus)).toBe(1);
     expect(warn).toHaveBeenCalledWith(
       expect.stringMatching(/DevTest cluster has 1 vCPU\(s\); Azure ML recommends at least 2/),
       expect.anything(),
@@ -69,7 +69,7 @@ describe("AksInferenceCluster defaults", () => {
   it("turns on the OIDC issuer and workload identity", async () => {
     expect(aks("prod").oidcIssuerProfile).toEqual({ enabled: true });
     expect(aks("prod").securityProfile.workloadIdentity).toEqual({ enabled: true });
-    expect(await valueOf(c.prod.oidcIssuerUrl)).toMatch(/^https:\/\/westeurope\.oic\.prod-aks\.azure\.com\//);
+    expect(await outputValue(c.prod.oidcIssuerUrl)).toMatch(/^https:\/\/westeurope\.oic\.prod-aks\.azure\.com\//);
   });
 
   it("uses kubenet with the default service CIDR and DNS IP and load-balancer outbound, and no VNet", () => {
@@ -87,10 +87,10 @@ describe("AksInferenceCluster defaults", () => {
 
   it("takes the region from the created resource group and leaves the Kubernetes version to AKS", async () => {
     expect(inputsOf(rt, T.rg, "prod-rg").location).toBeUndefined();
-    expect(await valueOf(c.prod.location)).toBe("westeurope");
+    expect(await outputValue(c.prod.location)).toBe("westeurope");
     expect(aks("prod").location).toBe("westeurope");
     expect(aks("prod").kubernetesVersion).toBeUndefined();
-    expect(await valueOf(c.prod.resourceGroupName)).toMatch(/^prod-rg[0-9a-f]{8}$/);
+    expect(await outputValue(c.prod.resourceGroupName)).toMatch(/^prod-rg[0-9a-f]{8}$/);
   });
 
   it("derives the DNS prefix from the component name", () => {
@@ -106,8 +106,8 @@ describe("AksInferenceCluster defaults", () => {
     expect(acr.dataEndpointEnabled).toBeUndefined();
     const pull = inputsOf(rt, T.role, "prod-acr-pull");
     expect(pull.roleDefinitionId).toMatch(/\/roleDefinitions\/7f951dda-4ed3-4680-a7ca-43fe172d538d$/);
-    expect(pull.principalId).toBe(await valueOf(c.prod.kubeletIdentityObjectId));
-    expect(pull.scope).toBe(await valueOf(c.prod.acrId));
+    expect(pull.principalId).toBe(await outputValue(c.prod.kubeletIdentityObjectId));
+    expect(pull.scope).toBe(await outputValue(c.prod.acrId));
     expect(pull.principalType).toBe("ServicePrincipal");
   });
 
@@ -121,13 +121,13 @@ describe("AksInferenceCluster defaults", () => {
       enableHttpsTrafficOnly: true,
     });
     expect(inputsOf(rt, T.container, "prod-models")).toMatchObject({ containerName: "models", publicAccess: "None" });
-    expect(await valueOf(c.prod.modelContainerName)).toBe("models");
-    expect(await valueOf(c.prod.storageBlobEndpoint)).toBe(`https://${sa.accountName}.blob.core.windows.net/`);
+    expect(await outputValue(c.prod.modelContainerName)).toBe("models");
+    expect(await outputValue(c.prod.storageBlobEndpoint)).toBe(`https://${sa.accountName}.blob.core.windows.net/`);
   });
 
   it("builds the Kubernetes provider from the user credentials with clusterIdentifier and server-side apply", async () => {
     const p = inputsOf(rt, T.k8sProvider, "prod-k8s");
-    expect(p.clusterIdentifier).toBe(await valueOf(c.prod.clusterId));
+    expect(p.clusterIdentifier).toBe(await outputValue(c.prod.clusterId));
     expect(String(p.enableServerSideApply)).toBe("true");
     expect(p.kubeconfig).toContain("kind: Config");
     expect(rt.one(T.k8sProvider, "prod-k8s").secretInputs).toContain("kubeconfig");
@@ -136,7 +136,7 @@ describe("AksInferenceCluster defaults", () => {
   });
 
   it("defaults the load balancer to PublicIp with no subnet, and no TLS", async () => {
-    expect(await valueOf(c.prod.connection.loadBalancerType)).toBe("PublicIp");
+    expect(await outputValue(c.prod.connection.loadBalancerType)).toBe("PublicIp");
     expect(c.prod.connection.loadBalancerSubnet).toBeUndefined();
     expect(c.prod.connection.sslCname).toBeUndefined();
     expect(c.prod.connection.leafDomainLabel).toBeUndefined();
@@ -147,7 +147,7 @@ describe("AksInferenceCluster defaults", () => {
     expect(rt.ofType(T.pool)).toHaveLength(0);
     expect(aks("prod").addonProfiles).toBeUndefined();
     expect(c.prod.firewallPrivateIp).toBeUndefined();
-    expect(await valueOf(c.prod.requiredEgressFqdns)).toContain("mcr.microsoft.com");
+    expect(await outputValue(c.prod.requiredEgressFqdns)).toContain("mcr.microsoft.com");
   });
 
   it("exposes every default in resolveAksInferenceClusterArgs", () => {

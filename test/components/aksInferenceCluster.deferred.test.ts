@@ -1,7 +1,7 @@
 // Sizing inputs given as Outputs are checked once they resolve, failing the deployment.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { startMockRuntime, settle, valueOf, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { startMockRuntime, settle, outputValue, type MockRuntime } from "../../preview/mockRuntime.js";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
 import { inputsOf, T } from "./aksInferenceClusterFixtures.js";
 
@@ -36,8 +36,8 @@ describe("deferred sizing validation", () => {
   });
 
   it("passes Output-valued sizing that resolves large enough", async () => {
-    await valueOf(ok.clusterId);
+    await outputValue(ok.clusterId);
     expect(inputsOf(rt, T.cluster, "fine-aks").tags["aksml-cluster-purpose"]).toBe("FastProd");
-    expect(await valueOf(ok.totalVcpus)).toBe(16);
+    expect(await outputValue(ok.totalVcpus)).toBe(16);
   });
 });

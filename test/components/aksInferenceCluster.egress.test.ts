@@ -1,6 +1,6 @@
 // Egress: required hosts from the real resource names, and the opt-in firewall.
 import { beforeAll, describe, expect, it } from "vitest";
-import { startMockRuntime, settle, valueOf, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { startMockRuntime, settle, outputValue, type MockRuntime } from "../../preview/mockRuntime.js";
 import { AksInferenceCluster, egressHosts, requiredEgressFqdns } from "../../components/aksInferenceCluster/index.js";
 import { inputsOf, T } from "./aksInferenceClusterFixtures.js";
 
@@ -45,9 +45,9 @@ describe("requiredEgressFqdns", () => {
   it("derives the seed's hosts from the actual cluster, ACR, storage and region names", async () => {
     const acr = inputsOf(rt, T.acr, "fw-acr").registryName as string;
     const account = inputsOf(rt, T.storage, "fw-storage").accountName as string;
-    const fqdn = await valueOf(fw.apiServerFqdn);
+    const fqdn = await outputValue(fw.apiServerFqdn);
     expect(fqdn).toMatch(/^fw-[0-9a-f]{8}\.hcp\.westeurope\.azmk8s\.io$/);
-    expect(await valueOf(fw.requiredEgressFqdns)).toEqual([
+    expect(await outputValue(fw.requiredEgressFqdns)).toEqual([
       fqdn,
       "mcr.microsoft.com",
       "*.data.mcr.microsoft.com",
@@ -107,7 +107,7 @@ describe("egress firewall on a created VNet", () => {
   });
 
   it("allows exactly the derived hosts (API server once the cluster exists) plus the AKS FQDN tag", async () => {
-    const all = await valueOf(fw.requiredEgressFqdns);
+    const all = await outputValue(fw.requiredEgressFqdns);
     const base = appRules("fw-fw-rules-base");
     expect(base.find((r: any) => r.name === "aks-fqdn-tag").fqdnTags).toEqual(["AzureKubernetesService"]);
     const before = base.find((r: any) => r.name === "inference-hosts");
@@ -115,7 +115,7 @@ describe("egress firewall on a created VNet", () => {
     expect(before.protocols).toEqual([{ protocolType: "Https", port: 443 }]);
     expect(before.sourceAddresses).toEqual(["10.42.0.0/20"]);
     const after = appRules("fw-fw-rules-cluster");
-    expect(after[0].targetFqdns).toEqual([await valueOf(fw.apiServerFqdn)]);
+    expect(after[0].targetFqdns).toEqual([await outputValue(fw.apiServerFqdn)]);
     expect(rt.one(T.rcg, "fw-fw-rules-cluster").dependencies).toContain(rt.one(T.rcg, "fw-fw-rules-base").urn);
   });
 
@@ -138,7 +138,7 @@ describe("egress firewall on a created VNet", () => {
   });
 
   it("routes 0.0.0.0/0 to the firewall's private IP on the node subnet, with userDefinedRouting", async () => {
-    const ip = await valueOf(fw.firewallPrivateIp!);
+    const ip = await outputValue(fw.firewallPrivateIp!);
     expect(ip).toBe("10.42.255.4");
     expect(inputsOf(rt, T.routeTable, "fw-egress-rt").routes).toEqual([
       {
@@ -181,7 +181,7 @@ describe("egress firewall on an existing VNet", () => {
   });
 
   it("still outputs requiredEgressFqdns without monitoring hosts", async () => {
-    const hosts = await valueOf(byo.requiredEgressFqdns);
+    const hosts = await outputValue(byo.requiredEgressFqdns);
     expect(hosts).toHaveLength(9);
     expect(hosts.some((h) => h.includes("opinsights"))).toBe(false);
   });

@@ -1,6 +1,6 @@
 // Node pools, Azure CNI, internal load balancer, TLS and secrets.
 import { beforeAll, describe, expect, it } from "vitest";
-import { startMockRuntime, settle, valueOf, isSecret, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { startMockRuntime, settle, outputValue, isSecret, type MockRuntime } from "../../preview/mockRuntime.js";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
 import { inputsOf, T } from "./aksInferenceClusterFixtures.js";
 
@@ -73,10 +73,10 @@ describe("node pools", () => {
     expect(pod.containers[0].image).toBe("nvcr.io/nvidia/k8s-device-plugin:v0.18.0");
     expect(ds.provider.startsWith(rt.one("pulumi:providers:kubernetes", "gpu-k8s").urn)).toBe(true);
     // Its registry must be reachable: the host joins the required egress list.
-    expect(await valueOf(c.gpu.requiredEgressFqdns)).toContain("nvcr.io");
+    expect(await outputValue(c.gpu.requiredEgressFqdns)).toContain("nvcr.io");
     // Clusters without a GPU pool get no plugin and no extra host.
     expect(rt.ofType("kubernetes:apps/v1:DaemonSet").map((d) => d.name)).toEqual(["gpu-gpu-device-plugin"]);
-    expect(await valueOf(c.cni.requiredEgressFqdns)).not.toContain("nvcr.io");
+    expect(await outputValue(c.cni.requiredEgressFqdns)).not.toContain("nvcr.io");
   });
 
   it("emits a device plugin DaemonSet that is valid against the Kubernetes schema", async () => {
@@ -103,7 +103,7 @@ describe("node pools", () => {
       gpuNodePool: { devicePluginImage: "contoso.azurecr.io/nvidia/k8s-device-plugin:v0.18.0" },
     });
     expect(r.gpuDevicePluginImage).toBe("contoso.azurecr.io/nvidia/k8s-device-plugin:v0.18.0");
-    expect(await valueOf(r.extraFqdns as any)).toEqual(["contoso.azurecr.io"]);
+    expect(await outputValue(r.extraFqdns as any)).toEqual(["contoso.azurecr.io"]);
   });
 
   it("leaves fixed-size user pools untainted and without autoscaling", () => {
@@ -117,7 +117,7 @@ describe("node pools", () => {
     expect(inputsOf(rt, T.pool, "gpu-custom").tags).toEqual({ "aksml-vcpus-per-node": "6" });
     expect(inputsOf(rt, T.pool, "gpu-gpu").tags).toEqual({});
     // 3 x 4 (system) + 2 x 8 + 1 x 6 + 1 x 4 (GPU at its minimum)
-    expect(await valueOf(c.gpu.totalVcpus)).toBe(38);
+    expect(await outputValue(c.gpu.totalVcpus)).toBe(38);
   });
 });
 
@@ -149,14 +149,14 @@ describe("Azure CNI on a created VNet, internal load balancer, TLS", () => {
   });
 
   it("records an internal load balancer on aks-subnet for AzuremlFe", async () => {
-    expect(await valueOf(c.cni.connection.loadBalancerType)).toBe("InternalLoadBalancer");
-    expect(await valueOf(c.cni.connection.loadBalancerSubnet!)).toBe("aks-subnet");
+    expect(await outputValue(c.cni.connection.loadBalancerType)).toBe("InternalLoadBalancer");
+    expect(await outputValue(c.cni.connection.loadBalancerSubnet!)).toBe("aks-subnet");
   });
 
   it("passes the certificate trio through, with the PEMs secret", async () => {
     const conn = c.cni.connection;
-    expect(await valueOf(conn.sslCname!)).toBe("scoring.contoso.com");
-    expect(await valueOf(conn.sslCertPem!)).toBe(CERT);
+    expect(await outputValue(conn.sslCname!)).toBe("scoring.contoso.com");
+    expect(await outputValue(conn.sslCertPem!)).toBe(CERT);
     expect(await isSecret(conn.sslCertPem as any)).toBe(true);
     expect(await isSecret(conn.sslKeyPem as any)).toBe(true);
   });
@@ -175,15 +175,15 @@ describe("Azure CNI on a created VNet, internal load balancer, TLS", () => {
   });
 
   it("records a leaf domain label and adds its cloudapp host to the egress list", async () => {
-    expect(await valueOf(c.leaf.connection.leafDomainLabel!)).toBe("contosoml");
-    expect(await valueOf(c.leaf.requiredEgressFqdns)).toContain("contosoml.westeurope.cloudapp.azure.com");
+    expect(await outputValue(c.leaf.connection.leafDomainLabel!)).toBe("contosoml");
+    expect(await outputValue(c.leaf.requiredEgressFqdns)).toContain("contosoml.westeurope.cloudapp.azure.com");
   });
 });
 
 describe("secrets", () => {
   it("keeps the kubeconfig secret", async () => {
     expect(await isSecret(c.gpu.kubeconfig)).toBe(true);
-    expect(await valueOf(c.gpu.kubeconfig)).toMatch(/^apiVersion: v1/);
+    expect(await outputValue(c.gpu.kubeconfig)).toMatch(/^apiVersion: v1/);
   });
 
   it("records the TLS PEMs nowhere in the Azure resources' plain inputs", () => {

@@ -1,6 +1,6 @@
 /** Helpers shared by the AksInferenceCluster and ContainerInsights tests. */
-import type { CapturedResource, MockRuntime } from "../../cli/plan/mockRuntime.js";
-import { unwrapSecrets } from "../../cli/plan/secretMarker.js";
+import type { CapturedResource, MockRuntime } from "../../preview/mockRuntime.js";
+import { unwrapSecrets } from "../../preview/secretMarker.js";
 
 /** Replaces serialized secrets by their values, deeply. */
 export const reveal: (value: unknown) => any = unwrapSecrets;

@@ -4,10 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   startMockRuntime,
   settle,
-  valueOf,
+  outputValue,
   type MockRuntime,
   type CapturedResource,
-} from "../../cli/plan/mockRuntime.js";
+} from "../../preview/mockRuntime.js";
 import { AzuremlFe, ROUTER_CLUSTER_RULES, ROUTER_NAMESPACE_RULES } from "../../components/azuremlFe/index.js";
 import { azuremlFeArgsProblems } from "../../components/azuremlFe/validate.js";
 import { REPOSITORY_ROOT } from "../../components/azuremlFe/image.js";
@@ -145,7 +145,7 @@ describe("AzuremlFe defaults (FastProd)", () => {
     expect(img.tags[0]).toMatch(/^aksmlacr\.azurecr\.io\/aksml\/azureml-fe:/);
     expect(img.registries).toBeUndefined();
     expect(container("prod").image).toMatch(/^aksmlacr\.azurecr\.io\/aksml\/azureml-fe:[^@]+@sha256:[0-9a-f]{64}$/);
-    expect(await valueOf(fe.prod.imageRef)).toBe(container("prod").image);
+    expect(await outputValue(fe.prod.imageRef)).toBe(container("prod").image);
   });
 
   it("pushes with given registry credentials (an ACR token), the password kept secret", () => {
@@ -164,10 +164,10 @@ describe("AzuremlFe defaults (FastProd)", () => {
     const peers = reveal(rt.one("kubernetes:core/v1:Service", "prod-peers").inputs) as any;
     expect(peers.spec.clusterIP).toBe("None");
     expect(peers.spec.ports).toEqual([{ name: "admin", port: 9091, targetPort: "admin" }]);
-    expect(await valueOf(fe.prod.endpoint)).toBe("http://20.50.60.70");
-    expect(await valueOf(fe.prod.ip)).toBe("20.50.60.70");
-    expect(await valueOf(fe.prod.namespace)).toBe("azureml");
-    expect(await valueOf(fe.prod.serviceAccountName)).toBe("azureml-fe");
+    expect(await outputValue(fe.prod.endpoint)).toBe("http://20.50.60.70");
+    expect(await outputValue(fe.prod.ip)).toBe("20.50.60.70");
+    expect(await outputValue(fe.prod.namespace)).toBe("azureml");
+    expect(await outputValue(fe.prod.serviceAccountName)).toBe("azureml-fe");
     expect(children("prod").some((r) => r.type === "kubernetes:core/v1:Secret")).toBe(false);
   });
 
@@ -255,7 +255,7 @@ describe("AzuremlFe on DevTest, internal and TLS clusters", () => {
       ttl: 300,
       aRecords: [{ ipv4Address: "10.240.0.200" }],
     });
-    expect(await valueOf(fe.internal.endpoint)).toBe("http://scoring.ml.example.com");
+    expect(await outputValue(fe.internal.endpoint)).toBe("http://scoring.ml.example.com");
   });
 
   it("TLS: 443->8443 only, a kubernetes.io/tls Secret kept secret, cert files in the environment, DNS label annotation", async () => {
@@ -281,7 +281,7 @@ describe("AzuremlFe on DevTest, internal and TLS clusters", () => {
       const allowed = pdb.maxUnavailable !== undefined ? pdb.maxUnavailable : current - pdb.minAvailable;
       expect(allowed, `${current} router replicas`).toBeGreaterThanOrEqual(1);
     }
-    expect(await valueOf(fe.tls.endpoint)).toBe("https://ml.contoso.com");
+    expect(await outputValue(fe.tls.endpoint)).toBe("https://ml.contoso.com");
   });
 
   it("every Kubernetes object validates against the Kubernetes schema", () => {

@@ -3,7 +3,7 @@
 // none registers); here those rejections are collected and inspected.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { startMockRuntime, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { startMockRuntime, type MockRuntime } from "../../preview/mockRuntime.js";
 import { AzuremlFe } from "../../components/azuremlFe/index.js";
 import { clusterConnection } from "./modelWebserviceFixtures.js";
 

@@ -1,7 +1,7 @@
 // ContainerInsights: workspace, data collection rule, Defender, validation, and wiring into the cluster.
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { startMockRuntime, settle, valueOf, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { startMockRuntime, settle, outputValue, type MockRuntime } from "../../preview/mockRuntime.js";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
 import {
   ContainerInsights,
@@ -33,7 +33,7 @@ beforeAll(async () => {
 describe("ContainerInsights", () => {
   it("creates a PerGB2018 workspace with 30 days retention by default", async () => {
     expect(inputsOf(rt, T.workspace, "ci-logs")).toMatchObject({ sku: { name: "PerGB2018" }, retentionInDays: 30 });
-    expect(await valueOf(ci.basic.retentionInDays)).toBe(30);
+    expect(await outputValue(ci.basic.retentionInDays)).toBe(30);
     expect(resolveContainerInsightsArgs({})).toMatchObject({
       retentionInDays: 30,
       defenderForContainers: false,
@@ -43,7 +43,7 @@ describe("ContainerInsights", () => {
 
   it("creates the Container Insights data collection rule sending to the workspace", async () => {
     const dcr = inputsOf(rt, T.dcr, "ci-dcr");
-    const ws = await valueOf(ci.basic.workspaceId);
+    const ws = await outputValue(ci.basic.workspaceId);
     expect(dcr.kind).toBe("Linux");
     expect(dcr.dataSources.extensions[0]).toMatchObject({
       extensionName: "ContainerInsights",
@@ -57,8 +57,8 @@ describe("ContainerInsights", () => {
 
   it("creates its own resource group by default and takes its region", async () => {
     expect(childrenOf(rt, T.insights, "ci").map((r) => r.name)).toContain("ci-rg");
-    expect(await valueOf(ci.basic.location)).toBe("westeurope");
-    expect(await valueOf(ci.basic.resourceGroupName)).toMatch(/^ci-rg[0-9a-f]{8}$/);
+    expect(await outputValue(ci.basic.location)).toBe("westeurope");
+    expect(await outputValue(ci.basic.resourceGroupName)).toMatch(/^ci-rg[0-9a-f]{8}$/);
   });
 
   it("enables no Defender plan by default", () => {
@@ -76,15 +76,15 @@ describe("ContainerInsights", () => {
       pricingTier: "Standard",
       scopeId: "/subscriptions/00000000-0000-0000-0000-000000000000",
     });
-    expect(await valueOf(ci.existing.defenderForContainers)).toBe(true);
+    expect(await outputValue(ci.existing.defenderForContainers)).toBe(true);
   });
 
   it("wires into the cluster: addon on the workspace and the rule associated with the cluster", async () => {
-    const ws = await valueOf(ci.basic.workspaceId);
+    const ws = await outputValue(ci.basic.workspaceId);
     expect(inputsOf(rt, T.cluster, "aks-aks").addonProfiles.omsagent.config.logAnalyticsWorkspaceResourceID).toBe(ws);
     const dcra = inputsOf(rt, T.dcra, "aks-dcra");
-    expect(dcra.dataCollectionRuleId).toBe(await valueOf(ci.basic.dataCollectionRuleId));
-    expect(dcra.resourceUri).toBe(await valueOf(cluster.clusterId));
+    expect(dcra.dataCollectionRuleId).toBe(await outputValue(ci.basic.dataCollectionRuleId));
+    expect(dcra.resourceUri).toBe(await outputValue(cluster.clusterId));
     expect(inputsOf(rt, T.cluster, "aks-aks").securityProfile.defender).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as k8s from "@pulumi/kubernetes";
-import { startMockRuntime, settle, valueOf, isSecret, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { startMockRuntime, settle, outputValue, isSecret, type MockRuntime } from "../../preview/mockRuntime.js";
 import { ModelWebservice } from "../../components/modelWebservice/index.js";
 import { parseServiceConfig, SERVICE_CONFIG_DEFAULTS } from "../../router/contract/serviceConfig.js";
 import { parseFetchModelArgs } from "../../router/fetchModel/args.js";
@@ -164,7 +164,7 @@ describe("ModelWebservice defaults (Azure ML's, applied by the library)", () => 
       labels: { "aksml/webservice": "quickstart", "app.kubernetes.io/part-of": "aksml" },
     });
     expect(Object.keys(s.stringData).sort()).toEqual(["primaryKey", "secondaryKey"]);
-    expect(s.stringData.primaryKey).toBe(await valueOf(svc.qs.primaryKey));
+    expect(s.stringData.primaryKey).toBe(await outputValue(svc.qs.primaryKey));
     expect(s.stringData.primaryKey).not.toBe(s.stringData.secondaryKey);
     expect(
       rt
@@ -177,11 +177,11 @@ describe("ModelWebservice defaults (Azure ML's, applied by the library)", () => 
   });
 
   it("outputs the scoring and swagger URIs under the router, the namespace and the image ref", async () => {
-    expect(await valueOf(svc.qs.scoringUri)).toBe("http://20.50.60.70/api/v1/service/quickstart/score");
-    expect(await valueOf(svc.qs.swaggerUri)).toBe("http://20.50.60.70/api/v1/service/quickstart/swagger.json");
-    expect(await valueOf(svc.qs.namespace)).toBe("default");
-    expect(await valueOf(svc.qs.tokenAudience)).toBeUndefined();
-    expect(await valueOf(svc.qs.imageRef)).toBe(model("quickstart").image);
+    expect(await outputValue(svc.qs.scoringUri)).toBe("http://20.50.60.70/api/v1/service/quickstart/score");
+    expect(await outputValue(svc.qs.swaggerUri)).toBe("http://20.50.60.70/api/v1/service/quickstart/swagger.json");
+    expect(await outputValue(svc.qs.namespace)).toBe("default");
+    expect(await outputValue(svc.qs.tokenAudience)).toBeUndefined();
+    expect(await outputValue(svc.qs.imageRef)).toBe(model("quickstart").image);
     expect(model("quickstart").image).toMatch(
       /^aksmlacr\.azurecr\.io\/aksml\/models\/quickstart:[0-9a-f]{32}@sha256:[0-9a-f]{64}$/,
     );
@@ -232,7 +232,7 @@ describe("the router contract", () => {
       algorithms: ["RS256"],
       issuerRegion: undefined,
     });
-    expect(await valueOf(svc.gpu.tokenAudience)).toBe("api://aksml/gpu-svc");
+    expect(await outputValue(svc.gpu.tokenAudience)).toBe("api://aksml/gpu-svc");
   });
 
   it("App Insights: the key lives in a secret <name>-appinsights the container reads, never in the pod spec", () => {
@@ -355,7 +355,7 @@ describe("workload identity", () => {
     const sa = inputs("kubernetes:core/v1:ServiceAccount", "fixed-sa");
     expect(sa.metadata).toMatchObject({ name: "fixed", namespace: "models" });
     expect(sa.metadata.annotations["azure.workload.identity/client-id"]).toBe(
-      await valueOf(svc.fixed.identityClientId),
+      await outputValue(svc.fixed.identityClientId),
     );
     expect(deployment("fixed").spec.template.metadata.labels["azure.workload.identity/use"]).toBe("true");
     expect(pod("fixed").serviceAccountName).toBe("fixed");

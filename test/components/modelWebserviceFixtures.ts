@@ -10,8 +10,8 @@ import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
-import type { CapturedResource } from "../../cli/plan/mockRuntime.js";
-import { unwrapSecrets } from "../../cli/plan/secretMarker.js";
+import type { CapturedResource } from "../../preview/mockRuntime.js";
+import { unwrapSecrets } from "../../preview/secretMarker.js";
 import type { ClusterConnectionArgs } from "../../components/shared/clusterConnection.js";
 
 export const SUB = "00000000-0000-0000-0000-000000000000";

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { startMockRuntime, settle, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { startMockRuntime, settle, type MockRuntime } from "../../preview/mockRuntime.js";
 import { ModelWebservice } from "../../components/modelWebservice/index.js";
 import { loadAzureMlConfig } from "../../components/modelWebservice/fromAzureMlConfig.js";
 import { parseServiceConfig } from "../../router/contract/serviceConfig.js";

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startMockRuntime, settle, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { startMockRuntime, settle, type MockRuntime } from "../../preview/mockRuntime.js";
 import { ModelWebservice } from "../../components/modelWebservice/index.js";
 import {
   generateDockerfile,

@@ -3,7 +3,7 @@
 // settings fail to register); here those rejections are collected and inspected.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { startMockRuntime, valueOf } from "../../cli/plan/mockRuntime.js";
+import { startMockRuntime, outputValue } from "../../preview/mockRuntime.js";
 import { ModelWebservice } from "../../components/modelWebservice/index.js";
 import { clusterConnection } from "./modelWebserviceFixtures.js";
 
@@ -35,7 +35,7 @@ describe("ModelWebservice validation of values known only later", () => {
       tokenIssuer: pulumi.output("not-a-url"),
       cpuCores: pulumi.output(0),
     });
-    // valueOf waits for a value; the Output's own promise carries the rejection.
+    // outputValue waits for a value; the Output's own promise carries the rejection.
     const err = await (svc.tokenAudience as unknown as { promise(): Promise<unknown> }).promise().then(
       () => undefined,
       (e: unknown) => e,
@@ -57,7 +57,7 @@ describe("ModelWebservice validation of values known only later", () => {
       tokenAuthEnabled: pulumi.output(true),
       tokenIssuer: pulumi.output("https://login.example.com/t/v2.0"),
     });
-    expect(await valueOf(svc.tokenAudience)).toBe("api://aksml/later");
+    expect(await outputValue(svc.tokenAudience)).toBe("api://aksml/later");
   });
 });
 

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
-import { startMockRuntime } from "../../cli/plan/mockRuntime.js";
+import { startMockRuntime } from "../../preview/mockRuntime.js";
 import { ModelWebservice, type ModelWebserviceArgs } from "../../components/modelWebservice/index.js";
 import { modelWebserviceArgsProblems } from "../../components/modelWebservice/validate.js";
 import { clusterConnection } from "./modelWebserviceFixtures.js";

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { vcpusForVmSize } from "../../components/aksInferenceCluster/vmSizes.js";
 import { clusterCapacity, devTestClusterCapacity, prodClusterCapacity } from "../../policy/policies/cluster.js";
-import { toPolicyResources } from "../../policy/evaluate.js";
+import { toPolicyResources } from "../../preview/policyEvaluation.js";
 import { assertHasStackViolation, assertNoStackViolations, runStackPolicy } from "./helpers.js";
 import { change, find, productionGraph, resource } from "./fixtures.js";
 // The engine's own proxy and unknown marker (what `pulumi preview` hands a policy).

@@ -5,14 +5,16 @@
 import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { settle, startMockRuntime, type CapturedResource, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { settle, startMockRuntime, type CapturedResource, type MockRuntime } from "../../preview/mockRuntime.js";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
 import { AzuremlFe } from "../../components/azuremlFe/index.js";
 import { ModelWebservice } from "../../components/modelWebservice/index.js";
-import { evaluatePolicies, toPolicyResources, unwrapSecrets, type PolicyVerdict } from "../../policy/evaluate.js";
+import type { PolicyVerdict } from "../../policy/policies/verdict.js";
+import { evaluatePolicies, toPolicyResources } from "../../preview/policyEvaluation.js";
+import { unwrapSecrets } from "../../preview/secretMarker.js";
 import { clusterCapacity } from "../../policy/policies/cluster.js";
 import { requiredHosts } from "../../policy/policies/egress.js";
-import { isRouterDeployment } from "../../policy/policies/kube.js";
+import { isRouterDeployment } from "../../policy/policies/kubernetesObjects.js";
 
 const QUICKSTART = fileURLToPath(new URL("../../examples/quickstart/model/", import.meta.url));
 const TOKEN_ISSUER = "https://login.microsoftonline.com/11111111-1111-1111-1111-111111111111/v2.0";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { firewallCoversEgressFqdns, fqdnCovers, requiredHosts } from "../../policy/policies/egress.js";
-import { toPolicyResources } from "../../policy/evaluate.js";
+import { toPolicyResources } from "../../preview/policyEvaluation.js";
 import { serializeServiceConfig } from "../../router/contract/serviceConfig.js";
 import { assertHasStackViolation, assertNoStackViolations } from "./helpers.js";
 import { API_FQDN, change, modelConfig, productionGraph, setModelConfig, STORAGE_NAME } from "./fixtures.js";

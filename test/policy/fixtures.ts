@@ -4,7 +4,7 @@
  * time. `productionGraph()` passes every policy; tests change one field and expect
  * exactly the violation that field causes.
  */
-import type { CapturedResource } from "../../cli/plan/mockRuntime.js";
+import type { CapturedResource } from "../../preview/mockRuntime.js";
 import { serializeServiceConfig, type ServiceConfig } from "../../router/contract/serviceConfig.js";
 
 type Obj = Record<string, any>;

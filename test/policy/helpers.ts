@@ -10,8 +10,8 @@ import type {
   StackValidationPolicy,
 } from "@pulumi/policy";
 import { expect } from "vitest";
-import type { CapturedResource } from "../../cli/plan/mockRuntime.js";
-import { toPolicyResources } from "../../policy/evaluate.js";
+import type { CapturedResource } from "../../preview/mockRuntime.js";
+import { toPolicyResources } from "../../preview/policyEvaluation.js";
 
 class NotApplicable extends Error {}
 

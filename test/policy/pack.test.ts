@@ -9,7 +9,8 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluatePolicies, unwrapSecrets } from "../../policy/evaluate.js";
+import { evaluatePolicies } from "../../preview/policyEvaluation.js";
+import { unwrapSecrets } from "../../preview/secretMarker.js";
 import { POLICY_FACTORIES } from "../../policy/policies/all.js";
 import { change, productionGraph } from "./fixtures.js";
 

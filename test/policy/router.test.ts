@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { toPolicyResources } from "../../policy/evaluate.js";
+import { toPolicyResources } from "../../preview/policyEvaluation.js";
 // The engine's own proxy and unknown marker (what `pulumi preview` hands a policy); @internal, so untyped.
 import * as policyProxy from "@pulumi/policy/proxy.js";
 const { unknownCheckingProxy, unknownStringValue: UNKNOWN } = policyProxy as unknown as {

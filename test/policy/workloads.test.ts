@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseQuantity } from "../../policy/policies/kube.js";
+import { parseQuantity } from "../../policy/policies/kubernetesObjects.js";
 import { imagesFromClusterAcr, resourceLimitsCoverRequests } from "../../policy/policies/workloads.js";
 import {
   assertHasResourceViolation,

@@ -1,5 +1,5 @@
 /** `--format dot`: Graphviz; parent edges solid, dependency edges dashed. */
-import type { PlanGraph } from "../graph.js";
+import type { PlanGraph } from "../../../preview/capturedGraph.js";
 import { picture } from "./picture.js";
 
 function quote(text: string): string {

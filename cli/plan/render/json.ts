@@ -2,8 +2,7 @@
  * The machine format (`--json`): a stable document for CI and tests. Keys are emitted in
  * a fixed order; resources in registration order. Version bumps on breaking changes.
  */
-import { countByPackage, type PlanGraph } from "../graph.js";
-import { mandatoryCount } from "../policy.js";
+import { countByPackage, mandatoryCount, type PlanGraph } from "../../../preview/capturedGraph.js";
 
 export const PLAN_JSON_VERSION = 1;
 

@@ -1,5 +1,5 @@
 /** `--format mermaid`: a flowchart; parent edges solid, dependency edges dashed. */
-import type { PlanGraph } from "../graph.js";
+import type { PlanGraph } from "../../../preview/capturedGraph.js";
 import { picture } from "./picture.js";
 
 /** Mermaid labels are quoted; quotes and angle brackets must be entity-escaped. */

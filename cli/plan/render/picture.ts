@@ -1,6 +1,7 @@
 /** What the Mermaid and DOT pictures share: stable node ids, labels, the two edge kinds. */
-import type { PlanGraph } from "../graph.js";
+import type { PlanGraph } from "../../../preview/capturedGraph.js";
 import { formatValue } from "./format.js";
+import { keyInputs } from "./keyInputs.js";
 
 export interface PictureEdge {
   from: string;
@@ -29,7 +30,7 @@ export function picture(graph: PlanGraph): Picture {
   const marks = verdictsByUrn(graph);
   const nodes = graph.nodes.map((n) => {
     // The name is already the title; show the most telling other input.
-    const first = n.keyInputs.find(([k]) => k !== "name");
+    const first = keyInputs(n.type, n.inputs).find(([k]) => k !== "name");
     const detail = first ? `${first[0]}=${formatValue(first[1])}` : undefined;
     return { id: ids.get(n.urn)!, title: n.name, type: n.type, detail, verdict: marks.get(n.urn) };
   });

@@ -2,8 +2,9 @@
  * The human format: resources as a tree by parent, each with its key inputs, explicit
  * provider and dependencies; then stack outputs, policy verdicts and a summary line.
  */
-import { nameOfUrn, summaryLine, type PlanGraph, type PlanNode } from "../graph.js";
+import { nameOfUrn, summaryLine, type PlanGraph, type PlanNode } from "../../../preview/capturedGraph.js";
 import { formatValue } from "./format.js";
+import { keyInputs } from "./keyInputs.js";
 
 function nodeLines(
   node: PlanNode,
@@ -14,7 +15,9 @@ function nodeLines(
 ): string[] {
   const branch = last ? "└─ " : "├─ ";
   const childPrefix = prefix + (last ? "   " : "│  ");
-  const keys = node.keyInputs.map(([k, v]) => `${k}=${formatValue(v)}`).join("  ");
+  const keys = keyInputs(node.type, node.inputs)
+    .map(([k, v]) => `${k}=${formatValue(v)}`)
+    .join("  ");
   const lines = [`${prefix}${branch}${node.type}  ${node.name}${keys ? `  ${keys}` : ""}`];
   const kids = children.get(node.urn) ?? [];
   const detailPrefix = childPrefix + (kids.length ? "│  " : "   ");

@@ -11,30 +11,21 @@ import type {
   PolicyResource,
   PolicyResourceOptions,
   ReportViolation,
+  ResourceValidation,
   ResourceValidationArgs,
   ResourceValidationPolicy,
   StackValidationArgs,
   StackValidationPolicy,
 } from "@pulumi/policy";
-import type { CapturedResource } from "../cli/plan/mockRuntime.js";
-import { allPolicies, POLICY_FACTORIES, type AksmlPolicy } from "./policies/all.js";
-import { unwrapSecrets } from "../cli/plan/secretMarker.js";
+import { allPolicies, POLICY_FACTORIES, type AksmlPolicy } from "../policy/policies/all.js";
+import type { EnforcementOverride, PolicyVerdict } from "../policy/policies/verdict.js";
+import type { PolicyReport } from "./capturedGraph.js";
+import type { CapturedResource } from "./mockRuntime.js";
+import { unwrapSecrets } from "./secretMarker.js";
 
 /** Every policy name in the pack (what `--enforce NAME=LEVEL` may name). */
 export function policyNames(): string[] {
   return Object.keys(POLICY_FACTORIES);
-}
-
-export type VerdictLevel = "mandatory" | "advisory";
-export type EnforcementOverride = VerdictLevel | "disabled";
-
-export interface PolicyVerdict {
-  policy: string;
-  enforcementLevel: VerdictLevel;
-  message: string;
-  urn?: string;
-  resourceName?: string;
-  resourceType?: string;
 }
 
 export interface EvaluateOptions {
@@ -52,8 +43,6 @@ class NotApplicableError extends Error {
     super(reason ?? "not applicable");
   }
 }
-
-export { unwrapSecrets };
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
@@ -93,14 +82,16 @@ function levelOf(policy: AksmlPolicy, options: EvaluateOptions): EnforcementOver
   return level === "remediate" ? "mandatory" : level;
 }
 
-function configOf(policy: AksmlPolicy, options: EvaluateOptions): () => any {
+/** A policy's `getConfig`: its configSchema defaults, overridden by `options.config`. */
+function configOf(policy: AksmlPolicy, options: EvaluateOptions): StackValidationArgs["getConfig"] {
   const defaults: Record<string, unknown> = {};
   for (const [key, schema] of Object.entries(policy.configSchema?.properties ?? {})) {
     if ((schema as { default?: unknown }).default !== undefined)
       defaults[key] = (schema as { default?: unknown }).default;
   }
   const merged = { ...defaults, ...(options.config?.[policy.name] ?? {}) };
-  return () => merged;
+  // The SDK types getConfig by what the caller expects (`getConfig<T>()`); the policy declares that shape.
+  return (() => merged) as StackValidationArgs["getConfig"];
 }
 
 function isStackPolicy(p: AksmlPolicy): p is StackValidationPolicy {
@@ -125,7 +116,9 @@ export function evaluatePolicies(
   const verdicts: PolicyVerdict[] = [];
   const byUrn = new Map(resources.map((r) => [r.urn, r]));
   // Unwrapped once and shared by every policy (frozen, so no policy can change what the next one sees).
-  const inputProps = new Map(resources.map((r) => [r.urn, deepFreeze(unwrapSecrets(r.inputs)) as Record<string, any>]));
+  const inputProps = new Map(
+    resources.map((r) => [r.urn, deepFreeze(unwrapSecrets(r.inputs)) as PolicyResource["props"]]),
+  );
   const stackResources = toPolicyResources(resources);
   const stackTags: ReadonlyMap<string, string> = new Map(Object.entries(options.stackTags ?? {}));
 
@@ -179,7 +172,7 @@ export function evaluatePolicies(
     const validations = ([] as ResourceValidationPolicy["validateResource"][])
       .concat((policy as ResourceValidationPolicy).validateResource)
       .flat()
-      .filter((v): v is NonNullable<typeof v> & ((...a: any[]) => unknown) => typeof v === "function");
+      .filter((v): v is ResourceValidation => typeof v === "function");
     for (const r of resources) {
       // The engine analyzes resources, not components or providers.
       if (!r.custom || r.type.startsWith("pulumi:providers:")) continue;
@@ -214,7 +207,7 @@ export function evaluatePolicies(
 export function toPolicyResources(resources: CapturedResource[]): PolicyResource[] {
   const out = new Map<string, PolicyResource>();
   for (const r of resources) {
-    const props = deepFreeze(unwrapSecrets(r.state)) as Record<string, any>;
+    const props = deepFreeze(unwrapSecrets(r.state)) as PolicyResource["props"];
     out.set(r.urn, {
       type: r.type,
       props,
@@ -236,4 +229,14 @@ export function toPolicyResources(resources: CapturedResource[]): PolicyResource
     if (provider) pr.provider = { type: provider.type, props: provider.props, urn: provider.urn, name: provider.name };
   }
   return [...out.values()];
+}
+
+/** The pack's verdicts for `aksml plan`: mandatory first, then advisory, each in evaluation order. */
+export function policyReport(
+  resources: CapturedResource[],
+  enforcement: Record<string, EnforcementOverride>,
+): PolicyReport {
+  const rank = (v: PolicyVerdict) => (v.enforcementLevel === "mandatory" ? 0 : 1);
+  const verdicts = evaluatePolicies(resources, { enforcement });
+  return { evaluated: true, verdicts: [...verdicts].sort((a, b) => rank(a) - rank(b)) };
 }

@@ -44,7 +44,10 @@ export function resolveEntry(path: string): string {
   throw new PlanSetupError(`no index.ts (or index.js) in ${path}`);
 }
 
-function readProjectFile(file: string): Record<string, any> {
+/** A Pulumi project or stack file: a YAML mapping whose values are read field by field. */
+type ProjectDocument = Record<string, unknown>;
+
+function readProjectFile(file: string): ProjectDocument {
   let doc: unknown;
   try {
     doc = parseYaml(readFileSync(file, "utf8"));
@@ -52,7 +55,7 @@ function readProjectFile(file: string): Record<string, any> {
     throw new PlanSetupError(`cannot parse ${file}: ${(err as Error).message}`);
   }
   if (!doc || typeof doc !== "object") throw new PlanSetupError(`${file} is not a YAML mapping`);
-  return doc as Record<string, any>;
+  return doc as ProjectDocument;
 }
 
 /**
@@ -89,27 +92,33 @@ function configString(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** The entries of the file's `config:`, as Object.entries reads whatever YAML gave (a mapping, normally). */
+function configEntries(doc: ProjectDocument): [string, unknown][] {
+  return Object.entries((doc.config ?? {}) as object);
+}
+
 function projectDefaults(
-  doc: Record<string, any>,
+  doc: ProjectDocument,
   project: string,
   into: Record<string, string>,
   secret: Set<string>,
 ): void {
-  for (const [key, spec] of Object.entries<any>(doc.config ?? {})) {
+  for (const [key, entry] of configEntries(doc)) {
     const name = qualify(key, project);
-    if (spec !== null && typeof spec === "object" && !Array.isArray(spec)) {
+    if (entry !== null && typeof entry === "object" && !Array.isArray(entry)) {
+      const spec = entry as Record<string, unknown>;
       const value = "value" in spec ? spec.value : spec.default;
       if (value !== undefined) into[name] = configString(value);
       if (spec.secret === true) secret.add(name);
-    } else if (spec !== undefined && spec !== null) {
-      into[name] = configString(spec);
+    } else if (entry !== undefined && entry !== null) {
+      into[name] = configString(entry);
     }
   }
 }
 
 function stackValues(file: string, project: string, into: Record<string, string>, secret: Set<string>): void {
   const doc = readProjectFile(file);
-  for (const [key, value] of Object.entries(doc.config ?? {})) {
+  for (const [key, value] of configEntries(doc)) {
     const name = qualify(key, project);
     if (value !== null && typeof value === "object" && "secure" in (value as object)) {
       into[name] = UNDECRYPTED_SECRET;
@@ -130,7 +139,7 @@ export interface StackOptions {
 export function loadStackSettings(options: StackOptions): StackSettings {
   const entry = resolveEntry(options.program);
   const projectFile = findProjectFile(entry);
-  const doc = projectFile ? readProjectFile(projectFile) : {};
+  const doc: ProjectDocument = projectFile ? readProjectFile(projectFile) : {};
   const project = typeof doc.name === "string" && doc.name ? doc.name : DEFAULT_PROJECT;
   const config: Record<string, string> = {};
   const secret = new Set<string>();

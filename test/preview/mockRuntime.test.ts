@@ -3,9 +3,9 @@
 // component test use.
 import { beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { startMockRuntime, valueOf, isSecret, settle, type MockRuntime } from "../../cli/plan/mockRuntime.js";
-import { MOCK_KUBECONFIG } from "../../cli/plan/computedOutputs.js";
-import { SECRET_SIG, SECRET_VALUE_SIG, unwrapSecrets } from "../../cli/plan/secretMarker.js";
+import { startMockRuntime, outputValue, isSecret, settle, type MockRuntime } from "../../preview/mockRuntime.js";
+import { MOCK_KUBECONFIG } from "../../preview/computedOutputs.js";
+import { SECRET_SIG, SECRET_VALUE_SIG, unwrapSecrets } from "../../preview/secretMarker.js";
 
 let rt: MockRuntime;
 beforeAll(async () => {
@@ -41,8 +41,8 @@ describe("mock runtime harness", () => {
       kubeconfig: pulumi.Output<string>;
     }
     const box = new Box("b");
-    expect(await valueOf(box.fqdn)).toMatch(/^box-[0-9a-f]{8}\.hcp\.westeurope\.azmk8s\.io$/);
-    expect(await valueOf(box.kubeconfig)).toBe(MOCK_KUBECONFIG);
+    expect(await outputValue(box.fqdn)).toMatch(/^box-[0-9a-f]{8}\.hcp\.westeurope\.azmk8s\.io$/);
+    expect(await outputValue(box.kubeconfig)).toBe(MOCK_KUBECONFIG);
     expect(await isSecret(box.kubeconfig)).toBe(true);
     await settle();
     const aks = rt.one("azure-native:containerservice:ManagedCluster");

@@ -1,9 +1,9 @@
 import type { StackValidationPolicy, ResourceValidationPolicy } from "@pulumi/policy";
 import { describe, expect, it } from "vitest";
-import { SECRET_SIG, SECRET_VALUE_SIG } from "../../cli/plan/mockRuntime.js";
-import { evaluatePolicies, unwrapSecrets } from "../../policy/evaluate.js";
+import { evaluatePolicies } from "../../preview/policyEvaluation.js";
+import { SECRET_SIG, SECRET_VALUE_SIG, unwrapSecrets } from "../../preview/secretMarker.js";
 import { POLICY_FACTORIES } from "../../policy/policies/all.js";
-import { change, find, productionGraph } from "./fixtures.js";
+import { change, find, productionGraph } from "../policy/fixtures.js";
 
 const secret = (value: unknown) => ({ [SECRET_SIG]: SECRET_VALUE_SIG, value });
 

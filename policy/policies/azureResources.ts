@@ -1,10 +1,11 @@
 /**
- * Stack-level views of the aksml graph: the clusters with their purpose, and the
- * purpose a Kubernetes object runs under. Stack policies see outputs (inputs plus
- * what Azure computed), so names like the cluster's `name` and `fqdn` are present.
+ * Reading the Azure resources of a stack: their type tokens and Azure names, the
+ * clusters with their purpose and pools, and the purpose a Kubernetes object runs
+ * under. Stack policies see outputs (inputs plus what Azure computed), so names like
+ * the cluster's `name` and `fqdn` are present.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { annotationsOf, PURPOSE_ANNOTATION } from "./kube.js";
+import { annotationsOf, PURPOSE_ANNOTATION, type Props } from "./kubernetesObjects.js";
 
 export const MANAGED_CLUSTER_TYPE = "azure-native:containerservice:ManagedCluster";
 export const AGENT_POOL_TYPE = "azure-native:containerservice:AgentPool";
@@ -49,7 +50,7 @@ export function clusterPurposeTag(cluster: PolicyResource): Purpose | undefined 
  * annotations, so `DevTest` on a Deployment in a FastProd stack would otherwise switch
  * off the auth, HA and TLS rules for it.
  */
-export function purposeOf(obj: Record<string, any>, resources: PolicyResource[]): Purpose | undefined {
+export function purposeOf(obj: Props, resources: PolicyResource[]): Purpose | undefined {
   const tagged = ofType(resources, MANAGED_CLUSTER_TYPE)
     .map(clusterPurposeTag)
     .filter((p): p is Purpose => p !== undefined);

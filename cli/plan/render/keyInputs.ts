@@ -3,9 +3,10 @@
  * review ("3 x Standard_D4s_v5", "image mock.azurecr.io/router:1") rather than a dump.
  * Takes REDACTED inputs; anything not listed here is still in `--json`.
  */
-import { CLUSTER_PURPOSE_TAG } from "../../components/shared/conventions.js";
+import { CLUSTER_PURPOSE_TAG } from "../../../components/shared/conventions.js";
+import { arrayOf, valueAt } from "../../../preview/inputValues.js";
 
-type Inputs = Record<string, any>;
+type Inputs = Record<string, unknown>;
 export type KeyInput = [label: string, value: unknown];
 
 /** Drops empty values so the tree shows only what was actually set. */
@@ -13,14 +14,16 @@ function present(pairs: KeyInput[]): KeyInput[] {
   return pairs.filter(([, v]) => v !== undefined && v !== null && v !== "" && !(Array.isArray(v) && v.length === 0));
 }
 
-function poolSummary(p: Inputs): string {
-  const scale = p.enableAutoScaling ? ` autoscale ${p.minCount ?? "?"}..${p.maxCount ?? "?"}` : "";
-  const taints = Array.isArray(p.nodeTaints) && p.nodeTaints.length ? ` taints ${p.nodeTaints.join(",")}` : "";
-  return `${p.name ?? "pool"}(${p.mode ?? "User"} ${p.vmSize ?? "?"} x${p.count ?? "?"}${scale}${taints})`;
+function poolSummary(pool: unknown): string {
+  const p = (key: string) => valueAt(pool, key);
+  const scale = p("enableAutoScaling") ? ` autoscale ${p("minCount") ?? "?"}..${p("maxCount") ?? "?"}` : "";
+  const nodeTaints = arrayOf(p("nodeTaints"));
+  const taints = nodeTaints.length ? ` taints ${nodeTaints.join(",")}` : "";
+  return `${p("name") ?? "pool"}(${p("mode") ?? "User"} ${p("vmSize") ?? "?"} x${p("count") ?? "?"}${scale}${taints})`;
 }
 
-function images(containers: Inputs[] | undefined): string[] {
-  return (containers ?? []).map((c) => c.image);
+function images(containers: unknown): unknown[] {
+  return arrayOf(containers).map((c) => valueAt(c, "image"));
 }
 
 /** Built-in Azure role definitions the platform assigns, by GUID. */
@@ -45,19 +48,24 @@ function roleName(id: unknown): unknown {
 const AZURE: Record<string, (i: Inputs) => KeyInput[]> = {
   "resources:ResourceGroup": (i) => [["location", i.location]],
   "containerservice:ManagedCluster": (i) => [
-    ["purpose", i.tags?.[CLUSTER_PURPOSE_TAG]],
+    ["purpose", valueAt(i, "tags", CLUSTER_PURPOSE_TAG)],
     ["k8s", i.kubernetesVersion],
-    ["pools", (i.agentPoolProfiles ?? []).map(poolSummary)],
-    ["network", [i.networkProfile?.networkPlugin, i.networkProfile?.outboundType].filter(Boolean).join("/")],
-    ["oidc", i.oidcIssuerProfile?.enabled],
+    ["pools", arrayOf(i.agentPoolProfiles).map(poolSummary)],
+    [
+      "network",
+      [valueAt(i, "networkProfile", "networkPlugin"), valueAt(i, "networkProfile", "outboundType")]
+        .filter(Boolean)
+        .join("/"),
+    ],
+    ["oidc", valueAt(i, "oidcIssuerProfile", "enabled")],
   ],
   "containerservice:AgentPool": (i) => [["pool", poolSummary({ ...i, name: i.agentPoolName })]],
   "containerregistry:Registry": (i) => [
-    ["sku", i.sku?.name],
+    ["sku", valueAt(i, "sku", "name")],
     ["adminUser", i.adminUserEnabled],
   ],
   "storage:StorageAccount": (i) => [
-    ["sku", i.sku?.name],
+    ["sku", valueAt(i, "sku", "name")],
     ["publicBlob", i.allowBlobPublicAccess],
     ["tls", i.minimumTlsVersion],
   ],
@@ -66,22 +74,22 @@ const AZURE: Record<string, (i: Inputs) => KeyInput[]> = {
     ["publicAccess", i.publicAccess],
   ],
   "storage:Blob": (i) => [["blob", i.blobName]],
-  "network:VirtualNetwork": (i) => [["addresses", i.addressSpace?.addressPrefixes]],
+  "network:VirtualNetwork": (i) => [["addresses", valueAt(i, "addressSpace", "addressPrefixes")]],
   "network:Subnet": (i) => [["prefix", i.addressPrefix]],
   "network:PublicIPAddress": (i) => [
-    ["sku", i.sku?.name],
+    ["sku", valueAt(i, "sku", "name")],
     ["allocation", i.publicIPAllocationMethod],
   ],
-  "network:AzureFirewall": (i) => [["sku", i.sku?.tier]],
+  "network:AzureFirewall": (i) => [["sku", valueAt(i, "sku", "tier")]],
   "network:FirewallPolicyRuleCollectionGroup": (i) => [
     ["priority", i.priority],
-    ["collections", (i.ruleCollections ?? []).length],
+    ["collections", arrayOf(i.ruleCollections).length],
   ],
   "network:RouteTable": (i) => [
-    ["routes", (i.routes ?? []).map((r: Inputs) => `${r.addressPrefix}->${r.nextHopType}`)],
+    ["routes", arrayOf(i.routes).map((r) => `${valueAt(r, "addressPrefix")}->${valueAt(r, "nextHopType")}`)],
   ],
   "operationalinsights:Workspace": (i) => [
-    ["sku", i.sku?.name],
+    ["sku", valueAt(i, "sku", "name")],
     ["retentionDays", i.retentionInDays],
   ],
   "authorization:RoleAssignment": (i) => [
@@ -96,24 +104,27 @@ const AZURE: Record<string, (i: Inputs) => KeyInput[]> = {
 };
 
 function kubernetesKeys(kind: string, i: Inputs): KeyInput[] {
-  const meta = i.metadata ?? {};
-  const where: KeyInput[] = [["name", [meta.namespace, meta.name].filter(Boolean).join("/")]];
-  const spec = i.spec ?? {};
+  const meta = (key: string) => valueAt(i, "metadata", key);
+  const where: KeyInput[] = [["name", [meta("namespace"), meta("name")].filter(Boolean).join("/")]];
+  const spec = (...path: string[]) => valueAt(i, "spec", ...path);
   switch (kind) {
     case "Deployment":
     case "StatefulSet":
     case "DaemonSet":
       return [
         ...where,
-        ["replicas", spec.replicas],
-        ["image", images(spec.template?.spec?.containers)],
-        ["init", images(spec.template?.spec?.initContainers)],
+        ["replicas", spec("replicas")],
+        ["image", images(spec("template", "spec", "containers"))],
+        ["init", images(spec("template", "spec", "initContainers"))],
       ];
     case "Service":
       return [
         ...where,
-        ["type", spec.type],
-        ["ports", (spec.ports ?? []).map((p: Inputs) => `${p.port}->${p.targetPort ?? p.port}`)],
+        ["type", spec("type")],
+        [
+          "ports",
+          arrayOf(spec("ports")).map((p) => `${valueAt(p, "port")}->${valueAt(p, "targetPort") ?? valueAt(p, "port")}`),
+        ],
       ];
     case "Secret":
     case "ConfigMap":
@@ -123,19 +134,19 @@ function kubernetesKeys(kind: string, i: Inputs): KeyInput[] {
         ["keys", [i.data, i.stringData].flatMap((d) => (d && typeof d === "object" ? Object.keys(d) : []))],
       ];
     case "PodDisruptionBudget":
-      return [...where, ["minAvailable", spec.minAvailable], ["maxUnavailable", spec.maxUnavailable]];
+      return [...where, ["minAvailable", spec("minAvailable")], ["maxUnavailable", spec("maxUnavailable")]];
     case "HorizontalPodAutoscaler":
       return [
         ...where,
-        ["target", spec.scaleTargetRef?.name],
-        ["replicas", `${spec.minReplicas ?? 1}..${spec.maxReplicas}`],
+        ["target", spec("scaleTargetRef", "name")],
+        ["replicas", `${spec("minReplicas") ?? 1}..${spec("maxReplicas")}`],
       ];
     case "ClusterRole":
     case "Role":
-      return [...where, ["rules", (i.rules ?? []).length]];
+      return [...where, ["rules", arrayOf(i.rules).length]];
     case "ClusterRoleBinding":
     case "RoleBinding":
-      return [...where, ["role", i.roleRef?.name]];
+      return [...where, ["role", valueAt(i, "roleRef", "name")]];
     default:
       return where;
   }

@@ -3,6 +3,7 @@
  * router (by the platform-wide labels), their containers, and resource quantities.
  * Props are plain objects here (resource inputs or outputs), never Outputs.
  */
+import type { PolicyResource } from "@pulumi/policy";
 import { WEBSERVICE_LABEL } from "../../router/contract/serviceConfig.js";
 
 import {
@@ -25,35 +26,39 @@ export const HPA_TYPES = [
   "kubernetes:autoscaling/v2beta2:HorizontalPodAutoscaler",
 ];
 
-type Obj = Record<string, any>;
+/**
+ * Resource properties, or an object inside them, as the policy SDK hands them to a
+ * policy (its `PolicyResource["props"]`): plain JSON of any shape, read with `?.`.
+ */
+export type Props = PolicyResource["props"];
 
-export function labelsOf(obj: Obj): Record<string, string> {
+export function labelsOf(obj: Props): Record<string, string> {
   return obj?.metadata?.labels ?? {};
 }
 
-export function annotationsOf(obj: Obj): Record<string, string> {
+export function annotationsOf(obj: Props): Record<string, string> {
   return obj?.metadata?.annotations ?? {};
 }
 
-export function namespaceOf(obj: Obj): string {
+export function namespaceOf(obj: Props): string {
   return obj?.metadata?.namespace ?? "default";
 }
 
 /** The Kubernetes object name (metadata.name), falling back to the logical name. */
-export function objectName(obj: Obj, fallback: string): string {
+export function objectName(obj: Props, fallback: string): string {
   return obj?.metadata?.name ?? fallback;
 }
 
 /** The web service a model object belongs to, from its `aksml/webservice` label. */
-export function webserviceOf(obj: Obj): string | undefined {
+export function webserviceOf(obj: Props): string | undefined {
   return labelsOf(obj)[WEBSERVICE_LABEL];
 }
 
-export function isModelDeployment(type: string, props: Obj): boolean {
+export function isModelDeployment(type: string, props: Props): boolean {
   return type === DEPLOYMENT_TYPE && webserviceOf(props) !== undefined;
 }
 
-export function isRouterDeployment(type: string, props: Obj): boolean {
+export function isRouterDeployment(type: string, props: Props): boolean {
   return type === DEPLOYMENT_TYPE && labelsOf(props)[ROUTER_NAME_LABEL] === ROUTER_NAME;
 }
 
@@ -71,9 +76,9 @@ export interface ContainerView {
  * the engine skip the whole policy, including the TLS, limits and request-size rules
  * that never look at images.
  */
-export function containersOf(deployment: Obj): ContainerView[] {
+export function containersOf(deployment: Props): ContainerView[] {
   const spec = deployment?.spec?.template?.spec ?? {};
-  return [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c: Obj) => ({
+  return [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c: Props) => ({
     get name() {
       return c.name ?? "(unnamed)";
     },
@@ -90,15 +95,15 @@ export function containersOf(deployment: Obj): ContainerView[] {
 }
 
 /** Pod template labels of a Deployment. */
-export function podLabelsOf(deployment: Obj): Record<string, string> {
+export function podLabelsOf(deployment: Props): Record<string, string> {
   return deployment?.spec?.template?.metadata?.labels ?? {};
 }
 
 /** Whether every `matchLabels` pair (and `matchExpressions` In/Exists) selects these labels. */
-export function selectorMatches(selector: Obj | undefined, labels: Record<string, string>): boolean {
+export function selectorMatches(selector: Props | undefined, labels: Record<string, string>): boolean {
   if (!selector) return false;
   const matchLabels: Record<string, string> = selector.matchLabels ?? {};
-  const expressions: Obj[] = selector.matchExpressions ?? [];
+  const expressions: Props[] = selector.matchExpressions ?? [];
   if (Object.keys(matchLabels).length === 0 && expressions.length === 0) return false;
   for (const [k, v] of Object.entries(matchLabels)) if (labels[k] !== v) return false;
   for (const e of expressions) {

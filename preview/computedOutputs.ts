@@ -7,7 +7,8 @@
  * resolves to undefined and the apply that uses it throws.
  */
 import { createHash } from "node:crypto";
-import { AZURE_LB_INTERNAL_ANNOTATION } from "../../components/shared/conventions.js";
+import { AZURE_LB_INTERNAL_ANNOTATION } from "../components/shared/conventions.js";
+import { arrayOf, recordOf, valueAt } from "./inputValues.js";
 
 /** Fixed identities of the mocked Azure tenant. */
 export const MOCK_SUBSCRIPTION_ID = "00000000-0000-0000-0000-000000000000";
@@ -32,7 +33,7 @@ export const MOCK_KUBECONFIG = [
   "",
 ].join("\n");
 
-type Inputs = Record<string, any>;
+type Inputs = Record<string, unknown>;
 
 /** Deterministic hex derived from a seed (stands in for Azure's random suffixes and GUIDs). */
 export function mockHex(seed: string, length = 8): string {
@@ -156,7 +157,7 @@ function azureOutputs(type: string, logicalName: string, inputs: Inputs): { id: 
       Object.assign(outputs, {
         fqdn: `${inputs.dnsPrefix ?? name}-${mockHex(id)}.hcp.${location}.azmk8s.io`,
         nodeResourceGroup: inputs.nodeResourceGroup ?? `MC_${inputs.resourceGroupName}_${name}_${location}`,
-        identity: { ...(inputs.identity ?? {}), principalId: mockGuid(`${id}/identity`), tenantId: MOCK_TENANT_ID },
+        identity: { ...recordOf(inputs.identity), principalId: mockGuid(`${id}/identity`), tenantId: MOCK_TENANT_ID },
         identityProfile: {
           kubeletidentity: {
             clientId: mockGuid(`${kubelet}/client`),
@@ -165,7 +166,7 @@ function azureOutputs(type: string, logicalName: string, inputs: Inputs): { id: 
           },
         },
         oidcIssuerProfile: {
-          ...(inputs.oidcIssuerProfile ?? {}),
+          ...recordOf(inputs.oidcIssuerProfile),
           issuerURL: `https://${location}.oic.prod-aks.azure.com/${MOCK_TENANT_ID}/${mockGuid(id)}/`,
         },
         provisioningState: "Succeeded",
@@ -194,8 +195,8 @@ function azureOutputs(type: string, logicalName: string, inputs: Inputs): { id: 
       break;
     case "network:AzureFirewall":
       Object.assign(outputs, {
-        ipConfigurations: (inputs.ipConfigurations ?? [{}]).map((c: Inputs, i: number) => ({
-          ...c,
+        ipConfigurations: arrayOf(inputs.ipConfigurations ?? [{}]).map((c, i) => ({
+          ...recordOf(c),
           privateIPAddress: `10.42.255.${4 + i}`,
         })),
       });
@@ -215,24 +216,24 @@ function azureOutputs(type: string, logicalName: string, inputs: Inputs): { id: 
 }
 
 function kubernetesOutputs(type: string, logicalName: string, inputs: Inputs): { id: string; outputs: Inputs } {
-  const metadata = inputs.metadata ?? {};
+  const metadata = recordOf(inputs.metadata);
   const name = metadata.name ?? `${logicalName}-${mockHex(logicalName, 8)}`;
   const ns = metadata.namespace;
   const outputs: Inputs = { metadata: { ...metadata, name, uid: mockGuid(`${type}/${logicalName}`) } };
   if (type === "kubernetes:core/v1:Service") {
-    const spec = inputs.spec ?? {};
+    const spec = recordOf(inputs.spec);
     const clusterIP =
       spec.clusterIP === "None"
         ? "None"
         : `10.0.${parseInt(mockHex(logicalName, 2), 16) % 250}.${parseInt(mockHex(`${logicalName}x`, 2), 16) % 250}`;
-    const internal = metadata.annotations?.[AZURE_LB_INTERNAL_ANNOTATION] === "true";
+    const internal = valueAt(metadata, "annotations", AZURE_LB_INTERNAL_ANNOTATION) === "true";
     outputs.spec = { ...spec, clusterIP };
     outputs.status =
       spec.type === "LoadBalancer"
         ? { loadBalancer: { ingress: [{ ip: internal ? "10.240.0.200" : "20.50.60.70" }] } }
         : { loadBalancer: {} };
   }
-  return { id: ns ? `${ns}/${name}` : name, outputs };
+  return { id: ns ? `${ns}/${name}` : String(name), outputs };
 }
 
 /** Mocked invokes (functions). Unknown tokens echo their inputs, as Pulumi's own examples do. */
@@ -253,15 +254,16 @@ export function mockCall(token: string, inputs: Inputs): Inputs {
         username: inputs.registryName,
         passwords: [{ name: "password", value: mockHex(`acr/${inputs.registryName}`, 32) }],
       };
-    case "azure-native:containerservice:getManagedCluster":
+    case "azure-native:containerservice:getManagedCluster": {
+      const resourceName = String(inputs.resourceName);
       return {
         id: `/subscriptions/${MOCK_SUBSCRIPTION_ID}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.ContainerService/managedClusters/${inputs.resourceName}`,
         name: inputs.resourceName,
         location: "westeurope",
-        fqdn: `${inputs.resourceName}-${mockHex(inputs.resourceName)}.hcp.westeurope.azmk8s.io`,
+        fqdn: `${inputs.resourceName}-${mockHex(resourceName)}.hcp.westeurope.azmk8s.io`,
         oidcIssuerProfile: {
           enabled: true,
-          issuerURL: `https://westeurope.oic.prod-aks.azure.com/${MOCK_TENANT_ID}/${mockGuid(inputs.resourceName)}/`,
+          issuerURL: `https://westeurope.oic.prod-aks.azure.com/${MOCK_TENANT_ID}/${mockGuid(resourceName)}/`,
         },
         identityProfile: {
           kubeletidentity: {
@@ -271,6 +273,7 @@ export function mockCall(token: string, inputs: Inputs): Inputs {
         },
         agentPoolProfiles: [{ name: "system", count: 3, vmSize: "Standard_D4s_v5", mode: "System" }],
       };
+    }
     default:
       return inputs;
   }

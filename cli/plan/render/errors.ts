@@ -3,8 +3,18 @@
  * each property path and reason; other errors show their message and where in the
  * program they came from, never a raw stack dump (set AKSML_DEBUG=1 for stacks).
  */
+import { fileURLToPath } from "node:url";
 import type { InputPropertiesError } from "@pulumi/pulumi";
-import type { PlanError } from "./render/json.js";
+import type { PlanError } from "./json.js";
+
+/**
+ * Where the plan's own machinery lives (this command and the preview engine), as file URLs
+ * (ESM frames) and paths: frames there are never the user's code. Absolute, so a checkout
+ * whose path happens to contain "preview" or "cli/plan" still finds the user's frame.
+ */
+const PLAN_MACHINERY = ["../", "../../../preview/"]
+  .map((dir) => new URL(dir, import.meta.url))
+  .flatMap((url) => [url.href, fileURLToPath(url)]);
 
 /** `InputPropertiesError.isInstance` without loading the SDK (it checks the same brand). */
 function isInputPropertiesError(err: unknown): err is InputPropertiesError {
@@ -20,7 +30,11 @@ function origin(err: Error): string | undefined {
     .slice(1)
     .map((l) => l.trim());
   const frame = frames.find(
-    (l) => l.startsWith("at ") && !l.includes("node_modules") && !l.includes("node:") && !l.includes("/cli/plan/"),
+    (l) =>
+      l.startsWith("at ") &&
+      !l.includes("node_modules") &&
+      !l.includes("node:") &&
+      !PLAN_MACHINERY.some((dir) => l.includes(dir)),
   );
   if (!frame) return undefined;
   const location = frame.replace(/^at\s+/, "");

@@ -100,8 +100,9 @@ async function snapshot(value: unknown, seen: object[]): Promise<unknown> {
     return typeof value === "function" ? undefined : value;
   }
   if (pulumi.Output.isInstance(value)) {
-    const output = value as any;
-    const [inner, secret] = await Promise.all([output.promise(), output.isSecret]);
+    // `promise()` is the SDK's internal accessor for an Output's value (not in its typings).
+    const output = value as pulumi.Output<unknown> & { promise(): Promise<unknown> };
+    const [inner, secret] = await Promise.all([output.promise(), pulumi.isSecret(output)]);
     const resolved = await snapshot(inner, seen);
     return secret ? { [SECRET_SIG]: SECRET_VALUE_SIG, value: resolved } : resolved;
   }

@@ -1,11 +1,11 @@
 /**
- * The desired-state graph every plan format renders: resources in registration order
- * with parent, provider and dependencies resolved to URNs, inputs already redacted.
+ * The captured graph every plan format renders: resources in registration order with
+ * parent, provider and dependencies resolved to URNs, inputs already redacted, and the
+ * policy pack's verdicts over them.
  */
+import type { PolicyVerdict } from "../policy/policies/verdict.js";
 import type { CapturedResource } from "./mockRuntime.js";
-import { keyInputs, type KeyInput } from "./keyInputs.js";
-import { redact } from "./redact.js";
-import type { PolicyReport } from "./policy.js";
+import { redact } from "./secretRedaction.js";
 
 export const STACK_TYPE = "pulumi:pulumi:Stack";
 
@@ -22,7 +22,14 @@ export interface PlanNode {
   custom: boolean;
   /** Redacted inputs. */
   inputs: Record<string, unknown>;
-  keyInputs: KeyInput[];
+}
+
+export interface PolicyReport {
+  /** False when skipped (`--no-policy`). */
+  evaluated: boolean;
+  verdicts: PolicyVerdict[];
+  /** Why the pack did not run, when it did not. */
+  note?: string;
 }
 
 export interface PlanGraph {
@@ -52,9 +59,8 @@ export function buildGraph(args: {
   const stackRecord = args.resources.find((r) => r.type === STACK_TYPE);
   const nodes = args.resources
     .filter((r) => r.type !== STACK_TYPE && r.urn)
-    .map((r): PlanNode => {
-      const inputs = redact(r.inputs) as Record<string, unknown>;
-      return {
+    .map(
+      (r): PlanNode => ({
         urn: r.urn,
         type: r.type,
         name: r.name,
@@ -62,10 +68,9 @@ export function buildGraph(args: {
         provider: providerUrn(r.provider),
         dependencies: [...new Set(r.dependencies)].filter((d) => d !== r.parent),
         custom: r.custom,
-        inputs,
-        keyInputs: keyInputs(r.type, inputs),
-      };
-    });
+        inputs: redact(r.inputs) as Record<string, unknown>,
+      }),
+    );
   return {
     project: args.project,
     stack: args.stack,
@@ -96,4 +101,8 @@ export function summaryLine(graph: PlanGraph): string {
 /** The logical name in a URN (its last `::` segment). */
 export function nameOfUrn(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+export function mandatoryCount(report: PolicyReport): number {
+  return report.verdicts.filter((v) => v.enforcementLevel === "mandatory").length;
 }

@@ -3,6 +3,10 @@
  * marked secret becomes "[secret]") and textual (the final text is scrubbed of every
  * secret's plaintext, so a secret copied into a non-secret field by mistake still
  * never reaches the terminal, a CI log or a JSON artifact).
+ *
+ * Part of the preview, not of rendering: what is secret is known only here (the SDK's
+ * markers, the stack's secret config keys). The captured graph leaves already redacted,
+ * and `planProgram` hands the caller the strings to `scrub` from whatever it prints.
  */
 import { isSecretMarker } from "./secretMarker.js";
 

@@ -1,13 +1,15 @@
 /**
  * Runs Pulumi programs in-process under Pulumi's own mock runtime (no engine, no CLI,
  * no cloud credentials) and records every resource registration with its parent,
- * provider and dependencies. `aksml plan` and the component tests share it.
+ * provider and dependencies. `aksml plan` (through `runProgram.ts`) and the component
+ * and policy tests share it.
  *
  * The Pulumi engine is the one part that cannot run here; this is Pulumi's own
  * documented test double for it (`pulumi.runtime.setMocks`). What it cannot show:
  * provider-side defaults, Check/Diff, and real Azure naming suffixes.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb.js";
 import { computedOutputs, mockCall } from "./computedOutputs.js";
 import { isSecretMarker } from "./secretMarker.js";
 
@@ -35,8 +37,6 @@ export interface CapturedResource {
   ignoreChanges: string[];
 }
 
-export { SECRET_SIG, SECRET_VALUE_SIG } from "./secretMarker.js";
-
 export interface MockRuntimeOptions {
   project?: string;
   stack?: string;
@@ -53,6 +53,14 @@ export interface MockRuntime {
   ofType(type: string): CapturedResource[];
   /** The single registration with this logical name and type; throws if absent or ambiguous. */
   one(type: string, name?: string): CapturedResource;
+}
+
+/** The part of the SDK's mock monitor the capture wraps (the SDK declares its request as `any`). */
+interface RegisterResourceMonitor {
+  registerResource(
+    req: RegisterResourceRequest,
+    callback: (err: unknown, resp: RegisterResourceResponse | undefined) => void,
+  ): unknown;
 }
 
 /**
@@ -86,10 +94,10 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
   const resources: CapturedResource[] = [];
   // MockResourceArgs carries no parent, provider or dependencies, so wrap the mock
   // monitor's registerResource to see the whole request.
-  const monitor: any = pulumi.runtime.getMonitor();
+  const monitor = pulumi.runtime.getMonitor() as unknown as RegisterResourceMonitor;
   const original = monitor.registerResource.bind(monitor);
-  monitor.registerResource = (req: any, callback: any) => {
-    const inputs = pulumi.runtime.deserializeProperties(req.getObject()) as Record<string, unknown>;
+  monitor.registerResource = (req, callback) => {
+    const inputs = pulumi.runtime.deserializeProperties(req.getObject()!) as Record<string, unknown>;
     const record: CapturedResource = {
       urn: "",
       type: req.getType(),
@@ -106,7 +114,7 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
       ignoreChanges: req.getIgnorechangesList?.() ?? [],
     };
     resources.push(record);
-    return original(req, (err: unknown, resp: any) => {
+    return original(req, (err, resp) => {
       if (resp) {
         record.urn = resp.getUrn();
         record.state = stateByUrnName.get(`${record.type}::${record.name}`) ?? inputs;
@@ -139,7 +147,7 @@ export function containsSecret(value: unknown): boolean {
 }
 
 /** Resolves an Output's value under mocks. Rejects instead of hanging if it never resolves. */
-export function valueOf<T>(output: pulumi.Output<T> | pulumi.Input<T>, timeoutMs = 10_000): Promise<T> {
+export function outputValue<T>(output: pulumi.Output<T> | pulumi.Input<T>, timeoutMs = 10_000): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error("output did not resolve (unknown under preview, or a missing mock output)")),
@@ -155,7 +163,7 @@ export function valueOf<T>(output: pulumi.Output<T> | pulumi.Input<T>, timeoutMs
 
 /** Whether an Output is secret. */
 export async function isSecret(output: pulumi.Output<unknown>): Promise<boolean> {
-  return (await (output as any).isSecret) === true;
+  return (await pulumi.isSecret(output)) === true;
 }
 
 /** Waits until every registration started so far has been answered. */

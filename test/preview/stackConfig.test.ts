@@ -5,10 +5,10 @@ import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { findProjectFile, loadStackSettings, PlanSetupError, resolveEntry } from "../../cli/plan/stackConfig.js";
-import { REPO_ROOT } from "./runCli.js";
+import { findProjectFile, loadStackSettings, PlanSetupError, resolveEntry } from "../../preview/stackConfig.js";
+import { REPO_ROOT } from "../cli/runCli.js";
 
-const SMALL = fileURLToPath(new URL("./fixtures/small", import.meta.url));
+const SMALL = fileURLToPath(new URL("../cli/fixtures/small", import.meta.url));
 
 describe("stack settings", () => {
   it("uses Pulumi.yaml's project name and config defaults, qualifying bare keys", () => {
