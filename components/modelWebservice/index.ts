@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ModelWebserviceArgs } from "./args.js";
-import type { BlobToFetch } from "../../router/fetchModel/args.js";
+import type { BlobToFetch } from "../../router/contract/fetchModelArgs.js";
 import {
   defaultBaseImage,
   resolveModelWebserviceSettings,
