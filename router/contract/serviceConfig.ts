@@ -36,18 +36,18 @@ export function serializeServiceConfig(config: ServiceConfig): string {
       if (config.auth[k] !== undefined) auth[k] = config.auth[k];
     auth.algorithms = config.auth.algorithms;
   }
-  const out: Record<string, unknown> = {
+  // Every key of ServiceConfig, in the annotation's order: a new field cannot be left out
+  // (the type says so). JSON.stringify drops an unset numReplicas.
+  const out: { [K in keyof ServiceConfig]-?: unknown } = {
     version: config.version,
     deployment: config.deployment,
     autoscale: config.autoscale,
-  };
-  if (config.numReplicas !== undefined) out.numReplicas = config.numReplicas;
-  Object.assign(out, {
+    numReplicas: config.numReplicas,
     auth,
     scoringTimeoutMs: config.scoringTimeoutMs,
     maxConcurrentRequestsPerContainer: config.maxConcurrentRequestsPerContainer,
     maxRequestWaitTimeMs: config.maxRequestWaitTimeMs,
     collectModelData: config.collectModelData,
-  });
+  };
   return JSON.stringify(out);
 }

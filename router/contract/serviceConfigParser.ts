@@ -26,19 +26,37 @@ export interface ConfigProblem {
 
 export type ParseResult = { ok: true; config: ServiceConfig } | { ok: false; problems: ConfigProblem[] };
 
-const KNOWN_TOP = new Set([
-  "version",
-  "deployment",
-  "autoscale",
-  "numReplicas",
-  "auth",
-  "scoringTimeoutMs",
-  "maxConcurrentRequestsPerContainer",
-  "maxRequestWaitTimeMs",
-  "collectModelData",
-]);
-const KNOWN_AUTOSCALE = new Set(["enabled", ...Object.keys(AUTOSCALE_SETTINGS)]);
-const KNOWN_AUTH = new Set(["mode", "issuer", "audience", "jwksUri", "algorithms", "issuerRegion"]);
+// Every key of each object, as records the types hold complete, in the annotation's order.
+const TOP_KEYS: Record<keyof ServiceConfig, true> = {
+  version: true,
+  deployment: true,
+  autoscale: true,
+  numReplicas: true,
+  auth: true,
+  scoringTimeoutMs: true,
+  maxConcurrentRequestsPerContainer: true,
+  maxRequestWaitTimeMs: true,
+  collectModelData: true,
+};
+const AUTOSCALE_KEYS: Record<keyof AutoscaleConfig, true> = {
+  enabled: true,
+  minReplicas: true,
+  maxReplicas: true,
+  targetUtilization: true,
+  refreshSeconds: true,
+  scaleDownDelaySeconds: true,
+};
+const AUTH_KEYS: Record<keyof AuthConfig, true> = {
+  mode: true,
+  issuer: true,
+  audience: true,
+  jwksUri: true,
+  algorithms: true,
+  issuerRegion: true,
+};
+const KNOWN_TOP = new Set(Object.keys(TOP_KEYS));
+const KNOWN_AUTOSCALE = new Set(Object.keys(AUTOSCALE_KEYS));
+const KNOWN_AUTH = new Set(Object.keys(AUTH_KEYS));
 
 /**
  * Parses and validates the `aksml/config` annotation of service `serviceName`.
