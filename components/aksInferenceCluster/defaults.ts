@@ -4,14 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterPurpose, LoadBalancerType } from "../shared/clusterConnection.js";
-import {
-  AcrSku,
-  AksSkuTier,
-  NetworkPlugin,
-  type AksInferenceClusterArgs,
-  type AksMonitoringArgs,
-  type AksTlsArgs,
-} from "./args.js";
+import { AcrSku, AksSkuTier, NetworkPlugin, type AksInferenceClusterArgs, type AksTlsArgs } from "./args.js";
+import type { AksMonitoringArgs } from "../shared/clusterMonitoring.js";
 import { vcpusForVmSize } from "./vmSizes.js";
 import { imageRegistryHost } from "./gpuDevicePlugin.js";
 import { known } from "../shared/inputs.js";
