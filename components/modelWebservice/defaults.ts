@@ -1,14 +1,23 @@
-import type * as pulumi from "@pulumi/pulumi";
 import { SERVICE_CONFIG_DEFAULTS, type AuthMode } from "../../router/contract/serviceConfig.js";
-import type { ModelWebserviceArgs } from "./args.js";
+import type { ModelWebserviceSettingsInput } from "./settings.js";
 
-/** Azure ML's documented defaults (`AksWebservice.deploy_configuration`), applied here. */
+export type { ModelWebserviceSettingsInput } from "./settings.js";
+
+/**
+ * Azure ML's documented defaults (`AksWebservice.deploy_configuration`), applied here.
+ * The router-enforced ones are the contract's (`router/contract/serviceConfigSchema.ts`).
+ */
 export const MODEL_WEBSERVICE_DEFAULTS = {
   cpuCores: 0.1,
   memoryGb: 0.5,
   gpuCores: 0,
-  autoscale: { minReplicas: 1, maxReplicas: 10, refreshSeconds: 1, targetUtilization: 70 },
-  authEnabled: true,
+  autoscale: {
+    minReplicas: SERVICE_CONFIG_DEFAULTS.autoscale.minReplicas,
+    maxReplicas: SERVICE_CONFIG_DEFAULTS.autoscale.maxReplicas,
+    refreshSeconds: SERVICE_CONFIG_DEFAULTS.autoscale.refreshSeconds,
+    targetUtilization: SERVICE_CONFIG_DEFAULTS.autoscale.targetUtilization,
+  },
+  authEnabled: SERVICE_CONFIG_DEFAULTS.auth.mode === "key",
   tokenAuthEnabled: false,
   scoringTimeoutMs: SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs,
   replicaMaxConcurrentRequests: SERVICE_CONFIG_DEFAULTS.maxConcurrentRequestsPerContainer,
@@ -22,37 +31,11 @@ export const MODEL_WEBSERVICE_DEFAULTS = {
   },
   namespace: "default",
   enableAppInsights: false,
-  collectModelData: false,
+  collectModelData: SERVICE_CONFIG_DEFAULTS.collectModelData,
   cpuBaseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest",
   gpuBaseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cuda11.8-gpu-inference:latest",
   maxModels: 1000,
 } as const;
-
-/** The settings that end up in Kubernetes objects, as plain values. */
-export type ModelWebserviceSettingsInput = pulumi.Unwrap<
-  Pick<
-    ModelWebserviceArgs,
-    | "cpuCores"
-    | "memoryGb"
-    | "cpuCoresLimit"
-    | "memoryGbLimit"
-    | "gpuCores"
-    | "autoscale"
-    | "numReplicas"
-    | "authEnabled"
-    | "tokenAuthEnabled"
-    | "tokenIssuer"
-    | "tokenAudience"
-    | "tokenJwksUri"
-    | "scoringTimeoutMs"
-    | "replicaMaxConcurrentRequests"
-    | "maxRequestWaitTimeMs"
-    | "livenessProbe"
-    | "namespace"
-    | "enableAppInsights"
-    | "collectModelData"
-  >
->;
 
 export interface ModelWebserviceSettings {
   cpuCores: number;
