@@ -38,36 +38,36 @@ export const MODEL_WEBSERVICE_DEFAULTS = {
 } as const;
 
 export interface ModelWebserviceSettings {
-  cpuCores: number;
-  memoryGb: number;
-  cpuCoresLimit: number;
-  memoryGbLimit: number;
-  gpuCores: number;
-  autoscale: {
-    enabled: boolean;
-    minReplicas: number;
-    maxReplicas: number;
-    refreshSeconds: number;
-    targetUtilization: number;
+  readonly cpuCores: number;
+  readonly memoryGb: number;
+  readonly cpuCoresLimit: number;
+  readonly memoryGbLimit: number;
+  readonly gpuCores: number;
+  readonly autoscale: {
+    readonly enabled: boolean;
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly refreshSeconds: number;
+    readonly targetUtilization: number;
   };
-  numReplicas?: number;
-  authMode: AuthMode;
-  tokenIssuer?: string;
-  tokenAudience?: string;
-  tokenJwksUri?: string;
-  scoringTimeoutMs: number;
-  replicaMaxConcurrentRequests: number;
-  maxRequestWaitTimeMs: number;
-  livenessProbe: {
-    periodSeconds: number;
-    initialDelaySeconds: number;
-    timeoutSeconds: number;
-    successThreshold: number;
-    failureThreshold: number;
+  readonly numReplicas?: number;
+  readonly authMode: AuthMode;
+  readonly tokenIssuer?: string;
+  readonly tokenAudience?: string;
+  readonly tokenJwksUri?: string;
+  readonly scoringTimeoutMs: number;
+  readonly replicaMaxConcurrentRequests: number;
+  readonly maxRequestWaitTimeMs: number;
+  readonly livenessProbe: {
+    readonly periodSeconds: number;
+    readonly initialDelaySeconds: number;
+    readonly timeoutSeconds: number;
+    readonly successThreshold: number;
+    readonly failureThreshold: number;
   };
-  namespace: string;
-  enableAppInsights: boolean;
-  collectModelData: boolean;
+  readonly namespace: string;
+  readonly enableAppInsights: boolean;
+  readonly collectModelData: boolean;
 }
 
 /** The default token audience of service `name`. */
