@@ -7,6 +7,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterPurpose, LoadBalancerType } from "../shared/clusterConnection.js";
+import type { AksMonitoringArgs } from "../shared/clusterMonitoring.js";
 
 /** AKS network plugin. Azure ML: kubenet when no VNet is given, Azure CNI on a custom VNet. */
 export const NetworkPlugin = {
@@ -36,14 +37,14 @@ export interface AksNetworkArgs {
    * Network plugin. With `azure` and no existing VNet named below, a VNet and subnet are created.
    * @default "kubenet"
    */
-  plugin?: pulumi.Input<NetworkPlugin>;
+  readonly plugin?: pulumi.Input<NetworkPlugin>;
   /**
    * Resource group of an existing VNet. One of the six custom-VNet fields (all or none).
    * Azure ML: `vnet_resourcegroup_name`.
    */
-  vnetResourceGroupName?: pulumi.Input<string>;
+  readonly vnetResourceGroupName?: pulumi.Input<string>;
   /** Name of an existing VNet (custom-VNet field). Azure ML: `vnet_name`. */
-  vnetName?: pulumi.Input<string>;
+  readonly vnetName?: pulumi.Input<string>;
   /**
    * Subnet for the nodes. On an existing VNet it must exist, except with `egress.firewall`,
    * where aksml creates it (a route table must be attached at creation) using `aksSubnetPrefix`.
@@ -51,37 +52,37 @@ export interface AksNetworkArgs {
    * Azure ML: `subnet_name`.
    * @default "aks-subnet" (created VNet)
    */
-  subnetName?: pulumi.Input<string>;
+  readonly subnetName?: pulumi.Input<string>;
   /**
    * Kubernetes service CIDR; set with `dnsServiceIP`. Azure ML: `service_cidr`.
    * @default "10.0.0.0/16"
    */
-  serviceCidr?: pulumi.Input<string>;
+  readonly serviceCidr?: pulumi.Input<string>;
   /**
    * Cluster DNS service IP, inside `serviceCidr`. Azure ML: `dns_service_ip`.
    * @default "10.0.0.10"
    */
-  dnsServiceIP?: pulumi.Input<string>;
+  readonly dnsServiceIP?: pulumi.Input<string>;
   /**
    * Docker bridge CIDR. Azure ML: `docker_bridge_cidr`. Accepted and checked for parity
    * with Azure ML's all-or-none rule; current AKS API versions no longer take it, so it is not sent.
    */
-  dockerBridgeCidr?: pulumi.Input<string>;
+  readonly dockerBridgeCidr?: pulumi.Input<string>;
   /**
    * Address space of the created VNet (no Azure ML equivalent: Azure ML never creates a VNet).
    * @default "10.42.0.0/16"
    */
-  vnetAddressSpace?: pulumi.Input<string>;
+  readonly vnetAddressSpace?: pulumi.Input<string>;
   /**
    * Prefix of the created node subnet.
    * @default "10.42.0.0/20" on a created VNet; required when the firewall creates the subnet in an existing VNet
    */
-  aksSubnetPrefix?: pulumi.Input<string>;
+  readonly aksSubnetPrefix?: pulumi.Input<string>;
   /**
    * Prefix of the `AzureFirewallSubnet` (at least /26) when `egress.firewall` is on.
    * @default "10.42.255.0/26" on a created VNet; required on an existing VNet
    */
-  firewallSubnetPrefix?: pulumi.Input<string>;
+  readonly firewallSubnetPrefix?: pulumi.Input<string>;
 }
 
 export interface AksTlsArgs {
@@ -89,39 +90,39 @@ export interface AksTlsArgs {
    * CNAME the certificate was issued for; with `sslCertPem` and `sslKeyPem` (all or none).
    * Azure ML: `enable_ssl(ssl_cname=...)`.
    */
-  sslCname?: pulumi.Input<string>;
+  readonly sslCname?: pulumi.Input<string>;
   /** Certificate chain PEM (kept secret). Azure ML: `ssl_cert_pem_file` (the file's content here). */
-  sslCertPem?: pulumi.Input<string>;
+  readonly sslCertPem?: pulumi.Input<string>;
   /** Private key PEM (kept secret). Azure ML: `ssl_key_pem_file` (the file's content here). */
-  sslKeyPem?: pulumi.Input<string>;
+  readonly sslKeyPem?: pulumi.Input<string>;
   /**
    * DNS label of the router's public IP, giving `<label>.<region>.cloudapp.azure.com`.
    * Exclusive with the certificate trio; not allowed with an internal load balancer.
    * Azure ML: `leaf_domain_label`.
    */
-  leafDomainLabel?: pulumi.Input<string>;
+  readonly leafDomainLabel?: pulumi.Input<string>;
 }
 
 export interface AksNodePoolArgs {
   /** Pool name: lowercase letters and digits, starting with a letter, at most 12 characters. */
-  name: pulumi.Input<string>;
+  readonly name: pulumi.Input<string>;
   /** VM size of the pool's nodes. */
-  vmSize: pulumi.Input<string>;
+  readonly vmSize: pulumi.Input<string>;
   /**
    * Node count (the initial count when autoscaling).
    * @default minCount when autoscaling, else 1
    */
-  count?: pulumi.Input<number>;
+  readonly count?: pulumi.Input<number>;
   /** vCPUs of one node; required when `vmSize` is not in the vCPU table. */
-  vcpusPerNode?: pulumi.Input<number>;
+  readonly vcpusPerNode?: pulumi.Input<number>;
   /** Autoscaler minimum; set with `maxCount` to turn node autoscaling on. */
-  minCount?: pulumi.Input<number>;
+  readonly minCount?: pulumi.Input<number>;
   /** Autoscaler maximum; set with `minCount`. */
-  maxCount?: pulumi.Input<number>;
+  readonly maxCount?: pulumi.Input<number>;
   /** Kubernetes node labels. */
-  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Node taints, e.g. `dedicated=models:NoSchedule`. */
-  taints?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly taints?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export interface AksGpuNodePoolArgs {
@@ -129,23 +130,23 @@ export interface AksGpuNodePoolArgs {
    * Pool name.
    * @default "gpu"
    */
-  name?: pulumi.Input<string>;
+  readonly name?: pulumi.Input<string>;
   /**
    * GPU VM size.
    * @default "Standard_NC4as_T4_v3"
    */
-  vmSize?: pulumi.Input<string>;
+  readonly vmSize?: pulumi.Input<string>;
   /**
    * Node count (the initial count when autoscaling).
    * @default minCount when autoscaling, else 1
    */
-  count?: pulumi.Input<number>;
+  readonly count?: pulumi.Input<number>;
   /** vCPUs of one node; required when `vmSize` is not in the vCPU table. */
-  vcpusPerNode?: pulumi.Input<number>;
+  readonly vcpusPerNode?: pulumi.Input<number>;
   /** Autoscaler minimum; set with `maxCount` to turn node autoscaling on. */
-  minCount?: pulumi.Input<number>;
+  readonly minCount?: pulumi.Input<number>;
   /** Autoscaler maximum; set with `minCount`. */
-  maxCount?: pulumi.Input<number>;
+  readonly maxCount?: pulumi.Input<number>;
   /**
    * Image of the NVIDIA device plugin DaemonSet deployed on this pool (AKS installs the
    * drivers, not the plugin; without it no node advertises `nvidia.com/gpu`). Its
@@ -154,7 +155,7 @@ export interface AksGpuNodePoolArgs {
    * Azure ML's Kubernetes extension calls this `installNvidiaDevicePlugin`.
    * @default "nvcr.io/nvidia/k8s-device-plugin:v0.18.0"
    */
-  devicePluginImage?: pulumi.Input<string>;
+  readonly devicePluginImage?: pulumi.Input<string>;
 }
 
 export interface AksEgressArgs {
@@ -164,26 +165,13 @@ export interface AksEgressArgs {
    * or an existing VNet. No Azure ML equivalent (Azure ML documents the hosts only).
    * @default false
    */
-  firewall?: pulumi.Input<boolean>;
+  readonly firewall?: pulumi.Input<boolean>;
   /**
    * Further hosts the models need (databases, APIs); added to the firewall rules and to
    * `requiredEgressFqdns`. Wildcards like `*.example.com` are allowed.
    * @default []
    */
-  extraFqdns?: pulumi.Input<pulumi.Input<string>[]>;
-}
-
-/** What the cluster needs from ContainerInsights (its `clusterMonitoring` output). */
-export interface AksMonitoringArgs {
-  /** ARM id of the Log Analytics workspace the monitoring addon sends to. */
-  logAnalyticsWorkspaceId: pulumi.Input<string>;
-  /** ARM id of the Container Insights data collection rule to associate with the cluster. */
-  dataCollectionRuleId: pulumi.Input<string>;
-  /**
-   * Turn on the Defender for Containers sensor on the cluster (the plan itself is enabled by ContainerInsights).
-   * @default false
-   */
-  defenderForContainers?: pulumi.Input<boolean>;
+  readonly extraFqdns?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export interface AksInferenceClusterArgs {
@@ -191,88 +179,88 @@ export interface AksInferenceClusterArgs {
    * Cluster purpose; drives sizing defaults and rules. Azure ML: `cluster_purpose`.
    * @default "FastProd"
    */
-  clusterPurpose?: pulumi.Input<ClusterPurpose>;
+  readonly clusterPurpose?: pulumi.Input<ClusterPurpose>;
   /**
    * System pool node count. Azure ML: `agent_count`.
    * @default 3 (FastProd/DenseProd), 1 (DevTest)
    */
-  agentCount?: pulumi.Input<number>;
+  readonly agentCount?: pulumi.Input<number>;
   /**
    * System pool VM size. Azure ML: `vm_size` (whose default, Standard_D3_v2, is a retired generation).
    * @default "Standard_D4s_v5" (4 vCPUs; FastProd/DenseProd), "Standard_D2s_v5" (2 vCPUs; DevTest)
    */
-  vmSize?: pulumi.Input<string>;
+  readonly vmSize?: pulumi.Input<string>;
   /**
    * vCPUs of one system node; required when `vmSize` is not in the vCPU table.
    * @default from the vCPU table
    */
-  vcpusPerNode?: pulumi.Input<number>;
+  readonly vcpusPerNode?: pulumi.Input<number>;
   /**
    * Region of the created resources. Azure ML: `location`.
    * @default the resource group's region
    */
-  location?: pulumi.Input<string>;
+  readonly location?: pulumi.Input<string>;
   /**
    * Existing resource group to deploy into; when unset one is created.
    * @default a created resource group named `<name>-rg<suffix>`
    */
-  resourceGroupName?: pulumi.Input<string>;
+  readonly resourceGroupName?: pulumi.Input<string>;
   /**
    * Kubernetes version; unset takes AKS's default version.
    * @default AKS default
    */
-  kubernetesVersion?: pulumi.Input<string>;
+  readonly kubernetesVersion?: pulumi.Input<string>;
   /**
    * DNS prefix of the API server FQDN.
    * @default the component name, lowercased, non-alphanumerics replaced by `-`
    */
-  dnsPrefix?: pulumi.Input<string>;
+  readonly dnsPrefix?: pulumi.Input<string>;
   /**
    * AKS control-plane tier.
    * @default "Standard" (FastProd/DenseProd, financially backed uptime SLA), "Free" (DevTest)
    */
-  skuTier?: pulumi.Input<AksSkuTier>;
+  readonly skuTier?: pulumi.Input<AksSkuTier>;
   /** Network settings (kubenet or Azure CNI, created or existing VNet). */
-  network?: AksNetworkArgs;
+  readonly network?: AksNetworkArgs;
   /**
    * Load balancer of the router. Azure ML: `load_balancer_type`.
    * @default "PublicIp"
    */
-  loadBalancerType?: pulumi.Input<LoadBalancerType>;
+  readonly loadBalancerType?: pulumi.Input<LoadBalancerType>;
   /**
    * Subnet of the internal load balancer (InternalLoadBalancer only). Azure ML: `load_balancer_subnet`.
    * @default "aks-subnet"; in a VNet aksml creates, the node subnet (`network.subnetName`)
    */
-  loadBalancerSubnet?: pulumi.Input<string>;
+  readonly loadBalancerSubnet?: pulumi.Input<string>;
   /** TLS for the router; recorded here and handed to AzuremlFe through `connection`. Azure ML: `enable_ssl`. */
-  tls?: AksTlsArgs;
+  readonly tls?: AksTlsArgs;
   /**
    * Attach this existing cluster instead of creating one (it may be in another region).
    * Azure ML: `attach_configuration(resource_id=...)`.
    */
-  existingClusterId?: pulumi.Input<string>;
+  readonly existingClusterId?: pulumi.Input<string>;
   /** Extra CPU node pools, each a separate AgentPool. */
-  userNodePools?: AksNodePoolArgs[];
+  readonly userNodePools?: readonly AksNodePoolArgs[];
   /** A GPU node pool, tainted `nvidia.com/gpu=present:NoSchedule`. */
-  gpuNodePool?: AksGpuNodePoolArgs;
+  readonly gpuNodePool?: AksGpuNodePoolArgs;
   /** Egress control. */
-  egress?: AksEgressArgs;
+  readonly egress?: AksEgressArgs;
   /** Container Insights wiring; pass `containerInsights.clusterMonitoring`. */
-  monitoring?: AksMonitoringArgs;
+  readonly monitoring?: AksMonitoringArgs;
   /**
    * ACR SKU. With `egress.firewall` it must be Premium: aksml then turns on dedicated data
    * endpoints so image layers come from `<acr>.<region>.data.azurecr.io`, not shared blob hosts.
    * @default "Basic" (what an Azure ML workspace creates); "Premium" with `egress.firewall`
    */
-  acrSku?: pulumi.Input<AcrSku>;
+  readonly acrSku?: pulumi.Input<AcrSku>;
   /**
    * Blob container that holds model files.
    * @default "models"
    */
-  modelContainerName?: pulumi.Input<string>;
+  readonly modelContainerName?: pulumi.Input<string>;
   /**
    * Tags on every Azure resource created.
    * @default {}
    */
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }

@@ -16,7 +16,7 @@ import * as storage from "@pulumi/azure-native/storage/index.js";
 import type { ClusterConnectionArgs, ClusterPurpose, LoadBalancerType } from "../shared/clusterConnection.js";
 import type { AksInferenceClusterArgs } from "./args.js";
 import { resolveAksInferenceClusterArgs } from "./defaults.js";
-import { known } from "../shared/inputs.js";
+import { checkedWhenKnown, isUnknown } from "../shared/inputs.js";
 import { requiredEgressFqdns, type EgressNames } from "./egress.js";
 import { attachManagedCluster, createManagedCluster, devTestWarning, type ClusterFacts } from "./managedCluster.js";
 import { createClusterNetwork, grantRole } from "./network.js";
@@ -69,6 +69,8 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     const r = resolveAksInferenceClusterArgs(name, args);
     // biome-ignore lint/complexity/noUselessThisAlias: every child takes `{ parent }` and helpers take it as an argument
     const parent = this;
+    // Sizing values that were Outputs are validated once known, by the same rules (a created cluster's only).
+    if (r.existingClusterId === undefined) this.checkSizing(name, args, r);
     const tags = r.tags;
     const subscriptionId = authorization.getClientConfigOutput({ parent }).subscriptionId;
 
@@ -150,7 +152,6 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
         hostsBeforeCluster: egressNames("").apply(requiredEgressFqdns),
         parent,
       });
-      this.checkSizing(name, args, r);
       facts = createManagedCluster(name, r, { ...common, subscriptionId, network, parent });
       if (network.firewall) {
         network.firewall.allowApiServer(name, facts.apiServerFqdn, network.nodeSubnetPrefix!, parent);
@@ -272,20 +273,26 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     r: ReturnType<typeof resolveAksInferenceClusterArgs>,
   ): void {
     const sizing = [args.clusterPurpose, args.agentCount, args.vmSize, args.vcpusPerNode];
-    const deferred = sizing.some((v) => v !== undefined && known(v) === undefined);
-    pulumi
-      .all([r.clusterPurpose, r.systemPool.count, r.systemPool.vmSize, r.systemPool.vcpusPerNode])
-      .apply(([purpose, count, vmSize, vcpus]) => {
-        if (deferred) {
-          validateAksInferenceClusterArgs(name, {
-            clusterPurpose: purpose,
-            agentCount: count,
-            vmSize,
-            vcpusPerNode: args.vcpusPerNode === undefined ? undefined : vcpus,
-          });
-        }
-        const warning = devTestWarning(purpose, count * (vcpus ?? 0));
-        if (warning) pulumi.log.warn(warning, this);
-      });
+    const deferred = sizing.some((v) => isUnknown(v));
+    checkedWhenKnown(
+      {
+        purpose: r.clusterPurpose,
+        count: r.systemPool.count,
+        vmSize: r.systemPool.vmSize,
+        vcpus: r.systemPool.vcpusPerNode,
+      },
+      ({ purpose, count, vmSize, vcpus }) => {
+        if (!deferred) return;
+        validateAksInferenceClusterArgs(name, {
+          clusterPurpose: purpose,
+          agentCount: count,
+          vmSize,
+          vcpusPerNode: args.vcpusPerNode === undefined ? undefined : vcpus,
+        });
+      },
+    ).apply(({ purpose, count, vcpus }) => {
+      const warning = devTestWarning(purpose, count * (vcpus ?? 0));
+      if (warning) pulumi.log.warn(warning, this);
+    });
   }
 }

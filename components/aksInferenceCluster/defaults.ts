@@ -4,14 +4,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterPurpose, LoadBalancerType } from "../shared/clusterConnection.js";
-import {
-  AcrSku,
-  AksSkuTier,
-  NetworkPlugin,
-  type AksInferenceClusterArgs,
-  type AksMonitoringArgs,
-  type AksTlsArgs,
-} from "./args.js";
+import { AcrSku, AksSkuTier, NetworkPlugin, type AksInferenceClusterArgs, type AksTlsArgs } from "./args.js";
+import type { AksMonitoringArgs } from "../shared/clusterMonitoring.js";
 import { vcpusForVmSize } from "./vmSizes.js";
 import { imageRegistryHost } from "./gpuDevicePlugin.js";
 import { known } from "../shared/inputs.js";
@@ -46,62 +40,62 @@ export const DEFAULTS = {
 
 /** A node pool with every default applied. */
 export interface ResolvedNodePool {
-  name: pulumi.Input<string>;
-  vmSize: pulumi.Input<string>;
-  count: pulumi.Input<number>;
+  readonly name: pulumi.Input<string>;
+  readonly vmSize: pulumi.Input<string>;
+  readonly count: pulumi.Input<number>;
   /** From the vCPU table or the explicit `vcpusPerNode`; undefined when neither is known. */
-  vcpusPerNode?: pulumi.Input<number>;
+  readonly vcpusPerNode?: pulumi.Input<number>;
   /** True when the size is not in the table (the pool then carries the `aksml-vcpus-per-node` tag). */
-  vcpusFromArgs: boolean;
-  autoscale: boolean;
-  minCount?: pulumi.Input<number>;
-  maxCount?: pulumi.Input<number>;
-  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  taints?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly vcpusFromArgs: boolean;
+  readonly autoscale: boolean;
+  readonly minCount?: pulumi.Input<number>;
+  readonly maxCount?: pulumi.Input<number>;
+  readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly taints?: pulumi.Input<pulumi.Input<string>[]>;
 }
 
 export interface ResolvedNetwork {
-  plugin: pulumi.Input<NetworkPlugin>;
+  readonly plugin: pulumi.Input<NetworkPlugin>;
   /** True when the six custom-VNet fields name an existing VNet. */
-  existingVnet: boolean;
+  readonly existingVnet: boolean;
   /** True when aksml creates the VNet (Azure CNI or firewall without an existing VNet). */
-  createVnet: boolean;
-  vnetResourceGroupName?: pulumi.Input<string>;
-  vnetName?: pulumi.Input<string>;
-  subnetName: pulumi.Input<string>;
-  serviceCidr: pulumi.Input<string>;
-  dnsServiceIP: pulumi.Input<string>;
-  dockerBridgeCidr?: pulumi.Input<string>;
-  vnetAddressSpace: pulumi.Input<string>;
-  aksSubnetPrefix?: pulumi.Input<string>;
-  firewallSubnetPrefix?: pulumi.Input<string>;
+  readonly createVnet: boolean;
+  readonly vnetResourceGroupName?: pulumi.Input<string>;
+  readonly vnetName?: pulumi.Input<string>;
+  readonly subnetName: pulumi.Input<string>;
+  readonly serviceCidr: pulumi.Input<string>;
+  readonly dnsServiceIP: pulumi.Input<string>;
+  readonly dockerBridgeCidr?: pulumi.Input<string>;
+  readonly vnetAddressSpace: pulumi.Input<string>;
+  readonly aksSubnetPrefix?: pulumi.Input<string>;
+  readonly firewallSubnetPrefix?: pulumi.Input<string>;
 }
 
 export interface ResolvedAksInferenceClusterArgs {
-  clusterPurpose: pulumi.Input<ClusterPurpose>;
-  existingClusterId?: pulumi.Input<string>;
-  systemPool: ResolvedNodePool;
-  location?: pulumi.Input<string>;
-  resourceGroupName?: pulumi.Input<string>;
-  kubernetesVersion?: pulumi.Input<string>;
-  dnsPrefix: pulumi.Input<string>;
-  skuTier: pulumi.Input<AksSkuTier>;
-  network: ResolvedNetwork;
-  loadBalancerType: pulumi.Input<LoadBalancerType>;
+  readonly clusterPurpose: pulumi.Input<ClusterPurpose>;
+  readonly existingClusterId?: pulumi.Input<string>;
+  readonly systemPool: ResolvedNodePool;
+  readonly location?: pulumi.Input<string>;
+  readonly resourceGroupName?: pulumi.Input<string>;
+  readonly kubernetesVersion?: pulumi.Input<string>;
+  readonly dnsPrefix: pulumi.Input<string>;
+  readonly skuTier: pulumi.Input<AksSkuTier>;
+  readonly network: ResolvedNetwork;
+  readonly loadBalancerType: pulumi.Input<LoadBalancerType>;
   /** Set only for an internal load balancer. */
-  loadBalancerSubnet?: pulumi.Input<string>;
+  readonly loadBalancerSubnet?: pulumi.Input<string>;
   /** PEMs already wrapped in `pulumi.secret`. */
-  tls: AksTlsArgs;
-  userNodePools: ResolvedNodePool[];
-  gpuNodePool?: ResolvedNodePool;
+  readonly tls: AksTlsArgs;
+  readonly userNodePools: ResolvedNodePool[];
+  readonly gpuNodePool?: ResolvedNodePool;
   /** Set exactly when there is a GPU pool. */
-  gpuDevicePluginImage?: pulumi.Input<string>;
-  firewall: boolean;
-  extraFqdns: pulumi.Input<pulumi.Input<string>[]>;
-  monitoring?: AksMonitoringArgs & { defenderForContainers: pulumi.Input<boolean> };
-  acrSku: pulumi.Input<AcrSku>;
-  modelContainerName: pulumi.Input<string>;
-  tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly gpuDevicePluginImage?: pulumi.Input<string>;
+  readonly firewall: boolean;
+  readonly extraFqdns: pulumi.Input<pulumi.Input<string>[]>;
+  readonly monitoring?: AksMonitoringArgs & { defenderForContainers: pulumi.Input<boolean> };
+  readonly acrSku: pulumi.Input<AcrSku>;
+  readonly modelContainerName: pulumi.Input<string>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /** Picks a default by purpose, now if the purpose is known, otherwise once it resolves. */

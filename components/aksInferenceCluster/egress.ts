@@ -127,15 +127,15 @@ function httpsRule(
 }
 
 export interface EgressFirewallArgs {
-  resourceGroupName: pulumi.Input<string>;
-  location: pulumi.Input<string>;
+  readonly resourceGroupName: pulumi.Input<string>;
+  readonly location: pulumi.Input<string>;
   /** Id of the `AzureFirewallSubnet`. */
-  firewallSubnetId: pulumi.Input<string>;
+  readonly firewallSubnetId: pulumi.Input<string>;
   /** Node subnet prefix: the rules' source addresses. */
-  nodeSubnetPrefix: pulumi.Input<string>;
+  readonly nodeSubnetPrefix: pulumi.Input<string>;
   /** Hosts known before the cluster exists (all but the API server). */
-  hostsBeforeCluster: pulumi.Input<string[]>;
-  tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly hostsBeforeCluster: pulumi.Input<string[]>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /** The firewall, its public IP and policy with the pre-cluster rules, and the 0.0.0.0/0 route table. */

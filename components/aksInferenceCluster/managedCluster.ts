@@ -12,7 +12,7 @@ import { parseManagedClusterId, MANAGED_CLUSTER_ID_SHAPE } from "./clusterId.js"
 import type { ResolvedAksInferenceClusterArgs, ResolvedNodePool } from "./defaults.js";
 import { known } from "../shared/inputs.js";
 import { grantRole, type ClusterNetwork } from "./network.js";
-import { PROD_MIN_NODES, PROD_MIN_VCPUS } from "./validate.js";
+import { PROD_MIN_NODES, PROD_MIN_VCPUS } from "./validatePools.js";
 import { vcpusForVmSize } from "./vmSizes.js";
 import { CLUSTER_PURPOSE_TAG, VCPUS_PER_NODE_TAG } from "../shared/conventions.js";
 

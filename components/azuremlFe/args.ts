@@ -13,62 +13,54 @@ export type RouterLogLevel = (typeof RouterLogLevel)[keyof typeof RouterLogLevel
 /** An A record for the router's IP in an existing Azure DNS zone. */
 export interface RouterDnsRecordArgs {
   /** Resource group of the DNS zone. */
-  resourceGroupName: pulumi.Input<string>;
+  readonly resourceGroupName: pulumi.Input<string>;
   /** The zone, e.g. `ml.example.com`. */
-  zoneName: pulumi.Input<string>;
+  readonly zoneName: pulumi.Input<string>;
   /** Record name relative to the zone, e.g. `scoring`. */
-  relativeRecordSetName: pulumi.Input<string>;
+  readonly relativeRecordSetName: pulumi.Input<string>;
   /** @default 300 */
-  ttl?: pulumi.Input<number>;
+  readonly ttl?: pulumi.Input<number>;
 }
 
 /** Credentials for pushing the router image (e.g. an ACR token or a service principal). */
 export interface RegistryCredentialsArgs {
-  username: pulumi.Input<string>;
+  readonly username: pulumi.Input<string>;
   /** Stored as a secret. */
-  password: pulumi.Input<string>;
+  readonly password: pulumi.Input<string>;
 }
 
 export interface AzuremlFeArgs {
   /** What the cluster hands over (`AksInferenceCluster.connection`). */
-  cluster: ClusterConnectionArgs;
+  readonly cluster: ClusterConnectionArgs;
   /**
    * Namespace created for the router. Azure ML installs azureml-fe in `azureml`.
    * @default "azureml"
    */
-  namespace?: pulumi.Input<string>;
+  readonly namespace?: pulumi.Input<string>;
   /**
    * A prebuilt router image reference (ideally `repo@sha256:...`). When set nothing is
    * built; otherwise the image is built from this repository (`router/Dockerfile`) and
    * pushed to the cluster's ACR.
    */
-  image?: pulumi.Input<string>;
+  readonly image?: pulumi.Input<string>;
   /**
    * Credentials to push the built image. Without them the build uses the Docker
    * credential store of the machine running Pulumi (`az acr login --name <acr>`), so the
    * ACR admin user can stay disabled. Ignored when `image` is set.
    */
-  registryCredentials?: RegistryCredentialsArgs;
+  readonly registryCredentials?: RegistryCredentialsArgs;
   /**
    * Router replicas. azureml-fe-v2 runs 3 (`inferenceRouterHA`), 1 without HA.
    * @default 3, or 1 on a DevTest cluster
    */
-  replicas?: pulumi.Input<number>;
+  readonly replicas?: pulumi.Input<number>;
   /**
    * Largest accepted request body in bytes (`AKSML_MAX_REQUEST_BYTES`); azureml-fe's limit is 100 MB.
    * @default 104857600
    */
-  maxRequestBytes?: pulumi.Input<number>;
+  readonly maxRequestBytes?: pulumi.Input<number>;
   /** @default "info" */
-  logLevel?: pulumi.Input<RouterLogLevel>;
+  readonly logLevel?: pulumi.Input<RouterLogLevel>;
   /** Optional A record pointing at the router's load balancer IP. */
-  dnsRecord?: RouterDnsRecordArgs;
-}
-
-/** What a ModelWebservice needs from the router (`AzuremlFe.connection`). */
-export interface RouterConnectionArgs {
-  /** Base URL of the router, e.g. `http://20.1.2.3` or `https://ml.example.com`. */
-  endpoint: pulumi.Input<string>;
-  /** The router image; model pods run its `fetch-model` subcommand as init container. */
-  image: pulumi.Input<string>;
+  readonly dnsRecord?: RouterDnsRecordArgs;
 }

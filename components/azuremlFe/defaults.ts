@@ -1,7 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { MAX_REQUEST_BYTES } from "../../router/contract/serviceConfig.js";
 import { ClusterPurpose } from "../shared/clusterConnection.js";
-import type { AzuremlFeArgs } from "./args.js";
+import type { AzuremlFeArgs, RouterLogLevel } from "./args.js";
 
 /** azureml-fe's published pod resources (request 900m/800Mi, limit 2 vCPU/1.2Gi). */
 export const ROUTER_RESOURCES = {
@@ -37,10 +37,10 @@ export function routerTopologyFor(purpose: ClusterPurpose, replicas?: number): R
 }
 
 export interface ResolvedAzuremlFeArgs {
-  namespace: pulumi.Input<string>;
-  maxRequestBytes: pulumi.Input<number>;
-  logLevel: pulumi.Input<string>;
-  tlsEnabled: boolean;
+  readonly namespace: pulumi.Input<string>;
+  readonly maxRequestBytes: pulumi.Input<number>;
+  readonly logLevel: pulumi.Input<RouterLogLevel>;
+  readonly tlsEnabled: boolean;
 }
 
 /** Applies every default that does not depend on the cluster purpose. */

@@ -1,8 +1,9 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AzuremlFeArgs, RouterConnectionArgs, RouterLogLevel } from "./args.js";
+import type { AzuremlFeArgs } from "./args.js";
+import type { RouterConnectionArgs } from "../shared/routerConnection.js";
 import { resolveAzuremlFeArgs, routerTopologyFor } from "./defaults.js";
-import { isPlainValue } from "../shared/inputs.js";
+import { checkedWhenKnown, isPlainValue } from "../shared/inputs.js";
 import type { ClusterPurpose } from "../shared/clusterConnection.js";
 import { createRouterDeployment, createRouterPdb } from "./deployment.js";
 import { buildRouterImage } from "./image.js";
@@ -46,31 +47,29 @@ export class AzuremlFe extends pulumi.ComponentResource {
   public readonly connection: RouterConnectionArgs;
 
   constructor(name: string, args: AzuremlFeArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateAzuremlFeArgs(name, args);
     super("aksml:index:AzuremlFe", name, {}, opts);
-    validateAzuremlFeArgs(args);
     const r = resolveAzuremlFeArgs(args);
     const cluster = args.cluster;
     const k8sOpts: pulumi.CustomResourceOptions = { parent: this };
 
-    // Values that were Outputs are validated once known; every object hangs off the namespace.
-    const checkedNamespace = pulumi
-      .output({
+    // Values that were Outputs are validated once known, by the same rules; every object hangs off the namespace.
+    const checkedNamespace = checkedWhenKnown(
+      {
         namespace: r.namespace,
         replicas: args.replicas,
         maxRequestBytes: r.maxRequestBytes,
         logLevel: r.logLevel,
         clusterPurpose: cluster.clusterPurpose,
         loadBalancerType: cluster.loadBalancerType,
-      })
-      .apply((v) => {
-        validateAzuremlFeArgs({
+      },
+      (v) =>
+        validateAzuremlFeArgs(name, {
           ...args,
           ...v,
-          logLevel: v.logLevel as RouterLogLevel,
           cluster: { ...cluster, clusterPurpose: v.clusterPurpose, loadBalancerType: v.loadBalancerType },
-        });
-        return v.namespace;
-      });
+        }),
+    ).apply((v) => v.namespace);
     const ns: k8s.core.v1.Namespace = k8sNamespace(`${name}-namespace`, checkedNamespace, k8sOpts);
     const namespace = ns.metadata.name;
     const inNs: pulumi.CustomResourceOptions = { parent: this, dependsOn: [ns] };

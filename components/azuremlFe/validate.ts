@@ -1,22 +1,17 @@
-import * as pulumi from "@pulumi/pulumi";
 import { MAX_REQUEST_BYTES } from "../../router/contract/serviceConfig.js";
 import { ClusterPurpose, LoadBalancerType } from "../shared/clusterConnection.js";
-import { RouterLogLevel, type AzuremlFeArgs } from "./args.js";
 import { isKnown } from "../shared/inputs.js";
+import { NAMESPACE_PATTERN } from "../shared/naming.js";
+import { componentSubject, throwIfInvalid, type PropertyProblem } from "../shared/problems.js";
+import { isIntegerInRange, isOneOf, isPositiveInteger } from "../shared/validation.js";
+import { RouterLogLevel, type AzuremlFeArgs } from "./args.js";
 
-/** Kubernetes namespace rule (RFC 1123 label), as Azure ML's `namespace` regex. */
-export const NAMESPACE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Namespaces Kubernetes itself creates and owns. */
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-export interface PropertyError {
-  propertyPath: string;
-  reason: string;
-}
-
 /** Every problem with the known values of the args; empty when valid. */
-export function azuremlFeArgsProblems(args: AzuremlFeArgs): PropertyError[] {
-  const errors: PropertyError[] = [];
+export function azuremlFeArgsProblems(args: AzuremlFeArgs): PropertyProblem[] {
+  const errors: PropertyProblem[] = [];
   const c = args.cluster;
   if (isKnown(args.namespace) && !NAMESPACE_PATTERN.test(args.namespace)) {
     errors.push({
@@ -31,31 +26,28 @@ export function azuremlFeArgsProblems(args: AzuremlFeArgs): PropertyError[] {
       reason: `${JSON.stringify(args.namespace)} is a Kubernetes system namespace; AzuremlFe creates its namespace and deletes it on destroy, so pick a dedicated one (default "azureml")`,
     });
   }
-  if (isKnown(args.replicas) && (!Number.isInteger(args.replicas) || args.replicas < 1)) {
+  if (isKnown(args.replicas) && !isPositiveInteger(args.replicas)) {
     errors.push({ propertyPath: "replicas", reason: `must be an integer >= 1, got ${args.replicas}` });
   }
-  if (
-    isKnown(args.maxRequestBytes) &&
-    (!Number.isInteger(args.maxRequestBytes) || args.maxRequestBytes < 1 || args.maxRequestBytes > MAX_REQUEST_BYTES)
-  ) {
+  if (isKnown(args.maxRequestBytes) && !isIntegerInRange(args.maxRequestBytes, 1, MAX_REQUEST_BYTES)) {
     errors.push({
       propertyPath: "maxRequestBytes",
       reason: `must be an integer between 1 and ${MAX_REQUEST_BYTES} (azureml-fe's 100 MB limit), got ${args.maxRequestBytes}`,
     });
   }
-  if (isKnown(args.logLevel) && !(Object.values(RouterLogLevel) as string[]).includes(args.logLevel)) {
+  if (isKnown(args.logLevel) && !isOneOf(RouterLogLevel, args.logLevel)) {
     errors.push({
       propertyPath: "logLevel",
       reason: `must be one of ${Object.values(RouterLogLevel).join(", ")}, got ${JSON.stringify(args.logLevel)}`,
     });
   }
-  if (isKnown(c.clusterPurpose) && !(Object.values(ClusterPurpose) as string[]).includes(c.clusterPurpose)) {
+  if (isKnown(c.clusterPurpose) && !isOneOf(ClusterPurpose, c.clusterPurpose)) {
     errors.push({
       propertyPath: "cluster.clusterPurpose",
       reason: `must be one of ${Object.values(ClusterPurpose).join(", ")}, got ${JSON.stringify(c.clusterPurpose)}`,
     });
   }
-  if (isKnown(c.loadBalancerType) && !(Object.values(LoadBalancerType) as string[]).includes(c.loadBalancerType)) {
+  if (isKnown(c.loadBalancerType) && !isOneOf(LoadBalancerType, c.loadBalancerType)) {
     errors.push({
       propertyPath: "cluster.loadBalancerType",
       reason: `must be PublicIp or InternalLoadBalancer, got ${JSON.stringify(c.loadBalancerType)}`,
@@ -85,11 +77,7 @@ export function azuremlFeArgsProblems(args: AzuremlFeArgs): PropertyError[] {
         "an Azure DNS label only exists on a public IP; drop leafDomainLabel or use a PublicIp load balancer (use dnsRecord for an internal name)",
     });
   }
-  if (
-    args.dnsRecord &&
-    isKnown(args.dnsRecord.ttl) &&
-    (!Number.isInteger(args.dnsRecord.ttl) || args.dnsRecord.ttl < 1)
-  ) {
+  if (args.dnsRecord && isKnown(args.dnsRecord.ttl) && !isPositiveInteger(args.dnsRecord.ttl)) {
     errors.push({
       propertyPath: "dnsRecord.ttl",
       reason: `must be an integer >= 1 (seconds), got ${args.dnsRecord.ttl}`,
@@ -99,12 +87,6 @@ export function azuremlFeArgsProblems(args: AzuremlFeArgs): PropertyError[] {
 }
 
 /** Throws one InputPropertiesError naming every problem. */
-export function validateAzuremlFeArgs(args: AzuremlFeArgs): void {
-  const errors = azuremlFeArgsProblems(args);
-  if (errors.length) {
-    throw new pulumi.InputPropertiesError({
-      message: `AzuremlFe: ${errors.length} invalid argument(s): ${errors.map((e) => `${e.propertyPath} ${e.reason}`).join("; ")}`,
-      errors,
-    });
-  }
+export function validateAzuremlFeArgs(name: string, args: AzuremlFeArgs): void {
+  throwIfInvalid(componentSubject("AzuremlFe", name), azuremlFeArgsProblems(args));
 }

@@ -7,33 +7,33 @@ export interface ContainerInsightsArgs {
    * Pass the cluster's group only if it already exists: ContainerInsights is created before the cluster.
    * @default a created resource group `<name>-rg<suffix>`
    */
-  resourceGroupName?: pulumi.Input<string>;
+  readonly resourceGroupName?: pulumi.Input<string>;
   /**
    * Region of the created resources.
    * @default the resource group's region
    */
-  location?: pulumi.Input<string>;
+  readonly location?: pulumi.Input<string>;
   /**
    * Use this existing Log Analytics workspace (ARM id) instead of creating one.
    * Azure ML workspaces bring their own; this mirrors attaching to it. Set `location` to the
    * workspace's region: the data collection rule is created there.
    */
-  existingWorkspaceId?: pulumi.Input<string>;
+  readonly existingWorkspaceId?: pulumi.Input<string>;
   /**
    * Log retention of the created workspace, in days (30-730).
    * @default 30
    */
-  retentionInDays?: pulumi.Input<number>;
+  readonly retentionInDays?: pulumi.Input<number>;
   /**
    * Enable Microsoft Defender for Containers on the subscription (runtime protection and
    * registry vulnerability scanning) and its sensor on the cluster. Subscription-wide: it
    * affects every cluster and registry in the subscription.
    * @default false
    */
-  defenderForContainers?: pulumi.Input<boolean>;
+  readonly defenderForContainers?: pulumi.Input<boolean>;
   /**
    * Tags on every Azure resource created.
    * @default {}
    */
-  tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }

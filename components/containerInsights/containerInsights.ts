@@ -13,11 +13,11 @@ import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as security from "@pulumi/azure-native/security/index.js";
-import type { AksMonitoringArgs } from "../aksInferenceCluster/args.js";
+import type { AksMonitoringArgs } from "../shared/clusterMonitoring.js";
 import type { ContainerInsightsArgs } from "./args.js";
 import { CONTAINER_INSIGHTS_DEFAULTS, resolveContainerInsightsArgs } from "./defaults.js";
 import { validateContainerInsightsArgs } from "./validate.js";
-import { known } from "../shared/inputs.js";
+import { checkedWhenKnown, known } from "../shared/inputs.js";
 
 export class ContainerInsights extends pulumi.ComponentResource {
   /** ARM id of the Log Analytics workspace (created or existing). */
@@ -37,6 +37,16 @@ export class ContainerInsights extends pulumi.ComponentResource {
     const r = resolveContainerInsightsArgs(args);
     // biome-ignore lint/complexity/noUselessThisAlias: every child takes `{ parent }` and helpers take it as an argument
     const parent = this;
+    // Values that were Outputs are validated once known, by the same rules; the workspace is built from them.
+    const checked = checkedWhenKnown(
+      { retentionInDays: r.retentionInDays, existingWorkspaceId: r.existingWorkspaceId },
+      (v) =>
+        validateContainerInsightsArgs(name, {
+          ...args,
+          retentionInDays: args.retentionInDays === undefined ? undefined : v.retentionInDays,
+          existingWorkspaceId: v.existingWorkspaceId,
+        }),
+    );
 
     let resourceGroupName: pulumi.Output<string>;
     let location: pulumi.Output<string>;
@@ -54,7 +64,7 @@ export class ContainerInsights extends pulumi.ComponentResource {
 
     let workspaceId: pulumi.Output<string>;
     if (r.existingWorkspaceId !== undefined) {
-      workspaceId = pulumi.output(r.existingWorkspaceId);
+      workspaceId = checked.apply((v) => v.existingWorkspaceId!);
     } else {
       const workspace = new operationalinsights.Workspace(
         `${name}-logs`,
@@ -62,7 +72,7 @@ export class ContainerInsights extends pulumi.ComponentResource {
           resourceGroupName,
           location,
           sku: { name: CONTAINER_INSIGHTS_DEFAULTS.workspaceSku },
-          retentionInDays: r.retentionInDays,
+          retentionInDays: checked.retentionInDays,
           tags: r.tags,
         },
         { parent },
@@ -119,7 +129,7 @@ export class ContainerInsights extends pulumi.ComponentResource {
     this.dataCollectionRuleId = rule.id;
     this.resourceGroupName = resourceGroupName;
     this.location = location;
-    this.retentionInDays = pulumi.output(r.retentionInDays);
+    this.retentionInDays = checked.retentionInDays;
     this.defenderForContainers = pulumi.output(defender);
     this.clusterMonitoring = {
       logAnalyticsWorkspaceId: workspaceId,

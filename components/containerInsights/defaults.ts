@@ -13,12 +13,12 @@ export const CONTAINER_INSIGHTS_DEFAULTS = {
 } as const;
 
 export interface ResolvedContainerInsightsArgs {
-  resourceGroupName?: pulumi.Input<string>;
-  location?: pulumi.Input<string>;
-  existingWorkspaceId?: pulumi.Input<string>;
-  retentionInDays: pulumi.Input<number>;
-  defenderForContainers: pulumi.Input<boolean>;
-  tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  readonly resourceGroupName?: pulumi.Input<string>;
+  readonly location?: pulumi.Input<string>;
+  readonly existingWorkspaceId?: pulumi.Input<string>;
+  readonly retentionInDays: pulumi.Input<number>;
+  readonly defenderForContainers: pulumi.Input<boolean>;
+  readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 /** Applies every default. Pure. */

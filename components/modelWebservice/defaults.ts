@@ -1,14 +1,23 @@
-import type * as pulumi from "@pulumi/pulumi";
 import { SERVICE_CONFIG_DEFAULTS, type AuthMode } from "../../router/contract/serviceConfig.js";
-import type { ModelWebserviceArgs } from "./args.js";
+import type { ModelWebserviceSettingsInput } from "./settings.js";
 
-/** Azure ML's documented defaults (`AksWebservice.deploy_configuration`), applied here. */
+export type { ModelWebserviceSettingsInput } from "./settings.js";
+
+/**
+ * Azure ML's documented defaults (`AksWebservice.deploy_configuration`), applied here.
+ * The router-enforced ones are the contract's (`router/contract/serviceConfigSchema.ts`).
+ */
 export const MODEL_WEBSERVICE_DEFAULTS = {
   cpuCores: 0.1,
   memoryGb: 0.5,
   gpuCores: 0,
-  autoscale: { minReplicas: 1, maxReplicas: 10, refreshSeconds: 1, targetUtilization: 70 },
-  authEnabled: true,
+  autoscale: {
+    minReplicas: SERVICE_CONFIG_DEFAULTS.autoscale.minReplicas,
+    maxReplicas: SERVICE_CONFIG_DEFAULTS.autoscale.maxReplicas,
+    refreshSeconds: SERVICE_CONFIG_DEFAULTS.autoscale.refreshSeconds,
+    targetUtilization: SERVICE_CONFIG_DEFAULTS.autoscale.targetUtilization,
+  },
+  authEnabled: SERVICE_CONFIG_DEFAULTS.auth.mode === "key",
   tokenAuthEnabled: false,
   scoringTimeoutMs: SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs,
   replicaMaxConcurrentRequests: SERVICE_CONFIG_DEFAULTS.maxConcurrentRequestsPerContainer,
@@ -22,69 +31,43 @@ export const MODEL_WEBSERVICE_DEFAULTS = {
   },
   namespace: "default",
   enableAppInsights: false,
-  collectModelData: false,
+  collectModelData: SERVICE_CONFIG_DEFAULTS.collectModelData,
   cpuBaseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest",
   gpuBaseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cuda11.8-gpu-inference:latest",
   maxModels: 1000,
 } as const;
 
-/** The settings that end up in Kubernetes objects, as plain values. */
-export type ModelWebserviceSettingsInput = pulumi.Unwrap<
-  Pick<
-    ModelWebserviceArgs,
-    | "cpuCores"
-    | "memoryGb"
-    | "cpuCoresLimit"
-    | "memoryGbLimit"
-    | "gpuCores"
-    | "autoscale"
-    | "numReplicas"
-    | "authEnabled"
-    | "tokenAuthEnabled"
-    | "tokenIssuer"
-    | "tokenAudience"
-    | "tokenJwksUri"
-    | "scoringTimeoutMs"
-    | "replicaMaxConcurrentRequests"
-    | "maxRequestWaitTimeMs"
-    | "livenessProbe"
-    | "namespace"
-    | "enableAppInsights"
-    | "collectModelData"
-  >
->;
-
 export interface ModelWebserviceSettings {
-  cpuCores: number;
-  memoryGb: number;
-  cpuCoresLimit: number;
-  memoryGbLimit: number;
-  gpuCores: number;
-  autoscale: {
-    enabled: boolean;
-    minReplicas: number;
-    maxReplicas: number;
-    refreshSeconds: number;
-    targetUtilization: number;
+  readonly cpuCores: number;
+  readonly memoryGb: number;
+  readonly cpuCoresLimit: number;
+  readonly memoryGbLimit: number;
+  readonly gpuCores: number;
+  readonly autoscale: {
+    readonly enabled: boolean;
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly refreshSeconds: number;
+    readonly targetUtilization: number;
   };
-  numReplicas?: number;
-  authMode: AuthMode;
-  tokenIssuer?: string;
-  tokenAudience?: string;
-  tokenJwksUri?: string;
-  scoringTimeoutMs: number;
-  replicaMaxConcurrentRequests: number;
-  maxRequestWaitTimeMs: number;
-  livenessProbe: {
-    periodSeconds: number;
-    initialDelaySeconds: number;
-    timeoutSeconds: number;
-    successThreshold: number;
-    failureThreshold: number;
+  readonly numReplicas?: number;
+  readonly authMode: AuthMode;
+  readonly tokenIssuer?: string;
+  readonly tokenAudience?: string;
+  readonly tokenJwksUri?: string;
+  readonly scoringTimeoutMs: number;
+  readonly replicaMaxConcurrentRequests: number;
+  readonly maxRequestWaitTimeMs: number;
+  readonly livenessProbe: {
+    readonly periodSeconds: number;
+    readonly initialDelaySeconds: number;
+    readonly timeoutSeconds: number;
+    readonly successThreshold: number;
+    readonly failureThreshold: number;
   };
-  namespace: string;
-  enableAppInsights: boolean;
-  collectModelData: boolean;
+  readonly namespace: string;
+  readonly enableAppInsights: boolean;
+  readonly collectModelData: boolean;
 }
 
 /** The default token audience of service `name`. */

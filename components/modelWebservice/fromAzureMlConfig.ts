@@ -7,41 +7,38 @@
  */
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
-import type { RouterConnectionArgs } from "../azuremlFe/args.js";
+import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterConnectionArgs } from "../shared/clusterConnection.js";
+import { throwIfInvalid, type PropertyProblem } from "../shared/problems.js";
+import type { RouterConnectionArgs } from "../shared/routerConnection.js";
 import type { ModelArgs, ModelWebserviceArgs, RegistryPushCredentialsArgs } from "./args.js";
 
 export interface FromAzureMlConfigOptions {
   /** `inferenceconfig.json` (entryScript, sourceDirectory, environment). */
-  inferenceConfigPath: string;
+  readonly inferenceConfigPath: string;
   /** `deploymentconfig.json` (computeType "aks", autoScaler, containerResourceRequirements, ...). */
-  deploymentConfigPath: string;
-  cluster: ClusterConnectionArgs;
-  router: RouterConnectionArgs;
+  readonly deploymentConfigPath: string;
+  readonly cluster: ClusterConnectionArgs;
+  readonly router: RouterConnectionArgs;
   /** `az ml model deploy -m <name>:<version>`, with the local file or folder of each. */
-  models?: ModelArgs[];
-  registryCredentials?: RegistryPushCredentialsArgs;
+  readonly models?: readonly ModelArgs[];
+  readonly registryCredentials?: RegistryPushCredentialsArgs;
   /**
    * Token auth settings the files cannot hold (Azure ML issued its own tokens): required
    * when `tokenAuthEnabled`/`aadAuthEnabled` is true, as in the constructor's args.
    */
-  tokenIssuer?: pulumi.Input<string>;
-  tokenAudience?: pulumi.Input<string>;
-  tokenJwksUri?: pulumi.Input<string>;
+  readonly tokenIssuer?: pulumi.Input<string>;
+  readonly tokenAudience?: pulumi.Input<string>;
+  readonly tokenJwksUri?: pulumi.Input<string>;
   /** Application Insights key (Azure ML took the workspace's); required with `appInsightsEnabled: true`. */
-  appInsightsKey?: pulumi.Input<string>;
+  readonly appInsightsKey?: pulumi.Input<string>;
 }
 
 type Json = Record<string, unknown>;
 type Kind = "number" | "boolean" | "string" | "object" | "strings";
-interface Problem {
-  propertyPath: string;
-  reason: string;
-}
 
 class Reader {
-  readonly problems: Problem[] = [];
+  readonly problems: PropertyProblem[] = [];
   constructor(
     readonly file: string,
     readonly label: string,
@@ -175,13 +172,7 @@ export function loadAzureMlConfig(o: FromAzureMlConfigOptions): ModelWebserviceA
   const dr = new Reader(o.deploymentConfigPath, "deploymentconfig");
   const inference = inferenceArgs(readJson(o.inferenceConfigPath, ir), ir, dirname(resolve(o.inferenceConfigPath)));
   const deployment = deploymentArgs(readJson(o.deploymentConfigPath, dr), dr);
-  const problems = [...ir.problems, ...dr.problems];
-  if (problems.length) {
-    throw new pulumi.InputPropertiesError({
-      message: `ModelWebservice.fromAzureMlConfig: ${problems.map((p) => `${p.propertyPath}: ${p.reason}`).join("; ")}`,
-      errors: problems,
-    });
-  }
+  throwIfInvalid("ModelWebservice.fromAzureMlConfig", [...ir.problems, ...dr.problems]);
   return {
     ...deployment,
     inferenceConfig: inference,

@@ -3,13 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { ModelWebserviceArgs } from "./args.js";
-import type { BlobToFetch } from "../../router/fetchModel/args.js";
-import {
-  defaultBaseImage,
-  resolveModelWebserviceSettings,
-  type ModelWebserviceSettings,
-  type ModelWebserviceSettingsInput,
-} from "./defaults.js";
+import { checkedWhenKnown } from "../shared/inputs.js";
+import { defaultBaseImage, resolveModelWebserviceSettings } from "./defaults.js";
 import { loadAzureMlConfig, type FromAzureMlConfigOptions } from "./fromAzureMlConfig.js";
 import { createModelIdentity } from "./identity.js";
 import { buildModelImage, type PlainInferenceConfig } from "./image.js";
@@ -22,6 +17,7 @@ import {
   serviceConfigFor,
 } from "./kubernetes.js";
 import { modelDirFor, modelFiles, plainModels, uploadModels } from "./models.js";
+import { checkedWhenKnownArgs } from "./settings.js";
 import { validateModelWebserviceArgs } from "./validate.js";
 
 export * from "./args.js";
@@ -59,38 +55,14 @@ export class ModelWebservice extends pulumi.ComponentResource {
   }
 
   constructor(name: string, args: ModelWebserviceArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("aksml:index:ModelWebservice", name, {}, opts);
     validateModelWebserviceArgs(name, args);
+    super("aksml:index:ModelWebservice", name, {}, opts);
     const cluster = args.cluster;
-    const settingsInput = {
-      cpuCores: args.cpuCores,
-      memoryGb: args.memoryGb,
-      cpuCoresLimit: args.cpuCoresLimit,
-      memoryGbLimit: args.memoryGbLimit,
-      gpuCores: args.gpuCores,
-      autoscale: args.autoscale,
-      numReplicas: args.numReplicas,
-      authEnabled: args.authEnabled,
-      tokenAuthEnabled: args.tokenAuthEnabled,
-      tokenIssuer: args.tokenIssuer,
-      tokenAudience: args.tokenAudience,
-      tokenJwksUri: args.tokenJwksUri,
-      scoringTimeoutMs: args.scoringTimeoutMs,
-      replicaMaxConcurrentRequests: args.replicaMaxConcurrentRequests,
-      maxRequestWaitTimeMs: args.maxRequestWaitTimeMs,
-      livenessProbe: args.livenessProbe,
-      namespace: args.namespace,
-      enableAppInsights: args.enableAppInsights,
-      collectModelData: args.collectModelData,
-      // Not a setting, but tags become Deployment labels: an Output (or Output values)
-      // must meet the label rules too once known, or the API server rejects the Deployment.
-      tags: args.tags,
-    };
-    // Values that were Outputs are validated here, once known, by the same rules.
-    const settings = pulumi.output(settingsInput).apply((s) => {
-      validateModelWebserviceArgs(name, { ...args, ...(s as unknown as Partial<ModelWebserviceArgs>) });
-      return resolveModelWebserviceSettings(name, s as unknown as ModelWebserviceSettingsInput);
-    });
+    // Values that were Outputs are validated once known, by the same rules; every object
+    // built from the settings (Deployment, Service, Secrets) fails to register with that error.
+    const settings = checkedWhenKnown(checkedWhenKnownArgs(args), (known) =>
+      validateModelWebserviceArgs(name, { ...args, ...known }),
+    ).apply((known) => resolveModelWebserviceSettings(name, known));
     const namespace = settings.namespace;
     const child: pulumi.CustomResourceOptions = { parent: this };
 
@@ -132,17 +104,17 @@ export class ModelWebservice extends pulumi.ComponentResource {
         modelDeploymentManifest(
           {
             name,
-            settings: s as ModelWebserviceSettings,
+            settings: s,
             image: img,
             routerImage,
             modelDir: modelDirFor(models),
             serviceAccountName: name,
             clusterPurpose: purpose,
             modelCount: models.length,
-            tags: tags as Record<string, string>,
+            tags,
             description,
             appInsightsSecretName: insights ? `${name}-appinsights` : undefined,
-            fetchArgs: blobs.length ? { accountUrl, container, blobs: blobs as BlobToFetch[] } : undefined,
+            fetchArgs: blobs.length ? { accountUrl, container, blobs } : undefined,
           },
           s.namespace,
         ),

@@ -21,7 +21,7 @@ import {
   PART_OF_LABEL,
   PART_OF_VALUE,
 } from "../shared/conventions.js";
-import { formatFetchModelArgs, type BlobToFetch } from "../../router/fetchModel/args.js";
+import { formatFetchModelArgs, type BlobToFetch } from "../../router/contract/fetchModelArgs.js";
 import type { ModelWebserviceSettings } from "./defaults.js";
 import { WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "./identity.js";
 import { MODEL_ROOT } from "./models.js";

@@ -1,7 +1,7 @@
 import { basename, resolve } from "node:path";
 import * as storage from "@pulumi/azure-native/storage/index.js";
 import * as pulumi from "@pulumi/pulumi";
-import type { BlobToFetch } from "../../router/fetchModel/args.js";
+import type { BlobToFetch } from "../../router/contract/fetchModelArgs.js";
 import type { ClusterConnectionArgs } from "../shared/clusterConnection.js";
 import type { ModelArgs } from "./args.js";
 import { listFiles, sha256File } from "./contentHash.js";

@@ -1,45 +1,50 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
+import { describeIntegerRange, integerRangeProblem, type IntegerRange } from "../../router/contract/serviceConfig.js";
+import { isUnknown, known } from "../shared/inputs.js";
+import { NAMESPACE_PATTERN } from "../shared/naming.js";
+import {
+  componentSubject,
+  problemList,
+  throwIfInvalid,
+  type AddProblem,
+  type PropertyProblem,
+} from "../shared/problems.js";
+import {
+  isIntegerInRange,
+  isLabelKey,
+  isLabelValue,
+  isPositiveInteger,
+  isPositiveNumber,
+} from "../shared/validation.js";
 import type { ModelWebserviceArgs } from "./args.js";
 import { MODEL_WEBSERVICE_DEFAULTS } from "./defaults.js";
-import { isPlainValue } from "../shared/inputs.js";
+import { AUTOSCALE_INTEGER_ARGS, ROUTER_INTEGER_ARGS } from "./settings.js";
 
 /** Azure ML webservice name rule: 3-32 characters, lowercase letters, digits, "-"; starts with a letter, ends alphanumeric. */
 export const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
-/** Azure ML's `namespace` regex. */
-export const NAMESPACE_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Model names become folder names under `azureml-models/`. */
 export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
-
-/** Kubernetes label key (optional DNS prefix) and value rules. */
-export const LABEL_KEY_PATTERN =
-  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-export const LABEL_VALUE_PATTERN = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-
-export interface PropertyError {
-  propertyPath: string;
-  reason: string;
-}
-
-/** Marks a value that is an Output or Promise: its rules are skipped (checked by nobody until it is known). */
-const UNKNOWN = Symbol("unknown");
-type Known<T> = T | undefined | typeof UNKNOWN;
-const view = <T>(v: pulumi.Input<T> | undefined): Known<T> => (isPlainValue(v) ? v : UNKNOWN);
-const isNum = (v: unknown): v is number => typeof v === "number";
 
 /**
  * Every problem with the known values of the args, as Azure ML's
  * `validate_configuration` finds them, plus the checks this library needs (files exist,
- * names fit Kubernetes). Empty when valid.
+ * names fit Kubernetes). Values not known yet (Outputs) are skipped here and checked by
+ * the same rules once they resolve. Empty when valid.
  */
-export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs): PropertyError[] {
-  const errors: PropertyError[] = [];
-  const add = (propertyPath: string, reason: string) => errors.push({ propertyPath, reason });
-  const positive = (path: string, v: Known<number>, integer: boolean) => {
-    if (!isNum(v)) return;
-    if (!(v > 0) || (integer && !Number.isInteger(v)))
+export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs): PropertyProblem[] {
+  const { problems, add } = problemList();
+  const positive = (path: string, input: pulumi.Input<number> | undefined, integer: boolean) => {
+    const v = known(input);
+    if (v !== undefined && !(integer ? isPositiveInteger(v) : isPositiveNumber(v)))
       add(path, `must be a positive ${integer ? "integer" : "number"}, got ${v}`);
+  };
+  // The router enforces these; their ranges are the contract's, so both sides agree.
+  const routerInteger = (path: string, input: pulumi.Input<number> | undefined, range: IntegerRange) => {
+    const v = known(input);
+    if (v !== undefined && integerRangeProblem(range, v) !== undefined)
+      add(path, `must be ${describeIntegerRange(range)}, got ${v}`);
   };
 
   if (!SERVICE_NAME_PATTERN.test(name))
@@ -52,112 +57,41 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   else if (name === "default")
     add("name", `"default" is the name of every namespace's own ServiceAccount; pick another service name`);
 
-  const cpu = view(a.cpuCores),
-    mem = view(a.memoryGb),
-    cpuLimit = view(a.cpuCoresLimit),
-    memLimit = view(a.memoryGbLimit),
-    gpu = view(a.gpuCores);
-  positive("cpuCores", cpu, false);
-  positive("memoryGb", mem, false);
-  positive("cpuCoresLimit", cpuLimit, false);
-  positive("memoryGbLimit", memLimit, false);
-  const cpuReq = cpu === undefined ? MODEL_WEBSERVICE_DEFAULTS.cpuCores : cpu;
-  const memReq = mem === undefined ? MODEL_WEBSERVICE_DEFAULTS.memoryGb : mem;
-  if (isNum(cpuLimit) && isNum(cpuReq) && cpuLimit > 0 && cpuLimit < cpuReq)
+  positive("cpuCores", a.cpuCores, false);
+  positive("memoryGb", a.memoryGb, false);
+  positive("cpuCoresLimit", a.cpuCoresLimit, false);
+  positive("memoryGbLimit", a.memoryGbLimit, false);
+  // A limit is compared with its request (or the request's default) only when both are known.
+  const cpuReq = a.cpuCores === undefined ? MODEL_WEBSERVICE_DEFAULTS.cpuCores : known(a.cpuCores);
+  const memReq = a.memoryGb === undefined ? MODEL_WEBSERVICE_DEFAULTS.memoryGb : known(a.memoryGb);
+  const cpuLimit = known(a.cpuCoresLimit);
+  const memLimit = known(a.memoryGbLimit);
+  if (cpuLimit !== undefined && cpuReq !== undefined && cpuLimit > 0 && cpuLimit < cpuReq)
     add("cpuCoresLimit", `(${cpuLimit}) must be >= cpuCores (${cpuReq}); raise the limit or lower the request`);
-  if (isNum(memLimit) && isNum(memReq) && memLimit > 0 && memLimit < memReq)
+  if (memLimit !== undefined && memReq !== undefined && memLimit > 0 && memLimit < memReq)
     add("memoryGbLimit", `(${memLimit}) must be >= memoryGb (${memReq}); raise the limit or lower the request`);
-  if (isNum(gpu) && (!Number.isInteger(gpu) || gpu < 0))
+  const gpu = known(a.gpuCores);
+  if (gpu !== undefined && !isIntegerInRange(gpu, 0))
     add("gpuCores", `must be an integer >= 0 (whole GPUs), got ${gpu}`);
 
-  const num = view(a.numReplicas);
-  positive("numReplicas", num, true);
-  const as = a.autoscale ?? {};
-  const enabled = view(as.enabled);
-  const min = view(as.minReplicas),
-    max = view(as.maxReplicas),
-    refresh = view(as.refreshSeconds),
-    target = view(as.targetUtilization);
-  positive("autoscale.minReplicas", min, true);
-  positive("autoscale.maxReplicas", max, true);
-  positive("autoscale.refreshSeconds", refresh, true);
-  if (isNum(target) && (!Number.isInteger(target) || target < 1 || target > 100))
-    add("autoscale.targetUtilization", `must be an integer percentage between 1 and 100, got ${target}`);
-  const minV = min === undefined ? MODEL_WEBSERVICE_DEFAULTS.autoscale.minReplicas : min;
-  const maxV = max === undefined ? MODEL_WEBSERVICE_DEFAULTS.autoscale.maxReplicas : max;
-  if (isNum(minV) && isNum(maxV) && maxV > 0 && minV > maxV)
-    add("autoscale.minReplicas", `(${minV}) must be <= autoscale.maxReplicas (${maxV})`);
-  if (enabled === true && num !== undefined)
-    add(
-      "numReplicas",
-      "must not be set when autoscale.enabled is true (the router owns the replica count); remove one of them",
-    );
-  // Autoscale is off when disabled explicitly or, with enabled unset, when numReplicas is
-  // given; autoscale values would then be silently ignored, which Azure ML rejects.
-  const off = enabled === false || (enabled === undefined && num !== undefined && num !== UNKNOWN);
-  if (enabled === false && num === undefined) add("numReplicas", "is required when autoscale.enabled is false");
-  if (off) {
-    for (const k of ["minReplicas", "maxReplicas", "refreshSeconds", "targetUtilization"] as const) {
-      if (as[k] !== undefined)
-        add(
-          `autoscale.${k}`,
-          "must not be set when autoscale is off (autoscale.enabled false, or numReplicas given); Azure ML rejects autoscale settings with autoscale off",
-        );
-    }
-  }
+  routerInteger("numReplicas", a.numReplicas, ROUTER_INTEGER_ARGS.numReplicas);
+  autoscaleProblems(a, routerInteger, add);
+  authProblems(a, add);
 
-  const keyAuth = view(a.authEnabled),
-    tokenAuth = view(a.tokenAuthEnabled);
-  if (keyAuth === true && tokenAuth === true)
-    add(
-      "tokenAuthEnabled",
-      "key auth (authEnabled) and token auth cannot both be on; set authEnabled: false to use tokens",
-    );
-  const issuer = view(a.tokenIssuer);
-  if (tokenAuth === true && issuer === undefined)
-    add("tokenIssuer", "is required with tokenAuthEnabled (the issuer whose OIDC discovery gives the signing keys)");
-  for (const [path, url] of [
-    ["tokenIssuer", issuer],
-    ["tokenJwksUri", view(a.tokenJwksUri)],
-  ] as const) {
-    if (typeof url === "string" && !/^https?:\/\/[^\s]+$/.test(url))
-      add(path, `must be an http(s) URL, got ${JSON.stringify(url)}`);
-  }
-
-  const audience = view(a.tokenAudience);
-  if (typeof audience === "string" && audience.trim() === "") add("tokenAudience", "must not be empty");
-  const insights = view(a.enableAppInsights);
-  if (insights === true && a.appInsightsKey === undefined)
+  if (known(a.enableAppInsights) === true && a.appInsightsKey === undefined)
     add(
       "appInsightsKey",
       "is required with enableAppInsights (the Application Insights instrumentation key or connection string)",
     );
-  const tags = view(a.tags);
-  if (tags !== undefined && tags !== UNKNOWN) {
-    for (const [k, v] of Object.entries(tags)) {
-      if (!LABEL_KEY_PATTERN.test(k))
-        add(
-          `tags.${k}`,
-          "is not a valid Kubernetes label key (tags become labels on the Deployment): up to 63 letters, digits, '-', '_', '.', with an optional DNS prefix",
-        );
-      // Tags are also Azure tags on the workload identity, and Azure rejects tag names
-      // containing '/' (InvalidTagNameCharacters), so a prefixed label key cannot be used.
-      else if (k.includes("/"))
-        add(
-          `tags.${k}`,
-          "must not contain '/': tags are also Azure tags (on the workload identity), whose names cannot contain '/'",
-        );
-      else if (typeof v === "string" && !LABEL_VALUE_PATTERN.test(v))
-        add(
-          `tags.${k}`,
-          `value ${JSON.stringify(v)} is not a valid Kubernetes label value: up to 63 letters, digits, '-', '_', '.', starting and ending alphanumeric`,
-        );
-    }
-  }
+  tagProblems(a, add);
 
-  positive("scoringTimeoutMs", view(a.scoringTimeoutMs), true);
-  positive("replicaMaxConcurrentRequests", view(a.replicaMaxConcurrentRequests), true);
-  positive("maxRequestWaitTimeMs", view(a.maxRequestWaitTimeMs), true);
+  routerInteger("scoringTimeoutMs", a.scoringTimeoutMs, ROUTER_INTEGER_ARGS.scoringTimeoutMs);
+  routerInteger(
+    "replicaMaxConcurrentRequests",
+    a.replicaMaxConcurrentRequests,
+    ROUTER_INTEGER_ARGS.replicaMaxConcurrentRequests,
+  );
+  routerInteger("maxRequestWaitTimeMs", a.maxRequestWaitTimeMs, ROUTER_INTEGER_ARGS.maxRequestWaitTimeMs);
   const probe = a.livenessProbe ?? {};
   for (const k of [
     "periodSeconds",
@@ -166,49 +100,131 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
     "successThreshold",
     "failureThreshold",
   ] as const)
-    positive(`livenessProbe.${k}`, view(probe[k]), true);
+    positive(`livenessProbe.${k}`, probe[k], true);
 
-  const ns = view(a.namespace);
+  const ns = known(a.namespace);
   if (typeof ns === "string" && !NAMESPACE_PATTERN.test(ns))
     add("namespace", `${JSON.stringify(ns)} does not match ${NAMESPACE_PATTERN.source}`);
 
   modelProblems(a, add);
   imageProblems(a, add);
-  return errors;
+  return problems;
 }
 
-function modelProblems(a: ModelWebserviceArgs, add: (p: string, r: string) => void): void {
+function autoscaleProblems(
+  a: ModelWebserviceArgs,
+  routerInteger: (path: string, input: pulumi.Input<number> | undefined, range: IntegerRange) => void,
+  add: AddProblem,
+): void {
+  const as = a.autoscale ?? {};
+  for (const [k, range] of Object.entries(AUTOSCALE_INTEGER_ARGS) as [
+    keyof typeof AUTOSCALE_INTEGER_ARGS,
+    IntegerRange,
+  ][])
+    routerInteger(`autoscale.${k}`, as[k], range);
+  const enabled = known(as.enabled);
+  // min <= max, each defaulted when unset, compared only when both are known.
+  const minV = as.minReplicas === undefined ? MODEL_WEBSERVICE_DEFAULTS.autoscale.minReplicas : known(as.minReplicas);
+  const maxV = as.maxReplicas === undefined ? MODEL_WEBSERVICE_DEFAULTS.autoscale.maxReplicas : known(as.maxReplicas);
+  if (minV !== undefined && maxV !== undefined && maxV > 0 && minV > maxV)
+    add("autoscale.minReplicas", `(${minV}) must be <= autoscale.maxReplicas (${maxV})`);
+  if (enabled === true && a.numReplicas !== undefined)
+    add(
+      "numReplicas",
+      "must not be set when autoscale.enabled is true (the router owns the replica count); remove one of them",
+    );
+  // Autoscale is off when disabled explicitly or, with enabled unset, when numReplicas is
+  // given; autoscale values would then be silently ignored, which Azure ML rejects.
+  const off = enabled === false || (as.enabled === undefined && known(a.numReplicas) !== undefined);
+  if (enabled === false && a.numReplicas === undefined)
+    add("numReplicas", "is required when autoscale.enabled is false");
+  if (off) {
+    for (const k of Object.keys(AUTOSCALE_INTEGER_ARGS) as (keyof typeof AUTOSCALE_INTEGER_ARGS)[]) {
+      if (as[k] !== undefined)
+        add(
+          `autoscale.${k}`,
+          "must not be set when autoscale is off (autoscale.enabled false, or numReplicas given); Azure ML rejects autoscale settings with autoscale off",
+        );
+    }
+  }
+}
+
+function authProblems(a: ModelWebserviceArgs, add: AddProblem): void {
+  const tokenAuth = known(a.tokenAuthEnabled);
+  if (known(a.authEnabled) === true && tokenAuth === true)
+    add(
+      "tokenAuthEnabled",
+      "key auth (authEnabled) and token auth cannot both be on; set authEnabled: false to use tokens",
+    );
+  if (tokenAuth === true && a.tokenIssuer === undefined)
+    add("tokenIssuer", "is required with tokenAuthEnabled (the issuer whose OIDC discovery gives the signing keys)");
+  for (const [path, url] of [
+    ["tokenIssuer", known(a.tokenIssuer)],
+    ["tokenJwksUri", known(a.tokenJwksUri)],
+  ] as const) {
+    if (typeof url === "string" && !/^https?:\/\/[^\s]+$/.test(url))
+      add(path, `must be an http(s) URL, got ${JSON.stringify(url)}`);
+  }
+  const audience = known(a.tokenAudience);
+  if (typeof audience === "string" && audience.trim() === "") add("tokenAudience", "must not be empty");
+}
+
+/** Tags become Kubernetes labels on the Deployment and Azure tags on the workload identity: both rules apply. */
+function tagProblems(a: ModelWebserviceArgs, add: AddProblem): void {
+  for (const [k, v] of Object.entries(known(a.tags) ?? {})) {
+    const value = known(v);
+    if (!isLabelKey(k))
+      add(
+        `tags.${k}`,
+        "is not a valid Kubernetes label key (tags become labels on the Deployment): up to 63 letters, digits, '-', '_', '.', with an optional DNS prefix",
+      );
+    // Tags are also Azure tags on the workload identity, and Azure rejects tag names
+    // containing '/' (InvalidTagNameCharacters), so a prefixed label key cannot be used.
+    else if (k.includes("/"))
+      add(
+        `tags.${k}`,
+        "must not contain '/': tags are also Azure tags (on the workload identity), whose names cannot contain '/'",
+      );
+    else if (typeof value === "string" && !isLabelValue(value))
+      add(
+        `tags.${k}`,
+        `value ${JSON.stringify(value)} is not a valid Kubernetes label value: up to 63 letters, digits, '-', '_', '.', starting and ending alphanumeric`,
+      );
+  }
+}
+
+function modelProblems(a: ModelWebserviceArgs, add: AddProblem): void {
   const models = a.models ?? [];
   if (models.length > MODEL_WEBSERVICE_DEFAULTS.maxModels)
     add("models", `at most ${MODEL_WEBSERVICE_DEFAULTS.maxModels} models per service, got ${models.length}`);
   const seen = new Set<string>();
   models.forEach((m, i) => {
-    const mName = view(m.name),
-      version = view(m.version),
-      path = view(m.path);
+    const mName = known(m.name),
+      version = known(m.version),
+      path = known(m.path);
     if (typeof mName === "string" && !MODEL_NAME_PATTERN.test(mName))
       add(
         `models[${i}].name`,
         `${JSON.stringify(mName)}: letters, digits, ".", "_", "-", starting alphanumeric, at most 255 characters`,
       );
-    if (isNum(version) && (!Number.isInteger(version) || version < 1))
+    if (version !== undefined && !isPositiveInteger(version))
       add(`models[${i}].version`, `must be a positive integer, got ${version}`);
-    if (path === UNKNOWN)
+    if (isUnknown(m.path))
       add(
         `models[${i}].path`,
         "must be a plain path known when the program runs (its files decide which blobs are uploaded)",
       );
     else if (path === undefined || !existsSync(path))
       add(`models[${i}].path`, `${JSON.stringify(path)} does not exist`);
-    const key = `${String(mName)}:${String(version)}`;
-    if (typeof mName === "string" && isNum(version)) {
+    if (typeof mName === "string" && typeof version === "number") {
+      const key = `${mName}:${version}`;
       if (seen.has(key)) add(`models[${i}]`, `model ${key} is listed twice`);
       seen.add(key);
     }
   });
 }
 
-function imageProblems(a: ModelWebserviceArgs, add: (p: string, r: string) => void): void {
+function imageProblems(a: ModelWebserviceArgs, add: AddProblem): void {
   if ((a.image === undefined) === (a.inferenceConfig === undefined)) {
     add(
       a.image === undefined ? "inferenceConfig" : "image",
@@ -217,9 +233,9 @@ function imageProblems(a: ModelWebserviceArgs, add: (p: string, r: string) => vo
   }
   const ic = a.inferenceConfig;
   if (!ic) return;
-  const dir = view(ic.sourceDirectory),
-    entry = view(ic.entryScript);
-  if (dir === UNKNOWN || entry === UNKNOWN)
+  const dir = known(ic.sourceDirectory),
+    entry = known(ic.entryScript);
+  if (isUnknown(ic.sourceDirectory) || isUnknown(ic.entryScript))
     add(
       "inferenceConfig",
       "sourceDirectory and entryScript must be plain values known when the program runs (they decide the image's content hash)",
@@ -238,19 +254,18 @@ function imageProblems(a: ModelWebserviceArgs, add: (p: string, r: string) => vo
   if (env.condaFile !== undefined && env.pipRequirements !== undefined)
     add("inferenceConfig.environment", "give condaFile or pipRequirements, not both");
   for (const k of ["condaFile", "pipRequirements"] as const) {
-    const f = view(env[k]);
-    if (f === UNKNOWN) add(`inferenceConfig.environment.${k}`, "must be a plain path known when the program runs");
+    const f = known(env[k]);
+    if (isUnknown(env[k])) add(`inferenceConfig.environment.${k}`, "must be a plain path known when the program runs");
     else if (f !== undefined && !existsSync(f))
       add(`inferenceConfig.environment.${k}`, `${JSON.stringify(f)} does not exist`);
   }
-  const vars = view(env.environmentVariables);
-  if (vars === UNKNOWN)
+  if (isUnknown(env.environmentVariables))
     add(
       "inferenceConfig.environment.environmentVariables",
       "must be plain values known when the program runs (they are baked into the image and its content hash)",
     );
-  else if (vars !== undefined) {
-    for (const [k, v] of Object.entries(vars)) {
+  else {
+    for (const [k, v] of Object.entries(known(env.environmentVariables) ?? {})) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
         add(`inferenceConfig.environment.environmentVariables.${k}`, "is not a valid environment variable name");
       else if (typeof v !== "string")
@@ -260,22 +275,16 @@ function imageProblems(a: ModelWebserviceArgs, add: (p: string, r: string) => vo
         );
     }
   }
-  if (view(env.baseImage) === UNKNOWN)
+  if (isUnknown(env.baseImage))
     add(
       "inferenceConfig.environment.baseImage",
       "must be a plain value known when the program runs (it is part of the image's content hash)",
     );
-  if (env.baseImage === undefined && view(a.gpuCores) === UNKNOWN)
+  if (env.baseImage === undefined && isUnknown(a.gpuCores))
     add("gpuCores", "must be a plain value when the base image is defaulted (it chooses the CPU or GPU image)");
 }
 
 /** Throws one InputPropertiesError naming every problem. */
 export function validateModelWebserviceArgs(name: string, a: ModelWebserviceArgs): void {
-  const errors = modelWebserviceArgsProblems(name, a);
-  if (errors.length) {
-    throw new pulumi.InputPropertiesError({
-      message: `ModelWebservice ${name}: ${errors.length} invalid argument(s): ${errors.map((e) => `${e.propertyPath} ${e.reason}`).join("; ")}`,
-      errors,
-    });
-  }
+  throwIfInvalid(componentSubject("ModelWebservice", name), modelWebserviceArgsProblems(name, a));
 }

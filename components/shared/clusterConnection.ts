@@ -23,34 +23,34 @@ export type LoadBalancerType = (typeof LoadBalancerType)[keyof typeof LoadBalanc
 
 export interface ClusterConnectionArgs {
   /** ARM id of the managed cluster (created or attached). */
-  clusterId: pulumi.Input<string>;
-  clusterName: pulumi.Input<string>;
+  readonly clusterId: pulumi.Input<string>;
+  readonly clusterName: pulumi.Input<string>;
   /** Resource group holding the platform's own resources (ACR, storage, identities). */
-  resourceGroupName: pulumi.Input<string>;
+  readonly resourceGroupName: pulumi.Input<string>;
   /** Azure region of the platform's own resources. */
-  location: pulumi.Input<string>;
-  clusterPurpose: pulumi.Input<ClusterPurpose>;
+  readonly location: pulumi.Input<string>;
+  readonly clusterPurpose: pulumi.Input<ClusterPurpose>;
   /** OIDC issuer URL of the cluster (workload identity federation). */
-  oidcIssuerUrl: pulumi.Input<string>;
-  acrId: pulumi.Input<string>;
-  acrName: pulumi.Input<string>;
+  readonly oidcIssuerUrl: pulumi.Input<string>;
+  readonly acrId: pulumi.Input<string>;
+  readonly acrName: pulumi.Input<string>;
   /** e.g. `myacr.azurecr.io`. */
-  acrLoginServer: pulumi.Input<string>;
-  storageAccountId: pulumi.Input<string>;
-  storageAccountName: pulumi.Input<string>;
+  readonly acrLoginServer: pulumi.Input<string>;
+  readonly storageAccountId: pulumi.Input<string>;
+  readonly storageAccountName: pulumi.Input<string>;
   /** e.g. `https://acct.blob.core.windows.net/`. */
-  storageBlobEndpoint: pulumi.Input<string>;
+  readonly storageBlobEndpoint: pulumi.Input<string>;
   /** Blob container holding model files. */
-  modelContainerName: pulumi.Input<string>;
-  loadBalancerType: pulumi.Input<LoadBalancerType>;
+  readonly modelContainerName: pulumi.Input<string>;
+  readonly loadBalancerType: pulumi.Input<LoadBalancerType>;
   /** Subnet name for the internal load balancer. */
-  loadBalancerSubnet?: pulumi.Input<string>;
+  readonly loadBalancerSubnet?: pulumi.Input<string>;
   /** TLS: CNAME the certificate is for (with sslCertPem and sslKeyPem). */
-  sslCname?: pulumi.Input<string>;
+  readonly sslCname?: pulumi.Input<string>;
   /** TLS certificate PEM (secret). */
-  sslCertPem?: pulumi.Input<string>;
+  readonly sslCertPem?: pulumi.Input<string>;
   /** TLS private key PEM (secret). */
-  sslKeyPem?: pulumi.Input<string>;
+  readonly sslKeyPem?: pulumi.Input<string>;
   /** TLS via an Azure DNS label on the public IP (`<label>.<region>.cloudapp.azure.com`). */
-  leafDomainLabel?: pulumi.Input<string>;
+  readonly leafDomainLabel?: pulumi.Input<string>;
 }

@@ -7,10 +7,7 @@
  *   pulumi config set existingClusterId /subscriptions/<id>/resourceGroups/<rg>/providers/Microsoft.ContainerService/managedClusters/<name>
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
-import type { ClusterPurpose } from "../../components/shared/clusterConnection.js";
-import { AzuremlFe } from "../../components/azuremlFe/index.js";
-import { ModelWebservice } from "../../components/modelWebservice/index.js";
+import { AksInferenceCluster, AzuremlFe, ModelWebservice, type ClusterPurpose } from "../../components/index.js";
 
 const config = new pulumi.Config();
 

@@ -8,10 +8,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources/index.js";
-import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
-import { ContainerInsights } from "../../components/containerInsights/index.js";
-import { AzuremlFe } from "../../components/azuremlFe/index.js";
-import { ModelWebservice } from "../../components/modelWebservice/index.js";
+import { AksInferenceCluster, AzuremlFe, ContainerInsights, ModelWebservice } from "../../components/index.js";
 
 const config = new pulumi.Config();
 const location = config.get("location") ?? "westeurope";

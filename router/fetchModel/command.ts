@@ -2,11 +2,11 @@
  * `fetch-model`: the init container of every model pod. Downloads the service's model
  * blobs into the folder `AZUREML_MODEL_DIR` points at, verifying each one's content
  * hash. Exit code 0 on success, 1 when a blob is missing or corrupted (or storage is
- * unreachable), 2 on a usage error. The argument format is in `./args.ts`.
+ * unreachable), 2 on a usage error. The argument format is in `../contract/fetchModelArgs.ts`.
  */
 import { DefaultAzureCredential, WorkloadIdentityCredential, type TokenCredential } from "@azure/identity";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { CONNECTION_STRING_ENV, parseFetchModelArgs, type FetchModelArgs } from "./args.js";
+import { CONNECTION_STRING_ENV, parseFetchModelArgs, type FetchModelArgs } from "../contract/fetchModelArgs.js";
 import { fetchBlobs } from "./download.js";
 
 export const USAGE =

@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { RestError, type ContainerClient } from "@azure/storage-blob";
-import { expectedHashOf, type BlobToFetch } from "./args.js";
+import { expectedHashOf, type BlobToFetch } from "../contract/fetchModelArgs.js";
 
 /** A blob that could not be fetched: missing, unreadable, or not what its name promises. */
 export class FetchModelError extends Error {

@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { startMockRuntime, settle, outputValue, isSecret, type MockRuntime } from "../../preview/mockRuntime.js";
 import { ModelWebservice } from "../../components/modelWebservice/index.js";
 import { parseServiceConfig, SERVICE_CONFIG_DEFAULTS } from "../../router/contract/serviceConfig.js";
-import { parseFetchModelArgs } from "../../router/fetchModel/args.js";
+import { parseFetchModelArgs } from "../../router/contract/fetchModelArgs.js";
 import { clusterConnection, reveal, validateK8sObject } from "./modelWebserviceFixtures.js";
 
 const QUICKSTART = fileURLToPath(new URL("../../examples/quickstart/model/", import.meta.url));

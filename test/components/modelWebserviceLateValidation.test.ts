@@ -45,7 +45,9 @@ describe("ModelWebservice validation of values known only later", () => {
     await new Promise((r) => setTimeout(r, 200));
     expect(rejections.length).toBeGreaterThan(0);
     for (const r of rejections)
-      expect(String((r as Error).message)).toContain("ModelWebservice late: 2 invalid argument(s)");
+      expect(String((r as Error).message)).toContain(
+        'ModelWebservice "late" has 2 invalid arguments (cpuCores, tokenIssuer)',
+      );
   });
 
   it("valid Outputs pass", async () => {

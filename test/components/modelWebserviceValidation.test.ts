@@ -224,6 +224,6 @@ describe("ModelWebservice validation (Azure ML's validate_configuration and more
       "tokenIssuer",
       "namespace",
     ]);
-    expect(e.message).toContain("7 invalid argument(s)");
+    expect(e.message).toContain('ModelWebservice "Bad" has 7 invalid arguments');
   });
 });

@@ -8,7 +8,11 @@ import { fileURLToPath } from "node:url";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { WorkloadIdentityCredential, DefaultAzureCredential } from "@azure/identity";
 import { credential, run } from "../../router/fetchModel/command.js";
-import { CONNECTION_STRING_ENV, formatFetchModelArgs, parseFetchModelArgs } from "../../router/fetchModel/args.js";
+import {
+  CONNECTION_STRING_ENV,
+  formatFetchModelArgs,
+  parseFetchModelArgs,
+} from "../../router/contract/fetchModelArgs.js";
 import { startAzurite, type Azurite } from "./fetchModelAzurite.js";
 
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");

@@ -1,7 +1,8 @@
 /**
- * The `fetch-model` command line: one module both sides use, so the init container
- * ModelWebservice writes (`formatFetchModelArgs`) and the parser the router image runs
- * (`parseFetchModelArgs`) cannot drift apart.
+ * The `fetch-model` command line, part of the router contract: one module both sides
+ * use, so the init container ModelWebservice writes (`formatFetchModelArgs`) and the
+ * parser the router image runs (`parseFetchModelArgs`, in `router/fetchModel/`) cannot
+ * drift apart. No dependencies, like the rest of `router/contract/`.
  *
  *   fetch-model --account-url <blob endpoint> --container <name> --dest <dir>
  *               --blob <blob name>=<relative path> [--blob ...]

@@ -1,0 +1,13 @@
+/**
+ * What AzuremlFe hands to the ModelWebservices behind it (`AzuremlFe.connection`). A flat
+ * interface of Inputs, so it can be filled by hand for a router deployed elsewhere.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+
+/** What a ModelWebservice needs from the router (`AzuremlFe.connection`). */
+export interface RouterConnectionArgs {
+  /** Base URL of the router, e.g. `http://20.1.2.3` or `https://ml.example.com`. Required. */
+  readonly endpoint: pulumi.Input<string>;
+  /** The router image; model pods run its `fetch-model` subcommand as init container. Required. */
+  readonly image: pulumi.Input<string>;
+}

@@ -1,0 +1,144 @@
+/**
+ * The schema of the `aksml/config` annotation: its types, and one table naming every
+ * integer setting with its Azure ML counterpart, its range and its default. The parser
+ * (`serviceConfigParser.ts`), the defaults below and ModelWebservice's validation all
+ * read the ranges and defaults from here, so each rule exists once.
+ *
+ * No dependencies, like the rest of `router/contract/`.
+ */
+
+/** Current schema version of the annotation. */
+export const CONFIG_VERSION = 1;
+
+export type AuthMode = "key" | "token" | "none";
+export const AUTH_MODES: readonly AuthMode[] = ["key", "token", "none"];
+
+export interface AutoscaleConfig {
+  /** autoscale_enabled; default true unless numReplicas is set. */
+  enabled: boolean;
+  /** autoscale_min_replicas; default 1. */
+  minReplicas: number;
+  /** autoscale_max_replicas; default 10. */
+  maxReplicas: number;
+  /** autoscale_target_utilization (percent); default 70. */
+  targetUtilization: number;
+  /** autoscale_refresh_seconds; default 1. */
+  refreshSeconds: number;
+  /** How long demand must stay lower before scaling down (azureml-fe: about 1 minute); default 60. */
+  scaleDownDelaySeconds: number;
+}
+
+export interface AuthConfig {
+  /** key (auth_enabled, the default), token (token_auth_enabled) or none. */
+  mode: AuthMode;
+  /** Token mode: the expected `iss`. */
+  issuer?: string;
+  /** Token mode: the expected `aud`. */
+  audience?: string;
+  /** Token mode: where to fetch signing keys; default: OIDC discovery at `<issuer>/.well-known/openid-configuration`. */
+  jwksUri?: string;
+  /** Token mode: accepted JWS algorithms; default ["RS256"]. Never "none", never HS* (no shared secret exists). */
+  algorithms: string[];
+  /** Token mode, informational: the Azure region of the issuer (the seed's outage warning). */
+  issuerRegion?: string;
+}
+
+export interface ServiceConfig {
+  version: number;
+  /** Name of the Deployment the router scales; default: the service name. */
+  deployment: string;
+  autoscale: AutoscaleConfig;
+  /** num_replicas: fixed replica count when autoscale is off. */
+  numReplicas?: number;
+  auth: AuthConfig;
+  /** scoring_timeout_ms; default 60000. A replica slower than this gets the caller a 504. */
+  scoringTimeoutMs: number;
+  /** replica_max_concurrent_requests; default 1. */
+  maxConcurrentRequestsPerContainer: number;
+  /** max_request_wait_time (ms); default 500. A request still queued after this gets 503. */
+  maxRequestWaitTimeMs: number;
+  /** collect_model_data; default false. */
+  collectModelData: boolean;
+}
+
+export const ALLOWED_TOKEN_ALGORITHMS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+] as const;
+
+/** An inclusive integer range. */
+export interface IntegerRange {
+  readonly min: number;
+  readonly max?: number;
+}
+
+/** One integer setting of the annotation. */
+export interface IntegerSetting extends IntegerRange {
+  /** The `AksWebservice.deploy_configuration` name it mirrors; unset for aksml's own settings. */
+  readonly azureMl?: string;
+  /** Applied by the parser when the key is absent; unset when absence means something. */
+  readonly default?: number;
+}
+
+/** The keys of `T` whose values are numbers. */
+type IntegerKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends number ? K : never }[keyof T];
+
+/** Top-level integer settings. `satisfies` makes a new integer field of ServiceConfig without a row fail to compile. */
+export const SERVICE_SETTINGS = {
+  version: { min: 1, default: CONFIG_VERSION },
+  numReplicas: { azureMl: "num_replicas", min: 1 },
+  scoringTimeoutMs: { azureMl: "scoring_timeout_ms", min: 1, default: 60_000 },
+  maxConcurrentRequestsPerContainer: { azureMl: "replica_max_concurrent_requests", min: 1, default: 1 },
+  maxRequestWaitTimeMs: { azureMl: "max_request_wait_time", min: 1, default: 500 },
+} as const satisfies Record<IntegerKeys<ServiceConfig>, IntegerSetting>;
+
+/** `autoscale.*` integer settings, in the annotation's key order; every one has a default. */
+export const AUTOSCALE_SETTINGS = {
+  minReplicas: { azureMl: "autoscale_min_replicas", min: 1, default: 1 },
+  maxReplicas: { azureMl: "autoscale_max_replicas", min: 1, default: 10 },
+  targetUtilization: { azureMl: "autoscale_target_utilization", min: 1, max: 100, default: 70 },
+  refreshSeconds: { azureMl: "autoscale_refresh_seconds", min: 1, default: 1 },
+  scaleDownDelaySeconds: { min: 0, default: 60 },
+} as const satisfies Record<IntegerKeys<AutoscaleConfig>, IntegerSetting & { readonly default: number }>;
+
+/** Every default the parser applies (Azure ML applied them server-side). */
+export const SERVICE_CONFIG_DEFAULTS = {
+  autoscale: {
+    minReplicas: AUTOSCALE_SETTINGS.minReplicas.default,
+    maxReplicas: AUTOSCALE_SETTINGS.maxReplicas.default,
+    targetUtilization: AUTOSCALE_SETTINGS.targetUtilization.default,
+    refreshSeconds: AUTOSCALE_SETTINGS.refreshSeconds.default,
+    scaleDownDelaySeconds: AUTOSCALE_SETTINGS.scaleDownDelaySeconds.default,
+  },
+  auth: { mode: "key" as AuthMode, algorithms: ["RS256"] },
+  scoringTimeoutMs: SERVICE_SETTINGS.scoringTimeoutMs.default,
+  maxConcurrentRequestsPerContainer: SERVICE_SETTINGS.maxConcurrentRequestsPerContainer.default,
+  maxRequestWaitTimeMs: SERVICE_SETTINGS.maxRequestWaitTimeMs.default,
+  collectModelData: false,
+} as const;
+
+/**
+ * The range rule itself: why `v` is not an integer inside `range`, in the parser's words
+ * ("must be an integer", "must be >= 1", "must be <= 100"), or undefined when it is.
+ */
+export function integerRangeProblem(range: IntegerRange, v: unknown): string | undefined {
+  if (typeof v !== "number" || !Number.isInteger(v)) return `must be an integer, got ${JSON.stringify(v)}`;
+  if (v < range.min) return `must be >= ${range.min}, got ${v}`;
+  if (range.max !== undefined && v > range.max) return `must be <= ${range.max}, got ${v}`;
+  return undefined;
+}
+
+/** The range in words, for messages that state the whole rule: "a positive integer", "an integer between 1 and 100". */
+export function describeIntegerRange(range: IntegerRange): string {
+  if (range.max !== undefined) return `an integer between ${range.min} and ${range.max}`;
+  if (range.min === 1) return "a positive integer";
+  return `an integer >= ${range.min}`;
+}

@@ -1,0 +1,59 @@
+// Values given as Outputs are validated once they resolve, by the same rules as plain
+// values. The workspace (and the rule sending to it) are built from the checked values,
+// so neither registers with a rejected one; here those rejections are collected and inspected.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as pulumi from "@pulumi/pulumi";
+import { startMockRuntime, valueOf, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { ContainerInsights } from "../../components/containerInsights/index.js";
+import { T } from "./aksInferenceClusterFixtures.js";
+
+const rejections: unknown[] = [];
+let saved: NodeJS.UnhandledRejectionListener[] = [];
+const collect = (reason: unknown) => void rejections.push(reason);
+let rt: MockRuntime;
+
+beforeAll(async () => {
+  // This worker runs only this file: swap the runner's handler for a collector.
+  saved = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", collect);
+  rt = await startMockRuntime();
+});
+
+afterAll(() => {
+  process.off("unhandledRejection", collect);
+  for (const l of saved) process.on("unhandledRejection", l);
+});
+
+const propertyErrors = () =>
+  rejections.filter((r) => pulumi.InputPropertiesError.isInstance(r)) as pulumi.InputPropertiesError[];
+
+describe("ContainerInsights validation of values known only later", () => {
+  it("an Output retention resolving out of range fails with the same InputPropertiesError and no workspace registers", async () => {
+    const ci = new ContainerInsights("late-retention", { retentionInDays: pulumi.output(7) });
+    const err = await (ci.retentionInDays as unknown as { promise(): Promise<unknown> }).promise().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
+    expect((err as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath)).toEqual(["retentionInDays"]);
+    expect((err as pulumi.InputPropertiesError).message).toContain('ContainerInsights "late-retention"');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(propertyErrors().length).toBeGreaterThan(0);
+    expect(
+      rt.resources.filter((r) => r.type === T.workspace && r.name === "late-retention-logs" && r.urn !== ""),
+    ).toEqual([]);
+  });
+
+  it("an Output workspace id that is not one fails, and the rule sending to it does not register", async () => {
+    new ContainerInsights("late-ws", { existingWorkspaceId: pulumi.output("central"), resourceGroupName: "ops" });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(propertyErrors().some((e) => e.errors.some((p) => p.propertyPath === "existingWorkspaceId"))).toBe(true);
+    expect(rt.resources.filter((r) => r.type === T.dcr && r.name === "late-ws-dcr" && r.urn !== "")).toEqual([]);
+  });
+
+  it("valid Outputs pass", async () => {
+    const ci = new ContainerInsights("late-ok", { retentionInDays: pulumi.output(90) });
+    expect(await valueOf(ci.retentionInDays)).toBe(90);
+  });
+});
