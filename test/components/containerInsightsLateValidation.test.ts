@@ -3,7 +3,7 @@
 // so neither registers with a rejected one; here those rejections are collected and inspected.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
-import { startMockRuntime, valueOf, type MockRuntime } from "../../cli/plan/mockRuntime.js";
+import { startMockRuntime, outputValue, type MockRuntime } from "../../preview/mockRuntime.js";
 import { ContainerInsights } from "../../components/containerInsights/index.js";
 import { T } from "./aksInferenceClusterFixtures.js";
 
@@ -54,6 +54,6 @@ describe("ContainerInsights validation of values known only later", () => {
 
   it("valid Outputs pass", async () => {
     const ci = new ContainerInsights("late-ok", { retentionInDays: pulumi.output(90) });
-    expect(await valueOf(ci.retentionInDays)).toBe(90);
+    expect(await outputValue(ci.retentionInDays)).toBe(90);
   });
 });

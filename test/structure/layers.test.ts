@@ -36,16 +36,6 @@ const FORBIDDEN_PACKAGES: Partial<Record<Layer, RegExp>> = { router: /^@pulumi\/
 /** The workspace packages, imported by name, land in their folder's layer. */
 const WORKSPACE_PACKAGES: Record<string, Target> = { "@aksml/router": "router", "@aksml/policy": "policy" };
 
-/**
- * Known upward imports, by importing layer and target file (without extension).
- * Being moved into router/contract by the structure change: delete this allowlist
- * once that change is merged.
- */
-const KNOWN_EXCEPTIONS: readonly { from: Layer; to: string }[] = [
-  { from: "components", to: "router/fetchModel/args" },
-  { from: "components", to: "router/config" },
-];
-
 /** Imports whose module name is computed at run time, each with why it crosses no layer. */
 const NON_LITERAL_ALLOWED: readonly { file: string; expression: string; why: string }[] = [
   {
@@ -136,7 +126,6 @@ function layerViolations(sites: ImportSite[]): string[] {
       continue;
     }
     if (target === from || (target !== "outside" && MAY_IMPORT[from].includes(target))) continue;
-    if (KNOWN_EXCEPTIONS.some((e) => e.from === from && e.to === path)) continue;
     const allowed = MAY_IMPORT[from].length ? MAY_IMPORT[from].map((l) => `${l}/`).join(", ") : "nothing but itself";
     problems.push(
       `${where}: ${from}/ imports ${target === "outside" ? path : `${target}/`} (${site.specifier}); ${from}/ may import ${allowed}`,
