@@ -16,6 +16,16 @@ describe("aksml plan exit codes and messages", { timeout: 120_000 }, () => {
     expect(r.stdout).toBe("");
   });
 
+  it("a component's own rejection prints its summary once and each reason once, one per line", async () => {
+    const r = await runCli(["plan", fixture("invalidCluster")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('AksInferenceCluster "ml" has 2 invalid arguments (agentCount)\n');
+    const reason =
+      "agentCount: FastProd needs at least 3 nodes (got 1); raise agentCount or use clusterPurpose DevTest.";
+    expect(r.stderr.split(reason).length - 1).toBe(1);
+    expect(r.stderr).toContain(`    - ${reason}`);
+  });
+
   it("a validation error raised inside an apply is reported too, and --json yields an error document", async () => {
     const r = await runCli(["plan", fixture("asyncInvalid"), "--json"]);
     expect(r.code).toBe(1);

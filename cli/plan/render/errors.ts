@@ -44,12 +44,20 @@ function origin(err: Error): string | undefined {
   return file ? file.replace(/^file:\/\//, "") : location;
 }
 
+/**
+ * The components put every "path: reason" in the message too (a plain Pulumi program
+ * prints only the message); the plan lists them one per line below it, so the summary
+ * before them is enough here.
+ */
+function withoutListedDetails(message: string, properties: PlanError["properties"]): string {
+  const details = `: ${properties.map((p) => `${p.propertyPath}: ${p.reason}`).join("; ")}`;
+  return properties.length > 0 && message.endsWith(details) ? message.slice(0, -details.length) : message;
+}
+
 export function toPlanError(err: unknown): PlanError {
   if (isInputPropertiesError(err)) {
-    return {
-      message: err.message,
-      properties: (err.errors ?? []).map((p) => ({ propertyPath: p.propertyPath, reason: p.reason })),
-    };
+    const properties = (err.errors ?? []).map((p) => ({ propertyPath: p.propertyPath, reason: p.reason }));
+    return { message: withoutListedDetails(err.message, properties), properties };
   }
   if (err instanceof Error) {
     const where = origin(err);
