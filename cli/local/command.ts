@@ -1,14 +1,18 @@
 /**
  * `aksml local <config.json>`: runs the router in front of model replicas that are
  * local processes, with the same autoscaler as in the cluster, so a model can be
- * scored, debugged and watched scaling before it is deployed. SIGINT/SIGTERM stop
- * the router (in-flight requests finish) and every replica.
+ * scored, debugged and watched scaling before it is deployed. SIGINT, SIGTERM and
+ * SIGHUP stop the router (in-flight requests finish) and every replica; a second Ctrl-C
+ * during that stop kills the replicas at once (stopSignals.ts). Replicas die with the
+ * router even when it is killed outright (the lifeline in replicaProcess.ts).
  */
+import { constants as osConstants } from "node:os";
 import { parseArgs } from "node:util";
-import { startRouter } from "../../router/startRouter.js";
+import { startRouter, type RunningRouter } from "../../router/startRouter.js";
 import { createLogger } from "../../router/log.js";
 import { LocalProcessBackend } from "../../router/backends/local/localBackend.js";
 import { LocalConfigError, loadLocalConfig, type LocalConfig, type LocalService } from "./config.js";
+import { watchStopSignals } from "./stopSignals.js";
 
 export const USAGE = `usage: aksml local <config.json> [options]
 
@@ -63,7 +67,7 @@ function describe(config: LocalConfig, dataUrl: string, adminUrl: string): strin
       );
     lines.push(`  try: ${curlFor(s, dataUrl)}`);
   }
-  lines.push("", "Ctrl-C stops the router and every replica.");
+  lines.push("", "Ctrl-C stops the router and every replica (closing the terminal does too).");
   return lines.join("\n");
 }
 
@@ -113,20 +117,32 @@ export async function run(argv: string[]): Promise<number> {
     return e instanceof LocalConfigError ? 1 : 2;
   }
 
-  // Listen for signals before anything starts, so a stop during startup still stops the replicas.
-  const stopRequested = new Promise<void>((resolve) => {
-    const onSignal = (sig: NodeJS.Signals) => {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      console.log(`aksml local: ${sig}: stopping the router and its replicas`);
-      resolve();
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
-  });
+  // After SIGHUP the terminal may be gone and a write to it fail (EIO); that must not end the graceful stop.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
   const log = createLogger(process.env.AKSML_LOG_LEVEL ?? "warn");
-  const router = await startRouter({
-    backend: new LocalProcessBackend(config.services, { log }),
+  const backend = new LocalProcessBackend(config.services, { log });
+  let router: RunningRouter | undefined;
+  let stopSignal: NodeJS.Signals | undefined;
+  let requestStop!: () => void;
+  const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  // Listen for signals before anything starts, so a stop during startup still stops the replicas.
+  const signals = watchStopSignals({
+    stop: (sig) => {
+      stopSignal = sig;
+      console.log(`aksml local: ${sig}: stopping the router and its replicas`);
+      // Replicas still waiting on their health check are stopped now, not after the health timeout.
+      if (!router) void backend.stop();
+      requestStop();
+    },
+    forceArmed: () => console.log("aksml local: still stopping; Ctrl-C again to kill every replica now"),
+    force: (sig) => {
+      backend.killNow();
+      console.log(`aksml local: ${sig} again: killed every replica`);
+      process.exit(128 + osConstants.signals[sig]);
+    },
+  });
+  router = await startRouter({
+    backend,
     logger: log,
     onScalingDecision: (d) =>
       console.log(
@@ -137,10 +153,11 @@ export async function run(argv: string[]): Promise<number> {
     adminPort: ports.adminPort ?? config.adminPort,
     shutdownGraceMs: 10_000,
   });
-  console.log(describe(config, router.dataUrl, router.adminUrl));
+  if (stopSignal === undefined) console.log(describe(config, router.dataUrl, router.adminUrl));
 
   await stopRequested;
   await router.stop();
+  signals.stopped();
   console.log("aksml local: stopped");
   return 0;
 }

@@ -4,6 +4,7 @@
  * dies, SIGTERM-then-SIGKILL stop, and no child left behind.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { ServiceCatalog, ServiceSnapshot } from "../../router/contract/backend.js";
 import { parseServiceConfig, type ServiceConfig } from "../../router/contract/serviceConfig.js";
@@ -37,6 +38,16 @@ function alive(pid: number | undefined): boolean {
   try {
     process.kill(pid, 0);
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A zombie is dead; it only waits for whichever process adopted it to reap it. */
+function zombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
   } catch {
     return false;
   }
@@ -124,6 +135,45 @@ describe("LocalProcessBackend", () => {
     expect(took).toBeGreaterThanOrEqual(250);
     expect(took).toBeLessThan(3000);
   });
+
+  it("a graceful stop waits for the model, not for the /bin/sh that runs its command", async () => {
+    // No `exec`: the shell stays the model's parent. A shell dies on SIGTERM at once; the
+    // model must still get its grace period instead of a SIGKILL to the group right after.
+    const lines: string[] = [];
+    const draining = `"${process.execPath}" -e "process.on('SIGTERM',()=>setTimeout(()=>{console.log('drained');process.exit(0)},300)); require('http').createServer((q,s)=>s.end('Healthy')).listen(process.env.PORT,'127.0.0.1')"`;
+    backend = new LocalProcessBackend([spec({ command: draining })], { onOutput: (_s, _r, line) => lines.push(line) });
+    await backend.start(new RecordingCatalog());
+    await backend.stop();
+    backend = undefined;
+    expect(lines).toContain("drained");
+  });
+
+  it("a replica is its whole process group: what its command started dies when the command exits", async () => {
+    const lines: string[] = [];
+    const forking = `sleep 1000 & echo "background $!"; exec "${process.execPath}" "${SCORER}" --port $PORT`;
+    backend = new LocalProcessBackend([spec({ command: forking })], { onOutput: (_s, _r, line) => lines.push(line) });
+    await backend.start(new RecordingCatalog());
+    const background = Number(/^background (\d+)$/m.exec(lines.join("\n"))?.[1]);
+    expect(alive(background)).toBe(true);
+    try {
+      process.kill(backend.processes("m")[0]!.pid!, "SIGKILL");
+      await until(() => !alive(background) || zombie(background));
+    } finally {
+      if (alive(background)) process.kill(background, "SIGKILL");
+    }
+  });
+
+  it.runIf(process.platform === "linux")(
+    "runs the command with stdin /dev/null, no positional parameters and without the router's lifeline fd",
+    async () => {
+      const lines: string[] = [];
+      // (Not inside a $(...): the shell reads a command substitution through a pipe of its own.)
+      const probe = `if [ -e /proc/$$/fd/3 ]; then echo "fd3 open"; else echo "fd3 closed"; fi; echo "stdin $(readlink /proc/$$/fd/0) args $# $0"; exec "${process.execPath}" "${SCORER}" --port $PORT`;
+      backend = new LocalProcessBackend([spec({ command: probe })], { onOutput: (_s, _r, line) => lines.push(line) });
+      await backend.start(new RecordingCatalog());
+      expect(lines.slice(0, 2)).toEqual(["fd3 closed", "stdin /dev/null args 0 /bin/sh"]);
+    },
+  );
 
   it("gives up on a replica that never becomes healthy, and retries with backoff", async () => {
     const catalog = new RecordingCatalog();

@@ -3,7 +3,9 @@
  * 127.0.0.1. `scale()` sets how many should run; the backend starts or stops
  * processes to match, announces a replica in the catalog only once `GET /` answers,
  * replaces replicas that exit (with backoff, so a crashing command does not spin),
- * and kills every child when it stops or the router exits.
+ * and kills every child when it stops or the router exits. Each replica is a process
+ * group that dies with the router even when the router cannot run any handler
+ * (SIGKILL): see the lifeline in replicaProcess.ts.
  */
 import type { ReplicaEndpoint, RouterBackend, ServiceCatalog, ServiceKeys } from "../../contract/backend.js";
 import type { Log } from "../../log.js";
@@ -110,6 +112,7 @@ class LocalService {
       onOutput: (line) => this.opts.onOutput(this.spec.name, id, line),
     });
     this.replicas.set(id, replica);
+    this.opts.log?.info({ service: this.spec.name, replica: id, pid: replica.pid, port }, "replica started");
     void replica.exited.then(({ code, signal }) => this.onExit(replica, code, signal));
     const healthy = await replica.waitHealthy(this.opts.healthTimeoutMs);
     if (healthy) {
@@ -169,6 +172,7 @@ class LocalService {
 
 export class LocalProcessBackend implements RouterBackend {
   private readonly services = new Map<string, LocalService>();
+  private stopping?: Promise<void>;
   private readonly opts: Required<Omit<LocalBackendOptions, "log">> & Pick<LocalBackendOptions, "log">;
   private readonly killOnExit = () => {
     for (const s of this.services.values()) s.killNow();
@@ -189,6 +193,8 @@ export class LocalProcessBackend implements RouterBackend {
   }
 
   async start(catalog: ServiceCatalog): Promise<void> {
+    // Stopped before it started (a stop signal while the router was starting): start nothing.
+    if (this.stopping) return;
     process.on("exit", this.killOnExit);
     for (const spec of this.specs) {
       const svc = new LocalService(spec, this.opts, catalog);
@@ -215,8 +221,21 @@ export class LocalProcessBackend implements RouterBackend {
       : [];
   }
 
-  async stop(): Promise<void> {
-    await Promise.all([...this.services.values()].map((s) => s.stop()));
-    process.off("exit", this.killOnExit);
+  /**
+   * Stops every replica (SIGTERM, SIGKILL after the grace period). Also cancels a start in
+   * progress: replicas still waiting on their health check are stopped at once, and
+   * start() resolves without waiting out the health timeout. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all([...this.services.values()].map((s) => s.stop()));
+      process.off("exit", this.killOnExit);
+    })();
+    return this.stopping;
+  }
+
+  /** SIGKILL to every replica's process group, synchronously: when the router must exit now. */
+  killNow(): void {
+    this.killOnExit();
   }
 }
