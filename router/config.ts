@@ -4,7 +4,13 @@
  * once with what to fix.
  */
 import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
-import { DEFAULT_SHUTDOWN_GRACE_MS, KUBERNETES_BACKEND, ROUTER_ENV } from "./contract/routerEnvironment.js";
+import {
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  DEFAULT_WATCH_NAMESPACES,
+  KUBERNETES_BACKEND,
+  MAX_WATCH_NAMESPACES,
+  ROUTER_ENV,
+} from "./contract/routerEnvironment.js";
 import { BACKENDS, type BackendKind } from "./backends/index.js";
 
 export type { BackendKind };
@@ -24,6 +30,10 @@ export interface RouterEnvConfig {
   logLevel: string;
   /** Longest wait for in-flight requests after SIGTERM. */
   shutdownGraceMs: number;
+  /** Namespaces whose model services the Kubernetes backend watches. */
+  watchNamespaces: string[];
+  /** File holding the secret router processes share on the peer load endpoint; required with a lease. */
+  peerSecretFile?: string;
 }
 
 export class RouterConfigError extends Error {
@@ -89,6 +99,13 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     } else shutdownGraceMs = n;
   }
 
+  const watchNamespaces = watchNamespacesFrom(get(ROUTER_ENV.watchNamespaces), problems);
+  const peerSecretFile = get(ROUTER_ENV.peerSecretFile);
+  if (get(ROUTER_ENV.leaseName) !== undefined && peerSecretFile === undefined)
+    problems.push(
+      `${ROUTER_ENV.peerSecretFile} must name the file holding the router peers' shared secret when ${ROUTER_ENV.leaseName} is set: the peer load endpoint refuses reports without it`,
+    );
+
   const logLevel = get(ROUTER_ENV.logLevel) ?? "info";
   if (!LOG_LEVELS.includes(logLevel))
     problems.push(`${ROUTER_ENV.logLevel} must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
@@ -107,5 +124,22 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     selfScaling,
     logLevel,
     shutdownGraceMs,
+    watchNamespaces,
+    peerSecretFile,
   };
+}
+
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The watched namespaces from their comma-separated list (unset: the default namespace). */
+function watchNamespacesFrom(raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined) return [...DEFAULT_WATCH_NAMESPACES];
+  const names = raw.split(",").map((n) => n.trim());
+  const bad = names.filter((n) => !NAMESPACE_NAME.test(n));
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (bad.length || twice.length || names.length > MAX_WATCH_NAMESPACES)
+    problems.push(
+      `${ROUTER_ENV.watchNamespaces} must be 1 to ${MAX_WATCH_NAMESPACES} distinct namespace names separated by commas, got ${JSON.stringify(raw)}`,
+    );
+  return names;
 }

@@ -3,7 +3,8 @@
  * (ServiceCatalog); the autoscaler reads demand (LoadSource), settings and replica
  * counts (scalingViews) from it; metrics read live gauges from it. Replacing a snapshot swaps settings, keys and replicas in
  * place, so in-flight requests and queues carry on; removing a service fails its
- * queue with 503; a rejected config keeps the last good settings.
+ * queue with 503; a rejected config keeps the last good settings; a withdrawn name is
+ * removed and answered with 503 and its reason until it is upserted or removed.
  */
 import type {
   LoadSource,
@@ -32,6 +33,8 @@ export interface ServiceProblem {
 export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
   private readonly byName = new Map<string, ServiceState>();
   private readonly problems = new Map<string, ServiceProblem>();
+  /** Withdrawn names and the reason their requests are given. */
+  private readonly withdrawn = new Map<string, string>();
 
   constructor(private readonly log?: Log) {}
 
@@ -49,6 +52,7 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
       return;
     }
     this.problems.delete(snapshot.name);
+    this.withdrawn.delete(snapshot.name);
     if (existing) {
       existing.config = snapshot.config;
       existing.auth = auth;
@@ -68,13 +72,31 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
   }
 
   remove(name: string): void {
-    const svc = this.byName.get(name);
     this.problems.delete(name);
-    if (!svc) return;
+    this.withdrawn.delete(name);
+    if (this.drop(name)) this.log?.info({ service: name }, "service removed");
+  }
+
+  withdraw(name: string, reason: string, detail: string): void {
+    const wasServed = this.drop(name);
+    this.withdrawn.set(name, reason);
+    this.problems.set(name, { service: name, reason: detail, servingLastGood: false, at: new Date().toISOString() });
+    this.log?.warn({ service: name, reason: detail, wasServed }, "service withdrawn");
+  }
+
+  /** Why requests for a withdrawn name get 503 (undefined when the name is not withdrawn). */
+  unavailableReason(name: string): string | undefined {
+    return this.withdrawn.get(name);
+  }
+
+  /** Takes a service out of the table and fails its queue; false when it was not there. */
+  private drop(name: string): boolean {
+    const svc = this.byName.get(name);
+    if (!svc) return false;
     this.byName.delete(name);
     svc.removed = true;
     failQueue(svc, new ServiceGoneError(name));
-    this.log?.info({ service: name }, "service removed");
+    return true;
   }
 
   reject(name: string, reason: string): void {

@@ -108,7 +108,11 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     const svc = this.ctx.registry.get(this.serviceName);
     // An error answered before the body was read closes the connection instead of draining the body.
     const closeIfBody = this.hasBody ? CLOSE : undefined;
-    if (!svc) return this.fail(404, `no service named ${JSON.stringify(this.serviceName)}`, closeIfBody);
+    if (!svc) {
+      const withdrawn = this.ctx.registry.unavailableReason(this.serviceName);
+      if (withdrawn !== undefined) return this.fail(503, withdrawn, closeIfBody);
+      return this.fail(404, `no service named ${JSON.stringify(this.serviceName)}`, closeIfBody);
+    }
     this.svc = svc;
     this.known = true;
     const method = this.req.method;

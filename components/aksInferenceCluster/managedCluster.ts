@@ -20,6 +20,13 @@ import { CLUSTER_PURPOSE_TAG, VCPUS_PER_NODE_TAG } from "../shared/conventions.j
 export const PURPOSE_TAG = CLUSTER_PURPOSE_TAG;
 /** Tag on pools whose VM size is not in the vCPU table (platform convention). */
 export const VCPUS_TAG = VCPUS_PER_NODE_TAG;
+/**
+ * The network policy engine of clusters aksml creates: the router's and the model pods'
+ * NetworkPolicies are only enforced with one. Calico, because AKS supports it on both
+ * network plugins aksml offers (kubenet and Azure CNI), while Azure Network Policy
+ * Manager needs Azure CNI and is being retired, and Cilium needs the Cilium data plane.
+ */
+export const NETWORK_POLICY_ENGINE = "calico";
 
 export interface ClusterFacts {
   id: pulumi.Output<string>;
@@ -129,6 +136,7 @@ export function createManagedCluster(
       ],
       networkProfile: {
         networkPlugin: plugin ?? NetworkPlugin.Kubenet,
+        networkPolicy: NETWORK_POLICY_ENGINE,
         serviceCidr: r.network.serviceCidr,
         dnsServiceIP: r.network.dnsServiceIP,
         loadBalancerSku: "standard",

@@ -29,6 +29,23 @@ export interface RegistryCredentialsArgs {
   readonly password: pulumi.Input<string>;
 }
 
+/**
+ * The Prometheus scraper allowed to reach the router's admin port (`/metrics`) through
+ * the router's NetworkPolicy, by its namespace and pod labels. Nothing else but other
+ * router pods reaches that port.
+ */
+export interface MetricsScraperArgs {
+  /** Off: only router pods reach the admin port. @default true */
+  readonly enabled?: pulumi.Input<boolean>;
+  /** The scraper pods' namespace. @default "kube-system" (Azure Monitor managed Prometheus) */
+  readonly namespace?: pulumi.Input<string>;
+  /**
+   * Labels the scraper pods carry (all must match; at least one).
+   * @default { rsName: "ama-metrics" } (managed Prometheus's replica pods, which run custom scrape jobs)
+   */
+  readonly podLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
 export interface AzuremlFeArgs {
   /** What the cluster hands over (`AksInferenceCluster.connection`). */
   readonly cluster: ClusterConnectionArgs;
@@ -50,7 +67,7 @@ export interface AzuremlFeArgs {
    */
   readonly registryCredentials?: RegistryCredentialsArgs;
   /**
-   * Router replicas. azureml-fe-v2 runs 3 (`inferenceRouterHA`), 1 without HA.
+   * Router replicas, at most 32. azureml-fe-v2 runs 3 (`inferenceRouterHA`), 1 without HA.
    * @default 3, or 1 on a DevTest cluster
    */
   readonly replicas?: pulumi.Input<number>;
@@ -63,4 +80,18 @@ export interface AzuremlFeArgs {
   readonly logLevel?: pulumi.Input<RouterLogLevel>;
   /** Optional A record pointing at the router's load balancer IP. */
   readonly dnsRecord?: RouterDnsRecordArgs;
+  /**
+   * The namespaces whose ModelWebservices this router serves, 1 to 20: it watches these
+   * only, and its RBAC (read model Services, their keys Secrets, EndpointSlices and
+   * Deployments; scale the Deployments) is granted by one Role and RoleBinding in each,
+   * never cluster-wide. A ModelWebservice in another namespace fails validation. Plain
+   * strings known when the program runs (each namespace gets its own Role); each must
+   * exist (create it first, or pass it in `dependsOn`). Neither the router's own
+   * namespace nor `kube-system`, `kube-public` or `kube-node-lease`. Azure ML: azureml-fe
+   * serves the deployments of the workspace's namespace.
+   * @default ["default"] (ModelWebservice's default namespace)
+   */
+  readonly serviceNamespaces?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Who may scrape the router's `/metrics` (its NetworkPolicy). @default Azure Monitor managed Prometheus */
+  readonly metricsScraper?: MetricsScraperArgs;
 }

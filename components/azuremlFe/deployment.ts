@@ -8,9 +8,11 @@ import {
   ROUTER_DEPLOYMENT_NAME,
   ROUTER_LABELS,
   ROUTER_LEASE_NAME,
+  ROUTER_PEER_SECRET_NAME,
   ROUTER_PEERS_SERVICE_NAME,
   ROUTER_TLS_SECRET_NAME,
 } from "./names.js";
+import { PEER_SECRET_KEY } from "./services.js";
 import {
   DEFAULT_SHUTDOWN_GRACE_MS,
   KUBERNETES_BACKEND,
@@ -23,6 +25,8 @@ import {
 
 /** Where the TLS Secret is mounted in router pods. */
 export const ROUTER_TLS_MOUNT = "/etc/aksml/tls";
+/** Where the peer secret's Secret is mounted in router pods. */
+export const ROUTER_PEER_SECRET_MOUNT = "/etc/aksml/peer";
 
 export interface RouterDeploymentInputs {
   namespace: pulumi.Input<string>;
@@ -33,6 +37,7 @@ export interface RouterDeploymentInputs {
   maxRequestBytes: pulumi.Input<number>;
   logLevel: pulumi.Input<string>;
   tlsEnabled: boolean;
+  serviceNamespaces: readonly string[];
 }
 
 const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
@@ -48,6 +53,7 @@ export function routerEnv(
   maxRequestBytes: number,
   logLevel: string,
   tlsEnabled: boolean,
+  serviceNamespaces: readonly string[],
 ): k8s.types.input.core.v1.EnvVar[] {
   const env: k8s.types.input.core.v1.EnvVar[] = [
     { name: ROUTER_ENV.backend, value: KUBERNETES_BACKEND },
@@ -61,6 +67,8 @@ export function routerEnv(
     { name: ROUTER_ENV.selfScaling, value: String(topology.selfScaling) },
     { name: ROUTER_ENV.logLevel, value: logLevel },
     { name: ROUTER_ENV.shutdownGraceMs, value: String(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000) },
+    { name: ROUTER_ENV.watchNamespaces, value: serviceNamespaces.join(",") },
+    { name: ROUTER_ENV.peerSecretFile, value: `${ROUTER_PEER_SECRET_MOUNT}/${PEER_SECRET_KEY}` },
   ];
   if (tlsEnabled) {
     env.push(
@@ -99,6 +107,7 @@ export function routerDeploymentSpec(i: {
   maxRequestBytes: number;
   logLevel: string;
   tlsEnabled: boolean;
+  serviceNamespaces: readonly string[];
 }): k8s.types.input.apps.v1.DeploymentSpec {
   const probe = (path: string, initialDelaySeconds: number) => ({
     httpGet: { path, port: "admin" },
@@ -107,8 +116,14 @@ export function routerDeploymentSpec(i: {
     timeoutSeconds: 2,
     failureThreshold: 3,
   });
-  const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "tmp", emptyDir: {} }];
-  const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
+  const volumes: k8s.types.input.core.v1.Volume[] = [
+    { name: "tmp", emptyDir: {} },
+    { name: "peer-secret", secret: { secretName: ROUTER_PEER_SECRET_NAME } },
+  ];
+  const mounts: k8s.types.input.core.v1.VolumeMount[] = [
+    { name: "tmp", mountPath: "/tmp" },
+    { name: "peer-secret", mountPath: ROUTER_PEER_SECRET_MOUNT, readOnly: true },
+  ];
   if (i.tlsEnabled) {
     volumes.push({ name: "tls", secret: { secretName: ROUTER_TLS_SECRET_NAME } });
     mounts.push({ name: "tls", mountPath: ROUTER_TLS_MOUNT, readOnly: true });
@@ -145,7 +160,7 @@ export function routerDeploymentSpec(i: {
               { name: "https", containerPort: ROUTER_HTTPS_PORT },
               { name: "admin", containerPort: ROUTER_ADMIN_PORT },
             ],
-            env: routerEnv(i.topology, i.maxRequestBytes, i.logLevel, i.tlsEnabled),
+            env: routerEnv(i.topology, i.maxRequestBytes, i.logLevel, i.tlsEnabled, i.serviceNamespaces),
             resources: { requests: { ...ROUTER_RESOURCES.requests }, limits: { ...ROUTER_RESOURCES.limits } },
             // Keep serving while the endpoint removal reaches the load balancer and the
             // peers; only then does SIGTERM stop the listener and drain.
@@ -186,6 +201,7 @@ export function createRouterDeployment(
         maxRequestBytes,
         logLevel,
         tlsEnabled: i.tlsEnabled,
+        serviceNamespaces: i.serviceNamespaces,
       }),
     );
   return new k8s.apps.v1.Deployment(

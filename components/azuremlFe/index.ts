@@ -8,13 +8,22 @@ import type { ClusterPurpose } from "../shared/clusterConnection.js";
 import { createRouterDeployment, createRouterPdb } from "./deployment.js";
 import { buildRouterImage } from "./image.js";
 import { createRouterRbac } from "./rbac.js";
-import { createDnsRecord, createPeersService, createRouterService, createTlsSecret } from "./services.js";
+import {
+  createDnsRecord,
+  createPeerSecret,
+  createPeersService,
+  createRouterService,
+  createTlsSecret,
+} from "./services.js";
+import { createRouterNetworkPolicy } from "./networkPolicy.js";
 import { validateAzuremlFeArgs } from "./validate.js";
 import { k8sNamespace } from "./namespace.js";
 
 export * from "./args.js";
 export { AZUREML_FE_DEFAULTS, ROUTER_RESOURCES, routerTopologyFor } from "./defaults.js";
-export { ROUTER_CLUSTER_RULES, ROUTER_NAMESPACE_RULES } from "./rbac.js";
+export { ROUTER_NAMESPACE_RULES, ROUTER_SERVICE_NAMESPACE_RULES, routerRoleGrants } from "./rbacRules.js";
+export type { RbacRule, RoleGrant } from "./rbacRules.js";
+export { routerNetworkPolicySpec } from "./networkPolicy.js";
 export * from "./names.js";
 
 /**
@@ -26,13 +35,19 @@ export * from "./names.js";
  * spread; on DevTest 1 replica, no PDB, self-scaling off); a LoadBalancer Service
  * (public, or internal with Azure's internal-LB annotations; DNS label for
  * `leafDomainLabel`; HTTPS only when the cluster has a certificate); a headless peers
- * Service; the TLS Secret; optionally an A record in an Azure DNS zone. The image is
- * built from `router/Dockerfile` and pushed to the cluster's ACR unless `image` is given.
+ * Service; the peer secret (a random password in a Secret mounted into router pods
+ * only); a NetworkPolicy admitting the admin port from router pods and the metrics
+ * scraper only; the TLS Secret; optionally an A record in an Azure DNS zone. The image
+ * is built from `router/Dockerfile` and pushed to the cluster's ACR unless `image` is given.
  *
- * RBAC, exactly (exported as `ROUTER_CLUSTER_RULES` / `ROUTER_NAMESPACE_RULES`):
- * - ClusterRole: `get,list,watch` on core `services`, `secrets`; `discovery.k8s.io`
- *   `endpointslices`; `apps` `deployments`. `get,patch,update` on `apps` `deployments/scale`.
- * - Role in the router namespace: `coordination.k8s.io` `leases` `get,create,update`.
+ * RBAC, exactly, and no ClusterRole (exported as `ROUTER_NAMESPACE_RULES` /
+ * `ROUTER_SERVICE_NAMESPACE_RULES`, `routerRoleGrants` lists every Role):
+ * - a Role in each of `serviceNamespaces`: `list,watch` on core `services`, `secrets`,
+ *   `discovery.k8s.io` `endpointslices` and `apps` `deployments`; `get,update` on `apps`
+ *   `deployments/scale`;
+ * - a Role in the router namespace: `list,watch` on `discovery.k8s.io` `endpointslices`;
+ *   `create` on `coordination.k8s.io` `leases` and `get,update` on the Lease
+ *   `azureml-fe-leader`; `get,update` on `apps` `deployments/scale` of `azureml-fe`.
  */
 export class AzuremlFe extends pulumi.ComponentResource {
   /** Base URL of the router, e.g. `http://20.1.2.3` or `https://ml.example.com`. */
@@ -43,6 +58,8 @@ export class AzuremlFe extends pulumi.ComponentResource {
   /** The router image as deployed (`repo:tag@sha256:...` when built here). */
   public readonly imageRef: pulumi.Output<string>;
   public readonly serviceAccountName: pulumi.Output<string>;
+  /** The namespaces the router serves (`serviceNamespaces`, defaulted). */
+  public readonly serviceNamespaces: string[];
   /** What a ModelWebservice takes as `router`. */
   public readonly connection: RouterConnectionArgs;
 
@@ -74,7 +91,9 @@ export class AzuremlFe extends pulumi.ComponentResource {
     const namespace = ns.metadata.name;
     const inNs: pulumi.CustomResourceOptions = { parent: this, dependsOn: [ns] };
 
-    const rbac = createRouterRbac(name, namespace, inNs);
+    const rbac = createRouterRbac(name, namespace, r.serviceNamespaces, inNs);
+    const peerSecret = createPeerSecret(name, namespace, inNs);
+    createRouterNetworkPolicy(name, namespace, r.metricsScraper, inNs);
     const image =
       args.image !== undefined
         ? pulumi.output(args.image)
@@ -92,9 +111,10 @@ export class AzuremlFe extends pulumi.ComponentResource {
         maxRequestBytes: r.maxRequestBytes,
         logLevel: r.logLevel,
         tlsEnabled: r.tlsEnabled,
+        serviceNamespaces: r.serviceNamespaces,
       },
       // Router pods list Services/Secrets from their first second: the bindings come first.
-      { ...inNs, dependsOn: [ns, ...(tlsSecret ? [tlsSecret] : []), rbac.role, ...rbac.bindings] },
+      { ...inNs, dependsOn: [ns, peerSecret, ...(tlsSecret ? [tlsSecret] : []), ...rbac.roles, ...rbac.bindings] },
     );
     const pdbFor = (purpose: ClusterPurpose, replicas: number | undefined) => {
       const maxUnavailable = routerTopologyFor(purpose, replicas).pdbMaxUnavailable;
@@ -127,13 +147,20 @@ export class AzuremlFe extends pulumi.ComponentResource {
     this.namespace = namespace;
     this.imageRef = image;
     this.serviceAccountName = rbac.serviceAccount.metadata.name;
-    this.connection = { endpoint: this.endpoint, image: this.imageRef };
+    this.serviceNamespaces = [...r.serviceNamespaces];
+    this.connection = {
+      endpoint: this.endpoint,
+      image: this.imageRef,
+      namespace: this.namespace,
+      serviceNamespaces: this.serviceNamespaces,
+    };
     this.registerOutputs({
       endpoint: this.endpoint,
       ip: this.ip,
       namespace: this.namespace,
       imageRef: this.imageRef,
       serviceAccountName: this.serviceAccountName,
+      serviceNamespaces: this.serviceNamespaces,
     });
   }
 }

@@ -11,6 +11,7 @@ import { buildModelImage, type PlainInferenceConfig } from "./image.js";
 import {
   createAppInsightsSecret,
   createKeysSecret,
+  createModelNetworkPolicy,
   createServiceAccount,
   modelDeploymentManifest,
   modelServiceManifest,
@@ -29,7 +30,9 @@ export type { FromAzureMlConfigOptions } from "./fromAzureMlConfig.js";
  * hash, a workload identity that may read them, the image (built from an inference
  * config, or given), and the Kubernetes objects the router reads: the Deployment
  * (no `spec.replicas` under autoscale), the Service with the `aksml/config`
- * annotation and the `<name>-keys` Secret. The component name is the service name.
+ * annotation and the `<name>-keys` Secret, and a NetworkPolicy admitting only the
+ * router's pods to the model pods. The component name is the service name; its
+ * namespace must be one the router serves (`router.serviceNamespaces`).
  */
 export class ModelWebservice extends pulumi.ComponentResource {
   /** `<router>/api/v1/service/<name>/score`. */
@@ -60,9 +63,16 @@ export class ModelWebservice extends pulumi.ComponentResource {
     const cluster = args.cluster;
     // Values that were Outputs are validated once known, by the same rules; every object
     // built from the settings (Deployment, Service, Secrets) fails to register with that error.
-    const settings = checkedWhenKnown(checkedWhenKnownArgs(args), (known) =>
-      validateModelWebserviceArgs(name, { ...args, ...known }),
-    ).apply((known) => resolveModelWebserviceSettings(name, known));
+    // The router's namespaces are checked with them: the namespace must be one it serves.
+    const settings = checkedWhenKnown(
+      { ...checkedWhenKnownArgs(args), routerNamespaces: args.router.serviceNamespaces },
+      ({ routerNamespaces, ...known }) =>
+        validateModelWebserviceArgs(name, {
+          ...args,
+          ...known,
+          router: { ...args.router, serviceNamespaces: routerNamespaces },
+        }),
+    ).apply(({ routerNamespaces: _, ...known }) => resolveModelWebserviceSettings(name, known));
     const namespace = settings.namespace;
     const child: pulumi.CustomResourceOptions = { parent: this };
 
@@ -148,6 +158,8 @@ export class ModelWebservice extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [keys] },
     );
+
+    createModelNetworkPolicy(name, namespace, args.router.namespace, child);
 
     const base = pulumi.output(args.router.endpoint).apply((e) => `${e.replace(/\/+$/, "")}/api/v1/service/${name}`);
     this.scoringUri = pulumi.interpolate`${base}/score`;

@@ -105,10 +105,27 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   const ns = known(a.namespace);
   if (typeof ns === "string" && !NAMESPACE_PATTERN.test(ns))
     add("namespace", `${JSON.stringify(ns)} does not match ${NAMESPACE_PATTERN.source}`);
+  routerNamespaceProblems(a, add);
 
   modelProblems(a, add);
   imageProblems(a, add);
   return problems;
+}
+
+/**
+ * The router serves (and is granted RBAC in) only the namespaces AzuremlFe declares: a
+ * service anywhere else would deploy fine and never be discovered.
+ */
+function routerNamespaceProblems(a: ModelWebserviceArgs, add: AddProblem): void {
+  const watched = known(a.router?.serviceNamespaces);
+  if (!Array.isArray(watched) || watched.some((n) => typeof n !== "string")) return;
+  const ns = a.namespace === undefined ? MODEL_WEBSERVICE_DEFAULTS.namespace : known(a.namespace);
+  // An invalid name has its own problem; it cannot be watched either way.
+  if (typeof ns !== "string" || !NAMESPACE_PATTERN.test(ns) || (watched as string[]).includes(ns)) return;
+  add(
+    "namespace",
+    `${JSON.stringify(ns)} is not served by the router, which watches only ${JSON.stringify(watched)} (AzuremlFe serviceNamespaces); add ${JSON.stringify(ns)} to the router's serviceNamespaces, or deploy the service in one of those`,
+  );
 }
 
 function autoscaleProblems(

@@ -26,7 +26,24 @@ export const ROUTER_ENV = {
   selfScaling: "AKSML_SELF_SCALING",
   logLevel: "AKSML_LOG_LEVEL",
   shutdownGraceMs: "AKSML_SHUTDOWN_GRACE_MS",
+  /** Comma-separated namespaces whose model Services the router serves; its RBAC is granted there only. */
+  watchNamespaces: "AKSML_WATCH_NAMESPACES",
+  /** File holding the secret router pods share on the peer load endpoint (a Secret mounted only into router pods). */
+  peerSecretFile: "AKSML_PEER_SECRET_FILE",
 } as const;
+
+/** Namespaces watched when {@link ROUTER_ENV}.watchNamespaces is unset: ModelWebservice's default namespace. */
+export const DEFAULT_WATCH_NAMESPACES: readonly string[] = ["default"];
+/** At most this many watched namespaces: the router runs four watches in each. */
+export const MAX_WATCH_NAMESPACES = 20;
+/** The peer secret's shortest accepted length (AzuremlFe generates 48 random characters). */
+export const MIN_PEER_SECRET_LENGTH = 32;
+/**
+ * The most router replicas a platform may run (AzuremlFe validates its `replicas`); the
+ * peer load board holds reports from at most twice as many peers (a rollout surges
+ * new pods while old ones still report).
+ */
+export const MAX_ROUTER_REPLICAS = 32;
 
 /** The value of {@link ROUTER_ENV}.backend for the router in a cluster. */
 export const KUBERNETES_BACKEND = "kubernetes";

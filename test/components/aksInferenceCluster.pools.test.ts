@@ -130,6 +130,7 @@ describe("Azure CNI on a created VNet, internal load balancer, TLS", () => {
     const aks = inputsOf(rt, T.cluster, "cni-aks");
     expect(aks.networkProfile).toMatchObject({
       networkPlugin: "azure",
+      networkPolicy: "calico",
       serviceCidr: "10.100.0.0/16",
       dnsServiceIP: "10.100.0.10",
       outboundType: "loadBalancer",

@@ -7,7 +7,7 @@ import { resolveModelWebserviceSettings } from "../../components/modelWebservice
 import { modelServiceManifest, serviceConfigFor } from "../../components/modelWebservice/kubernetes.js";
 import { modelWebserviceArgsProblems } from "../../components/modelWebservice/validate.js";
 import { CONFIG_ANNOTATION, parseServiceConfig } from "../../router/contract/serviceConfig.js";
-import { clusterConnection } from "./modelWebserviceFixtures.js";
+import { clusterConnection, routerConnection } from "./modelWebserviceFixtures.js";
 
 const annotationFor = (name: string, settings: Parameters<typeof resolveModelWebserviceSettings>[1]) =>
   modelServiceManifest(name, "default", serviceConfigFor(name, resolveModelWebserviceSettings(name, settings)))
@@ -53,7 +53,7 @@ describe("aksml/config contract", () => {
         expect(
           modelWebserviceArgsProblems("svc", {
             cluster: clusterConnection(),
-            router: { endpoint: "http://r", image: "r" },
+            router: routerConnection({ image: "r" }),
             image: "m",
             ...settings,
           }),

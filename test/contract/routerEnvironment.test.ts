@@ -8,7 +8,12 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { ClusterPurpose } from "../../components/shared/clusterConnection.js";
 import { routerTopologyFor } from "../../components/azuremlFe/defaults.js";
-import { routerEnv, ROUTER_SHUTDOWN_GRACE_SECONDS, ROUTER_TLS_MOUNT } from "../../components/azuremlFe/deployment.js";
+import {
+  routerEnv,
+  ROUTER_PEER_SECRET_MOUNT,
+  ROUTER_SHUTDOWN_GRACE_SECONDS,
+  ROUTER_TLS_MOUNT,
+} from "../../components/azuremlFe/deployment.js";
 import {
   ROUTER_LEASE_NAME,
   ROUTER_PEERS_SERVICE_NAME,
@@ -39,7 +44,10 @@ const POD_FIELDS: Record<string, string> = {
 
 function podEnvironment(tls: boolean): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const v of routerEnv(routerTopologyFor(ClusterPurpose.FastProd), 1_048_576, "debug", tls)) {
+  for (const v of routerEnv(routerTopologyFor(ClusterPurpose.FastProd), 1_048_576, "debug", tls, [
+    "team-a",
+    "team-b",
+  ])) {
     const fieldPath = (v.valueFrom as { fieldRef?: { fieldPath: string } } | undefined)?.fieldRef?.fieldPath;
     env[v.name as string] = fieldPath ? POD_FIELDS[fieldPath]! : (v.value as string);
   }
@@ -66,6 +74,8 @@ describe("the router environment, written by AzuremlFe and read by the router", 
       selfScaling: true,
       logLevel: "debug",
       shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
+      watchNamespaces: ["team-a", "team-b"],
+      peerSecretFile: `${ROUTER_PEER_SECRET_MOUNT}/secret`,
     });
     expect(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000).toBe(DEFAULT_SHUTDOWN_GRACE_MS);
   });

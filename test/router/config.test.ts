@@ -32,6 +32,8 @@ describe("loadRouterConfig", () => {
       AKSML_SELF_SCALING: "true",
       AKSML_LOG_LEVEL: "debug",
       AKSML_SHUTDOWN_GRACE_MS: "0",
+      AKSML_WATCH_NAMESPACES: "team-a,team-b",
+      AKSML_PEER_SECRET_FILE: "/etc/aksml/peer/secret",
     });
     expect(c).toEqual({
       backend: "local",
@@ -46,6 +48,8 @@ describe("loadRouterConfig", () => {
       selfScaling: true,
       logLevel: "debug",
       shutdownGraceMs: 0,
+      watchNamespaces: ["team-a", "team-b"],
+      peerSecretFile: "/etc/aksml/peer/secret",
     });
   });
 
