@@ -85,7 +85,7 @@ export interface ModelWebserviceArgs {
   /** `AzuremlFe.connection`. */
   readonly router: RouterConnectionArgs;
   /** Models (at most 1000). @default [] */
-  readonly models?: readonly ModelArgs[];
+  readonly models?: ModelArgs[];
   /** How to build the image; give this or `image`. */
   readonly inferenceConfig?: InferenceConfigArgs;
   /** A prebuilt image running the inference server on port 5001; give this or `inferenceConfig`. */
