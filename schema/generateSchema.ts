@@ -6,7 +6,6 @@
  * Type-checks the whole program: about 8 s.
  */
 import { fileURLToPath } from "node:url";
-import type * as pulumi from "@pulumi/pulumi";
 import { ComponentProvider, getPulumiComponents } from "@pulumi/pulumi/provider/experimental/index.js";
 import * as entry from "../index.js";
 import { SECRET_INPUTS, SECRET_OUTPUTS, SECRET_TYPE_FIELDS } from "./secretProperties.js";
@@ -49,12 +48,8 @@ export interface PackageSchema {
 }
 
 /** The ComponentResource classes the package entry exports, as the provider host finds them. */
-export function exportedComponents(): (new (
-  name: string,
-  args: never,
-  opts?: pulumi.ComponentResourceOptions,
-) => pulumi.ComponentResource)[] {
-  return getPulumiComponents(entry) as never;
+export function exportedComponents(): ReturnType<typeof getPulumiComponents> {
+  return getPulumiComponents(entry);
 }
 
 const token = (name: string) => `${PACKAGE_NAME}:index:${name}`;
