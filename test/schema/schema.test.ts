@@ -17,6 +17,11 @@ import {
   schemaText,
 } from "../../schema/generateSchema.js";
 import { SECRET_OUTPUTS } from "../../schema/secretProperties.js";
+import { AKS_INFERENCE_CLUSTER_ARG_SHAPE } from "../../components/aksInferenceCluster/argShape.js";
+import { AZUREML_FE_ARG_SHAPE } from "../../components/azuremlFe/argShape.js";
+import { CONTAINER_INSIGHTS_ARG_SHAPE } from "../../components/containerInsights/argShape.js";
+import { MODEL_WEBSERVICE_ARG_SHAPE } from "../../components/modelWebservice/argShape.js";
+import type { ArgKind, ArgShapeTable } from "../../components/shared/argShape.js";
 
 const COMPONENTS = ["AksInferenceCluster", "AzuremlFe", "ContainerInsights", "ModelWebservice"];
 const token = (name: string) => `aksml:index:${name}`;
@@ -70,6 +75,38 @@ describe("schema.json", () => {
       return !["string", "number", "integer", "boolean", "object", "array"].includes(shape.type ?? "");
     });
     expect(untyped.map(([where]) => where)).toEqual([]);
+  });
+
+  it("has the same inputs, of the same kinds, as the run-time shape check of each component", () => {
+    const shapes: Record<string, ArgShapeTable> = {
+      AksInferenceCluster: AKS_INFERENCE_CLUSTER_ARG_SHAPE,
+      AzuremlFe: AZUREML_FE_ARG_SHAPE,
+      ContainerInsights: CONTAINER_INSIGHTS_ARG_SHAPE,
+      ModelWebservice: MODEL_WEBSERVICE_ARG_SHAPE,
+    };
+    const kindOf = (p: SchemaProperty): ArgKind | string => {
+      if (p.$ref) {
+        const t = schema.types[p.$ref.replace("#/types/", "")];
+        if (t.enum) return t.type;
+        return `object(${Object.keys(t.properties ?? {})
+          .sort()
+          .join(",")})`;
+      }
+      if (p.type === "array") return p.items!.type === "string" ? "stringList" : `list of ${kindOf(p.items!)}`;
+      if (p.type === "object") return "stringMap";
+      return p.type!;
+    };
+    const expected = (k: ArgKind): string =>
+      typeof k === "string"
+        ? k
+        : "fields" in k
+          ? `object(${Object.keys(k.fields).sort().join(",")})`
+          : `list of ${expected(k.items)}`;
+    for (const [component, shape] of Object.entries(shapes)) {
+      const inputs = schema.resources[token(component)].inputProperties;
+      expect(Object.keys(inputs).sort(), component).toEqual(Object.keys(shape).sort());
+      for (const [k, p] of Object.entries(inputs)) expect(kindOf(p), `${component}.${k}`).toBe(expected(shape[k]));
+    }
   });
 
   it("types the inputs a caller gets wrong most: numbers, booleans, enums, lists", () => {
