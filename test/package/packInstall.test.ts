@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRequire } from "node:module";
+import { markSecrets, type PackageSchema } from "../../schema/generateSchema.js";
 import { REPO_ROOT } from "../cli/runCli.js";
 
 const exec = promisify(execFile);
@@ -132,6 +134,52 @@ describe("the packed aksml tarball", () => {
     SLOW,
   );
 });
+
+describe("the checkout as a Pulumi component package (what `pulumi package add <path>` starts)", () => {
+  it(
+    "runs dist/index.js under Pulumi's plugin host, which serves the committed schema over gRPC",
+    async () => {
+      // dist/ was built by `npm pack` above. Pulumi's nodejs language host starts a
+      // source-based plugin as `node @pulumi/pulumi/cmd/run-plugin <package dir>`.
+      const child = spawn(
+        process.execPath,
+        [join(REPO_ROOT, "node_modules/@pulumi/pulumi/cmd/run-plugin"), REPO_ROOT],
+        {
+          cwd: REPO_ROOT,
+          env: plainEnv(),
+        },
+      );
+      try {
+        const port = await firstLine(child, /^\d+$/);
+        const raw = await getSchema(Number(port));
+        const committed = JSON.parse(readFileSync(join(REPO_ROOT, "schema.json"), "utf8"));
+        // The host serves what the analyzer infers; schema.json adds the secret marks.
+        expect(markSecrets(JSON.parse(raw) as PackageSchema)).toEqual(committed);
+      } finally {
+        child.kill();
+      }
+    },
+    SLOW,
+  );
+});
+
+/** The provider's GetSchema over gRPC, as the Pulumi engine asks for it. */
+async function getSchema(port: number): Promise<string> {
+  const require = createRequire(join(REPO_ROOT, "node_modules/@pulumi/pulumi/package.json"));
+  const grpc = require("@grpc/grpc-js");
+  const services = require("./proto/provider_grpc_pb.js");
+  const messages = require("./proto/provider_pb.js");
+  const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  try {
+    return await new Promise((resolve, reject) =>
+      client.getSchema(new messages.GetSchemaRequest(), (err: Error | null, res: { getSchema(): string }) =>
+        err ? reject(err) : resolve(res.getSchema()),
+      ),
+    );
+  } finally {
+    client.close();
+  }
+}
 
 /** Resolves with the first stdout line matching `pattern`; rejects if the process exits first. */
 function firstLine(child: ChildProcess, pattern: RegExp): Promise<string> {
