@@ -105,7 +105,7 @@ function kindProblem(kind: ArgKind, value: unknown, path: string, add: AddProble
     if (typeof value !== "string") add(path, `must be a string, not ${describe(value)}.`);
   } else if (kind === "stringList") {
     if (!Array.isArray(value)) add(path, `must be a list of strings, not ${describe(value)}.`);
-    else value.forEach((v, i) => kindProblem("string", v, `${path}[${i}]`, add));
+    else for (const [i, v] of value.entries()) kindProblem("string", v, `${path}[${i}]`, add);
   } else if (kind === "stringMap") {
     if (!isPlainObject(value)) add(path, `must be an object of string values, not ${describe(value)}.`);
     else for (const [k, v] of Object.entries(value)) kindProblem("string", v, `${path}.${k}`, add);
@@ -115,7 +115,7 @@ function kindProblem(kind: ArgKind, value: unknown, path: string, add: AddProble
   } else if (!Array.isArray(value)) {
     add(path, `must be a list, not ${describe(value)}.`);
   } else {
-    value.forEach((v, i) => kindProblem(kind.items, v, `${path}[${i}]`, add));
+    for (const [i, v] of value.entries()) kindProblem(kind.items, v, `${path}[${i}]`, add);
   }
 }
 
