@@ -79,7 +79,7 @@ describe("aksml plan exit codes and messages", { timeout: 120_000 }, () => {
   it.each([
     [["plan"], /missing the program to plan/],
     [["plan", fixture("small"), "--bogus"], /Unknown option '--bogus'/],
-    [["plan", fixture("small"), "--format", "svg"], /unknown format "svg"/],
+    [["plan", fixture("small"), "--format", "pdf"], /unknown format "pdf"/],
     [["plan", fixture("small"), "--json", "--format", "dot"], /--json conflicts with --format dot/],
     [["plan", fixture("small"), "--enforce", "x=loud"], /--enforce expects NAME=/],
     // A typo'd policy name used to surface only after the whole plan, as exit 1 "policy pack failed".
