@@ -12,6 +12,7 @@ import { renderMermaid } from "../../cli/plan/render/mermaid.js";
 import { renderDot } from "../../cli/plan/render/dot.js";
 import { picture } from "../../cli/plan/render/picture.js";
 import { renderSvg } from "../../cli/plan/render/svg.js";
+import { renderPng } from "../../cli/plan/render/png.js";
 import { secretStrings, scrub } from "../../preview/secretRedaction.js";
 import { MOCK_KUBECONFIG } from "../../preview/computedOutputs.js";
 import { FIXTURE_SECRET } from "./fixtures/small/secret.js";
@@ -138,7 +139,7 @@ describe("plan of a small program", () => {
     expect(lines.filter((l) => l.startsWith("  style "))).toHaveLength(1);
   });
 
-  it("dot: a cluster per component, provider fills, a legend, and it renders with the WebAssembly Graphviz", async () => {
+  it("dot: a cluster per component, provider fills, a legend; it renders to SVG and PNG in WebAssembly", async () => {
     const dot = formats.dot;
     expect(dot).toMatch(/^digraph "plan-fixture\/staging" \{\n/);
     expect(dot.trimEnd().endsWith("}")).toBe(true);
@@ -154,6 +155,8 @@ describe("plan of a small program", () => {
     const svg = await renderSvg(graph);
     expect(svg).toContain("<svg");
     expect(svg).toContain("demo&#45;aks");
+    const png = await renderPng(svg);
+    expect(Buffer.from(png.subarray(0, 8))).toEqual(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]));
   });
 
   it("groups resources by their nearest component and counts the dependencies between groups", () => {
