@@ -240,7 +240,7 @@ export interface AksInferenceClusterArgs {
    */
   readonly existingClusterId?: pulumi.Input<string>;
   /** Extra CPU node pools, each a separate AgentPool. */
-  readonly userNodePools?: readonly AksNodePoolArgs[];
+  readonly userNodePools?: AksNodePoolArgs[];
   /** A GPU node pool, tainted `nvidia.com/gpu=present:NoSchedule`. */
   readonly gpuNodePool?: AksGpuNodePoolArgs;
   /** Egress control. */

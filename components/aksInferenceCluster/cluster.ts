@@ -22,6 +22,8 @@ import { attachManagedCluster, createManagedCluster, devTestWarning, type Cluste
 import { createClusterNetwork, grantRole } from "./network.js";
 import { validateAksInferenceClusterArgs } from "./validate.js";
 import { createGpuDevicePlugin } from "./gpuDevicePlugin.js";
+import { AKS_INFERENCE_CLUSTER_ARG_SHAPE } from "./argShape.js";
+import { checkArgShape } from "../shared/argShape.js";
 
 /** Lowercase alphanumerics of a name, for resources whose names allow nothing else. */
 function alphanumeric(name: string, max: number): string {
@@ -64,6 +66,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
   public readonly connection: ClusterConnectionArgs;
 
   constructor(name: string, args: AksInferenceClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkArgShape("AksInferenceCluster", name, AKS_INFERENCE_CLUSTER_ARG_SHAPE, args);
     validateAksInferenceClusterArgs(name, args);
     super("aksml:index:AksInferenceCluster", name, {}, opts);
     const r = resolveAksInferenceClusterArgs(name, args);

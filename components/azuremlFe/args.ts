@@ -18,12 +18,16 @@ export interface RouterDnsRecordArgs {
   readonly zoneName: pulumi.Input<string>;
   /** Record name relative to the zone, e.g. `scoring`. */
   readonly relativeRecordSetName: pulumi.Input<string>;
-  /** @default 300 */
+  /**
+   * Time to live of the record, in seconds.
+   * @default 300
+   */
   readonly ttl?: pulumi.Input<number>;
 }
 
 /** Credentials for pushing the router image (e.g. an ACR token or a service principal). */
 export interface RegistryCredentialsArgs {
+  /** User name (an ACR token name or a service principal's client id). */
   readonly username: pulumi.Input<string>;
   /** Stored as a secret. */
   readonly password: pulumi.Input<string>;
@@ -76,7 +80,10 @@ export interface AzuremlFeArgs {
    * @default 104857600
    */
   readonly maxRequestBytes?: pulumi.Input<number>;
-  /** @default "info" */
+  /**
+   * Log level of the router (`AKSML_LOG_LEVEL`).
+   * @default "info"
+   */
   readonly logLevel?: pulumi.Input<RouterLogLevel>;
   /** Optional A record pointing at the router's load balancer IP. */
   readonly dnsRecord?: RouterDnsRecordArgs;

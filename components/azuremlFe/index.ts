@@ -18,6 +18,8 @@ import {
 import { createRouterNetworkPolicy } from "./networkPolicy.js";
 import { validateAzuremlFeArgs } from "./validate.js";
 import { k8sNamespace } from "./namespace.js";
+import { AZUREML_FE_ARG_SHAPE } from "./argShape.js";
+import { checkArgShape } from "../shared/argShape.js";
 
 export * from "./args.js";
 export { AZUREML_FE_DEFAULTS, ROUTER_RESOURCES, routerTopologyFor } from "./defaults.js";
@@ -64,6 +66,7 @@ export class AzuremlFe extends pulumi.ComponentResource {
   public readonly connection: RouterConnectionArgs;
 
   constructor(name: string, args: AzuremlFeArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkArgShape("AzuremlFe", name, AZUREML_FE_ARG_SHAPE, args);
     validateAzuremlFeArgs(name, args);
     super("aksml:index:AzuremlFe", name, {}, opts);
     const r = resolveAzuremlFeArgs(args);

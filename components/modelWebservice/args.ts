@@ -37,6 +37,7 @@ export interface InferenceConfigArgs {
   readonly entryScript: pulumi.Input<string>;
   /** `source_directory`: local folder copied to `/var/azureml-app` (the build context). */
   readonly sourceDirectory: pulumi.Input<string>;
+  /** `environment`: the base image and Python dependencies of the generated image. */
   readonly environment?: EnvironmentArgs;
 }
 
@@ -69,6 +70,7 @@ export interface LivenessProbeArgs {
 }
 
 export interface RegistryPushCredentialsArgs {
+  /** User name (an ACR token name or a service principal's client id). */
   readonly username: pulumi.Input<string>;
   /** Stored as a secret. */
   readonly password: pulumi.Input<string>;
@@ -81,11 +83,12 @@ export interface RegistryPushCredentialsArgs {
  * digits and "-", starting with a letter.
  */
 export interface ModelWebserviceArgs {
+  /** The cluster to deploy on (`AksInferenceCluster.connection`). Azure ML: the `deployment_target`. */
   readonly cluster: ClusterConnectionArgs;
   /** `AzuremlFe.connection`. */
   readonly router: RouterConnectionArgs;
   /** Models (at most 1000). @default [] */
-  readonly models?: readonly ModelArgs[];
+  readonly models?: ModelArgs[];
   /** How to build the image; give this or `image`. */
   readonly inferenceConfig?: InferenceConfigArgs;
   /** A prebuilt image running the inference server on port 5001; give this or `inferenceConfig`. */
@@ -102,6 +105,7 @@ export interface ModelWebserviceArgs {
   readonly memoryGbLimit?: pulumi.Input<number>;
   /** `gpu_cores` (`nvidia.com/gpu`). @default 0 */
   readonly gpuCores?: pulumi.Input<number>;
+  /** Replica autoscaling by the router (`autoscale_*`); on unless `numReplicas` is set. */
   readonly autoscale?: AutoscaleArgs;
   /** `num_replicas`: fixed replica count; turns autoscale off. */
   readonly numReplicas?: pulumi.Input<number>;
@@ -121,6 +125,7 @@ export interface ModelWebserviceArgs {
   readonly replicaMaxConcurrentRequests?: pulumi.Input<number>;
   /** `max_request_wait_time` (ms). @default 500 */
   readonly maxRequestWaitTimeMs?: pulumi.Input<number>;
+  /** Liveness probe of the model containers (`period_seconds`, `initial_delay_seconds`, ...). */
   readonly livenessProbe?: LivenessProbeArgs;
   /** `namespace`; must exist. @default "default" */
   readonly namespace?: pulumi.Input<string>;

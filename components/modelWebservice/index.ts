@@ -20,6 +20,8 @@ import {
 import { modelDirFor, modelFiles, plainModels, uploadModels } from "./models.js";
 import { checkedWhenKnownArgs } from "./settings.js";
 import { validateModelWebserviceArgs } from "./validate.js";
+import { MODEL_WEBSERVICE_ARG_SHAPE } from "./argShape.js";
+import { checkArgShape } from "../shared/argShape.js";
 
 export * from "./args.js";
 export { MODEL_WEBSERVICE_DEFAULTS, resolveModelWebserviceSettings } from "./defaults.js";
@@ -58,6 +60,7 @@ export class ModelWebservice extends pulumi.ComponentResource {
   }
 
   constructor(name: string, args: ModelWebserviceArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkArgShape("ModelWebservice", name, MODEL_WEBSERVICE_ARG_SHAPE, args);
     validateModelWebserviceArgs(name, args);
     super("aksml:index:ModelWebservice", name, {}, opts);
     const cluster = args.cluster;

@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -15,9 +16,11 @@ import {
   routerRoleGrants,
 } from "../../components/azuremlFe/index.js";
 import { azuremlFeArgsProblems } from "../../components/azuremlFe/validate.js";
-import { REPOSITORY_ROOT } from "../../components/azuremlFe/image.js";
 import { SELF_SCALING_DEFAULTS } from "../../router/autoscaler/selfScaling.js";
 import { clusterConnection, reveal, validateK8sObject } from "./modelWebserviceFixtures.js";
+
+/** The repository root: the router image is built from source there (router/Dockerfile). */
+const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 let rt: MockRuntime;
 let provider: k8s.Provider;

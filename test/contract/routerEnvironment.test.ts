@@ -29,11 +29,19 @@ import {
   ROUTER_RUN_AS_USER,
 } from "../../router/contract/routerEnvironment.js";
 
-const DOCKERFILE = readFileSync(new URL("../../router/Dockerfile", import.meta.url), "utf8");
-/** The instructions of the image's last stage (the one that runs). */
-const runtimeStage = DOCKERFILE.slice(DOCKERFILE.lastIndexOf("\nFROM "))
-  .split("\n")
-  .filter((l) => l.trim() && !l.trimStart().startsWith("#"));
+/**
+ * The router image's Dockerfiles: router/Dockerfile builds it from source in the
+ * repository, router/image.Dockerfile from the installed package's router-image/.
+ */
+const DOCKERFILES = ["router/Dockerfile", "router/image.Dockerfile"].map(
+  (file) => [file, readFileSync(new URL(`../../${file}`, import.meta.url), "utf8")] as const,
+);
+/** The instructions of an image's last stage (the one that runs). */
+const runtimeStageOf = (dockerfile: string) =>
+  dockerfile
+    .slice(dockerfile.lastIndexOf("\nFROM "))
+    .split("\n")
+    .filter((l) => l.trim() && !l.trimStart().startsWith("#"));
 
 /** What the kubelet would put in the environment for the pod's fieldRefs. */
 const POD_FIELDS: Record<string, string> = {
@@ -81,7 +89,8 @@ describe("the router environment, written by AzuremlFe and read by the router", 
   });
 });
 
-describe("the router image", () => {
+describe.each(DOCKERFILES)("the router image (%s)", (_file, dockerfile) => {
+  const runtimeStage = runtimeStageOf(dockerfile);
   it("runs as ROUTER_RUN_AS_USER (uid and gid), the user the components' securityContexts name", () => {
     const users = runtimeStage.filter((l) => /^USER\s/.test(l)).map((l) => l.split(/\s+/)[1]);
     expect(users.at(-1)).toBe(`${ROUTER_RUN_AS_USER}:${ROUTER_RUN_AS_USER}`);
@@ -93,5 +102,10 @@ describe("the router image", () => {
       .flatMap((l) => l.split(/\s+/).slice(1))
       .map(Number);
     expect(exposed.sort()).toEqual([ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT, ROUTER_ADMIN_PORT].sort());
+  });
+
+  it("starts /app/dist/main.js serve, the entrypoint both build paths share", () => {
+    expect(runtimeStage).toContain('ENTRYPOINT ["node", "/app/dist/main.js"]');
+    expect(runtimeStage).toContain('CMD ["serve"]');
   });
 });
