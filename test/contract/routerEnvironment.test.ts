@@ -16,6 +16,7 @@ import {
 } from "../../components/azuremlFe/names.js";
 import { loadRouterConfig } from "../../router/config.js";
 import {
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_SHUTDOWN_GRACE_MS,
   ROUTER_ADMIN_PORT,
   ROUTER_ENV,
@@ -66,6 +67,7 @@ describe("the router environment, written by AzuremlFe and read by the router", 
       selfScaling: true,
       logLevel: "debug",
       shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
+      maxConnections: DEFAULT_MAX_CONNECTIONS,
     });
     expect(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000).toBe(DEFAULT_SHUTDOWN_GRACE_MS);
   });
