@@ -8,9 +8,6 @@ import type { ServerOptions } from "node:http";
 
 /** Request line and headers, in bytes (node's default, stated): larger gets 431 and the connection closed. */
 export const MAX_HEADER_BYTES = 16 * 1024;
-/** TLS only: the handshake must finish within this. */
-export const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
-
 export interface DataListenerTimeouts {
   /**
    * The request line and headers must arrive within this, counted from the connection or
@@ -28,12 +25,15 @@ export interface DataListenerTimeouts {
    * stalled reader may be holding a replica slot.
    */
   readonly writeStallMs: number;
+  /** TLS only: the handshake must finish within this (node's default is 120 s). */
+  readonly tlsHandshakeTimeoutMs: number;
 }
 
 export const DATA_LISTENER_TIMEOUTS: DataListenerTimeouts = {
   headersTimeoutMs: 10_000,
   keepAliveTimeoutMs: 65_000,
   writeStallMs: 15_000,
+  tlsHandshakeTimeoutMs: 10_000,
 };
 
 /** node:http options of the data listener. */

@@ -27,12 +27,7 @@ import type { ScalingDecision } from "./autoscaler/autoscaler.js";
 import { loadPemPair, watchTlsFiles, type TlsFiles } from "./tls.js";
 import { ClientConnections } from "./clientConnections.js";
 import { WriteStallWatch } from "./writeStalls.js";
-import {
-  DATA_LISTENER_TIMEOUTS,
-  dataServerOptions,
-  TLS_HANDSHAKE_TIMEOUT_MS,
-  type DataListenerTimeouts,
-} from "./clientLimits.js";
+import { DATA_LISTENER_TIMEOUTS, dataServerOptions, type DataListenerTimeouts } from "./clientLimits.js";
 
 export type { AdminRouteHandler };
 
@@ -136,7 +131,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       ...loadPemPair(options.tls),
       ...dataServerOptions(timeouts),
       minVersion: "TLSv1.2",
-      handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+      handshakeTimeout: timeouts.tlsHandshakeTimeoutMs,
     });
     stopTlsWatch = watchTlsFiles(https, options.tls, log, options.tlsPollMs);
     data = https;
