@@ -13,7 +13,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate } from "./auth/authenticate.js";
 import type { Lease } from "./serviceState.js";
-import { ServiceExchange, type ProxyContext, type ServiceAction } from "./serviceExchange.js";
+import { ServiceExchange } from "./serviceExchange.js";
+import type { ProxyContext, ServiceAction } from "./proxyContext.js";
 
 export type { ProxyContext, ServiceAction };
 

@@ -1,12 +1,8 @@
 /**
  * One model service request's state from arrival to the access line, and the steps
  * proxyServiceRequest (proxy.ts) runs in order. Every step is synchronous; the caller
- * awaits the I/O between them. The statuses (router/README.md, docs/architecture.md):
- * 404/405/413 up front, 401, 408 for a stalled small body, 503 (with `Retry-After`) for a
- * full queue or a queue wait that ran out, 503 for a removed service, 504 for the scoring
- * timeout, 502 for a replica that failed (or an aborted connection once the head was
- * sent), 499 logged when the client left. An error answered while the client's body is
- * unread carries `Connection: close`.
+ * awaits the I/O between them. The statuses are listed in router/README.md; an error
+ * answered while the client's body is unread carries `Connection: close`.
  *
  * The scoring timeout bounds the whole exchange with a replica: armed at the first
  * dispatch, it is not cleared by the response head. Past it, a request still without a
@@ -16,7 +12,7 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import type { Agent, Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { UpstreamCall, type ResponseHeadWriter } from "./upstreamCall.js";
 import type { AuthOutcome } from "./auth/authenticate.js";
 import {
@@ -41,24 +37,7 @@ import { decideRetry, errorCode, neverReachedReplica } from "./retryDecision.js"
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import { sendError } from "./errorResponse.js";
 import type { Lease, ServiceState } from "./serviceState.js";
-import type { ServiceRegistry } from "./registry.js";
-import type { RouterMetrics } from "./metrics.js";
-import type { Logger } from "./log.js";
-import type { WriteStallWatch } from "./writeStalls.js";
-
-export interface ProxyContext {
-  registry: ServiceRegistry;
-  metrics: RouterMetrics;
-  log: Logger;
-  agent: Agent;
-  maxRequestBytes: number;
-  /** True once shutdown began: responses then carry `Connection: close`. */
-  draining(): boolean;
-  /** Aborts responses the client takes nothing of for too long. */
-  writeStalls: WriteStallWatch;
-}
-
-export type ServiceAction = "score" | "swagger";
+import type { ProxyContext, ServiceAction } from "./proxyContext.js";
 
 /** How long a replica that refused a connection is skipped (the backend removes it soon after). */
 const EJECT_MS = 2000;
