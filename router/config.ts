@@ -5,11 +5,15 @@
  */
 import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
 import {
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_WATCH_NAMESPACES,
   KUBERNETES_BACKEND,
+  MAX_CONNECTIONS_LIMIT,
+  MAX_SHUTDOWN_GRACE_MS,
   MAX_WATCH_NAMESPACES,
   ROUTER_ENV,
+  ROUTER_TUNING_ENV,
 } from "./contract/routerEnvironment.js";
 import { BACKENDS, type BackendKind } from "./backends/index.js";
 
@@ -34,6 +38,8 @@ export interface RouterEnvConfig {
   watchNamespaces: string[];
   /** File holding the secret router processes share on the peer load endpoint; required with a lease. */
   peerSecretFile?: string;
+  /** Client connections served at once; one more gets a 503. */
+  maxConnections: number;
 }
 
 export class RouterConfigError extends Error {
@@ -51,6 +57,17 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     const v = env[k];
     return v === undefined || v.trim() === "" ? undefined : v.trim();
   };
+  /** A decimal integer in [min, max], or `fallback` when unset; a bad value is a problem. */
+  const integer = (name: string, min: number, max: number, fallback: number, unit: string): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max} (${unit}), got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return n;
+  };
 
   const backendRaw = get(ROUTER_ENV.backend) ?? KUBERNETES_BACKEND;
   const kinds = Object.keys(BACKENDS);
@@ -67,16 +84,20 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     );
   }
 
-  let maxRequestBytes = MAX_REQUEST_BYTES;
-  const maxRaw = get(ROUTER_ENV.maxRequestBytes);
-  if (maxRaw !== undefined) {
-    const n = Number(maxRaw);
-    if (!/^\d+$/.test(maxRaw) || !Number.isSafeInteger(n) || n < 1 || n > MAX_REQUEST_BYTES) {
-      problems.push(
-        `${ROUTER_ENV.maxRequestBytes} must be an integer between 1 and ${MAX_REQUEST_BYTES} (100 MB, the azureml-fe limit), got ${JSON.stringify(maxRaw)}`,
-      );
-    } else maxRequestBytes = n;
-  }
+  const maxRequestBytes = integer(
+    ROUTER_ENV.maxRequestBytes,
+    1,
+    MAX_REQUEST_BYTES,
+    MAX_REQUEST_BYTES,
+    "bytes (100 MB, the azureml-fe limit)",
+  );
+  const maxConnections = integer(
+    ROUTER_TUNING_ENV.maxConnections,
+    1,
+    MAX_CONNECTIONS_LIMIT,
+    DEFAULT_MAX_CONNECTIONS,
+    "client connections per router process",
+  );
 
   let selfScaling = false;
   const selfRaw = get(ROUTER_ENV.selfScaling);
@@ -88,16 +109,13 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
 
   // Default: the 60 s default scoring timeout plus margin, so a rollout never cuts a
   // request the replica is still allowed to answer.
-  let shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS;
-  const graceRaw = get(ROUTER_ENV.shutdownGraceMs);
-  if (graceRaw !== undefined) {
-    const n = Number(graceRaw);
-    if (!/^\d+$/.test(graceRaw) || !Number.isSafeInteger(n) || n > 3_600_000) {
-      problems.push(
-        `${ROUTER_ENV.shutdownGraceMs} must be an integer number of milliseconds between 0 and 3600000, got ${JSON.stringify(graceRaw)}`,
-      );
-    } else shutdownGraceMs = n;
-  }
+  const shutdownGraceMs = integer(
+    ROUTER_ENV.shutdownGraceMs,
+    0,
+    MAX_SHUTDOWN_GRACE_MS,
+    DEFAULT_SHUTDOWN_GRACE_MS,
+    "milliseconds",
+  );
 
   const watchNamespaces = watchNamespacesFrom(get(ROUTER_ENV.watchNamespaces), problems);
   const peerSecretFile = get(ROUTER_ENV.peerSecretFile);
@@ -126,6 +144,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     shutdownGraceMs,
     watchNamespaces,
     peerSecretFile,
+    maxConnections,
   };
 }
 

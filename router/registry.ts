@@ -13,7 +13,7 @@ import type {
   ServiceScalingView,
   ServiceSnapshot,
 } from "./contract/backend.js";
-import type { ServiceConfig } from "./contract/serviceConfig.js";
+import { KEYS_SECRET_SUFFIX, unpresentableKeyProblem, type ServiceConfig } from "./contract/serviceConfig.js";
 import type { ServiceAuth } from "./auth/authenticate.js";
 import { KeyVerifier } from "./auth/keys.js";
 import { TokenVerifier } from "./auth/tokens.js";
@@ -142,7 +142,10 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
   }
 }
 
-/** Builds the auth of a snapshot, reusing the previous verifier when nothing changed. */
+/**
+ * Builds the auth of a snapshot, reusing the previous verifier when nothing changed.
+ * Throws (the snapshot is rejected, the last good settings kept) for a key no client could present.
+ */
 function buildAuth(
   config: ServiceConfig,
   previous: ServiceAuth | undefined,
@@ -153,6 +156,13 @@ function buildAuth(
       return { mode: "none" };
     case "key": {
       if (!keys) return { mode: "key", keys: undefined };
+      for (const k of ["primaryKey", "secondaryKey"] as const) {
+        const problem = unpresentableKeyProblem(keys[k]);
+        if (problem !== undefined)
+          throw new Error(
+            `${k} ${problem}, so no request could ever be accepted with it; fix the key Secret (<name>${KEYS_SECRET_SUFFIX})`,
+          );
+      }
       const next = new KeyVerifier(keys);
       if (previous?.mode === "key" && previous.keys?.sameKeysAs(next)) return previous;
       return { mode: "key", keys: next };

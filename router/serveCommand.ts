@@ -36,6 +36,7 @@ export async function run(_argv: string[]): Promise<number> {
       tls: config.tls,
       maxRequestBytes: config.maxRequestBytes,
       shutdownGraceMs: config.shutdownGraceMs,
+      maxConnections: config.maxConnections,
       logger: log,
     });
   } catch (e) {

@@ -5,14 +5,19 @@
  * endpoint, self-scaling) that what the backend offers calls for. `serve` (the
  * image), `aksml local` and the tests all build routers through this function.
  */
-import { createServer as createHttpServer, type Server, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { Agent } from "undici";
 import type { LeaderElection, RouterBackend } from "./contract/backend.js";
 import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
-import { ROUTER_ADMIN_PORT, ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT } from "./contract/routerEnvironment.js";
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  ROUTER_ADMIN_PORT,
+  ROUTER_HTTP_PORT,
+  ROUTER_HTTPS_PORT,
+} from "./contract/routerEnvironment.js";
 import { ServiceRegistry } from "./registry.js";
 import { RouterMetrics } from "./metrics.js";
 import { createLogger, type Logger } from "./log.js";
@@ -20,6 +25,9 @@ import { adminHandler, dataHandler, type AdminRouteHandler } from "./httpHandler
 import { ControlLoops } from "./controlLoops.js";
 import type { ScalingDecision } from "./autoscaler/autoscaler.js";
 import { loadPemPair, watchTlsFiles, type TlsFiles } from "./tls.js";
+import { ClientConnections } from "./clientConnections.js";
+import { WriteStallWatch } from "./writeStalls.js";
+import { DATA_LISTENER_TIMEOUTS, dataServerOptions, type DataListenerTimeouts } from "./clientLimits.js";
 
 export type { AdminRouteHandler };
 
@@ -58,6 +66,10 @@ export interface StartRouterOptions {
   shutdownGraceMs?: number;
   /** Collect Node process metrics (off in tests that run several routers). @default true */
   processMetrics?: boolean;
+  /** Client connections served at once; one more gets a 503. @default 4096 (AKSML_MAX_CONNECTIONS) */
+  maxConnections?: number;
+  /** The data listener's client timeouts (clientLimits.ts); tests shorten them. @default DATA_LISTENER_TIMEOUTS */
+  clientTimeouts?: Partial<DataListenerTimeouts>;
 }
 
 export interface RunningRouter extends RouterParts {
@@ -94,9 +106,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   let ready = false;
   let draining = false;
   const health = { ready: () => ready, draining: () => draining };
+  const timeouts: DataListenerTimeouts = { ...DATA_LISTENER_TIMEOUTS, ...options.clientTimeouts };
+  const writeStalls = new WriteStallWatch(timeouts.writeStallMs);
 
-  let active = 0;
-  let drained: (() => void) | undefined;
   const handle = dataHandler(
     {
       registry,
@@ -105,29 +117,26 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       agent,
       maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES,
       draining: () => draining,
+      writeStalls,
     },
     health,
   );
-  const tracked = (req: IncomingMessage, res: ServerResponse) => {
-    active++;
-    res.once("close", () => {
-      active--;
-      if (active === 0 && drained) drained();
-    });
-    handle(req, res);
-  };
+  const clients = new ClientConnections(handle, options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, metrics);
+  metrics.watchConnections(clients);
 
   let data: Server;
   let stopTlsWatch: (() => void) | undefined;
   if (options.tls) {
-    const https = createHttpsServer({ ...loadPemPair(options.tls), minVersion: "TLSv1.2" }, tracked);
+    const https = createHttpsServer({
+      ...loadPemPair(options.tls),
+      ...dataServerOptions(timeouts),
+      minVersion: "TLSv1.2",
+      handshakeTimeout: timeouts.tlsHandshakeTimeoutMs,
+    });
     stopTlsWatch = watchTlsFiles(https, options.tls, log, options.tlsPollMs);
     data = https;
-  } else data = createHttpServer(tracked);
-  // Longer than a typical client pool's idle timeout, so the client closes first.
-  data.keepAliveTimeout = 65_000;
-  data.headersTimeout = 66_000;
-  data.requestTimeout = 0; // uploads of 100 MB may be slow; the scoring timeout bounds the replica instead
+  } else data = createHttpServer(dataServerOptions(timeouts));
+  clients.attach(data, Boolean(options.tls));
 
   const { backend } = options;
   const election = backend.leadership?.election;
@@ -149,6 +158,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     data.closeAllConnections();
     admin.closeAllConnections();
     await Promise.all([new Promise((r) => data.close(r)), new Promise((r) => admin.close(r)), agent.close()]);
+    writeStalls.stop();
     await backend.stop().catch(() => undefined);
     throw e;
   }
@@ -159,27 +169,27 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const stop = () =>
     (stopping ??= (async () => {
       draining = true;
-      log.info({ active }, "shutting down: no new connections, finishing in-flight requests");
+      log.info({ active: clients.activeRequests() }, "shutting down: no new connections, finishing in-flight requests");
       const closed = new Promise<void>((resolve) => data.close(() => resolve()));
       data.closeIdleConnections();
-      if (active > 0) {
+      if (clients.activeRequests() > 0) {
         const grace = options.shutdownGraceMs ?? 30_000;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, grace);
-          drained = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([clients.whenIdle(), new Promise((resolve) => (timer = setTimeout(resolve, grace)))]);
+        clearTimeout(timer);
       }
-      if (active > 0) log.warn({ active }, "grace period over; closing remaining connections");
+      const left = clients.activeRequests();
+      if (left > 0) log.warn({ active: left }, "grace period over; closing remaining connections");
       data.closeAllConnections();
       await closed;
       stopTlsWatch?.();
       await control.stop();
       await election?.stop();
       await backend.stop();
-      await agent.close();
+      // Every client connection is closed, so no upstream call has anyone to answer:
+      // destroy rather than close (which waits for them), so none can hold the exit.
+      await agent.destroy();
+      writeStalls.stop();
       await new Promise<void>((resolve) => {
         admin.close(() => resolve());
         admin.closeAllConnections();
@@ -193,6 +203,6 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     dataUrl: `${options.tls ? "https" : "http"}://${shownHost}:${dataPort}`,
     adminUrl: `http://${shownHost}:${adminPort}`,
     stop,
-    activeRequests: () => active,
+    activeRequests: () => clients.activeRequests(),
   };
 }

@@ -68,6 +68,7 @@ export const MODEL_WEBSERVICE_ARG_SHAPE = {
   scoringTimeoutMs: "number",
   replicaMaxConcurrentRequests: "number",
   maxRequestWaitTimeMs: "number",
+  maxQueuedRequests: "number",
   livenessProbe: { fields: LIVENESS_PROBE },
   namespace: "string",
   enableAppInsights: "boolean",

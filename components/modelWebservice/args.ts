@@ -119,12 +119,21 @@ export interface ModelWebserviceArgs {
   readonly tokenAudience?: pulumi.Input<string>;
   /** Token auth: JWKS URL. @default OIDC discovery at the issuer */
   readonly tokenJwksUri?: pulumi.Input<string>;
-  /** `scoring_timeout_ms`. @default 60000 */
+  /**
+   * `scoring_timeout_ms`, at most 3600000: the whole exchange with a replica, from dispatch
+   * to the last response byte (504 before the response head; the connection is closed after it). @default 60000
+   */
   readonly scoringTimeoutMs?: pulumi.Input<number>;
   /** `replica_max_concurrent_requests`. @default 1 */
   readonly replicaMaxConcurrentRequests?: pulumi.Input<number>;
-  /** `max_request_wait_time` (ms). @default 500 */
+  /** `max_request_wait_time` (ms), at most 300000. @default 500 */
   readonly maxRequestWaitTimeMs?: pulumi.Input<number>;
+  /**
+   * Requests each router process queues for this service while every replica is busy, at
+   * most 10000; one more is answered 503 with `Retry-After` at once. 0: never queue. aksml's
+   * own setting: Azure ML's azureml-fe queue had no length limit. @default 100
+   */
+  readonly maxQueuedRequests?: pulumi.Input<number>;
   /** Liveness probe of the model containers (`period_seconds`, `initial_delay_seconds`, ...). */
   readonly livenessProbe?: LivenessProbeArgs;
   /** `namespace`; must exist. @default "default" */
@@ -139,9 +148,12 @@ export interface ModelWebserviceArgs {
   readonly appInsightsKey?: pulumi.Input<string>;
   /** `collect_model_data` (`AML_MODEL_DC_STORAGE_ENABLED`). @default false */
   readonly collectModelData?: pulumi.Input<boolean>;
-  /** `primary_key`. @default generated (32 characters) */
+  /**
+   * `primary_key`: characters a Bearer credential can carry (letters, digits, `-._~+/`,
+   * then optional trailing `=`), at most 8185. @default generated (32 characters)
+   */
   readonly primaryKey?: pulumi.Input<string>;
-  /** `secondary_key`. @default generated (32 characters) */
+  /** `secondary_key`, by the same rule as `primaryKey`. @default generated (32 characters) */
   readonly secondaryKey?: pulumi.Input<string>;
   /** `tags`: Kubernetes labels on the Deployment (so keys and values must be valid label text) and Azure tags on the identity. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;

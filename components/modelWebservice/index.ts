@@ -19,7 +19,7 @@ import {
 } from "./kubernetes.js";
 import { modelDirFor, modelFiles, plainModels, uploadModels } from "./models.js";
 import { checkedWhenKnownArgs } from "./settings.js";
-import { validateModelWebserviceArgs } from "./validate.js";
+import { checkedServiceKey, validateModelWebserviceArgs } from "./validate.js";
 import { MODEL_WEBSERVICE_ARG_SHAPE } from "./argShape.js";
 import { checkArgShape } from "../shared/argShape.js";
 
@@ -89,11 +89,11 @@ export class ModelWebservice extends pulumi.ComponentResource {
 
     const primaryKey =
       args.primaryKey !== undefined
-        ? pulumi.secret(args.primaryKey)
+        ? pulumi.secret(checkedServiceKey(name, "primaryKey", args.primaryKey))
         : new random.RandomPassword(`${name}-primary-key`, { length: 32, special: false }, child).result;
     const secondaryKey =
       args.secondaryKey !== undefined
-        ? pulumi.secret(args.secondaryKey)
+        ? pulumi.secret(checkedServiceKey(name, "secondaryKey", args.secondaryKey))
         : new random.RandomPassword(`${name}-secondary-key`, { length: 32, special: false }, child).result;
     const keys = createKeysSecret(name, namespace, primaryKey, secondaryKey, child);
     const insights =

@@ -56,6 +56,7 @@ export function serviceConfigFor(name: string, s: ModelWebserviceSettings): Serv
     scoringTimeoutMs: s.scoringTimeoutMs,
     maxConcurrentRequestsPerContainer: s.replicaMaxConcurrentRequests,
     maxRequestWaitTimeMs: s.maxRequestWaitTimeMs,
+    maxQueuedRequests: s.maxQueuedRequests,
     collectModelData: s.collectModelData,
   };
 }

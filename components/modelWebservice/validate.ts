@@ -1,7 +1,12 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
-import { describeIntegerRange, integerRangeProblem, type IntegerRange } from "../../router/contract/serviceConfig.js";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  describeIntegerRange,
+  integerRangeProblem,
+  serviceKeyProblem,
+  type IntegerRange,
+} from "../../router/contract/serviceConfig.js";
 import { isUnknown, known } from "../shared/inputs.js";
 import { NAMESPACE_PATTERN } from "../shared/naming.js";
 import {
@@ -77,6 +82,10 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   routerInteger("numReplicas", a.numReplicas, ROUTER_INTEGER_ARGS.numReplicas);
   autoscaleProblems(a, routerInteger, add);
   authProblems(a, add);
+  for (const key of ["primaryKey", "secondaryKey"] as const) {
+    const v = known(a[key]);
+    if (v !== undefined) keyProblem(key, v, add);
+  }
 
   if (known(a.enableAppInsights) === true && a.appInsightsKey === undefined)
     add(
@@ -92,6 +101,7 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
     ROUTER_INTEGER_ARGS.replicaMaxConcurrentRequests,
   );
   routerInteger("maxRequestWaitTimeMs", a.maxRequestWaitTimeMs, ROUTER_INTEGER_ARGS.maxRequestWaitTimeMs);
+  routerInteger("maxQueuedRequests", a.maxQueuedRequests, ROUTER_INTEGER_ARGS.maxQueuedRequests);
   const probe = a.livenessProbe ?? {};
   for (const k of [
     "periodSeconds",
@@ -184,6 +194,30 @@ function authProblems(a: ModelWebserviceArgs, add: AddProblem): void {
   }
   const audience = known(a.tokenAudience);
   if (typeof audience === "string" && audience.trim() === "") add("tokenAudience", "must not be empty");
+}
+
+/** A key the router could never accept (or a guessable one). Never quotes the key: it is a secret. */
+function keyProblem(path: "primaryKey" | "secondaryKey", key: string, add: AddProblem): void {
+  const problem = serviceKeyProblem(key);
+  if (problem !== undefined)
+    add(path, `${problem} (clients send it as "Authorization: Bearer <key>"); or leave it unset to have one generated`);
+}
+
+/**
+ * `key` once known, checked by the same rule as a plain key: a Secret built from it fails
+ * to register with the InputPropertiesError of a bad one.
+ */
+export function checkedServiceKey(
+  name: string,
+  path: "primaryKey" | "secondaryKey",
+  key: pulumi.Input<string>,
+): pulumi.Output<string> {
+  return pulumi.output(key).apply((k) => {
+    const { problems, add } = problemList();
+    keyProblem(path, k, add);
+    throwIfInvalid(componentSubject("ModelWebservice", name), problems);
+    return k;
+  });
 }
 
 /** Tags become Kubernetes labels on the Deployment and Azure tags on the workload identity: both rules apply. */

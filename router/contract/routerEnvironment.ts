@@ -44,6 +44,14 @@ export const MIN_PEER_SECRET_LENGTH = 32;
  * new pods while old ones still report).
  */
 export const MAX_ROUTER_REPLICAS = 32;
+/**
+ * Variables the router also reads, each with a default, that the component does not set:
+ * an operator's tuning knobs (router/config.ts states each range).
+ */
+export const ROUTER_TUNING_ENV = {
+  /** Client connections one router process serves at once; one more gets a 503. */
+  maxConnections: "AKSML_MAX_CONNECTIONS",
+} as const;
 
 /** The value of {@link ROUTER_ENV}.backend for the router in a cluster. */
 export const KUBERNETES_BACKEND = "kubernetes";
@@ -60,6 +68,18 @@ export const ROUTER_ADMIN_PORT = 9091;
  * rollout never cuts a request the replica is still allowed to answer.
  */
 export const DEFAULT_SHUTDOWN_GRACE_MS = SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs + 5_000;
+
+/** Longest drain time the router accepts (1 hour, the inference server's own scoring timeout). */
+export const MAX_SHUTDOWN_GRACE_MS = 3_600_000;
+
+/**
+ * Default client connections per router process. Each one holds at most a 16 KiB header
+ * buffer, a 64 KiB small body and a response's buffered bytes (about 64 KiB), so 4096 stay
+ * well inside the router pod's 1229 MiB memory limit.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+/** Largest AKSML_MAX_CONNECTIONS accepted (stays under a default 65536-descriptor limit). */
+export const MAX_CONNECTIONS_LIMIT = 50_000;
 
 /** UID and GID the router image runs as (`USER` in router/Dockerfile: node:22-slim's `node` user). */
 export const ROUTER_RUN_AS_USER = 1000;

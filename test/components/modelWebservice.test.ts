@@ -152,6 +152,7 @@ describe("ModelWebservice defaults (Azure ML's, applied by the library)", () => 
         scoringTimeoutMs: 60000,
         maxConcurrentRequestsPerContainer: 1,
         maxRequestWaitTimeMs: 500,
+        maxQueuedRequests: 100,
         collectModelData: false,
       },
     });

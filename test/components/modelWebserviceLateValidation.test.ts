@@ -112,3 +112,23 @@ describe("ModelWebservice namespace against a router known only later", () => {
     await new Promise((r) => setTimeout(r, 200));
   });
 });
+
+describe("ModelWebservice keys known only later", () => {
+  it("a key given as an Output is checked once known; the error names the rule, never the key", async () => {
+    const svc = new ModelWebservice("late-key", {
+      cluster: clusterConnection(),
+      router: routerConnection(),
+      image: "m:1",
+      primaryKey: pulumi.secret("a key with spaces 0123"),
+    });
+    const err = await (svc.primaryKey as unknown as { promise(): Promise<unknown> }).promise().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(pulumi.InputPropertiesError.isInstance(err)).toBe(true);
+    expect((err as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath)).toEqual(["primaryKey"]);
+    expect((err as Error).message).toContain("contains characters a Bearer credential cannot carry");
+    expect((err as Error).message).not.toContain("a key with spaces");
+    await new Promise((r) => setTimeout(r, 200));
+  });
+});

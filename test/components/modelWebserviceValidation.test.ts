@@ -65,6 +65,21 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["scoringTimeoutMs > 0", { scoringTimeoutMs: 0 }, "scoringTimeoutMs"],
   ["replicaMaxConcurrentRequests > 0", { replicaMaxConcurrentRequests: 0 }, "replicaMaxConcurrentRequests"],
   ["maxRequestWaitTimeMs > 0", { maxRequestWaitTimeMs: -5 }, "maxRequestWaitTimeMs"],
+  // Past 2^31-1 ms a Node timer fires after 1 ms: the router answered every request at once.
+  ["scoringTimeoutMs <= 3600000", { scoringTimeoutMs: 2 ** 31 }, "scoringTimeoutMs"],
+  ["maxRequestWaitTimeMs <= 300000", { maxRequestWaitTimeMs: 300_001 }, "maxRequestWaitTimeMs"],
+  ["replicaMaxConcurrentRequests <= 1000", { replicaMaxConcurrentRequests: 1001 }, "replicaMaxConcurrentRequests"],
+  ["numReplicas <= 1000", { numReplicas: 1001 }, "numReplicas"],
+  ["maxReplicas <= 1000", { autoscale: { maxReplicas: 1001 } }, "autoscale.maxReplicas"],
+  ["refreshSeconds <= 300", { autoscale: { refreshSeconds: 301 } }, "autoscale.refreshSeconds"],
+  ["maxQueuedRequests >= 0", { maxQueuedRequests: -1 }, "maxQueuedRequests"],
+  ["maxQueuedRequests <= 10000", { maxQueuedRequests: 10_001 }, "maxQueuedRequests"],
+  ["maxQueuedRequests integer", { maxQueuedRequests: 2.5 }, "maxQueuedRequests"],
+  // A key no client can send in "Authorization: Bearer <key>" was answered 401 forever.
+  ["primaryKey without spaces", { primaryKey: "my secret key 123" }, "primaryKey"],
+  ["secondaryKey in the token68 set", { secondaryKey: 'key-with-"quote"' }, "secondaryKey"],
+  ["primaryKey not empty", { primaryKey: "" }, "primaryKey"],
+  ["primaryKey fits a header", { primaryKey: "k".repeat(8186) }, "primaryKey"],
   ["probe period >= 1", { livenessProbe: { periodSeconds: 0 } }, "livenessProbe.periodSeconds"],
   ["probe initial delay > 0", { livenessProbe: { initialDelaySeconds: 0 } }, "livenessProbe.initialDelaySeconds"],
   ["probe timeout >= 1", { livenessProbe: { timeoutSeconds: 0 } }, "livenessProbe.timeoutSeconds"],
@@ -190,6 +205,15 @@ describe("ModelWebservice validation (Azure ML's validate_configuration and more
     ["under_score"],
   ])("service name %s is rejected", (name) => {
     expect(modelWebserviceArgsProblems(name, base).map((p) => p.propertyPath)).toEqual(["name"]);
+  });
+
+  it("accepts keys a Bearer credential can carry, and names the rule without quoting the key", () => {
+    expect(
+      modelWebserviceArgsProblems("svc", { ...base, primaryKey: "Ab-._~+/09=", secondaryKey: "k".repeat(8185) }),
+    ).toEqual([]);
+    const [problem] = modelWebserviceArgsProblems("svc", { ...base, primaryKey: "my secret key 123" });
+    expect(problem!.reason).toContain("contains characters a Bearer credential cannot carry");
+    expect(problem!.reason).not.toContain("my secret key");
   });
 
   it("skips rules on values that are not known yet", () => {

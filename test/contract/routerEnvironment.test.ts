@@ -21,6 +21,7 @@ import {
 } from "../../components/azuremlFe/names.js";
 import { loadRouterConfig } from "../../router/config.js";
 import {
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_SHUTDOWN_GRACE_MS,
   ROUTER_ADMIN_PORT,
   ROUTER_ENV,
@@ -84,6 +85,7 @@ describe("the router environment, written by AzuremlFe and read by the router", 
       shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
       watchNamespaces: ["team-a", "team-b"],
       peerSecretFile: `${ROUTER_PEER_SECRET_MOUNT}/secret`,
+      maxConnections: DEFAULT_MAX_CONNECTIONS,
     });
     expect(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000).toBe(DEFAULT_SHUTDOWN_GRACE_MS);
   });
