@@ -13,7 +13,7 @@ let expected: ExpectedRejections;
 
 beforeAll(async () => {
   expected = expectRejectionsFrom(
-    ["late", "late-tags", "late-tag-value", "late-ns"].map((n) => `ModelWebservice ${JSON.stringify(n)}`),
+    ["late", "late-tags", "late-tag-value", "late-ns", "late-key"].map((n) => `ModelWebservice ${JSON.stringify(n)}`),
   );
   await startMockRuntime();
 });
