@@ -25,6 +25,8 @@ export { AZUREML_FE_DEFAULTS, ROUTER_RESOURCES, routerTopologyFor } from "./defa
 export { ROUTER_NAMESPACE_RULES, ROUTER_SERVICE_NAMESPACE_RULES, routerRoleGrants } from "./rbacRules.js";
 export type { RbacRule, RoleGrant } from "./rbacRules.js";
 export { routerNetworkPolicySpec } from "./networkPolicy.js";
+export { acmeSolverUrl, leafCertificateSpec } from "./leafCertificate.js";
+export { routerServicePorts } from "./services.js";
 export * from "./names.js";
 
 /**
