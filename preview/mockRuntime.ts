@@ -37,6 +37,14 @@ export interface CapturedResource {
   ignoreChanges: string[];
 }
 
+/** One invoke (a provider function call such as listManagedClusterUserCredentials) as the engine saw it. */
+export interface CapturedInvoke {
+  token: string;
+  inputs: Record<string, unknown>;
+  /** `<provider URN>::<provider id>` when an explicit provider was given, else "". */
+  provider: string;
+}
+
 export interface MockRuntimeOptions {
   project?: string;
   stack?: string;
@@ -49,6 +57,8 @@ export interface MockRuntimeOptions {
 export interface MockRuntime {
   /** Every registration so far, in registration order. */
   readonly resources: CapturedResource[];
+  /** Every invoke so far, in call order. */
+  readonly invokes: CapturedInvoke[];
   /** Registrations of one type token, e.g. `azure-native:containerservice:ManagedCluster`. */
   ofType(type: string): CapturedResource[];
   /** The single registration with this logical name and type; throws if absent or ambiguous. */
@@ -73,6 +83,7 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
   const stack = options.stack ?? "plan";
   if (options.config) pulumi.runtime.setAllConfig(options.config, options.secretConfigKeys);
   const stateByUrnName = new Map<string, Record<string, unknown>>();
+  const invokes: CapturedInvoke[] = [];
 
   // preview=false: outputs the mocks do not compute resolve to undefined rather than
   // unknown, so a forgotten computed output surfaces as a clear error, not a hang.
@@ -84,7 +95,10 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
         stateByUrnName.set(`${args.type}::${args.name}`, state);
         return { id, state };
       },
-      call: (args) => mockCall(args.token, args.inputs),
+      call: (args) => {
+        invokes.push({ token: args.token, inputs: args.inputs, provider: args.provider ?? "" });
+        return mockCall(args.token, args.inputs);
+      },
     },
     project,
     stack,
@@ -125,6 +139,7 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
 
   return {
     resources,
+    invokes,
     ofType: (type) => resources.filter((r) => r.type === type),
     one: (type, name) => {
       const hits = resources.filter((r) => r.type === type && (name === undefined || r.name === name));

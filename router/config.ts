@@ -16,6 +16,7 @@ import {
   ROUTER_TUNING_ENV,
 } from "./contract/routerEnvironment.js";
 import { BACKENDS, type BackendKind } from "./backends/index.js";
+import { acmeSolverUrlProblem } from "./acmeChallenge.js";
 
 export type { BackendKind };
 
@@ -40,6 +41,8 @@ export interface RouterEnvConfig {
   peerSecretFile?: string;
   /** Client connections served at once; one more gets a 503. */
   maxConnections: number;
+  /** cert-manager's HTTP-01 solver (`http://host:port`); with TLS, the ACME port forwards challenges to it. */
+  acmeHttp01SolverUrl?: string;
 }
 
 export class RouterConfigError extends Error {
@@ -124,6 +127,16 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
       `${ROUTER_ENV.peerSecretFile} must name the file holding the router peers' shared secret when ${ROUTER_ENV.leaseName} is set: the peer load endpoint refuses reports without it`,
     );
 
+  const acmeHttp01SolverUrl = get(ROUTER_ENV.acmeHttp01SolverUrl);
+  if (acmeHttp01SolverUrl !== undefined) {
+    const problem = acmeSolverUrlProblem(acmeHttp01SolverUrl);
+    if (problem) problems.push(`${ROUTER_ENV.acmeHttp01SolverUrl}: ${problem}`);
+    if (certFile === undefined)
+      problems.push(
+        `${ROUTER_ENV.acmeHttp01SolverUrl} needs ${ROUTER_ENV.tlsCertFile} and ${ROUTER_ENV.tlsKeyFile}: the ACME port exists to obtain the certificate the HTTPS port serves`,
+      );
+  }
+
   const logLevel = get(ROUTER_ENV.logLevel) ?? "info";
   if (!LOG_LEVELS.includes(logLevel))
     problems.push(`${ROUTER_ENV.logLevel} must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
@@ -145,6 +158,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     watchNamespaces,
     peerSecretFile,
     maxConnections,
+    acmeHttp01SolverUrl,
   };
 }
 

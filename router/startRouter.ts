@@ -28,6 +28,7 @@ import { loadPemPair, watchTlsFiles, type TlsFiles } from "./tls.js";
 import { ClientConnections } from "./clientConnections.js";
 import { WriteStallWatch } from "./writeStalls.js";
 import { DATA_LISTENER_TIMEOUTS, dataServerOptions, type DataListenerTimeouts } from "./clientLimits.js";
+import { createAcmeChallengeServer, type AcmeChallengeServer } from "./acmeChallenge.js";
 
 export type { AdminRouteHandler };
 
@@ -56,6 +57,13 @@ export interface StartRouterOptions {
   tls?: TlsFiles;
   /** @default 2000 */
   tlsPollMs?: number;
+  /**
+   * With `tls`: cert-manager's HTTP-01 solver (`http://host:port`). The router then also
+   * listens on the ACME port and answers `/.well-known/acme-challenge/<token>` there only.
+   */
+  acmeHttp01SolverUrl?: string;
+  /** @default 8080; 0 picks a free port. */
+  acmePort?: number;
   /** @default 104857600 */
   maxRequestBytes?: number;
   /** The router's logger; create it first and hand the same one to the backend. */
@@ -75,6 +83,8 @@ export interface StartRouterOptions {
 export interface RunningRouter extends RouterParts {
   dataUrl: string;
   adminUrl: string;
+  /** The ACME HTTP-01 port, when `acmeHttp01SolverUrl` is set. */
+  acmeUrl?: string;
   /** Graceful: stop accepting, /readyz 503, finish in-flight requests (bounded), stop the backend. */
   stop(): Promise<void>;
   /** Requests currently being answered on the data port. */
@@ -88,6 +98,8 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
 }
 
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
+  if (options.acmeHttp01SolverUrl !== undefined && !options.tls)
+    throw new Error("acmeHttp01SolverUrl needs tls: the ACME port obtains the certificate the HTTPS port serves");
   const log = options.logger ?? createLogger(options.logLevel ?? "info");
   const host = options.host ?? "0.0.0.0";
   const registry = new ServiceRegistry(log);
@@ -145,6 +157,13 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const admin = createHttpServer(adminHandler(registry, metrics, health, log, adminRoutes));
   const dataPort = await listen(data, options.dataPort ?? (options.tls ? ROUTER_HTTPS_PORT : ROUTER_HTTP_PORT), host);
   const adminPort = await listen(admin, options.adminPort ?? ROUTER_ADMIN_PORT, host);
+  // Challenges are answered from the first second: the certificate may not be issued yet.
+  let acme: AcmeChallengeServer | undefined;
+  let acmePort: number | undefined;
+  if (options.acmeHttp01SolverUrl !== undefined) {
+    acme = createAcmeChallengeServer(options.acmeHttp01SolverUrl, log);
+    acmePort = await listen(acme.server, options.acmePort ?? ROUTER_HTTP_PORT, host);
+  }
   const shownHost = host === "0.0.0.0" ? "127.0.0.1" : host;
   const parts: RouterParts = { registry, metrics, log, backend, leaderElection: election };
 
@@ -157,13 +176,18 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     stopTlsWatch?.();
     data.closeAllConnections();
     admin.closeAllConnections();
-    await Promise.all([new Promise((r) => data.close(r)), new Promise((r) => admin.close(r)), agent.close()]);
+    await Promise.all([
+      new Promise((r) => data.close(r)),
+      new Promise((r) => admin.close(r)),
+      agent.close(),
+      acme?.close(),
+    ]);
     writeStalls.stop();
     await backend.stop().catch(() => undefined);
     throw e;
   }
   ready = true;
-  log.info({ dataPort, adminPort, tls: Boolean(options.tls) }, "router started");
+  log.info({ dataPort, adminPort, acmePort, tls: Boolean(options.tls) }, "router started");
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -183,6 +207,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       data.closeAllConnections();
       await closed;
       stopTlsWatch?.();
+      await acme?.close();
       await control.stop();
       await election?.stop();
       await backend.stop();
@@ -202,6 +227,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     ...parts,
     dataUrl: `${options.tls ? "https" : "http"}://${shownHost}:${dataPort}`,
     adminUrl: `http://${shownHost}:${adminPort}`,
+    acmeUrl: acmePort === undefined ? undefined : `http://${shownHost}:${acmePort}`,
     stop,
     activeRequests: () => clients.activeRequests(),
   };

@@ -4,10 +4,14 @@ import type { AksMonitoringArgs } from "../shared/clusterMonitoring.js";
 import type {
   AksEgressArgs,
   AksGpuNodePoolArgs,
+  AksAutoscalerProfileArgs,
   AksInferenceClusterArgs,
+  AksLeafCertificateArgs,
+  AksMaintenanceWindowArgs,
   AksNetworkArgs,
   AksNodePoolArgs,
   AksTlsArgs,
+  AksUpgradeArgs,
 } from "./args.js";
 
 const NETWORK = {
@@ -23,11 +27,18 @@ const NETWORK = {
   firewallSubnetPrefix: "string",
 } as const satisfies ArgShape<AksNetworkArgs>;
 
+const LEAF_CERTIFICATE = {
+  email: "string",
+  acmeEnvironment: "string",
+  installCertManager: "boolean",
+} as const satisfies ArgShape<AksLeafCertificateArgs>;
+
 const TLS = {
   sslCname: "string",
   sslCertPem: "string",
   sslKeyPem: "string",
   leafDomainLabel: "string",
+  leafCertificate: { fields: LEAF_CERTIFICATE },
 } as const satisfies ArgShape<AksTlsArgs>;
 
 const NODE_POOL = {
@@ -39,6 +50,7 @@ const NODE_POOL = {
   maxCount: "number",
   labels: "stringMap",
   taints: "stringList",
+  maxSurge: "string",
 } as const satisfies ArgShape<AksNodePoolArgs>;
 
 const GPU_NODE_POOL = {
@@ -49,9 +61,31 @@ const GPU_NODE_POOL = {
   minCount: "number",
   maxCount: "number",
   devicePluginImage: "string",
+  maxSurge: "string",
 } as const satisfies ArgShape<AksGpuNodePoolArgs>;
 
 const EGRESS = { firewall: "boolean", extraFqdns: "stringList" } as const satisfies ArgShape<AksEgressArgs>;
+
+const MAINTENANCE_WINDOW = {
+  enabled: "boolean",
+  dayOfWeek: "string",
+  startTime: "string",
+  durationHours: "number",
+  utcOffset: "string",
+  intervalWeeks: "number",
+} as const satisfies ArgShape<AksMaintenanceWindowArgs>;
+
+const UPGRADE = {
+  channel: "string",
+  nodeOsChannel: "string",
+  maintenanceWindow: { fields: MAINTENANCE_WINDOW },
+} as const satisfies ArgShape<AksUpgradeArgs>;
+
+const AUTOSCALER_PROFILE = {
+  expander: "string",
+  scaleDownDelayAfterAdd: "string",
+  scaleDownUnneededTime: "string",
+} as const satisfies ArgShape<AksAutoscalerProfileArgs>;
 
 const MONITORING = {
   logAnalyticsWorkspaceId: "string",
@@ -81,4 +115,9 @@ export const AKS_INFERENCE_CLUSTER_ARG_SHAPE = {
   acrSku: "string",
   modelContainerName: "string",
   tags: "stringMap",
+  agentMinCount: "number",
+  agentMaxCount: "number",
+  agentMaxSurge: "string",
+  upgrade: { fields: UPGRADE },
+  autoscalerProfile: { fields: AUTOSCALER_PROFILE },
 } as const satisfies ArgShape<AksInferenceClusterArgs>;

@@ -50,6 +50,8 @@ export interface ResolvedAzuremlFeArgs {
   readonly maxRequestBytes: pulumi.Input<number>;
   readonly logLevel: pulumi.Input<RouterLogLevel>;
   readonly tlsEnabled: boolean;
+  /** TLS with the leaf domain's certificate from cert-manager (the router also answers ACME challenges). */
+  readonly leafCertificate: boolean;
   /** Plain once validated (each namespace names a Role). */
   readonly serviceNamespaces: readonly string[];
   readonly metricsScraper: ResolvedMetricsScraper;
@@ -61,8 +63,11 @@ export function resolveAzuremlFeArgs(args: AzuremlFeArgs): ResolvedAzuremlFeArgs
     namespace: args.namespace ?? AZUREML_FE_DEFAULTS.namespace,
     maxRequestBytes: args.maxRequestBytes ?? AZUREML_FE_DEFAULTS.maxRequestBytes,
     logLevel: args.logLevel ?? AZUREML_FE_DEFAULTS.logLevel,
-    // HTTPS only when the cluster hands over both a certificate and its key.
-    tlsEnabled: args.cluster.sslCertPem !== undefined && args.cluster.sslKeyPem !== undefined,
+    // HTTPS when the cluster hands over a certificate and its key, or an issuer for its leaf domain.
+    tlsEnabled:
+      (args.cluster.sslCertPem !== undefined && args.cluster.sslKeyPem !== undefined) ||
+      args.cluster.leafCertificateIssuer !== undefined,
+    leafCertificate: args.cluster.leafCertificateIssuer !== undefined,
     serviceNamespaces: (args.serviceNamespaces ?? AZUREML_FE_DEFAULTS.serviceNamespaces) as readonly string[],
     metricsScraper: {
       enabled: args.metricsScraper?.enabled ?? AZUREML_FE_DEFAULTS.metricsScraper.enabled,

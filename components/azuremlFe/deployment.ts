@@ -9,10 +9,12 @@ import {
   ROUTER_LABELS,
   ROUTER_LEASE_NAME,
   ROUTER_PEER_SECRET_NAME,
+  ROUTER_LEAF_TLS_SECRET_NAME,
   ROUTER_PEERS_SERVICE_NAME,
   ROUTER_TLS_SECRET_NAME,
 } from "./names.js";
 import { PEER_SECRET_KEY } from "./services.js";
+import { acmeSolverUrl } from "./leafCertificate.js";
 import {
   DEFAULT_SHUTDOWN_GRACE_MS,
   KUBERNETES_BACKEND,
@@ -37,6 +39,8 @@ export interface RouterDeploymentInputs {
   maxRequestBytes: pulumi.Input<number>;
   logLevel: pulumi.Input<string>;
   tlsEnabled: boolean;
+  /** TLS from the leaf domain's cert-manager Secret; the router then also relays ACME challenges. */
+  leafCertificate: boolean;
   serviceNamespaces: readonly string[];
 }
 
@@ -54,6 +58,7 @@ export function routerEnv(
   logLevel: string,
   tlsEnabled: boolean,
   serviceNamespaces: readonly string[],
+  acmeHttp01SolverUrl?: string,
 ): k8s.types.input.core.v1.EnvVar[] {
   const env: k8s.types.input.core.v1.EnvVar[] = [
     { name: ROUTER_ENV.backend, value: KUBERNETES_BACKEND },
@@ -75,6 +80,7 @@ export function routerEnv(
       { name: ROUTER_ENV.tlsCertFile, value: `${ROUTER_TLS_MOUNT}/tls.crt` },
       { name: ROUTER_ENV.tlsKeyFile, value: `${ROUTER_TLS_MOUNT}/tls.key` },
     );
+    if (acmeHttp01SolverUrl) env.push({ name: ROUTER_ENV.acmeHttp01SolverUrl, value: acmeHttp01SolverUrl });
   }
   return env;
 }
@@ -108,6 +114,10 @@ export function routerDeploymentSpec(i: {
   logLevel: string;
   tlsEnabled: boolean;
   serviceNamespaces: readonly string[];
+  /** The Secret holding `tls.crt`/`tls.key`. @default the router's own TLS Secret */
+  tlsSecretName?: string;
+  /** cert-manager's HTTP-01 solver, for the leaf domain certificate. */
+  acmeHttp01SolverUrl?: string;
 }): k8s.types.input.apps.v1.DeploymentSpec {
   const probe = (path: string, initialDelaySeconds: number) => ({
     httpGet: { path, port: "admin" },
@@ -125,7 +135,7 @@ export function routerDeploymentSpec(i: {
     { name: "peer-secret", mountPath: ROUTER_PEER_SECRET_MOUNT, readOnly: true },
   ];
   if (i.tlsEnabled) {
-    volumes.push({ name: "tls", secret: { secretName: ROUTER_TLS_SECRET_NAME } });
+    volumes.push({ name: "tls", secret: { secretName: i.tlsSecretName ?? ROUTER_TLS_SECRET_NAME } });
     mounts.push({ name: "tls", mountPath: ROUTER_TLS_MOUNT, readOnly: true });
   }
   return {
@@ -160,7 +170,14 @@ export function routerDeploymentSpec(i: {
               { name: "https", containerPort: ROUTER_HTTPS_PORT },
               { name: "admin", containerPort: ROUTER_ADMIN_PORT },
             ],
-            env: routerEnv(i.topology, i.maxRequestBytes, i.logLevel, i.tlsEnabled, i.serviceNamespaces),
+            env: routerEnv(
+              i.topology,
+              i.maxRequestBytes,
+              i.logLevel,
+              i.tlsEnabled,
+              i.serviceNamespaces,
+              i.acmeHttp01SolverUrl,
+            ),
             resources: { requests: { ...ROUTER_RESOURCES.requests }, limits: { ...ROUTER_RESOURCES.limits } },
             // Keep serving while the endpoint removal reaches the load balancer and the
             // peers; only then does SIGTERM stop the listener and drain.
@@ -192,8 +209,8 @@ export function createRouterDeployment(
   opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.Deployment {
   const spec = pulumi
-    .all([i.image, i.serviceAccountName, i.purpose, i.replicas, i.maxRequestBytes, i.logLevel])
-    .apply(([image, serviceAccountName, purpose, replicas, maxRequestBytes, logLevel]) =>
+    .all([i.image, i.serviceAccountName, i.purpose, i.replicas, i.maxRequestBytes, i.logLevel, i.namespace])
+    .apply(([image, serviceAccountName, purpose, replicas, maxRequestBytes, logLevel, namespace]) =>
       routerDeploymentSpec({
         image,
         serviceAccountName,
@@ -202,6 +219,8 @@ export function createRouterDeployment(
         logLevel,
         tlsEnabled: i.tlsEnabled,
         serviceNamespaces: i.serviceNamespaces,
+        tlsSecretName: i.leafCertificate ? ROUTER_LEAF_TLS_SECRET_NAME : undefined,
+        acmeHttp01SolverUrl: i.leafCertificate ? acmeSolverUrl(namespace) : undefined,
       }),
     );
   return new k8s.apps.v1.Deployment(

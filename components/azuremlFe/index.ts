@@ -16,6 +16,7 @@ import {
   createTlsSecret,
 } from "./services.js";
 import { createRouterNetworkPolicy } from "./networkPolicy.js";
+import { createAcmeSolverService, createLeafCertificate } from "./leafCertificate.js";
 import { validateAzuremlFeArgs } from "./validate.js";
 import { k8sNamespace } from "./namespace.js";
 import { AZUREML_FE_ARG_SHAPE } from "./argShape.js";
@@ -26,6 +27,8 @@ export { AZUREML_FE_DEFAULTS, ROUTER_RESOURCES, routerTopologyFor } from "./defa
 export { ROUTER_NAMESPACE_RULES, ROUTER_SERVICE_NAMESPACE_RULES, routerRoleGrants } from "./rbacRules.js";
 export type { RbacRule, RoleGrant } from "./rbacRules.js";
 export { routerNetworkPolicySpec } from "./networkPolicy.js";
+export { acmeSolverUrl, leafCertificateSpec } from "./leafCertificate.js";
+export { routerServicePorts } from "./services.js";
 export * from "./names.js";
 
 /**
@@ -36,10 +39,13 @@ export * from "./names.js";
  * Deployment (3 replicas, PodDisruptionBudget maxUnavailable 1, anti-affinity and zone
  * spread; on DevTest 1 replica, no PDB, self-scaling off); a LoadBalancer Service
  * (public, or internal with Azure's internal-LB annotations; DNS label for
- * `leafDomainLabel`; HTTPS only when the cluster has a certificate); a headless peers
- * Service; the peer secret (a random password in a Secret mounted into router pods
- * only); a NetworkPolicy admitting the admin port from router pods and the metrics
- * scraper only; the TLS Secret; optionally an A record in an Azure DNS zone. The image
+ * `leafDomainLabel`; HTTPS only when the cluster has a certificate or a leaf domain
+ * issuer); a headless peers Service; the peer secret (a random password in a Secret
+ * mounted into router pods only); a NetworkPolicy admitting the admin port from router
+ * pods and the metrics scraper only; the TLS Secret, or with `leafCertificateIssuer` a
+ * cert-manager Certificate for `leafDomainFqdn` and the Service through which the router
+ * relays the ACME HTTP-01 challenges on port 80; optionally an A record in an Azure DNS
+ * zone. The image
  * is built from `router/Dockerfile` and pushed to the cluster's ACR unless `image` is given.
  *
  * RBAC, exactly, and no ClusterRole (exported as `ROUTER_NAMESPACE_RULES` /
@@ -101,7 +107,14 @@ export class AzuremlFe extends pulumi.ComponentResource {
       args.image !== undefined
         ? pulumi.output(args.image)
         : buildRouterImage(name, cluster.acrLoginServer, args.registryCredentials, { parent: this }).ref;
-    const tlsSecret = r.tlsEnabled ? createTlsSecret(name, namespace, cluster, inNs) : undefined;
+    // TLS material: your certificate in a Secret, or the leaf domain's from cert-manager.
+    const tlsObjects: pulumi.Resource[] = [];
+    if (r.leafCertificate)
+      tlsObjects.push(
+        createLeafCertificate(name, namespace, cluster.leafDomainFqdn!, cluster.leafCertificateIssuer!, inNs),
+        createAcmeSolverService(name, namespace, inNs),
+      );
+    else if (r.tlsEnabled) tlsObjects.push(createTlsSecret(name, namespace, cluster, inNs));
 
     createRouterDeployment(
       name,
@@ -114,10 +127,11 @@ export class AzuremlFe extends pulumi.ComponentResource {
         maxRequestBytes: r.maxRequestBytes,
         logLevel: r.logLevel,
         tlsEnabled: r.tlsEnabled,
+        leafCertificate: r.leafCertificate,
         serviceNamespaces: r.serviceNamespaces,
       },
       // Router pods list Services/Secrets from their first second: the bindings come first.
-      { ...inNs, dependsOn: [ns, peerSecret, ...(tlsSecret ? [tlsSecret] : []), ...rbac.roles, ...rbac.bindings] },
+      { ...inNs, dependsOn: [ns, peerSecret, ...tlsObjects, ...rbac.roles, ...rbac.bindings] },
     );
     const pdbFor = (purpose: ClusterPurpose, replicas: number | undefined) => {
       const maxUnavailable = routerTopologyFor(purpose, replicas).pdbMaxUnavailable;
@@ -129,7 +143,7 @@ export class AzuremlFe extends pulumi.ComponentResource {
       pdbFor(cluster.clusterPurpose, args.replicas);
     else pulumi.all([cluster.clusterPurpose, args.replicas]).apply(([purpose, replicas]) => pdbFor(purpose, replicas));
 
-    const service = createRouterService(name, namespace, cluster, r.tlsEnabled, inNs);
+    const service = createRouterService(name, namespace, cluster, r.tlsEnabled, r.leafCertificate, inNs);
     createPeersService(name, namespace, inNs);
     this.ip = service.status.loadBalancer.ingress.apply((ingress) => ingress?.[0]?.ip ?? ingress?.[0]?.hostname ?? "");
     const record = args.dnsRecord ? createDnsRecord(name, args.dnsRecord, this.ip, { parent: this }) : undefined;
@@ -138,11 +152,22 @@ export class AzuremlFe extends pulumi.ComponentResource {
       ? pulumi.interpolate`${args.dnsRecord.relativeRecordSetName}.${args.dnsRecord.zoneName}`
       : undefined;
     this.endpoint = pulumi
-      .all([this.ip, cluster.sslCname, cluster.leafDomainLabel, cluster.location, recordHost, record?.id])
-      .apply(([ip, cname, label, location, dnsHost]) => {
+      .all([
+        this.ip,
+        cluster.sslCname,
+        cluster.leafDomainLabel,
+        cluster.leafDomainFqdn,
+        cluster.location,
+        recordHost,
+        record?.id,
+      ])
+      .apply(([ip, cname, label, leafFqdn, location, dnsHost]) => {
+        // The name the certificate is for comes first: the leaf domain's, or your CNAME.
         const host =
+          (r.leafCertificate ? leafFqdn : undefined) ??
           (r.tlsEnabled ? cname : undefined) ??
           dnsHost ??
+          leafFqdn ??
           (label ? `${label}.${location}.cloudapp.azure.com` : undefined) ??
           ip;
         return `${r.tlsEnabled ? "https" : "http"}://${host}`;

@@ -9,6 +9,16 @@ export const ROUTER_SERVICE_NAME = "azureml-fe";
 export const ROUTER_PEERS_SERVICE_NAME = "azureml-fe-peers";
 export const ROUTER_LEASE_NAME = "azureml-fe-leader";
 export const ROUTER_TLS_SECRET_NAME = "azureml-fe-tls";
+/**
+ * The leaf domain certificate's Secret, written and renewed by cert-manager. Not
+ * `azureml-fe-tls`: switching from your own certificate to a leaf domain must not have
+ * Pulumi delete the Secret cert-manager has just taken over.
+ */
+export const ROUTER_LEAF_TLS_SECRET_NAME = "azureml-fe-leaf-tls";
+/** The cert-manager Certificate of the leaf domain. */
+export const ROUTER_LEAF_CERTIFICATE_NAME = "azureml-fe-leaf";
+/** The Service through which the router reaches cert-manager's HTTP-01 solver pods. */
+export const ROUTER_ACME_SOLVER_SERVICE_NAME = "azureml-fe-acme-solver";
 /** The Secret holding the peers' shared secret; mounted into router pods only. */
 export const ROUTER_PEER_SECRET_NAME = "azureml-fe-peer-secret";
 /** The router pods' NetworkPolicy. */

@@ -33,12 +33,24 @@ export function loadBalancerAnnotations(c: {
   return a;
 }
 
-/** The public (or internal) entry point: 80->8080, or with TLS 443->8443 only. The admin port is never exposed. */
+/**
+ * The router's ports on its load balancer: 80->8080 without TLS; with TLS 443->8443,
+ * plus 80->8080 for a leaf domain certificate (there 8080 answers only ACME HTTP-01
+ * challenges). The admin port is never exposed.
+ */
+export function routerServicePorts(tlsEnabled: boolean, acmePort: boolean): k8s.types.input.core.v1.ServicePort[] {
+  if (!tlsEnabled) return [{ name: "http", port: 80, targetPort: "http" }];
+  const https = { name: "https", port: 443, targetPort: "https" };
+  return acmePort ? [https, { name: "acme-http01", port: 80, targetPort: "http" }] : [https];
+}
+
+/** The public (or internal) entry point, on {@link routerServicePorts}. */
 export function createRouterService(
   name: string,
   namespace: pulumi.Input<string>,
   cluster: ClusterConnectionArgs,
   tlsEnabled: boolean,
+  acmePort: boolean,
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Service {
   const annotations = pulumi
@@ -46,9 +58,7 @@ export function createRouterService(
     .apply(([loadBalancerType, loadBalancerSubnet, leafDomainLabel]) =>
       loadBalancerAnnotations({ loadBalancerType, loadBalancerSubnet, leafDomainLabel }),
     );
-  const ports = tlsEnabled
-    ? [{ name: "https", port: 443, targetPort: "https" }]
-    : [{ name: "http", port: 80, targetPort: "http" }];
+  const ports = routerServicePorts(tlsEnabled, acmePort);
   return new k8s.core.v1.Service(
     `${name}-service`,
     {

@@ -83,6 +83,24 @@ export function azuremlFeArgsProblems(args: AzuremlFeArgs): PropertyProblem[] {
         "an Azure DNS label only exists on a public IP; drop leafDomainLabel or use a PublicIp load balancer (use dnsRecord for an internal name)",
     });
   }
+  if (c.leafCertificateIssuer !== undefined) {
+    // The certificate names the leaf domain, which exists only as the public IP's DNS label.
+    for (const [field, value] of [
+      ["leafDomainFqdn", c.leafDomainFqdn],
+      ["leafDomainLabel", c.leafDomainLabel],
+    ] as const)
+      if (value === undefined)
+        errors.push({
+          propertyPath: `cluster.${field}`,
+          reason: `a leaf domain certificate (cluster.leafCertificateIssuer) needs cluster.${field}: the router's public IP carries the label and the certificate names the host`,
+        });
+    if (c.sslCertPem !== undefined || c.sslKeyPem !== undefined)
+      errors.push({
+        propertyPath: "cluster.leafCertificateIssuer",
+        reason:
+          "the router serves one certificate: either your own (sslCertPem, sslKeyPem) or the leaf domain's from cert-manager, not both",
+      });
+  }
   if (args.dnsRecord && isKnown(args.dnsRecord.ttl) && !isPositiveInteger(args.dnsRecord.ttl)) {
     errors.push({
       propertyPath: "dnsRecord.ttl",

@@ -58,6 +58,18 @@ export interface ClusterConnectionArgs {
   readonly sslCertPem?: pulumi.Input<string>;
   /** TLS private key PEM (secret). */
   readonly sslKeyPem?: pulumi.Input<string>;
-  /** TLS via an Azure DNS label on the public IP (`<label>.<region>.cloudapp.azure.com`). */
+  /**
+   * The Azure DNS label of the router's public IP (AksInferenceCluster: the leaf domain
+   * label with its random suffix), giving `<label>.<region>.cloudapp.azure.com`.
+   */
   readonly leafDomainLabel?: pulumi.Input<string>;
+  /** The host name that label gives, `<label>.<region>.cloudapp.azure.com` (with `leafCertificateIssuer`). */
+  readonly leafDomainFqdn?: pulumi.Input<string>;
+  /**
+   * A cert-manager ClusterIssuer that issues `leafDomainFqdn` with an ACME HTTP-01
+   * challenge through an ingress solver (AksInferenceCluster's Let's Encrypt issuer).
+   * With it the router serves HTTPS with that certificate, and answers the challenges
+   * on port 80. Exclusive with `sslCertPem`/`sslKeyPem`.
+   */
+  readonly leafCertificateIssuer?: pulumi.Input<string>;
 }

@@ -23,6 +23,8 @@ export const CLUSTER_CONNECTION_SHAPE = {
   sslCertPem: "string",
   sslKeyPem: "string",
   leafDomainLabel: "string",
+  leafDomainFqdn: "string",
+  leafCertificateIssuer: "string",
 } as const satisfies ArgShape<ClusterConnectionArgs>;
 
 export const ROUTER_CONNECTION_SHAPE = {

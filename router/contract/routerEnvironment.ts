@@ -30,6 +30,12 @@ export const ROUTER_ENV = {
   watchNamespaces: "AKSML_WATCH_NAMESPACES",
   /** File holding the secret router pods share on the peer load endpoint (a Secret mounted only into router pods). */
   peerSecretFile: "AKSML_PEER_SECRET_FILE",
+  /**
+   * With TLS: `http://host:port` of cert-manager's HTTP-01 solver (a Service selecting the
+   * solver pods). The router then also listens on {@link ROUTER_HTTP_PORT} and answers
+   * `/.well-known/acme-challenge/<token>` there, and nothing else.
+   */
+  acmeHttp01SolverUrl: "AKSML_ACME_HTTP01_SOLVER_URL",
 } as const;
 
 /** Namespaces watched when {@link ROUTER_ENV}.watchNamespaces is unset: ModelWebservice's default namespace. */
@@ -56,7 +62,10 @@ export const ROUTER_TUNING_ENV = {
 /** The value of {@link ROUTER_ENV}.backend for the router in a cluster. */
 export const KUBERNETES_BACKEND = "kubernetes";
 
-/** Data port, plain HTTP. */
+/**
+ * Data port, plain HTTP. With TLS it serves no data: it is the ACME HTTP-01 port when
+ * {@link ROUTER_ENV}.acmeHttp01SolverUrl is set, and closed otherwise.
+ */
 export const ROUTER_HTTP_PORT = 8080;
 /** Data port when TLS files are configured. */
 export const ROUTER_HTTPS_PORT = 8443;

@@ -14,6 +14,7 @@ import {
   ROUTER_SHUTDOWN_GRACE_SECONDS,
   ROUTER_TLS_MOUNT,
 } from "../../components/azuremlFe/deployment.js";
+import { acmeSolverUrl } from "../../components/azuremlFe/leafCertificate.js";
 import {
   ROUTER_LEASE_NAME,
   ROUTER_PEERS_SERVICE_NAME,
@@ -51,12 +52,18 @@ const POD_FIELDS: Record<string, string> = {
   "status.podIP": "10.244.1.7",
 };
 
-function podEnvironment(tls: boolean): Record<string, string> {
+const SOLVER_URL = acmeSolverUrl("azureml");
+
+function podEnvironment(tls: boolean, acme = false): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const v of routerEnv(routerTopologyFor(ClusterPurpose.FastProd), 1_048_576, "debug", tls, [
-    "team-a",
-    "team-b",
-  ])) {
+  for (const v of routerEnv(
+    routerTopologyFor(ClusterPurpose.FastProd),
+    1_048_576,
+    "debug",
+    tls,
+    ["team-a", "team-b"],
+    acme ? SOLVER_URL : undefined,
+  )) {
     const fieldPath = (v.valueFrom as { fieldRef?: { fieldPath: string } } | undefined)?.fieldRef?.fieldPath;
     env[v.name as string] = fieldPath ? POD_FIELDS[fieldPath]! : (v.value as string);
   }
@@ -64,9 +71,18 @@ function podEnvironment(tls: boolean): Record<string, string> {
 }
 
 describe("the router environment, written by AzuremlFe and read by the router", () => {
-  it("names only variables the router reads, and all of them with TLS on", () => {
-    expect(Object.keys(podEnvironment(true)).sort()).toEqual(Object.values(ROUTER_ENV).sort());
+  it("names only variables the router reads, and all of them with TLS and the ACME solver on", () => {
+    expect(Object.keys(podEnvironment(true, true)).sort()).toEqual(Object.values(ROUTER_ENV).sort());
+    expect(Object.keys(podEnvironment(true))).not.toContain(ROUTER_ENV.acmeHttp01SolverUrl);
     expect(Object.keys(podEnvironment(false))).not.toContain(ROUTER_ENV.tlsCertFile);
+    // The solver URL is only written with TLS: the router refuses it without.
+    expect(Object.keys(podEnvironment(false, true))).not.toContain(ROUTER_ENV.acmeHttp01SolverUrl);
+  });
+
+  it("gives the router a solver URL it accepts, naming the solver Service", () => {
+    expect(loadRouterConfig(podEnvironment(true, true)).acmeHttp01SolverUrl).toBe(
+      "http://azureml-fe-acme-solver.azureml.svc.cluster.local:8089",
+    );
   });
 
   it("parses to the settings the component means", () => {
