@@ -10,7 +10,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { Agent } from "undici";
-import type { LeaderElection, RouterBackend } from "./contract/backend.js";
+import type { LeaderElection, RolloutEvent, RouterBackend } from "./contract/backend.js";
 import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
 import {
   DEFAULT_MAX_CONNECTIONS,
@@ -29,6 +29,8 @@ import { ClientConnections } from "./clientConnections.js";
 import { WriteStallWatch } from "./writeStalls.js";
 import { DATA_LISTENER_TIMEOUTS, dataServerOptions, type DataListenerTimeouts } from "./clientLimits.js";
 import { createAcmeChallengeServer, type AcmeChallengeServer } from "./acmeChallenge.js";
+import { EndpointMetrics } from "./endpoints/endpointMetrics.js";
+import { MirrorSender } from "./endpoints/mirror.js";
 
 export type { AdminRouteHandler };
 
@@ -48,6 +50,10 @@ export interface StartRouterOptions {
   adminRoutes?: ReadonlyMap<string, AdminRouteHandler>;
   /** Called for every autoscaler decision that changes a replica count, e.g. to print it. */
   onScalingDecision?: (d: ScalingDecision) => void;
+  /** Called for every rollout decision this router takes as leader, e.g. to print it. */
+  onRolloutDecision?: (endpoint: string, event: RolloutEvent) => void;
+  /** How often the rollout loop looks at endpoints' rollouts (tests shorten it). @default 1000 */
+  rolloutCheckIntervalMs?: number;
   /** @default "0.0.0.0" */
   host?: string;
   /** @default 8080, or 8443 with TLS; 0 picks a free port. */
@@ -120,6 +126,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const health = { ready: () => ready, draining: () => draining };
   const timeouts: DataListenerTimeouts = { ...DATA_LISTENER_TIMEOUTS, ...options.clientTimeouts };
   const writeStalls = new WriteStallWatch(timeouts.writeStallMs);
+  const endpointMetrics = new EndpointMetrics(metrics.registry, registry.endpoints);
+  const mirrors = new MirrorSender(agent, { metrics: endpointMetrics });
 
   const handle = dataHandler(
     {
@@ -130,6 +138,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES,
       draining: () => draining,
       writeStalls,
+      mirrors,
     },
     health,
   );
@@ -152,7 +161,15 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
 
   const { backend } = options;
   const election = backend.leadership?.election;
-  const control = new ControlLoops(backend, { registry, metrics, log, onScalingDecision: options.onScalingDecision });
+  const control = new ControlLoops(backend, {
+    registry,
+    metrics,
+    endpointMetrics,
+    log,
+    onScalingDecision: options.onScalingDecision,
+    onRolloutDecision: options.onRolloutDecision,
+    rolloutCheckIntervalMs: options.rolloutCheckIntervalMs,
+  });
   const adminRoutes = new Map([...control.adminRoutes, ...(options.adminRoutes ?? [])]);
   const admin = createHttpServer(adminHandler(registry, metrics, health, log, adminRoutes));
   const dataPort = await listen(data, options.dataPort ?? (options.tls ? ROUTER_HTTPS_PORT : ROUTER_HTTP_PORT), host);
@@ -193,6 +210,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const stop = () =>
     (stopping ??= (async () => {
       draining = true;
+      mirrors.close();
       log.info({ active: clients.activeRequests() }, "shutting down: no new connections, finishing in-flight requests");
       const closed = new Promise<void>((resolve) => data.close(() => resolve()));
       data.closeIdleConnections();
