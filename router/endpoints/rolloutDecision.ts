@@ -7,14 +7,20 @@
  * - Nothing is judged before the new version has served `minRequests` in the window.
  * - Roll back as soon as its 5xx rate exceeds the control's by more than
  *   `maxErrorRateIncreasePercent` points (the control's rate counts once it has served
- *   `minRequests` too; before that the new version is held to the threshold alone), or
- *   its p99 latency exceeds the control's by more than `maxP99LatencyIncreasePercent`
- *   (judged only when both have `minRequests`).
+ *   `minRequests` too; before that the new version is held to the threshold alone).
+ * - Roll back at the end of the step when its p99 latency exceeds the control's by more
+ *   than `maxP99LatencyIncreasePercent` and by more than {@link LATENCY_NOISE_FLOOR_MS}
+ *   (judged only when both have `minRequests`). Latency waits for the whole interval:
+ *   the p99 of a few dozen requests is their slowest, and one GC pause would decide it;
+ *   a few milliseconds either way is scheduling noise, not a slower model.
  * - Advance when the step has been watched for `intervalSeconds` and neither threshold
  *   was crossed; the step reaching 100 is the promotion (nothing is left to compare with).
  */
 import type { RolloutPlanConfig } from "../contract/endpointConfig.js";
 import type { RolloutPhase } from "../contract/rolloutState.js";
+
+/** A p99 at most this much above the control's is never a reason to roll back, whatever the ratio. */
+export const LATENCY_NOISE_FLOOR_MS = 10;
 
 export interface WindowStats {
   requests: number;
@@ -41,6 +47,8 @@ export type RolloutVerdict =
   | { action: "rollback"; reason: string };
 
 const pct = (n: number) => `${(Math.round(n * 10) / 10).toFixed(1)} %`;
+/** Latency for messages: the buckets' bounds are not round numbers. */
+const ms = (n: number | undefined) => (n === undefined ? "n/a" : n < 10 ? `${n.toFixed(1)} ms` : `${Math.round(n)} ms`);
 const rate = (s: WindowStats) => (s.requests === 0 ? 0 : (100 * s.errors) / s.requests);
 
 export function decideRollout(i: RolloutDecisionInput): RolloutVerdict {
@@ -59,16 +67,17 @@ export function decideRollout(i: RolloutDecisionInput): RolloutVerdict {
       action: "rollback",
       reason: `error rate of ${plan.version} ${pct(candidateRate)} (${candidate.errors} of ${candidate.requests}) against ${controlJudged ? `the control's ${pct(controlRate)}` : "0 % (too few control requests to compare)"}: more than ${plan.maxErrorRateIncreasePercent} points above`,
     };
-  if (controlJudged && candidate.p99Ms !== undefined && control.p99Ms !== undefined) {
+  const stepOver = i.windowMs >= plan.intervalSeconds * 1000;
+  if (stepOver && controlJudged && candidate.p99Ms !== undefined && control.p99Ms !== undefined) {
     const limit = control.p99Ms * (1 + plan.maxP99LatencyIncreasePercent / 100);
-    if (candidate.p99Ms > limit)
+    if (candidate.p99Ms > limit && candidate.p99Ms - control.p99Ms > LATENCY_NOISE_FLOOR_MS)
       return {
         action: "rollback",
-        reason: `p99 latency of ${plan.version} ${candidate.p99Ms} ms against the control's ${control.p99Ms} ms: more than ${plan.maxP99LatencyIncreasePercent} % above`,
+        reason: `p99 latency of ${plan.version} ${ms(candidate.p99Ms)} against the control's ${ms(control.p99Ms)}: more than ${plan.maxP99LatencyIncreasePercent} % above`,
       };
   }
-  const healthy = `error rate ${pct(candidateRate)} (control ${controlJudged ? pct(controlRate) : "n/a"}), p99 ${candidate.p99Ms ?? "n/a"} ms (control ${controlJudged ? `${control.p99Ms ?? "n/a"} ms` : "n/a"}) over ${candidate.requests} requests`;
-  if (i.windowMs < plan.intervalSeconds * 1000) return { action: "hold", reason: `healthy so far: ${healthy}` };
+  const healthy = `error rate ${pct(candidateRate)} (control ${controlJudged ? pct(controlRate) : "n/a"}), p99 ${ms(candidate.p99Ms)} (control ${controlJudged ? ms(control.p99Ms) : "n/a"}) over ${candidate.requests} requests`;
+  if (!stepOver) return { action: "hold", reason: `healthy so far: ${healthy}` };
   const next = i.step + 1;
   if (next >= plan.steps.length || plan.steps[next] === 100)
     return {

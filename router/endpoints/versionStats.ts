@@ -9,7 +9,7 @@
 /** Upper bounds of the latency buckets in ms: 1 ms up to an hour, each 25 % above the last (~70 buckets). */
 export const LATENCY_BOUNDS_MS: readonly number[] = (() => {
   const out: number[] = [];
-  for (let b = 1; b < 3_600_000; b *= 1.25) out.push(Math.round(b * 1000) / 1000);
+  for (let b = 1; b < 3_600_000; b *= 1.25) out.push(b);
   out.push(3_600_000);
   return out;
 })();
