@@ -5,7 +5,9 @@
  * platform declares (AzuremlFe `serviceNamespaces`), and in its own namespace touches
  * only its peers, its Lease and its own Deployment's replica count. Every verb listed
  * is one the router uses: its informers list and watch, and it reads-then-replaces the
- * `scale` subresource; it never gets single objects or patches.
+ * `scale` subresource; it never gets single objects or patches. For endpoint rollouts it
+ * creates and replaces the `<endpoint>-rollout` ConfigMaps (whose live state it watches)
+ * and creates Events about the endpoints; it never deletes anything.
  */
 import { ROUTER_DEPLOYMENT_NAME, ROUTER_LEASE_NAME } from "./names.js";
 
@@ -24,15 +26,22 @@ export interface RoleGrant {
 }
 
 /**
- * In every service namespace: model Services (their `aksml/config`), their keys Secrets,
- * EndpointSlices (ready replicas) and Deployments (replica counts), watched; the
- * Deployments' `scale` subresource, read and replaced (the autoscaler).
+ * In every service namespace: model Services (their `aksml/config`) and endpoint
+ * Services (`aksml/endpoint-config`), their keys Secrets, EndpointSlices (ready
+ * replicas) and Deployments (replica counts), watched; the Deployments' `scale`
+ * subresource, read and replaced (the autoscaler); the rollouts' live state in
+ * ConfigMaps, watched, created and replaced by the scaling leader (names are the
+ * endpoints', unknown when the Role is made, so not limited by name: the router writes
+ * only `<endpoint>-rollout` and refuses one without its `aksml/rollout-of` label); and
+ * Events about endpoints, created (each rollout decision).
  */
 export const ROUTER_SERVICE_NAMESPACE_RULES = [
   { apiGroups: [""], resources: ["services", "secrets"], verbs: ["list", "watch"] },
   { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
   { apiGroups: ["apps"], resources: ["deployments"], verbs: ["list", "watch"] },
   { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "update"] },
+  { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch", "create", "update"] },
+  { apiGroups: [""], resources: ["events"], verbs: ["create"] },
 ] as const satisfies readonly RbacRule[];
 
 /**

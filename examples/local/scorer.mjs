@@ -35,9 +35,14 @@ function validRows(data) {
   );
 }
 
+let stopping = false;
+
 function send(res, status, body, type = "application/json") {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(text) });
+  const headers = { "content-type": type, "content-length": Buffer.byteLength(text) };
+  // Stopping: close each connection after its answer, or an idle keep-alive one would hold the exit.
+  if (stopping) headers.connection = "close";
+  res.writeHead(status, headers);
   res.end(text);
 }
 
@@ -119,6 +124,7 @@ server.listen(port, "127.0.0.1", () =>
 );
 // Graceful stop: finish what is in flight, then exit.
 process.on("SIGTERM", () => {
+  stopping = true;
   server.close(() => process.exit(0));
   server.closeIdleConnections();
 });

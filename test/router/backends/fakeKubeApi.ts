@@ -11,7 +11,9 @@
  * - get, create (POST, 409 if it exists), replace (PUT, 409 on a stale
  *   resourceVersion) and the Deployment `scale` subresource (GET/PUT);
  * - Lease MicroTime fields must have 6 fractional digits (400 otherwise), as the
- *   real server's RFC3339Micro parser demands.
+ *   real server's RFC3339Micro parser demands;
+ * - an Event must be about an object in its own namespace (422 otherwise), as the real
+ *   server's validation demands.
  * A monotonically increasing resourceVersion is stamped on every write.
  *
  * RBAC is enforced as the real server does it: the constructor takes the grants (Roles
@@ -44,7 +46,9 @@ type Obj = {
   [k: string]: unknown;
 };
 
-export type Resource = "services" | "secrets" | "endpointslices" | "deployments" | "leases";
+export type Resource = "services" | "secrets" | "endpointslices" | "deployments" | "leases" | EndpointResource;
+/** What endpoint rollouts use: the live state's ConfigMaps and the decisions' Events. */
+export type EndpointResource = "configmaps" | "events";
 
 const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string }> = {
   services: { apiVersion: "v1", kind: "Service", group: "/api/v1" },
@@ -52,6 +56,8 @@ const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string 
   endpointslices: { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", group: "/apis/discovery.k8s.io/v1" },
   deployments: { apiVersion: "apps/v1", kind: "Deployment", group: "/apis/apps/v1" },
   leases: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", group: "/apis/coordination.k8s.io/v1" },
+  configmaps: { apiVersion: "v1", kind: "ConfigMap", group: "/api/v1" },
+  events: { apiVersion: "v1", kind: "Event", group: "/api/v1" },
 };
 
 interface Event {
@@ -200,6 +206,14 @@ export class FakeKubeApi {
     });
   }
 
+  /** Every stored object of a kind (in one namespace), oldest write first. */
+  all(resource: Resource, namespace?: string): Obj[] {
+    return [...this.objects.entries()]
+      .filter(([k, o]) => k.startsWith(`${resource}/`) && (!namespace || o.metadata.namespace === namespace))
+      .map(([, o]) => structuredClone(o))
+      .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
+  }
+
   get(resource: Resource, namespace: string, name: string): Obj | undefined {
     const o = this.objects.get(keyOf(resource, namespace, name));
     return o && structuredClone(o);
@@ -280,6 +294,8 @@ export class FakeKubeApi {
           return status(res, 409, "AlreadyExists", `${resource} "${body.metadata.name}" already exists`);
         const badTime = resource === "leases" ? microTimeProblem(body) : undefined;
         if (badTime) return status(res, 400, "BadRequest", badTime);
+        const badEvent = resource === "events" ? eventProblem(body, ns) : undefined;
+        if (badEvent) return status(res, 422, "Invalid", badEvent);
         return json(
           res,
           201,
@@ -427,6 +443,16 @@ function microTimeProblem(lease: Obj): string | undefined {
     )
       return `spec.${field}: ${JSON.stringify(v)} is not RFC3339 with microseconds`;
   }
+  return undefined;
+}
+
+/** What the API server's validation of a core/v1 Event requires (the part the router relies on). */
+function eventProblem(event: Obj, namespace: string): string | undefined {
+  const involved = (event.involvedObject ?? {}) as { namespace?: string; name?: string; kind?: string };
+  if (!involved.name || !involved.kind) return "involvedObject.name and involvedObject.kind are required";
+  if (involved.namespace !== namespace)
+    return `involvedObject.namespace: does not match event.namespace (${involved.namespace} vs ${namespace})`;
+  if (typeof event.reason !== "string" || !event.reason) return "reason is required";
   return undefined;
 }
 
