@@ -11,6 +11,7 @@ import type {
   InferenceConfigArgs,
   LivenessProbeArgs,
   ModelArgs,
+  ReadinessProbeArgs,
   ModelWebserviceArgs,
   RegistryPushCredentialsArgs,
 } from "./args.js";
@@ -46,6 +47,14 @@ const LIVENESS_PROBE = {
   failureThreshold: "number",
 } as const satisfies ArgShape<LivenessProbeArgs>;
 
+const READINESS_PROBE = {
+  periodSeconds: "number",
+  initialDelaySeconds: "number",
+  timeoutSeconds: "number",
+  successThreshold: "number",
+  failureThreshold: "number",
+} as const satisfies ArgShape<ReadinessProbeArgs>;
+
 export const MODEL_WEBSERVICE_ARG_SHAPE = {
   cluster: { fields: CLUSTER_CONNECTION_SHAPE },
   router: { fields: ROUTER_CONNECTION_SHAPE },
@@ -70,6 +79,7 @@ export const MODEL_WEBSERVICE_ARG_SHAPE = {
   maxRequestWaitTimeMs: "number",
   maxQueuedRequests: "number",
   livenessProbe: { fields: LIVENESS_PROBE },
+  readinessProbe: { fields: READINESS_PROBE },
   namespace: "string",
   enableAppInsights: "boolean",
   appInsightsKey: "string",

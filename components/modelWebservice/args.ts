@@ -69,6 +69,25 @@ export interface LivenessProbeArgs {
   readonly failureThreshold?: pulumi.Input<number>;
 }
 
+/**
+ * Readiness probe (Azure ML v2's `readiness_probe`): the router sends requests only to
+ * ready replicas, so these decide how soon a new replica takes traffic and how soon a
+ * failing one stops getting it. aksml's defaults fail faster than Azure ML v2's (period
+ * 10, initial_delay 10, failure_threshold 30: five minutes of traffic to a broken replica).
+ */
+export interface ReadinessProbeArgs {
+  /** `period` in seconds. @default 5 */
+  readonly periodSeconds?: pulumi.Input<number>;
+  /** `initial_delay` in seconds (0 or more). @default 0 */
+  readonly initialDelaySeconds?: pulumi.Input<number>;
+  /** `timeout` in seconds. @default livenessProbe.timeoutSeconds (2) */
+  readonly timeoutSeconds?: pulumi.Input<number>;
+  /** `success_threshold`. @default 1 */
+  readonly successThreshold?: pulumi.Input<number>;
+  /** `failure_threshold`. @default 3 */
+  readonly failureThreshold?: pulumi.Input<number>;
+}
+
 export interface RegistryPushCredentialsArgs {
   /** User name (an ACR token name or a service principal's client id). */
   readonly username: pulumi.Input<string>;
@@ -136,6 +155,12 @@ export interface ModelWebserviceArgs {
   readonly maxQueuedRequests?: pulumi.Input<number>;
   /** Liveness probe of the model containers (`period_seconds`, `initial_delay_seconds`, ...). */
   readonly livenessProbe?: LivenessProbeArgs;
+  /**
+   * Readiness probe of the model containers (Azure ML v2's `readiness_probe`). Whatever it
+   * is, a replica being replaced keeps serving for a 5 s preStop delay (so the router stops
+   * sending to it first), then has `scoringTimeoutMs` to finish its requests.
+   */
+  readonly readinessProbe?: ReadinessProbeArgs;
   /** `namespace`; must exist. @default "default" */
   readonly namespace?: pulumi.Input<string>;
   /** `enable_app_insights` (`AML_APP_INSIGHTS_ENABLED`); needs `appInsightsKey`. @default false */

@@ -44,6 +44,7 @@ export const MODEL_WEBSERVICE_ARG_ROLES = {
   maxRequestWaitTimeMs: "router",
   maxQueuedRequests: "router",
   livenessProbe: "pod",
+  readinessProbe: "pod",
   namespace: "pod",
   enableAppInsights: "pod",
   appInsightsKey: "input",
