@@ -195,6 +195,8 @@ describe("endpoints on the Kubernetes backend", () => {
     const cm = api.get("configmaps", NS, "broken-rollout")!;
     expect(cm.metadata.labels).toMatchObject({ [ROLLOUT_LABEL]: "broken" });
     expect(rolloutState("broken")).toMatchObject({ step: 0, weights: { blue: 100, green: 0 } });
+    // The leader writes the state first, then records the Event: wait for it.
+    await eventually(() => events("broken").length === 2, 5000, "the rollback's Event");
     expect(events("broken")).toEqual(["Normal RolloutStarted", "Warning RolloutRolledBack"]);
     const rollback = api.all("events", NS).find((e) => e.reason === "RolloutRolledBack")!;
     expect(rollback.involvedObject).toMatchObject({ kind: "Service", name: "broken", namespace: NS });
@@ -213,6 +215,7 @@ describe("endpoints on the Kubernetes backend", () => {
     await eventually(() => rolloutState("loans")?.phase === "promoted", 15_000, "promoted");
     await stop();
     expect(rolloutState("loans")!.weights).toEqual({ blue: 0, green: 100 });
+    await eventually(() => events("loans").length === 3, 5000, "the promotion's Event");
     expect(events("loans")).toEqual(["Normal RolloutStarted", "Normal RolloutAdvanced", "Normal RolloutPromoted"]);
     const before = api.get("configmaps", NS, "loans-rollout")!.metadata.resourceVersion;
     // What `pulumi up` does with an unchanged program: the same annotation again.
