@@ -2,7 +2,9 @@
  * HTTP request handlers of the two listeners:
  * - data port: `/api/v1/service/<name>/score|swagger.json`, `/healthz`, `/readyz`;
  * - admin port: `/metrics`, `/healthz`, `/readyz` and routes mounted by the control
- *   half (the peer load endpoint), never exposed through the LoadBalancer.
+ *   half (the peer load endpoint) or by the command composing the router (`aksml local`'s
+ *   admin API, by exact path or under a prefix ending in "/"), never exposed through the
+ *   LoadBalancer.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { proxyServiceRequest, type ProxyContext } from "./proxy.js";
@@ -90,6 +92,14 @@ export function dataHandler(ctx: ProxyContext, health: Health): (req: IncomingMe
   };
 }
 
+/** A route mounted under a prefix (a key ending in "/") that `path` is below, the longest first. */
+function prefixRoute(routes: ReadonlyMap<string, AdminRouteHandler>, path: string): AdminRouteHandler | undefined {
+  let best: string | undefined;
+  for (const key of routes.keys())
+    if (key.endsWith("/") && path.startsWith(key) && (!best || key.length > best.length)) best = key;
+  return best === undefined ? undefined : routes.get(best);
+}
+
 export function adminHandler(
   registry: ServiceRegistry,
   metrics: RouterMetrics,
@@ -101,7 +111,7 @@ export function adminHandler(
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
-    const mounted = routes.get(path);
+    const mounted = routes.get(path) ?? prefixRoute(routes, path);
     if (mounted) {
       Promise.resolve()
         .then(() => mounted(req, res))
