@@ -5,9 +5,6 @@
  * options and its work; errors become one line naming the command.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { KubernetesTarget } from "./kubernetes/kubernetesTarget.js";
-import { loadKubeConfig } from "./kubernetes/kubeConfig.js";
-import { LocalTarget, localAdminUrl } from "./local/localTarget.js";
 import { Day2Error, type Day2Target } from "./target.js";
 
 export const TARGET_HELP = `target (a deployed cluster by default):
@@ -101,12 +98,13 @@ export function extractLocal(argv: string[]): { rest: string[]; local: string | 
   return { rest, local, isLocal };
 }
 
-function buildTarget(
+/** The target; each kind's modules (client-node, @azure/identity) load only when used, to keep commands quick. */
+async function buildTarget(
   values: OptionValues,
   isLocal: boolean,
   local: string | undefined,
   err: (t: string) => void,
-): Day2Target {
+): Promise<Day2Target> {
   if (isLocal) {
     const clash = CLUSTER_ONLY.filter((k) => values[k] !== undefined);
     if (clash.length)
@@ -114,8 +112,11 @@ function buildTarget(
         `--local talks to aksml local; --${clash.join(", --")} ${clash.length > 1 ? "are" : "is"} for a cluster`,
         2,
       );
+    const { LocalTarget, localAdminUrl } = await import("./local/localTarget.js");
     return LocalTarget.connect(localAdminUrl(local));
   }
+  const { loadKubeConfig } = await import("./kubernetes/kubeConfig.js");
+  const { KubernetesTarget } = await import("./kubernetes/kubernetesTarget.js");
   const { kc, stackOutputs } = loadKubeConfig({
     kubeconfig: values.kubeconfig as string | undefined,
     context: values.context as string | undefined,
@@ -159,7 +160,7 @@ export async function runDay2Command(argv: string[], command: Day2Command): Prom
     return 2;
   }
   try {
-    const target = buildTarget(values, isLocal, local, err);
+    const target = await buildTarget(values, isLocal, local, err);
     return await command.run({ target, service: positionals[0], values, json: values.json === true, out, err });
   } catch (e) {
     err(`${label}: ${e instanceof Error ? e.message : String(e)}`);

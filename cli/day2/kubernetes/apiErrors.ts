@@ -29,6 +29,9 @@ function networkCode(e: unknown): string | undefined {
     const code = (c as { code?: unknown }).code;
     if (typeof code === "string") return code;
   }
+  // undici's "fetch failed" with a cause that has no code (e.g. "bad port").
+  const cause = (e as { cause?: unknown })?.cause;
+  if (e instanceof TypeError && cause instanceof Error) return cause.message;
   return undefined;
 }
 

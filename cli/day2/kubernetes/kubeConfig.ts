@@ -26,6 +26,9 @@ export interface LoadedKubeConfig {
   stackOutputs?: Record<string, unknown>;
 }
 
+const NO_CLUSTER =
+  "no cluster to talk to: pass --kubeconfig FILE, set KUBECONFIG, run az aks get-credentials, pass --stack-output FILE (from pulumi stack output --show-secrets kubeconfig), or use --local for aksml local";
+
 const REFRESH_HINT =
   "get fresh credentials (az aks get-credentials, kubelogin convert-kubeconfig) or re-export the stack's kubeconfig";
 
@@ -49,6 +52,8 @@ function fromStackOutput(file: string): { yaml: string; outputs?: Record<string,
     }
     if (typeof parsed === "string") return { yaml: parsed };
     const outputs = parsed as Record<string, unknown>;
+    // A kubeconfig written as JSON, rather than the stack's outputs.
+    if (Array.isArray(outputs.clusters) || outputs.kind === "Config") return { yaml: text };
     const kube = outputs.kubeconfig;
     if (kube === "[secret]")
       throw new Day2Error(`${file} holds the kubeconfig as "[secret]": export the outputs with --show-secrets`);
@@ -93,6 +98,8 @@ export function loadKubeConfig(o: KubeTargetOptions): LoadedKubeConfig {
     }
   } catch (e) {
     if (e instanceof Day2Error) throw e;
+    if ((e as NodeJS.ErrnoException).code === "ENOENT")
+      throw new Day2Error(`${NO_CLUSTER} (${(e as Error).message.replace(/^ENOENT: /, "")})`);
     throw new Day2Error(
       `cannot load the kubeconfig from ${o.kubeconfig ?? o.stackOutput ?? "the default places"}: ${(e as Error).message}`,
     );
@@ -112,9 +119,7 @@ export function loadKubeConfig(o: KubeTargetOptions): LoadedKubeConfig {
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster?.server || (cluster.server === "http://localhost:8080" && !kc.getContexts().length))
-    throw new Day2Error(
-      "no cluster to talk to: pass --kubeconfig FILE, set KUBECONFIG, run az aks get-credentials, pass --stack-output FILE (from pulumi stack output --show-secrets kubeconfig), or use --local for aksml local",
-    );
+    throw new Day2Error(NO_CLUSTER);
   const token = kc.getCurrentUser()?.token;
   const exp = token ? jwtExpiry(token) : undefined;
   if (exp !== undefined && exp < Date.now())

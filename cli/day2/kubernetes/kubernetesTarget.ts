@@ -20,7 +20,6 @@ import {
 import { Writable } from "node:stream";
 import { KEYS_SECRET_SUFFIX, WEBSERVICE_LABEL } from "../../../router/contract/serviceConfig.js";
 import { APP_NAME_LABEL, ROUTER_APP_NAME } from "../../../components/shared/conventions.js";
-import { entraToken, tokenMismatch } from "../entraToken.js";
 import { rotatedKeys, slotField } from "../keyValues.js";
 import type {
   AccessTokenReport,
@@ -248,6 +247,8 @@ export class KubernetesTarget implements Day2Target {
           ? `service ${service} uses key auth; tokens are for token-auth services: use aksml keys ${service}`
           : `service ${service} has auth off (mode none): it needs no token`,
       );
+    // @azure/identity is large: loaded only for this command.
+    const { entraToken, tokenMismatch } = await import("../entraToken.js");
     const token = await entraToken(service, auth);
     const mismatch = tokenMismatch(token.accessToken, auth);
     if (mismatch) this.opts.warn?.(`${mismatch}; the router will answer 401`);
@@ -317,23 +318,25 @@ export class KubernetesTarget implements Day2Target {
       return;
     }
     const log = new Log(this.kc);
+    // On abort the streams are left to the process's exit, not aborted: client-node pipes the
+    // response into the sink without an error handler, so an abort would crash the process.
+    const stopped = new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+    const gated = (l: LogLineReport) => {
+      if (!signal.aborted) onLine(l);
+    };
     await Promise.all(
       pods.map(async (pod) => {
-        const sink = lineSplitter(pod.metadata!.name!, onLine);
+        const sink = lineSplitter(pod.metadata!.name!, gated);
         const done = new Promise<void>((resolve) => sink.once("finish", resolve).once("error", () => resolve()));
-        let controller: AbortController;
         try {
-          controller = await log.log(pod.metadata!.namespace!, pod.metadata!.name!, container, sink, {
+          await log.log(pod.metadata!.namespace!, pod.metadata!.name!, container, sink, {
             follow: true,
             tailLines: request.tail,
           });
         } catch (e) {
           this.fail(e, ask(pod));
         }
-        const abort = () => controller.abort();
-        signal.addEventListener("abort", abort, { once: true });
-        await Promise.race([done, new Promise((r) => signal.addEventListener("abort", r, { once: true }))]);
-        signal.removeEventListener("abort", abort);
+        await Promise.race([done, stopped]);
       }),
     );
   }
