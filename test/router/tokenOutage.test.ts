@@ -104,6 +104,43 @@ describe("issuer outage", () => {
     expect(await v.verify(await issuer.sign())).toEqual({ ok: false, status: 503, reason: "signing keys unavailable" });
   });
 
+  it("an oversized JWKS is refused (bounded read), not buffered: 503", async () => {
+    const { createServer: createHttpServer } = await import("node:http");
+    // A valid, keyless JWKS of 4 MiB: read whole it would say "no matching signing key" (401).
+    const huge = createHttpServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" }); // chunked: no length to refuse up front
+      res.write('{"keys":[],"pad":"');
+      const chunk = Buffer.alloc(64 * 1024, 0x78);
+      let sent = 0;
+      const pump = () => {
+        while (sent < 4 * 1024 * 1024) {
+          sent += chunk.length;
+          if (!res.write(chunk)) return void res.once("drain", pump);
+        }
+        res.end('"}');
+      };
+      pump();
+    });
+    await new Promise<void>((r) => huge.listen(0, "127.0.0.1", r));
+    try {
+      const v = new TokenVerifier({
+        mode: "token",
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+        jwksUri: `http://127.0.0.1:${(huge.address() as AddressInfo).port}/keys`,
+        algorithms: ["RS256"],
+      });
+      expect(await v.verify(await issuer.sign())).toEqual({
+        ok: false,
+        status: 503,
+        reason: "signing keys unavailable",
+      });
+    } finally {
+      huge.closeAllConnections();
+      await new Promise((r) => huge.close(r));
+    }
+  });
+
   it("stale cached keys keep verifying while their refresh fails", async () => {
     const v = new TokenVerifier(
       {
