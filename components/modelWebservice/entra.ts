@@ -34,6 +34,9 @@ export interface EntraRegistration {
   issuer: pulumi.Output<string>;
   /** What a client asks for: `<identifier URI>/.default`. */
   scope: pulumi.Output<string>;
+  /** For `azuread.AppRoleAssignment`: the app role's id and the service principal's object id. */
+  appRoleId: pulumi.Output<string>;
+  servicePrincipalObjectId: pulumi.Output<string>;
 }
 
 export interface EntraRegistrationInputs {
@@ -96,7 +99,7 @@ export function registerEntraApplication(
     },
     opts,
   );
-  new azuread.ServicePrincipal(
+  const sp = new azuread.ServicePrincipal(
     `${name}-entra-sp`,
     {
       clientId: app.clientId,
@@ -115,5 +118,7 @@ export function registerEntraApplication(
     identifierUri: uri.identifierUri,
     issuer: pulumi.interpolate`https://login.microsoftonline.com/${client.tenantId}/v2.0`,
     scope: pulumi.interpolate`${uri.identifierUri}/.default`,
+    appRoleId: roleId.result,
+    servicePrincipalObjectId: sp.objectId,
   };
 }

@@ -44,6 +44,13 @@ export class ModelWebservice extends pulumi.ComponentResource {
   public readonly tokenAudience: pulumi.Output<string | undefined>;
   /** What a client requests a token for (`<identifier URI>/.default`) with the Entra ID application, else undefined. */
   public readonly tokenScope: pulumi.Output<string | undefined>;
+  /**
+   * With the Entra ID application: the app role's id and the service principal's object id,
+   * to grant a caller the role (`new azuread.AppRoleAssignment(..., { appRoleId,
+   * resourceObjectId: tokenServicePrincipalId, principalObjectId })`); else undefined.
+   */
+  public readonly tokenAppRoleId: pulumi.Output<string | undefined>;
+  public readonly tokenServicePrincipalId: pulumi.Output<string | undefined>;
   public readonly namespace: pulumi.Output<string>;
   public readonly imageRef: pulumi.Output<string>;
   /** Client id of the service's workload identity. */
@@ -171,6 +178,8 @@ export class ModelWebservice extends pulumi.ComponentResource {
     this.secondaryKey = serviceKeys.secondaryKey;
     this.tokenAudience = entra ? entra.clientId : settings.apply((s) => s.tokenAudience);
     this.tokenScope = entra ? entra.scope : pulumi.output(undefined);
+    this.tokenAppRoleId = entra ? entra.appRoleId : pulumi.output(undefined);
+    this.tokenServicePrincipalId = entra ? entra.servicePrincipalObjectId : pulumi.output(undefined);
     this.namespace = namespace;
     this.imageRef = image;
     this.identityClientId = id.identity.clientId;
@@ -181,6 +190,8 @@ export class ModelWebservice extends pulumi.ComponentResource {
       secondaryKey: this.secondaryKey,
       tokenAudience: this.tokenAudience,
       tokenScope: this.tokenScope,
+      tokenAppRoleId: this.tokenAppRoleId,
+      tokenServicePrincipalId: this.tokenServicePrincipalId,
       namespace: this.namespace,
       imageRef: this.imageRef,
       identityClientId: this.identityClientId,

@@ -189,6 +189,13 @@ describe("token auth with Entra ID: one application per service", () => {
     });
     expect(await outputValue(svc.scoring!.tokenAudience)).toBe(clientId);
     expect(await outputValue(svc.scoring!.tokenScope)).toBe(`api://${clientId}/.default`);
+    const roleId = (reveal(rt.one("random:index/randomUuid:RandomUuid", "scoring-entra-role-id").state) as any).result;
+    expect(await outputValue(svc.scoring!.tokenAppRoleId)).toBe(roleId);
+    const sp = rt.one("azuread:index/servicePrincipal:ServicePrincipal", "scoring-entra-sp").state as {
+      objectId: string;
+    };
+    expect(await outputValue(svc.scoring!.tokenServicePrincipalId)).toBe(sp.objectId);
+    expect(await outputValue(svc.external!.tokenAppRoleId)).toBeUndefined();
   });
 
   it("a given tokenAudience is the identifier URI; without a required role any tenant caller may get a token", () => {
