@@ -97,6 +97,12 @@ beforeAll(async () => {
   addDeployment(api, "tokened", 1, 1);
   addEndpointSlice(api, "tokened", "tokened-a", replica.endpoint.url);
   addRouterLoadBalancer(api);
+  api.apply("pods", {
+    metadata: { name: "azureml-fe-0", namespace: "azureml", labels: { "app.kubernetes.io/name": "azureml-fe" } },
+    spec: { containers: [{ name: "router" }] },
+    status: { phase: "Running" },
+  });
+  api.day2.appendLog("azureml", "azureml-fe-0", "router", '{"level":"info","msg":"router started"}');
 
   router = await startRouter({
     backend: new KubernetesBackend(
@@ -298,7 +304,7 @@ describe("aksml day-2 commands on a cluster (fake Kubernetes API)", () => {
     expect(denied.stderr + denied.stdout).not.toContain(forged);
   }, 60_000);
 
-  it("logs: every pod's model container, prefixed; --tail, --replica, --init; --follow streams new lines", async () => {
+  it("logs: every pod's model container, prefixed; --tail, --replica, --init, --router; --follow streams new lines", async () => {
     const all = await run(["logs", "house-prices"]);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain("[house-prices-a] a: listening on 5001");
@@ -312,6 +318,9 @@ describe("aksml day-2 commands on a cluster (fake Kubernetes API)", () => {
     ).toEqual([{ source: "house-prices-b", text: "b: listening on 5001" }]);
     const init = await run(["logs", "house-prices", "--init", "--replica", "house-prices-a"]);
     expect(init.stdout).toBe("[house-prices-a] a: downloaded 3 blobs\n");
+
+    const router = await run(["logs", "--router"]);
+    expect(router.stdout).toBe('[azureml-fe-0] {"level":"info","msg":"router started"}\n');
 
     const follow = startCli(["logs", "house-prices", "--replica", "house-prices-a", "--follow", "--tail", "1"], env);
     await until(() => follow.out().includes("a: listening on 5001"), "the tail");
