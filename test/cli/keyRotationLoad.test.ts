@@ -24,6 +24,12 @@ import { SAMPLE, scorer, startLocal, type LocalRun } from "./helpers/localRun.js
 const PRIMARY = "rotation-primary-key-0123456789ab";
 const SECONDARY = "rotation-secondary-key-0123456789a";
 const CLIENTS = 6;
+/**
+ * Room for every client at once: on a busy machine a queued request could otherwise outwait
+ * maxRequestWaitTimeMs and get a 503 (load shedding, not a rotation failure), and any non-2xx
+ * here must mean the rotation failed someone.
+ */
+const CAPACITY = { maxConcurrentRequestsPerContainer: CLIENTS + 2, maxRequestWaitTimeMs: 30_000 };
 
 /** Clients scoring in a loop with whatever key `key()` says now; every status is counted. */
 function startLoad(url: string, key: () => string) {
@@ -109,7 +115,11 @@ afterAll(async () => {
 describe("key rotation under load, zero failed requests", () => {
   it("with aksml local", async () => {
     local = await startLocal([
-      scorer("house-prices", { numReplicas: 2 }, { keys: { primaryKey: PRIMARY, secondaryKey: SECONDARY } }),
+      scorer(
+        "house-prices",
+        { numReplicas: 2, ...CAPACITY },
+        { keys: { primaryKey: PRIMARY, secondaryKey: SECONDARY } },
+      ),
     ]);
     const run = local;
     await rotateUnderLoad(`${run.dataUrl}/api/v1/service/house-prices/score`, async (slot) => {
@@ -126,7 +136,7 @@ describe("key rotation under load, zero failed requests", () => {
     api = new FakeKubeApi();
     await api.start();
     replica = await startReplica("house-prices-a");
-    addModelService(api, "house-prices", { numReplicas: 1 });
+    addModelService(api, "house-prices", { numReplicas: 1, ...CAPACITY });
     addKeys(api, "house-prices", PRIMARY, SECONDARY);
     addDeployment(api, "house-prices", 1, 1);
     addEndpointSlice(api, "house-prices", "house-prices-a", replica.endpoint.url);
