@@ -3,6 +3,7 @@
  * `aksml`: the command line. Each subcommand lives in its own folder and exports
  * `run(argv: string[]): Promise<number>` (the exit code); this file only dispatches.
  */
+import { readFileSync } from "node:fs";
 import * as nodeModule from "node:module";
 
 // Node 22 LTS is the target (the Pulumi SDK, vitest and the router's libraries need it).
@@ -52,6 +53,22 @@ const COMMANDS: Record<string, Command> = {
   score: { summary: "one scoring request with the right key or token", load: () => import("./score/command.js") },
 };
 
+/**
+ * aksml's version, from its package.json: one folder up from cli/main.ts in the
+ * repository, two from dist/cli/main.js in the installed package.
+ */
+function version(): string {
+  for (const up of ["../package.json", "../../package.json"]) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(up, import.meta.url), "utf8")) as { name?: string; version?: string };
+      if (pkg.name === "aksml" && pkg.version) return pkg.version;
+    } catch {
+      // not this folder
+    }
+  }
+  return "unknown";
+}
+
 function usage(): string {
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return [
@@ -60,16 +77,22 @@ function usage(): string {
     "commands:",
     ...lines,
     "",
-    "aksml <command> --help for a command's options",
+    "aksml <command> --help for a command's options; aksml --version for the version",
   ].join("\n");
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === "--help" || name === "-h") {
+  if (name === "--version" || name === "-v" || name === "version") {
+    console.log(version());
+    return 0;
+  }
+  if (name === "--help" || name === "-h" || (name === "help" && rest.length === 0)) {
     console.log(usage());
     return 0;
   }
+  // `aksml help plan` is `aksml plan --help`.
+  if (name === "help") return main([rest[0], "--help"]);
   if (!name) {
     console.error(usage());
     return 2;

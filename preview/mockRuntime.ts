@@ -37,6 +37,14 @@ export interface CapturedResource {
   ignoreChanges: string[];
 }
 
+/** One invoke (a provider function call such as listManagedClusterUserCredentials) as the engine saw it. */
+export interface CapturedInvoke {
+  token: string;
+  inputs: Record<string, unknown>;
+  /** `<provider URN>::<provider id>` when an explicit provider was given, else "". */
+  provider: string;
+}
+
 export interface MockRuntimeOptions {
   project?: string;
   stack?: string;
@@ -55,6 +63,8 @@ export interface MockRuntimeOptions {
 export interface MockRuntime {
   /** Every registration so far, in registration order. */
   readonly resources: CapturedResource[];
+  /** Every invoke so far, in call order. */
+  readonly invokes: CapturedInvoke[];
   /** Registrations of one type token, e.g. `azure-native:containerservice:ManagedCluster`. */
   ofType(type: string): CapturedResource[];
   /** The single registration with this logical name and type; throws if absent or ambiguous. */
@@ -80,6 +90,7 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
   if (options.config) pulumi.runtime.setAllConfig(options.config, options.secretConfigKeys);
   const stateByUrnName = new Map<string, Record<string, unknown>>();
   const cluster = new ClusterModel(options.liveObjects ?? {});
+  const invokes: CapturedInvoke[] = [];
 
   // preview=false: outputs the mocks do not compute resolve to undefined rather than
   // unknown, so a forgotten computed output surfaces as a clear error, not a hang.
@@ -95,7 +106,10 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
         cluster.write(args.type, id, state);
         return { id, state };
       },
-      call: (args) => mockCall(args.token, args.inputs),
+      call: (args) => {
+        invokes.push({ token: args.token, inputs: args.inputs, provider: args.provider ?? "" });
+        return mockCall(args.token, args.inputs);
+      },
     },
     project,
     stack,
@@ -136,6 +150,7 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
 
   return {
     resources,
+    invokes,
     ofType: (type) => resources.filter((r) => r.type === type),
     one: (type, name) => {
       const hits = resources.filter((r) => r.type === type && (name === undefined || r.name === name));

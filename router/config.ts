@@ -4,8 +4,19 @@
  * once with what to fix.
  */
 import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
-import { DEFAULT_SHUTDOWN_GRACE_MS, KUBERNETES_BACKEND, ROUTER_ENV } from "./contract/routerEnvironment.js";
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+  DEFAULT_WATCH_NAMESPACES,
+  KUBERNETES_BACKEND,
+  MAX_CONNECTIONS_LIMIT,
+  MAX_SHUTDOWN_GRACE_MS,
+  MAX_WATCH_NAMESPACES,
+  ROUTER_ENV,
+  ROUTER_TUNING_ENV,
+} from "./contract/routerEnvironment.js";
 import { BACKENDS, type BackendKind } from "./backends/index.js";
+import { acmeSolverUrlProblem } from "./acmeChallenge.js";
 
 export type { BackendKind };
 
@@ -24,6 +35,14 @@ export interface RouterEnvConfig {
   logLevel: string;
   /** Longest wait for in-flight requests after SIGTERM. */
   shutdownGraceMs: number;
+  /** Namespaces whose model services the Kubernetes backend watches. */
+  watchNamespaces: string[];
+  /** File holding the secret router processes share on the peer load endpoint; required with a lease. */
+  peerSecretFile?: string;
+  /** Client connections served at once; one more gets a 503. */
+  maxConnections: number;
+  /** cert-manager's HTTP-01 solver (`http://host:port`); with TLS, the ACME port forwards challenges to it. */
+  acmeHttp01SolverUrl?: string;
 }
 
 export class RouterConfigError extends Error {
@@ -41,6 +60,17 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     const v = env[k];
     return v === undefined || v.trim() === "" ? undefined : v.trim();
   };
+  /** A decimal integer in [min, max], or `fallback` when unset; a bad value is a problem. */
+  const integer = (name: string, min: number, max: number, fallback: number, unit: string): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer between ${min} and ${max} (${unit}), got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return n;
+  };
 
   const backendRaw = get(ROUTER_ENV.backend) ?? KUBERNETES_BACKEND;
   const kinds = Object.keys(BACKENDS);
@@ -57,16 +87,20 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     );
   }
 
-  let maxRequestBytes = MAX_REQUEST_BYTES;
-  const maxRaw = get(ROUTER_ENV.maxRequestBytes);
-  if (maxRaw !== undefined) {
-    const n = Number(maxRaw);
-    if (!/^\d+$/.test(maxRaw) || !Number.isSafeInteger(n) || n < 1 || n > MAX_REQUEST_BYTES) {
-      problems.push(
-        `${ROUTER_ENV.maxRequestBytes} must be an integer between 1 and ${MAX_REQUEST_BYTES} (100 MB, the azureml-fe limit), got ${JSON.stringify(maxRaw)}`,
-      );
-    } else maxRequestBytes = n;
-  }
+  const maxRequestBytes = integer(
+    ROUTER_ENV.maxRequestBytes,
+    1,
+    MAX_REQUEST_BYTES,
+    MAX_REQUEST_BYTES,
+    "bytes (100 MB, the azureml-fe limit)",
+  );
+  const maxConnections = integer(
+    ROUTER_TUNING_ENV.maxConnections,
+    1,
+    MAX_CONNECTIONS_LIMIT,
+    DEFAULT_MAX_CONNECTIONS,
+    "client connections per router process",
+  );
 
   let selfScaling = false;
   const selfRaw = get(ROUTER_ENV.selfScaling);
@@ -78,15 +112,29 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
 
   // Default: the 60 s default scoring timeout plus margin, so a rollout never cuts a
   // request the replica is still allowed to answer.
-  let shutdownGraceMs = DEFAULT_SHUTDOWN_GRACE_MS;
-  const graceRaw = get(ROUTER_ENV.shutdownGraceMs);
-  if (graceRaw !== undefined) {
-    const n = Number(graceRaw);
-    if (!/^\d+$/.test(graceRaw) || !Number.isSafeInteger(n) || n > 3_600_000) {
+  const shutdownGraceMs = integer(
+    ROUTER_ENV.shutdownGraceMs,
+    0,
+    MAX_SHUTDOWN_GRACE_MS,
+    DEFAULT_SHUTDOWN_GRACE_MS,
+    "milliseconds",
+  );
+
+  const watchNamespaces = watchNamespacesFrom(get(ROUTER_ENV.watchNamespaces), problems);
+  const peerSecretFile = get(ROUTER_ENV.peerSecretFile);
+  if (get(ROUTER_ENV.leaseName) !== undefined && peerSecretFile === undefined)
+    problems.push(
+      `${ROUTER_ENV.peerSecretFile} must name the file holding the router peers' shared secret when ${ROUTER_ENV.leaseName} is set: the peer load endpoint refuses reports without it`,
+    );
+
+  const acmeHttp01SolverUrl = get(ROUTER_ENV.acmeHttp01SolverUrl);
+  if (acmeHttp01SolverUrl !== undefined) {
+    const problem = acmeSolverUrlProblem(acmeHttp01SolverUrl);
+    if (problem) problems.push(`${ROUTER_ENV.acmeHttp01SolverUrl}: ${problem}`);
+    if (certFile === undefined)
       problems.push(
-        `${ROUTER_ENV.shutdownGraceMs} must be an integer number of milliseconds between 0 and 3600000, got ${JSON.stringify(graceRaw)}`,
+        `${ROUTER_ENV.acmeHttp01SolverUrl} needs ${ROUTER_ENV.tlsCertFile} and ${ROUTER_ENV.tlsKeyFile}: the ACME port exists to obtain the certificate the HTTPS port serves`,
       );
-    } else shutdownGraceMs = n;
   }
 
   const logLevel = get(ROUTER_ENV.logLevel) ?? "info";
@@ -107,5 +155,24 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     selfScaling,
     logLevel,
     shutdownGraceMs,
+    watchNamespaces,
+    peerSecretFile,
+    maxConnections,
+    acmeHttp01SolverUrl,
   };
+}
+
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The watched namespaces from their comma-separated list (unset: the default namespace). */
+function watchNamespacesFrom(raw: string | undefined, problems: string[]): string[] {
+  if (raw === undefined) return [...DEFAULT_WATCH_NAMESPACES];
+  const names = raw.split(",").map((n) => n.trim());
+  const bad = names.filter((n) => !NAMESPACE_NAME.test(n));
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (bad.length || twice.length || names.length > MAX_WATCH_NAMESPACES)
+    problems.push(
+      `${ROUTER_ENV.watchNamespaces} must be 1 to ${MAX_WATCH_NAMESPACES} distinct namespace names separated by commas, got ${JSON.stringify(raw)}`,
+    );
+  return names;
 }

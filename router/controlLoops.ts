@@ -3,7 +3,9 @@
  * autoscaler (when the backend can scale), the peer load endpoint and board (when
  * router processes elect a scaling leader) and router self-scaling (when the backend
  * can resize the router). Started once the backend has pushed its initial state and
- * its election has started; stopped before either stops.
+ * its election has started; stopped before either stops. The peer load endpoint
+ * accepts only reports carrying the peers' shared secret, about services this router
+ * knows, from a bounded number of peers.
  */
 import { PEER_LOAD_PATH, type RouterBackend } from "./contract/backend.js";
 import { Autoscaler, type ScalingDecision } from "./autoscaler/autoscaler.js";
@@ -36,10 +38,13 @@ export class ControlLoops {
     private readonly backend: RouterBackend,
     private readonly parts: ControlLoopParts,
   ) {
-    if (backend.leadership) {
-      const board = new PeerLoadBoard();
+    const { leadership } = backend;
+    if (leadership) {
+      // Reports may only speak of services this router serves: made-up names are dropped.
+      const board = new PeerLoadBoard({ isService: (name) => parts.registry.get(name) !== undefined });
       this.board = board;
-      this.adminRoutes.set(PEER_LOAD_PATH, (req, res) => void handlePeerLoadRequest(board, req, res));
+      const secret = () => leadership.peerSecret();
+      this.adminRoutes.set(PEER_LOAD_PATH, (req, res) => void handlePeerLoadRequest(board, req, res, secret));
     }
   }
 
@@ -55,6 +60,7 @@ export class ControlLoops {
         election,
         peers: this.board,
         peerName: backend.leadership?.peerName,
+        peerSecret: backend.leadership ? () => backend.leadership!.peerSecret() : undefined,
         metrics,
         log,
         onDecision: this.parts.onScalingDecision,

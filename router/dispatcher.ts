@@ -4,7 +4,8 @@
  * - A replica takes at most `maxConcurrentRequestsPerContainer` requests at once.
  * - A request goes to the least-busy ready replica with room; ties rotate.
  * - Otherwise it waits in the service's FIFO queue; still queued after
- *   `maxRequestWaitTimeMs` it fails with {@link QueueTimeoutError} (503).
+ *   `maxRequestWaitTimeMs` it fails with {@link QueueTimeoutError} (503). With
+ *   `maxQueuedRequests` already waiting it fails at once with {@link QueueFullError} (503).
  * - Every release, replica addition or end of an ejection drains the queue in order.
  * - A retry passes the replicas already tried in `exclude`; a queued retry keeps
  *   its place, and a later request may overtake it only to a replica it excludes.
@@ -16,6 +17,14 @@ export class QueueTimeoutError extends Error {
   constructor(readonly waitedMs: number) {
     super(`no replica became free within ${waitedMs} ms`);
     this.name = "QueueTimeoutError";
+  }
+}
+
+/** The queue already holds `maxQueuedRequests`. */
+export class QueueFullError extends Error {
+  constructor(readonly limit: number) {
+    super(`${limit} requests are already queued`);
+    this.name = "QueueFullError";
   }
 }
 
@@ -69,6 +78,7 @@ export interface QueueObserver {
  * A lease at once when a replica is free and nobody is queued ahead; otherwise a
  * promise, and `observer` receives a function that withdraws the request. An object
  * rather than a callback, so the request's own state can listen without a closure.
+ * Throws {@link QueueFullError} (synchronously) when the queue is full.
  */
 export function acquire(
   svc: ServiceState,
@@ -79,6 +89,7 @@ export function acquire(
     const r = pick(svc, exclude, performance.now());
     if (r) return grant(svc, r, 0);
   }
+  if (svc.queued >= svc.config.maxQueuedRequests) throw new QueueFullError(svc.config.maxQueuedRequests);
   return new Promise<Lease>((resolve, reject) => {
     const waiter: Waiter = { exclude, enqueuedAt: performance.now(), done: false, timer: undefined, resolve, reject };
     const wait = svc.config.maxRequestWaitTimeMs;

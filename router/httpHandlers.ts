@@ -1,10 +1,11 @@
 /**
  * HTTP request handlers of the two listeners:
- * - data port: `/api/v1/service/<name>/score|swagger.json`, `/healthz`, `/readyz`;
- * - admin port: `/metrics`, `/healthz`, `/readyz` and routes mounted by the control
- *   half (the peer load endpoint) or by the command composing the router (`aksml local`'s
- *   admin API, by exact path or under a prefix ending in "/"), never exposed through the
- *   LoadBalancer.
+ * - data port: `/api/v1/service/<name>/score|swagger.json`, `/healthz`, `/readyz`
+ *   (readiness only: the public port names no service and no configuration problem);
+ * - admin port: `/metrics`, `/healthz`, `/readyz` (with the number of services and every
+ *   rejected service's problem) and routes mounted by the control half (the peer load
+ *   endpoint) or by the command composing the router (`aksml local`'s admin API, by exact
+ *   path or under a prefix ending in "/"), never exposed through the LoadBalancer.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { proxyServiceRequest, type ProxyContext } from "./proxy.js";
@@ -33,19 +34,19 @@ function sendText(res: ServerResponse, status: number, contentType: string, body
   res.end(body);
 }
 
-function healthRoutes(path: string, res: ServerResponse, health: Health, registry: ServiceRegistry): boolean {
+/** `/healthz` and `/readyz`; with a `registry`, `/readyz` details the services (admin port only). */
+function healthRoutes(path: string, res: ServerResponse, health: Health, registry?: ServiceRegistry): boolean {
   if (path === "/healthz") {
     sendText(res, 200, "text/plain", "ok\n", health.draining());
     return true;
   }
   if (path === "/readyz") {
     const ready = health.ready() && !health.draining();
-    const body = JSON.stringify({
-      ready,
-      draining: health.draining(),
-      services: registry.names().length,
-      problems: registry.problemList(),
-    });
+    const body = JSON.stringify(
+      registry
+        ? { ready, draining: health.draining(), services: registry.names().length, problems: registry.problemList() }
+        : { ready, draining: health.draining() },
+    );
     sendText(res, ready ? 200 : 503, "application/json", body, health.draining());
     return true;
   }
@@ -87,7 +88,7 @@ export function dataHandler(ctx: ProxyContext, health: Health): (req: IncomingMe
       }
       return sendError(res, 404, "unknown route; use /api/v1/service/<name>/score or /swagger.json", requestId);
     }
-    if (healthRoutes(path, res, health, ctx.registry)) return;
+    if (healthRoutes(path, res, health)) return;
     sendError(res, 404, "not found", requestIdOf(req.headers));
   };
 }

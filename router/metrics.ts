@@ -30,6 +30,8 @@ export class RouterMetrics {
   private readonly decisions: Counter<"service" | "direction" | "reason">;
   private readonly retries: Counter<"service">;
   private readonly authFailures: Counter<"service">;
+  private readonly rejectedConnections: Counter;
+  private connections: { openConnections(): number } | undefined;
 
   constructor(live: LiveState, opts: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -84,6 +86,21 @@ export class RouterMetrics {
       help: "Requests rejected with 401.",
       labelNames: ["service"],
       registers,
+    });
+
+    this.rejectedConnections = new Counter({
+      name: "aksml_router_rejected_connections_total",
+      help: "Client connections over the router's connection limit (answered 503, or closed at once).",
+      registers,
+    });
+    const metrics = this;
+    new Gauge({
+      name: "aksml_router_open_connections",
+      help: "Client connections open on the data port, in this router process.",
+      registers,
+      collect() {
+        this.set(metrics.connections?.openConnections() ?? 0);
+      },
     });
 
     const liveGauge = (name: string, help: string, pick: (s: ReturnType<typeof snapshot>[number]) => number) =>
@@ -152,6 +169,15 @@ export class RouterMetrics {
 
   countAuthFailure(service: string): void {
     this.authFailures.inc({ service });
+  }
+
+  /** The data listener's connections, read at scrape time. */
+  watchConnections(connections: { openConnections(): number }): void {
+    this.connections = connections;
+  }
+
+  countRejectedConnection(): void {
+    this.rejectedConnections.inc();
   }
 
   /** Called by the autoscaler each time it decides. */

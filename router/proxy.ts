@@ -1,8 +1,8 @@
 /**
  * The data path for one model service request, as a sequence of steps:
- * resolve the service -> authenticate -> read or stream the body -> acquire a replica
- * slot (maybe queued) -> relay through the upstream pool -> release -> finish (metrics
- * and the access line). A failed attempt may go back to "acquire" for another replica
+ * resolve the service -> authenticate -> room in the queue -> read or stream the body ->
+ * acquire a replica slot (maybe queued) -> relay through the upstream pool -> release ->
+ * finish (metrics and the access line). A failed attempt may go back to "acquire" for another replica
  * (the retry rule, retryDecision.ts).
  *
  * This function is the sequence; a ServiceExchange (serviceExchange.ts) holds one
@@ -13,7 +13,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { authenticate } from "./auth/authenticate.js";
 import type { Lease } from "./serviceState.js";
-import { ServiceExchange, type ProxyContext, type ServiceAction } from "./serviceExchange.js";
+import { ServiceExchange } from "./serviceExchange.js";
+import type { ProxyContext, ServiceAction } from "./proxyContext.js";
 
 export type { ProxyContext, ServiceAction };
 
@@ -33,6 +34,7 @@ export async function proxyServiceRequest(
 
   const auth = authenticate(svc.auth, req.headers.authorization); // synchronous for keys, a promise for tokens
   if (!x.authorized(auth instanceof Promise ? await auth : auth)) return;
+  if (!x.roomInQueue()) return;
 
   const reading = x.startBody();
   if (reading) {

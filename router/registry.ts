@@ -3,7 +3,8 @@
  * (ServiceCatalog); the autoscaler reads demand (LoadSource), settings and replica
  * counts (scalingViews) from it; metrics read live gauges from it. Replacing a snapshot swaps settings, keys and replicas in
  * place, so in-flight requests and queues carry on; removing a service fails its
- * queue with 503; a rejected config keeps the last good settings.
+ * queue with 503; a rejected config keeps the last good settings; a withdrawn name is
+ * removed and answered with 503 and its reason until it is upserted or removed.
  */
 import type {
   LoadSource,
@@ -12,7 +13,7 @@ import type {
   ServiceScalingView,
   ServiceSnapshot,
 } from "./contract/backend.js";
-import type { ServiceConfig } from "./contract/serviceConfig.js";
+import { KEYS_SECRET_SUFFIX, unpresentableKeyProblem, type ServiceConfig } from "./contract/serviceConfig.js";
 import type { ServiceAuth } from "./auth/authenticate.js";
 import { KeyVerifier } from "./auth/keys.js";
 import { TokenVerifier } from "./auth/tokens.js";
@@ -32,6 +33,8 @@ export interface ServiceProblem {
 export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
   private readonly byName = new Map<string, ServiceState>();
   private readonly problems = new Map<string, ServiceProblem>();
+  /** Withdrawn names and the reason their requests are given. */
+  private readonly withdrawn = new Map<string, string>();
 
   constructor(private readonly log?: Log) {}
 
@@ -49,6 +52,7 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
       return;
     }
     this.problems.delete(snapshot.name);
+    this.withdrawn.delete(snapshot.name);
     if (existing) {
       existing.config = snapshot.config;
       existing.auth = auth;
@@ -68,13 +72,31 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
   }
 
   remove(name: string): void {
-    const svc = this.byName.get(name);
     this.problems.delete(name);
-    if (!svc) return;
+    this.withdrawn.delete(name);
+    if (this.drop(name)) this.log?.info({ service: name }, "service removed");
+  }
+
+  withdraw(name: string, reason: string, detail: string): void {
+    const wasServed = this.drop(name);
+    this.withdrawn.set(name, reason);
+    this.problems.set(name, { service: name, reason: detail, servingLastGood: false, at: new Date().toISOString() });
+    this.log?.warn({ service: name, reason: detail, wasServed }, "service withdrawn");
+  }
+
+  /** Why requests for a withdrawn name get 503 (undefined when the name is not withdrawn). */
+  unavailableReason(name: string): string | undefined {
+    return this.withdrawn.get(name);
+  }
+
+  /** Takes a service out of the table and fails its queue; false when it was not there. */
+  private drop(name: string): boolean {
+    const svc = this.byName.get(name);
+    if (!svc) return false;
     this.byName.delete(name);
     svc.removed = true;
     failQueue(svc, new ServiceGoneError(name));
-    this.log?.info({ service: name }, "service removed");
+    return true;
   }
 
   reject(name: string, reason: string): void {
@@ -120,7 +142,10 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
   }
 }
 
-/** Builds the auth of a snapshot, reusing the previous verifier when nothing changed. */
+/**
+ * Builds the auth of a snapshot, reusing the previous verifier when nothing changed.
+ * Throws (the snapshot is rejected, the last good settings kept) for a key no client could present.
+ */
 function buildAuth(
   config: ServiceConfig,
   previous: ServiceAuth | undefined,
@@ -131,6 +156,13 @@ function buildAuth(
       return { mode: "none" };
     case "key": {
       if (!keys) return { mode: "key", keys: undefined };
+      for (const k of ["primaryKey", "secondaryKey"] as const) {
+        const problem = unpresentableKeyProblem(keys[k]);
+        if (problem !== undefined)
+          throw new Error(
+            `${k} ${problem}, so no request could ever be accepted with it; fix the key Secret (<name>${KEYS_SECRET_SUFFIX})`,
+          );
+      }
       const next = new KeyVerifier(keys);
       if (previous?.mode === "key" && previous.keys?.sameKeysAs(next)) return previous;
       return { mode: "key", keys: next };

@@ -34,8 +34,10 @@ export async function run(_argv: string[]): Promise<number> {
     router = await startRouter({
       backend: await createBackend(config, log),
       tls: config.tls,
+      acmeHttp01SolverUrl: config.acmeHttp01SolverUrl,
       maxRequestBytes: config.maxRequestBytes,
       shutdownGraceMs: config.shutdownGraceMs,
+      maxConnections: config.maxConnections,
       logger: log,
     });
   } catch (e) {

@@ -1,21 +1,25 @@
 /**
  * One model service request's state from arrival to the access line, and the steps
  * proxyServiceRequest (proxy.ts) runs in order. Every step is synchronous; the caller
- * awaits the I/O between them. The statuses (router/README.md, docs/architecture.md):
- * 404/405/413 up front, 401, 408 for a stalled small body, 503 for a queue wait that
- * ran out or a removed service, 504 for the scoring timeout, 502 for a replica that
- * failed (or an aborted connection once the head was sent), 499 logged when the client
- * left. An error answered while the client's body is unread carries `Connection: close`.
+ * awaits the I/O between them. The statuses are listed in router/README.md; an error
+ * answered while the client's body is unread carries `Connection: close`.
+ *
+ * The scoring timeout bounds the whole exchange with a replica: armed at the first
+ * dispatch, it is not cleared by the response head. Past it, a request still without a
+ * head gets 504; one whose response is still being relayed (a slow replica, or a client
+ * that does not read) has its relay aborted and its client connection closed (logged 504).
+ * Either way the replica slot is free no later than `scoringTimeoutMs` after dispatch.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
-import type { Agent, Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { UpstreamCall, type ResponseHeadWriter } from "./upstreamCall.js";
 import type { AuthOutcome } from "./auth/authenticate.js";
 import {
   acquire,
   eject,
   release,
+  QueueFullError,
   QueueTimeoutError,
   ServiceGoneError,
   WithdrawnError,
@@ -33,26 +37,15 @@ import { decideRetry, errorCode, neverReachedReplica } from "./retryDecision.js"
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import { sendError } from "./errorResponse.js";
 import type { Lease, ServiceState } from "./serviceState.js";
-import type { ServiceRegistry } from "./registry.js";
-import type { RouterMetrics } from "./metrics.js";
-import type { Logger } from "./log.js";
-
-export interface ProxyContext {
-  registry: ServiceRegistry;
-  metrics: RouterMetrics;
-  log: Logger;
-  agent: Agent;
-  maxRequestBytes: number;
-  /** True once shutdown began: responses then carry `Connection: close`. */
-  draining(): boolean;
-}
-
-export type ServiceAction = "score" | "swagger";
+import type { ProxyContext, ServiceAction } from "./proxyContext.js";
 
 /** How long a replica that refused a connection is skipped (the backend removes it soon after). */
 const EJECT_MS = 2000;
 /** Extra headers of an answer after which the connection cannot carry another request. Never mutated. */
 const CLOSE: Readonly<Record<string, string>> = Object.freeze({ connection: "close" });
+/** A busy service's 503: try again in a second (the queue wait is 500 ms by default). */
+const RETRY_AFTER: Readonly<Record<string, string>> = Object.freeze({ "retry-after": "1" });
+const RETRY_AFTER_CLOSE: Readonly<Record<string, string>> = Object.freeze({ "retry-after": "1", connection: "close" });
 
 /** Settles a scoring timeout without a closure per request (setTimeout passes the exchange). */
 function scoringTimedOut(x: ServiceExchange): void {
@@ -108,7 +101,12 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     const svc = this.ctx.registry.get(this.serviceName);
     // An error answered before the body was read closes the connection instead of draining the body.
     const closeIfBody = this.hasBody ? CLOSE : undefined;
-    if (!svc) return this.fail(404, `no service named ${JSON.stringify(this.serviceName)}`, closeIfBody);
+    if (!svc) {
+      const withdrawn = this.ctx.registry.unavailableReason(this.serviceName);
+      if (withdrawn !== undefined) return this.fail(503, withdrawn, closeIfBody);
+      // The name is not echoed back: the data port says nothing about what it does not serve.
+      return this.fail(404, "no such service", closeIfBody);
+    }
     this.svc = svc;
     this.known = true;
     const method = this.req.method;
@@ -164,6 +162,25 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
       return false;
     }
     return true;
+  }
+
+  /**
+   * Step: with the queue already full, 503 at once, before reading a body that could not
+   * be served. False when answered. (With nobody queued a free replica may take it.)
+   */
+  roomInQueue(): boolean {
+    const queued = this.svc.queued;
+    if (queued === 0 || queued < this.svc.config.maxQueuedRequests) return true;
+    this.queueFull(this.hasBody ? RETRY_AFTER_CLOSE : RETRY_AFTER);
+    return false;
+  }
+
+  private queueFull(extra: Readonly<Record<string, string>>): void {
+    this.fail(
+      503,
+      `all replicas busy and ${this.svc.config.maxQueuedRequests} requests already queued (maxQueuedRequests)`,
+      extra,
+    );
   }
 
   /**
@@ -224,9 +241,10 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
       this.fail(
         503,
         `all replicas busy: no replica became free within ${e.waitedMs} ms (maxRequestWaitTimeMs)`,
-        this.closeIfBodyUnread(),
+        this.body === "stream" ? RETRY_AFTER_CLOSE : RETRY_AFTER,
       );
-    } else if (e instanceof ServiceGoneError) this.fail(503, e.message, this.closeIfBodyUnread());
+    } else if (e instanceof QueueFullError) this.queueFull(this.body === "stream" ? RETRY_AFTER_CLOSE : RETRY_AFTER);
+    else if (e instanceof ServiceGoneError) this.fail(503, e.message, this.closeIfBodyUnread());
     else throw e;
   }
 
@@ -251,7 +269,7 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     this.lease = lease;
     this.dispatchedAt = performance.now();
     this.scoringTimer ??= setTimeout(scoringTimedOut, this.timeout, this);
-    const call = new UpstreamCall(this.res, this);
+    const call = new UpstreamCall(this.res, this, this.ctx.writeStalls);
     this.call = call;
     this.ctx.agent.dispatch(
       {
@@ -270,7 +288,6 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
 
   /** ResponseHeadWriter: the replica answered; its head goes to the client now. */
   writeResponseHead(statusCode: number, upstreamHeaders: IncomingHttpHeaders): void {
-    clearTimeout(this.scoringTimer);
     const headersAt = performance.now();
     this.status = statusCode;
     const outHeaders = clientResponseHeaders(upstreamHeaders, this.requestId);
@@ -332,7 +349,16 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
   /** Step: the response was relayed, or broke off after its head. Releases the slot and finishes. */
   relayed(lease: Lease, err: Error | undefined): void {
     release(lease);
-    if (err && !this.aborted) {
+    if (this.timedOut && err) {
+      // The head went out but the rest was not relayed within the scoring timeout: a slow
+      // replica or a client that does not read. Only closing the connection says so.
+      this.status = 504;
+      this.res.destroy();
+      this.ctx.log.warn(
+        { reqId: this.requestId, service: this.serviceName, replica: lease.replica.endpoint.id },
+        "response not relayed within scoringTimeoutMs; connection closed",
+      );
+    } else if (err && !this.aborted) {
       // Headers are out: the only honest signal left is an aborted connection.
       this.status = 502;
       this.res.destroy();
@@ -368,6 +394,7 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
 
   /** Step: metrics and the access line, once per request. */
   private finish(): void {
+    clearTimeout(this.scoringTimer);
     const totalMs = performance.now() - this.started;
     this.ctx.metrics.observeRequest(
       this.known ? this.serviceName : "(unknown)",

@@ -5,14 +5,19 @@
  * endpoint, self-scaling) that what the backend offers calls for. `serve` (the
  * image), `aksml local` and the tests all build routers through this function.
  */
-import { createServer as createHttpServer, type Server, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { Agent } from "undici";
 import type { LeaderElection, RouterBackend } from "./contract/backend.js";
 import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
-import { ROUTER_ADMIN_PORT, ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT } from "./contract/routerEnvironment.js";
+import {
+  DEFAULT_MAX_CONNECTIONS,
+  ROUTER_ADMIN_PORT,
+  ROUTER_HTTP_PORT,
+  ROUTER_HTTPS_PORT,
+} from "./contract/routerEnvironment.js";
 import { ServiceRegistry } from "./registry.js";
 import { RouterMetrics } from "./metrics.js";
 import { createLogger, type Logger } from "./log.js";
@@ -20,6 +25,10 @@ import { adminHandler, dataHandler, type AdminRouteHandler } from "./httpHandler
 import { ControlLoops } from "./controlLoops.js";
 import type { ScalingDecision } from "./autoscaler/autoscaler.js";
 import { loadPemPair, watchTlsFiles, type TlsFiles } from "./tls.js";
+import { ClientConnections } from "./clientConnections.js";
+import { WriteStallWatch } from "./writeStalls.js";
+import { DATA_LISTENER_TIMEOUTS, dataServerOptions, type DataListenerTimeouts } from "./clientLimits.js";
+import { createAcmeChallengeServer, type AcmeChallengeServer } from "./acmeChallenge.js";
 
 export type { AdminRouteHandler };
 
@@ -53,6 +62,13 @@ export interface StartRouterOptions {
   tls?: TlsFiles;
   /** @default 2000 */
   tlsPollMs?: number;
+  /**
+   * With `tls`: cert-manager's HTTP-01 solver (`http://host:port`). The router then also
+   * listens on the ACME port and answers `/.well-known/acme-challenge/<token>` there only.
+   */
+  acmeHttp01SolverUrl?: string;
+  /** @default 8080; 0 picks a free port. */
+  acmePort?: number;
   /** @default 104857600 */
   maxRequestBytes?: number;
   /** The router's logger; create it first and hand the same one to the backend. */
@@ -63,11 +79,17 @@ export interface StartRouterOptions {
   shutdownGraceMs?: number;
   /** Collect Node process metrics (off in tests that run several routers). @default true */
   processMetrics?: boolean;
+  /** Client connections served at once; one more gets a 503. @default 4096 (AKSML_MAX_CONNECTIONS) */
+  maxConnections?: number;
+  /** The data listener's client timeouts (clientLimits.ts); tests shorten them. @default DATA_LISTENER_TIMEOUTS */
+  clientTimeouts?: Partial<DataListenerTimeouts>;
 }
 
 export interface RunningRouter extends RouterParts {
   dataUrl: string;
   adminUrl: string;
+  /** The ACME HTTP-01 port, when `acmeHttp01SolverUrl` is set. */
+  acmeUrl?: string;
   /** Graceful: stop accepting, /readyz 503, finish in-flight requests (bounded), stop the backend. */
   stop(): Promise<void>;
   /** Requests currently being answered on the data port. */
@@ -81,6 +103,8 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
 }
 
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
+  if (options.acmeHttp01SolverUrl !== undefined && !options.tls)
+    throw new Error("acmeHttp01SolverUrl needs tls: the ACME port obtains the certificate the HTTPS port serves");
   const log = options.logger ?? createLogger(options.logLevel ?? "info");
   const host = options.host ?? "0.0.0.0";
   const registry = new ServiceRegistry(log);
@@ -99,9 +123,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   let ready = false;
   let draining = false;
   const health = { ready: () => ready, draining: () => draining };
+  const timeouts: DataListenerTimeouts = { ...DATA_LISTENER_TIMEOUTS, ...options.clientTimeouts };
+  const writeStalls = new WriteStallWatch(timeouts.writeStallMs);
 
-  let active = 0;
-  let drained: (() => void) | undefined;
   const handle = dataHandler(
     {
       registry,
@@ -110,29 +134,26 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       agent,
       maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES,
       draining: () => draining,
+      writeStalls,
     },
     health,
   );
-  const tracked = (req: IncomingMessage, res: ServerResponse) => {
-    active++;
-    res.once("close", () => {
-      active--;
-      if (active === 0 && drained) drained();
-    });
-    handle(req, res);
-  };
+  const clients = new ClientConnections(handle, options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, metrics);
+  metrics.watchConnections(clients);
 
   let data: Server;
   let stopTlsWatch: (() => void) | undefined;
   if (options.tls) {
-    const https = createHttpsServer({ ...loadPemPair(options.tls), minVersion: "TLSv1.2" }, tracked);
+    const https = createHttpsServer({
+      ...loadPemPair(options.tls),
+      ...dataServerOptions(timeouts),
+      minVersion: "TLSv1.2",
+      handshakeTimeout: timeouts.tlsHandshakeTimeoutMs,
+    });
     stopTlsWatch = watchTlsFiles(https, options.tls, log, options.tlsPollMs);
     data = https;
-  } else data = createHttpServer(tracked);
-  // Longer than a typical client pool's idle timeout, so the client closes first.
-  data.keepAliveTimeout = 65_000;
-  data.headersTimeout = 66_000;
-  data.requestTimeout = 0; // uploads of 100 MB may be slow; the scoring timeout bounds the replica instead
+  } else data = createHttpServer(dataServerOptions(timeouts));
+  clients.attach(data, Boolean(options.tls));
 
   const { backend } = options;
   const election = backend.leadership?.election;
@@ -142,6 +163,13 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const dataPort = await listen(data, options.dataPort ?? (options.tls ? ROUTER_HTTPS_PORT : ROUTER_HTTP_PORT), host);
   const adminHost = options.adminHost ?? host;
   const adminPort = await listen(admin, options.adminPort ?? ROUTER_ADMIN_PORT, adminHost);
+  // Challenges are answered from the first second: the certificate may not be issued yet.
+  let acme: AcmeChallengeServer | undefined;
+  let acmePort: number | undefined;
+  if (options.acmeHttp01SolverUrl !== undefined) {
+    acme = createAcmeChallengeServer(options.acmeHttp01SolverUrl, log);
+    acmePort = await listen(acme.server, options.acmePort ?? ROUTER_HTTP_PORT, host);
+  }
   const shown = (h: string) => (h === "0.0.0.0" ? "127.0.0.1" : h);
   const shownHost = shown(host);
   const parts: RouterParts = { registry, metrics, log, backend, leaderElection: election };
@@ -155,38 +183,45 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     stopTlsWatch?.();
     data.closeAllConnections();
     admin.closeAllConnections();
-    await Promise.all([new Promise((r) => data.close(r)), new Promise((r) => admin.close(r)), agent.close()]);
+    await Promise.all([
+      new Promise((r) => data.close(r)),
+      new Promise((r) => admin.close(r)),
+      agent.close(),
+      acme?.close(),
+    ]);
+    writeStalls.stop();
     await backend.stop().catch(() => undefined);
     throw e;
   }
   ready = true;
-  log.info({ dataPort, adminPort, tls: Boolean(options.tls) }, "router started");
+  log.info({ dataPort, adminPort, acmePort, tls: Boolean(options.tls) }, "router started");
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       draining = true;
-      log.info({ active }, "shutting down: no new connections, finishing in-flight requests");
+      log.info({ active: clients.activeRequests() }, "shutting down: no new connections, finishing in-flight requests");
       const closed = new Promise<void>((resolve) => data.close(() => resolve()));
       data.closeIdleConnections();
-      if (active > 0) {
+      if (clients.activeRequests() > 0) {
         const grace = options.shutdownGraceMs ?? 30_000;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, grace);
-          drained = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([clients.whenIdle(), new Promise((resolve) => (timer = setTimeout(resolve, grace)))]);
+        clearTimeout(timer);
       }
-      if (active > 0) log.warn({ active }, "grace period over; closing remaining connections");
+      const left = clients.activeRequests();
+      if (left > 0) log.warn({ active: left }, "grace period over; closing remaining connections");
       data.closeAllConnections();
       await closed;
       stopTlsWatch?.();
+      await acme?.close();
       await control.stop();
       await election?.stop();
       await backend.stop();
-      await agent.close();
+      // Every client connection is closed, so no upstream call has anyone to answer:
+      // destroy rather than close (which waits for them), so none can hold the exit.
+      await agent.destroy();
+      writeStalls.stop();
       await new Promise<void>((resolve) => {
         admin.close(() => resolve());
         admin.closeAllConnections();
@@ -199,7 +234,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     ...parts,
     dataUrl: `${options.tls ? "https" : "http"}://${shownHost}:${dataPort}`,
     adminUrl: `http://${shown(adminHost)}:${adminPort}`,
+    acmeUrl: acmePort === undefined ? undefined : `http://${shownHost}:${acmePort}`,
     stop,
-    activeRequests: () => active,
+    activeRequests: () => clients.activeRequests(),
   };
 }

@@ -3,7 +3,10 @@
  * from files (a mounted Kubernetes Secret), re-read when either file changes and
  * swapped in with setSecureContext, so a renewed certificate needs no restart.
  * Polling (fs.watchFile) rather than fs.watch: Secret volumes update by swapping a
- * symlinked directory, which inotify on the file path does not report reliably.
+ * symlinked directory, which inotify on the file path does not report reliably. The
+ * kubelet publishes a renewal (cert-manager's, for instance) by renaming a new `..data`
+ * symlink over the old one; `<key> -> ..data/<key>` stays, but the poll stats through
+ * the links and sees the new file's inode (test/router/tlsRenewal.test.ts does the swap).
  */
 import { readFileSync, watchFile, unwatchFile } from "node:fs";
 import { createSecureContext } from "node:tls";

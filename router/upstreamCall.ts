@@ -4,11 +4,12 @@
  * Cheaper per request than `Agent.request` (no Readable and no Promise chain per
  * response): response bytes go straight from undici's parser callbacks into the
  * client's ServerResponse, with backpressure (pause undici while the client socket is
- * full). The response head is written synchronously in `onResponseStart`, because
+ * full; the write-stall watch destroys a response that stays full too long). The response head is written synchronously in `onResponseStart`, because
  * undici may deliver body chunks in the same tick.
  */
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
+import type { WriteStallWatch } from "./writeStalls.js";
 
 export type StartOutcome = { ok: true } | { ok: false; error: Error };
 
@@ -27,11 +28,15 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private pendingAbort: Error | undefined;
   private headSent = false;
-  private readonly resume = () => this.controller?.resume();
+  private readonly resume = () => {
+    this.stalls.progressed(this.res);
+    this.controller?.resume();
+  };
 
   constructor(
     private readonly res: ServerResponse,
     private readonly head: ResponseHeadWriter,
+    private readonly stalls: WriteStallWatch,
   ) {
     this.started = new Promise((r) => (this.resolveStarted = r));
     this.finished = new Promise((r) => (this.resolveFinished = r));
@@ -58,12 +63,14 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     if (this.res.destroyed) return;
     if (!this.res.write(chunk)) {
       controller.pause();
+      this.stalls.writeBlocked(this.res);
       this.res.once("drain", this.resume);
     }
   }
 
   onResponseEnd(): void {
     this.res.end();
+    this.stalls.ended(this.res);
     this.resolveFinished(undefined);
   }
 

@@ -38,7 +38,7 @@ const backend = {
     for (const s of services) {
       const parsed = parseServiceConfig(s.name, {
         auth: { mode: s.auth },
-        maxConcurrentRequestsPerContainer: 1024,
+        maxConcurrentRequestsPerContainer: 1000, // the contract's maximum: never the limit here
         maxRequestWaitTimeMs: 5000,
       });
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));

@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
-import { parseServiceConfig } from "../../router/contract/serviceConfig.js";
+import { parseServiceConfig, serviceKeyProblem } from "../../router/contract/serviceConfig.js";
 import type { LocalServiceSpec } from "../../router/backends/local/localBackend.js";
 import { withBuiltInIssuer } from "./localTokenAuth.js";
 
@@ -44,6 +44,8 @@ const TOP_KEYS = ["port", "adminPort", "host", "services"];
 const SERVICE_KEYS = ["name", "command", "cwd", "env", "config", "keys", "sampleRequest"];
 const NAME = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
 const DEFAULT_SAMPLE = { data: [[1, 2, 3]] };
+/** Replicas one local service may run (each is a process on this machine; the contract allows far more). */
+export const LOCAL_MAX_REPLICAS = 16;
 
 function isDirectory(path: string): boolean {
   try {
@@ -152,6 +154,20 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
       const parsed = parseServiceConfig(name || `services[${i}]`, rawConfig);
       if (!parsed.ok)
         for (const p of parsed.problems) add(`${at}.config${p.path === "$" ? "" : `.${p.path}`}`, p.reason);
+      if (parsed.ok) {
+        const { numReplicas, autoscale } = parsed.config;
+        for (const [path, n] of [
+          ["numReplicas", numReplicas],
+          ["autoscale.minReplicas", autoscale.minReplicas],
+          ["autoscale.maxReplicas", autoscale.maxReplicas],
+        ] as const) {
+          if (n !== undefined && n > LOCAL_MAX_REPLICAS)
+            add(
+              `${at}.config.${path}`,
+              `must be <= ${LOCAL_MAX_REPLICAS} locally (each replica is a process on this machine), got ${n}`,
+            );
+        }
+      }
 
       let keys: LocalService["keys"];
       let generatedKeys = false;
@@ -169,10 +185,11 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
             if (extra !== "primaryKey" && extra !== "secondaryKey")
               add(`${at}.keys.${extra}`, "unknown key; expected primaryKey, secondaryKey");
           for (const kk of ["primaryKey", "secondaryKey"] as const) {
-            if (typeof k[kk] !== "string" || (k[kk] as string).length < 16)
+            const problem = serviceKeyProblem(k[kk], 16);
+            if (problem !== undefined)
               add(
                 `${at}.keys.${kk}`,
-                "must be a string of at least 16 characters (or leave keys out to have keys generated at startup)",
+                `${problem}, as clients send it in "Authorization: Bearer <key>" (or leave keys out to have keys generated at startup)`,
               );
           }
           if (typeof k.primaryKey === "string" && k.primaryKey === k.secondaryKey)

@@ -4,6 +4,7 @@
  * 0 planned; 1 the program failed (validation or any other error), the pack failed or a
  * mandatory policy was violated; 2 usage.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ENFORCEMENT_OVERRIDES, type EnforcementOverride } from "../../policy/policies/verdict.js";
 import { mandatoryCount, type PlanGraph } from "../../preview/capturedGraph.js";
@@ -14,6 +15,9 @@ import { renderTree } from "./render/tree.js";
 import { renderJson, renderJsonErrors } from "./render/json.js";
 import { renderMermaid } from "./render/mermaid.js";
 import { renderDot } from "./render/dot.js";
+import { diffPlans, planResources, renderDiff } from "./render/diff.js";
+import { renderSvg } from "./render/svg.js";
+import { renderPng } from "./render/png.js";
 
 export const USAGE = `usage: aksml plan <program dir or file> [options]
 
@@ -28,7 +32,11 @@ options:
   -s, --stack NAME          stack name for config and URNs (default: dev)
   -c, --config KEY=VALUE    set a config value; repeatable; bare keys get the project prefix
       --json                machine-readable document (same as --format json)
-      --format FORMAT       tree (default) | json | mermaid | dot
+      --format FORMAT       tree (default) | json | mermaid | dot | svg | png (svg and png
+                            are rendered by Graphviz and resvg compiled to WebAssembly:
+                            no system Graphviz needed; png is binary, redirect it to a file)
+      --diff PLAN.json      what changed since a previous --json plan: added, changed
+                            and removed resources (with --json: as a document)
       --no-policy           skip the policy pack
       --enforce NAME=LEVEL  override a policy's level: mandatory | advisory | disabled; repeatable
   -h, --help                this help
@@ -36,7 +44,7 @@ options:
 exit codes: 0 planned, 1 program error or mandatory policy violation, 2 usage error
 `;
 
-const FORMATS = ["tree", "json", "mermaid", "dot"] as const;
+const FORMATS = ["tree", "json", "mermaid", "dot", "svg", "png"] as const;
 type Format = (typeof FORMATS)[number];
 
 interface PlanOptions {
@@ -46,6 +54,8 @@ interface PlanOptions {
   format: Format;
   policy: boolean;
   enforcement: Record<string, EnforcementOverride>;
+  /** A previous `--json` plan to compare with. */
+  diff?: string;
 }
 
 class UsageError extends Error {}
@@ -64,6 +74,7 @@ function parseCommandLine(argv: string[]) {
         format: { type: "string" },
         "no-policy": { type: "boolean", default: false },
         enforce: { type: "string", multiple: true, default: [] },
+        diff: { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -83,6 +94,8 @@ function parse(argv: string[]): PlanOptions | "help" {
   if (!FORMATS.includes(format))
     throw new UsageError(`unknown format ${JSON.stringify(values.format)} (expected ${FORMATS.join(", ")})`);
   if (values.json && format !== "json") throw new UsageError(`--json conflicts with --format ${format}`);
+  if (values.diff !== undefined && format !== "tree" && format !== "json")
+    throw new UsageError(`--diff prints a summary (or with --json a document), not --format ${format}`);
   const enforcement: Record<string, EnforcementOverride> = {};
   for (const pair of values.enforce) {
     const [name, level] = pair.split("=");
@@ -97,11 +110,14 @@ function parse(argv: string[]): PlanOptions | "help" {
     format,
     policy: !values["no-policy"],
     enforcement,
+    diff: values.diff,
   };
 }
 
-function render(graph: PlanGraph, format: Format): string {
+async function render(graph: PlanGraph, format: Exclude<Format, "png">): Promise<string> {
   switch (format) {
+    case "svg":
+      return renderSvg(graph);
     case "json":
       return renderJson(graph);
     case "mermaid":
@@ -120,9 +136,25 @@ function divertConsole(): () => void {
   return () => Object.assign(console, { log, info });
 }
 
+/** The resources of the previous plan; an unreadable file is a usage error (exit 2). */
+function readPreviousPlan(path: string): ReturnType<typeof planResources> {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    throw new UsageError(`--diff: cannot read ${path}: ${(err as Error).message}`);
+  }
+  try {
+    return planResources(JSON.parse(text), path);
+  } catch (err) {
+    throw new UsageError(`--diff: ${(err as Error).message}`);
+  }
+}
+
 export async function run(argv: string[]): Promise<number> {
   let options: PlanOptions | "help";
   let settings: StackSettings;
+  let previous: ReturnType<typeof planResources> | undefined;
   try {
     options = parse(argv);
     if (options === "help") {
@@ -142,6 +174,7 @@ export async function run(argv: string[]): Promise<number> {
           `--enforce names unknown policy ${unknown.map((n) => JSON.stringify(n)).join(", ")}; the pack has: ${names.join(", ")}`,
         );
     }
+    if (options.diff !== undefined) previous = readPreviousPlan(options.diff);
   } catch (err) {
     if (!(err instanceof UsageError || err instanceof PlanSetupError)) throw err;
     process.stderr.write(`aksml plan: ${err.message}\n\n${USAGE}`);
@@ -178,7 +211,16 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const { graph } = plan;
-  process.stdout.write(scrub(render(graph, options.format), secrets));
+  if (previous && options.diff !== undefined) {
+    // Compared redacted: the previous plan holds `[secret]` where this one holds secrets.
+    const current = planResources(JSON.parse(scrub(renderJson(graph), secrets)), "this plan");
+    const diff = diffPlans(previous, current);
+    process.stdout.write(
+      options.format === "json" ? `${JSON.stringify({ diff }, null, 2)}\n` : renderDiff(diff, options.diff),
+    );
+  } else if (options.format === "png") {
+    process.stdout.write(await renderPng(scrub(await renderSvg(graph), secrets)));
+  } else process.stdout.write(scrub(await render(graph, options.format), secrets));
   const mandatory = mandatoryCount(graph.policy);
   if (mandatory && options.format !== "tree")
     process.stderr.write(`error: ${mandatory} mandatory policy violation(s)\n`);

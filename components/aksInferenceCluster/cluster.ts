@@ -22,6 +22,10 @@ import { attachManagedCluster, createManagedCluster, devTestWarning, type Cluste
 import { createClusterNetwork, grantRole } from "./network.js";
 import { validateAksInferenceClusterArgs } from "./validate.js";
 import { createGpuDevicePlugin } from "./gpuDevicePlugin.js";
+import { AKS_INFERENCE_CLUSTER_ARG_SHAPE } from "./argShape.js";
+import { checkArgShape } from "../shared/argShape.js";
+import { createLeafDomain, type LeafDomain } from "./leafDomain.js";
+import { ACME_DIRECTORIES, createLeafIssuer } from "./certManager.js";
 
 /** Lowercase alphanumerics of a name, for resources whose names allow nothing else. */
 function alphanumeric(name: string, max: number): string {
@@ -60,10 +64,21 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
   public readonly requiredEgressFqdns: pulumi.Output<string[]>;
   /** Private IP of the egress firewall (only with `egress.firewall`). */
   public readonly firewallPrivateIp?: pulumi.Output<string>;
+  /**
+   * The router's generated host name `<label><suffix>.<region>.cloudapp.azure.com` (only
+   * with `tls.leafDomainLabel`). Azure ML: the leaf domain's FQDN.
+   */
+  public readonly leafDomainFqdn?: pulumi.Output<string>;
+  /**
+   * `https://<leafDomainFqdn>`, the base of every scoring URI on this cluster
+   * (`<base>/api/v1/service/<name>/score`; only with `tls.leafDomainLabel`).
+   */
+  public readonly leafDomainUri?: pulumi.Output<string>;
   /** Everything AzuremlFe and ModelWebservice need, in one object. */
   public readonly connection: ClusterConnectionArgs;
 
   constructor(name: string, args: AksInferenceClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkArgShape("AksInferenceCluster", name, AKS_INFERENCE_CLUSTER_ARG_SHAPE, args);
     validateAksInferenceClusterArgs(name, args);
     super("aksml:index:AksInferenceCluster", name, {}, opts);
     const r = resolveAksInferenceClusterArgs(name, args);
@@ -126,16 +141,28 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       { parent },
     );
 
-    const egressNames = (apiServerFqdn: pulumi.Input<string>): pulumi.Output<EgressNames> =>
+    const leafCert = r.leafCertificate;
+    const egressNames = (apiServerFqdn: pulumi.Input<string>, leaf?: LeafDomain): pulumi.Output<EgressNames> =>
       pulumi
-        .all([apiServerFqdn, acr.loginServer, account.primaryEndpoints, location, r.tls.leafDomainLabel, r.extraFqdns])
-        .apply(([api, loginServer, endpoints, loc, leaf, extra]) => ({
+        .all([
+          apiServerFqdn,
+          acr.loginServer,
+          account.primaryEndpoints,
+          location,
+          leaf?.fqdn,
+          leafCert?.acmeEnvironment,
+          r.extraFqdns,
+        ])
+        .apply(([api, loginServer, endpoints, loc, leafFqdn, acmeEnvironment, extra]) => ({
           apiServerFqdn: api,
           acrLoginServer: loginServer,
           storageBlobEndpoint: endpoints.blob ?? "",
           storageTableEndpoint: endpoints.table ?? "",
           location: loc,
-          leafDomainLabel: leaf,
+          leafDomainFqdn: leafFqdn,
+          // cert-manager orders the leaf certificate from the cluster, with images from quay.io.
+          acmeDirectory: acmeEnvironment && ACME_DIRECTORIES[acmeEnvironment],
+          certManagerImages: leafCert?.installCertManager,
           monitoring: r.monitoring !== undefined,
           extraFqdns: extra,
         }));
@@ -175,7 +202,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
 
     const credentials = containerservice.listManagedClusterUserCredentialsOutput(
       { resourceGroupName: facts.resourceGroupName, resourceName: facts.name },
-      { parent, dependsOn: facts.resources },
+      { parent, dependsOn: facts.resources, provider: facts.azureProvider },
     );
     this.kubeconfig = pulumi.secret(
       credentials.kubeconfigs.apply((k) => {
@@ -199,6 +226,13 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     if (r.gpuNodePool && r.gpuDevicePluginImage) {
       createGpuDevicePlugin(name, r.gpuNodePool.name, r.gpuDevicePluginImage, { parent, provider: this.provider });
     }
+    // The leaf domain: its name from the cluster's region (where the router's public IP
+    // lives), its certificate from cert-manager in the cluster.
+    const leaf =
+      r.tls.leafDomainLabel === undefined
+        ? undefined
+        : createLeafDomain(name, this.checkedLeafLabel(name, r.tls.leafDomainLabel), facts.location, parent);
+    const leafIssuer = leafCert && createLeafIssuer(name, leafCert, { parent, provider: this.provider });
 
     this.clusterId = facts.id;
     this.clusterName = facts.name;
@@ -216,8 +250,10 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     this.modelContainerName = container.name;
     this.oidcIssuerUrl = facts.oidcIssuerUrl;
     this.kubeletIdentityObjectId = facts.kubeletObjectId;
-    this.requiredEgressFqdns = egressNames(facts.apiServerFqdn).apply(requiredEgressFqdns);
+    this.requiredEgressFqdns = egressNames(facts.apiServerFqdn, leaf).apply(requiredEgressFqdns);
     this.firewallPrivateIp = firewallPrivateIp;
+    this.leafDomainFqdn = leaf?.fqdn;
+    this.leafDomainUri = leaf && pulumi.interpolate`https://${leaf.fqdn}`;
     this.connection = {
       clusterId: this.clusterId,
       clusterName: this.clusterName,
@@ -237,7 +273,9 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       sslCname: r.tls.sslCname,
       sslCertPem: r.tls.sslCertPem,
       sslKeyPem: r.tls.sslKeyPem,
-      leafDomainLabel: r.tls.leafDomainLabel,
+      leafDomainLabel: leaf?.fullLabel,
+      leafDomainFqdn: leaf?.fqdn,
+      leafCertificateIssuer: leafIssuer?.name,
     };
 
     this.registerOutputs({
@@ -257,7 +295,20 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       kubeletIdentityObjectId: this.kubeletIdentityObjectId,
       requiredEgressFqdns: this.requiredEgressFqdns,
       firewallPrivateIp: this.firewallPrivateIp,
+      leafDomainFqdn: this.leafDomainFqdn,
+      leafDomainUri: this.leafDomainUri,
     });
+  }
+
+  /**
+   * A label given as an Output is checked by the same rules once known (its length must
+   * leave room for the suffix); the name is built from the checked value only.
+   */
+  private checkedLeafLabel(name: string, label: pulumi.Input<string>): pulumi.Input<string> {
+    if (!isUnknown(label)) return label;
+    return checkedWhenKnown({ label }, (v) =>
+      validateAksInferenceClusterArgs(name, { tls: { leafDomainLabel: v.label } }),
+    ).apply((v) => v.label);
   }
 
   /**

@@ -4,7 +4,18 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterPurpose, LoadBalancerType } from "../shared/clusterConnection.js";
-import { AcrSku, AksSkuTier, NetworkPlugin, type AksInferenceClusterArgs, type AksTlsArgs } from "./args.js";
+import {
+  AcmeEnvironment,
+  AcrSku,
+  AksSkuTier,
+  AutoscalerExpander,
+  NetworkPlugin,
+  NodeOsUpgradeChannel,
+  UpgradeChannel,
+  WeekDay,
+  type AksInferenceClusterArgs,
+  type AksTlsArgs,
+} from "./args.js";
 import type { AksMonitoringArgs } from "../shared/clusterMonitoring.js";
 import { vcpusForVmSize } from "./vmSizes.js";
 import { imageRegistryHost } from "./gpuDevicePlugin.js";
@@ -36,6 +47,30 @@ export const DEFAULTS = {
   modelContainerName: "models",
   /** The taint that keeps non-GPU pods off GPU nodes; GPU pods tolerate it. */
   gpuTaint: "nvidia.com/gpu=present:NoSchedule",
+  /** AKS's recommendation for production pools: a third of the pool at a time. */
+  prodMaxSurge: "33%",
+  devTestMaxSurge: "1",
+  /** GPU quota is scarce and every surge node needs it. */
+  gpuMaxSurge: "1",
+  /** Patches only: the minor version moves when `kubernetesVersion` does, and only then. */
+  upgradeChannel: UpgradeChannel.Patch,
+  /** AKS's default: weekly images with security fixes, honouring the window and maxSurge, at no extra cost. */
+  nodeOsUpgradeChannel: NodeOsUpgradeChannel.NodeImage,
+  /** A weekly weekend window outside DevTest (node images ship weekly). */
+  maintenanceWindow: {
+    dayOfWeek: WeekDay.Saturday,
+    startTime: "00:00",
+    durationHours: 8,
+    utcOffset: "+00:00",
+    intervalWeeks: 1,
+  },
+  autoscalerProfile: {
+    expander: AutoscalerExpander.LeastWaste,
+    scaleDownDelayAfterAdd: "10m",
+    scaleDownUnneededTime: "10m",
+  },
+  acmeEnvironment: AcmeEnvironment.Production,
+  installCertManager: true,
 } as const;
 
 /** A node pool with every default applied. */
@@ -52,6 +87,36 @@ export interface ResolvedNodePool {
   readonly maxCount?: pulumi.Input<number>;
   readonly labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   readonly taints?: pulumi.Input<pulumi.Input<string>[]>;
+  readonly maxSurge: pulumi.Input<string>;
+}
+
+/** The maintenance window with every default applied. */
+export interface ResolvedMaintenanceWindow {
+  readonly dayOfWeek: pulumi.Input<WeekDay>;
+  readonly startTime: pulumi.Input<string>;
+  readonly durationHours: pulumi.Input<number>;
+  readonly utcOffset: pulumi.Input<string>;
+  readonly intervalWeeks: pulumi.Input<number>;
+}
+
+export interface ResolvedUpgrade {
+  readonly channel: pulumi.Input<UpgradeChannel>;
+  readonly nodeOsChannel: pulumi.Input<NodeOsUpgradeChannel>;
+  /** Undefined when the window is off. */
+  readonly maintenanceWindow?: ResolvedMaintenanceWindow;
+}
+
+export interface ResolvedAutoscalerProfile {
+  readonly expander: pulumi.Input<AutoscalerExpander>;
+  readonly scaleDownDelayAfterAdd: pulumi.Input<string>;
+  readonly scaleDownUnneededTime: pulumi.Input<string>;
+}
+
+/** The leaf domain certificate with every default applied. */
+export interface ResolvedLeafCertificate {
+  readonly email?: pulumi.Input<string>;
+  readonly acmeEnvironment: pulumi.Input<AcmeEnvironment>;
+  readonly installCertManager: boolean;
 }
 
 export interface ResolvedNetwork {
@@ -85,7 +150,13 @@ export interface ResolvedAksInferenceClusterArgs {
   /** Set only for an internal load balancer. */
   readonly loadBalancerSubnet?: pulumi.Input<string>;
   /** PEMs already wrapped in `pulumi.secret`. */
-  readonly tls: AksTlsArgs;
+  readonly tls: Omit<AksTlsArgs, "leafCertificate">;
+  /** Set exactly when there is a leaf domain label. */
+  readonly leafCertificate?: ResolvedLeafCertificate;
+  readonly upgrade: ResolvedUpgrade;
+  readonly autoscalerProfile: ResolvedAutoscalerProfile;
+  /** Whether any pool (system, user or GPU) autoscales: the autoscaler profile is sent only then. */
+  readonly anyAutoscale: boolean;
   readonly userNodePools: ResolvedNodePool[];
   readonly gpuNodePool?: ResolvedNodePool;
   /** Set exactly when there is a GPU pool. */
@@ -97,6 +168,9 @@ export interface ResolvedAksInferenceClusterArgs {
   readonly modelContainerName: pulumi.Input<string>;
   readonly tags: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
+
+/** A Kubernetes version with a patch number, e.g. 1.33.2 (which a patch-taking upgrade channel would move). */
+export const PINNED_PATCH = /^\d+\.\d+\.\d+$/;
 
 /** Picks a default by purpose, now if the purpose is known, otherwise once it resolves. */
 function byPurpose<T>(purpose: pulumi.Input<ClusterPurpose>, prod: T, devTest: T): pulumi.Input<T> {
@@ -116,16 +190,20 @@ export function dnsPrefixFor(name: string): string {
   return (cleaned || "aksml").slice(0, 54).replace(/-+$/, "");
 }
 
-function resolvePool(pool: {
-  name: pulumi.Input<string>;
-  vmSize: pulumi.Input<string>;
-  count?: pulumi.Input<number>;
-  vcpusPerNode?: pulumi.Input<number>;
-  minCount?: pulumi.Input<number>;
-  maxCount?: pulumi.Input<number>;
-  labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  taints?: pulumi.Input<pulumi.Input<string>[]>;
-}): ResolvedNodePool {
+function resolvePool(
+  pool: {
+    name: pulumi.Input<string>;
+    vmSize: pulumi.Input<string>;
+    count?: pulumi.Input<number>;
+    vcpusPerNode?: pulumi.Input<number>;
+    minCount?: pulumi.Input<number>;
+    maxCount?: pulumi.Input<number>;
+    labels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    taints?: pulumi.Input<pulumi.Input<string>[]>;
+    maxSurge?: pulumi.Input<string>;
+  },
+  defaultMaxSurge: pulumi.Input<string>,
+): ResolvedNodePool {
   const size = known(pool.vmSize);
   const tableVcpus = size === undefined ? undefined : vcpusForVmSize(size);
   const autoscale = pool.minCount !== undefined && pool.maxCount !== undefined;
@@ -145,6 +223,7 @@ function resolvePool(pool: {
     maxCount: pool.maxCount,
     labels: pool.labels,
     taints: pool.taints,
+    maxSurge: pool.maxSurge ?? defaultMaxSurge,
   };
 }
 
@@ -163,16 +242,41 @@ export function resolveAksInferenceClusterArgs(
   const internal = known(loadBalancerType) === LoadBalancerType.InternalLoadBalancer;
   const gpu = args.gpuNodePool;
   const tls = args.tls ?? {};
+  const poolMaxSurge = byPurpose(clusterPurpose, DEFAULTS.prodMaxSurge, DEFAULTS.devTestMaxSurge);
+  const systemAutoscale = args.agentMinCount !== undefined && args.agentMaxCount !== undefined;
+  const systemPool = resolvePool(
+    {
+      name: "system",
+      vmSize: args.vmSize ?? byPurpose(clusterPurpose, DEFAULTS.prodVmSize, DEFAULTS.devTestVmSize),
+      // An autoscaled system pool starts at its minimum unless agentCount says otherwise.
+      count:
+        args.agentCount ??
+        (systemAutoscale ? undefined : byPurpose(clusterPurpose, DEFAULTS.prodAgentCount, DEFAULTS.devTestAgentCount)),
+      vcpusPerNode: args.vcpusPerNode ?? (args.vmSize === undefined ? byPurpose(clusterPurpose, 4, 2) : undefined),
+      minCount: args.agentMinCount,
+      maxCount: args.agentMaxCount,
+      maxSurge: args.agentMaxSurge,
+    },
+    poolMaxSurge,
+  );
+  const userNodePools = (args.userNodePools ?? []).map((p) => resolvePool(p, poolMaxSurge));
+  const gpuNodePool = gpu && {
+    ...resolvePool(
+      { ...gpu, name: gpu.name ?? DEFAULTS.gpuPoolName, vmSize: gpu.vmSize ?? DEFAULTS.gpuVmSize },
+      DEFAULTS.gpuMaxSurge,
+    ),
+    labels: { "aksml/accelerator": "nvidia-gpu" },
+    taints: [DEFAULTS.gpuTaint],
+  };
+  const window = args.upgrade?.maintenanceWindow ?? {};
+  // Outside DevTest by default; with a purpose known only later, the production default.
+  const windowOn = known(window.enabled) ?? known(clusterPurpose) !== ClusterPurpose.DevTest;
+  const profile = args.autoscalerProfile ?? {};
 
   return {
     clusterPurpose,
     existingClusterId: args.existingClusterId,
-    systemPool: resolvePool({
-      name: "system",
-      vmSize: args.vmSize ?? byPurpose(clusterPurpose, DEFAULTS.prodVmSize, DEFAULTS.devTestVmSize),
-      count: args.agentCount ?? byPurpose(clusterPurpose, DEFAULTS.prodAgentCount, DEFAULTS.devTestAgentCount),
-      vcpusPerNode: args.vcpusPerNode ?? (args.vmSize === undefined ? byPurpose(clusterPurpose, 4, 2) : undefined),
-    }),
+    systemPool,
     location: args.location,
     resourceGroupName: args.resourceGroupName,
     kubernetesVersion: args.kubernetesVersion,
@@ -205,12 +309,38 @@ export function resolveAksInferenceClusterArgs(
       sslKeyPem: tls.sslKeyPem === undefined ? undefined : pulumi.secret(tls.sslKeyPem),
       leafDomainLabel: tls.leafDomainLabel,
     },
-    userNodePools: (args.userNodePools ?? []).map(resolvePool),
-    gpuNodePool: gpu && {
-      ...resolvePool({ ...gpu, name: gpu.name ?? DEFAULTS.gpuPoolName, vmSize: gpu.vmSize ?? DEFAULTS.gpuVmSize }),
-      labels: { "aksml/accelerator": "nvidia-gpu" },
-      taints: [DEFAULTS.gpuTaint],
+    leafCertificate:
+      tls.leafDomainLabel === undefined
+        ? undefined
+        : {
+            email: tls.leafCertificate?.email,
+            acmeEnvironment: tls.leafCertificate?.acmeEnvironment ?? DEFAULTS.acmeEnvironment,
+            installCertManager: known(tls.leafCertificate?.installCertManager) ?? DEFAULTS.installCertManager,
+          },
+    upgrade: {
+      // A pinned patch version (1.33.2) is taken at its word: no automatic Kubernetes upgrades then.
+      channel:
+        args.upgrade?.channel ??
+        (PINNED_PATCH.test(known(args.kubernetesVersion) ?? "") ? UpgradeChannel.None : DEFAULTS.upgradeChannel),
+      nodeOsChannel: args.upgrade?.nodeOsChannel ?? DEFAULTS.nodeOsUpgradeChannel,
+      maintenanceWindow: windowOn
+        ? {
+            dayOfWeek: window.dayOfWeek ?? DEFAULTS.maintenanceWindow.dayOfWeek,
+            startTime: window.startTime ?? DEFAULTS.maintenanceWindow.startTime,
+            durationHours: window.durationHours ?? DEFAULTS.maintenanceWindow.durationHours,
+            utcOffset: window.utcOffset ?? DEFAULTS.maintenanceWindow.utcOffset,
+            intervalWeeks: window.intervalWeeks ?? DEFAULTS.maintenanceWindow.intervalWeeks,
+          }
+        : undefined,
     },
+    autoscalerProfile: {
+      expander: profile.expander ?? DEFAULTS.autoscalerProfile.expander,
+      scaleDownDelayAfterAdd: profile.scaleDownDelayAfterAdd ?? DEFAULTS.autoscalerProfile.scaleDownDelayAfterAdd,
+      scaleDownUnneededTime: profile.scaleDownUnneededTime ?? DEFAULTS.autoscalerProfile.scaleDownUnneededTime,
+    },
+    anyAutoscale: [systemPool, ...userNodePools, ...(gpuNodePool ? [gpuNodePool] : [])].some((p) => p.autoscale),
+    userNodePools,
+    gpuNodePool,
     gpuDevicePluginImage: gpu && (gpu.devicePluginImage ?? DEFAULTS.gpuDevicePluginImage),
     firewall,
     // The device plugin's registry must be reachable from the GPU nodes.

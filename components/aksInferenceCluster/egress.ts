@@ -25,8 +25,12 @@ export interface EgressNames {
   storageTableEndpoint: string;
   /** Azure region name, e.g. `westeurope`. */
   location: string;
-  /** TLS leaf domain label, when the router's public IP carries one. */
-  leafDomainLabel?: string;
+  /** The router's generated host `<label><suffix>.<region>.cloudapp.azure.com`, when it has one. */
+  leafDomainFqdn?: string;
+  /** The ACME directory the leaf certificate comes from (cert-manager calls it from the cluster). */
+  acmeDirectory?: string;
+  /** Whether aksml installs cert-manager, whose images come from quay.io. */
+  certManagerImages?: boolean;
   /** Whether Container Insights ships logs from the cluster. */
   monitoring: boolean;
   extraFqdns: string[];
@@ -57,11 +61,21 @@ export function egressHosts(n: EgressNames): EgressHost[] {
     { fqdn: "login.microsoftonline.com", usedBy: "Microsoft Entra authentication: workload identity and token auth" },
     { fqdn: `ingest-vienna${region}.kusto.windows.net`, usedBy: "Kusto endpoint for uploading telemetry" },
   ];
-  if (n.leafDomainLabel)
+  if (n.leafDomainFqdn)
     hosts.push({
-      fqdn: `${n.leafDomainLabel}.${region}.cloudapp.azure.com`,
-      usedBy: "the router's generated endpoint domain name",
+      fqdn: n.leafDomainFqdn,
+      usedBy: "the router's generated endpoint domain name (cert-manager's HTTP-01 self-check)",
     });
+  if (n.acmeDirectory)
+    hosts.push({
+      fqdn: hostOf(n.acmeDirectory),
+      usedBy: "Let's Encrypt ACME API: cert-manager orders the leaf certificate",
+    });
+  if (n.certManagerImages)
+    hosts.push(
+      { fqdn: "quay.io", usedBy: "quay.io: cert-manager images" },
+      { fqdn: "*.quay.io", usedBy: "quay.io CDN: cert-manager image layers" },
+    );
   if (n.monitoring) {
     hosts.push(
       { fqdn: "dc.services.visualstudio.com", usedBy: "Container Insights: agent telemetry" },

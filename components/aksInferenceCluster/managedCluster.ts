@@ -15,22 +15,35 @@ import { grantRole, type ClusterNetwork } from "./network.js";
 import { PROD_MIN_NODES, PROD_MIN_VCPUS } from "./validatePools.js";
 import { vcpusForVmSize } from "./vmSizes.js";
 import { CLUSTER_PURPOSE_TAG, VCPUS_PER_NODE_TAG } from "../shared/conventions.js";
+import { autoScalerProfile, autoUpgradeProfile, createMaintenanceConfigurations } from "./upgrades.js";
+import { createAttachProvider } from "./attachProvider.js";
 
 /** Tag on the ManagedCluster recording its Azure ML cluster purpose (platform convention). */
 export const PURPOSE_TAG = CLUSTER_PURPOSE_TAG;
 /** Tag on pools whose VM size is not in the vCPU table (platform convention). */
 export const VCPUS_TAG = VCPUS_PER_NODE_TAG;
+/**
+ * The network policy engine of clusters aksml creates: the router's and the model pods'
+ * NetworkPolicies are only enforced with one. Calico, because AKS supports it on both
+ * network plugins aksml offers (kubenet and Azure CNI), while Azure Network Policy
+ * Manager needs Azure CNI and is being retired, and Cilium needs the Cilium data plane.
+ */
+export const NETWORK_POLICY_ENGINE = "calico";
 
 export interface ClusterFacts {
   id: pulumi.Output<string>;
   name: pulumi.Output<string>;
   resourceGroupName: pulumi.Output<string>;
+  /** The cluster's own region (an attached cluster's may differ from the platform's). */
+  location: pulumi.Output<string>;
   apiServerFqdn: pulumi.Output<string>;
   oidcIssuerUrl: pulumi.Output<string>;
   kubeletObjectId: pulumi.Output<string>;
   totalVcpus: pulumi.Output<number>;
   /** What Kubernetes resources must wait for (the cluster and its pools); empty when attached. */
   resources: pulumi.Resource[];
+  /** The provider reads of the cluster go through: the attached cluster's subscription's; the default one otherwise. */
+  azureProvider?: pulumi.ProviderResource;
 }
 
 export interface CreateContext {
@@ -124,11 +137,22 @@ export function createManagedCluster(
           osType: "Linux",
           type: "VirtualMachineScaleSets",
           vnetSubnetID: network.nodeSubnetId,
+          // The inline pool upgrades with the control plane, in the same request.
+          orchestratorVersion: r.kubernetesVersion,
+          // Only when on: an unchanged system pool must not show a diff on existing stacks.
+          enableAutoScaling: system.autoscale ? true : undefined,
+          minCount: system.autoscale ? system.minCount : undefined,
+          maxCount: system.autoscale ? system.maxCount : undefined,
+          upgradeSettings: { maxSurge: system.maxSurge },
           tags: poolTags(system, ctx.tags),
         },
       ],
+      autoUpgradeProfile: autoUpgradeProfile(r.upgrade),
+      // Cluster-wide, but it only means something once a pool autoscales.
+      autoScalerProfile: r.anyAutoscale ? autoScalerProfile(r.autoscalerProfile) : undefined,
       networkProfile: {
         networkPlugin: plugin ?? NetworkPlugin.Kubenet,
+        networkPolicy: NETWORK_POLICY_ENGINE,
         serviceCidr: r.network.serviceCidr,
         dnsServiceIP: r.network.dnsServiceIP,
         loadBalancerSku: "standard",
@@ -156,7 +180,8 @@ export function createManagedCluster(
       },
       tags: pulumi.all([ctx.tags, r.clusterPurpose]).apply(([t, purpose]) => ({ ...t, [PURPOSE_TAG]: purpose })),
     },
-    { parent, dependsOn },
+    // The cluster autoscaler owns the system pool's node count once it is on.
+    { parent, dependsOn, ignoreChanges: system.autoscale ? ["agentPoolProfiles[0].count"] : [] },
   );
 
   // AKS accepts one agent pool operation at a time, so pools are chained.
@@ -182,6 +207,10 @@ export function createManagedCluster(
           maxCount: pool.autoscale ? pool.maxCount : undefined,
           nodeLabels: pool.labels,
           nodeTaints: pool.taints,
+          // Follows the control plane: the cluster's version, so a kubernetesVersion
+          // change upgrades the control plane first and then each pool, in chain order.
+          orchestratorVersion: cluster.kubernetesVersion,
+          upgradeSettings: { maxSurge: pool.maxSurge },
           tags: poolTags(pool, ctx.tags),
         },
         {
@@ -194,11 +223,20 @@ export function createManagedCluster(
     );
   });
 
+  // After the pools: nothing else changes the cluster while a maintenance configuration is written.
+  createMaintenanceConfigurations(
+    name,
+    r.upgrade,
+    { resourceGroupName: ctx.resourceGroupName, clusterName: cluster.name },
+    { parent, dependsOn: pools.length ? [pools[pools.length - 1]] : [cluster] },
+  );
+
   const totalVcpus = pulumi.all([system, ...extraPools].map(poolVcpus)).apply((v) => v.reduce((a, b) => a + b, 0));
   return {
     id: cluster.id,
     name: cluster.name,
     resourceGroupName: pulumi.output(ctx.resourceGroupName),
+    location: pulumi.output(ctx.location),
     apiServerFqdn: cluster.fqdn,
     oidcIssuerUrl: cluster.oidcIssuerProfile.apply((p) => p?.issuerURL ?? ""),
     kubeletObjectId: cluster.identityProfile.apply((p) => {
@@ -211,7 +249,10 @@ export function createManagedCluster(
   };
 }
 
-/** Reads an existing cluster (attach mode); creates nothing. */
+/**
+ * Reads an existing cluster (attach mode), through a provider for the subscription its
+ * id names; creates nothing else.
+ */
 export function attachManagedCluster(
   name: string,
   existingClusterId: pulumi.Input<string>,
@@ -226,9 +267,14 @@ export function attachManagedCluster(
       );
     return p;
   });
+  const azureProvider = createAttachProvider(
+    name,
+    parts.apply((p) => p.subscriptionId),
+    parent,
+  );
   const existing = containerservice.getManagedClusterOutput(
     { resourceGroupName: parts.resourceGroupName, resourceName: parts.clusterName },
-    { parent },
+    { parent, provider: azureProvider },
   );
   // Eager check (like Azure ML's attach): fails the program when the cluster is too small for its purpose.
   pulumi.all([purpose, existing.agentPoolProfiles]).apply(([p, pools]) => {
@@ -244,6 +290,7 @@ export function attachManagedCluster(
     id: pulumi.output(existingClusterId),
     name: parts.clusterName,
     resourceGroupName: parts.resourceGroupName,
+    location: existing.location,
     apiServerFqdn: existing.apply((c) => c.fqdn ?? c.privateFQDN ?? ""),
     oidcIssuerUrl: existing.apply((c) => c.oidcIssuerProfile?.issuerURL ?? ""),
     kubeletObjectId: existing.apply((c) => {
@@ -258,6 +305,7 @@ export function attachManagedCluster(
       (c.agentPoolProfiles ?? []).reduce((sum, p) => sum + (p.count ?? 0) * (vcpusForVmSize(p.vmSize ?? "") ?? 0), 0),
     ),
     resources: [],
+    azureProvider,
   };
 }
 

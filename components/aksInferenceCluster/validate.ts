@@ -22,6 +22,7 @@ import { resolveAksInferenceClusterArgs } from "./defaults.js";
 import { checkNetwork } from "./validateNetwork.js";
 import { checkNodePools, checkSystemPool } from "./validatePools.js";
 import { checkTls } from "./validateTls.js";
+import { checkSystemAutoscaler, checkUpgrades } from "./validateUpgrades.js";
 
 export { DEVTEST_RECOMMENDED_VCPUS, PROD_MIN_NODES, PROD_MIN_VCPUS } from "./validatePools.js";
 
@@ -115,7 +116,19 @@ export function aksInferenceClusterProblems(name: string, args: AksInferenceClus
   if (skuTier !== undefined && !isOneOf(AksSkuTier, skuTier))
     add("skuTier", `"${skuTier}" is not an AKS tier; use one of ${oneOf(AksSkuTier)}.`);
 
-  checkSystemPool(args, r.systemPool.vmSize, r.systemPool.count, r.systemPool.vcpusPerNode, purpose, add);
+  // With the system pool autoscaler, Azure ML's minimums apply to the floor it may scale down to.
+  const systemAutoscale = args.agentMinCount !== undefined && args.agentMaxCount !== undefined;
+  checkSystemPool(
+    args,
+    r.systemPool.vmSize,
+    systemAutoscale ? args.agentMinCount! : r.systemPool.count,
+    r.systemPool.vcpusPerNode,
+    purpose,
+    add,
+    systemAutoscale ? "agentMinCount" : "agentCount",
+  );
+  checkSystemAutoscaler(args, add);
+  checkUpgrades(args, r.upgrade, add);
   checkNetwork(args, add);
 
   checkNodePools(args, add);
@@ -145,6 +158,11 @@ function checkAttach(args: AksInferenceClusterArgs, add: AddProblem): void {
     ["network", args.network],
     ["userNodePools", args.userNodePools],
     ["gpuNodePool", args.gpuNodePool],
+    ["agentMinCount", args.agentMinCount],
+    ["agentMaxCount", args.agentMaxCount],
+    ["agentMaxSurge", args.agentMaxSurge],
+    ["upgrade", args.upgrade],
+    ["autoscalerProfile", args.autoscalerProfile],
   ];
   for (const [field, value] of creationOnly)
     if (value !== undefined)

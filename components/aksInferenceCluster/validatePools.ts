@@ -27,12 +27,13 @@ export function checkSystemPool(
   vcpusInput: pulumi.Input<number> | undefined,
   purpose: ClusterPurpose | undefined,
   add: AddProblem,
+  countPath: "agentCount" | "agentMinCount" = "agentCount",
 ): void {
   const count = known(countInput);
   const vmSize = known(vmSizeInput);
   const vcpus = known(vcpusInput);
   if (count !== undefined && !isPositiveInteger(count))
-    add("agentCount", `must be a whole number greater than 0 (got ${count}).`);
+    add(countPath, `must be a whole number greater than 0 (got ${count}).`);
   const explicitVcpus = known(args.vcpusPerNode);
   if (explicitVcpus !== undefined && !isPositiveInteger(explicitVcpus))
     add("vcpusPerNode", `must be a whole number greater than 0 (got ${explicitVcpus}).`);
@@ -46,13 +47,13 @@ export function checkSystemPool(
   if (purpose === ClusterPurpose.FastProd || purpose === ClusterPurpose.DenseProd) {
     if (count < PROD_MIN_NODES)
       add(
-        "agentCount",
-        `${purpose} needs at least ${PROD_MIN_NODES} nodes (got ${count}); raise agentCount or use clusterPurpose DevTest.`,
+        countPath,
+        `${purpose} needs at least ${PROD_MIN_NODES} nodes (got ${count}); raise ${countPath} or use clusterPurpose DevTest.`,
       );
     if (total < PROD_MIN_VCPUS)
       add(
-        "agentCount",
-        `${purpose} needs at least ${PROD_MIN_VCPUS} vCPUs (agentCount ${count} x ${vcpus} vCPUs of ${vmSize ?? "vmSize"} = ${total}); raise agentCount or pick a larger vmSize.`,
+        countPath,
+        `${purpose} needs at least ${PROD_MIN_VCPUS} vCPUs (${countPath} ${count} x ${vcpus} vCPUs of ${vmSize ?? "vmSize"} = ${total}); raise ${countPath} or pick a larger vmSize.`,
       );
   }
 }

@@ -18,15 +18,36 @@ export interface RouterDnsRecordArgs {
   readonly zoneName: pulumi.Input<string>;
   /** Record name relative to the zone, e.g. `scoring`. */
   readonly relativeRecordSetName: pulumi.Input<string>;
-  /** @default 300 */
+  /**
+   * Time to live of the record, in seconds.
+   * @default 300
+   */
   readonly ttl?: pulumi.Input<number>;
 }
 
 /** Credentials for pushing the router image (e.g. an ACR token or a service principal). */
 export interface RegistryCredentialsArgs {
+  /** User name (an ACR token name or a service principal's client id). */
   readonly username: pulumi.Input<string>;
   /** Stored as a secret. */
   readonly password: pulumi.Input<string>;
+}
+
+/**
+ * The Prometheus scraper allowed to reach the router's admin port (`/metrics`) through
+ * the router's NetworkPolicy, by its namespace and pod labels. Nothing else but other
+ * router pods reaches that port.
+ */
+export interface MetricsScraperArgs {
+  /** Off: only router pods reach the admin port. @default true */
+  readonly enabled?: pulumi.Input<boolean>;
+  /** The scraper pods' namespace. @default "kube-system" (Azure Monitor managed Prometheus) */
+  readonly namespace?: pulumi.Input<string>;
+  /**
+   * Labels the scraper pods carry (all must match; at least one).
+   * @default { rsName: "ama-metrics" } (managed Prometheus's replica pods, which run custom scrape jobs)
+   */
+  readonly podLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
 export interface AzuremlFeArgs {
@@ -50,7 +71,7 @@ export interface AzuremlFeArgs {
    */
   readonly registryCredentials?: RegistryCredentialsArgs;
   /**
-   * Router replicas. azureml-fe-v2 runs 3 (`inferenceRouterHA`), 1 without HA.
+   * Router replicas, at most 32. azureml-fe-v2 runs 3 (`inferenceRouterHA`), 1 without HA.
    * @default 3, or 1 on a DevTest cluster
    */
   readonly replicas?: pulumi.Input<number>;
@@ -59,8 +80,25 @@ export interface AzuremlFeArgs {
    * @default 104857600
    */
   readonly maxRequestBytes?: pulumi.Input<number>;
-  /** @default "info" */
+  /**
+   * Log level of the router (`AKSML_LOG_LEVEL`).
+   * @default "info"
+   */
   readonly logLevel?: pulumi.Input<RouterLogLevel>;
   /** Optional A record pointing at the router's load balancer IP. */
   readonly dnsRecord?: RouterDnsRecordArgs;
+  /**
+   * The namespaces whose ModelWebservices this router serves, 1 to 20: it watches these
+   * only, and its RBAC (read model Services, their keys Secrets, EndpointSlices and
+   * Deployments; scale the Deployments) is granted by one Role and RoleBinding in each,
+   * never cluster-wide. A ModelWebservice in another namespace fails validation. Plain
+   * strings known when the program runs (each namespace gets its own Role); each must
+   * exist (create it first, or pass it in `dependsOn`). Neither the router's own
+   * namespace nor `kube-system`, `kube-public` or `kube-node-lease`. Azure ML: azureml-fe
+   * serves the deployments of the workspace's namespace.
+   * @default ["default"] (ModelWebservice's default namespace)
+   */
+  readonly serviceNamespaces?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Who may scrape the router's `/metrics` (its NetworkPolicy). @default Azure Monitor managed Prometheus */
+  readonly metricsScraper?: MetricsScraperArgs;
 }

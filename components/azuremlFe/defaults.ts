@@ -14,6 +14,8 @@ export const AZUREML_FE_DEFAULTS = {
   maxRequestBytes: MAX_REQUEST_BYTES,
   logLevel: "info",
   dnsTtl: 300,
+  serviceNamespaces: ["default"],
+  metricsScraper: { enabled: true, namespace: "kube-system", podLabels: { rsName: "ama-metrics" } },
 } as const;
 
 /** How the router is laid out for a cluster purpose (azureml-fe: HA with 3 routers; DevTest: 1, no self-scaling). */
@@ -36,11 +38,23 @@ export function routerTopologyFor(purpose: ClusterPurpose, replicas?: number): R
   return { replicas: n, selfScaling: true, pdbMaxUnavailable: n > 1 ? 1 : undefined, spread: true };
 }
 
+/** The metrics scraper the router's NetworkPolicy admits, with defaults applied. */
+export interface ResolvedMetricsScraper {
+  readonly enabled: pulumi.Input<boolean>;
+  readonly namespace: pulumi.Input<string>;
+  readonly podLabels: pulumi.Input<Record<string, pulumi.Input<string>>>;
+}
+
 export interface ResolvedAzuremlFeArgs {
   readonly namespace: pulumi.Input<string>;
   readonly maxRequestBytes: pulumi.Input<number>;
   readonly logLevel: pulumi.Input<RouterLogLevel>;
   readonly tlsEnabled: boolean;
+  /** TLS with the leaf domain's certificate from cert-manager (the router also answers ACME challenges). */
+  readonly leafCertificate: boolean;
+  /** Plain once validated (each namespace names a Role). */
+  readonly serviceNamespaces: readonly string[];
+  readonly metricsScraper: ResolvedMetricsScraper;
 }
 
 /** Applies every default that does not depend on the cluster purpose. */
@@ -49,7 +63,16 @@ export function resolveAzuremlFeArgs(args: AzuremlFeArgs): ResolvedAzuremlFeArgs
     namespace: args.namespace ?? AZUREML_FE_DEFAULTS.namespace,
     maxRequestBytes: args.maxRequestBytes ?? AZUREML_FE_DEFAULTS.maxRequestBytes,
     logLevel: args.logLevel ?? AZUREML_FE_DEFAULTS.logLevel,
-    // HTTPS only when the cluster hands over both a certificate and its key.
-    tlsEnabled: args.cluster.sslCertPem !== undefined && args.cluster.sslKeyPem !== undefined,
+    // HTTPS when the cluster hands over a certificate and its key, or an issuer for its leaf domain.
+    tlsEnabled:
+      (args.cluster.sslCertPem !== undefined && args.cluster.sslKeyPem !== undefined) ||
+      args.cluster.leafCertificateIssuer !== undefined,
+    leafCertificate: args.cluster.leafCertificateIssuer !== undefined,
+    serviceNamespaces: (args.serviceNamespaces ?? AZUREML_FE_DEFAULTS.serviceNamespaces) as readonly string[],
+    metricsScraper: {
+      enabled: args.metricsScraper?.enabled ?? AZUREML_FE_DEFAULTS.metricsScraper.enabled,
+      namespace: args.metricsScraper?.namespace ?? AZUREML_FE_DEFAULTS.metricsScraper.namespace,
+      podLabels: args.metricsScraper?.podLabels ?? { ...AZUREML_FE_DEFAULTS.metricsScraper.podLabels },
+    },
   };
 }

@@ -8,9 +8,13 @@ import {
   ROUTER_DEPLOYMENT_NAME,
   ROUTER_LABELS,
   ROUTER_LEASE_NAME,
+  ROUTER_PEER_SECRET_NAME,
+  ROUTER_LEAF_TLS_SECRET_NAME,
   ROUTER_PEERS_SERVICE_NAME,
   ROUTER_TLS_SECRET_NAME,
 } from "./names.js";
+import { PEER_SECRET_KEY } from "./services.js";
+import { acmeSolverUrl } from "./leafCertificate.js";
 import {
   DEFAULT_SHUTDOWN_GRACE_MS,
   KUBERNETES_BACKEND,
@@ -23,6 +27,8 @@ import {
 
 /** Where the TLS Secret is mounted in router pods. */
 export const ROUTER_TLS_MOUNT = "/etc/aksml/tls";
+/** Where the peer secret's Secret is mounted in router pods. */
+export const ROUTER_PEER_SECRET_MOUNT = "/etc/aksml/peer";
 
 export interface RouterDeploymentInputs {
   namespace: pulumi.Input<string>;
@@ -33,6 +39,9 @@ export interface RouterDeploymentInputs {
   maxRequestBytes: pulumi.Input<number>;
   logLevel: pulumi.Input<string>;
   tlsEnabled: boolean;
+  /** TLS from the leaf domain's cert-manager Secret; the router then also relays ACME challenges. */
+  leafCertificate: boolean;
+  serviceNamespaces: readonly string[];
 }
 
 const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
@@ -48,6 +57,8 @@ export function routerEnv(
   maxRequestBytes: number,
   logLevel: string,
   tlsEnabled: boolean,
+  serviceNamespaces: readonly string[],
+  acmeHttp01SolverUrl?: string,
 ): k8s.types.input.core.v1.EnvVar[] {
   const env: k8s.types.input.core.v1.EnvVar[] = [
     { name: ROUTER_ENV.backend, value: KUBERNETES_BACKEND },
@@ -61,12 +72,15 @@ export function routerEnv(
     { name: ROUTER_ENV.selfScaling, value: String(topology.selfScaling) },
     { name: ROUTER_ENV.logLevel, value: logLevel },
     { name: ROUTER_ENV.shutdownGraceMs, value: String(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000) },
+    { name: ROUTER_ENV.watchNamespaces, value: serviceNamespaces.join(",") },
+    { name: ROUTER_ENV.peerSecretFile, value: `${ROUTER_PEER_SECRET_MOUNT}/${PEER_SECRET_KEY}` },
   ];
   if (tlsEnabled) {
     env.push(
       { name: ROUTER_ENV.tlsCertFile, value: `${ROUTER_TLS_MOUNT}/tls.crt` },
       { name: ROUTER_ENV.tlsKeyFile, value: `${ROUTER_TLS_MOUNT}/tls.key` },
     );
+    if (acmeHttp01SolverUrl) env.push({ name: ROUTER_ENV.acmeHttp01SolverUrl, value: acmeHttp01SolverUrl });
   }
   return env;
 }
@@ -99,6 +113,11 @@ export function routerDeploymentSpec(i: {
   maxRequestBytes: number;
   logLevel: string;
   tlsEnabled: boolean;
+  serviceNamespaces: readonly string[];
+  /** The Secret holding `tls.crt`/`tls.key`. @default the router's own TLS Secret */
+  tlsSecretName?: string;
+  /** cert-manager's HTTP-01 solver, for the leaf domain certificate. */
+  acmeHttp01SolverUrl?: string;
 }): k8s.types.input.apps.v1.DeploymentSpec {
   const probe = (path: string, initialDelaySeconds: number) => ({
     httpGet: { path, port: "admin" },
@@ -107,10 +126,16 @@ export function routerDeploymentSpec(i: {
     timeoutSeconds: 2,
     failureThreshold: 3,
   });
-  const volumes: k8s.types.input.core.v1.Volume[] = [{ name: "tmp", emptyDir: {} }];
-  const mounts: k8s.types.input.core.v1.VolumeMount[] = [{ name: "tmp", mountPath: "/tmp" }];
+  const volumes: k8s.types.input.core.v1.Volume[] = [
+    { name: "tmp", emptyDir: {} },
+    { name: "peer-secret", secret: { secretName: ROUTER_PEER_SECRET_NAME } },
+  ];
+  const mounts: k8s.types.input.core.v1.VolumeMount[] = [
+    { name: "tmp", mountPath: "/tmp" },
+    { name: "peer-secret", mountPath: ROUTER_PEER_SECRET_MOUNT, readOnly: true },
+  ];
   if (i.tlsEnabled) {
-    volumes.push({ name: "tls", secret: { secretName: ROUTER_TLS_SECRET_NAME } });
+    volumes.push({ name: "tls", secret: { secretName: i.tlsSecretName ?? ROUTER_TLS_SECRET_NAME } });
     mounts.push({ name: "tls", mountPath: ROUTER_TLS_MOUNT, readOnly: true });
   }
   return {
@@ -145,7 +170,14 @@ export function routerDeploymentSpec(i: {
               { name: "https", containerPort: ROUTER_HTTPS_PORT },
               { name: "admin", containerPort: ROUTER_ADMIN_PORT },
             ],
-            env: routerEnv(i.topology, i.maxRequestBytes, i.logLevel, i.tlsEnabled),
+            env: routerEnv(
+              i.topology,
+              i.maxRequestBytes,
+              i.logLevel,
+              i.tlsEnabled,
+              i.serviceNamespaces,
+              i.acmeHttp01SolverUrl,
+            ),
             resources: { requests: { ...ROUTER_RESOURCES.requests }, limits: { ...ROUTER_RESOURCES.limits } },
             // Keep serving while the endpoint removal reaches the load balancer and the
             // peers; only then does SIGTERM stop the listener and drain.
@@ -177,8 +209,8 @@ export function createRouterDeployment(
   opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.Deployment {
   const spec = pulumi
-    .all([i.image, i.serviceAccountName, i.purpose, i.replicas, i.maxRequestBytes, i.logLevel])
-    .apply(([image, serviceAccountName, purpose, replicas, maxRequestBytes, logLevel]) =>
+    .all([i.image, i.serviceAccountName, i.purpose, i.replicas, i.maxRequestBytes, i.logLevel, i.namespace])
+    .apply(([image, serviceAccountName, purpose, replicas, maxRequestBytes, logLevel, namespace]) =>
       routerDeploymentSpec({
         image,
         serviceAccountName,
@@ -186,6 +218,9 @@ export function createRouterDeployment(
         maxRequestBytes,
         logLevel,
         tlsEnabled: i.tlsEnabled,
+        serviceNamespaces: i.serviceNamespaces,
+        tlsSecretName: i.leafCertificate ? ROUTER_LEAF_TLS_SECRET_NAME : undefined,
+        acmeHttp01SolverUrl: i.leafCertificate ? acmeSolverUrl(namespace) : undefined,
       }),
     );
   return new k8s.apps.v1.Deployment(

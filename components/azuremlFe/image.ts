@@ -1,19 +1,41 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistryCredentialsArgs } from "./args.js";
 
-/** Repository root: the router's Docker build context. */
-export const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+/** Where the router image is built from, and with which Dockerfile. */
+export interface RouterImageSource {
+  /** The Docker build context. */
+  context: string;
+  dockerfile: string;
+  /** The router's package.json (its version names the image tag). */
+  packageJson: string;
+}
+
+/**
+ * In the repository (this file is components/azuremlFe/image.ts) the image is built from
+ * source with router/Dockerfile and the repository's lockfile. In the installed package
+ * (dist/components/azuremlFe/image.js) that context does not exist; `npm run build` laid
+ * out router-image/ (compiled router, its package.json and lockfile) at the package root.
+ */
+export function routerImageSource(moduleUrl: string = import.meta.url): RouterImageSource {
+  const repositoryRoot = fileURLToPath(new URL("../../", moduleUrl));
+  if (existsSync(`${repositoryRoot}${ROUTER_DOCKERFILE}`))
+    return {
+      context: repositoryRoot,
+      dockerfile: `${repositoryRoot}${ROUTER_DOCKERFILE}`,
+      packageJson: `${repositoryRoot}router/package.json`,
+    };
+  const imageContext = fileURLToPath(new URL("../../../router-image/", moduleUrl));
+  return { context: imageContext, dockerfile: `${imageContext}Dockerfile`, packageJson: `${imageContext}package.json` };
+}
+
 export const ROUTER_DOCKERFILE = "router/Dockerfile";
 export const ROUTER_REPOSITORY = "aksml/azureml-fe";
 
-function routerVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../../router/package.json", import.meta.url), "utf8")) as {
-    version: string;
-  };
-  return pkg.version;
+function routerVersion(source: RouterImageSource): string {
+  return (JSON.parse(readFileSync(source.packageJson, "utf8")) as { version: string }).version;
 }
 
 /**
@@ -32,15 +54,16 @@ export function buildRouterImage(
   credentials: RegistryCredentialsArgs | undefined,
   opts: pulumi.CustomResourceOptions,
 ): dockerBuild.Image {
+  const source = routerImageSource();
   return new dockerBuild.Image(
     `${name}-image`,
     {
-      context: { location: REPOSITORY_ROOT },
-      dockerfile: { location: `${REPOSITORY_ROOT}${ROUTER_DOCKERFILE}` },
+      context: { location: source.context },
+      dockerfile: { location: source.dockerfile },
       platforms: ["linux/amd64"],
       push: true,
       buildOnPreview: false,
-      tags: [pulumi.interpolate`${acrLoginServer}/${ROUTER_REPOSITORY}:${routerVersion()}`],
+      tags: [pulumi.interpolate`${acrLoginServer}/${ROUTER_REPOSITORY}:${routerVersion(source)}`],
       registries: credentials
         ? [{ address: acrLoginServer, username: credentials.username, password: pulumi.secret(credentials.password) }]
         : undefined,

@@ -8,13 +8,27 @@ import type { ClusterPurpose } from "../shared/clusterConnection.js";
 import { createRouterDeployment, createRouterPdb } from "./deployment.js";
 import { buildRouterImage } from "./image.js";
 import { createRouterRbac } from "./rbac.js";
-import { createDnsRecord, createPeersService, createRouterService, createTlsSecret } from "./services.js";
+import {
+  createDnsRecord,
+  createPeerSecret,
+  createPeersService,
+  createRouterService,
+  createTlsSecret,
+} from "./services.js";
+import { createRouterNetworkPolicy } from "./networkPolicy.js";
+import { createAcmeSolverService, createLeafCertificate } from "./leafCertificate.js";
 import { validateAzuremlFeArgs } from "./validate.js";
 import { k8sNamespace } from "./namespace.js";
+import { AZUREML_FE_ARG_SHAPE } from "./argShape.js";
+import { checkArgShape } from "../shared/argShape.js";
 
 export * from "./args.js";
 export { AZUREML_FE_DEFAULTS, ROUTER_RESOURCES, routerTopologyFor } from "./defaults.js";
-export { ROUTER_CLUSTER_RULES, ROUTER_NAMESPACE_RULES } from "./rbac.js";
+export { ROUTER_NAMESPACE_RULES, ROUTER_SERVICE_NAMESPACE_RULES, routerRoleGrants } from "./rbacRules.js";
+export type { RbacRule, RoleGrant } from "./rbacRules.js";
+export { routerNetworkPolicySpec } from "./networkPolicy.js";
+export { acmeSolverUrl, leafCertificateSpec } from "./leafCertificate.js";
+export { routerServicePorts } from "./services.js";
 export * from "./names.js";
 
 /**
@@ -25,14 +39,23 @@ export * from "./names.js";
  * Deployment (3 replicas, PodDisruptionBudget maxUnavailable 1, anti-affinity and zone
  * spread; on DevTest 1 replica, no PDB, self-scaling off); a LoadBalancer Service
  * (public, or internal with Azure's internal-LB annotations; DNS label for
- * `leafDomainLabel`; HTTPS only when the cluster has a certificate); a headless peers
- * Service; the TLS Secret; optionally an A record in an Azure DNS zone. The image is
- * built from `router/Dockerfile` and pushed to the cluster's ACR unless `image` is given.
+ * `leafDomainLabel`; HTTPS only when the cluster has a certificate or a leaf domain
+ * issuer); a headless peers Service; the peer secret (a random password in a Secret
+ * mounted into router pods only); a NetworkPolicy admitting the admin port from router
+ * pods and the metrics scraper only; the TLS Secret, or with `leafCertificateIssuer` a
+ * cert-manager Certificate for `leafDomainFqdn` and the Service through which the router
+ * relays the ACME HTTP-01 challenges on port 80; optionally an A record in an Azure DNS
+ * zone. The image
+ * is built from `router/Dockerfile` and pushed to the cluster's ACR unless `image` is given.
  *
- * RBAC, exactly (exported as `ROUTER_CLUSTER_RULES` / `ROUTER_NAMESPACE_RULES`):
- * - ClusterRole: `get,list,watch` on core `services`, `secrets`; `discovery.k8s.io`
- *   `endpointslices`; `apps` `deployments`. `get,patch,update` on `apps` `deployments/scale`.
- * - Role in the router namespace: `coordination.k8s.io` `leases` `get,create,update`.
+ * RBAC, exactly, and no ClusterRole (exported as `ROUTER_NAMESPACE_RULES` /
+ * `ROUTER_SERVICE_NAMESPACE_RULES`, `routerRoleGrants` lists every Role):
+ * - a Role in each of `serviceNamespaces`: `list,watch` on core `services`, `secrets`,
+ *   `discovery.k8s.io` `endpointslices` and `apps` `deployments`; `get,update` on `apps`
+ *   `deployments/scale`;
+ * - a Role in the router namespace: `list,watch` on `discovery.k8s.io` `endpointslices`;
+ *   `create` on `coordination.k8s.io` `leases` and `get,update` on the Lease
+ *   `azureml-fe-leader`; `get,update` on `apps` `deployments/scale` of `azureml-fe`.
  */
 export class AzuremlFe extends pulumi.ComponentResource {
   /** Base URL of the router, e.g. `http://20.1.2.3` or `https://ml.example.com`. */
@@ -43,10 +66,13 @@ export class AzuremlFe extends pulumi.ComponentResource {
   /** The router image as deployed (`repo:tag@sha256:...` when built here). */
   public readonly imageRef: pulumi.Output<string>;
   public readonly serviceAccountName: pulumi.Output<string>;
+  /** The namespaces the router serves (`serviceNamespaces`, defaulted). */
+  public readonly serviceNamespaces: string[];
   /** What a ModelWebservice takes as `router`. */
   public readonly connection: RouterConnectionArgs;
 
   constructor(name: string, args: AzuremlFeArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkArgShape("AzuremlFe", name, AZUREML_FE_ARG_SHAPE, args);
     validateAzuremlFeArgs(name, args);
     super("aksml:index:AzuremlFe", name, {}, opts);
     const r = resolveAzuremlFeArgs(args);
@@ -74,12 +100,21 @@ export class AzuremlFe extends pulumi.ComponentResource {
     const namespace = ns.metadata.name;
     const inNs: pulumi.CustomResourceOptions = { parent: this, dependsOn: [ns] };
 
-    const rbac = createRouterRbac(name, namespace, inNs);
+    const rbac = createRouterRbac(name, namespace, r.serviceNamespaces, inNs);
+    const peerSecret = createPeerSecret(name, namespace, inNs);
+    createRouterNetworkPolicy(name, namespace, r.metricsScraper, inNs);
     const image =
       args.image !== undefined
         ? pulumi.output(args.image)
         : buildRouterImage(name, cluster.acrLoginServer, args.registryCredentials, { parent: this }).ref;
-    const tlsSecret = r.tlsEnabled ? createTlsSecret(name, namespace, cluster, inNs) : undefined;
+    // TLS material: your certificate in a Secret, or the leaf domain's from cert-manager.
+    const tlsObjects: pulumi.Resource[] = [];
+    if (r.leafCertificate)
+      tlsObjects.push(
+        createLeafCertificate(name, namespace, cluster.leafDomainFqdn!, cluster.leafCertificateIssuer!, inNs),
+        createAcmeSolverService(name, namespace, inNs),
+      );
+    else if (r.tlsEnabled) tlsObjects.push(createTlsSecret(name, namespace, cluster, inNs));
 
     createRouterDeployment(
       name,
@@ -92,9 +127,11 @@ export class AzuremlFe extends pulumi.ComponentResource {
         maxRequestBytes: r.maxRequestBytes,
         logLevel: r.logLevel,
         tlsEnabled: r.tlsEnabled,
+        leafCertificate: r.leafCertificate,
+        serviceNamespaces: r.serviceNamespaces,
       },
       // Router pods list Services/Secrets from their first second: the bindings come first.
-      { ...inNs, dependsOn: [ns, ...(tlsSecret ? [tlsSecret] : []), rbac.role, ...rbac.bindings] },
+      { ...inNs, dependsOn: [ns, peerSecret, ...tlsObjects, ...rbac.roles, ...rbac.bindings] },
     );
     const pdbFor = (purpose: ClusterPurpose, replicas: number | undefined) => {
       const maxUnavailable = routerTopologyFor(purpose, replicas).pdbMaxUnavailable;
@@ -106,7 +143,7 @@ export class AzuremlFe extends pulumi.ComponentResource {
       pdbFor(cluster.clusterPurpose, args.replicas);
     else pulumi.all([cluster.clusterPurpose, args.replicas]).apply(([purpose, replicas]) => pdbFor(purpose, replicas));
 
-    const service = createRouterService(name, namespace, cluster, r.tlsEnabled, inNs);
+    const service = createRouterService(name, namespace, cluster, r.tlsEnabled, r.leafCertificate, inNs);
     createPeersService(name, namespace, inNs);
     this.ip = service.status.loadBalancer.ingress.apply((ingress) => ingress?.[0]?.ip ?? ingress?.[0]?.hostname ?? "");
     const record = args.dnsRecord ? createDnsRecord(name, args.dnsRecord, this.ip, { parent: this }) : undefined;
@@ -115,11 +152,22 @@ export class AzuremlFe extends pulumi.ComponentResource {
       ? pulumi.interpolate`${args.dnsRecord.relativeRecordSetName}.${args.dnsRecord.zoneName}`
       : undefined;
     this.endpoint = pulumi
-      .all([this.ip, cluster.sslCname, cluster.leafDomainLabel, cluster.location, recordHost, record?.id])
-      .apply(([ip, cname, label, location, dnsHost]) => {
+      .all([
+        this.ip,
+        cluster.sslCname,
+        cluster.leafDomainLabel,
+        cluster.leafDomainFqdn,
+        cluster.location,
+        recordHost,
+        record?.id,
+      ])
+      .apply(([ip, cname, label, leafFqdn, location, dnsHost]) => {
+        // The name the certificate is for comes first: the leaf domain's, or your CNAME.
         const host =
+          (r.leafCertificate ? leafFqdn : undefined) ??
           (r.tlsEnabled ? cname : undefined) ??
           dnsHost ??
+          leafFqdn ??
           (label ? `${label}.${location}.cloudapp.azure.com` : undefined) ??
           ip;
         return `${r.tlsEnabled ? "https" : "http"}://${host}`;
@@ -127,13 +175,20 @@ export class AzuremlFe extends pulumi.ComponentResource {
     this.namespace = namespace;
     this.imageRef = image;
     this.serviceAccountName = rbac.serviceAccount.metadata.name;
-    this.connection = { endpoint: this.endpoint, image: this.imageRef };
+    this.serviceNamespaces = [...r.serviceNamespaces];
+    this.connection = {
+      endpoint: this.endpoint,
+      image: this.imageRef,
+      namespace: this.namespace,
+      serviceNamespaces: this.serviceNamespaces,
+    };
     this.registerOutputs({
       endpoint: this.endpoint,
       ip: this.ip,
       namespace: this.namespace,
       imageRef: this.imageRef,
       serviceAccountName: this.serviceAccountName,
+      serviceNamespaces: this.serviceNamespaces,
     });
   }
 }

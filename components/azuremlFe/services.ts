@@ -1,6 +1,8 @@
 import * as dns from "@pulumi/azure-native/dns/index.js";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { MIN_PEER_SECRET_LENGTH } from "../../router/contract/routerEnvironment.js";
 import { LoadBalancerType, type ClusterConnectionArgs } from "../shared/clusterConnection.js";
 import type { RouterDnsRecordArgs } from "./args.js";
 import { AZUREML_FE_DEFAULTS } from "./defaults.js";
@@ -10,6 +12,7 @@ import {
   AZURE_LB_INTERNAL_SUBNET_ANNOTATION,
   ROUTER_ADMIN_PORT,
   ROUTER_LABELS,
+  ROUTER_PEER_SECRET_NAME,
   ROUTER_PEERS_SERVICE_NAME,
   ROUTER_SERVICE_NAME,
   ROUTER_TLS_SECRET_NAME,
@@ -30,12 +33,24 @@ export function loadBalancerAnnotations(c: {
   return a;
 }
 
-/** The public (or internal) entry point: 80->8080, or with TLS 443->8443 only. The admin port is never exposed. */
+/**
+ * The router's ports on its load balancer: 80->8080 without TLS; with TLS 443->8443,
+ * plus 80->8080 for a leaf domain certificate (there 8080 answers only ACME HTTP-01
+ * challenges). The admin port is never exposed.
+ */
+export function routerServicePorts(tlsEnabled: boolean, acmePort: boolean): k8s.types.input.core.v1.ServicePort[] {
+  if (!tlsEnabled) return [{ name: "http", port: 80, targetPort: "http" }];
+  const https = { name: "https", port: 443, targetPort: "https" };
+  return acmePort ? [https, { name: "acme-http01", port: 80, targetPort: "http" }] : [https];
+}
+
+/** The public (or internal) entry point, on {@link routerServicePorts}. */
 export function createRouterService(
   name: string,
   namespace: pulumi.Input<string>,
   cluster: ClusterConnectionArgs,
   tlsEnabled: boolean,
+  acmePort: boolean,
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Service {
   const annotations = pulumi
@@ -43,9 +58,7 @@ export function createRouterService(
     .apply(([loadBalancerType, loadBalancerSubnet, leafDomainLabel]) =>
       loadBalancerAnnotations({ loadBalancerType, loadBalancerSubnet, leafDomainLabel }),
     );
-  const ports = tlsEnabled
-    ? [{ name: "https", port: 443, targetPort: "https" }]
-    : [{ name: "http", port: 80, targetPort: "http" }];
+  const ports = routerServicePorts(tlsEnabled, acmePort);
   return new k8s.core.v1.Service(
     `${name}-service`,
     {
@@ -90,6 +103,35 @@ export function createTlsSecret(
       metadata: { name: ROUTER_TLS_SECRET_NAME, namespace, labels: { ...ROUTER_LABELS } },
       type: "kubernetes.io/tls",
       stringData: { "tls.crt": pulumi.secret(cluster.sslCertPem!), "tls.key": pulumi.secret(cluster.sslKeyPem!) },
+    },
+    opts,
+  );
+}
+
+/** The key of the peer secret in its Secret (the file name where router pods see it). */
+export const PEER_SECRET_KEY = "secret";
+
+/**
+ * The secret router pods share on the peer load endpoint: random, stored in the router
+ * namespace (which holds no model pods), mounted into router pods only, and never in
+ * an environment variable.
+ */
+export function createPeerSecret(
+  name: string,
+  namespace: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Secret {
+  const value = new random.RandomPassword(
+    `${name}-peer-secret-value`,
+    { length: Math.max(48, MIN_PEER_SECRET_LENGTH), special: false },
+    { parent: opts.parent },
+  );
+  return new k8s.core.v1.Secret(
+    `${name}-peer-secret`,
+    {
+      metadata: { name: ROUTER_PEER_SECRET_NAME, namespace, labels: { ...ROUTER_LABELS } },
+      type: "Opaque",
+      stringData: { [PEER_SECRET_KEY]: pulumi.secret(value.result) },
     },
     opts,
   );

@@ -15,6 +15,8 @@ import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as security from "@pulumi/azure-native/security/index.js";
 import type { AksMonitoringArgs } from "../shared/clusterMonitoring.js";
 import type { ContainerInsightsArgs } from "./args.js";
+import { CONTAINER_INSIGHTS_ARG_SHAPE } from "./argShape.js";
+import { checkArgShape } from "../shared/argShape.js";
 import { CONTAINER_INSIGHTS_DEFAULTS, resolveContainerInsightsArgs } from "./defaults.js";
 import { validateContainerInsightsArgs } from "./validate.js";
 import { checkedWhenKnown, known } from "../shared/inputs.js";
@@ -32,6 +34,7 @@ export class ContainerInsights extends pulumi.ComponentResource {
   public readonly clusterMonitoring: AksMonitoringArgs;
 
   constructor(name: string, args: ContainerInsightsArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkArgShape("ContainerInsights", name, CONTAINER_INSIGHTS_ARG_SHAPE, args);
     validateContainerInsightsArgs(name, args);
     super("aksml:index:ContainerInsights", name, {}, opts);
     const r = resolveContainerInsightsArgs(args);

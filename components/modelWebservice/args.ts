@@ -37,6 +37,7 @@ export interface InferenceConfigArgs {
   readonly entryScript: pulumi.Input<string>;
   /** `source_directory`: local folder copied to `/var/azureml-app` (the build context). */
   readonly sourceDirectory: pulumi.Input<string>;
+  /** `environment`: the base image and Python dependencies of the generated image. */
   readonly environment?: EnvironmentArgs;
 }
 
@@ -83,6 +84,7 @@ export interface KeyRotationArgs {
 }
 
 export interface RegistryPushCredentialsArgs {
+  /** User name (an ACR token name or a service principal's client id). */
   readonly username: pulumi.Input<string>;
   /** Stored as a secret. */
   readonly password: pulumi.Input<string>;
@@ -95,11 +97,12 @@ export interface RegistryPushCredentialsArgs {
  * digits and "-", starting with a letter.
  */
 export interface ModelWebserviceArgs {
+  /** The cluster to deploy on (`AksInferenceCluster.connection`). Azure ML: the `deployment_target`. */
   readonly cluster: ClusterConnectionArgs;
   /** `AzuremlFe.connection`. */
   readonly router: RouterConnectionArgs;
   /** Models (at most 1000). @default [] */
-  readonly models?: readonly ModelArgs[];
+  readonly models?: ModelArgs[];
   /** How to build the image; give this or `image`. */
   readonly inferenceConfig?: InferenceConfigArgs;
   /** A prebuilt image running the inference server on port 5001; give this or `inferenceConfig`. */
@@ -116,6 +119,7 @@ export interface ModelWebserviceArgs {
   readonly memoryGbLimit?: pulumi.Input<number>;
   /** `gpu_cores` (`nvidia.com/gpu`). @default 0 */
   readonly gpuCores?: pulumi.Input<number>;
+  /** Replica autoscaling by the router (`autoscale_*`); on unless `numReplicas` is set. */
   readonly autoscale?: AutoscaleArgs;
   /** `num_replicas`: fixed replica count; turns autoscale off. */
   readonly numReplicas?: pulumi.Input<number>;
@@ -143,12 +147,22 @@ export interface ModelWebserviceArgs {
   readonly tokenRequiredRole?: pulumi.Input<string>;
   /** Token auth: JWKS URL. @default OIDC discovery at the issuer */
   readonly tokenJwksUri?: pulumi.Input<string>;
-  /** `scoring_timeout_ms`. @default 60000 */
+  /**
+   * `scoring_timeout_ms`, at most 3600000: the whole exchange with a replica, from dispatch
+   * to the last response byte (504 before the response head; the connection is closed after it). @default 60000
+   */
   readonly scoringTimeoutMs?: pulumi.Input<number>;
   /** `replica_max_concurrent_requests`. @default 1 */
   readonly replicaMaxConcurrentRequests?: pulumi.Input<number>;
-  /** `max_request_wait_time` (ms). @default 500 */
+  /** `max_request_wait_time` (ms), at most 300000. @default 500 */
   readonly maxRequestWaitTimeMs?: pulumi.Input<number>;
+  /**
+   * Requests each router process queues for this service while every replica is busy, at
+   * most 10000; one more is answered 503 with `Retry-After` at once. 0: never queue. aksml's
+   * own setting: Azure ML's azureml-fe queue had no length limit. @default 100
+   */
+  readonly maxQueuedRequests?: pulumi.Input<number>;
+  /** Liveness probe of the model containers (`period_seconds`, `initial_delay_seconds`, ...). */
   readonly livenessProbe?: LivenessProbeArgs;
   /** `namespace`; must exist. @default "default" */
   readonly namespace?: pulumi.Input<string>;
@@ -163,12 +177,13 @@ export interface ModelWebserviceArgs {
   /** `collect_model_data` (`AML_MODEL_DC_STORAGE_ENABLED`). @default false */
   readonly collectModelData?: pulumi.Input<boolean>;
   /**
-   * `primary_key`: the key the `<name>-keys` Secret is created with. The Secret owns the keys
-   * after that (`aksml regen-key` rotates them); a changed value is written only when
-   * `keyRotation.primary` changes too. @default generated (32 characters)
+   * `primary_key`: the key the `<name>-keys` Secret is created with; characters a Bearer
+   * credential can carry (letters, digits, `-._~+/`, then optional trailing `=`), at most 8185.
+   * The Secret owns the keys after creation (`aksml regen-key` rotates them); a changed value
+   * is written only when `keyRotation.primary` changes too. @default generated (32 characters)
    */
   readonly primaryKey?: pulumi.Input<string>;
-  /** `secondary_key`, like `primaryKey`. @default generated (32 characters) */
+  /** `secondary_key`, by the same rules as `primaryKey`. @default generated (32 characters) */
   readonly secondaryKey?: pulumi.Input<string>;
   /** Declarative rotation of one key (`regen_key`). @default no rotation */
   readonly keyRotation?: KeyRotationArgs;

@@ -22,6 +22,7 @@ export const MODEL_WEBSERVICE_DEFAULTS = {
   scoringTimeoutMs: SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs,
   replicaMaxConcurrentRequests: SERVICE_CONFIG_DEFAULTS.maxConcurrentRequestsPerContainer,
   maxRequestWaitTimeMs: SERVICE_CONFIG_DEFAULTS.maxRequestWaitTimeMs,
+  maxQueuedRequests: SERVICE_CONFIG_DEFAULTS.maxQueuedRequests,
   livenessProbe: {
     periodSeconds: 10,
     initialDelaySeconds: 310,
@@ -61,6 +62,7 @@ export interface ModelWebserviceSettings {
   readonly scoringTimeoutMs: number;
   readonly replicaMaxConcurrentRequests: number;
   readonly maxRequestWaitTimeMs: number;
+  readonly maxQueuedRequests: number;
   readonly livenessProbe: {
     readonly periodSeconds: number;
     readonly initialDelaySeconds: number;
@@ -113,6 +115,7 @@ export function resolveModelWebserviceSettings(name: string, a: ModelWebserviceS
     scoringTimeoutMs: a.scoringTimeoutMs ?? d.scoringTimeoutMs,
     replicaMaxConcurrentRequests: a.replicaMaxConcurrentRequests ?? d.replicaMaxConcurrentRequests,
     maxRequestWaitTimeMs: a.maxRequestWaitTimeMs ?? d.maxRequestWaitTimeMs,
+    maxQueuedRequests: a.maxQueuedRequests ?? d.maxQueuedRequests,
     livenessProbe: { ...d.livenessProbe, ...stripUndefined(a.livenessProbe ?? {}) },
     namespace: a.namespace ?? d.namespace,
     enableAppInsights: a.enableAppInsights ?? d.enableAppInsights,

@@ -21,7 +21,7 @@ export interface FromAzureMlConfigOptions {
   readonly cluster: ClusterConnectionArgs;
   readonly router: RouterConnectionArgs;
   /** `az ml model deploy -m <name>:<version>`, with the local file or folder of each. */
-  readonly models?: readonly ModelArgs[];
+  readonly models?: ModelArgs[];
   readonly registryCredentials?: RegistryPushCredentialsArgs;
   /**
    * Token auth settings the files cannot hold (Azure ML issued its own tokens): required

@@ -11,6 +11,7 @@ import { registerEntraApplication, type EntraRegistration } from "./entra.js";
 import { createServiceKeys } from "./keys.js";
 import {
   createAppInsightsSecret,
+  createModelNetworkPolicy,
   createServiceAccount,
   modelDeploymentManifest,
   modelServiceManifest,
@@ -18,7 +19,9 @@ import {
 } from "./kubernetes.js";
 import { modelDirFor, modelFiles, plainModels, uploadModels } from "./models.js";
 import { checkedWhenKnownArgs } from "./settings.js";
-import { validateModelWebserviceArgs } from "./validate.js";
+import { checkedServiceKey, validateModelWebserviceArgs } from "./validate.js";
+import { MODEL_WEBSERVICE_ARG_SHAPE } from "./argShape.js";
+import { checkArgShape } from "../shared/argShape.js";
 
 export * from "./args.js";
 export { MODEL_WEBSERVICE_DEFAULTS, resolveModelWebserviceSettings } from "./defaults.js";
@@ -29,7 +32,9 @@ export type { FromAzureMlConfigOptions } from "./fromAzureMlConfig.js";
  * hash, a workload identity that may read them, the image (built from an inference
  * config, or given), and the Kubernetes objects the router reads: the Deployment
  * (no `spec.replicas` under autoscale), the Service with the `aksml/config`
- * annotation and the `<name>-keys` Secret. The component name is the service name.
+ * annotation and the `<name>-keys` Secret, and a NetworkPolicy admitting only the
+ * router's pods to the model pods. The component name is the service name; its
+ * namespace must be one the router serves (`router.serviceNamespaces`).
  */
 export class ModelWebservice extends pulumi.ComponentResource {
   /** `<router>/api/v1/service/<name>/score`. */
@@ -45,11 +50,12 @@ export class ModelWebservice extends pulumi.ComponentResource {
   /** What a client requests a token for (`<identifier URI>/.default`) with the Entra ID application, else undefined. */
   public readonly tokenScope: pulumi.Output<string | undefined>;
   /**
-   * With the Entra ID application: the app role's id and the service principal's object id,
-   * to grant a caller the role (`new azuread.AppRoleAssignment(..., { appRoleId,
-   * resourceObjectId: tokenServicePrincipalId, principalObjectId })`); else undefined.
+   * With the Entra ID application: the app role's id, to grant a caller the role
+   * (`new azuread.AppRoleAssignment(..., { appRoleId, resourceObjectId: tokenServicePrincipalId,
+   * principalObjectId })`); else undefined.
    */
   public readonly tokenAppRoleId: pulumi.Output<string | undefined>;
+  /** With the Entra ID application: its service principal's object id (`resourceObjectId` of a role assignment), else undefined. */
   public readonly tokenServicePrincipalId: pulumi.Output<string | undefined>;
   public readonly namespace: pulumi.Output<string>;
   public readonly imageRef: pulumi.Output<string>;
@@ -66,14 +72,22 @@ export class ModelWebservice extends pulumi.ComponentResource {
   }
 
   constructor(name: string, args: ModelWebserviceArgs, opts?: pulumi.ComponentResourceOptions) {
+    checkArgShape("ModelWebservice", name, MODEL_WEBSERVICE_ARG_SHAPE, args);
     validateModelWebserviceArgs(name, args);
     super("aksml:index:ModelWebservice", name, {}, opts);
     const cluster = args.cluster;
     // Values that were Outputs are validated once known, by the same rules; every object
     // built from the settings (Deployment, Service, Secrets) fails to register with that error.
-    const settings = checkedWhenKnown(checkedWhenKnownArgs(args), (known) =>
-      validateModelWebserviceArgs(name, { ...args, ...known }),
-    ).apply((known) => resolveModelWebserviceSettings(name, known));
+    // The router's namespaces are checked with them: the namespace must be one it serves.
+    const settings = checkedWhenKnown(
+      { ...checkedWhenKnownArgs(args), routerNamespaces: args.router.serviceNamespaces },
+      ({ routerNamespaces, ...known }) =>
+        validateModelWebserviceArgs(name, {
+          ...args,
+          ...known,
+          router: { ...args.router, serviceNamespaces: routerNamespaces },
+        }),
+    ).apply(({ routerNamespaces: _, ...known }) => resolveModelWebserviceSettings(name, known));
     const namespace = settings.namespace;
     const child: pulumi.CustomResourceOptions = { parent: this };
 
@@ -85,7 +99,15 @@ export class ModelWebservice extends pulumi.ComponentResource {
 
     const image = args.image !== undefined ? pulumi.output(args.image) : this.buildImage(name, args);
 
-    const serviceKeys = createServiceKeys(name, namespace, args, child);
+    // A given key is checked once known, by the same rule as a plain one.
+    const checked = (path: "primaryKey" | "secondaryKey") =>
+      args[path] !== undefined ? checkedServiceKey(name, path, args[path]) : undefined;
+    const serviceKeys = createServiceKeys(
+      name,
+      namespace,
+      { primaryKey: checked("primaryKey"), secondaryKey: checked("secondaryKey"), keyRotation: args.keyRotation },
+      child,
+    );
     const keys = serviceKeys.secret;
     // Validation guarantees tokenAuthEnabled is a plain value when it decides this.
     const entra: EntraRegistration | undefined =
@@ -170,6 +192,8 @@ export class ModelWebservice extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [keys] },
     );
+
+    createModelNetworkPolicy(name, namespace, args.router.namespace, child);
 
     const base = pulumi.output(args.router.endpoint).apply((e) => `${e.replace(/\/+$/, "")}/api/v1/service/${name}`);
     this.scoringUri = pulumi.interpolate`${base}/score`;

@@ -95,7 +95,9 @@ export function createServiceKeys(
     );
   }
   const live = k8s.core.v1.Secret.get(`${name}-keys-live`, secret.id, { ...opts, dependsOn: [secret, ...patches] });
-  const served = (slot: KeySlot) => pulumi.secret(live.data.apply((d) => decoded(d?.[FIELD[slot]])));
+  // A given key's check (its Output rejects when the key is bad) travels with the output too.
+  const served = (slot: KeySlot) =>
+    pulumi.secret(pulumi.all([live.data, a[FIELD[slot]]]).apply(([d]) => decoded(d?.[FIELD[slot]])));
   const keys = { secret, primaryKey: served("primary"), secondaryKey: served("secondary") };
   for (const slot of ["primary", "secondary"] as const) {
     const given = a[FIELD[slot]];

@@ -17,8 +17,10 @@ import { ROUTER_RUN_AS_USER } from "../../router/contract/routerEnvironment.js";
 import {
   CLUSTER_PURPOSE_ANNOTATION,
   MODEL_COUNT_ANNOTATION,
+  NAMESPACE_NAME_LABEL,
   PART_OF_LABEL,
   PART_OF_VALUE,
+  ROUTER_POD_LABELS,
 } from "../shared/conventions.js";
 import { formatFetchModelArgs, type BlobToFetch } from "../../router/contract/fetchModelArgs.js";
 import type { ModelWebserviceSettings } from "./defaults.js";
@@ -64,6 +66,7 @@ export function serviceConfigFor(name: string, s: ModelWebserviceSettings, entra
     scoringTimeoutMs: s.scoringTimeoutMs,
     maxConcurrentRequestsPerContainer: s.replicaMaxConcurrentRequests,
     maxRequestWaitTimeMs: s.maxRequestWaitTimeMs,
+    maxQueuedRequests: s.maxQueuedRequests,
     collectModelData: s.collectModelData,
   };
 }
@@ -243,6 +246,49 @@ export function createAppInsightsSecret(
       metadata: { name: `${name}-appinsights`, namespace, labels: webserviceLabels(name) },
       type: "Opaque",
       stringData: { [APP_INSIGHTS_KEY_ENV]: pulumi.secret(key) },
+    },
+    opts,
+  );
+}
+
+/**
+ * Who may reach the model pods: the router's pods (in the router's namespace) on the
+ * model port, nothing else. The kubelet's probes come from the node, which network
+ * policy engines always admit.
+ */
+export function modelNetworkPolicySpec(
+  name: string,
+  routerNamespace: string,
+): k8s.types.input.networking.v1.NetworkPolicySpec {
+  return {
+    podSelector: { matchLabels: { [WEBSERVICE_LABEL]: name } },
+    policyTypes: ["Ingress"],
+    ingress: [
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: routerNamespace } },
+            podSelector: { matchLabels: { ...ROUTER_POD_LABELS } },
+          },
+        ],
+        ports: [{ protocol: "TCP", port: MODEL_CONTAINER_PORT }],
+      },
+    ],
+  };
+}
+
+/** `<name>`: the model pods' NetworkPolicy. */
+export function createModelNetworkPolicy(
+  name: string,
+  namespace: pulumi.Input<string>,
+  routerNamespace: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): k8s.networking.v1.NetworkPolicy {
+  return new k8s.networking.v1.NetworkPolicy(
+    `${name}-network-policy`,
+    {
+      metadata: { name, namespace, labels: webserviceLabels(name) },
+      spec: pulumi.output(routerNamespace).apply((ns) => modelNetworkPolicySpec(name, ns)),
     },
     opts,
   );

@@ -43,6 +43,7 @@ export const MODEL_WEBSERVICE_ARG_ROLES = {
   scoringTimeoutMs: "router",
   replicaMaxConcurrentRequests: "router",
   maxRequestWaitTimeMs: "router",
+  maxQueuedRequests: "router",
   livenessProbe: "pod",
   namespace: "pod",
   enableAppInsights: "pod",
@@ -93,6 +94,7 @@ export const ROUTER_INTEGER_ARGS = {
   scoringTimeoutMs: SERVICE_SETTINGS.scoringTimeoutMs,
   replicaMaxConcurrentRequests: SERVICE_SETTINGS.maxConcurrentRequestsPerContainer,
   maxRequestWaitTimeMs: SERVICE_SETTINGS.maxRequestWaitTimeMs,
+  maxQueuedRequests: SERVICE_SETTINGS.maxQueuedRequests,
 } as const satisfies Record<Extract<ArgsWithRole<"router">, NumberKeys<ModelWebserviceArgs>>, IntegerSetting>;
 
 /** The contract row each `autoscale.*` number obeys, in the args' order. A new one without a row fails to compile. */

@@ -1,7 +1,12 @@
 import { existsSync, statSync } from "node:fs";
 import { isAbsolute, join, relative } from "node:path";
-import type * as pulumi from "@pulumi/pulumi";
-import { describeIntegerRange, integerRangeProblem, type IntegerRange } from "../../router/contract/serviceConfig.js";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  describeIntegerRange,
+  integerRangeProblem,
+  serviceKeyProblem,
+  type IntegerRange,
+} from "../../router/contract/serviceConfig.js";
 import { isUnknown, known } from "../shared/inputs.js";
 import { NAMESPACE_PATTERN } from "../shared/naming.js";
 import {
@@ -78,6 +83,10 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   autoscaleProblems(a, routerInteger, add);
   authProblems(a, add);
   keyRotationProblems(a, add);
+  for (const key of ["primaryKey", "secondaryKey"] as const) {
+    const v = known(a[key]);
+    if (v !== undefined) keyProblem(key, v, add);
+  }
 
   if (known(a.enableAppInsights) === true && a.appInsightsKey === undefined)
     add(
@@ -93,6 +102,7 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
     ROUTER_INTEGER_ARGS.replicaMaxConcurrentRequests,
   );
   routerInteger("maxRequestWaitTimeMs", a.maxRequestWaitTimeMs, ROUTER_INTEGER_ARGS.maxRequestWaitTimeMs);
+  routerInteger("maxQueuedRequests", a.maxQueuedRequests, ROUTER_INTEGER_ARGS.maxQueuedRequests);
   const probe = a.livenessProbe ?? {};
   for (const k of [
     "periodSeconds",
@@ -106,10 +116,27 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   const ns = known(a.namespace);
   if (typeof ns === "string" && !NAMESPACE_PATTERN.test(ns))
     add("namespace", `${JSON.stringify(ns)} does not match ${NAMESPACE_PATTERN.source}`);
+  routerNamespaceProblems(a, add);
 
   modelProblems(a, add);
   imageProblems(a, add);
   return problems;
+}
+
+/**
+ * The router serves (and is granted RBAC in) only the namespaces AzuremlFe declares: a
+ * service anywhere else would deploy fine and never be discovered.
+ */
+function routerNamespaceProblems(a: ModelWebserviceArgs, add: AddProblem): void {
+  const watched = known(a.router?.serviceNamespaces);
+  if (!Array.isArray(watched) || watched.some((n) => typeof n !== "string")) return;
+  const ns = a.namespace === undefined ? MODEL_WEBSERVICE_DEFAULTS.namespace : known(a.namespace);
+  // An invalid name has its own problem; it cannot be watched either way.
+  if (typeof ns !== "string" || !NAMESPACE_PATTERN.test(ns) || (watched as string[]).includes(ns)) return;
+  add(
+    "namespace",
+    `${JSON.stringify(ns)} is not served by the router, which watches only ${JSON.stringify(watched)} (AzuremlFe serviceNamespaces); add ${JSON.stringify(ns)} to the router's serviceNamespaces, or deploy the service in one of those`,
+  );
 }
 
 function autoscaleProblems(
@@ -196,6 +223,30 @@ function keyRotationProblems(a: ModelWebserviceArgs, add: AddProblem): void {
     else if (!isIntegerInRange(known(v) as number, 0, MAX_KEY_ROTATION))
       add(`keyRotation.${slot}`, `must be an integer between 0 and ${MAX_KEY_ROTATION}, got ${known(v)}`);
   }
+}
+
+/** A key the router could never accept (or a guessable one). Never quotes the key: it is a secret. */
+function keyProblem(path: "primaryKey" | "secondaryKey", key: string, add: AddProblem): void {
+  const problem = serviceKeyProblem(key);
+  if (problem !== undefined)
+    add(path, `${problem} (clients send it as "Authorization: Bearer <key>"); or leave it unset to have one generated`);
+}
+
+/**
+ * `key` once known, checked by the same rule as a plain key: a Secret built from it fails
+ * to register with the InputPropertiesError of a bad one.
+ */
+export function checkedServiceKey(
+  name: string,
+  path: "primaryKey" | "secondaryKey",
+  key: pulumi.Input<string>,
+): pulumi.Output<string> {
+  return pulumi.output(key).apply((k) => {
+    const { problems, add } = problemList();
+    keyProblem(path, k, add);
+    throwIfInvalid(componentSubject("ModelWebservice", name), problems);
+    return k;
+  });
 }
 
 /** Tags become Kubernetes labels on the Deployment and Azure tags on the workload identity: both rules apply. */

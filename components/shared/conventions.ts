@@ -20,5 +20,16 @@ export const PART_OF_VALUE = "aksml";
 /** Label naming the router's pods and Deployment, with value {@link ROUTER_APP_NAME}. */
 export const APP_NAME_LABEL = "app.kubernetes.io/name";
 export const ROUTER_APP_NAME = "azureml-fe";
+/** The labels of the router's pods: what network policies admit traffic from. */
+export const ROUTER_POD_LABELS = { [APP_NAME_LABEL]: ROUTER_APP_NAME, [PART_OF_LABEL]: PART_OF_VALUE } as const;
+/** The label Kubernetes puts on every namespace, naming it (what a NetworkPolicy's namespaceSelector can match). */
+export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 /** Azure cloud provider annotation making a LoadBalancer Service internal. */
 export const AZURE_LB_INTERNAL_ANNOTATION = "service.beta.kubernetes.io/azure-load-balancer-internal";
+/**
+ * cert-manager's own label on every HTTP-01 solver pod: what the router's solver Service
+ * selects (AzuremlFe), so challenges of whichever ClusterIssuer reach the solver.
+ */
+export const ACME_SOLVER_POD_SELECTOR = { "acme.cert-manager.io/http01-solver": "true" } as const;
+/** The port cert-manager's HTTP-01 solver pods listen on. */
+export const ACME_SOLVER_PORT = 8089;

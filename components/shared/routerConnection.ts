@@ -10,4 +10,11 @@ export interface RouterConnectionArgs {
   readonly endpoint: pulumi.Input<string>;
   /** The router image; model pods run its `fetch-model` subcommand as init container. Required. */
   readonly image: pulumi.Input<string>;
+  /** The router's namespace: model pods admit traffic from its router pods only (NetworkPolicy). Required. */
+  readonly namespace: pulumi.Input<string>;
+  /**
+   * The namespaces the router serves (AzuremlFe `serviceNamespaces`): a ModelWebservice in
+   * any other namespace would never be discovered, so its validation refuses it. Required.
+   */
+  readonly serviceNamespaces: pulumi.Input<pulumi.Input<string>[]>;
 }

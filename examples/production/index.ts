@@ -1,7 +1,8 @@
 /**
  * Production: a FastProd inference cluster (3 x 4 vCPUs) on Azure CNI in a created VNet,
  * all egress through an Azure Firewall allowing only the hosts the platform needs, TLS
- * with your own certificate, an autoscaled GPU pool, and Container Insights.
+ * with your own certificate, an autoscaled GPU pool, Container Insights, and upgrades
+ * that keep every pool in step inside a weekly maintenance window.
  *
  * TLS material comes from stack secrets:
  *   pulumi config set sslCname scoring.contoso.com
@@ -9,20 +10,36 @@
  *   pulumi config set --secret tlsKeyPem -- "$(cat privkey.pem)"
  * Without them the clearly-marked SAMPLE placeholders below are used so the program
  * plans offline; they are not a usable certificate.
+ *
+ * The leaf domain variant (Azure ML's `leaf_domain_label`): a generated name
+ * `<label><suffix>.<region>.cloudapp.azure.com` on the router's public IP with a Let's
+ * Encrypt certificate cert-manager issues and renews in the cluster:
+ *   pulumi config set leafDomainLabel contosoml
+ *   pulumi config set acmeEmail ops@contoso.com
+ *   pulumi config set acmeEnvironment staging    # first try; then production (the default)
+ * The router is then public, and egress goes out directly: behind the Azure Firewall's
+ * default route a public load balancer's answers are dropped (asymmetric routing).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources/index.js";
-import { AksInferenceCluster, AzuremlFe, ContainerInsights, ModelWebservice } from "../../components/index.js";
+import {
+  AksInferenceCluster,
+  AzuremlFe,
+  ContainerInsights,
+  ModelWebservice,
+  type AcmeEnvironment,
+} from "../../components/index.js";
 
 const config = new pulumi.Config();
 const location = config.get("location") ?? "westeurope";
+const leafDomainLabel = config.get("leafDomainLabel");
 
 /** SAMPLE ONLY: PEM-shaped placeholders (the body decodes to "SAMPLE"), never a real key. */
 const SAMPLE_CERT_PEM = "-----BEGIN CERTIFICATE-----\nU0FNUExF\n-----END CERTIFICATE-----\n";
 const SAMPLE_KEY_PEM = "-----BEGIN PRIVATE KEY-----\nU0FNUExF\n-----END PRIVATE KEY-----\n";
 const tlsCertPem = config.getSecret("tlsCertPem");
 const tlsKeyPem = config.getSecret("tlsKeyPem");
-if (!tlsCertPem || !tlsKeyPem)
+if (!leafDomainLabel && (!tlsCertPem || !tlsKeyPem))
   pulumi.log.warn(
     "production example: tlsCertPem/tlsKeyPem not set; using SAMPLE placeholders that no client will accept.",
   );
@@ -42,17 +59,39 @@ const aks = new AksInferenceCluster("production", {
   vmSize: config.get("vmSize") ?? "Standard_D4s_v5",
   resourceGroupName: rg.name,
   location: rg.location,
+  // A minor version such as "1.33" (unset: AKS's default): the control plane and every
+  // pool run it, and the patch channel below keeps them on its newest patch.
+  kubernetesVersion: config.get("kubernetesVersion"),
   network: { plugin: "azure" },
-  egress: { firewall: true, extraFqdns: config.getObject<string[]>("extraFqdns") ?? [] },
-  tls: {
-    sslCname: config.get("sslCname") ?? "scoring.contoso.example",
-    sslCertPem: tlsCertPem ?? SAMPLE_CERT_PEM,
-    sslKeyPem: tlsKeyPem ?? SAMPLE_KEY_PEM,
+  egress: leafDomainLabel ? undefined : { firewall: true, extraFqdns: config.getObject<string[]>("extraFqdns") ?? [] },
+  tls: leafDomainLabel
+    ? {
+        leafDomainLabel,
+        leafCertificate: {
+          email: config.get("acmeEmail"),
+          acmeEnvironment: config.get<AcmeEnvironment>("acmeEnvironment") ?? "production",
+        },
+      }
+    : {
+        sslCname: config.get("sslCname") ?? "scoring.contoso.example",
+        sslCertPem: tlsCertPem ?? SAMPLE_CERT_PEM,
+        sslKeyPem: tlsKeyPem ?? SAMPLE_KEY_PEM,
+      },
+  // Upgrades (these are the FastProd defaults, spelled out): Kubernetes patches and weekly
+  // node images, only in the Saturday night window, a third of a CPU pool at a time.
+  upgrade: {
+    channel: "patch",
+    nodeOsChannel: "NodeImage",
+    maintenanceWindow: { dayOfWeek: "Saturday", startTime: "00:00", durationHours: 8, utcOffset: "+00:00" },
   },
+  agentMaxSurge: "33%",
+  autoscalerProfile: { expander: "least-waste", scaleDownDelayAfterAdd: "10m", scaleDownUnneededTime: "10m" },
   gpuNodePool: {
     vmSize: config.get("gpuVmSize") ?? "Standard_NC4as_T4_v3",
     minCount: config.getNumber("gpuMinNodes") ?? 1,
     maxCount: config.getNumber("gpuMaxNodes") ?? 3,
+    // One GPU node at a time: each surge node needs GPU quota.
+    maxSurge: "1",
   },
   monitoring: insights.clusterMonitoring,
   tags: { environment: "production" },
@@ -72,10 +111,11 @@ export const requiredEgressFqdns = aks.requiredEgressFqdns;
 export const logAnalyticsWorkspaceId = insights.workspaceId;
 
 // The router behind an internal load balancer in the cluster subnet (reach it through the
-// VNet, a peering or a private front door), still serving HTTPS with the certificate above.
+// VNet, a peering or a private front door), still serving HTTPS with the certificate above;
+// with a leaf domain, on its public IP with the generated name.
 const router = new AzuremlFe(
   "production-fe",
-  { cluster: { ...aks.connection, loadBalancerType: "InternalLoadBalancer" } },
+  { cluster: leafDomainLabel ? aks.connection : { ...aks.connection, loadBalancerType: "InternalLoadBalancer" } },
   { provider: aks.provider },
 );
 

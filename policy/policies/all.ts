@@ -17,6 +17,7 @@ import {
   webserviceConfigValid,
   webserviceMaxModels,
   webserviceSingleAuthMode,
+  webserviceUniqueNames,
 } from "./webservice.js";
 import { imagesFromClusterAcr, resourceLimitsCoverRequests } from "./workloads.js";
 
@@ -32,6 +33,7 @@ export const POLICY_FACTORIES = {
   "webservice-single-auth-mode": webserviceSingleAuthMode,
   "webservice-autoscale-bounds": webserviceAutoscaleBounds,
   "webservice-max-models": webserviceMaxModels,
+  "webservice-unique-names": webserviceUniqueNames,
   "token-issuer-region": tokenIssuerRegion,
   "router-high-availability": routerHighAvailability,
   "router-tls-on-public-lb": routerTlsOnPublicLoadBalancer,

@@ -114,7 +114,7 @@ export function routerTlsOnPublicLoadBalancer(enforcementLevel: EnforcementLevel
           const ports = (lb.props.spec?.ports ?? []).map((p: { port?: number }) => p.port).join(", ");
           report(
             `Router load balancer '${objectName(lb.props, lb.name)}' is public (ports ${ports || "none"}) on a ${purpose ?? "production (purpose unknown)"} cluster and the router has TLS off; scoring keys and tokens would cross the internet in clear text. ` +
-              `Fix: give the cluster a TLS certificate and key (tls.sslCertPem, tls.sslKeyPem) so the router serves HTTPS, or use an internal load balancer.`,
+              `Fix: give the cluster a TLS certificate and key (tls.sslCname, tls.sslCertPem, tls.sslKeyPem) or a leaf domain (tls.leafDomainLabel, with a Let's Encrypt certificate) so the router serves HTTPS, or use an internal load balancer.`,
             lb.urn,
           );
         }

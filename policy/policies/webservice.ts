@@ -156,6 +156,38 @@ export function webserviceAuthRequired(enforcementLevel: EnforcementLevel = "man
   };
 }
 
+/**
+ * No two model Services claim one web service name. The router serves a name from
+ * whichever namespace declares it, so a second claimant is either a look-alike after
+ * the real service's traffic (and its clients' keys) or a mistake; the router refuses
+ * both while the name is claimed twice (503), so the real service is down too.
+ */
+export function webserviceUniqueNames(enforcementLevel: EnforcementLevel = "mandatory"): StackValidationPolicy {
+  return {
+    name: "webservice-unique-names",
+    description: "Every web service name is declared by one model Service only, across all namespaces.",
+    enforcementLevel,
+    validateStack: ({ resources }, report) => {
+      const byName = new Map<string, PolicyResource[]>();
+      for (const r of ofType(resources, SERVICE_TYPE)) {
+        const svc = modelServiceOf(r.type, r.props, r.name);
+        if (!svc) continue;
+        byName.set(svc.name, [...(byName.get(svc.name) ?? []), r]);
+      }
+      for (const [name, claimants] of byName) {
+        if (claimants.length < 2) continue;
+        const where = claimants.map((c) => `'${namespaceOf(c.props)}'`).join(", ");
+        for (const c of claimants)
+          report(
+            `Web service name '${name}' is declared by ${claimants.length} model Services (namespaces ${where}); the router serves neither while a name is claimed twice, and a look-alike could otherwise receive the real service's traffic and its clients' keys. ` +
+              `Fix: keep one web service per name across the router's serviceNamespaces; rename or remove the others.`,
+            c.urn,
+          );
+      }
+    },
+  };
+}
+
 /** The router scales model Deployments; an HPA on one would fight it. */
 export function noHpaOnModelDeployments(enforcementLevel: EnforcementLevel = "mandatory"): StackValidationPolicy {
   return {

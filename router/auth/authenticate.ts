@@ -8,11 +8,9 @@
  * - a token whose signing keys cannot be fetched (and are not cached): 503, since the
  *   client did nothing wrong and may retry.
  */
+import { BEARER_CREDENTIAL_PATTERN, MAX_AUTHORIZATION_LENGTH } from "../contract/serviceKeys.js";
 import type { KeyVerifier } from "./keys.js";
 import type { TokenResult, TokenVerifier } from "./tokens.js";
-
-/** Longest Authorization header considered at all (a JWT with a few claims is ~1-2 KB). */
-export const MAX_AUTHORIZATION_LENGTH = 8192;
 
 export type AuthOutcome =
   | { ok: true }
@@ -50,7 +48,7 @@ export function bearerCredential(header: string | undefined): string | undefined
   if (header.length < 8 || header.charCodeAt(6) !== 32 || header.slice(0, 6).toLowerCase() !== "bearer") return null;
   const credential = header.slice(7).trim();
   // RFC 6750 b64token characters only; also rules out control characters and spaces.
-  if (credential.length === 0 || !/^[A-Za-z0-9\-._~+/]+=*$/.test(credential)) return null;
+  if (credential.length === 0 || !BEARER_CREDENTIAL_PATTERN.test(credential)) return null;
   return credential;
 }
 

@@ -45,10 +45,12 @@ export interface AutoscalerOptions {
   backend: Required<Pick<RouterBackend, "scale">>;
   /** Absent: this process always decides (local mode, a single router). */
   election?: LeaderElection;
-  /** Followers' reports, read when leading. */
+  /** Followers' reports, read when leading; stale ones are evicted every tick whatever the role. */
   peers?: PeerLoadBoard;
   /** This process's name in the reports it sends as a follower. */
   peerName?: string;
+  /** The peers' shared secret, sent with every report. */
+  peerSecret?: () => string;
   metrics?: ScalingMetrics;
   log?: Log;
   /** Injectable clock (ms). */
@@ -116,9 +118,12 @@ export class Autoscaler {
       this.peaks.clear();
       this.wasLeader = leading;
     }
+    // A follower also holds reports (sent to it before it lost the lead, or by a peer with a stale view): they must not pile up.
+    this.opts.peers?.evictStale();
     const services = this.opts.services();
     const names = new Set(services.map((s) => s.name));
     for (const name of this.state.keys()) if (!names.has(name)) this.state.delete(name);
+    for (const name of this.peaks.keys()) if (!names.has(name)) this.peaks.delete(name);
 
     // Every check folds the present load into the period's peak, so a sample cannot miss load that came and went between two refreshes.
     const present = leading
@@ -223,7 +228,9 @@ export class Autoscaler {
       loads: [...this.peaks.values()],
     };
     this.peaks.clear();
-    const send = this.opts.sendReport ?? sendPeerLoadReport;
+    const send =
+      this.opts.sendReport ??
+      ((url: string, r: PeerLoadReport) => sendPeerLoadReport(url, r, this.opts.peerSecret?.() ?? ""));
     const p = send(leaderUrl, report)
       .catch((e: unknown) =>
         this.opts.log?.warn({ leaderUrl, err: (e as Error).message }, "load report to leader failed"),

@@ -49,6 +49,14 @@ export interface ServiceCatalog {
    * and exposes the problem on /readyz details and in logs.
    */
   reject(name: string, reason: string): void;
+  /**
+   * Stops serving a name that cannot be served safely (e.g. two Services in watched
+   * namespaces claim it): it is removed like {@link remove}, but requests for it get 503
+   * with `reason` instead of 404, and `detail` (which may name namespaces and objects)
+   * shows only among the problems on the admin port's /readyz. An upsert or a remove
+   * of the name ends the withdrawal.
+   */
+  withdraw(name: string, reason: string, detail: string): void;
 }
 
 /** Demand of one service as seen by one router process. */
@@ -71,7 +79,11 @@ export type ServiceScalingView = Pick<ServiceSnapshot, "name" | "config" | "curr
 
 /** Everything that differs between the places model services can run. */
 export interface RouterBackend {
-  /** Starts discovery; resolves once the initial state has been pushed into the catalog. */
+  /**
+   * Starts discovery; resolves once the initial state has been pushed into the catalog:
+   * a complete first read of every source, however long that takes (the router stays
+   * not-ready meanwhile), never an empty catalog because a source could not be read.
+   */
   start(catalog: ServiceCatalog): Promise<void>;
   /**
    * Sets the desired replica count of a service's Deployment (or process set).
@@ -94,6 +106,12 @@ export interface RouterLeadership {
   readonly election: LeaderElection;
   /** This process's name in the load reports it sends the leader (the pod name). */
   readonly peerName: string;
+  /**
+   * The secret the router processes share: every load report carries it
+   * (`Authorization: Bearer <secret>`) and the endpoint refuses reports without it, so
+   * no other pod can steer scaling. Asked on every use, so a rotated secret takes effect.
+   */
+  peerSecret(): string;
 }
 
 /** The router's own replica count (e.g. the router Deployment's scale subresource). */
@@ -113,7 +131,7 @@ export interface LeaderElection {
   stop(): Promise<void>;
 }
 
-/** Path on which the leader accepts followers' load reports (POST, JSON {@link PeerLoadReport}). */
+/** Path on which the leader accepts followers' load reports (POST, JSON {@link PeerLoadReport}, `Authorization: Bearer <peer secret>`). */
 export const PEER_LOAD_PATH = "/internal/v1/load";
 
 /** What a follower sends the leader every refresh tick. */

@@ -26,12 +26,46 @@ export const ROUTER_ENV = {
   selfScaling: "AKSML_SELF_SCALING",
   logLevel: "AKSML_LOG_LEVEL",
   shutdownGraceMs: "AKSML_SHUTDOWN_GRACE_MS",
+  /** Comma-separated namespaces whose model Services the router serves; its RBAC is granted there only. */
+  watchNamespaces: "AKSML_WATCH_NAMESPACES",
+  /** File holding the secret router pods share on the peer load endpoint (a Secret mounted only into router pods). */
+  peerSecretFile: "AKSML_PEER_SECRET_FILE",
+  /**
+   * With TLS: `http://host:port` of cert-manager's HTTP-01 solver (a Service selecting the
+   * solver pods). The router then also listens on {@link ROUTER_HTTP_PORT} and answers
+   * `/.well-known/acme-challenge/<token>` there, and nothing else.
+   */
+  acmeHttp01SolverUrl: "AKSML_ACME_HTTP01_SOLVER_URL",
+} as const;
+
+/** Namespaces watched when {@link ROUTER_ENV}.watchNamespaces is unset: ModelWebservice's default namespace. */
+export const DEFAULT_WATCH_NAMESPACES: readonly string[] = ["default"];
+/** At most this many watched namespaces: the router runs four watches in each. */
+export const MAX_WATCH_NAMESPACES = 20;
+/** The peer secret's shortest accepted length (AzuremlFe generates 48 random characters). */
+export const MIN_PEER_SECRET_LENGTH = 32;
+/**
+ * The most router replicas a platform may run (AzuremlFe validates its `replicas`); the
+ * peer load board holds reports from at most twice as many peers (a rollout surges
+ * new pods while old ones still report).
+ */
+export const MAX_ROUTER_REPLICAS = 32;
+/**
+ * Variables the router also reads, each with a default, that the component does not set:
+ * an operator's tuning knobs (router/config.ts states each range).
+ */
+export const ROUTER_TUNING_ENV = {
+  /** Client connections one router process serves at once; one more gets a 503. */
+  maxConnections: "AKSML_MAX_CONNECTIONS",
 } as const;
 
 /** The value of {@link ROUTER_ENV}.backend for the router in a cluster. */
 export const KUBERNETES_BACKEND = "kubernetes";
 
-/** Data port, plain HTTP. */
+/**
+ * Data port, plain HTTP. With TLS it serves no data: it is the ACME HTTP-01 port when
+ * {@link ROUTER_ENV}.acmeHttp01SolverUrl is set, and closed otherwise.
+ */
 export const ROUTER_HTTP_PORT = 8080;
 /** Data port when TLS files are configured. */
 export const ROUTER_HTTPS_PORT = 8443;
@@ -43,6 +77,18 @@ export const ROUTER_ADMIN_PORT = 9091;
  * rollout never cuts a request the replica is still allowed to answer.
  */
 export const DEFAULT_SHUTDOWN_GRACE_MS = SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs + 5_000;
+
+/** Longest drain time the router accepts (1 hour, the inference server's own scoring timeout). */
+export const MAX_SHUTDOWN_GRACE_MS = 3_600_000;
+
+/**
+ * Default client connections per router process. Each one holds at most a 16 KiB header
+ * buffer, a 64 KiB small body and a response's buffered bytes (about 64 KiB), so 4096 stay
+ * well inside the router pod's 1229 MiB memory limit.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
+/** Largest AKSML_MAX_CONNECTIONS accepted (stays under a default 65536-descriptor limit). */
+export const MAX_CONNECTIONS_LIMIT = 50_000;
 
 /** UID and GID the router image runs as (`USER` in router/Dockerfile: node:22-slim's `node` user). */
 export const ROUTER_RUN_AS_USER = 1000;

@@ -16,6 +16,7 @@ import type { ServiceConfig } from "./serviceConfigSchema.js";
 
 export * from "./serviceConfigSchema.js";
 export * from "./serviceConfigParser.js";
+export * from "./serviceKeys.js";
 
 /** Label on every model Service (and its Deployment/pods): `aksml/webservice: <name>`. */
 export const WEBSERVICE_LABEL = "aksml/webservice";
@@ -47,6 +48,7 @@ export function serializeServiceConfig(config: ServiceConfig): string {
     scoringTimeoutMs: config.scoringTimeoutMs,
     maxConcurrentRequestsPerContainer: config.maxConcurrentRequestsPerContainer,
     maxRequestWaitTimeMs: config.maxRequestWaitTimeMs,
+    maxQueuedRequests: config.maxQueuedRequests,
     collectModelData: config.collectModelData,
   };
   return JSON.stringify(out);

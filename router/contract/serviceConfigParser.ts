@@ -37,6 +37,7 @@ const TOP_KEYS: Record<keyof ServiceConfig, true> = {
   scoringTimeoutMs: true,
   maxConcurrentRequestsPerContainer: true,
   maxRequestWaitTimeMs: true,
+  maxQueuedRequests: true,
   collectModelData: true,
 };
 const AUTOSCALE_KEYS: Record<keyof AutoscaleConfig, true> = {
@@ -79,7 +80,8 @@ export function parseServiceConfig(serviceName: string, input: unknown): ParseRe
   if (!isObject(raw)) return { ok: false, problems: [{ path: "$", reason: "must be a JSON object" }] };
 
   unknownKeys(raw, KNOWN_TOP, "", problems);
-  const version = optionalInt(raw, "version", "", problems, SERVICE_SETTINGS.version) ?? CONFIG_VERSION;
+  // The version's maximum has its own message below.
+  const version = optionalInt(raw, "version", "", problems, { min: SERVICE_SETTINGS.version.min }) ?? CONFIG_VERSION;
   if (version > CONFIG_VERSION)
     problems.push({
       path: "version",
@@ -122,8 +124,9 @@ export function parseServiceConfig(serviceName: string, input: unknown): ParseRe
 
   const auth = parseAuth(raw, problems);
 
-  const topInt = (key: "scoringTimeoutMs" | "maxConcurrentRequestsPerContainer" | "maxRequestWaitTimeMs") =>
-    optionalInt(raw, key, "", problems, SERVICE_SETTINGS[key]) ?? SERVICE_SETTINGS[key].default;
+  const topInt = (
+    key: "scoringTimeoutMs" | "maxConcurrentRequestsPerContainer" | "maxRequestWaitTimeMs" | "maxQueuedRequests",
+  ) => optionalInt(raw, key, "", problems, SERVICE_SETTINGS[key]) ?? SERVICE_SETTINGS[key].default;
   const config: ServiceConfig = {
     version,
     deployment,
@@ -133,6 +136,7 @@ export function parseServiceConfig(serviceName: string, input: unknown): ParseRe
     scoringTimeoutMs: topInt("scoringTimeoutMs"),
     maxConcurrentRequestsPerContainer: topInt("maxConcurrentRequestsPerContainer"),
     maxRequestWaitTimeMs: topInt("maxRequestWaitTimeMs"),
+    maxQueuedRequests: topInt("maxQueuedRequests"),
     collectModelData: optionalBool(raw, "collectModelData", "", problems) ?? SERVICE_CONFIG_DEFAULTS.collectModelData,
   };
   return problems.length ? { ok: false, problems } : { ok: true, config };

@@ -64,6 +64,8 @@ export interface ServiceConfig {
   maxConcurrentRequestsPerContainer: number;
   /** max_request_wait_time (ms); default 500. A request still queued after this gets 503. */
   maxRequestWaitTimeMs: number;
+  /** Requests one router process queues for the service (aksml's own); default 100. One more gets 503 at once. */
+  maxQueuedRequests: number;
   /** collect_model_data; default false. */
   collectModelData: boolean;
 }
@@ -90,8 +92,9 @@ export interface IntegerRange {
   readonly max?: number;
 }
 
-/** One integer setting of the annotation. */
+/** One integer setting of the annotation: every one has a maximum (a timer or a count the router must be able to hold). */
 export interface IntegerSetting extends IntegerRange {
+  readonly max: number;
   /** The `AksWebservice.deploy_configuration` name it mirrors; unset for aksml's own settings. */
   readonly azureMl?: string;
   /** Applied by the parser when the key is absent; unset when absence means something. */
@@ -101,22 +104,37 @@ export interface IntegerSetting extends IntegerRange {
 /** The keys of `T` whose values are numbers. */
 type IntegerKeys<T> = { [K in keyof T]-?: NonNullable<T[K]> extends number ? K : never }[keyof T];
 
-/** Top-level integer settings. `satisfies` makes a new integer field of ServiceConfig without a row fail to compile. */
+/** Most replicas a service may ask for (numReplicas, autoscale.minReplicas/maxReplicas). */
+export const MAX_REPLICAS = 1000;
+
+/**
+ * Top-level integer settings. `satisfies` makes a new integer field of ServiceConfig without a row fail to compile.
+ * Durations stay far below 2^31-1 ms, past which Node timers fire after 1 ms.
+ */
 export const SERVICE_SETTINGS = {
-  version: { min: 1, default: CONFIG_VERSION },
-  numReplicas: { azureMl: "num_replicas", min: 1 },
-  scoringTimeoutMs: { azureMl: "scoring_timeout_ms", min: 1, default: 60_000 },
-  maxConcurrentRequestsPerContainer: { azureMl: "replica_max_concurrent_requests", min: 1, default: 1 },
-  maxRequestWaitTimeMs: { azureMl: "max_request_wait_time", min: 1, default: 500 },
+  /** The parser reports a version above CONFIG_VERSION as "newer than this router understands". */
+  version: { min: 1, max: CONFIG_VERSION, default: CONFIG_VERSION },
+  numReplicas: { azureMl: "num_replicas", min: 1, max: MAX_REPLICAS },
+  /** Up to 1 hour: the inference server's own default timeout. */
+  scoringTimeoutMs: { azureMl: "scoring_timeout_ms", min: 1, max: 3_600_000, default: 60_000 },
+  maxConcurrentRequestsPerContainer: { azureMl: "replica_max_concurrent_requests", min: 1, max: 1000, default: 1 },
+  /** Up to 5 minutes. */
+  maxRequestWaitTimeMs: { azureMl: "max_request_wait_time", min: 1, max: 300_000, default: 500 },
+  /**
+   * aksml's own (azureml-fe's queue had no length limit). 0: never queue. Each queued request
+   * may hold a small body (up to 64 KiB) in the router's memory.
+   */
+  maxQueuedRequests: { min: 0, max: 10_000, default: 100 },
 } as const satisfies Record<IntegerKeys<ServiceConfig>, IntegerSetting>;
 
 /** `autoscale.*` integer settings, in the annotation's key order; every one has a default. */
 export const AUTOSCALE_SETTINGS = {
-  minReplicas: { azureMl: "autoscale_min_replicas", min: 1, default: 1 },
-  maxReplicas: { azureMl: "autoscale_max_replicas", min: 1, default: 10 },
+  minReplicas: { azureMl: "autoscale_min_replicas", min: 1, max: MAX_REPLICAS, default: 1 },
+  maxReplicas: { azureMl: "autoscale_max_replicas", min: 1, max: MAX_REPLICAS, default: 10 },
   targetUtilization: { azureMl: "autoscale_target_utilization", min: 1, max: 100, default: 70 },
-  refreshSeconds: { azureMl: "autoscale_refresh_seconds", min: 1, default: 1 },
-  scaleDownDelaySeconds: { min: 0, default: 60 },
+  refreshSeconds: { azureMl: "autoscale_refresh_seconds", min: 1, max: 300, default: 1 },
+  /** Up to 1 hour. */
+  scaleDownDelaySeconds: { min: 0, max: 3600, default: 60 },
 } as const satisfies Record<IntegerKeys<AutoscaleConfig>, IntegerSetting & { readonly default: number }>;
 
 /** Every default the parser applies (Azure ML applied them server-side). */
@@ -132,6 +150,7 @@ export const SERVICE_CONFIG_DEFAULTS = {
   scoringTimeoutMs: SERVICE_SETTINGS.scoringTimeoutMs.default,
   maxConcurrentRequestsPerContainer: SERVICE_SETTINGS.maxConcurrentRequestsPerContainer.default,
   maxRequestWaitTimeMs: SERVICE_SETTINGS.maxRequestWaitTimeMs.default,
+  maxQueuedRequests: SERVICE_SETTINGS.maxQueuedRequests.default,
   collectModelData: false,
 } as const;
 

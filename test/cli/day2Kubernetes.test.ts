@@ -31,6 +31,7 @@ import {
   addModelService,
   addPod,
   addRouterLoadBalancer,
+  clusterGrants,
   kubeconfigFile,
 } from "./helpers/day2Cluster.js";
 import { cleanEnv, runCliIn, startCli, until } from "./helpers/cliProcess.js";
@@ -52,7 +53,7 @@ function run(args: string[], extraEnv: Record<string, string> = {}) {
 }
 
 beforeAll(async () => {
-  api = new FakeKubeApi();
+  api = new FakeKubeApi(clusterGrants());
   await api.start();
   issuer = await startIssuer(CLIENT_ID);
   replica = await startReplica("house-prices-a");
@@ -106,7 +107,7 @@ beforeAll(async () => {
 
   router = await startRouter({
     backend: new KubernetesBackend(
-      { podName: "router-0", selfScaling: false },
+      { podName: "router-0", selfScaling: false, watchNamespaces: [NS] },
       createLogger("silent"),
       api.kubeConfig("router"),
     ),

@@ -17,7 +17,15 @@ import { startReplica, type TestReplica } from "../router/helpers/upstream.js";
 import { startRouter, type RunningRouter } from "../../router/startRouter.js";
 import { KubernetesBackend } from "../../router/backends/kubernetes/kubernetesBackend.js";
 import { createLogger } from "../../router/log.js";
-import { addDeployment, addEndpointSlice, addKeys, addModelService, kubeconfigFile } from "./helpers/day2Cluster.js";
+import {
+  NS,
+  addDeployment,
+  addEndpointSlice,
+  addKeys,
+  addModelService,
+  clusterGrants,
+  kubeconfigFile,
+} from "./helpers/day2Cluster.js";
 import { cleanEnv, runCliIn, until } from "./helpers/cliProcess.js";
 import { SAMPLE, scorer, startLocal, type LocalRun } from "./helpers/localRun.js";
 
@@ -133,7 +141,7 @@ describe("key rotation under load, zero failed requests", () => {
   }, 120_000);
 
   it("on a cluster (router on the Kubernetes backend, the keys Secret through the API)", async () => {
-    api = new FakeKubeApi();
+    api = new FakeKubeApi(clusterGrants());
     await api.start();
     replica = await startReplica("house-prices-a");
     addModelService(api, "house-prices", { numReplicas: 1, ...CAPACITY });
@@ -142,7 +150,7 @@ describe("key rotation under load, zero failed requests", () => {
     addEndpointSlice(api, "house-prices", "house-prices-a", replica.endpoint.url);
     router = await startRouter({
       backend: new KubernetesBackend(
-        { podName: "router-0", selfScaling: false },
+        { podName: "router-0", selfScaling: false, watchNamespaces: [NS] },
         createLogger("silent"),
         api.kubeConfig("router"),
       ),

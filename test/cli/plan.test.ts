@@ -2,7 +2,6 @@
 // the Pulumi runtime): tree contents, JSON shape, picture syntax, and that a known
 // secret never appears in any of them.
 import { beforeAll, describe, expect, it } from "vitest";
-import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { loadStackSettings } from "../../preview/stackConfig.js";
 import { runProgram, type ProgramRun } from "../../preview/runProgram.js";
@@ -11,6 +10,9 @@ import { renderTree } from "../../cli/plan/render/tree.js";
 import { renderJson } from "../../cli/plan/render/json.js";
 import { renderMermaid } from "../../cli/plan/render/mermaid.js";
 import { renderDot } from "../../cli/plan/render/dot.js";
+import { picture } from "../../cli/plan/render/picture.js";
+import { renderSvg } from "../../cli/plan/render/svg.js";
+import { renderPng } from "../../cli/plan/render/png.js";
 import { secretStrings, scrub } from "../../preview/secretRedaction.js";
 import { MOCK_KUBECONFIG } from "../../preview/computedOutputs.js";
 import { FIXTURE_SECRET } from "./fixtures/small/secret.js";
@@ -114,51 +116,86 @@ describe("plan of a small program", () => {
     expect(doc.summary).toEqual({ resources: 7, byPackage: { kubernetes: 3, "azure-native": 2, aksml: 1, pulumi: 1 } });
   });
 
-  it("mermaid: a flowchart whose edges join declared nodes, parents solid and dependencies dashed", () => {
+  it("mermaid: one subgraph per component with its resources classed by provider, a legend, the violation marked", () => {
     const lines = formats.mermaid.trimEnd().split("\n");
     expect(lines[0]).toBe("flowchart LR");
-    const nodes = lines.filter((l) => /^ {2}r\d+\[/.test(l));
-    expect(nodes).toHaveLength(7);
-    for (const n of nodes) expect(n).toMatch(/^ {2}r\d+\["[^"]+"\]$/);
-    const ids = new Set(nodes.map((n) => n.trim().split("[")[0]));
-    const edges = lines.filter((l) => /^ {2}r\d+ -/.test(l));
-    const styles = lines.filter((l) => /^ {2}class(Def)? /.test(l));
-    expect(edges.length + nodes.length + styles.length + 1).toBe(lines.length);
-    // The resource with the mandatory violation is marked; nothing is marked advisory.
-    const aksId = nodes
+    expect(lines.filter((l) => /^ {2}subgraph /.test(l))).toEqual([
+      expect.stringMatching(/^ {2}subgraph g0\["demo<br\/>aksml:index:TestPlatform"\]$/),
+      '  subgraph legend["Legend"]',
+    ]);
+    expect(lines.filter((l) => l === "  end")).toHaveLength(2);
+    const members = lines.filter((l) => /^ {4}r\d+\[/.test(l));
+    expect(members).toHaveLength(6);
+    for (const n of members) expect(n).toMatch(/^ {4}r\d+\["[^"]+<br\/>[^"]+"\]:::(azure|kubernetes)$/);
+    // Every dependency is inside the one component: no edges between groups.
+    expect(lines.filter((l) => l.includes("-->"))).toEqual([]);
+    expect(lines).toContain('    legend_azure["Azure"]:::azure');
+    expect(lines).toContain('    legend_kubernetes["Kubernetes"]:::kubernetes');
+    const aksId = members
       .find((n) => n.includes('"demo-aks<br/>'))!
       .trim()
       .split("[")[0];
-    expect(styles).toEqual([
-      expect.stringMatching(/^ {2}classDef mandatory stroke:#\w+/),
-      `  class ${aksId} mandatory`,
-    ]);
-    for (const e of edges) {
-      const m = e.match(/^ {2}(r\d+) (-->|-\.->) (r\d+)$/);
-      expect(m, e).not.toBeNull();
-      expect(ids.has(m![1]) && ids.has(m![3])).toBe(true);
-    }
-    expect(edges.filter((e) => e.includes("-->"))).toHaveLength(6); // six children of the component
-    expect(edges.some((e) => e.includes("-.->"))).toBe(true);
+    expect(lines).toContain(`  style ${aksId} stroke:#D32F2F,stroke-width:3px`);
+    expect(lines.filter((l) => l.startsWith("  style "))).toHaveLength(1);
   });
 
-  it("dot: a digraph with quoted labels, dashed dependency edges, and (when graphviz is installed) renders", () => {
+  it("dot: a cluster per component, provider fills, a legend; it renders to SVG and PNG in WebAssembly", async () => {
     const dot = formats.dot;
     expect(dot).toMatch(/^digraph "plan-fixture\/staging" \{\n/);
     expect(dot.trimEnd().endsWith("}")).toBe(true);
     expect(dot.match(/\{/g)!.length).toBe(dot.match(/\}/g)!.length);
-    const declared = new Set([...dot.matchAll(/^ {2}(r\d+) \[label=/gm)].map((m) => m[1]));
-    expect(declared.size).toBe(7);
-    expect(dot).toMatch(/^ {2}r\d+ \[label="demo-aks\\n[^\]]*, color=red, penwidth=2\];$/m);
-    expect(dot.match(/color=/g)).toHaveLength(1);
-    const edges = [...dot.matchAll(/^ {2}(r\d+) -> (r\d+)( \[style=dashed\])?;$/gm)];
-    expect(edges.length).toBe(formats.mermaid.split("\n").filter((l) => /^ {2}r\d+ -/.test(l)).length);
-    expect(edges.filter((e) => e[3]).length).toBe(formats.mermaid.split("-.->").length - 1);
-    for (const e of edges) expect(declared.has(e[1]) && declared.has(e[2])).toBe(true);
-    const graphviz = spawnSync("dot", ["-Tsvg"], { input: dot, encoding: "utf8" });
-    if (graphviz.error) return; // graphviz is optional; CI does not install it
-    expect(graphviz.status, graphviz.stderr).toBe(0);
-    expect(graphviz.stdout).toContain("<svg");
+    expect(dot.match(/^ {2}subgraph cluster_/gm)).toHaveLength(2); // the component and the legend
+    const declared = [...dot.matchAll(/^ {4}(r\d+) \[label="[^"]+", fillcolor="(#\w+)"/gm)];
+    expect(declared).toHaveLength(6);
+    expect(new Set(declared.map((m) => m[2]))).toEqual(new Set(["#E5F1FB", "#E8EEFC"]));
+    expect(dot).toMatch(/^ {4}r\d+ \[label="demo-aks\\n[^\]]*, color="#D32F2F", penwidth=2\];$/m);
+    expect(dot).toContain('legend_mandatory [label="mandatory policy violation"');
+    const visible = [...dot.matchAll(/^ {2}(\w+) -> (\w+)(?! \[style=invis\])/gm)];
+    expect(visible).toEqual([]);
+    const svg = await renderSvg(graph);
+    expect(svg).toContain("<svg");
+    expect(svg).toContain("demo&#45;aks");
+    const png = await renderPng(svg);
+    expect(Buffer.from(png.subarray(0, 8))).toEqual(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]));
+  });
+
+  it("groups resources by their nearest component and counts the dependencies between groups", () => {
+    const node = (urn: string, parent: string, deps: string[] = [], custom = true) => ({
+      urn,
+      type: custom ? "azure-native:storage:StorageAccount" : "aksml:index:Thing",
+      name: urn,
+      parent,
+      provider: "",
+      dependencies: deps,
+      custom,
+      inputs: {},
+    });
+    const p = picture({
+      project: "p",
+      stack: "s",
+      stackUrn: "stack",
+      outputs: {},
+      policy: { evaluated: false, verdicts: [] },
+      nodes: [
+        node("rg", "stack"),
+        node("A", "stack", [], false),
+        node("a1", "A", ["rg"]),
+        node("a2", "A"),
+        node("B", "stack", [], false),
+        node("b1", "B", ["a1", "a2"]),
+        node("b2", "b1", ["a1"]),
+      ],
+    });
+    expect(p.groups.map((g) => [g.title, g.nodes.map((n) => n.title)])).toEqual([
+      ["A", ["a1", "a2"]],
+      ["B", ["b1", "b2"]],
+    ]);
+    expect(p.loose.map((n) => n.title)).toEqual(["rg"]);
+    expect(p.edges).toEqual([
+      { from: "r0", to: "g0", count: 1 },
+      { from: "g0", to: "g1", count: 3 },
+    ]);
+    expect(p.providers).toEqual(["azure"]);
   });
 
   it("never prints a secret, in any format", () => {

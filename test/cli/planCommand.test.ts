@@ -26,6 +26,36 @@ describe("aksml plan exit codes and messages", { timeout: 120_000 }, () => {
     expect(r.stderr).toContain(`    - ${reason}`);
   });
 
+  it("a plain JavaScript program's unknown keys and wrongly typed values are rejected with the nearest names", async () => {
+    const r = await runCli(["plan", fixture("untypedJs"), "--json"]);
+    expect(r.code).toBe(1);
+    const errors = JSON.parse(r.stdout).errors as {
+      message: string;
+      properties: { propertyPath: string; reason: string }[];
+    }[];
+    const reasons = Object.fromEntries(errors.flatMap((e) => e.properties.map((p) => [p.propertyPath, p.reason])));
+    // Each component throws at its own validation point; the first one stops the program.
+    expect(errors[0].message).toContain('ContainerInsights "js-insights"');
+    expect(reasons.retentionInDays).toBe('must be a number, not the string "30" (write 30, without quotes).');
+    expect(r.stderr).toContain("retentionInDays: must be a number");
+  });
+
+  it("rejects every unknown key and wrong kind of one component at once, nested ones too", async () => {
+    const r = await runCli(["plan", fixture("untypedJs"), "--json"], {
+      AKSML_FIXTURE_FIX_RETENTION: "1",
+    });
+    expect(r.code).toBe(1);
+    const errors = JSON.parse(r.stdout).errors as {
+      message: string;
+      properties: { propertyPath: string; reason: string }[];
+    }[];
+    const reasons = Object.fromEntries(errors.flatMap((e) => e.properties.map((p) => [p.propertyPath, p.reason])));
+    expect(errors[0].message).toContain('ModelWebservice "js-model" has 3 invalid arguments');
+    expect(reasons.cpu_cores).toMatch(/^is not an argument here; did you mean "cpuCores"\?/);
+    expect(reasons.authEnabled).toBe('must be true or false, not the string "true" (write true, without quotes).');
+    expect(reasons["autoscale.max_replicas"]).toMatch(/did you mean "maxReplicas"\?/);
+  });
+
   it("a validation error raised inside an apply is reported too, and --json yields an error document", async () => {
     const r = await runCli(["plan", fixture("asyncInvalid"), "--json"]);
     expect(r.code).toBe(1);
@@ -59,7 +89,7 @@ describe("aksml plan exit codes and messages", { timeout: 120_000 }, () => {
   it.each([
     [["plan"], /missing the program to plan/],
     [["plan", fixture("small"), "--bogus"], /Unknown option '--bogus'/],
-    [["plan", fixture("small"), "--format", "svg"], /unknown format "svg"/],
+    [["plan", fixture("small"), "--format", "pdf"], /unknown format "pdf"/],
     [["plan", fixture("small"), "--json", "--format", "dot"], /--json conflicts with --format dot/],
     [["plan", fixture("small"), "--enforce", "x=loud"], /--enforce expects NAME=/],
     // A typo'd policy name used to surface only after the whole plan, as exit 1 "policy pack failed".

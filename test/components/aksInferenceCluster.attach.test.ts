@@ -4,7 +4,7 @@ import { startMockRuntime, settle, outputValue, isSecret, type MockRuntime } fro
 import { MOCK_KUBECONFIG } from "../../preview/computedOutputs.js";
 import { AksInferenceCluster } from "../../components/aksInferenceCluster/index.js";
 import { attachedSizing } from "../../components/aksInferenceCluster/managedCluster.js";
-import { childrenOf, inputsOf, SAMPLE_CLUSTER_ID, T } from "./aksInferenceClusterFixtures.js";
+import { childrenOf, inputsOf, reveal, SAMPLE_CLUSTER_ID, T } from "./aksInferenceClusterFixtures.js";
 
 let rt: MockRuntime;
 let attached: AksInferenceCluster;
@@ -14,8 +14,18 @@ const WS =
 const DCR =
   "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/m/providers/Microsoft.Insights/dataCollectionRules/ci";
 
+// The stack's default azure-native settings, which the attach provider must carry over.
+const STACK_CONFIG = {
+  "azure-native:tenantId": "33333333-3333-3333-3333-333333333333",
+  "azure-native:clientId": "44444444-4444-4444-4444-444444444444",
+  "azure-native:clientSecret": "not-a-real-secret",
+  "azure-native:useOidc": "false",
+  "azure-native:location": "westeurope",
+  "azure-native:subscriptionId": "00000000-0000-0000-0000-000000000000",
+};
+
 beforeAll(async () => {
-  rt = await startMockRuntime();
+  rt = await startMockRuntime({ config: STACK_CONFIG, secretConfigKeys: ["azure-native:clientSecret"] });
   attached = new AksInferenceCluster("att", {
     existingClusterId: SAMPLE_CLUSTER_ID,
     clusterPurpose: "DevTest",
@@ -73,6 +83,52 @@ describe("attach mode", () => {
       associationName: "ContainerInsightsExtension",
       dataCollectionRuleId: DCR,
     });
+  });
+});
+
+describe("attach mode across subscriptions", () => {
+  const PROVIDER = "pulumi:providers:azure-native";
+
+  it("reads the cluster through a provider for the subscription in existingClusterId, child of the component", () => {
+    const provider = rt.one(PROVIDER, "att-attach-provider");
+    expect(provider.parent).toBe(rt.one(T.component, "att").urn);
+    expect(reveal(provider.inputs).subscriptionId).toBe("22222222-2222-2222-2222-222222222222");
+    // A created cluster needs none: it lives in the default provider's subscription.
+    expect(rt.ofType(PROVIDER).map((p) => p.name)).toEqual(["att-attach-provider"]);
+  });
+
+  it("carries the stack's credentials settings over, secrets as secrets, but not its subscription", () => {
+    const provider = rt.one(PROVIDER, "att-attach-provider");
+    expect(reveal(provider.inputs)).toMatchObject({
+      tenantId: STACK_CONFIG["azure-native:tenantId"],
+      clientSecret: STACK_CONFIG["azure-native:clientSecret"],
+      useOidc: "false",
+    });
+    expect(provider.secretInputs).toEqual(expect.arrayContaining(["clientId", "clientSecret"]));
+    expect(reveal(provider.inputs).location).toBeUndefined();
+  });
+
+  it("sends the reads of the cluster (its facts and its credentials) through that provider", () => {
+    const provider = rt.one(PROVIDER, "att-attach-provider");
+    const reads = rt.invokes.filter(
+      (i) =>
+        [
+          "azure-native:containerservice:getManagedCluster",
+          "azure-native:containerservice:listManagedClusterUserCredentials",
+        ].includes(i.token) && i.inputs.resourceName === "shared-aks",
+    );
+    expect(reads.map((i) => i.token).sort()).toEqual([
+      "azure-native:containerservice:getManagedCluster",
+      "azure-native:containerservice:listManagedClusterUserCredentials",
+    ]);
+    for (const read of reads) expect(read.provider.startsWith(provider.urn)).toBe(true);
+    // The created cluster's credentials go through the default provider.
+    const created = rt.invokes.find(
+      (i) =>
+        i.token === "azure-native:containerservice:listManagedClusterUserCredentials" &&
+        i.inputs.resourceName !== "shared-aks",
+    );
+    expect(created?.provider).toBe("");
   });
 });
 

@@ -75,6 +75,8 @@ describe("AksInferenceCluster defaults", () => {
   it("uses kubenet with the default service CIDR and DNS IP and load-balancer outbound, and no VNet", () => {
     expect(aks("prod").networkProfile).toMatchObject({
       networkPlugin: "kubenet",
+      // The router's and model pods' NetworkPolicies need an engine; Calico runs on kubenet and Azure CNI alike.
+      networkPolicy: "calico",
       serviceCidr: "10.0.0.0/16",
       dnsServiceIP: "10.0.0.10",
       outboundType: "loadBalancer",

@@ -93,7 +93,7 @@ const INVALID: [string, AksInferenceClusterArgs, string, RegExp][] = [
     "tls.leafDomainLabel",
     /not supported with an internal load balancer/,
   ],
-  ["bad leaf label", { tls: { leafDomainLabel: "My_Label" } }, "tls.leafDomainLabel", /not a valid DNS label/],
+  ["bad leaf label", { tls: { leafDomainLabel: "My_Label" } }, "tls.leafDomainLabel", /not a valid leaf domain label/],
   [
     "bad cname",
     { tls: { sslCname: "not a host", sslCertPem: CERT, sslKeyPem: KEY } },

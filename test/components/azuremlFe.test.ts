@@ -1,3 +1,4 @@
+import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -8,11 +9,18 @@ import {
   type MockRuntime,
   type CapturedResource,
 } from "../../preview/mockRuntime.js";
-import { AzuremlFe, ROUTER_CLUSTER_RULES, ROUTER_NAMESPACE_RULES } from "../../components/azuremlFe/index.js";
+import {
+  AzuremlFe,
+  ROUTER_NAMESPACE_RULES,
+  ROUTER_SERVICE_NAMESPACE_RULES,
+  routerRoleGrants,
+} from "../../components/azuremlFe/index.js";
 import { azuremlFeArgsProblems } from "../../components/azuremlFe/validate.js";
-import { REPOSITORY_ROOT } from "../../components/azuremlFe/image.js";
 import { SELF_SCALING_DEFAULTS } from "../../router/autoscaler/selfScaling.js";
 import { clusterConnection, reveal, validateK8sObject } from "./modelWebserviceFixtures.js";
+
+/** The repository root: the router image is built from source there (router/Dockerfile). */
+const REPOSITORY_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 let rt: MockRuntime;
 let provider: k8s.Provider;
@@ -64,6 +72,22 @@ beforeAll(async () => {
     { cluster: clusterConnection(), registryCredentials: { username: "push-token", password: "s3cret" } },
     { provider },
   );
+  fe.teams = new AzuremlFe(
+    "teams",
+    {
+      cluster: clusterConnection(),
+      namespace: "routing",
+      image: "r/x:1",
+      serviceNamespaces: ["team-a", "team-b"],
+      metricsScraper: { namespace: "monitoring", podLabels: { app: "prometheus" } },
+    },
+    { provider },
+  );
+  fe.noScraper = new AzuremlFe(
+    "noscraper",
+    { cluster: clusterConnection(), namespace: "routing2", image: "r/x:1", metricsScraper: { enabled: false } },
+    { provider },
+  );
   fe.late = new AzuremlFe(
     "late",
     { cluster: clusterConnection({ clusterPurpose: pulumi.output("FastProd" as const) }), image: "r/x:1" },
@@ -97,12 +121,14 @@ describe("AzuremlFe defaults (FastProd)", () => {
     expect(rt.one("kubernetes:apps/v1:Deployment", "prod-deployment").ignoreChanges).toEqual(["spec.replicas"]);
   });
 
-  it("starts router pods only once their RBAC bindings exist", () => {
+  it("starts router pods only once their RBAC bindings and the peer secret exist", () => {
     const deps = rt.one("kubernetes:apps/v1:Deployment", "prod-deployment").dependencies;
-    expect(deps).toContain(
-      rt.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "prod-clusterrolebinding").urn,
-    );
-    expect(deps).toContain(rt.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "prod-rolebinding").urn);
+    for (const [type, name] of [
+      ["RoleBinding", "prod-rolebinding"],
+      ["RoleBinding", "prod-rolebinding-default"],
+    ])
+      expect(deps).toContain(rt.one(`kubernetes:rbac.authorization.k8s.io/v1:${type}`, name).urn);
+    expect(deps).toContain(rt.one("kubernetes:core/v1:Secret", "prod-peer-secret").urn);
   });
 
   it("sets ports, the documented environment, probes, resources and a locked-down security context", () => {
@@ -125,6 +151,8 @@ describe("AzuremlFe defaults (FastProd)", () => {
       AKSML_SELF_SCALING: "true",
       AKSML_LOG_LEVEL: "info",
       AKSML_SHUTDOWN_GRACE_MS: "65000",
+      AKSML_WATCH_NAMESPACES: "default",
+      AKSML_PEER_SECRET_FILE: "/etc/aksml/peer/secret",
     });
     // Endpoint removal propagates before SIGTERM; the pod's grace covers preStop + drain.
     expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
@@ -168,7 +196,12 @@ describe("AzuremlFe defaults (FastProd)", () => {
     expect(await outputValue(fe.prod.ip)).toBe("20.50.60.70");
     expect(await outputValue(fe.prod.namespace)).toBe("azureml");
     expect(await outputValue(fe.prod.serviceAccountName)).toBe("azureml-fe");
-    expect(children("prod").some((r) => r.type === "kubernetes:core/v1:Secret")).toBe(false);
+    // No TLS Secret without a certificate (the only Secret is the peer secret).
+    expect(
+      children("prod")
+        .filter((r) => r.type === "kubernetes:core/v1:Secret")
+        .map((r) => r.name),
+    ).toEqual(["prod-peer-secret"]);
   });
 
   it("uses the given k8s provider for every Kubernetes object", () => {
@@ -190,36 +223,124 @@ describe("AzuremlFe with a purpose known only later", () => {
 });
 
 describe("AzuremlFe RBAC", () => {
-  const documented = {
-    cluster: [
-      { apiGroups: [""], resources: ["services", "secrets"], verbs: ["get", "list", "watch"] },
-      { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["get", "list", "watch"] },
-      { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get", "list", "watch"] },
-      { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "patch", "update"] },
-    ],
-    namespace: [{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }],
-  };
-  it("grants exactly the documented set, and the exported constants are that set", () => {
-    expect(ROUTER_CLUSTER_RULES).toEqual(documented.cluster);
-    expect(ROUTER_NAMESPACE_RULES).toEqual(documented.namespace);
-    const roles = children("prod").filter((r) => /rbac.*:(Cluster)?Role$/.test(r.type));
-    expect(roles.map((r) => r.type).sort()).toEqual([
-      "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole",
-      "kubernetes:rbac.authorization.k8s.io/v1:Role",
-    ]);
-    expect(
-      (reveal(rt.one("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "prod-clusterrole").inputs) as any).rules,
-    ).toEqual(documented.cluster);
-    const role = reveal(rt.one("kubernetes:rbac.authorization.k8s.io/v1:Role", "prod-role").inputs) as any;
-    expect(role.rules).toEqual(documented.namespace);
-    expect(role.metadata.namespace).toBe("azureml");
+  // Written out by hand: the exact grant, so widening one rule (or adding a ClusterRole) fails here.
+  const serviceNamespaceRules = [
+    { apiGroups: [""], resources: ["services", "secrets"], verbs: ["list", "watch"] },
+    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+    { apiGroups: ["apps"], resources: ["deployments"], verbs: ["list", "watch"] },
+    { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "update"] },
+  ];
+  const routerNamespaceRules = [
+    { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
+    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["create"] },
+    {
+      apiGroups: ["coordination.k8s.io"],
+      resources: ["leases"],
+      resourceNames: ["azureml-fe-leader"],
+      verbs: ["get", "update"],
+    },
+    { apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: ["azureml-fe"], verbs: ["get", "update"] },
+  ];
+  const roleOf = (name: string) => reveal(rt.one("kubernetes:rbac.authorization.k8s.io/v1:Role", name).inputs) as any;
+
+  it("grants exactly the documented rules, the exported constants are those rules, and there is no ClusterRole", () => {
+    expect(ROUTER_SERVICE_NAMESPACE_RULES).toEqual(serviceNamespaceRules);
+    expect(ROUTER_NAMESPACE_RULES).toEqual(routerNamespaceRules);
+    expect(rt.resources.filter((r) => /rbac.*:ClusterRole(Binding)?$/.test(r.type))).toEqual([]);
+    const roles = children("prod").filter((r) => /rbac.*:Role$/.test(r.type));
+    expect(roles.map((r) => r.name).sort()).toEqual(["prod-role", "prod-role-default"]);
+    expect(roleOf("prod-role")).toMatchObject({ metadata: { namespace: "azureml" }, rules: routerNamespaceRules });
+    expect(roleOf("prod-role-default")).toMatchObject({
+      metadata: { namespace: "default" },
+      rules: serviceNamespaceRules,
+    });
   });
-  it("binds both roles to the router ServiceAccount", () => {
-    for (const t of ["ClusterRoleBinding", "RoleBinding"]) {
-      const b = reveal(rt.one(`kubernetes:rbac.authorization.k8s.io/v1:${t}`, `prod-${t.toLowerCase()}`).inputs) as any;
+
+  it("grants one Role per declared service namespace, and nothing in any other", () => {
+    const roles = children("teams").filter((r) => /rbac.*:Role$/.test(r.type));
+    expect(roles.map((r) => (reveal(r.inputs) as any).metadata.namespace).sort()).toEqual([
+      "routing",
+      "team-a",
+      "team-b",
+    ]);
+    expect(routerRoleGrants("routing", ["team-a", "team-b"])).toEqual([
+      { namespace: "routing", rules: routerNamespaceRules },
+      { namespace: "team-a", rules: serviceNamespaceRules },
+      { namespace: "team-b", rules: serviceNamespaceRules },
+    ]);
+    expect(env("teams").AKSML_WATCH_NAMESPACES).toBe("team-a,team-b");
+    expect(fe.teams.serviceNamespaces).toEqual(["team-a", "team-b"]);
+    expect(fe.teams.connection.serviceNamespaces).toEqual(["team-a", "team-b"]);
+  });
+
+  it("binds every Role to the router ServiceAccount", () => {
+    for (const name of ["prod-rolebinding", "prod-rolebinding-default"]) {
+      const b = reveal(rt.one("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", name).inputs) as any;
       expect(b.subjects).toEqual([{ kind: "ServiceAccount", name: "azureml-fe", namespace: "azureml" }]);
+      expect(b.roleRef.kind).toBe("Role");
     }
     expect(dep("prod").spec.template.spec.serviceAccountName).toBe("azureml-fe");
+  });
+});
+
+describe("AzuremlFe isolation from other pods", () => {
+  it("keeps a random peer secret in a Secret of the router namespace, mounted into router pods only", () => {
+    const secret = rt.one("kubernetes:core/v1:Secret", "prod-peer-secret");
+    expect(secret.secretInputs).toContain("stringData");
+    const manifest = reveal(secret.inputs) as any;
+    expect(manifest.metadata).toMatchObject({ name: "azureml-fe-peer-secret", namespace: "azureml" });
+    expect(manifest.stringData.secret.length).toBeGreaterThanOrEqual(32);
+    expect(rt.one("random:index/randomPassword:RandomPassword", "prod-peer-secret-value").inputs).toMatchObject({
+      length: 48,
+      special: false,
+    });
+    const pod = dep("prod").spec.template.spec;
+    expect(pod.volumes).toContainEqual({ name: "peer-secret", secret: { secretName: "azureml-fe-peer-secret" } });
+    expect(container("prod").volumeMounts).toContainEqual({
+      name: "peer-secret",
+      mountPath: "/etc/aksml/peer",
+      readOnly: true,
+    });
+    // Never in the environment (env is visible in the pod spec and to `kubectl describe`).
+    expect(JSON.stringify(container("prod").env)).not.toContain(manifest.stringData.secret);
+  });
+
+  it("admits the data ports from anywhere, the admin port from router pods and the metrics scraper only", () => {
+    const policy = (n: string) =>
+      reveal(rt.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", `${n}-network-policy`).inputs) as any;
+    const routerPods = {
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "azureml-fe", "app.kubernetes.io/part-of": "aksml" } },
+    };
+    const dataPorts = {
+      ports: [
+        { protocol: "TCP", port: 8080 },
+        { protocol: "TCP", port: 8443 },
+      ],
+    };
+    const admin = [{ protocol: "TCP", port: 9091 }];
+    expect(policy("prod").metadata.namespace).toBe("azureml");
+    expect(policy("prod").spec).toEqual({
+      ...routerPods,
+      policyTypes: ["Ingress"],
+      ingress: [
+        dataPorts,
+        {
+          from: [
+            routerPods,
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+              podSelector: { matchLabels: { rsName: "ama-metrics" } },
+            },
+          ],
+          ports: admin,
+        },
+      ],
+    });
+    expect(policy("teams").spec.ingress[1].from[1]).toEqual({
+      namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+      podSelector: { matchLabels: { app: "prometheus" } },
+    });
+    expect(policy("noscraper").spec.ingress[1]).toEqual({ from: [routerPods], ports: admin });
   });
 });
 
@@ -299,6 +420,28 @@ describe("AzuremlFe validation", () => {
     ["namespace pattern", { ...base, namespace: "Bad_NS" }, "namespace"],
     ["namespace not a system one (it is created and deleted)", { ...base, namespace: "kube-system" }, "namespace"],
     ["replicas >= 1", { ...base, replicas: 0 }, "replicas"],
+    ["replicas <= 32 (the peer board's bound)", { ...base, replicas: 33 }, "replicas"],
+    ["service namespaces: at least one", { ...base, serviceNamespaces: [] }, "serviceNamespaces"],
+    [
+      "service namespaces: at most 20",
+      { ...base, serviceNamespaces: Array.from({ length: 21 }, (_, i) => `ns-${i}`) },
+      "serviceNamespaces",
+    ],
+    ["service namespaces: valid names", { ...base, serviceNamespaces: ["Team_A"] }, "serviceNamespaces[0]"],
+    ["service namespaces: never kube-system", { ...base, serviceNamespaces: ["kube-system"] }, "serviceNamespaces[0]"],
+    [
+      "service namespaces: not the router's own",
+      { ...base, serviceNamespaces: ["default", "azureml"] },
+      "serviceNamespaces[1]",
+    ],
+    ["service namespaces: no duplicates", { ...base, serviceNamespaces: ["a", "a"] }, "serviceNamespaces[1]"],
+    [
+      "service namespaces: plain values (each names a Role)",
+      { ...base, serviceNamespaces: [pulumi.output("team-a")] },
+      "serviceNamespaces",
+    ],
+    ["metrics scraper namespace", { ...base, metricsScraper: { namespace: "Mon" } }, "metricsScraper.namespace"],
+    ["metrics scraper: a selector", { ...base, metricsScraper: { podLabels: {} } }, "metricsScraper.podLabels"],
     ["replicas integer", { ...base, replicas: 1.5 }, "replicas"],
     ["max request bytes <= 100 MB", { ...base, maxRequestBytes: 200 * 1024 * 1024 }, "maxRequestBytes"],
     ["log level", { ...base, logLevel: "loud" as any }, "logLevel"],

@@ -1,32 +1,25 @@
 // Values given as Outputs are validated once they resolve, by the same rules as plain
 // values. The workspace (and the rule sending to it) are built from the checked values,
-// so neither registers with a rejected one; here those rejections are collected and inspected.
+// so neither registers with a rejected one; here exactly those rejections are collected and
+// inspected, and any other rejection still reaches the runner.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as pulumi from "@pulumi/pulumi";
 import { startMockRuntime, outputValue, type MockRuntime } from "../../preview/mockRuntime.js";
 import { ContainerInsights } from "../../components/containerInsights/index.js";
 import { T } from "./aksInferenceClusterFixtures.js";
+import { expectRejectionsFrom, type ExpectedRejections } from "./expectedRejections.js";
 
-const rejections: unknown[] = [];
-let saved: NodeJS.UnhandledRejectionListener[] = [];
-const collect = (reason: unknown) => void rejections.push(reason);
+let expected: ExpectedRejections;
 let rt: MockRuntime;
 
 beforeAll(async () => {
-  // This worker runs only this file: swap the runner's handler for a collector.
-  saved = process.listeners("unhandledRejection");
-  process.removeAllListeners("unhandledRejection");
-  process.on("unhandledRejection", collect);
+  expected = expectRejectionsFrom(['ContainerInsights "late-retention"', 'ContainerInsights "late-ws"']);
   rt = await startMockRuntime();
 });
 
-afterAll(() => {
-  process.off("unhandledRejection", collect);
-  for (const l of saved) process.on("unhandledRejection", l);
-});
+afterAll(() => expected.restore());
 
-const propertyErrors = () =>
-  rejections.filter((r) => pulumi.InputPropertiesError.isInstance(r)) as pulumi.InputPropertiesError[];
+const propertyErrors = () => expected.propertyErrors();
 
 describe("ContainerInsights validation of values known only later", () => {
   it("an Output retention resolving out of range fails with the same InputPropertiesError and no workspace registers", async () => {

@@ -9,11 +9,15 @@ import { startMockRuntime, settle, outputValue, isSecret, type MockRuntime } fro
 import { ModelWebservice } from "../../components/modelWebservice/index.js";
 import { parseServiceConfig, SERVICE_CONFIG_DEFAULTS } from "../../router/contract/serviceConfig.js";
 import { parseFetchModelArgs } from "../../router/contract/fetchModelArgs.js";
-import { clusterConnection, reveal, validateK8sObject } from "./modelWebserviceFixtures.js";
+import { clusterConnection, reveal, routerConnection, validateK8sObject } from "./modelWebserviceFixtures.js";
 
 const QUICKSTART = fileURLToPath(new URL("../../examples/quickstart/model/", import.meta.url));
 const ROUTER_IMAGE = `aksmlacr.azurecr.io/aksml/azureml-fe:0.1.0@sha256:${"c".repeat(64)}`;
-const router = { endpoint: "http://20.50.60.70", image: ROUTER_IMAGE };
+const router = routerConnection({
+  endpoint: "http://20.50.60.70",
+  image: ROUTER_IMAGE,
+  serviceNamespaces: ["default", "models"],
+});
 const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
 let rt: MockRuntime;
@@ -148,6 +152,7 @@ describe("ModelWebservice defaults (Azure ML's, applied by the library)", () => 
         scoringTimeoutMs: 60000,
         maxConcurrentRequestsPerContainer: 1,
         maxRequestWaitTimeMs: 500,
+        maxQueuedRequests: 100,
         collectModelData: false,
       },
     });
@@ -381,11 +386,40 @@ describe("workload identity", () => {
   });
 });
 
+describe("network isolation", () => {
+  it("admits only the router's pods, from the router's namespace, to the model port", () => {
+    const policy = reveal(
+      rt.one("kubernetes:networking.k8s.io/v1:NetworkPolicy", "fixed-network-policy").inputs,
+    ) as any;
+    expect(policy.metadata).toMatchObject({ name: "fixed", namespace: "models" });
+    expect(policy.spec).toEqual({
+      podSelector: { matchLabels: { "aksml/webservice": "fixed" } },
+      policyTypes: ["Ingress"],
+      ingress: [
+        {
+          from: [
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "azureml" } },
+              podSelector: {
+                matchLabels: { "app.kubernetes.io/name": "azureml-fe", "app.kubernetes.io/part-of": "aksml" },
+              },
+            },
+          ],
+          ports: [{ protocol: "TCP", port: 5001 }],
+        },
+      ],
+    });
+    // The selector picks exactly the service's pods.
+    const pods = (reveal(rt.one("kubernetes:apps/v1:Deployment", "fixed-deployment").inputs) as any).spec.template;
+    expect(pods.metadata.labels).toMatchObject(policy.spec.podSelector.matchLabels);
+  });
+});
+
 describe("schema", () => {
   it("every Kubernetes object validates against the Kubernetes schema", () => {
     const objects = rt.resources.filter((r) => r.type.startsWith("kubernetes:") && r.custom);
-    // 4 services x (ServiceAccount, keys Secret, Deployment, Service) + one App Insights Secret.
-    expect(objects.length).toBe(4 * 4 + 1);
+    // 4 services x (ServiceAccount, keys Secret, Deployment, Service, NetworkPolicy) + one App Insights Secret.
+    expect(objects.length).toBe(4 * 5 + 1);
     for (const r of objects) expect(() => validateK8sObject(r), r.name).not.toThrow();
   });
   it("the schema check catches a broken object", () => {

@@ -7,7 +7,7 @@ import { resolveModelWebserviceSettings } from "../../components/modelWebservice
 import { modelServiceManifest, serviceConfigFor } from "../../components/modelWebservice/kubernetes.js";
 import { modelWebserviceArgsProblems } from "../../components/modelWebservice/validate.js";
 import { CONFIG_ANNOTATION, parseServiceConfig } from "../../router/contract/serviceConfig.js";
-import { clusterConnection } from "./modelWebserviceFixtures.js";
+import { clusterConnection, routerConnection } from "./modelWebserviceFixtures.js";
 
 const annotationFor = (name: string, settings: Parameters<typeof resolveModelWebserviceSettings>[1]) =>
   modelServiceManifest(name, "default", serviceConfigFor(name, resolveModelWebserviceSettings(name, settings)))
@@ -29,6 +29,7 @@ const validSettings = fc
     scoringTimeoutMs: fc.option(fc.integer({ min: 1, max: 600_000 }), { nil: undefined }),
     replicaMaxConcurrentRequests: fc.option(fc.integer({ min: 1, max: 64 }), { nil: undefined }),
     maxRequestWaitTimeMs: fc.option(fc.integer({ min: 1, max: 60_000 }), { nil: undefined }),
+    maxQueuedRequests: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: undefined }),
     collectModelData: fc.option(fc.boolean(), { nil: undefined }),
     audience: fc.option(fc.constantFrom("api://scoring", "https://ml.example.com"), { nil: undefined }),
   })
@@ -43,6 +44,7 @@ const validSettings = fc
     scoringTimeoutMs: s.scoringTimeoutMs,
     replicaMaxConcurrentRequests: s.replicaMaxConcurrentRequests,
     maxRequestWaitTimeMs: s.maxRequestWaitTimeMs,
+    maxQueuedRequests: s.maxQueuedRequests,
     collectModelData: s.collectModelData,
   }));
 
@@ -53,7 +55,7 @@ describe("aksml/config contract", () => {
         expect(
           modelWebserviceArgsProblems("svc", {
             cluster: clusterConnection(),
-            router: { endpoint: "http://r", image: "r" },
+            router: routerConnection({ image: "r" }),
             image: "m",
             ...settings,
           }),
@@ -82,6 +84,7 @@ describe("aksml/config contract", () => {
         expect(c.scoringTimeoutMs).toBe(settings.scoringTimeoutMs ?? 60_000);
         expect(c.maxConcurrentRequestsPerContainer).toBe(settings.replicaMaxConcurrentRequests ?? 1);
         expect(c.maxRequestWaitTimeMs).toBe(settings.maxRequestWaitTimeMs ?? 500);
+        expect(c.maxQueuedRequests).toBe(settings.maxQueuedRequests ?? 100);
         expect(c.collectModelData).toBe(settings.collectModelData ?? false);
       }),
       { numRuns: 300 },

@@ -1,6 +1,7 @@
 // Shared by the AzuremlFe and ModelWebservice tests: a literal cluster connection (what
 // AksInferenceCluster hands over) and schema validation of recorded Kubernetes objects.
 import { Deployment } from "kubernetes-models/apps/v1/Deployment";
+import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1/NetworkPolicy";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1/PodDisruptionBudget";
 import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole";
 import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
@@ -13,6 +14,7 @@ import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import type { CapturedResource } from "../../preview/mockRuntime.js";
 import { unwrapSecrets } from "../../preview/secretMarker.js";
 import type { ClusterConnectionArgs } from "../../components/shared/clusterConnection.js";
+import type { RouterConnectionArgs } from "../../components/shared/routerConnection.js";
 
 export const SUB = "00000000-0000-0000-0000-000000000000";
 export const RG = "aksml-rg";
@@ -37,6 +39,11 @@ export function clusterConnection(overrides: Partial<ClusterConnectionArgs> = {}
   };
 }
 
+/** A literal router connection (what AzuremlFe hands over): the router in `azureml`, serving `default`. */
+export function routerConnection(overrides: Partial<RouterConnectionArgs> = {}): RouterConnectionArgs {
+  return { endpoint: "http://r", image: "r:1", namespace: "azureml", serviceNamespaces: ["default"], ...overrides };
+}
+
 /** Replaces serialized secrets by their values (what the API server would receive). */
 export const reveal: (value: unknown) => unknown = unwrapSecrets;
 
@@ -48,6 +55,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   Role,
   RoleBinding,
   Deployment,
+  NetworkPolicy,
   PodDisruptionBudget,
   Service,
   Secret,

@@ -8,10 +8,10 @@ import { startMockRuntime, settle, type MockRuntime } from "../../preview/mockRu
 import { ModelWebservice } from "../../components/modelWebservice/index.js";
 import { loadAzureMlConfig } from "../../components/modelWebservice/fromAzureMlConfig.js";
 import { parseServiceConfig } from "../../router/contract/serviceConfig.js";
-import { clusterConnection, reveal } from "./modelWebserviceFixtures.js";
+import { clusterConnection, reveal, routerConnection } from "./modelWebserviceFixtures.js";
 
 const QUICKSTART = fileURLToPath(new URL("../../examples/quickstart/model/", import.meta.url));
-const common = { cluster: clusterConnection(), router: { endpoint: "http://r", image: "r:1" } };
+const common = { cluster: clusterConnection(), router: routerConnection() };
 const dir = mkdtempSync(join(tmpdir(), "aksml-azml-config-"));
 let n = 0;
 function file(content: unknown): string {

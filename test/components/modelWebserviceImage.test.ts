@@ -11,10 +11,10 @@ import {
   imageTag,
   type PlainInferenceConfig,
 } from "../../components/modelWebservice/image.js";
-import { clusterConnection, reveal } from "./modelWebserviceFixtures.js";
+import { clusterConnection, reveal, routerConnection } from "./modelWebserviceFixtures.js";
 
 const QUICKSTART = fileURLToPath(new URL("../../examples/quickstart/model/", import.meta.url));
-const router = { endpoint: "http://r", image: "r:1" };
+const router = routerConnection();
 
 /** A fresh copy of the quickstart source plus env files, so each case can change one thing. */
 function fixture(): PlainInferenceConfig & { root: string } {

@@ -16,12 +16,9 @@ import { MOCK_TENANT_ID } from "../../preview/computedOutputs.js";
 import { ModelWebservice } from "../../components/modelWebservice/index.js";
 import { AZURE_CLI_CLIENT_ID } from "../../components/modelWebservice/entra.js";
 import { CONFIG_ANNOTATION, parseServiceConfig } from "../../router/contract/serviceConfig.js";
-import { clusterConnection, reveal } from "./modelWebserviceFixtures.js";
+import { clusterConnection, reveal, routerConnection } from "./modelWebserviceFixtures.js";
 
-const router = {
-  endpoint: "http://20.50.60.70",
-  image: `aksmlacr.azurecr.io/aksml/azureml-fe:0.1.0@sha256:${"c".repeat(64)}`,
-};
+const router = routerConnection();
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 const ROTATED_BY_CLI = "rotated-by-aksml-regen-key-0123";
 

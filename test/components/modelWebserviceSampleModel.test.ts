@@ -27,8 +27,8 @@ describe.skipIf(!python)("quickstart sample model", () => {
       intercept: number;
     };
     const rows = [
-      [100, 3, 10],
-      [55, 2, 40],
+      [3, 100, 10],
+      [2, 55, 40],
       [0, 0, 0],
     ];
     const expected = rows.map(
@@ -38,6 +38,6 @@ describe.skipIf(!python)("quickstart sample model", () => {
   });
 
   it("explains a malformed row instead of crashing", () => {
-    expect(score({ data: [[1, 2]] }).error).toContain("each row needs 3 values: area_m2, rooms, age_years");
+    expect(score({ data: [[1, 2]] }).error).toContain("each row needs 3 values: rooms, area_m2, age_years");
   });
 });

@@ -4,12 +4,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { startMockRuntime } from "../../preview/mockRuntime.js";
 import { ModelWebservice, type ModelWebserviceArgs } from "../../components/modelWebservice/index.js";
 import { modelWebserviceArgsProblems } from "../../components/modelWebservice/validate.js";
-import { clusterConnection } from "./modelWebserviceFixtures.js";
+import { clusterConnection, routerConnection } from "./modelWebserviceFixtures.js";
 
 const QUICKSTART = fileURLToPath(new URL("../../examples/quickstart/model/", import.meta.url));
 const base: ModelWebserviceArgs = {
   cluster: clusterConnection(),
-  router: { endpoint: "http://r", image: "r:1" },
+  router: routerConnection(),
   image: "m:1",
 };
 const model = (over: Partial<{ name: string; version: number; path: string }> = {}) => ({
@@ -72,6 +72,21 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["scoringTimeoutMs > 0", { scoringTimeoutMs: 0 }, "scoringTimeoutMs"],
   ["replicaMaxConcurrentRequests > 0", { replicaMaxConcurrentRequests: 0 }, "replicaMaxConcurrentRequests"],
   ["maxRequestWaitTimeMs > 0", { maxRequestWaitTimeMs: -5 }, "maxRequestWaitTimeMs"],
+  // Past 2^31-1 ms a Node timer fires after 1 ms: the router answered every request at once.
+  ["scoringTimeoutMs <= 3600000", { scoringTimeoutMs: 2 ** 31 }, "scoringTimeoutMs"],
+  ["maxRequestWaitTimeMs <= 300000", { maxRequestWaitTimeMs: 300_001 }, "maxRequestWaitTimeMs"],
+  ["replicaMaxConcurrentRequests <= 1000", { replicaMaxConcurrentRequests: 1001 }, "replicaMaxConcurrentRequests"],
+  ["numReplicas <= 1000", { numReplicas: 1001 }, "numReplicas"],
+  ["maxReplicas <= 1000", { autoscale: { maxReplicas: 1001 } }, "autoscale.maxReplicas"],
+  ["refreshSeconds <= 300", { autoscale: { refreshSeconds: 301 } }, "autoscale.refreshSeconds"],
+  ["maxQueuedRequests >= 0", { maxQueuedRequests: -1 }, "maxQueuedRequests"],
+  ["maxQueuedRequests <= 10000", { maxQueuedRequests: 10_001 }, "maxQueuedRequests"],
+  ["maxQueuedRequests integer", { maxQueuedRequests: 2.5 }, "maxQueuedRequests"],
+  // A key no client can send in "Authorization: Bearer <key>" was answered 401 forever.
+  ["primaryKey without spaces", { primaryKey: "my secret key 123" }, "primaryKey"],
+  ["secondaryKey in the token68 set", { secondaryKey: 'key-with-"quote"' }, "secondaryKey"],
+  ["primaryKey not empty", { primaryKey: "" }, "primaryKey"],
+  ["primaryKey fits a header", { primaryKey: "k".repeat(8186) }, "primaryKey"],
   ["probe period >= 1", { livenessProbe: { periodSeconds: 0 } }, "livenessProbe.periodSeconds"],
   ["probe initial delay > 0", { livenessProbe: { initialDelaySeconds: 0 } }, "livenessProbe.initialDelaySeconds"],
   ["probe timeout >= 1", { livenessProbe: { timeoutSeconds: 0 } }, "livenessProbe.timeoutSeconds"],
@@ -88,6 +103,12 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["tag values are label values", { tags: { owner: "jane@example.com" } }, "tags.owner"],
   ["namespace pattern", { namespace: "Team_A" }, "namespace"],
   ["namespace length", { namespace: "a".repeat(64) }, "namespace"],
+  ["namespace served by the router", { namespace: "team-a" }, "namespace"],
+  [
+    "the default namespace served by the router",
+    { router: routerConnection({ serviceNamespaces: ["team-a"] }) },
+    "namespace",
+  ],
   ["at most 1000 models", { models: Array.from({ length: 1001 }, (_, i) => model({ version: i + 1 })) }, "models"],
   ["model name", { models: [model({ name: "bad name" })] }, "models[0].name"],
   ["model version", { models: [model({ version: 0 })] }, "models[0].version"],
@@ -193,6 +214,15 @@ describe("ModelWebservice validation (Azure ML's validate_configuration and more
     expect(modelWebserviceArgsProblems(name, base).map((p) => p.propertyPath)).toEqual(["name"]);
   });
 
+  it("accepts keys a Bearer credential can carry, and names the rule without quoting the key", () => {
+    expect(
+      modelWebserviceArgsProblems("svc", { ...base, primaryKey: "Ab-._~+/09=", secondaryKey: "k".repeat(8185) }),
+    ).toEqual([]);
+    const [problem] = modelWebserviceArgsProblems("svc", { ...base, primaryKey: "my secret key 123" });
+    expect(problem!.reason).toContain("contains characters a Bearer credential cannot carry");
+    expect(problem!.reason).not.toContain("my secret key");
+  });
+
   it("skips rules on values that are not known yet", () => {
     expect(
       modelWebserviceArgsProblems("svc", {
@@ -213,6 +243,18 @@ describe("ModelWebservice validation (Azure ML's validate_configuration and more
         keyRotation: { primary: pulumi.output(1) },
       }).map((p) => p.propertyPath),
     ).toEqual(["tokenAuthEnabled", "keyRotation.primary"]);
+  });
+
+  it("names the fix when the namespace is not one the router serves, and accepts one that is", () => {
+    const [problem] = modelWebserviceArgsProblems("svc", { ...base, namespace: "team-a" });
+    expect(problem!.reason).toBe(
+      '"team-a" is not served by the router, which watches only ["default"] (AzuremlFe serviceNamespaces); add "team-a" to the router\'s serviceNamespaces, or deploy the service in one of those',
+    );
+    const served = routerConnection({ serviceNamespaces: ["default", "team-a"] });
+    expect(modelWebserviceArgsProblems("svc", { ...base, router: served, namespace: "team-a" })).toEqual([]);
+    // Not known yet: checked once it resolves (modelWebserviceLateValidation.test.ts).
+    const later = routerConnection({ serviceNamespaces: pulumi.output(["default"]) });
+    expect(modelWebserviceArgsProblems("svc", { ...base, router: later, namespace: "team-a" })).toEqual([]);
   });
 
   it("collects every problem into one InputPropertiesError naming each property", () => {

@@ -8,7 +8,13 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { ClusterPurpose } from "../../components/shared/clusterConnection.js";
 import { routerTopologyFor } from "../../components/azuremlFe/defaults.js";
-import { routerEnv, ROUTER_SHUTDOWN_GRACE_SECONDS, ROUTER_TLS_MOUNT } from "../../components/azuremlFe/deployment.js";
+import {
+  routerEnv,
+  ROUTER_PEER_SECRET_MOUNT,
+  ROUTER_SHUTDOWN_GRACE_SECONDS,
+  ROUTER_TLS_MOUNT,
+} from "../../components/azuremlFe/deployment.js";
+import { acmeSolverUrl } from "../../components/azuremlFe/leafCertificate.js";
 import {
   ROUTER_LEASE_NAME,
   ROUTER_PEERS_SERVICE_NAME,
@@ -16,6 +22,7 @@ import {
 } from "../../components/azuremlFe/names.js";
 import { loadRouterConfig } from "../../router/config.js";
 import {
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_SHUTDOWN_GRACE_MS,
   ROUTER_ADMIN_PORT,
   ROUTER_ENV,
@@ -24,11 +31,19 @@ import {
   ROUTER_RUN_AS_USER,
 } from "../../router/contract/routerEnvironment.js";
 
-const DOCKERFILE = readFileSync(new URL("../../router/Dockerfile", import.meta.url), "utf8");
-/** The instructions of the image's last stage (the one that runs). */
-const runtimeStage = DOCKERFILE.slice(DOCKERFILE.lastIndexOf("\nFROM "))
-  .split("\n")
-  .filter((l) => l.trim() && !l.trimStart().startsWith("#"));
+/**
+ * The router image's Dockerfiles: router/Dockerfile builds it from source in the
+ * repository, router/image.Dockerfile from the installed package's router-image/.
+ */
+const DOCKERFILES = ["router/Dockerfile", "router/image.Dockerfile"].map(
+  (file) => [file, readFileSync(new URL(`../../${file}`, import.meta.url), "utf8")] as const,
+);
+/** The instructions of an image's last stage (the one that runs). */
+const runtimeStageOf = (dockerfile: string) =>
+  dockerfile
+    .slice(dockerfile.lastIndexOf("\nFROM "))
+    .split("\n")
+    .filter((l) => l.trim() && !l.trimStart().startsWith("#"));
 
 /** What the kubelet would put in the environment for the pod's fieldRefs. */
 const POD_FIELDS: Record<string, string> = {
@@ -37,9 +52,18 @@ const POD_FIELDS: Record<string, string> = {
   "status.podIP": "10.244.1.7",
 };
 
-function podEnvironment(tls: boolean): Record<string, string> {
+const SOLVER_URL = acmeSolverUrl("azureml");
+
+function podEnvironment(tls: boolean, acme = false): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const v of routerEnv(routerTopologyFor(ClusterPurpose.FastProd), 1_048_576, "debug", tls)) {
+  for (const v of routerEnv(
+    routerTopologyFor(ClusterPurpose.FastProd),
+    1_048_576,
+    "debug",
+    tls,
+    ["team-a", "team-b"],
+    acme ? SOLVER_URL : undefined,
+  )) {
     const fieldPath = (v.valueFrom as { fieldRef?: { fieldPath: string } } | undefined)?.fieldRef?.fieldPath;
     env[v.name as string] = fieldPath ? POD_FIELDS[fieldPath]! : (v.value as string);
   }
@@ -47,9 +71,18 @@ function podEnvironment(tls: boolean): Record<string, string> {
 }
 
 describe("the router environment, written by AzuremlFe and read by the router", () => {
-  it("names only variables the router reads, and all of them with TLS on", () => {
-    expect(Object.keys(podEnvironment(true)).sort()).toEqual(Object.values(ROUTER_ENV).sort());
+  it("names only variables the router reads, and all of them with TLS and the ACME solver on", () => {
+    expect(Object.keys(podEnvironment(true, true)).sort()).toEqual(Object.values(ROUTER_ENV).sort());
+    expect(Object.keys(podEnvironment(true))).not.toContain(ROUTER_ENV.acmeHttp01SolverUrl);
     expect(Object.keys(podEnvironment(false))).not.toContain(ROUTER_ENV.tlsCertFile);
+    // The solver URL is only written with TLS: the router refuses it without.
+    expect(Object.keys(podEnvironment(false, true))).not.toContain(ROUTER_ENV.acmeHttp01SolverUrl);
+  });
+
+  it("gives the router a solver URL it accepts, naming the solver Service", () => {
+    expect(loadRouterConfig(podEnvironment(true, true)).acmeHttp01SolverUrl).toBe(
+      "http://azureml-fe-acme-solver.azureml.svc.cluster.local:8089",
+    );
   });
 
   it("parses to the settings the component means", () => {
@@ -66,12 +99,16 @@ describe("the router environment, written by AzuremlFe and read by the router", 
       selfScaling: true,
       logLevel: "debug",
       shutdownGraceMs: DEFAULT_SHUTDOWN_GRACE_MS,
+      watchNamespaces: ["team-a", "team-b"],
+      peerSecretFile: `${ROUTER_PEER_SECRET_MOUNT}/secret`,
+      maxConnections: DEFAULT_MAX_CONNECTIONS,
     });
     expect(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000).toBe(DEFAULT_SHUTDOWN_GRACE_MS);
   });
 });
 
-describe("the router image", () => {
+describe.each(DOCKERFILES)("the router image (%s)", (_file, dockerfile) => {
+  const runtimeStage = runtimeStageOf(dockerfile);
   it("runs as ROUTER_RUN_AS_USER (uid and gid), the user the components' securityContexts name", () => {
     const users = runtimeStage.filter((l) => /^USER\s/.test(l)).map((l) => l.split(/\s+/)[1]);
     expect(users.at(-1)).toBe(`${ROUTER_RUN_AS_USER}:${ROUTER_RUN_AS_USER}`);
@@ -83,5 +120,10 @@ describe("the router image", () => {
       .flatMap((l) => l.split(/\s+/).slice(1))
       .map(Number);
     expect(exposed.sort()).toEqual([ROUTER_HTTP_PORT, ROUTER_HTTPS_PORT, ROUTER_ADMIN_PORT].sort());
+  });
+
+  it("starts /app/dist/main.js serve, the entrypoint both build paths share", () => {
+    expect(runtimeStage).toContain('ENTRYPOINT ["node", "/app/dist/main.js"]');
+    expect(runtimeStage).toContain('CMD ["serve"]');
   });
 });

@@ -34,6 +34,7 @@ describe("aksml/config defaults (Azure ML deploy_configuration, applied by the p
     ["scoringTimeoutMs", c.scoringTimeoutMs, 60000],
     ["maxConcurrentRequestsPerContainer", c.maxConcurrentRequestsPerContainer, 1],
     ["maxRequestWaitTimeMs", c.maxRequestWaitTimeMs, 500],
+    ["maxQueuedRequests", c.maxQueuedRequests, 100],
     ["collectModelData", c.collectModelData, false],
     ["numReplicas", c.numReplicas, undefined],
   ])("%s defaults to %j", (_path, actual, expected) => {
@@ -106,6 +107,55 @@ describe("aksml/config validation", () => {
     expect(problemsOf(input).some((p) => expected.test(p))).toBe(true);
   });
 
+  // Node timers treat a delay above 2^31-1 ms as 1 ms: such a timeout answered every request
+  // 504 (or 503) at once. Every duration and count has an explicit maximum.
+  it.each([
+    ["scoringTimeoutMs", { scoringTimeoutMs: 2 ** 31 }, "scoringTimeoutMs: must be <= 3600000, got 2147483648"],
+    ["scoringTimeoutMs", { scoringTimeoutMs: 3_600_001 }, "scoringTimeoutMs: must be <= 3600000"],
+    ["maxRequestWaitTimeMs", { maxRequestWaitTimeMs: 300_001 }, "maxRequestWaitTimeMs: must be <= 300000"],
+    [
+      "maxConcurrentRequestsPerContainer",
+      { maxConcurrentRequestsPerContainer: 1001 },
+      "maxConcurrentRequestsPerContainer: must be <= 1000",
+    ],
+    ["maxQueuedRequests", { maxQueuedRequests: 10_001 }, "maxQueuedRequests: must be <= 10000"],
+    ["maxQueuedRequests", { maxQueuedRequests: -1 }, "maxQueuedRequests: must be >= 0"],
+    ["numReplicas", { numReplicas: 1001 }, "numReplicas: must be <= 1000"],
+    [
+      "autoscale.minReplicas",
+      { autoscale: { minReplicas: 1001, maxReplicas: 1001 } },
+      "autoscale.minReplicas: must be <= 1000",
+    ],
+    ["autoscale.maxReplicas", { autoscale: { maxReplicas: 1001 } }, "autoscale.maxReplicas: must be <= 1000"],
+    ["autoscale.refreshSeconds", { autoscale: { refreshSeconds: 301 } }, "autoscale.refreshSeconds: must be <= 300"],
+    [
+      "autoscale.scaleDownDelaySeconds",
+      { autoscale: { scaleDownDelaySeconds: 3601 } },
+      "autoscale.scaleDownDelaySeconds: must be <= 3600",
+    ],
+  ])("caps %s (%j)", (_key, input, expected) => {
+    expect(problemsOf(input).filter((p) => p.startsWith(expected))).toHaveLength(1);
+  });
+
+  it("accepts every maximum", () => {
+    const c = ok({
+      scoringTimeoutMs: 3_600_000,
+      maxRequestWaitTimeMs: 300_000,
+      maxConcurrentRequestsPerContainer: 1000,
+      maxQueuedRequests: 10_000,
+      autoscale: { minReplicas: 1000, maxReplicas: 1000, refreshSeconds: 300, scaleDownDelaySeconds: 3600 },
+    });
+    expect(c.maxQueuedRequests).toBe(10_000);
+    expect(ok({ numReplicas: 1000 }).numReplicas).toBe(1000);
+    expect(ok({ maxQueuedRequests: 0 }).maxQueuedRequests).toBe(0);
+  });
+
+  it("reports a newer schema version once", () => {
+    expect(problemsOf({ version: 2 })).toEqual([
+      "version: schema version 2 is newer than this router understands (1); upgrade the router",
+    ]);
+  });
+
   it("collects every problem instead of stopping at the first", () => {
     expect(problemsOf({ scoringTimeoutMs: -1, maxRequestWaitTimeMs: 0, bogus: 1 })).toHaveLength(3);
   });
@@ -125,6 +175,7 @@ describe("serialize/parse round trip", () => {
       timeout: fc.integer({ min: 1, max: 600_000 }),
       concurrency: fc.integer({ min: 1, max: 64 }),
       wait: fc.integer({ min: 1, max: 60_000 }),
+      queue: fc.integer({ min: 0, max: 10_000 }),
       collect: fc.boolean(),
       extraAudiences: fc.option(
         fc.array(fc.constantFrom("api://model-a-uri", "11111111-2222-3333-4444-555555555555"), {
@@ -162,6 +213,7 @@ describe("serialize/parse round trip", () => {
         scoringTimeoutMs: r.timeout,
         maxConcurrentRequestsPerContainer: r.concurrency,
         maxRequestWaitTimeMs: r.wait,
+        maxQueuedRequests: r.queue,
         collectModelData: r.collect,
       }),
     );

@@ -54,6 +54,7 @@ export function modelConfig(overrides: Partial<ServiceConfig> = {}): ServiceConf
     scoringTimeoutMs: 60000,
     maxConcurrentRequestsPerContainer: 1,
     maxRequestWaitTimeMs: 500,
+    maxQueuedRequests: 100,
     collectModelData: false,
     ...overrides,
   };

@@ -7,6 +7,7 @@ import {
   webserviceConfigValid,
   webserviceMaxModels,
   webserviceSingleAuthMode,
+  webserviceUniqueNames,
 } from "../../policy/policies/webservice.js";
 import { serializeServiceConfig } from "../../router/contract/serviceConfig.js";
 import {
@@ -16,6 +17,7 @@ import {
   assertNoStackViolations,
   createResourceValidationArgs,
   runResourcePolicy,
+  runStackPolicy,
 } from "./helpers.js";
 import { change, modelConfig, productionGraph, propsOf, resource, setModelConfig } from "./fixtures.js";
 
@@ -126,6 +128,40 @@ describe("webservice-auth-required", () => {
     const graph = setModelConfig(productionGraph(), noAuth);
     change(graph, "churn-deployment", (p) => (p.metadata.annotations["aksml/cluster-purpose"] = "DevTest"));
     await assertHasStackViolation(policy, graph, { message: 'has auth.mode "none" on a FastProd cluster' });
+  });
+});
+
+describe("webservice-unique-names", () => {
+  const policy = webserviceUniqueNames();
+  /** The churn Service again, in another namespace (a look-alike with auth off). */
+  const lookAlike = (namespace: string) => {
+    const props = serviceProps();
+    props.metadata.namespace = namespace;
+    props.metadata.annotations["aksml/config"] = serializeServiceConfig(
+      modelConfig({ auth: { mode: "none", algorithms: ["RS256"] } }),
+    );
+    return resource(SERVICE, `churn-${namespace}-service`, props);
+  };
+  it("passes one Service per name", async () => {
+    await assertNoStackViolations(policy, productionGraph());
+  });
+  it("flags every Service claiming a name another one claims, naming the namespaces", async () => {
+    const graph = [...productionGraph(), lookAlike("team-b")];
+    const violations = await runStackPolicy(policy, graph);
+    expect(violations.map((v) => v.resource?.name)).toEqual(["churn-service", "churn-team-b-service"]);
+    for (const v of violations) {
+      expect(v.message).toContain(
+        "Web service name 'churn' is declared by 2 model Services (namespaces 'models', 'team-b')",
+      );
+      expect(v.message).toContain("Fix: keep one web service per name");
+    }
+  });
+  it("ignores Services that are not model Services", async () => {
+    const graph = productionGraph();
+    const plain = structuredClone(serviceProps());
+    plain.metadata.namespace = "team-b";
+    delete plain.metadata.annotations["aksml/config"];
+    await assertNoStackViolations(policy, [...graph, resource(SERVICE, "churn-plain", plain)]);
   });
 });
 

@@ -93,6 +93,45 @@ describe("key auth", () => {
     router.backend.set({ name: "keyed", keys: KEYS, replicas: [replica.endpoint] });
     expect((await score("keyed", `Bearer ${KEYS.primaryKey}`)).status).toBe(200);
   });
+
+  // A key no client can present was accepted and the service answered 401 forever.
+  it.each([
+    ["a space", "pk with a space 0123456789"],
+    ["a quote", 'pk-"quoted"-0123456789'],
+    ["a non-ASCII letter", "pk-schlüssel-0123456789"],
+    ["'=' inside", "pk=inside=0123456789"],
+    ["more than an Authorization header carries", "k".repeat(8186)],
+  ])(
+    "rejects a key with %s when configured, keeps the last good keys, and says why on the admin port",
+    async (_l, bad) => {
+      router.backend.set({
+        name: "keyed",
+        keys: { primaryKey: bad, secondaryKey: KEYS.secondaryKey },
+        replicas: [replica.endpoint],
+      });
+      const admin = (await (await fetch(`${router.adminUrl}/readyz`)).json()) as {
+        problems: Array<{ service: string; reason: string; servingLastGood: boolean }>;
+      };
+      const problem = admin.problems.find((p) => p.service === "keyed");
+      expect(problem).toMatchObject({ servingLastGood: true });
+      expect(problem!.reason).toMatch(
+        /^primaryKey (contains characters a Bearer credential cannot carry|is 8186 characters)/,
+      );
+      expect(problem!.reason).not.toContain(bad.slice(0, 8));
+      expect((await score("keyed", `Bearer ${KEYS.primaryKey}`)).status).toBe(200);
+      router.backend.set({ name: "keyed", keys: KEYS, replicas: [replica.endpoint] });
+    },
+  );
+
+  it("does not serve a new service whose key can never match", async () => {
+    router.backend.set({
+      name: "badkey",
+      keys: { primaryKey: KEYS.primaryKey, secondaryKey: "sk with spaces 0123456789" },
+      replicas: [replica.endpoint],
+    });
+    expect((await score("badkey", `Bearer ${KEYS.primaryKey}`)).status).toBe(404);
+    router.backend.remove("badkey");
+  });
 });
 
 describe("no auth", () => {

@@ -14,6 +14,7 @@ describe("loadRouterConfig", () => {
       selfScaling: false,
       logLevel: "info",
       shutdownGraceMs: 65_000,
+      maxConnections: 4096,
     });
   });
 
@@ -32,6 +33,9 @@ describe("loadRouterConfig", () => {
       AKSML_SELF_SCALING: "true",
       AKSML_LOG_LEVEL: "debug",
       AKSML_SHUTDOWN_GRACE_MS: "0",
+      AKSML_WATCH_NAMESPACES: "team-a,team-b",
+      AKSML_PEER_SECRET_FILE: "/etc/aksml/peer/secret",
+      AKSML_MAX_CONNECTIONS: "100",
     });
     expect(c).toEqual({
       backend: "local",
@@ -46,6 +50,9 @@ describe("loadRouterConfig", () => {
       selfScaling: true,
       logLevel: "debug",
       shutdownGraceMs: 0,
+      watchNamespaces: ["team-a", "team-b"],
+      peerSecretFile: "/etc/aksml/peer/secret",
+      maxConnections: 100,
     });
   });
 
@@ -59,13 +66,14 @@ describe("loadRouterConfig", () => {
         AKSML_SELF_SCALING: "yes",
         AKSML_LOG_LEVEL: "loud",
         AKSML_SHUTDOWN_GRACE_MS: "30s",
+        AKSML_MAX_CONNECTIONS: "0",
       });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(RouterConfigError);
     const problems = (err as RouterConfigError).problems;
-    expect(problems).toHaveLength(6);
+    expect(problems).toHaveLength(7);
     for (const v of [
       "AKSML_BACKEND",
       "AKSML_TLS_KEY_FILE",
@@ -73,6 +81,7 @@ describe("loadRouterConfig", () => {
       "AKSML_SELF_SCALING",
       "AKSML_LOG_LEVEL",
       "AKSML_SHUTDOWN_GRACE_MS",
+      "AKSML_MAX_CONNECTIONS",
     ])
       expect(problems.join("\n")).toContain(v);
   });
@@ -81,7 +90,13 @@ describe("loadRouterConfig", () => {
     expect(() => loadRouterConfig({ AKSML_MAX_REQUEST_BYTES: v })).toThrow(/AKSML_MAX_REQUEST_BYTES/);
   });
 
-  it.each(["-1", "1.5", "30s", "3600001"])("rejects AKSML_SHUTDOWN_GRACE_MS=%s", (v) => {
+  it.each(["0", "-1", "1.5", "50001", "4e3"])("rejects AKSML_MAX_CONNECTIONS=%s", (v) => {
+    expect(() => loadRouterConfig({ AKSML_MAX_CONNECTIONS: v })).toThrow(
+      /AKSML_MAX_CONNECTIONS must be an integer between 1 and 50000/,
+    );
+  });
+
+  it.each(["-1", "1.5", "30s", "3600001", String(2 ** 31)])("rejects AKSML_SHUTDOWN_GRACE_MS=%s", (v) => {
     expect(() => loadRouterConfig({ AKSML_SHUTDOWN_GRACE_MS: v })).toThrow(/AKSML_SHUTDOWN_GRACE_MS/);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request as httpRequest } from "node:http";
 import { startReplica, sleep, type TestReplica } from "./helpers/upstream.js";
 import { startTestRouter, KEYS, type TestRouter } from "./helpers/router.js";
+import { until } from "./helpers/poll.js";
 
 const AUTH = `Bearer ${KEYS.primaryKey}`;
 const LIMIT = 1024 * 1024; // the router under test runs with a 1 MiB limit, so the cases stay fast
@@ -10,6 +11,9 @@ const LIMIT = 1024 * 1024; // the router under test runs with a 1 MiB limit, so 
 let fast: TestReplica;
 let slow: TestReplica;
 let dying: TestReplica;
+let gated: TestReplica;
+/** Releases the request the gated replica holds. */
+const gates: Array<() => void> = [];
 let router: TestRouter;
 
 beforeAll(async () => {
@@ -17,6 +21,10 @@ beforeAll(async () => {
   slow = await startReplica("slow", async (_req, res) => {
     await sleep(400);
     res.end("late");
+  });
+  gated = await startReplica("gated", async (_req, res) => {
+    await new Promise<void>((r) => gates.push(r));
+    res.end("released");
   });
   dying = await startReplica("dying", (_req, res) => {
     res.writeHead(200, { "content-type": "text/plain", "content-length": "100000" });
@@ -32,6 +40,12 @@ beforeAll(async () => {
         config: { scoringTimeoutMs: 150, maxRequestWaitTimeMs: 100 },
         replicas: [slow.endpoint],
       },
+      {
+        name: "gated",
+        keys: KEYS,
+        config: { scoringTimeoutMs: 30_000, maxRequestWaitTimeMs: 1500 },
+        replicas: [gated.endpoint],
+      },
       { name: "dying", keys: KEYS, replicas: [dying.endpoint] },
       { name: "refusing", keys: KEYS, replicas: [{ id: "gone", url: "http://127.0.0.1:1" }] },
     ],
@@ -41,7 +55,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await router.stop();
-  await Promise.all([fast.close(), slow.close(), dying.close()]);
+  await Promise.all([fast.close(), slow.close(), dying.close(), gated.close()]);
 });
 
 async function call(path: string, init: RequestInit = {}) {
@@ -85,8 +99,14 @@ function chunkedUpload(total: number): Promise<{ status: number | "reset"; sent:
 }
 
 describe("routing", () => {
-  it("404s an unknown service and an unknown route, 405s other methods", async () => {
-    expect((await call("/api/v1/service/nope/score", { method: "POST", body: "{}" })).status).toBe(404);
+  it("404s an unknown service (without echoing its name) and an unknown route, 405s other methods", async () => {
+    const unknown = await call("/api/v1/service/%3Cscript%3Ealert(1)%3C%2Fscript%3E/score", {
+      method: "POST",
+      body: "{}",
+    });
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).not.toContain("script");
+    expect(JSON.parse(unknown.text).error.message).toBe("no such service");
     expect((await call("/api/v1/service/fast/other")).status).toBe(404);
     const put = await call("/api/v1/service/fast/score", { method: "PUT", body: "{}" });
     expect(put.status).toBe(405);
@@ -198,17 +218,21 @@ describe("503 / 504 / 502", () => {
   it("504s a replica slower than scoringTimeoutMs", async () => {
     const r = await call("/api/v1/service/slow/score", { method: "POST", body: "{}" });
     expect(r.status).toBe(504);
-    await sleep(300); // let the slow replica finish so the next test starts idle
   });
 
-  it("503s requests still queued after maxRequestWaitTimeMs", async () => {
-    const results = await Promise.all(
-      Array.from({ length: 3 }, () => call("/api/v1/service/slow/score", { method: "POST", body: "{}" })),
-    );
-    const codes = results.map((r) => r.status).sort();
-    // One runs into the 150 ms scoring timeout; the two behind it wait 100 ms in the queue.
-    expect(codes).toEqual([503, 503, 504]);
-    await sleep(300);
+  it("503s requests still queued after maxRequestWaitTimeMs, with Retry-After", async () => {
+    // The first request holds the only slot until released; the two behind it wait in the queue.
+    const first = call("/api/v1/service/gated/score", { method: "POST", body: "{}" });
+    await until(() => gates.length === 1, "the first request at the replica");
+    const queued = [1, 2].map(() => call("/api/v1/service/gated/score", { method: "POST", body: "{}" }));
+    const svc = router.registry.get("gated")!;
+    await until(() => svc.queued === 2, "two requests queued");
+    const results = await Promise.all(queued);
+    expect(results.map((r) => r.status)).toEqual([503, 503]);
+    expect(results.map((r) => r.headers.get("retry-after"))).toEqual(["1", "1"]);
+    expect(JSON.parse(results[0]!.text).error.message).toContain("maxRequestWaitTimeMs");
+    for (const g of gates.splice(0)) g();
+    expect((await first).status).toBe(200);
   });
 
   it("aborts the connection when a replica dies after sending headers", async () => {
@@ -237,10 +261,24 @@ describe("503 / 504 / 502", () => {
   });
 
   it("counts requests by service and status in /metrics", async () => {
-    const text = await (await fetch(`${router.adminUrl}/metrics`)).text();
-    expect(text).toMatch(/aksml_router_requests_total\{service="slow",code="504"\} [1-9]/);
-    expect(text).toMatch(/aksml_router_requests_total\{service="slow",code="503"\} [1-9]/);
-    expect(text).toMatch(/aksml_router_requests_total\{service="refusing",code="502"\} 1/);
-    expect(text).toContain("aksml_router_routing_overhead_seconds_bucket");
+    const metrics = async () => (await fetch(`${router.adminUrl}/metrics`)).text();
+    const count = (text: string, service: string, code: number) => {
+      const prefix = `aksml_router_requests_total{service="${service}",code="${code}"} `;
+      const line = text.split("\n").find((l) => l.startsWith(prefix));
+      return line === undefined ? 0 : Number(line.slice(prefix.length));
+    };
+    // Its own refusing service: the other one's replica may still be ejected by an earlier test.
+    router.backend.set({ name: "refusing-m", keys: KEYS, replicas: [{ id: "gone-m", url: "http://127.0.0.1:1" }] });
+    const before = await metrics();
+    expect((await call("/api/v1/service/fast/score", { method: "POST", body: "{}" })).status).toBe(200);
+    expect((await call("/api/v1/service/refusing-m/score", { method: "POST", body: "{}" })).status).toBe(502);
+    expect((await call("/api/v1/service/nope/score", { method: "POST", body: "{}" })).status).toBe(404);
+    const after = await metrics();
+    expect(count(after, "fast", 200) - count(before, "fast", 200)).toBe(1);
+    expect(count(after, "refusing-m", 502) - count(before, "refusing-m", 502)).toBe(1);
+    // An unknown service is counted without its name: a client cannot mint label values.
+    expect(count(after, "(unknown)", 404) - count(before, "(unknown)", 404)).toBe(1);
+    expect(after).not.toContain('service="nope"');
+    expect(after).toContain("aksml_router_routing_overhead_seconds_bucket");
   });
 });

@@ -25,6 +25,10 @@ class RecordingCatalog implements ServiceCatalog {
   reject(name: string, reason: string): void {
     this.rejected.push(`${name}: ${reason}`);
   }
+  withdraw(name: string, reason: string): void {
+    this.latest.delete(name);
+    this.rejected.push(`${name}: ${reason}`);
+  }
 }
 
 function config(raw: object): ServiceConfig {

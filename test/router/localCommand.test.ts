@@ -220,6 +220,29 @@ describe("local config validation", () => {
       "services[0].config.numReplicas:",
     ],
     [{ services: [{ ...ok.services[0], replicas: 3 }] }, "services[0].replicas: unknown key"],
+    // Keys no client can present in "Authorization: Bearer <key>" were accepted and answered 401 forever.
+    [
+      { services: [{ ...ok.services[0], keys: { primaryKey: "two words 0123456789", secondaryKey: "y".repeat(20) } }] },
+      "services[0].keys.primaryKey: contains characters a Bearer credential cannot carry",
+    ],
+    [
+      { services: [{ ...ok.services[0], keys: { primaryKey: "x".repeat(20), secondaryKey: "it's-a-key-0123456" } }] },
+      "services[0].keys.secondaryKey: contains characters a Bearer credential cannot carry",
+    ],
+    // 200 replicas spawned 200 processes at once.
+    [
+      { services: [{ ...ok.services[0], config: { numReplicas: 200 } }] },
+      "services[0].config.numReplicas: must be <= 16 locally",
+    ],
+    [
+      { services: [{ ...ok.services[0], config: { autoscale: { maxReplicas: 17 } } }] },
+      "services[0].config.autoscale.maxReplicas: must be <= 16 locally",
+    ],
+    // Past 2^31-1 ms a Node timer fires after 1 ms: every request got 504 at once.
+    [
+      { services: [{ ...ok.services[0], config: { scoringTimeoutMs: 2 ** 31 } }] },
+      "services[0].config.scoringTimeoutMs: must be <= 3600000",
+    ],
     [{ ...ok, port: 9091 }, "port: the data port and the admin port are both 9091"],
     [{ ...ok, port: 8000, adminPort: 8000 }, "adminPort: the data port and the admin port are both 8000"],
     // A missing cwd made every replica fail to spawn and be replaced forever, silently.
@@ -273,7 +296,7 @@ describe("local config validation", () => {
         services: [
           {
             ...ok.services[0],
-            keys: { primaryKey: "it's-a-key-0123456", secondaryKey: "y".repeat(20) },
+            keys: { primaryKey: "a-key/0123456789+=", secondaryKey: "y".repeat(20) },
             sampleRequest: { data: [["o'k"]] },
           },
         ],
@@ -281,7 +304,7 @@ describe("local config validation", () => {
       "/x.json",
     ).services[0]!;
     expect(curlFor(s, "http://127.0.0.1:8080")).toBe(
-      `curl -s -X POST http://127.0.0.1:8080/api/v1/service/m/score -H 'Authorization: Bearer it'\\''s-a-key-0123456' -H 'Content-Type: application/json' -d '{"data":[["o'\\''k"]]}'`,
+      `curl -s -X POST http://127.0.0.1:8080/api/v1/service/m/score -H 'Authorization: Bearer a-key/0123456789+=' -H 'Content-Type: application/json' -d '{"data":[["o'\\''k"]]}'`,
     );
   });
 });

@@ -141,8 +141,18 @@ describe("dispatch", () => {
     const body = (await ready.json()) as { problems: Array<{ service: string; servingLastGood: boolean }> };
     expect(body.problems).toContainEqual(expect.objectContaining({ service: "kept", servingLastGood: true }));
     router.backend.set({ name: "kept", config: OPEN, replicas: [r.endpoint] });
-    const after = (await (await fetch(`${router.dataUrl}/readyz`)).json()) as { problems: unknown[] };
+    const after = (await (await fetch(`${router.adminUrl}/readyz`)).json()) as { problems: unknown[] };
     expect(after.problems).toEqual([]);
+  });
+
+  it("the public data port's /readyz names no service and no problem (the admin port does)", async () => {
+    router.backend.reject("secret-svc", 'auth.issuer: must be an http(s) URL, got "internal-idp"');
+    const admin = await (await fetch(`${router.adminUrl}/readyz`)).text();
+    expect(admin).toContain("secret-svc");
+    const res = await fetch(`${router.dataUrl}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ready: true, draining: false });
+    router.backend.remove("secret-svc");
   });
 
   it("503s after the queue wait when a service has no ready replica, and serves once one appears", async () => {

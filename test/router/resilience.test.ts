@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import { startReplica, sleep } from "./helpers/upstream.js";
 import { startTestRouter, KEYS } from "./helpers/router.js";
 import { startChildRouter } from "./helpers/childRouter.js";
+import { until } from "./helpers/poll.js";
 
 const REPLICA = fileURLToPath(new URL("./fixtures/replicaProcess.mjs", import.meta.url));
 
@@ -120,6 +121,11 @@ describe("under load", () => {
     // then regenerate the primary.
     let clientKey = KEYS.primaryKey;
     const l = load(`${router.dataUrl}/api/v1/service/m/score`, 8, () => `Bearer ${clientKey}`);
+    // Paced by completed requests rather than time, so a slow machine does not thin the test out.
+    const served = (n: number) => {
+      const target = l.results.length + n;
+      return until(() => l.results.length >= target, `${n} more requests answered`);
+    };
     const steps = [
       { primaryKey: KEYS.primaryKey, secondaryKey: "s2-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa" },
       {
@@ -131,7 +137,7 @@ describe("under load", () => {
         secondaryKey: "s3-cccccccccccccccccccccccccccccccccccc",
       },
     ];
-    await sleep(200);
+    await served(20);
     let prev = KEYS;
     for (const keys of steps) {
       router.backend.set({
@@ -140,11 +146,11 @@ describe("under load", () => {
         config: { maxConcurrentRequestsPerContainer: 8 },
         replicas: [replica.endpoint],
       });
-      await sleep(150);
+      await served(20);
       // Move to the key that just changed: the other one is the next to be regenerated.
       clientKey = keys.secondaryKey !== prev.secondaryKey ? keys.secondaryKey : keys.primaryKey;
       prev = keys;
-      await sleep(150);
+      await served(20);
     }
     const results = await l.stop();
     expect(results.length).toBeGreaterThan(30);
@@ -180,8 +186,7 @@ describe("under load", () => {
     );
     while (replica.active < 5) await sleep(10);
     router.proc.kill("SIGTERM");
-    await sleep(100);
-    expect((await fetch(`${router.adminUrl}/readyz`)).status).toBe(503);
+    await until(async () => (await fetch(`${router.adminUrl}/readyz`)).status === 503, "/readyz 503 while draining");
     await expect(fetch(`${router.dataUrl}/healthz`)).rejects.toThrow();
     expect(await Promise.all(inflight)).toEqual(Array.from({ length: 5 }, () => [200, "done"]));
     expect(await router.exited).toBe(0);

@@ -5,9 +5,12 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { request as httpsRequest } from "node:https";
-import type { TLSSocket } from "node:tls";
+import { connect as tlsConnect, type TLSSocket } from "node:tls";
+import { once } from "node:events";
 import { startReplica, sleep, type TestReplica } from "./helpers/upstream.js";
 import { startTestRouter, type TestRouter } from "./helpers/router.js";
+import { openRaw } from "./helpers/rawClient.js";
+import { until } from "./helpers/poll.js";
 
 const hasOpenssl = (() => {
   try {
@@ -82,6 +85,7 @@ beforeAll(async () => {
   router = await startTestRouter([{ name: "m", config: { auth: { mode: "none" } }, replicas: [replica.endpoint] }], {
     tls: { certFile, keyFile },
     tlsPollMs: 50,
+    clientTimeouts: { tlsHandshakeTimeoutMs: 500 },
   });
 });
 
@@ -114,3 +118,46 @@ it.skipIf(!hasOpenssl)(
     expect(await get("/api/v1/service/m/score", second.cert)).toEqual({ status: 200, cn: "second" });
   },
 );
+
+it.skipIf(!hasOpenssl)("closes a connection that never finishes its TLS handshake", async () => {
+  const c = await openRaw(router.dataUrl.replace("https:", "http:"));
+  c.socket.write(Buffer.from([0x16, 0x03, 0x01])); // the first bytes of a ClientHello, then nothing
+  await c.closed;
+  expect(c.received().length).toBe(0);
+});
+
+it.skipIf(!hasOpenssl)("answers a TLS connection over the connection limit with 503 after the handshake", async () => {
+  // Its own PEM pair: the reload test above leaves a mismatched key behind.
+  const pair = makeCert("limited");
+  const limitedCert = join(dir, "limited-tls.crt");
+  const limitedKey = join(dir, "limited-tls.key");
+  writeFileSync(limitedCert, pair.cert);
+  writeFileSync(limitedKey, pair.key);
+  const limited = await startTestRouter(
+    [{ name: "m", config: { auth: { mode: "none" } }, replicas: [replica.endpoint] }],
+    { tls: { certFile: limitedCert, keyFile: limitedKey }, maxConnections: 1 },
+  );
+  const ca = pair.cert;
+  // One TLS connection, handshaken and kept open, takes the only place.
+  const url = new URL(limited.dataUrl);
+  const held = tlsConnect({ host: url.hostname, port: Number(url.port), ca });
+  await once(held, "secureConnect");
+  await until(async () => {
+    const text = await (await fetch(`${limited.adminUrl}/metrics`)).text();
+    return text.includes("\naksml_router_open_connections 1\n");
+  }, "the held connection counted");
+  try {
+    const over = await new Promise<{ status: number; retryAfter: string | undefined }>((resolve, reject) => {
+      const req = httpsRequest({ host: url.hostname, port: url.port, path: "/healthz", ca, agent: false }, (res) => {
+        res.resume();
+        resolve({ status: res.statusCode!, retryAfter: res.headers["retry-after"] as string | undefined });
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(over).toEqual({ status: 503, retryAfter: "1" });
+  } finally {
+    held.destroy();
+    await limited.stop();
+  }
+});

@@ -58,8 +58,26 @@ const AZURE: Record<string, (i: Inputs) => KeyInput[]> = {
         .join("/"),
     ],
     ["oidc", valueAt(i, "oidcIssuerProfile", "enabled")],
+    [
+      "upgrades",
+      [valueAt(i, "autoUpgradeProfile", "upgradeChannel"), valueAt(i, "autoUpgradeProfile", "nodeOSUpgradeChannel")]
+        .filter(Boolean)
+        .join("/"),
+    ],
   ],
   "containerservice:AgentPool": (i) => [["pool", poolSummary({ ...i, name: i.agentPoolName })]],
+  "containerservice:MaintenanceConfiguration": (i) => {
+    const w = (...path: string[]) => valueAt(i, "maintenanceWindow", ...path);
+    const weekly = (key: string) => w("schedule", "weekly", key);
+    return [
+      ["schedule", i.configName],
+      [
+        "window",
+        weekly("dayOfWeek") &&
+          `${weekly("dayOfWeek")} ${w("startTime")} ${w("utcOffset") ?? "+00:00"} ${w("durationHours")}h every ${weekly("intervalWeeks")} week(s)`,
+      ],
+    ];
+  },
   "containerregistry:Registry": (i) => [
     ["sku", valueAt(i, "sku", "name")],
     ["adminUser", i.adminUserEnabled],
@@ -147,6 +165,20 @@ function kubernetesKeys(kind: string, i: Inputs): KeyInput[] {
     case "ClusterRoleBinding":
     case "RoleBinding":
       return [...where, ["role", valueAt(i, "roleRef", "name")]];
+    case "Certificate":
+      return [
+        ...where,
+        ["dnsNames", spec("dnsNames")],
+        ["issuer", spec("issuerRef", "name")],
+        ["secret", spec("secretName")],
+      ];
+    case "ClusterIssuer":
+      return [...where, ["acme", spec("acme", "server")]];
+    case "Release":
+      return [
+        ["chart", [i.chart, i.version].filter(Boolean).join("@")],
+        ["namespace", i.namespace],
+      ];
     default:
       return where;
   }
@@ -159,6 +191,8 @@ export function keyInputs(type: string, inputs: Inputs): KeyInput[] {
   }
   if (type.startsWith("kubernetes:")) return present(kubernetesKeys(type.split(":").pop() ?? "", inputs));
   switch (type) {
+    case "pulumi:providers:azure-native":
+      return present([["subscription", inputs.subscriptionId]]);
     case "pulumi:providers:kubernetes":
       return present([
         ["kubeconfig", inputs.kubeconfig],

@@ -1,9 +1,11 @@
 /**
- * The Kubernetes backend: model services from cluster watches (ModelServiceWatch),
- * scaled through their Deployments' `scale` subresource; Lease leadership among the
- * router pods, found through the headless peers Service; and, unless disabled
+ * The Kubernetes backend: model services from watches in the declared namespaces
+ * (ModelServiceWatch), scaled through their Deployments' `scale` subresource; Lease
+ * leadership among the router pods, found through the headless peers Service, their
+ * load reports authenticated with the shared peer secret; and, unless disabled
  * (DevTest), the router Deployment for self-scaling. The router composes the
- * autoscaler, the peer load endpoint and the self-scaler around it.
+ * autoscaler, the peer load endpoint and the self-scaler around it. `start` resolves
+ * only once every watch has listed successfully (the router stays not-ready until then).
  */
 import { AppsV1Api, KubeConfig } from "@kubernetes/client-node";
 import type {
@@ -14,23 +16,27 @@ import type {
   ServiceCatalog,
 } from "../../contract/backend.js";
 import { ROUTER_ENV } from "../../contract/routerEnvironment.js";
-import type { RouterEnvConfig } from "../../config.js";
+import { RouterConfigError, type RouterEnvConfig } from "../../config.js";
 import type { Log } from "../../log.js";
 import { ModelServiceWatch } from "./modelServiceWatch.js";
 import { LeaseElection } from "./leaseElection.js";
 import { PeerDirectory } from "./peerDirectory.js";
+import { FilePeerSecret } from "./peerSecret.js";
 import { deploymentReplicas } from "./scaleSubresource.js";
 
 export type KubernetesSettings = Pick<
   RouterEnvConfig,
-  "podName" | "podNamespace" | "peersService" | "leaseName" | "routerDeployment" | "selfScaling"
->;
+  "podName" | "podNamespace" | "peersService" | "leaseName" | "routerDeployment" | "selfScaling" | "watchNamespaces"
+> &
+  Partial<Pick<RouterEnvConfig, "peerSecretFile">>;
 
 export interface KubernetesBackendTuning {
   leaseDurationSeconds?: number;
   renewSeconds?: number;
-  /** Delay before a failed watch restarts. */
+  /** First delay before a failed list or watch restarts (then exponential back-off). */
   restartDelayMs?: number;
+  /** How often the peer secret file is re-read. */
+  peerSecretRefreshMs?: number;
 }
 
 /** Leadership = peer discovery + the Lease; started and stopped together. */
@@ -73,10 +79,19 @@ export class KubernetesBackend implements RouterBackend {
     kc: KubeConfig = defaultKubeConfig(),
     tuning: KubernetesBackendTuning = {},
   ) {
-    this.models = new ModelServiceWatch(kc, { restartDelayMs: tuning.restartDelayMs, log });
+    this.models = new ModelServiceWatch(kc, {
+      namespaces: settings.watchNamespaces,
+      restartDelayMs: tuning.restartDelayMs,
+      log,
+    });
     const { podNamespace: namespace, leaseName, peersService } = settings;
     if (namespace && leaseName && peersService) {
-      const directory = new PeerDirectory(kc, namespace, peersService, log);
+      if (!settings.peerSecretFile)
+        throw new RouterConfigError([
+          `${ROUTER_ENV.peerSecretFile} is required with leader election (${ROUTER_ENV.leaseName})`,
+        ]);
+      const secret = new FilePeerSecret(settings.peerSecretFile, log, tuning.peerSecretRefreshMs);
+      const directory = new PeerDirectory(kc, namespace, peersService, log, tuning.restartDelayMs);
       const lease = new LeaseElection(kc, {
         namespace,
         leaseName,
@@ -86,7 +101,11 @@ export class KubernetesBackend implements RouterBackend {
         renewSeconds: tuning.renewSeconds,
         log,
       });
-      this.leadership = { election: new ClusterLeadership(directory, lease), peerName: settings.podName };
+      this.leadership = {
+        election: new ClusterLeadership(directory, lease),
+        peerName: settings.podName,
+        peerSecret: () => secret.current(),
+      };
     }
     if (settings.selfScaling && settings.routerDeployment && namespace)
       this.routerReplicas = deploymentReplicas(kc.makeApiClient(AppsV1Api), namespace, settings.routerDeployment);

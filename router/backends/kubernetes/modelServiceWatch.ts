@@ -1,9 +1,12 @@
 /**
- * The model half of the Kubernetes backend: watches (cluster-wide, within the router's RBAC)
- * model Services labelled `aksml/webservice`, their EndpointSlices, their
- * `<name>-keys` Secrets and their Deployments, and pushes one snapshot per service
- * into the catalog whenever any of them changes. Scales through the Deployment
- * `scale` subresource.
+ * The model half of the Kubernetes backend: watches, in each namespace the platform
+ * declared (AKSML_WATCH_NAMESPACES; the router's RBAC is granted there and nowhere
+ * else), model Services labelled `aksml/webservice`, their EndpointSlices, their
+ * `<name>-keys` Secrets and their Deployments, and pushes one snapshot per service into
+ * the catalog whenever any of them changes. Scales through the Deployment `scale`
+ * subresource. A name claimed by Services in two namespaces is served by neither
+ * (withdrawn: 503 and a problem on /readyz) until one of them is gone: picking a winner
+ * silently would hand one team's clients, and their keys, to the other.
  */
 import {
   AppsV1Api,
@@ -25,13 +28,16 @@ import {
   type ServiceConfig,
 } from "../../contract/serviceConfig.js";
 import type { Log } from "../../log.js";
-import { startInformer, type RestartingInformer } from "./informers.js";
+import { startInformer, type InformerOptions, type RestartingInformer } from "./informers.js";
 import { setDeploymentReplicas } from "./scaleSubresource.js";
 
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
 export interface ModelServiceWatchOptions {
+  /** The namespaces to watch (at least one). */
+  namespaces: readonly string[];
   log?: Log;
+  /** First delay before a failed list or watch restarts (it then backs off exponentially). */
   restartDelayMs?: number;
 }
 
@@ -40,57 +46,83 @@ interface Known {
   config: ServiceConfig;
 }
 
+/** One namespace's caches. */
+interface NamespaceCaches {
+  services: RestartingInformer<V1Service>;
+  slices: RestartingInformer<V1EndpointSlice>;
+  secrets: RestartingInformer<V1Secret>;
+  deployments: RestartingInformer<V1Deployment>;
+}
+
+/** What clients of a withdrawn name are told (the namespaces stay on the admin port). */
+export const DUPLICATE_NAME_REASON =
+  "this service name is claimed by more than one Service in the cluster, so the router serves none of them until only one is left; the platform team can see which on the router's admin /readyz";
+
 export class ModelServiceWatch {
   private readonly apps: AppsV1Api;
   private readonly core: CoreV1Api;
   private readonly discovery: DiscoveryV1Api;
   private catalog?: ServiceCatalog;
-  private services?: RestartingInformer<V1Service>;
-  private slices?: RestartingInformer<V1EndpointSlice>;
-  private secrets?: RestartingInformer<V1Secret>;
-  private deployments?: RestartingInformer<V1Deployment>;
+  private readonly caches = new Map<string, NamespaceCaches>();
   private readonly stops: Array<() => Promise<void>> = [];
   /** Services published to the catalog, and the last snapshot (to skip no-op upserts). */
   private readonly known = new Map<string, Known>();
   private readonly published = new Map<string, string>();
   private readonly rejected = new Map<string, string>();
+  /** Withdrawn names, with the detail last reported. */
+  private readonly withdrawn = new Map<string, string>();
   private syncing = false;
 
   constructor(
     private readonly kc: KubeConfig,
-    private readonly opts: ModelServiceWatchOptions = {},
+    private readonly opts: ModelServiceWatchOptions,
   ) {
+    if (opts.namespaces.length === 0) throw new Error("ModelServiceWatch needs at least one namespace to watch");
     this.apps = kc.makeApiClient(AppsV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
     this.discovery = kc.makeApiClient(DiscoveryV1Api);
   }
 
+  /** Resolves once every informer of every namespace has listed successfully, and the catalog holds the result. */
   async start(catalog: ServiceCatalog): Promise<void> {
     this.catalog = catalog;
-    const common = { restartDelayMs: this.opts.restartDelayMs, log: this.opts.log };
+    this.syncing = true; // hold snapshots until every cache has its initial list
+    const synced: Promise<void>[] = [];
+    for (const namespace of new Set(this.opts.namespaces)) synced.push(this.watchNamespace(namespace));
+    await Promise.all(synced);
+    this.syncing = false;
+    for (const name of this.serviceNames()) this.syncOne(name);
+  }
+
+  private watchNamespace(namespace: string): Promise<void> {
+    const common: InformerOptions = {
+      restartDelayMs: this.opts.restartDelayMs,
+      log: this.opts.log,
+    };
     // An event touches one service: the one named by the object's label. Only that one is recomputed.
     const byLabel = (label: string) => (obj: { metadata?: { labels?: Record<string, string> } }) => {
       const name = obj.metadata?.labels?.[label];
       if (name) this.syncOne(name);
     };
+    const ns = `/namespaces/${namespace}`;
     const svc = startInformer<V1Service>(
       this.kc,
-      "/api/v1/services",
-      () => this.core.listServiceForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }),
+      `/api/v1${ns}/services`,
+      () => this.core.listNamespacedService({ namespace, labelSelector: WEBSERVICE_LABEL }),
       byLabel(WEBSERVICE_LABEL),
       { ...common, labelSelector: WEBSERVICE_LABEL },
     );
     const eps = startInformer<V1EndpointSlice>(
       this.kc,
-      "/apis/discovery.k8s.io/v1/endpointslices",
-      () => this.discovery.listEndpointSliceForAllNamespaces({ labelSelector: SERVICE_NAME_LABEL }),
+      `/apis/discovery.k8s.io/v1${ns}/endpointslices`,
+      () => this.discovery.listNamespacedEndpointSlice({ namespace, labelSelector: SERVICE_NAME_LABEL }),
       byLabel(SERVICE_NAME_LABEL),
       { ...common, labelSelector: SERVICE_NAME_LABEL },
     );
     const sec = startInformer<V1Secret>(
       this.kc,
-      "/api/v1/secrets",
-      () => this.core.listSecretForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }),
+      `/api/v1${ns}/secrets`,
+      () => this.core.listNamespacedSecret({ namespace, labelSelector: WEBSERVICE_LABEL }),
       byLabel(WEBSERVICE_LABEL),
       { ...common, labelSelector: WEBSERVICE_LABEL },
     );
@@ -107,23 +139,32 @@ export class ModelServiceWatch {
     };
     const dep = startInformer<V1Deployment>(
       this.kc,
-      "/apis/apps/v1/deployments",
-      () => this.apps.listDeploymentForAllNamespaces({ labelSelector: WEBSERVICE_LABEL }),
+      `/apis/apps/v1${ns}/deployments`,
+      () => this.apps.listNamespacedDeployment({ namespace, labelSelector: WEBSERVICE_LABEL }),
       onDeployment,
       { ...common, labelSelector: WEBSERVICE_LABEL },
     );
-    this.services = svc.informer;
-    this.slices = eps.informer;
-    this.secrets = sec.informer;
-    this.deployments = dep.informer;
+    this.caches.set(namespace, {
+      services: svc.informer,
+      slices: eps.informer,
+      secrets: sec.informer,
+      deployments: dep.informer,
+    });
     this.stops.push(svc.stop, eps.stop, sec.stop, dep.stop);
-    this.syncing = true; // hold snapshots until every cache has its initial list
-    await Promise.all([svc.started, eps.started, sec.started, dep.started]);
-    this.syncing = false;
-    const names = new Set(
-      [...this.services.list()].map((o) => o.metadata?.labels?.[WEBSERVICE_LABEL]).filter((n): n is string => !!n),
+    return Promise.all([svc.synced, eps.synced, sec.synced, dep.synced]).then(() => undefined);
+  }
+
+  /** Every model Service in the watched namespaces. */
+  private modelServices(): V1Service[] {
+    return [...this.caches.values()].flatMap((c) => c.services.list());
+  }
+
+  private serviceNames(): Set<string> {
+    return new Set(
+      this.modelServices()
+        .map((o) => o.metadata?.labels?.[WEBSERVICE_LABEL])
+        .filter((n): n is string => !!n),
     );
-    for (const name of names) this.syncOne(name);
   }
 
   async scale(service: string, replicas: number): Promise<void> {
@@ -139,23 +180,40 @@ export class ModelServiceWatch {
   /** Recomputes one service's snapshot from the caches and publishes it if it changed. */
   private syncOne(name: string): void {
     const catalog = this.catalog;
-    if (!catalog || this.syncing || !this.services) return;
-    // The Service named like its label; if several namespaces have one, the oldest is served.
-    const candidates = this.services
-      .list()
-      .filter((s) => s.metadata?.name === name && s.metadata?.labels?.[WEBSERVICE_LABEL] === name)
-      .sort(
-        (a, b) => (a.metadata?.creationTimestamp?.valueOf() ?? 0) - (b.metadata?.creationTimestamp?.valueOf() ?? 0),
-      );
-    const svc = candidates[0];
-    if (!svc) {
-      if (this.published.delete(name) || this.known.delete(name)) catalog.remove(name);
-      this.rejected.delete(name);
+    if (!catalog || this.syncing) return;
+    // The Service named like its label, in any watched namespace.
+    const candidates = this.modelServices().filter(
+      (s) => s.metadata?.name === name && s.metadata?.labels?.[WEBSERVICE_LABEL] === name,
+    );
+    if (candidates.length === 0) {
+      // Every map is cleared (no short-circuit): a stale `known` entry would still be scalable,
+      // and a name that was only ever rejected still has a problem to clear.
+      const maps = [this.published, this.known, this.withdrawn, this.rejected];
+      if (maps.map((m) => m.delete(name)).some(Boolean)) catalog.remove(name);
       return;
     }
+    if (candidates.length > 1) {
+      const where = candidates
+        .map((c) => c.metadata?.namespace ?? "?")
+        .sort()
+        .join(", ");
+      const detail = `Services named ${name} exist in namespaces ${where}; a name must be unique across the watched namespaces, so neither is served. Fix: delete or rename all but one (the policy pack's webservice-unique-names flags this before deployment)`;
+      this.known.delete(name);
+      this.published.delete(name);
+      this.rejected.delete(name);
+      if (this.withdrawn.get(name) === detail) return;
+      this.withdrawn.set(name, detail);
+      this.opts.log?.warn({ service: name, namespaces: where }, "service name claimed twice; withdrawn");
+      catalog.withdraw(name, `service ${JSON.stringify(name)} is unavailable: ${DUPLICATE_NAME_REASON}`, detail);
+      return;
+    }
+    const wasWithdrawn = this.withdrawn.delete(name);
+    const svc = candidates[0]!;
     const namespace = svc.metadata?.namespace ?? "default";
     const parsed = parseServiceConfig(name, svc.metadata?.annotations?.[CONFIG_ANNOTATION] ?? "{}");
     if (!parsed.ok) {
+      // A withdrawn name has no last good settings to keep: it stays unserved, now for this reason.
+      if (wasWithdrawn) catalog.remove(name);
       this.rejectOnce(
         catalog,
         name,
@@ -163,17 +221,7 @@ export class ModelServiceWatch {
       );
       return;
     }
-    if (candidates.length > 1) {
-      const others = candidates
-        .slice(1)
-        .map((c) => c.metadata?.namespace)
-        .join(", ");
-      this.rejectOnce(
-        catalog,
-        name,
-        `a service named ${name} also exists in namespace(s) ${others}; names must be unique across the cluster (the one in ${namespace} is served)`,
-      );
-    } else this.rejected.delete(name);
+    this.rejected.delete(name);
     this.known.set(name, { namespace, config: parsed.config });
     const snapshot: ServiceSnapshot = {
       name,
@@ -196,7 +244,7 @@ export class ModelServiceWatch {
   }
 
   private keysOf(namespace: string, name: string): ServiceKeys | undefined {
-    const data = this.secrets?.get(`${name}${KEYS_SECRET_SUFFIX}`, namespace)?.data;
+    const data = this.caches.get(namespace)?.secrets.get(`${name}${KEYS_SECRET_SUFFIX}`, namespace)?.data;
     const primaryKey = decode(data?.primaryKey);
     const secondaryKey = decode(data?.secondaryKey);
     return primaryKey && secondaryKey ? { primaryKey, secondaryKey } : undefined;
@@ -204,7 +252,7 @@ export class ModelServiceWatch {
 
   private replicasOf(namespace: string, name: string): ReplicaEndpoint[] {
     const out = new Map<string, ReplicaEndpoint>();
-    for (const slice of this.slices?.list(namespace) ?? []) {
+    for (const slice of this.caches.get(namespace)?.slices.list(namespace) ?? []) {
       if (slice.metadata?.labels?.[SERVICE_NAME_LABEL] !== name || slice.addressType === "FQDN") continue;
       const port =
         slice.ports?.find((p) => p.port === MODEL_CONTAINER_PORT)?.port ??
@@ -224,7 +272,7 @@ export class ModelServiceWatch {
   }
 
   private currentReplicasOf(namespace: string, deployment: string): number {
-    return this.deployments?.get(deployment, namespace)?.spec?.replicas ?? 0;
+    return this.caches.get(namespace)?.deployments.get(deployment, namespace)?.spec?.replicas ?? 0;
   }
 }
 

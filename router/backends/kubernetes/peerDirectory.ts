@@ -16,22 +16,23 @@ export class PeerDirectory {
     private readonly namespace: string,
     private readonly peersService: string,
     private readonly log?: Log,
+    private readonly restartDelayMs?: number,
   ) {}
 
   async start(): Promise<void> {
     const api = this.kc.makeApiClient(DiscoveryV1Api);
     const labelSelector = `kubernetes.io/service-name=${this.peersService}`;
     const path = `/apis/discovery.k8s.io/v1/namespaces/${this.namespace}/endpointslices`;
-    const { informer, started, stop } = startInformer<V1EndpointSlice>(
+    const { informer, synced, stop } = startInformer<V1EndpointSlice>(
       this.kc,
       path,
       () => api.listNamespacedEndpointSlice({ namespace: this.namespace, labelSelector }),
       () => undefined,
-      { labelSelector, log: this.log },
+      { labelSelector, log: this.log, restartDelayMs: this.restartDelayMs },
     );
     this.informer = informer;
     this.stopInformer = stop;
-    await started;
+    await synced;
   }
 
   async stop(): Promise<void> {

@@ -9,11 +9,22 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FakeKubeApi } from "../../router/backends/fakeKubeApi.js";
+import { routerRoleGrants, type RoleGrant } from "../../../components/azuremlFe/rbacRules.js";
+import { DAY2_OPERATOR_RULES } from "../../../cli/day2/kubernetes/operatorRules.js";
 import { CONFIG_ANNOTATION, WEBSERVICE_LABEL } from "../../../router/contract/serviceConfig.js";
 
 export const NS = "models";
 export const ROUTER_LB_IP = "20.50.60.70";
 const b64 = (s: string) => Buffer.from(s).toString("base64");
+
+/**
+ * What the fake API allows: the router's Roles exactly as AzuremlFe grants them, and the
+ * day-2 commands' documented rules cluster-wide (a call outside them is a 403 that fails
+ * the test). Per-client refusals come on top (`api.day2.deny`).
+ */
+export function clusterGrants(): RoleGrant[] {
+  return [...routerRoleGrants("azureml", [NS]), { rules: DAY2_OPERATOR_RULES }];
+}
 
 /** Writes a kubeconfig for `client` (its requests reach the fake as `/c/<client>`); returns the path. */
 export function kubeconfigFile(api: FakeKubeApi, client: string, token = "day2-test-token"): string {

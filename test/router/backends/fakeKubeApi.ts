@@ -14,18 +14,25 @@
  *   real server's RFC3339Micro parser demands.
  * A monotonically increasing resourceVersion is stamped on every write.
  *
+ * RBAC is enforced as the real server does it: the constructor takes the grants (Roles
+ * per namespace, or cluster-wide) and every request outside them gets 403 Forbidden. The
+ * router tests feed it the rules AzuremlFe actually grants (`routerRoleGrants`, built
+ * from the exported rule constants), so a call the real cluster would refuse fails them.
+ *
  * Clients are told apart by a path prefix in their server URL (`/c/<client>`), so a
  * test can partition one client from the API (every request fails) to simulate a
- * crashed or cut-off router pod.
+ * crashed or cut-off router pod; `outage(status)` answers every request with an error
+ * status instead, as an API server that is up but failing does.
  *
  * Day-2 additions (the `aksml` CLI's commands, see the section at the end): Pods and
  * Events, list `fieldSelector` (`a.b=v`), the pod `log` subresource (`tailLines`,
- * `follow`, `container`), and per-client denials: a 403 Forbidden for a verb on a
+ * `follow`, `container`), and per-client refusals: a 403 Forbidden for a verb on a
  * resource (the API server's RBAC message) or a 401 for rejected credentials.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
+import type { RbacRule, RoleGrant } from "../../../components/azuremlFe/rbacRules.js";
 
 type Obj = {
   apiVersion?: string;
@@ -82,6 +89,27 @@ export interface RequestRecord {
   path: string;
 }
 
+/** A request RBAC refused. */
+export interface DeniedRecord extends RequestRecord {
+  verb: string;
+  resource: string;
+  namespace?: string;
+}
+
+/** The RBAC verb of a request, as the API server derives it. */
+function verbOf(method: string, name: string | undefined, q: URLSearchParams): string {
+  if (method === "GET") return name ? "get" : q.get("watch") === "true" ? "watch" : "list";
+  return (
+    ({ POST: "create", PUT: "update", PATCH: "patch", DELETE: "delete" } as Record<string, string>)[method] ?? method
+  );
+}
+
+function ruleAllows(rule: RbacRule, group: string, resource: string, verb: string, name: string | undefined): boolean {
+  if (!rule.apiGroups.includes(group) || !rule.resources.includes(resource) || !rule.verbs.includes(verb)) return false;
+  // resourceNames restricts requests that name an object (get, update...); a list, watch or create never matches it.
+  return !rule.resourceNames || (name !== undefined && rule.resourceNames.includes(name));
+}
+
 export class FakeKubeApi {
   private server?: Server;
   private rv = 100;
@@ -90,10 +118,15 @@ export class FakeKubeApi {
   private readonly events: Event[] = [];
   private readonly watchers = new Set<Watcher>();
   private readonly partitioned = new Set<string>();
+  private failing: number | undefined;
   readonly requests: RequestRecord[] = [];
+  readonly denied: DeniedRecord[] = [];
   url = "";
   /** Pod logs and per-client denials for the CLI's day-2 commands (section at the end). */
   readonly day2 = new Day2Api();
+
+  /** @param grants what every client may do: Roles (with a namespace) and cluster-wide rules (without). */
+  constructor(private readonly grants: readonly RoleGrant[]) {}
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => this.handle(req, res));
@@ -128,6 +161,16 @@ export class FakeKubeApi {
 
   heal(client: string): void {
     this.partitioned.delete(client);
+  }
+
+  /** Every request from now on is answered with `code` (watches in progress are cut) until {@link recover}. */
+  outage(code = 500): void {
+    this.failing = code;
+    for (const w of this.watchers) w.res.destroy();
+  }
+
+  recover(): void {
+    this.failing = undefined;
   }
 
   /** Forget events up to now: watches resuming from an older resourceVersion get 410 Gone. */
@@ -216,6 +259,10 @@ export class FakeKubeApi {
       return;
     }
     if (this.day2.refuse(client, req.method ?? "GET", path, url.searchParams, res)) return;
+    if (this.failing !== undefined) {
+      req.resume();
+      return status(res, this.failing, "InternalError", "the API server is failing (test outage)");
+    }
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
@@ -239,6 +286,8 @@ export class FakeKubeApi {
     const parsed = parsePath(path);
     if (!parsed) return status(res, 404, "NotFound", `no route ${path}`);
     const { resource, namespace, name, subresource } = parsed;
+    const forbidden = this.forbidden(client, method, path, q, parsed);
+    if (forbidden) return status(res, 403, "Forbidden", forbidden);
     if (!name) {
       if (method === "GET" && q.get("watch") === "true") return this.watch(resource, namespace, q, res, client);
       if (method === "GET")
@@ -314,6 +363,28 @@ export class FakeKubeApi {
       );
     }
     return status(res, 405, "MethodNotAllowed", method);
+  }
+
+  /** Why RBAC refuses the request, or undefined when a grant allows it. */
+  private forbidden(
+    client: string,
+    method: string,
+    path: string,
+    q: URLSearchParams,
+    p: { resource: Resource; namespace?: string; name?: string; subresource?: string },
+  ): string | undefined {
+    const verb = verbOf(method, p.name, q);
+    const resource = p.subresource ? `${p.resource}/${p.subresource}` : p.resource;
+    const group = KINDS[p.resource].group === "/api/v1" ? "" : KINDS[p.resource].apiVersion.split("/")[0]!;
+    const allowed = this.grants.some(
+      (g) =>
+        (g.namespace === undefined || g.namespace === p.namespace) &&
+        g.rules.some((r) => ruleAllows(r, group, resource, verb, p.name)),
+    );
+    if (allowed) return undefined;
+    this.denied.push({ client, method, path, verb, resource, namespace: p.namespace });
+    const scope = p.namespace ? `in the namespace "${p.namespace}"` : "at the cluster scope";
+    return `${p.resource}${group ? `.${group}` : ""}${p.name ? ` "${p.name}"` : ""} is forbidden: User "${client}" cannot ${verb} resource "${resource}" in API group "${group}" ${scope}`;
   }
 
   private list(
@@ -458,12 +529,6 @@ function matchesFields(o: Obj, selector: string): boolean {
     if ((String(v ?? "") === want) === ne) return false;
   }
   return true;
-}
-
-/** The RBAC verb of a request, as the API server's authorizer names it. */
-function verbOf(method: string, name: string | undefined, q: URLSearchParams): string {
-  if (method === "GET") return name ? "get" : q.get("watch") === "true" ? "watch" : "list";
-  return { POST: "create", PUT: "update", PATCH: "patch", DELETE: "delete" }[method] ?? method.toLowerCase();
 }
 
 export interface Denial {

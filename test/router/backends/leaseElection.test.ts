@@ -1,21 +1,26 @@
 /**
  * Lease leader election against test/router/backends/fakeKubeApi.ts: a FAKE
- * Kubernetes API server (real HTTP on loopback with resourceVersion/409 semantics).
- * It is the one test double in the router tests, because no real API server can
- * run here. A "crash" is simulated by partitioning a pod's client from the API.
+ * Kubernetes API server (real HTTP on loopback with resourceVersion/409 semantics,
+ * granting exactly the Roles AzuremlFe creates, so the Lease is only reachable by its
+ * real name). It is the one test double in the router tests, because no real API
+ * server can run here. A "crash" is simulated by partitioning a pod's client from the
+ * API. Every wait polls for its condition; time bounds are generous "eventually"s.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LeaseElection } from "../../../router/backends/kubernetes/leaseElection.js";
+import { routerRoleGrants } from "../../../components/azuremlFe/rbacRules.js";
+import { ROUTER_LEASE_NAME } from "../../../components/azuremlFe/names.js";
 import { FakeKubeApi } from "./fakeKubeApi.js";
 
-const NS = "azureml";
 const DURATION_S = 2;
 const RENEW_S = 0.4;
+/** Each test elects in its own router namespace, so the tests share one API server without sharing a Lease. */
+const NAMESPACES = { one: "lease-one", failover: "lease-failover", handover: "lease-handover" };
 
 let api: FakeKubeApi;
 const running: LeaseElection[] = [];
 beforeAll(async () => {
-  api = new FakeKubeApi();
+  api = new FakeKubeApi(Object.values(NAMESPACES).flatMap((ns) => routerRoleGrants(ns, [])));
   await api.start();
 });
 afterAll(async () => api.stop());
@@ -23,10 +28,10 @@ afterEach(async () => {
   for (const e of running.splice(0)) await e.stop();
 });
 
-function candidate(identity: string, leaseName: string): LeaseElection {
+function candidate(identity: string, namespace: string): LeaseElection {
   const e = new LeaseElection(api.kubeConfig(identity), {
-    namespace: NS,
-    leaseName,
+    namespace,
+    leaseName: ROUTER_LEASE_NAME,
     identity,
     resolvePeer: (pod) => `http://${pod}.peers:9091`,
     leaseDurationSeconds: DURATION_S,
@@ -36,17 +41,31 @@ function candidate(identity: string, leaseName: string): LeaseElection {
   return e;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const lease = (namespace: string) => api.get("leases", namespace, ROUTER_LEASE_NAME);
+const holderOf = (namespace: string) =>
+  (lease(namespace)?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
+
+/** Polls until `cond` holds; fails after `withinMs` (a generous bound, not a measurement). */
+async function eventually(cond: () => boolean, withinMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + withinMs;
+  while (!cond()) {
+    if (performance.now() > deadline) throw new Error(`not within ${withinMs} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 describe("LeaseElection", () => {
   it("elects exactly one leader; followers know its URL; the Lease records the holder", async () => {
-    const pods = ["router-a", "router-b", "router-c"].map((p) => candidate(p, "one"));
+    const ns = NAMESPACES.one;
+    const pods = ["router-a", "router-b", "router-c"].map((p) => candidate(p, ns));
     await Promise.all(pods.map((p) => p.start()));
-    await sleep(RENEW_S * 1000 * 3);
-    const leaders = pods.filter((p) => p.isLeader());
-    expect(leaders).toHaveLength(1);
-    const lease = api.get("leases", NS, "one")!;
-    const spec = lease.spec as { holderIdentity: string; leaseDurationSeconds: number; renewTime: string };
+    // Every follower has read the holder at least once.
+    await eventually(
+      () => pods.filter((p) => p.isLeader()).length === 1 && pods.every((p) => p.leaderName() === holderOf(ns)),
+      10_000,
+      "one leader, known to all",
+    );
+    const spec = lease(ns)!.spec as { holderIdentity: string; leaseDurationSeconds: number; renewTime: string };
     expect(spec.leaseDurationSeconds).toBe(DURATION_S);
     expect(typeof spec.renewTime).toBe("string");
     const leader = pods.find((p) => p.isLeader())!;
@@ -55,64 +74,67 @@ describe("LeaseElection", () => {
       expect(f.leaderUrl()).toBe(`http://${spec.holderIdentity}.peers:9091`);
     expect(leader.leaderUrl()).toBeUndefined();
     // Renewals keep moving the resourceVersion without a change of holder.
-    const rv = lease.metadata.resourceVersion;
-    await sleep(RENEW_S * 1000 * 2);
-    expect(api.get("leases", NS, "one")!.metadata.resourceVersion).not.toBe(rv);
-    expect((api.get("leases", NS, "one")!.spec as { holderIdentity: string }).holderIdentity).toBe(spec.holderIdentity);
+    const rv = lease(ns)!.metadata.resourceVersion;
+    await eventually(() => lease(ns)!.metadata.resourceVersion !== rv, 10_000, "a renewal");
+    expect(holderOf(ns)).toBe(spec.holderIdentity);
+    expect(pods.filter((p) => p.isLeader())).toEqual([leader]);
+    expect(api.denied).toEqual([]);
   });
 
-  it("a crashed leader is replaced within the lease duration (plus one renew period), never with two leaders at once", async () => {
-    const a = candidate("pod-a", "failover");
+  it("a crashed leader is replaced, never with two leaders at once, and the old leader stands down first", async () => {
+    const ns = NAMESPACES.failover;
+    const a = candidate("pod-a", ns);
     await a.start();
     expect(a.isLeader()).toBe(true);
-    const b = candidate("pod-b", "failover");
+    const b = candidate("pod-b", ns);
     await b.start();
     expect(b.isLeader()).toBe(false);
 
     api.partition("pod-a");
-    const cutAt = performance.now();
     let both = 0;
-    let aStoppedAt: number | undefined;
-    let bLeadsAt: number | undefined;
-    while (performance.now() - cutAt < (DURATION_S * 2 + 2) * 1000 && bLeadsAt === undefined) {
-      if (a.isLeader() && b.isLeader()) both++;
-      if (!a.isLeader() && aStoppedAt === undefined) aStoppedAt = performance.now() - cutAt;
-      if (b.isLeader()) bLeadsAt = performance.now() - cutAt;
-      await sleep(20);
-    }
-    expect(both).toBe(0);
-    expect(bLeadsAt, "pod-b took over").toBeDefined();
-    console.log(
-      `old leader stood down after ${aStoppedAt?.toFixed(0)} ms; new leader after ${bLeadsAt!.toFixed(0)} ms (lease ${DURATION_S} s, renew ${RENEW_S} s)`,
+    let aStoodDown = false;
+    let aStoodDownBeforeBLed = false;
+    await eventually(
+      () => {
+        if (a.isLeader() && b.isLeader()) both++;
+        if (!a.isLeader()) aStoodDown = true;
+        if (b.isLeader()) aStoodDownBeforeBLed ||= aStoodDown;
+        return b.isLeader();
+      },
+      15_000,
+      "pod-b takes over",
     );
-    // The new leader needs the record unchanged for a whole duration by its own clock, measured from its last read.
-    expect(bLeadsAt!).toBeLessThan((DURATION_S + 2 * RENEW_S) * 1000 + 500);
-    // The old leader stands down at two thirds of the duration, well before the takeover.
-    expect(aStoppedAt!).toBeLessThan(bLeadsAt! - 300);
-    const lease = api.get("leases", NS, "failover")!.spec as { holderIdentity: string; leaseTransitions: number };
-    expect(lease.holderIdentity).toBe("pod-b");
-    expect(lease.leaseTransitions).toBe(1);
+    expect(both).toBe(0);
+    // The old leader stands down at two thirds of the duration, before anyone may take over.
+    expect(aStoodDownBeforeBLed).toBe(true);
+    const spec = lease(ns)!.spec as { holderIdentity: string; leaseTransitions: number };
+    expect(spec.holderIdentity).toBe("pod-b");
+    expect(spec.leaseTransitions).toBe(1);
 
     // The old leader comes back as a follower.
     api.heal("pod-a");
-    await sleep(RENEW_S * 1000 * 3);
+    await eventually(() => a.leaderName() === "pod-b", 10_000, "pod-a follows pod-b");
     expect(a.isLeader()).toBe(false);
-    expect(a.leaderName()).toBe("pod-b");
     expect(b.isLeader()).toBe(true);
   });
 
-  it("hands the lease over at once on a graceful stop", async () => {
-    const a = candidate("pod-x", "handover");
+  it("hands the lease over on a graceful stop, without waiting out the lease duration", async () => {
+    const ns = NAMESPACES.handover;
+    const a = candidate("pod-x", ns);
     await a.start();
-    const b = candidate("pod-y", "handover");
+    const b = candidate("pod-y", ns);
     await b.start();
     expect(a.isLeader()).toBe(true);
+    // pod-y is held off the API while pod-x stops, so the released record can be read as pod-x left it.
+    api.partition("pod-y");
     await a.stop();
     running.splice(running.indexOf(a), 1);
-    const t0 = performance.now();
-    while (!b.isLeader() && performance.now() - t0 < 5000) await sleep(20);
-    expect(b.isLeader()).toBe(true);
-    // Released leases expire in 1 s instead of the full duration.
-    expect(performance.now() - t0).toBeLessThan(DURATION_S * 1000);
+    // Released: the holder is cleared and the duration shortened to 1 s, so pod-y need not wait out the 2 s lease.
+    const released = lease(ns)!.spec as { holderIdentity?: string; leaseDurationSeconds: number };
+    expect(released.holderIdentity).toBeUndefined();
+    expect(released.leaseDurationSeconds).toBe(1);
+    api.heal("pod-y");
+    await eventually(() => b.isLeader(), 10_000, "pod-y leads");
+    expect(holderOf(ns)).toBe("pod-y");
   });
 });

@@ -1,32 +1,45 @@
 /**
  * The Kubernetes backend's model service watch against test/router/backends/fakeKubeApi.ts: a FAKE
  * Kubernetes API server (real HTTP on loopback, list/watch/get/put with
- * resourceVersion semantics). It is the one test double in the router tests,
- * because no real API server can run here. client-node talks to it unchanged.
+ * resourceVersion semantics, and RBAC: it grants exactly the Roles AzuremlFe creates).
+ * It is the one test double in the router tests, because no real API server can run
+ * here. client-node talks to it unchanged.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceCatalog, ServiceSnapshot } from "../../../router/contract/backend.js";
 import { CONFIG_ANNOTATION, WEBSERVICE_LABEL } from "../../../router/contract/serviceConfig.js";
 import { ModelServiceWatch } from "../../../router/backends/kubernetes/modelServiceWatch.js";
+import { routerRoleGrants } from "../../../components/azuremlFe/rbacRules.js";
 import { FakeKubeApi } from "./fakeKubeApi.js";
 
 class RecordingCatalog implements ServiceCatalog {
   readonly latest = new Map<string, ServiceSnapshot>();
   readonly rejected = new Map<string, string>();
+  readonly withdrawn = new Map<string, { reason: string; detail: string }>();
   upserts = 0;
   upsert(s: ServiceSnapshot): void {
     this.upserts++;
     this.latest.set(s.name, s);
+    this.withdrawn.delete(s.name);
   }
   remove(name: string): void {
     this.latest.delete(name);
+    this.withdrawn.delete(name);
   }
   reject(name: string, reason: string): void {
     this.rejected.set(name, reason);
   }
+  withdraw(name: string, reason: string, detail: string): void {
+    this.latest.delete(name);
+    this.withdrawn.set(name, { reason, detail });
+  }
 }
 
 const NS = "models";
+/** A second service namespace the router watches, and one it does not. */
+const OTHER = "other-team";
+const UNWATCHED = "elsewhere";
+const WATCHED = [NS, OTHER];
 const b64 = (s: string) => Buffer.from(s).toString("base64");
 
 function modelService(name: string, config: object | string = { autoscale: { minReplicas: 1, maxReplicas: 5 } }) {
@@ -73,8 +86,11 @@ async function until(cond: () => boolean, timeoutMs = 5000): Promise<void> {
 
 let api: FakeKubeApi;
 let backend: ModelServiceWatch | undefined;
+const watch = (client: string, restartDelayMs?: number) =>
+  new ModelServiceWatch(api.kubeConfig(client), { namespaces: WATCHED, restartDelayMs });
+
 beforeAll(async () => {
-  api = new FakeKubeApi();
+  api = new FakeKubeApi(routerRoleGrants("azureml", WATCHED));
   await api.start();
 });
 afterAll(async () => {
@@ -101,7 +117,7 @@ describe("ModelServiceWatch discovery", () => {
     api.apply("services", { metadata: { name: "other", namespace: NS, labels: {} }, spec: {} });
 
     const catalog = new RecordingCatalog();
-    backend = new ModelServiceWatch(api.kubeConfig("router"));
+    backend = watch("router");
     await backend.start(catalog);
     const s = catalog.latest.get("iris")!;
     expect(s.config.autoscale.maxReplicas).toBe(5);
@@ -143,27 +159,57 @@ describe("ModelServiceWatch discovery", () => {
       api.delete(r, NS, n);
   });
 
-  it("serves the oldest of two same-named services in different namespaces and reports the clash", async () => {
+  it("withdraws a name two watched namespaces claim (neither is served), and serves the one left", async () => {
     api.apply("services", modelService("twin"));
     api.apply("deployments", deployment("twin", 1));
     const catalog = new RecordingCatalog();
-    backend = new ModelServiceWatch(api.kubeConfig("router"));
+    backend = watch("router");
     await backend.start(catalog);
-    const clash = modelService("twin", { autoscale: { maxReplicas: 2 } });
-    api.apply("services", { ...clash, metadata: { ...clash.metadata, namespace: "other-team" } });
-    await until(() => catalog.rejected.has("twin"));
-    expect(catalog.rejected.get("twin")).toContain("other-team");
-    expect(catalog.latest.get("twin")!.config.autoscale.maxReplicas).toBe(5);
-    api.delete("services", "other-team", "twin");
+    expect(catalog.latest.get("twin")!.config.auth.mode).toBe("key");
+    // A look-alike with auth "none" in another team's namespace: it must not get twin's traffic (or its clients' keys).
+    const clash = modelService("twin", { auth: { mode: "none" } });
+    api.apply("services", { ...clash, metadata: { ...clash.metadata, namespace: OTHER } });
+    await until(() => catalog.withdrawn.has("twin"));
+    expect(catalog.latest.has("twin")).toBe(false);
+    const { reason, detail } = catalog.withdrawn.get("twin")!;
+    expect(detail).toContain(`namespaces ${NS}, ${OTHER}`);
+    expect(detail).toContain("webservice-unique-names");
+    // What clients are told names no namespace.
+    expect(reason).not.toContain(OTHER);
+    expect(reason).toMatch(/claimed by more than one Service/);
+    await expect(backend.scale("twin", 3)).rejects.toThrow(/unknown service/);
+    // Once only one is left it is served again: here the look-alike, since the original went.
     api.delete("services", NS, "twin");
+    await until(() => catalog.latest.has("twin"));
+    expect(catalog.withdrawn.has("twin")).toBe(false);
+    expect(catalog.latest.get("twin")!.config.auth.mode).toBe("none");
+    api.delete("services", OTHER, "twin");
     await until(() => !catalog.latest.has("twin"));
+    api.delete("deployments", NS, "twin");
+  });
+
+  it("watches only the declared namespaces: a Service elsewhere is never seen, and nothing outside them is asked for", async () => {
+    const outside = modelService("outsider", { auth: { mode: "none" } });
+    api.apply("services", { ...outside, metadata: { ...outside.metadata, namespace: UNWATCHED } });
+    api.apply("services", modelService("insider"));
+    const catalog = new RecordingCatalog();
+    backend = watch("scoped");
+    await backend.start(catalog);
+    expect(catalog.latest.has("insider")).toBe(true);
+    expect(catalog.latest.has("outsider")).toBe(false);
+    const asked = api.requests.filter((r) => r.client === "scoped").map((r) => r.path);
+    expect(asked.length).toBeGreaterThan(0);
+    for (const path of asked) expect(path).toMatch(new RegExp(`/namespaces/(${WATCHED.join("|")})/`));
+    expect(api.denied.filter((d) => d.client === "scoped")).toEqual([]);
+    api.delete("services", UNWATCHED, "outsider");
+    api.delete("services", NS, "insider");
   });
 
   it("a service without its keys Secret has no keys (every request 401) until the Secret appears", async () => {
     api.apply("services", modelService("nokeys"));
     api.apply("deployments", deployment("nokeys", 1));
     const catalog = new RecordingCatalog();
-    backend = new ModelServiceWatch(api.kubeConfig("router"));
+    backend = watch("router");
     await backend.start(catalog);
     expect(catalog.latest.get("nokeys")!.keys).toBeUndefined();
     api.apply("secrets", keys("nokeys", "a", "b"));
@@ -175,7 +221,7 @@ describe("ModelServiceWatch discovery", () => {
     api.apply("services", modelService("gone"));
     api.apply("deployments", deployment("gone", 1));
     const catalog = new RecordingCatalog();
-    backend = new ModelServiceWatch(api.kubeConfig("router"), { restartDelayMs: 50 });
+    backend = watch("router", 50);
     await backend.start(catalog);
     api.compact();
     api.dropWatches();
@@ -188,7 +234,7 @@ describe("ModelServiceWatch discovery", () => {
     api.apply("services", modelService("scaled", { deployment: "scaled-deploy" }));
     api.apply("deployments", deployment("scaled-deploy", 1));
     const catalog = new RecordingCatalog();
-    backend = new ModelServiceWatch(api.kubeConfig("scaler"));
+    backend = watch("scaler");
     await backend.start(catalog);
     await backend.scale("scaled", 4);
     expect((api.get("deployments", NS, "scaled-deploy")!.spec as { replicas: number }).replicas).toBe(4);

@@ -1,9 +1,9 @@
 /**
  * Two real routers (startRouter + the Kubernetes backend) against
  * test/router/backends/fakeKubeApi.ts: a FAKE Kubernetes API server (real HTTP on
- * loopback, list/watch/get/put with resourceVersion semantics). It is the one test
- * double in the router tests, because no real API server can run here. The model
- * replica is a real HTTP server on loopback.
+ * loopback, list/watch/get/put with resourceVersion semantics, granting exactly the
+ * Roles AzuremlFe creates). It is the one test double in the router tests, because no
+ * real API server can run here. The model replica is a real HTTP server on loopback.
  *
  * Traffic goes only to the follower; the leader must see it through the follower's
  * load reports and scale the Deployment. Then the leader dies and the follower takes
@@ -16,7 +16,9 @@ import { Agent, request } from "undici";
 import { startRouter, type RunningRouter } from "../../../router/startRouter.js";
 import { CONFIG_ANNOTATION, WEBSERVICE_LABEL } from "../../../router/contract/serviceConfig.js";
 import { KubernetesBackend } from "../../../router/backends/kubernetes/kubernetesBackend.js";
+import { routerRoleGrants } from "../../../components/azuremlFe/rbacRules.js";
 import { FakeKubeApi } from "./fakeKubeApi.js";
+import { peerSecretFile } from "./peerSecretFile.js";
 
 const MODELS = "models";
 const ROUTERS = "azureml";
@@ -27,6 +29,8 @@ const settings = (podName: string) => ({
   leaseName: "azureml-fe-leader",
   routerDeployment: "azureml-fe",
   selfScaling: false,
+  watchNamespaces: [MODELS],
+  peerSecretFile: peerSecretFile(),
 });
 
 let api: FakeKubeApi;
@@ -106,7 +110,7 @@ async function until(cond: () => boolean, timeoutMs: number): Promise<number> {
 }
 
 beforeAll(async () => {
-  api = new FakeKubeApi();
+  api = new FakeKubeApi(routerRoleGrants(ROUTERS, [MODELS]));
   await api.start();
   replica = createServer((req, res) => {
     req.resume();
@@ -179,5 +183,6 @@ describe("scaling across router pods", () => {
       ),
     ).toBe(true);
     api.heal("router-a");
+    expect(api.denied).toEqual([]);
   }, 30_000);
 });

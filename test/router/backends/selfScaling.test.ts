@@ -18,6 +18,7 @@ import {
   type RouterSample,
 } from "../../../router/autoscaler/selfScaling.js";
 import { deploymentReplicas } from "../../../router/backends/kubernetes/scaleSubresource.js";
+import { routerRoleGrants } from "../../../components/azuremlFe/rbacRules.js";
 import { FakeKubeApi } from "./fakeKubeApi.js";
 
 const CFG = { ...SELF_SCALING_DEFAULTS, upWindowSeconds: 10, downWindowSeconds: 20, intervalSeconds: 1 };
@@ -72,7 +73,7 @@ describe("routing-overhead p90 from histogram buckets", () => {
 describe("RouterSelfScaler", () => {
   let api: FakeKubeApi;
   beforeAll(async () => {
-    api = new FakeKubeApi();
+    api = new FakeKubeApi(routerRoleGrants("azureml", []));
     await api.start();
     api.apply("deployments", {
       metadata: { name: "azureml-fe", namespace: "azureml", labels: { "app.kubernetes.io/name": "azureml-fe" } },

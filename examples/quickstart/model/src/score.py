@@ -19,7 +19,7 @@ def init():
 
 
 def run(raw_data):
-    """Body: {"data": [[area_m2, rooms, age_years], ...]} -> {"predictions": [...]}."""
+    """Body: {"data": [[rooms, area_m2, age_years], ...]} -> {"predictions": [...]}."""
     rows = json.loads(raw_data)["data"]
     width = len(model["features"])
     predictions = []

@@ -1,0 +1,30 @@
+/** Every AzuremlFe arg and its kind (the compiler holds this complete; see shared/argShape.ts). */
+import type { ArgShape } from "../shared/argShape.js";
+import { CLUSTER_CONNECTION_SHAPE, REGISTRY_CREDENTIALS_SHAPE } from "../shared/connectionShapes.js";
+import type { AzuremlFeArgs, MetricsScraperArgs, RegistryCredentialsArgs, RouterDnsRecordArgs } from "./args.js";
+
+const DNS_RECORD = {
+  resourceGroupName: "string",
+  zoneName: "string",
+  relativeRecordSetName: "string",
+  ttl: "number",
+} as const satisfies ArgShape<RouterDnsRecordArgs>;
+
+const METRICS_SCRAPER = {
+  enabled: "boolean",
+  namespace: "string",
+  podLabels: "stringMap",
+} as const satisfies ArgShape<MetricsScraperArgs>;
+
+export const AZUREML_FE_ARG_SHAPE = {
+  cluster: { fields: CLUSTER_CONNECTION_SHAPE },
+  namespace: "string",
+  image: "string",
+  registryCredentials: { fields: REGISTRY_CREDENTIALS_SHAPE satisfies ArgShape<RegistryCredentialsArgs> },
+  replicas: "number",
+  maxRequestBytes: "number",
+  logLevel: "string",
+  dnsRecord: { fields: DNS_RECORD },
+  serviceNamespaces: "stringList",
+  metricsScraper: { fields: METRICS_SCRAPER },
+} as const satisfies ArgShape<AzuremlFeArgs>;

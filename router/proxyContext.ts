@@ -1,0 +1,20 @@
+/** What the data path of a model service request needs from the router process around it. */
+import type { Agent } from "undici";
+import type { ServiceRegistry } from "./registry.js";
+import type { RouterMetrics } from "./metrics.js";
+import type { Logger } from "./log.js";
+import type { WriteStallWatch } from "./writeStalls.js";
+
+export interface ProxyContext {
+  registry: ServiceRegistry;
+  metrics: RouterMetrics;
+  log: Logger;
+  agent: Agent;
+  maxRequestBytes: number;
+  /** True once shutdown began: responses then carry `Connection: close`. */
+  draining(): boolean;
+  /** Aborts responses the client takes nothing of for too long. */
+  writeStalls: WriteStallWatch;
+}
+
+export type ServiceAction = "score" | "swagger";
