@@ -207,7 +207,7 @@ export interface AksMaintenanceWindowArgs {
    * @default true (FastProd, DenseProd), false (DevTest)
    */
   readonly enabled?: pulumi.Input<boolean>;
-  /** @default "Saturday" */
+  /** Day of the week the window opens (AKS `maintenanceWindow.schedule.weekly.dayOfWeek`). @default "Saturday" */
   readonly dayOfWeek?: pulumi.Input<WeekDay>;
   /**
    * Start time `HH:mm`, in `utcOffset`.
