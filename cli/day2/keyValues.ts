@@ -1,16 +1,17 @@
 /**
  * Scoring keys as `regen-key` makes or accepts them. A generated key is 32 characters
  * from [A-Za-z0-9] (what the stack's `random.RandomPassword` generates, about 190 bits);
- * a given one (`--value`, Azure ML's `set_key`) must be something the router can accept in
- * `Authorization: Bearer`: 16 to 256 RFC 6750 token characters.
+ * a given one (`--value`, Azure ML's `set_key`) follows the contract's rule for keys (a
+ * Bearer credential a client can present), with at least 16 characters, as `aksml local`
+ * requires of configured keys.
  */
 import { randomInt } from "node:crypto";
+import { serviceKeyProblem } from "../../router/contract/serviceConfig.js";
 import type { KeySlot, ServiceKeysReport } from "./model.js";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 export const GENERATED_KEY_LENGTH = 32;
 export const MIN_KEY_LENGTH = 16;
-export const MAX_KEY_LENGTH = 256;
 
 export function generateKey(): string {
   let key = "";
@@ -18,13 +19,10 @@ export function generateKey(): string {
   return key;
 }
 
-/** Why `value` cannot be a key, or undefined. */
+/** Why `value` cannot be a key, or undefined. Never quotes the value. */
 export function keyValueProblem(value: string): string | undefined {
-  if (value.length < MIN_KEY_LENGTH || value.length > MAX_KEY_LENGTH)
-    return `a key must be ${MIN_KEY_LENGTH} to ${MAX_KEY_LENGTH} characters long (got ${value.length})`;
-  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(value))
-    return "a key may contain only letters, digits and - . _ ~ + / (and trailing =), as Authorization: Bearer requires";
-  return undefined;
+  const problem = serviceKeyProblem(value, MIN_KEY_LENGTH);
+  return problem && `the key ${problem}`;
 }
 
 export const slotField = (slot: KeySlot): keyof ServiceKeysReport =>

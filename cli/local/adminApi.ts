@@ -26,8 +26,8 @@ import { rotatedKeys, slotField } from "../day2/keyValues.js";
 import { localServiceState } from "./localServiceState.js";
 
 export const ADMIN_API_PREFIX = "/admin/v1/";
-/** Largest request body the admin API reads. */
-const MAX_ADMIN_BODY_BYTES = 4096;
+/** Largest request body the admin API reads (a regen-key body with the longest valid key fits). */
+const MAX_ADMIN_BODY_BYTES = 16 * 1024;
 /** A follower that has this much unsent output is not reading; it is dropped. */
 const MAX_FOLLOWER_BACKLOG_BYTES = 1024 * 1024;
 /** Largest `tail` honoured (the stores keep fewer lines anyway). */
