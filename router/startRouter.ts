@@ -44,12 +44,17 @@ export interface RouterParts {
 
 export interface StartRouterOptions {
   backend: RouterBackend;
-  /** Extra admin-port routes by exact path (they take precedence over the router's own). */
+  /**
+   * Extra admin-port routes by exact path, or by prefix when the key ends in "/" (they
+   * take precedence over the router's own).
+   */
   adminRoutes?: ReadonlyMap<string, AdminRouteHandler>;
   /** Called for every autoscaler decision that changes a replica count, e.g. to print it. */
   onScalingDecision?: (d: ScalingDecision) => void;
   /** @default "0.0.0.0" */
   host?: string;
+  /** Address of the admin listener. @default host */
+  adminHost?: string;
   /** @default 8080, or 8443 with TLS; 0 picks a free port. */
   dataPort?: number;
   /** @default 9091; 0 picks a free port. */
@@ -156,7 +161,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const adminRoutes = new Map([...control.adminRoutes, ...(options.adminRoutes ?? [])]);
   const admin = createHttpServer(adminHandler(registry, metrics, health, log, adminRoutes));
   const dataPort = await listen(data, options.dataPort ?? (options.tls ? ROUTER_HTTPS_PORT : ROUTER_HTTP_PORT), host);
-  const adminPort = await listen(admin, options.adminPort ?? ROUTER_ADMIN_PORT, host);
+  const adminHost = options.adminHost ?? host;
+  const adminPort = await listen(admin, options.adminPort ?? ROUTER_ADMIN_PORT, adminHost);
   // Challenges are answered from the first second: the certificate may not be issued yet.
   let acme: AcmeChallengeServer | undefined;
   let acmePort: number | undefined;
@@ -164,7 +170,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     acme = createAcmeChallengeServer(options.acmeHttp01SolverUrl, log);
     acmePort = await listen(acme.server, options.acmePort ?? ROUTER_HTTP_PORT, host);
   }
-  const shownHost = host === "0.0.0.0" ? "127.0.0.1" : host;
+  const shown = (h: string) => (h === "0.0.0.0" ? "127.0.0.1" : h);
+  const shownHost = shown(host);
   const parts: RouterParts = { registry, metrics, log, backend, leaderElection: election };
 
   try {
@@ -226,7 +233,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   return {
     ...parts,
     dataUrl: `${options.tls ? "https" : "http"}://${shownHost}:${dataPort}`,
-    adminUrl: `http://${shownHost}:${adminPort}`,
+    adminUrl: `http://${shown(adminHost)}:${adminPort}`,
     acmeUrl: acmePort === undefined ? undefined : `http://${shownHost}:${acmePort}`,
     stop,
     activeRequests: () => clients.activeRequests(),

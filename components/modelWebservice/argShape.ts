@@ -9,6 +9,7 @@ import type {
   AutoscaleArgs,
   EnvironmentArgs,
   InferenceConfigArgs,
+  KeyRotationArgs,
   LivenessProbeArgs,
   ModelArgs,
   ModelWebserviceArgs,
@@ -46,6 +47,8 @@ const LIVENESS_PROBE = {
   failureThreshold: "number",
 } as const satisfies ArgShape<LivenessProbeArgs>;
 
+const KEY_ROTATION = { primary: "number", secondary: "number" } as const satisfies ArgShape<KeyRotationArgs>;
+
 export const MODEL_WEBSERVICE_ARG_SHAPE = {
   cluster: { fields: CLUSTER_CONNECTION_SHAPE },
   router: { fields: ROUTER_CONNECTION_SHAPE },
@@ -65,6 +68,7 @@ export const MODEL_WEBSERVICE_ARG_SHAPE = {
   tokenIssuer: "string",
   tokenAudience: "string",
   tokenJwksUri: "string",
+  tokenRequiredRole: "string",
   scoringTimeoutMs: "number",
   replicaMaxConcurrentRequests: "number",
   maxRequestWaitTimeMs: "number",
@@ -76,6 +80,7 @@ export const MODEL_WEBSERVICE_ARG_SHAPE = {
   collectModelData: "boolean",
   primaryKey: "string",
   secondaryKey: "string",
+  keyRotation: { fields: KEY_ROTATION },
   tags: "stringMap",
   description: "string",
 } as const satisfies ArgShape<ModelWebserviceArgs>;

@@ -69,6 +69,20 @@ export interface LivenessProbeArgs {
   readonly failureThreshold?: pulumi.Input<number>;
 }
 
+/**
+ * Declarative key rotation: the stack's counterpart of Azure ML's `regen_key` and of
+ * `aksml regen-key`. Each counter must be a plain integer (it names the one-time write).
+ */
+export interface KeyRotationArgs {
+  /**
+   * Change it (e.g. 0 -> 1) to write a new primary key once: a new random one, or
+   * `primaryKey` when given. The secondary key keeps working meanwhile. @default 0
+   */
+  readonly primary?: pulumi.Input<number>;
+  /** The same for the secondary key. @default 0 */
+  readonly secondary?: pulumi.Input<number>;
+}
+
 export interface RegistryPushCredentialsArgs {
   /** User name (an ACR token name or a service principal's client id). */
   readonly username: pulumi.Input<string>;
@@ -113,10 +127,24 @@ export interface ModelWebserviceArgs {
   readonly authEnabled?: pulumi.Input<boolean>;
   /** `token_auth_enabled` (JWT). @default false */
   readonly tokenAuthEnabled?: pulumi.Input<boolean>;
-  /** Token auth: expected `iss` (an https URL with OIDC discovery). Required with token auth. */
+  /**
+   * Token auth: the issuer whose tokens are accepted (an https URL with OIDC discovery).
+   * @default an Entra ID application registered for this service (`@pulumi/azuread`), whose
+   *          v2.0 tokens have `iss` `https://login.microsoftonline.com/<tenant>/v2.0`
+   */
   readonly tokenIssuer?: pulumi.Input<string>;
-  /** Token auth: expected `aud`. @default "api://aksml/<name>" */
+  /**
+   * Token auth: with `tokenIssuer`, the expected `aud` (default "api://aksml/<name>"); with
+   * the Entra ID application, its identifier URI (default "api://<client id>"), while tokens
+   * carry `aud` = the client id (both are accepted).
+   */
   readonly tokenAudience?: pulumi.Input<string>;
+  /**
+   * Token auth: an app role the token's `roles` claim must hold (403 otherwise). With the
+   * Entra ID application, the role is defined there and only assigned callers get tokens.
+   * aksml's own setting (Azure ML let any workspace user get a token). @default none required
+   */
+  readonly tokenRequiredRole?: pulumi.Input<string>;
   /** Token auth: JWKS URL. @default OIDC discovery at the issuer */
   readonly tokenJwksUri?: pulumi.Input<string>;
   /**
@@ -149,12 +177,16 @@ export interface ModelWebserviceArgs {
   /** `collect_model_data` (`AML_MODEL_DC_STORAGE_ENABLED`). @default false */
   readonly collectModelData?: pulumi.Input<boolean>;
   /**
-   * `primary_key`: characters a Bearer credential can carry (letters, digits, `-._~+/`,
-   * then optional trailing `=`), at most 8185. @default generated (32 characters)
+   * `primary_key`: the key the `<name>-keys` Secret is created with; characters a Bearer
+   * credential can carry (letters, digits, `-._~+/`, then optional trailing `=`), at most 8185.
+   * The Secret owns the keys after creation (`aksml regen-key` rotates them); a changed value
+   * is written only when `keyRotation.primary` changes too. @default generated (32 characters)
    */
   readonly primaryKey?: pulumi.Input<string>;
-  /** `secondary_key`, by the same rule as `primaryKey`. @default generated (32 characters) */
+  /** `secondary_key`, by the same rules as `primaryKey`. @default generated (32 characters) */
   readonly secondaryKey?: pulumi.Input<string>;
+  /** Declarative rotation of one key (`regen_key`). @default no rotation */
+  readonly keyRotation?: KeyRotationArgs;
   /** `tags`: Kubernetes labels on the Deployment (so keys and values must be valid label text) and Azure tags on the identity. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** `description`: annotation on the Deployment and Service. */

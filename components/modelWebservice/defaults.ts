@@ -56,6 +56,9 @@ export interface ModelWebserviceSettings {
   readonly tokenIssuer?: string;
   readonly tokenAudience?: string;
   readonly tokenJwksUri?: string;
+  readonly tokenRequiredRole?: string;
+  /** Token auth without `tokenIssuer`: the service gets its own Entra ID application (entra.ts). */
+  readonly entraApplication: boolean;
   readonly scoringTimeoutMs: number;
   readonly replicaMaxConcurrentRequests: number;
   readonly maxRequestWaitTimeMs: number;
@@ -72,7 +75,7 @@ export interface ModelWebserviceSettings {
   readonly collectModelData: boolean;
 }
 
-/** The default token audience of service `name`. */
+/** The default token audience of service `name` with an external `tokenIssuer`. */
 export const defaultTokenAudience = (name: string) => `api://aksml/${name}`;
 
 /** Applies every Azure ML default. Limits default to the requests (Azure ML's behaviour). */
@@ -101,8 +104,14 @@ export function resolveModelWebserviceSettings(name: string, a: ModelWebserviceS
     numReplicas: a.numReplicas,
     authMode,
     tokenIssuer: tokenAuth ? a.tokenIssuer : undefined,
-    tokenAudience: tokenAuth ? (a.tokenAudience ?? defaultTokenAudience(name)) : undefined,
+    // With the Entra ID application, the audience is its client id, known once it exists
+    // (entra.ts); a given tokenAudience is then its identifier URI.
+    tokenAudience: tokenAuth
+      ? (a.tokenAudience ?? (a.tokenIssuer ? defaultTokenAudience(name) : undefined))
+      : undefined,
     tokenJwksUri: tokenAuth ? a.tokenJwksUri : undefined,
+    tokenRequiredRole: tokenAuth ? a.tokenRequiredRole : undefined,
+    entraApplication: tokenAuth && a.tokenIssuer === undefined,
     scoringTimeoutMs: a.scoringTimeoutMs ?? d.scoringTimeoutMs,
     replicaMaxConcurrentRequests: a.replicaMaxConcurrentRequests ?? d.replicaMaxConcurrentRequests,
     maxRequestWaitTimeMs: a.maxRequestWaitTimeMs ?? d.maxRequestWaitTimeMs,

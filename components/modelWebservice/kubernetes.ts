@@ -7,7 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   CONFIG_ANNOTATION,
   CONFIG_VERSION,
-  KEYS_SECRET_SUFFIX,
   MODEL_CONTAINER_PORT,
   SERVICE_CONFIG_DEFAULTS,
   WEBSERVICE_LABEL,
@@ -39,8 +38,17 @@ export const GPU_TOLERATION = { key: GPU_RESOURCE, operator: "Exists", effect: "
 /** Labels on the model Deployment, pods, Service and keys Secret (platform convention). */
 export const webserviceLabels = (name: string) => ({ [WEBSERVICE_LABEL]: name, [PART_OF_LABEL]: PART_OF_VALUE });
 
+/** What the service's Entra ID application (entra.ts) tells the router to expect of tokens. */
+export interface EntraTokenSettings {
+  issuer: string;
+  /** The client id (v2.0 tokens' `aud`). */
+  clientId: string;
+  /** Accepted as `aud` too. */
+  identifierUri: string;
+}
+
 /** The `aksml/config` the router enforces for this service. */
-export function serviceConfigFor(name: string, s: ModelWebserviceSettings): ServiceConfig {
+export function serviceConfigFor(name: string, s: ModelWebserviceSettings, entra?: EntraTokenSettings): ServiceConfig {
   return {
     version: CONFIG_VERSION,
     deployment: name,
@@ -48,8 +56,10 @@ export function serviceConfigFor(name: string, s: ModelWebserviceSettings): Serv
     numReplicas: s.autoscale.enabled ? undefined : s.numReplicas,
     auth: {
       mode: s.authMode,
-      issuer: s.tokenIssuer,
-      audience: s.tokenAudience,
+      issuer: entra?.issuer ?? s.tokenIssuer,
+      audience: entra?.clientId ?? s.tokenAudience,
+      additionalAudiences: entra ? [entra.identifierUri] : undefined,
+      requiredRole: s.tokenRequiredRole,
       jwksUri: s.tokenJwksUri,
       algorithms: [...SERVICE_CONFIG_DEFAULTS.auth.algorithms],
     },
@@ -191,25 +201,6 @@ export function createServiceAccount(
         labels: webserviceLabels(name),
         annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: clientId },
       },
-    },
-    opts,
-  );
-}
-
-/** `<name>-keys` with `primaryKey` and `secondaryKey`, both accepted by the router at all times. */
-export function createKeysSecret(
-  name: string,
-  namespace: pulumi.Input<string>,
-  primaryKey: pulumi.Input<string>,
-  secondaryKey: pulumi.Input<string>,
-  opts: pulumi.CustomResourceOptions,
-): k8s.core.v1.Secret {
-  return new k8s.core.v1.Secret(
-    `${name}-keys`,
-    {
-      metadata: { name: `${name}${KEYS_SECRET_SUFFIX}`, namespace, labels: webserviceLabels(name) },
-      type: "Opaque",
-      stringData: { primaryKey: pulumi.secret(primaryKey), secondaryKey: pulumi.secret(secondaryKey) },
     },
     opts,
   );

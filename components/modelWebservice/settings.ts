@@ -39,6 +39,7 @@ export const MODEL_WEBSERVICE_ARG_ROLES = {
   tokenIssuer: "router",
   tokenAudience: "router",
   tokenJwksUri: "router",
+  tokenRequiredRole: "router",
   scoringTimeoutMs: "router",
   replicaMaxConcurrentRequests: "router",
   maxRequestWaitTimeMs: "router",
@@ -50,6 +51,7 @@ export const MODEL_WEBSERVICE_ARG_ROLES = {
   collectModelData: "router",
   primaryKey: "input",
   secondaryKey: "input",
+  keyRotation: "plain",
   tags: "label",
   description: "input",
 } as const satisfies Record<keyof ModelWebserviceArgs, ModelWebserviceArgRole>;

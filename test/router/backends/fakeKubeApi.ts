@@ -23,6 +23,11 @@
  * test can partition one client from the API (every request fails) to simulate a
  * crashed or cut-off router pod; `outage(status)` answers every request with an error
  * status instead, as an API server that is up but failing does.
+ *
+ * Day-2 additions (the `aksml` CLI's commands, see the section at the end): Pods and
+ * Events, list `fieldSelector` (`a.b=v`), the pod `log` subresource (`tailLines`,
+ * `follow`, `container`), and per-client refusals: a 403 Forbidden for a verb on a
+ * resource (the API server's RBAC message) or a 401 for rejected credentials.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -44,7 +49,15 @@ type Obj = {
   [k: string]: unknown;
 };
 
-export type Resource = "services" | "secrets" | "endpointslices" | "deployments" | "leases";
+/** Day-2 additions (the CLI's commands): see the section at the end. */
+export type Day2Resource = "pods" | "events";
+
+const DAY2_KINDS: Record<Day2Resource, { apiVersion: string; kind: string; group: string }> = {
+  pods: { apiVersion: "v1", kind: "Pod", group: "/api/v1" },
+  events: { apiVersion: "v1", kind: "Event", group: "/api/v1" },
+};
+
+export type Resource = "services" | "secrets" | "endpointslices" | "deployments" | "leases" | Day2Resource;
 
 const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string }> = {
   services: { apiVersion: "v1", kind: "Service", group: "/api/v1" },
@@ -52,6 +65,7 @@ const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string 
   endpointslices: { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", group: "/apis/discovery.k8s.io/v1" },
   deployments: { apiVersion: "apps/v1", kind: "Deployment", group: "/apis/apps/v1" },
   leases: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", group: "/apis/coordination.k8s.io/v1" },
+  ...DAY2_KINDS,
 };
 
 interface Event {
@@ -108,6 +122,8 @@ export class FakeKubeApi {
   readonly requests: RequestRecord[] = [];
   readonly denied: DeniedRecord[] = [];
   url = "";
+  /** Pod logs and per-client denials for the CLI's day-2 commands (section at the end). */
+  readonly day2 = new Day2Api();
 
   /** @param grants what every client may do: Roles (with a namespace) and cluster-wide rules (without). */
   constructor(private readonly grants: readonly RoleGrant[]) {}
@@ -242,6 +258,7 @@ export class FakeKubeApi {
       req.socket.destroy();
       return;
     }
+    if (this.day2.refuse(client, req.method ?? "GET", path, url.searchParams, res)) return;
     if (this.failing !== undefined) {
       req.resume();
       return status(res, this.failing, "InternalError", "the API server is failing (test outage)");
@@ -273,7 +290,8 @@ export class FakeKubeApi {
     if (forbidden) return status(res, 403, "Forbidden", forbidden);
     if (!name) {
       if (method === "GET" && q.get("watch") === "true") return this.watch(resource, namespace, q, res, client);
-      if (method === "GET") return this.list(resource, namespace, q.get("labelSelector") ?? "", res);
+      if (method === "GET")
+        return this.list(resource, namespace, q.get("labelSelector") ?? "", res, q.get("fieldSelector") ?? "");
       if (method === "POST" && body) {
         const ns = namespace ?? "default";
         if (this.objects.has(keyOf(resource, ns, body.metadata.name)))
@@ -295,6 +313,7 @@ export class FakeKubeApi {
     const key = keyOf(resource, namespace ?? "default", name);
     const existing = this.objects.get(key);
     if (!existing) return status(res, 404, "NotFound", `${resource} "${name}" not found`);
+    if (subresource === "log") return this.day2.podLog(existing, q, res);
     if (subresource === "scale") {
       if (resource !== "deployments") return status(res, 404, "NotFound", "no scale subresource");
       const spec = existing.spec as { replicas?: number };
@@ -368,9 +387,20 @@ export class FakeKubeApi {
     return `${p.resource}${group ? `.${group}` : ""}${p.name ? ` "${p.name}"` : ""} is forbidden: User "${client}" cannot ${verb} resource "${resource}" in API group "${group}" ${scope}`;
   }
 
-  private list(resource: Resource, namespace: string | undefined, selector: string, res: ServerResponse): void {
+  private list(
+    resource: Resource,
+    namespace: string | undefined,
+    selector: string,
+    res: ServerResponse,
+    fieldSelector = "",
+  ): void {
     const items = [...this.objects.entries()]
-      .filter(([k, o]) => k.startsWith(`${resource}/`) && matches({ resource, namespace, selector }, resource, o))
+      .filter(
+        ([k, o]) =>
+          k.startsWith(`${resource}/`) &&
+          matches({ resource, namespace, selector }, resource, o) &&
+          matchesFields(o, fieldSelector),
+      )
       .map(([, o]) => o);
     const k = KINDS[resource];
     json(res, 200, {
@@ -482,4 +512,110 @@ function json(res: ServerResponse, code: number, body: unknown): void {
 
 function status(res: ServerResponse, code: number, reason: string, message: string): void {
   json(res, code, { kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code });
+}
+
+// ---------------------------------------------------------------------------------------
+// Day-2 additions: what the `aksml` CLI's list/state/wait/keys/regen-key/logs commands use.
+// Kept apart from the router's part of the fake so the two can evolve (and merge) separately.
+// ---------------------------------------------------------------------------------------
+
+/** `fieldSelector` terms `a.b=v` / `a.b!=v`, on dotted paths of the object. */
+function matchesFields(o: Obj, selector: string): boolean {
+  for (const term of selector.split(",").filter(Boolean)) {
+    const ne = term.includes("!=");
+    const [path, want] = term.split(ne ? "!=" : "=") as [string, string];
+    let v: unknown = o;
+    for (const part of path.split(".")) v = (v as Record<string, unknown> | undefined)?.[part];
+    if ((String(v ?? "") === want) === ne) return false;
+  }
+  return true;
+}
+
+export interface Denial {
+  verb: string;
+  /** `secrets`, `pods/log`, ... */
+  resource: string;
+  /** Only in this namespace; every scope when unset. */
+  namespace?: string;
+  /** Only cluster-wide requests (a namespaced one is allowed). */
+  clusterScopeOnly?: boolean;
+}
+
+export class Day2Api {
+  private readonly denials = new Map<string, Denial[]>();
+  private readonly unauthorized = new Set<string>();
+  private readonly logs = new Map<string, string[]>();
+  private readonly followers = new Map<string, Set<ServerResponse>>();
+
+  /** `client` gets 403 Forbidden for `verb` on `resource`, with the API server's RBAC message. */
+  deny(client: string, denial: Denial): void {
+    this.denials.set(client, [...(this.denials.get(client) ?? []), denial]);
+  }
+
+  /** Every request of `client` gets 401 Unauthorized (expired or revoked credentials). */
+  rejectCredentials(client: string): void {
+    this.unauthorized.add(client);
+  }
+
+  /** Appends lines to a container's log; followers get them at once. */
+  appendLog(namespace: string, pod: string, container: string, ...lines: string[]): void {
+    const key = `${namespace}/${pod}/${container}`;
+    this.logs.set(key, [...(this.logs.get(key) ?? []), ...lines]);
+    for (const res of this.followers.get(key) ?? []) res.write(lines.map((l) => `${l}\n`).join(""));
+  }
+
+  /** Ends every follow stream (the pod went away). */
+  endFollows(): void {
+    for (const set of this.followers.values()) for (const res of set) res.end();
+  }
+
+  refuse(client: string, method: string, path: string, q: URLSearchParams, res: ServerResponse): boolean {
+    if (this.unauthorized.has(client)) {
+      status(res, 401, "Unauthorized", "Unauthorized");
+      return true;
+    }
+    const parsed = parsePath(path);
+    if (!parsed) return false;
+    const verb = verbOf(method, parsed.name, q);
+    const resource = parsed.subresource ? `${parsed.resource}/${parsed.subresource}` : parsed.resource;
+    const hit = this.denials
+      .get(client)
+      ?.find(
+        (d) =>
+          d.verb === verb &&
+          d.resource === resource &&
+          (!d.namespace || d.namespace === parsed.namespace) &&
+          (!d.clusterScopeOnly || !parsed.namespace),
+      );
+    if (!hit) return false;
+    const group = KINDS[parsed.resource].group.startsWith("/apis/") ? KINDS[parsed.resource].group.split("/")[2] : "";
+    const scope = parsed.namespace ? `in the namespace "${parsed.namespace}"` : "at the cluster scope";
+    status(
+      res,
+      403,
+      "Forbidden",
+      `${resource}${parsed.name ? ` "${parsed.name}"` : ""} is forbidden: User "${client}" cannot ${verb} resource "${resource}" in API group "${group}" ${scope}`,
+    );
+    return true;
+  }
+
+  podLog(pod: Obj, q: URLSearchParams, res: ServerResponse): void {
+    const spec = pod.spec as { containers?: { name: string }[] } | undefined;
+    const container = q.get("container") ?? spec?.containers?.[0]?.name ?? "";
+    if (
+      !spec?.containers?.some((c) => c.name === container) &&
+      !JSON.stringify(pod.spec ?? {}).includes(`"${container}"`)
+    )
+      return status(res, 400, "BadRequest", `container ${container} is not valid for pod ${pod.metadata.name}`);
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}/${container}`;
+    const all = this.logs.get(key) ?? [];
+    const tail = q.get("tailLines");
+    const lines = tail === null ? all : all.slice(-Number(tail));
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.write(lines.map((l) => `${l}\n`).join(""));
+    if (q.get("follow") !== "true") return void res.end();
+    const set = this.followers.get(key) ?? new Set<ServerResponse>();
+    this.followers.set(key, set.add(res));
+    res.on("close", () => set.delete(res));
+  }
 }
