@@ -11,11 +11,19 @@ import type {
   InferenceConfigArgs,
   LivenessProbeArgs,
   ModelArgs,
+  ModelCacheArgs,
   ModelWebserviceArgs,
   RegistryPushCredentialsArgs,
+  StartupProbeArgs,
 } from "./args.js";
 
-const MODEL = { name: "string", version: "number", path: "string" } as const satisfies ArgShape<ModelArgs>;
+const MODEL = {
+  name: "string",
+  version: "number",
+  path: "string",
+  blobUri: "string",
+  sha256: "string",
+} as const satisfies ArgShape<ModelArgs>;
 
 const ENVIRONMENT = {
   baseImage: "string",
@@ -46,6 +54,16 @@ const LIVENESS_PROBE = {
   failureThreshold: "number",
 } as const satisfies ArgShape<LivenessProbeArgs>;
 
+const STARTUP_PROBE = {
+  periodSeconds: "number",
+  initialDelaySeconds: "number",
+  timeoutSeconds: "number",
+  successThreshold: "number",
+  failureThreshold: "number",
+} as const satisfies ArgShape<StartupProbeArgs>;
+
+const MODEL_CACHE = { enabled: "boolean", maxSizeGb: "number" } as const satisfies ArgShape<ModelCacheArgs>;
+
 export const MODEL_WEBSERVICE_ARG_SHAPE = {
   cluster: { fields: CLUSTER_CONNECTION_SHAPE },
   router: { fields: ROUTER_CONNECTION_SHAPE },
@@ -69,6 +87,8 @@ export const MODEL_WEBSERVICE_ARG_SHAPE = {
   replicaMaxConcurrentRequests: "number",
   maxRequestWaitTimeMs: "number",
   livenessProbe: { fields: LIVENESS_PROBE },
+  startupProbe: { fields: STARTUP_PROBE },
+  modelCache: { fields: MODEL_CACHE },
   namespace: "string",
   enableAppInsights: "boolean",
   appInsightsKey: "string",

@@ -43,6 +43,8 @@ export const MODEL_WEBSERVICE_ARG_ROLES = {
   replicaMaxConcurrentRequests: "router",
   maxRequestWaitTimeMs: "router",
   livenessProbe: "pod",
+  startupProbe: "pod",
+  modelCache: "pod",
   namespace: "pod",
   enableAppInsights: "pod",
   appInsightsKey: "input",
