@@ -58,6 +58,7 @@ export async function fetchFiles(
 ): Promise<FetchResult[]> {
   const results: FetchResult[] = [];
   const failures: string[] = [];
+  options.cache?.protect(files.map((f) => f.sha256));
   let next = 0;
   const worker = async () => {
     while (next < files.length) {
@@ -102,16 +103,18 @@ async function throughCache(item: FileToFetch, partial: string, cache: NodeCache
 }
 
 async function viaCache(item: FileToFetch, partial: string, cache: NodeCache): Promise<Fetched> {
-  // After a corrupted entry the cache is not read again for this file (its removal may
-  // have failed): the download replaces the entry.
+  // An entry that was corrupted (its removal may have failed) or could not be read is
+  // not read again for this file: the download replaces it. So the loop ends.
+  let readable = true;
   let repaired = false;
   for (;;) {
-    if (!repaired && (await cache.has(item.sha256))) {
+    if (readable && (await cache.has(item.sha256))) {
       // The cache never changes the outcome, only the bytes moved: a pod that may not read
       // the blob (or whose blob is gone) fails as it would without the cache.
       await authorize(item);
       const out = await cache.copyOut(item.sha256, partial);
       if (out.kind === "hit") return { bytes: out.bytes, downloadedBytes: 0, cached: true };
+      readable = false;
       if (out.kind === "corrupt") {
         log({
           msg: "fetch-model: corrupted cache entry removed, fetching again",
@@ -134,7 +137,7 @@ async function viaCache(item: FileToFetch, partial: string, cache: NodeCache): P
     }
     try {
       // Another pod may have added it between the look above and the lock.
-      if (!repaired && (await cache.has(item.sha256))) continue;
+      if (readable && (await cache.has(item.sha256))) continue;
       const got = await download(item, partial, cache);
       return repaired ? { ...got, repairedCacheEntry: true } : got;
     } finally {

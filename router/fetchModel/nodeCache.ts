@@ -95,6 +95,14 @@ export class NodeCache {
     return join(this.entries, sha256);
   }
 
+  /**
+   * Keeps the entries of these hashes from eviction for this run: the pod needs them all,
+   * and whichever it reaches first must not evict one it reaches later.
+   */
+  protect(hashes: Iterable<string>): void {
+    for (const h of hashes) this.used.add(h);
+  }
+
   /** True if an entry for the content exists (it may still turn out corrupted). */
   async has(sha256: string): Promise<boolean> {
     const s = await lstat(this.entry(sha256)).catch(() => undefined);

@@ -194,13 +194,21 @@ describe("node cache", () => {
     expect((await fetchModel(args(dir("aksml-pod-"), [blob(files.other, "c/1/o")]))).code).toBe(0);
     expect(readdirSync(join(cache, "sha256")).sort()).toEqual([sha(files.head), sha(files.other)].sort());
 
-    // Larger than what is left once this pod's own files are kept: fetched, not cached, nothing else evicted.
+    // A pod needing head (cached) and weights (evicted): the room weights needs is made by
+    // evicting other, never head, which this pod uses too (whichever of its files comes first).
     const pod = dir("aksml-pod-");
     const res = await fetchModel(args(pod, [blob(files.head, "b/1/h"), blob(files.weights, "a/1/w")]));
     expect(res.code).toBe(0);
     expect(res.ready).toMatchObject({ cacheHits: 1, downloadedBytes: files.weights.length });
     expect(sha(readFileSync(join(pod, "a/1/w")))).toBe(sha(files.weights));
-    expect(readdirSync(join(cache, "sha256"))).toContain(sha(files.head));
+    expect(readdirSync(join(cache, "sha256")).sort()).toEqual([sha(files.head), sha(files.weights)].sort());
+
+    // No room left once this pod's own files are kept: fetched, not cached, nothing evicted.
+    const crowded = await fetchModel(
+      args(dir("aksml-pod-"), [blob(files.head, "b/1/h"), blob(files.weights, "a/1/w"), blob(files.other, "c/1/o")]),
+    );
+    expect(crowded.ready).toMatchObject({ cacheHits: 2, downloadedBytes: files.other.length });
+    expect(readdirSync(join(cache, "sha256")).sort()).toEqual([sha(files.head), sha(files.weights)].sort());
 
     const tiny = await fetchModel(
       fetchArgs(dir("aksml-pod-"), cache, [blob(files.huge, "h/1/h")], { cacheMaxBytes: 1024 * 1024 }),
