@@ -169,15 +169,22 @@ async function download(item: FileToFetch, partial: string, cache: NodeCache | u
     if (cache && response.contentLength !== undefined)
       cacheWriter = await cache.writer(item.sha256, response.contentLength);
     const writer = cacheWriter;
+    // The cache's copy of chunk N is written while the pod's copy of chunk N is: one
+    // cache write in flight at a time keeps the order and the backpressure.
+    let cacheWrite: Promise<void> = Promise.resolve();
     const hashing = new Transform({
       transform(chunk: Buffer, _enc, cb) {
         hash.update(chunk);
         bytes += chunk.length;
         if (!writer) return cb(null, chunk);
-        writer.write(chunk).then(() => cb(null, chunk), cb);
+        cacheWrite.then(() => {
+          cacheWrite = writer.write(chunk);
+          cb(null, chunk);
+        }, cb);
       },
     });
     await pipeline(body, hashing, createWriteStream(partial));
+    await cacheWrite;
   } catch (e) {
     await cacheWriter?.abort();
     throw describeStorageError(item, e);
