@@ -8,7 +8,7 @@
  * than quietly serving another model, and the node cache can key it like any other file.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { BlobUrlToFetch } from "../../router/contract/fetchModelArgs.js";
+import { isAzureBlobHost, type BlobUrlToFetch } from "../../router/contract/fetchModelArgs.js";
 import { known } from "../shared/inputs.js";
 import { componentSubject, problemList, throwIfInvalid, type AddProblem } from "../shared/problems.js";
 import type { ModelArgs } from "./args.js";
@@ -36,6 +36,8 @@ export function blobUriProblem(uri: string): string | undefined {
   if (url.username || url.password || url.search || uri.includes("?"))
     return `${JSON.stringify(uri)} must carry no credentials or query (no SAS): the service's identity reads the blob, and a SAS would be written into the Deployment for anyone who can read it`;
   if (url.hash || uri.includes("#")) return `${JSON.stringify(uri)} must have no fragment`;
+  if (!isAzureBlobHost(url.hostname) || url.port)
+    return `${JSON.stringify(uri)} is not on an Azure Storage blob endpoint (<account>.blob.core.windows.net or a sovereign cloud's): the service's identity sends its token to that host`;
   const [container, ...blob] = url.pathname.slice(1).split("/");
   if (!container || blob.length === 0 || blob.some((s) => s === ""))
     return `${JSON.stringify(uri)} must name a container and a blob: https://<account>.blob.core.windows.net/<container>/<blob>`;

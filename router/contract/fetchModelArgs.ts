@@ -59,6 +59,17 @@ export interface FetchModelArgs {
   cacheMaxBytes?: number;
 }
 
+/**
+ * Azure Storage blob endpoints (public, China and US Government clouds, and the DNS-zone
+ * endpoints of accounts created with them). The pod's bearer token goes to the URL's
+ * host, so a model by reference must live on one of these, never on an arbitrary host.
+ */
+const AZURE_BLOB_HOST =
+  /^[a-z0-9]{3,24}(-secondary)?\.(blob\.core\.windows\.net|blob\.core\.chinacloudapi\.cn|blob\.core\.usgovcloudapi\.net|z[0-9]{1,3}\.blob\.storage\.azure\.net)$/;
+
+/** Whether `host` is an Azure Storage blob endpoint. */
+export const isAzureBlobHost = (host: string): boolean => AZURE_BLOB_HOST.test(host.toLowerCase());
+
 const HASH_AT_END = /([0-9a-f]{64})$/;
 const SHA256_FRAGMENT = /^sha256=([0-9a-f]{64})=(.*)$/s;
 

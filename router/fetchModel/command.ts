@@ -10,6 +10,7 @@ import { BlobClient, BlobServiceClient, type StorageSharedKeyCredential } from "
 import {
   CONNECTION_STRING_ENV,
   expectedHashOf,
+  isAzureBlobHost,
   parseFetchModelArgs,
   parsePrepareCacheArgs,
   type FetchModelArgs,
@@ -107,7 +108,10 @@ function filesToFetch(args: FetchModelArgs): FileToFetch[] {
         reference: false,
       });
   }
-  for (const u of args.urls ?? [])
+  for (const u of args.urls ?? []) {
+    // The identity's token goes wherever the URL points: only to Azure Storage.
+    if (!connectionString && !isAzureBlobHost(new URL(u.url).hostname))
+      throw new Error(`--blob-url ${u.url}: not an Azure Storage blob endpoint; the pod's token is sent only there`);
     files.push({
       client: new BlobClient(u.url, urlCredential),
       sha256: u.sha256,
@@ -115,6 +119,7 @@ function filesToFetch(args: FetchModelArgs): FileToFetch[] {
       label: u.url,
       reference: true,
     });
+  }
   return files;
 }
 

@@ -204,19 +204,46 @@ describe("validation", () => {
     ["sha256 required with blobUri", ref({ sha256: undefined }), "models[0].sha256", "is required with blobUri"],
     ["sha256 is 64 hex", ref({ sha256: "abc" }), "models[0].sha256", "must be 64 hex digits"],
     ["sha256 only with blobUri", { models: [{ ...LOCAL, sha256: RESNET_SHA }] }, "models[0].sha256", "is for blobUri"],
-    ["https only", ref({ blobUri: "http://a.blob.core.windows.net/c/m.onnx" }), "models[0].blobUri", "must be https"],
+    [
+      "https only",
+      ref({ blobUri: "http://acct.blob.core.windows.net/c/m.onnx" }),
+      "models[0].blobUri",
+      "must be https",
+    ],
     [
       "no SAS",
-      ref({ blobUri: "https://a.blob.core.windows.net/c/m.onnx?sv=2024&sig=abc" }),
+      ref({ blobUri: "https://acct.blob.core.windows.net/c/m.onnx?sv=2024&sig=abc" }),
       "models[0].blobUri",
       "no SAS",
     ],
-    ["no fragment", ref({ blobUri: "https://a.blob.core.windows.net/c/m.onnx#x" }), "models[0].blobUri", "no fragment"],
-    ["a container and a blob", ref({ blobUri: "https://a.blob.core.windows.net/c" }), "models[0].blobUri", "must name"],
+    [
+      "no fragment",
+      ref({ blobUri: "https://acct.blob.core.windows.net/c/m.onnx#x" }),
+      "models[0].blobUri",
+      "no fragment",
+    ],
+    [
+      "a container and a blob",
+      ref({ blobUri: "https://acct.blob.core.windows.net/c" }),
+      "models[0].blobUri",
+      "must name",
+    ],
     ["not a URL", ref({ blobUri: "models/resnet.onnx" }), "models[0].blobUri", "is not a URL"],
     [
+      "Azure Storage only (the token goes to the host)",
+      ref({ blobUri: "https://models.example.com/c/m.onnx" }),
+      "models[0].blobUri",
+      "is not on an Azure Storage blob endpoint",
+    ],
+    [
+      "no other port",
+      ref({ blobUri: "https://acct.blob.core.windows.net:8443/c/m.onnx" }),
+      "models[0].blobUri",
+      "is not on an Azure Storage blob endpoint",
+    ],
+    [
       "a file name",
-      ref({ blobUri: "https://a.blob.core.windows.net/c/dir/..%2F..%2Fetc" }),
+      ref({ blobUri: "https://acct.blob.core.windows.net/c/dir/..%2F..%2Fetc" }),
       "models[0].blobUri",
       "cannot be a file in the model folder",
     ],
@@ -242,7 +269,12 @@ describe("validation", () => {
   it("valid references, bounds and probes pass", () => {
     expect(
       problems({
-        models: [LOCAL, RESNET],
+        models: [
+          LOCAL,
+          RESNET,
+          { ...RESNET, version: 3, blobUri: "https://govacct.blob.core.usgovcloudapi.net/m/r.onnx" },
+          { ...RESNET, version: 4, blobUri: "https://dnszone.z41.blob.storage.azure.net/m/r.onnx" },
+        ],
         modelCache: { enabled: true, maxSizeGb: 100 },
         startupProbe: { periodSeconds: 10, initialDelaySeconds: 30, failureThreshold: 8000 },
       }),

@@ -222,6 +222,15 @@ describe("fetch-model arguments", () => {
       ]);
       expect(code).toBe(2);
       expect(stderr).toContain(`--account-url is required unless ${CONNECTION_STRING_ENV} is set`);
+      // A model by reference must be on Azure Storage: the pod's token goes to the URL's host.
+      const elsewhere = await runCaptured([
+        "--dest",
+        "/d",
+        "--blob-url",
+        `https://models.example.com/c/m.onnx#sha256=${"b".repeat(64)}=m/1/m.onnx`,
+      ]);
+      expect(elsewhere.code).toBe(2);
+      expect(elsewhere.stderr).toContain("not an Azure Storage blob endpoint");
     } finally {
       process.env[CONNECTION_STRING_ENV] = saved;
     }
