@@ -23,8 +23,9 @@ export interface ModelArgs {
    * A model by reference (Azure ML: a model registered from a datastore path): the URL of
    * one blob already in storage, `https://<account>.blob.core.windows.net/<container>/<blob>`,
    * placed at `azureml-models/<name>/<version>/<the blob's file name>`; give this or
-   * `path`. No SAS: the service's identity reads it, which it may in the cluster's model
-   * storage account; elsewhere grant its `identityClientId` "Storage Blob Data Reader".
+   * `path`. An Azure Storage blob endpoint (any cloud), no SAS: the service's identity
+   * reads it, which it may in the cluster's model storage account; elsewhere grant its
+   * `identityClientId` "Storage Blob Data Reader" (and allow the host through a firewall).
    */
   readonly blobUri?: pulumi.Input<string>;
   /**
