@@ -12,11 +12,19 @@ import type {
   KeyRotationArgs,
   LivenessProbeArgs,
   ModelArgs,
+  ModelCacheArgs,
   ModelWebserviceArgs,
   RegistryPushCredentialsArgs,
+  StartupProbeArgs,
 } from "./args.js";
 
-const MODEL = { name: "string", version: "number", path: "string" } as const satisfies ArgShape<ModelArgs>;
+const MODEL = {
+  name: "string",
+  version: "number",
+  path: "string",
+  blobUri: "string",
+  sha256: "string",
+} as const satisfies ArgShape<ModelArgs>;
 
 const ENVIRONMENT = {
   baseImage: "string",
@@ -48,6 +56,15 @@ const LIVENESS_PROBE = {
 } as const satisfies ArgShape<LivenessProbeArgs>;
 
 const KEY_ROTATION = { primary: "number", secondary: "number" } as const satisfies ArgShape<KeyRotationArgs>;
+const STARTUP_PROBE = {
+  periodSeconds: "number",
+  initialDelaySeconds: "number",
+  timeoutSeconds: "number",
+  successThreshold: "number",
+  failureThreshold: "number",
+} as const satisfies ArgShape<StartupProbeArgs>;
+
+const MODEL_CACHE = { enabled: "boolean", maxSizeGb: "number" } as const satisfies ArgShape<ModelCacheArgs>;
 
 export const MODEL_WEBSERVICE_ARG_SHAPE = {
   cluster: { fields: CLUSTER_CONNECTION_SHAPE },
@@ -74,6 +91,8 @@ export const MODEL_WEBSERVICE_ARG_SHAPE = {
   maxRequestWaitTimeMs: "number",
   maxQueuedRequests: "number",
   livenessProbe: { fields: LIVENESS_PROBE },
+  startupProbe: { fields: STARTUP_PROBE },
+  modelCache: { fields: MODEL_CACHE },
   namespace: "string",
   enableAppInsights: "boolean",
   appInsightsKey: "string",

@@ -1,18 +1,39 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterConnectionArgs } from "../shared/clusterConnection.js";
 import type { RouterConnectionArgs } from "../shared/routerConnection.js";
+import type { ModelCacheArgs, StartupProbeArgs } from "./podStartArgs.js";
 
-/** One registered model: a file or a folder, placed at `azureml-models/<name>/<version>/`. */
+export type { ModelCacheArgs, StartupProbeArgs } from "./podStartArgs.js";
+
+/**
+ * One registered model, placed at `azureml-models/<name>/<version>/`: a local file or
+ * folder (`path`, uploaded), or a blob already in storage (`blobUri` and `sha256`).
+ */
 export interface ModelArgs {
   /** Azure ML model name. */
   readonly name: pulumi.Input<string>;
   /** Azure ML model version (a positive integer). */
   readonly version: pulumi.Input<number>;
   /**
-   * Local file or folder. Must be a plain value when the program runs: its files decide
-   * which blobs (named by the SHA-256 of their content) are uploaded.
+   * Local file or folder; give this or `blobUri`. Must be a plain value when the program
+   * runs: its files decide which blobs (named by the SHA-256 of their content) are uploaded.
    */
-  readonly path: pulumi.Input<string>;
+  readonly path?: pulumi.Input<string>;
+  /**
+   * A model by reference (Azure ML: a model registered from a datastore path): the URL of
+   * one blob already in storage, `https://<account>.blob.core.windows.net/<container>/<blob>`,
+   * placed at `azureml-models/<name>/<version>/<the blob's file name>`; give this or
+   * `path`. An Azure Storage blob endpoint (any cloud), no SAS: the service's identity
+   * reads it, which it may in the cluster's model storage account; elsewhere grant its
+   * `identityClientId` "Storage Blob Data Reader" (and allow the host through a firewall).
+   */
+  readonly blobUri?: pulumi.Input<string>;
+  /**
+   * SHA-256 (64 hex digits) of the `blobUri` blob's content; required with `blobUri`.
+   * Every replica checks it, so a blob overwritten later fails to load instead of
+   * serving another model (`az storage blob download ... -f model.onnx && sha256sum model.onnx`).
+   */
+  readonly sha256?: pulumi.Input<string>;
 }
 
 /** Azure ML `Environment` for the generated image. */
@@ -101,7 +122,7 @@ export interface ModelWebserviceArgs {
   readonly cluster: ClusterConnectionArgs;
   /** `AzuremlFe.connection`. */
   readonly router: RouterConnectionArgs;
-  /** Models (at most 1000). @default [] */
+  /** Models (at most 1000), local or by reference. @default [] */
   readonly models?: ModelArgs[];
   /** How to build the image; give this or `image`. */
   readonly inferenceConfig?: InferenceConfigArgs;
@@ -164,6 +185,10 @@ export interface ModelWebserviceArgs {
   readonly maxQueuedRequests?: pulumi.Input<number>;
   /** Liveness probe of the model containers (`period_seconds`, `initial_delay_seconds`, ...). */
   readonly livenessProbe?: LivenessProbeArgs;
+  /** Startup probe of the model containers: liveness waits for it, so a slow model load is not killed. */
+  readonly startupProbe?: StartupProbeArgs;
+  /** The node-level model cache: a replica on a node that fetched the same model before does not download it. */
+  readonly modelCache?: ModelCacheArgs;
   /** `namespace`; must exist. @default "default" */
   readonly namespace?: pulumi.Input<string>;
   /** `enable_app_insights` (`AML_APP_INSIGHTS_ENABLED`); needs `appInsightsKey`. @default false */

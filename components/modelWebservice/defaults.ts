@@ -1,5 +1,7 @@
 import { SERVICE_CONFIG_DEFAULTS, type AuthMode } from "../../router/contract/serviceConfig.js";
 import type { ModelWebserviceSettingsInput } from "./settings.js";
+import { MODEL_CACHE_DEFAULTS, resolveModelCache, type ModelCacheSettings } from "./modelCache.js";
+import { STARTUP_PROBE_DEFAULTS, resolveStartupProbe, type StartupProbeSettings } from "./startupProbe.js";
 
 export type { ModelWebserviceSettingsInput } from "./settings.js";
 
@@ -30,6 +32,8 @@ export const MODEL_WEBSERVICE_DEFAULTS = {
     successThreshold: 1,
     failureThreshold: 3,
   },
+  startupProbe: STARTUP_PROBE_DEFAULTS,
+  modelCache: MODEL_CACHE_DEFAULTS,
   namespace: "default",
   enableAppInsights: false,
   collectModelData: SERVICE_CONFIG_DEFAULTS.collectModelData,
@@ -70,6 +74,8 @@ export interface ModelWebserviceSettings {
     readonly successThreshold: number;
     readonly failureThreshold: number;
   };
+  readonly startupProbe: StartupProbeSettings;
+  readonly modelCache: ModelCacheSettings;
   readonly namespace: string;
   readonly enableAppInsights: boolean;
   readonly collectModelData: boolean;
@@ -117,6 +123,8 @@ export function resolveModelWebserviceSettings(name: string, a: ModelWebserviceS
     maxRequestWaitTimeMs: a.maxRequestWaitTimeMs ?? d.maxRequestWaitTimeMs,
     maxQueuedRequests: a.maxQueuedRequests ?? d.maxQueuedRequests,
     livenessProbe: { ...d.livenessProbe, ...stripUndefined(a.livenessProbe ?? {}) },
+    startupProbe: resolveStartupProbe(a.startupProbe),
+    modelCache: resolveModelCache(a.modelCache),
     namespace: a.namespace ?? d.namespace,
     enableAppInsights: a.enableAppInsights ?? d.enableAppInsights,
     collectModelData: a.collectModelData ?? d.collectModelData,

@@ -17,6 +17,7 @@ import {
   modelServiceManifest,
   serviceConfigFor,
 } from "./kubernetes.js";
+import { referencedFetchList } from "./modelReferences.js";
 import { modelDirFor, modelFiles, plainModels, uploadModels } from "./models.js";
 import { checkedWhenKnownArgs } from "./settings.js";
 import { checkedServiceKey, validateModelWebserviceArgs } from "./validate.js";
@@ -93,7 +94,8 @@ export class ModelWebservice extends pulumi.ComponentResource {
 
     const models = plainModels(args.models);
     const files = modelFiles(models);
-    const upload = models.length ? uploadModels(name, files, namespace, cluster, child) : undefined;
+    const upload = files.length ? uploadModels(name, files, namespace, cluster, child) : undefined;
+    const references = referencedFetchList(name, args.models);
     const id = createModelIdentity(name, cluster, namespace, name, args.tags, child);
     const sa = createServiceAccount(name, namespace, id.identity.clientId, child);
 
@@ -139,10 +141,11 @@ export class ModelWebservice extends pulumi.ComponentResource {
         accountUrl: cluster.storageBlobEndpoint,
         container: cluster.modelContainerName,
         blobs: upload?.fetchList ?? [],
+        urls: references,
         tags: args.tags ?? {},
         description: args.description,
       })
-      .apply(({ s, img, routerImage, purpose, accountUrl, container, blobs, tags, description }) =>
+      .apply(({ s, img, routerImage, purpose, accountUrl, container, blobs, urls, tags, description }) =>
         modelDeploymentManifest(
           {
             name,
@@ -156,7 +159,7 @@ export class ModelWebservice extends pulumi.ComponentResource {
             tags,
             description,
             appInsightsSecretName: insights ? `${name}-appinsights` : undefined,
-            fetchArgs: blobs.length ? { accountUrl, container, blobs } : undefined,
+            fetchArgs: blobs.length || urls.length ? { accountUrl, container, blobs, urls } : undefined,
           },
           s.namespace,
         ),

@@ -22,10 +22,18 @@ import {
   PART_OF_VALUE,
   ROUTER_POD_LABELS,
 } from "../shared/conventions.js";
-import { formatFetchModelArgs, type BlobToFetch } from "../../router/contract/fetchModelArgs.js";
+import { formatFetchModelArgs, type BlobToFetch, type BlobUrlToFetch } from "../../router/contract/fetchModelArgs.js";
 import type { ModelWebserviceSettings } from "./defaults.js";
 import { WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "./identity.js";
+import {
+  MODEL_CACHE_MOUNT,
+  modelCacheBytes,
+  modelCacheMount,
+  modelCacheVolume,
+  prepareCacheContainer,
+} from "./modelCache.js";
 import { MODEL_ROOT } from "./models.js";
+import { startupProbeManifest } from "./startupProbe.js";
 
 export { CLUSTER_PURPOSE_ANNOTATION, MODEL_COUNT_ANNOTATION } from "../shared/conventions.js";
 export const DESCRIPTION_ANNOTATION = "aksml/description";
@@ -81,7 +89,8 @@ export interface ModelPodInputs {
   image: string;
   routerImage: string;
   modelDir: string;
-  fetchArgs?: { accountUrl: string; container: string; blobs: BlobToFetch[] };
+  /** What fetch-model fetches: uploaded blobs (by name) and models by reference (by URL). */
+  fetchArgs?: { accountUrl: string; container: string; blobs: BlobToFetch[]; urls: BlobUrlToFetch[] };
   serviceAccountName: string;
   clusterPurpose: string;
   modelCount: number;
@@ -98,8 +107,10 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
   const gpu: Record<string, string> = s.gpuCores > 0 ? { [GPU_RESOURCE]: String(s.gpuCores) } : {};
   const mount = { name: "azureml-models", mountPath: MODEL_ROOT };
   const lp = s.livenessProbe;
+  const cache = i.fetchArgs && s.modelCache.enabled ? s.modelCache : undefined;
   const initContainers: IContainer[] = i.fetchArgs
     ? [
+        ...(cache ? [prepareCacheContainer(i.routerImage)] : []),
         {
           name: "fetch-model",
           image: i.routerImage,
@@ -110,6 +121,8 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
               container: i.fetchArgs.container,
               dest: MODEL_ROOT,
               blobs: i.fetchArgs.blobs,
+              urls: i.fetchArgs.urls,
+              ...(cache ? { cacheDir: MODEL_CACHE_MOUNT, cacheMaxBytes: modelCacheBytes(cache) } : {}),
             }),
           ],
           resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
@@ -120,7 +133,7 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
             readOnlyRootFilesystem: true,
             capabilities: { drop: ["ALL"] },
           },
-          volumeMounts: [mount],
+          volumeMounts: cache ? [mount, modelCacheMount()] : [mount],
         },
       ]
     : [];
@@ -167,6 +180,7 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
                 requests: { cpu: cpuQuantity(s.cpuCores), memory: memoryQuantity(s.memoryGb), ...gpu },
                 limits: { cpu: cpuQuantity(s.cpuCoresLimit), memory: memoryQuantity(s.memoryGbLimit), ...gpu },
               },
+              startupProbe: startupProbeManifest(s.startupProbe, MODEL_CONTAINER_PORT),
               livenessProbe: { httpGet: { path: "/", port: MODEL_CONTAINER_PORT }, ...lp },
               readinessProbe: {
                 httpGet: { path: "/", port: MODEL_CONTAINER_PORT },
@@ -179,7 +193,7 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
             },
           ],
           tolerations: s.gpuCores > 0 ? [{ ...GPU_TOLERATION }] : [],
-          volumes: [{ name: "azureml-models", emptyDir: {} }],
+          volumes: [{ name: "azureml-models", emptyDir: {} }, ...(cache ? [modelCacheVolume()] : [])],
         },
       },
     },

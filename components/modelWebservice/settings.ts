@@ -45,6 +45,8 @@ export const MODEL_WEBSERVICE_ARG_ROLES = {
   maxRequestWaitTimeMs: "router",
   maxQueuedRequests: "router",
   livenessProbe: "pod",
+  startupProbe: "pod",
+  modelCache: "pod",
   namespace: "pod",
   enableAppInsights: "pod",
   appInsightsKey: "input",

@@ -26,6 +26,9 @@ import {
 import type { ModelWebserviceArgs } from "./args.js";
 import { MODEL_WEBSERVICE_DEFAULTS } from "./defaults.js";
 import { AUTOSCALE_INTEGER_ARGS, ROUTER_INTEGER_ARGS } from "./settings.js";
+import { modelCacheProblems } from "./modelCache.js";
+import { modelReferenceProblems } from "./modelReferences.js";
+import { startupProbeProblems } from "./startupProbe.js";
 
 /** Azure ML webservice name rule: 3-32 characters, lowercase letters, digits, "-"; starts with a letter, ends alphanumeric. */
 export const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
@@ -119,6 +122,9 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   routerNamespaceProblems(a, add);
 
   modelProblems(a, add);
+  modelReferenceProblems(a.models, add);
+  startupProbeProblems(a.startupProbe, add);
+  modelCacheProblems(a.modelCache, add);
   imageProblems(a, add);
   return problems;
 }
@@ -294,7 +300,7 @@ function modelProblems(a: ModelWebserviceArgs, add: AddProblem): void {
         `models[${i}].path`,
         "must be a plain path known when the program runs (its files decide which blobs are uploaded)",
       );
-    else if (path === undefined || !existsSync(path))
+    else if (m.path !== undefined && (path === undefined || !existsSync(path)))
       add(`models[${i}].path`, `${JSON.stringify(path)} does not exist`);
     if (typeof mName === "string" && typeof version === "number") {
       const key = `${mName}:${version}`;
