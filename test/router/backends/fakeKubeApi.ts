@@ -9,7 +9,14 @@
  *   then live events; a resourceVersion older than the compaction point gets a 410
  *   ERROR event, as a real server does;
  * - get, create (POST, 409 if it exists), replace (PUT, 409 on a stale
- *   resourceVersion) and the Deployment `scale` subresource (GET/PUT);
+ *   resourceVersion), patch (PATCH: JSON Patch or JSON merge patch) and the Deployment
+ *   `scale` subresource (GET/PUT); a Deployment's `metadata.generation` counts its spec
+ *   changes, as the real server's does;
+ * - the Pod `resize` subresource (GET/PATCH, Kubernetes >= 1.33): only container
+ *   resources may change (422 otherwise); a "kubelet" then reports the new resources in
+ *   the container status (at once, or as the test's `onPodResize` says). Built with
+ *   `inPlaceResize: false` it answers 404 like an older server without the subresource;
+ * - a 404 for a missing object names it in `details`, as the real server's does;
  * - Lease MicroTime fields must have 6 fractional digits (400 otherwise), as the
  *   real server's RFC3339Micro parser demands.
  * A monotonically increasing resourceVersion is stamped on every write.
@@ -40,11 +47,13 @@ type Obj = {
     annotations?: Record<string, string>;
     uid?: string;
     creationTimestamp?: string;
+    generation?: number;
+    deletionTimestamp?: string;
   };
   [k: string]: unknown;
 };
 
-export type Resource = "services" | "secrets" | "endpointslices" | "deployments" | "leases";
+export type Resource = "services" | "secrets" | "endpointslices" | "deployments" | "leases" | "pods" | "limitranges";
 
 const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string }> = {
   services: { apiVersion: "v1", kind: "Service", group: "/api/v1" },
@@ -52,7 +61,19 @@ const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string 
   endpointslices: { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", group: "/apis/discovery.k8s.io/v1" },
   deployments: { apiVersion: "apps/v1", kind: "Deployment", group: "/apis/apps/v1" },
   leases: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", group: "/apis/coordination.k8s.io/v1" },
+  pods: { apiVersion: "v1", kind: "Pod", group: "/api/v1" },
+  limitranges: { apiVersion: "v1", kind: "LimitRange", group: "/api/v1" },
 };
+
+export interface FakeKubeApiOptions {
+  /** Whether the server has the Pod `resize` subresource (Kubernetes >= 1.33). @default true */
+  inPlaceResize?: boolean;
+  /**
+   * The kubelet's answer to an accepted resize: the pod to store (e.g. with a
+   * PodResizePending condition). @default the container statuses report the new resources at once
+   */
+  onPodResize?: (pod: Obj) => Obj;
+}
 
 interface Event {
   rv: number;
@@ -110,7 +131,10 @@ export class FakeKubeApi {
   url = "";
 
   /** @param grants what every client may do: Roles (with a namespace) and cluster-wide rules (without). */
-  constructor(private readonly grants: readonly RoleGrant[]) {}
+  constructor(
+    private readonly grants: readonly RoleGrant[],
+    private readonly options: FakeKubeApiOptions = {},
+  ) {}
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => this.handle(req, res));
@@ -208,6 +232,12 @@ export class FakeKubeApi {
   private write(resource: Resource, obj: Obj, type: "ADDED" | "MODIFIED"): Obj {
     this.rv++;
     const k = KINDS[resource];
+    if (resource === "deployments") {
+      const before = this.objects.get(keyOf(resource, obj.metadata.namespace, obj.metadata.name));
+      const generation = (before?.metadata.generation ?? 0) as number;
+      const changed = !before || JSON.stringify(before.spec) !== JSON.stringify(obj.spec);
+      obj = { ...obj, metadata: { ...obj.metadata, generation: changed ? generation + 1 : generation } };
+    }
     const stored: Obj = structuredClone({
       ...obj,
       apiVersion: k.apiVersion,
@@ -251,7 +281,7 @@ export class FakeKubeApi {
     req.on("end", () => {
       try {
         const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Obj) : undefined;
-        this.route(req.method ?? "GET", path, url.searchParams, body, res, client);
+        this.route(req.method ?? "GET", path, url.searchParams, body, res, client, req.headers["content-type"]);
       } catch (e) {
         status(res, 400, "BadRequest", (e as Error).message);
       }
@@ -265,6 +295,7 @@ export class FakeKubeApi {
     body: Obj | undefined,
     res: ServerResponse,
     client: string,
+    contentType?: string,
   ): void {
     const parsed = parsePath(path);
     if (!parsed) return status(res, 404, "NotFound", `no route ${path}`);
@@ -292,9 +323,32 @@ export class FakeKubeApi {
       }
       return status(res, 405, "MethodNotAllowed", method);
     }
+    if (subresource === "resize" && (resource !== "pods" || this.options.inPlaceResize === false))
+      return status(res, 404, "NotFound", "the server could not find the requested resource");
     const key = keyOf(resource, namespace ?? "default", name);
     const existing = this.objects.get(key);
-    if (!existing) return status(res, 404, "NotFound", `${resource} "${name}" not found`);
+    if (!existing) return status(res, 404, "NotFound", `${resource} "${name}" not found`, { name, kind: resource });
+    if (method === "PATCH" && body !== undefined) {
+      let patched: Obj;
+      try {
+        patched = applyPatch(existing, body, contentType);
+      } catch (e) {
+        return status(res, (e as { code?: number }).code ?? 422, "Invalid", (e as Error).message);
+      }
+      patched = { ...patched, metadata: { ...existing.metadata } };
+      if (subresource === "resize") {
+        const problem = resizeProblem(existing, patched);
+        if (problem) return status(res, 422, "Invalid", problem);
+        const actuated = (this.options.onPodResize ?? reportResizedResources)(patched);
+        return json(res, 200, this.write(resource, actuated, "MODIFIED"));
+      }
+      if (subresource) return status(res, 404, "NotFound", `no ${subresource} subresource`);
+      return json(res, 200, this.write(resource, patched, "MODIFIED"));
+    }
+    if (subresource === "resize") {
+      if (method === "GET") return json(res, 200, existing);
+      return status(res, 405, "MethodNotAllowed", method);
+    }
     if (subresource === "scale") {
       if (resource !== "deployments") return status(res, 404, "NotFound", "no scale subresource");
       const spec = existing.spec as { replicas?: number };
@@ -480,6 +534,82 @@ function json(res: ServerResponse, code: number, body: unknown): void {
   res.end(text);
 }
 
-function status(res: ServerResponse, code: number, reason: string, message: string): void {
-  json(res, code, { kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code });
+function status(
+  res: ServerResponse,
+  code: number,
+  reason: string,
+  message: string,
+  details?: { name: string; kind: string },
+): void {
+  json(res, code, { kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code, details });
+}
+
+/** The patched object: RFC 6902 JSON Patch (add, remove, replace, test) or RFC 7386 merge patch; 415 otherwise. */
+function applyPatch(target: Obj, patch: unknown, contentType: string | undefined): Obj {
+  const type = contentType?.split(";")[0]?.trim();
+  const out = structuredClone(target) as unknown as Record<string, unknown>;
+  if (type === "application/merge-patch+json") return mergePatch(out, patch) as Obj;
+  if (type !== "application/json-patch+json" || !Array.isArray(patch))
+    throw Object.assign(new Error(`unsupported patch content type ${type}`), { code: 415 });
+  for (const op of patch as { op: string; path: string; value?: unknown }[]) {
+    const keys = op.path
+      .split("/")
+      .slice(1)
+      .map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
+    const last = keys.pop()!;
+    let parent: Record<string, unknown> = out;
+    for (const k of keys) {
+      const next = parent[k];
+      if (typeof next !== "object" || next === null) throw new Error(`path ${op.path} does not exist`);
+      parent = next as Record<string, unknown>;
+    }
+    if (op.op === "test") {
+      if (JSON.stringify(parent[last]) !== JSON.stringify(op.value)) throw new Error(`test failed at ${op.path}`);
+    } else if (op.op === "add" || op.op === "replace") {
+      if (op.op === "replace" && !(last in parent)) throw new Error(`replace: no value at ${op.path}`);
+      parent[last] = op.value;
+    } else if (op.op === "remove") delete parent[last];
+    else throw new Error(`unsupported op ${op.op}`);
+  }
+  return out as unknown as Obj;
+}
+
+function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== "object" || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> =
+    typeof target === "object" && target !== null && !Array.isArray(target) ? { ...target } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+/** Why the API server refuses a resize: anything but container CPU and memory changed. */
+function resizeProblem(before: Obj, after: Obj): string | undefined {
+  const strip = (o: Obj) => {
+    const copy = structuredClone(o) as { spec?: { containers?: { resources?: unknown }[] } };
+    for (const c of copy.spec?.containers ?? []) delete c.resources;
+    return JSON.stringify(copy);
+  };
+  if (strip(before) !== strip(after))
+    return "spec: Forbidden: only cpu and memory resources for sidecar containers and containers are mutable";
+  return undefined;
+}
+
+/** The default kubelet: the container statuses report the resized resources at once. */
+function reportResizedResources(pod: Obj): Obj {
+  const spec = pod.spec as { containers?: { name: string; resources?: unknown }[] };
+  const status = (pod.status ?? {}) as { containerStatuses?: { name: string; resources?: unknown }[] };
+  return {
+    ...pod,
+    status: {
+      ...status,
+      containerStatuses: (spec.containers ?? []).map((c) => ({
+        ...status.containerStatuses?.find((s) => s.name === c.name),
+        name: c.name,
+        resources: structuredClone(c.resources),
+      })),
+    },
+  };
 }
