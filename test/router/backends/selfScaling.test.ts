@@ -20,6 +20,7 @@ import {
 import { deploymentReplicas } from "../../../router/backends/kubernetes/scaleSubresource.js";
 import { RouterPodCpu } from "../../../router/backends/kubernetes/routerPodCpu.js";
 import type { RouterReplicas } from "../../../router/contract/backend.js";
+import { KubernetesBackend } from "../../../router/backends/kubernetes/kubernetesBackend.js";
 import type { FakeKubeApi, FakeKubeApiOptions } from "./fakeKubeApi.js";
 import {
   addRouterDeployment,
@@ -253,5 +254,40 @@ describe("RouterSelfScaler", () => {
     await run(20, r.slowTick);
     expect(r.replicas()).toBe(2); // slow, but 3 pods did not fit
     expect(r.warnings).toContain("the cluster cannot hold this router size; going back");
+  });
+});
+
+describe("KubernetesBackend's router size", () => {
+  afterEach(async () => {
+    expect(api.denied).toEqual([]);
+    await api.stop();
+  });
+  const settings = {
+    podName: "fe-0",
+    podNamespace: NS,
+    routerDeployment: DEPLOYMENT,
+    selfScaling: true,
+    watchNamespaces: ["default"],
+  };
+  const quiet = { info: () => undefined, warn: () => undefined, debug: () => undefined } as never;
+
+  it("offers the pods' CPU with the CPU bounds AzuremlFe writes, and reads it from the router's LimitRange", async () => {
+    api = await routerApi();
+    addRouterDeployment(api, 2, 2);
+    addRouterPod(api, "fe-0", 2);
+    const bounds = { minPods: 2, maxPods: 10, minCpuPerPod: 1, maxCpuPerPod: 4 };
+    const b = new KubernetesBackend({ ...settings, selfScalingBounds: bounds }, quiet, api.kubeConfig("router"));
+    expect(b.routerReplicas?.bounds).toEqual(bounds);
+    expect(await b.routerReplicas!.get()).toBe(2);
+    expect(await b.routerReplicas!.cpu!.get()).toEqual({ cores: 2, settled: true });
+  });
+
+  it("scales out and in only without CPU bounds (an older AzuremlFe), and not at all with self-scaling off", async () => {
+    api = await routerApi();
+    const kc = api.kubeConfig("router");
+    const horizontal = new KubernetesBackend({ ...settings, selfScalingBounds: { maxPods: 5 } }, quiet, kc);
+    expect(horizontal.routerReplicas).toBeDefined();
+    expect(horizontal.routerReplicas!.cpu).toBeUndefined();
+    expect(new KubernetesBackend({ ...settings, selfScaling: false }, quiet, kc).routerReplicas).toBeUndefined();
   });
 });
