@@ -3,8 +3,8 @@
  * autoscaler (when the backend can scale), the peer load endpoint and board (when
  * router processes elect a scaling leader), router self-scaling (when the backend
  * can resize the router) and, with a worker pool that can change its size live, the
- * watch that keeps its worker count at the pod's CPU limit. Started once the backend has pushed its initial state and
- * its election has started; stopped before either stops. The peer load endpoint
+ * watch that keeps its worker count at the pod's CPU limit. Started once the backend
+ * has pushed its initial state and its election has started; stopped before either stops. The peer load endpoint
  * accepts only reports carrying the peers' shared secret, about services this router
  * knows, from a bounded number of peers.
  */

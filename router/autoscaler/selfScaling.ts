@@ -172,15 +172,16 @@ export class RouterSelfScaler {
       const desired = decideRouterSize(this.samples, current, this.cfg, now, this.liveCeilings(now));
       if (desired.pods === current.pods && desired.cpu === current.cpu) return;
       log?.info({ deployment: target.name, from: current, to: desired }, "resizing the router");
+      this.samples = []; // a resized router changes both signals
+      // Pending before the call: a change that fails half-way is taken back like one that cannot settle.
       if (desired.pods !== current.pods) {
-        await target.set(desired.pods);
         this.pending = { what: "pods", from: current.pods, to: desired.pods, at: now };
+        await target.set(desired.pods);
       }
       if (desired.cpu !== current.cpu && target.cpu) {
-        await target.cpu.set(desired.cpu, this.how());
         this.pending = { what: "cpu", from: current.cpu, to: desired.cpu, at: now };
+        await target.cpu.set(desired.cpu, this.how());
       }
-      this.samples = []; // a resized router changes both signals
     } catch (e) {
       log?.warn({ deployment: target.name, err: (e as Error).message }, "router self-scaling failed");
     }

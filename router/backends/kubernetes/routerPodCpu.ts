@@ -159,13 +159,18 @@ export class RouterPodCpu implements RouterCpu {
         );
         this.inPlaceSupported = true;
       } catch (e) {
-        if (statusCode(e) !== 404) throw e;
-        if (namesObject(e)) continue; // the pod is gone
-        this.inPlaceSupported = false;
-        this.o.log?.info(
-          { deployment: this.o.deployment },
-          "this cluster cannot resize pods in place (Kubernetes < 1.33): CPU changes restart the router pods one by one",
-        );
+        const code = statusCode(e);
+        if (code === 404 && namesObject(e)) continue; // the pod is gone
+        if (code === 404) {
+          this.inPlaceSupported = false;
+          this.o.log?.info(
+            { deployment: this.o.deployment },
+            "this cluster cannot resize pods in place (Kubernetes < 1.33): CPU changes restart the router pods one by one",
+          );
+        } else if (code === 422)
+          // The server refused this resize (a kubelet or policy rule): a restart applies it instead.
+          this.o.log?.warn({ pod: name, err: (e as Error).message }, "in-place resize refused; restarting instead");
+        else throw e;
         return false;
       }
     }

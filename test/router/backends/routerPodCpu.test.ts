@@ -148,6 +148,16 @@ describe("RouterPodCpu by rolling restart", () => {
     expect(await settled.get()).toEqual({ cores: 3, settled: true });
   });
 
+  it("a resize the server refuses (here: the router is not the pod's first container) becomes a restart", async () => {
+    const cpu = await cluster();
+    const a = api.get("pods", NS, "fe-a")!;
+    const spec = a.spec as { containers: object[] };
+    api.apply("pods", { ...a, spec: { ...spec, containers: [{ name: "sidecar" }, ...spec.containers] } });
+    await cpu.set(3, { inPlace: true });
+    expect(calls("PATCH", "/pods/fe-a/resize")).toHaveLength(1); // refused: 422, nothing changed
+    expect(template()).toEqual({ [ROUTER_CPU_ANNOTATION]: "3" });
+  });
+
   it("restarts rather than resizes when the router cannot change its workers live, even where the cluster could", async () => {
     const cpu = await cluster();
     await cpu.set(1, { inPlace: false });
