@@ -1,9 +1,10 @@
 /**
  * The router's control half, composed around what the backend offers: the model
  * autoscaler (when the backend can scale), the peer load endpoint and board (when
- * router processes elect a scaling leader) and router self-scaling (when the backend
- * can resize the router). Started once the backend has pushed its initial state and
- * its election has started; stopped before either stops. The peer load endpoint
+ * router processes elect a scaling leader), router self-scaling (when the backend
+ * can resize the router) and, with a worker pool that can change its size live, the
+ * watch that keeps its worker count at the pod's CPU limit. Started once the backend
+ * has pushed its initial state and its election has started; stopped before either stops. The peer load endpoint
  * accepts only reports carrying the peers' shared secret, about services this router
  * knows, from a bounded number of peers. When the backend keeps rollout state, the
  * leader also carries out endpoints' rollout plans (endpoints/rolloutController.ts).
@@ -13,6 +14,7 @@ import { PEER_LOAD_PATH, type RouterBackend } from "./contract/backend.js";
 import { Autoscaler, type ScalingDecision } from "./autoscaler/autoscaler.js";
 import { PeerLoadBoard, handlePeerLoadRequest } from "./autoscaler/peerLoads.js";
 import { RouterSelfScaler } from "./autoscaler/selfScaling.js";
+import { CpuQuotaWatch, type LiveWorkers } from "./autoscaler/cpuQuota.js";
 import type { AdminRouteHandler } from "./httpHandlers.js";
 import type { ServiceRegistry } from "./registry.js";
 import type { RouterMetrics } from "./metrics.js";
@@ -33,6 +35,12 @@ export interface ControlLoopParts {
   onRolloutDecision?: (endpoint: string, event: RolloutEvent) => void;
   /** @default 1000 */
   rolloutCheckIntervalMs?: number;
+  /**
+   * The worker pool, when it runs `AKSML_WORKERS=auto` and can change its size live: its
+   * count then follows the pod's CPU limit, and self-scaling resizes pods in place where
+   * the cluster can (otherwise CPU changes restart the pods).
+   */
+  workers?: LiveWorkers;
 }
 
 /** The admin port's view of every endpoint (versions, live split, rollout). */
@@ -48,6 +56,7 @@ export class ControlLoops {
   private autoscaler?: Autoscaler;
   private selfScaler?: RouterSelfScaler;
   private rollouts?: RolloutController;
+  private quotaWatch?: CpuQuotaWatch;
 
   constructor(
     private readonly backend: RouterBackend,
@@ -115,9 +124,14 @@ export class ControlLoops {
         target: backend.routerReplicas,
         isLeader: () => election?.isLeader() ?? true,
         metricsRegistry: metrics.registry,
+        inPlace: this.parts.workers !== undefined,
         log,
       });
       this.selfScaler.start();
+    }
+    if (this.parts.workers) {
+      this.quotaWatch = new CpuQuotaWatch({ workers: this.parts.workers, log });
+      this.quotaWatch.start();
     }
   }
 
@@ -125,5 +139,6 @@ export class ControlLoops {
     await this.rollouts?.stop();
     await this.autoscaler?.stop();
     await this.selfScaler?.stop();
+    await this.quotaWatch?.stop();
   }
 }

@@ -44,3 +44,22 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   // per request does not cost a write(2) per request. pino flushes it on exit.
   return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }));
 }
+
+/**
+ * The default destination (stdout, batched), also handing every line to `onLine`, e.g.
+ * to keep the router's recent lines for `aksml logs --router --local`.
+ */
+export function teeToStdout(
+  onLine: (line: string) => void,
+): DestinationStream & { flush(cb?: (err?: Error) => void): void } {
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  return {
+    write(msg: string) {
+      stdout.write(msg);
+      for (const line of msg.split("\n")) if (line) onLine(line);
+    },
+    flush(cb?: (err?: Error) => void) {
+      stdout.flush(cb);
+    },
+  };
+}

@@ -204,9 +204,9 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
   /** Step: the credential's verdict. False when the exchange is over (401, or the client left meanwhile). */
   authorized(outcome: AuthOutcome): boolean {
     if (!outcome.ok) {
-      this.ctx.metrics.countAuthFailure(this.serviceName);
-      this.fail(401, "missing or invalid credentials", {
-        "www-authenticate": outcome.challenge,
+      if (outcome.status !== 503) this.ctx.metrics.countAuthFailure(this.serviceName);
+      this.fail(outcome.status, outcome.message, {
+        ...(outcome.challenge ? { "www-authenticate": outcome.challenge } : { "retry-after": "5" }),
         ...(this.hasBody ? CLOSE : undefined),
       });
       return false;

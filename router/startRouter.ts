@@ -26,6 +26,7 @@ import { ControlLoops } from "./controlLoops.js";
 import type { ScalingDecision } from "./autoscaler/autoscaler.js";
 import { loadPemPair, watchTlsFiles, type TlsFiles } from "./tls.js";
 import { ClientConnections } from "./clientConnections.js";
+import { closeIdleAfterLinger, stopAccepting } from "./connectionDrain.js";
 import { WriteStallWatch } from "./writeStalls.js";
 import { DATA_LISTENER_TIMEOUTS, dataServerOptions, type DataListenerTimeouts } from "./clientLimits.js";
 import { createAcmeChallengeServer, type AcmeChallengeServer } from "./acmeChallenge.js";
@@ -46,7 +47,10 @@ export interface RouterParts {
 
 export interface StartRouterOptions {
   backend: RouterBackend;
-  /** Extra admin-port routes by exact path (they take precedence over the router's own). */
+  /**
+   * Extra admin-port routes by exact path, or by prefix when the key ends in "/" (they
+   * take precedence over the router's own).
+   */
   adminRoutes?: ReadonlyMap<string, AdminRouteHandler>;
   /** Called for every autoscaler decision that changes a replica count, e.g. to print it. */
   onScalingDecision?: (d: ScalingDecision) => void;
@@ -56,6 +60,8 @@ export interface StartRouterOptions {
   rolloutCheckIntervalMs?: number;
   /** @default "0.0.0.0" */
   host?: string;
+  /** Address of the admin listener. @default host */
+  adminHost?: string;
   /** @default 8080, or 8443 with TLS; 0 picks a free port. */
   dataPort?: number;
   /** @default 9091; 0 picks a free port. */
@@ -173,7 +179,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const adminRoutes = new Map([...control.adminRoutes, ...(options.adminRoutes ?? [])]);
   const admin = createHttpServer(adminHandler(registry, metrics, health, log, adminRoutes));
   const dataPort = await listen(data, options.dataPort ?? (options.tls ? ROUTER_HTTPS_PORT : ROUTER_HTTP_PORT), host);
-  const adminPort = await listen(admin, options.adminPort ?? ROUTER_ADMIN_PORT, host);
+  const adminHost = options.adminHost ?? host;
+  const adminPort = await listen(admin, options.adminPort ?? ROUTER_ADMIN_PORT, adminHost);
   // Challenges are answered from the first second: the certificate may not be issued yet.
   let acme: AcmeChallengeServer | undefined;
   let acmePort: number | undefined;
@@ -181,7 +188,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     acme = createAcmeChallengeServer(options.acmeHttp01SolverUrl, log);
     acmePort = await listen(acme.server, options.acmePort ?? ROUTER_HTTP_PORT, host);
   }
-  const shownHost = host === "0.0.0.0" ? "127.0.0.1" : host;
+  const shown = (h: string) => (h === "0.0.0.0" ? "127.0.0.1" : h);
+  const shownHost = shown(host);
   const parts: RouterParts = { registry, metrics, log, backend, leaderElection: election };
 
   try {
@@ -212,8 +220,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       draining = true;
       mirrors.close();
       log.info({ active: clients.activeRequests() }, "shutting down: no new connections, finishing in-flight requests");
-      const closed = new Promise<void>((resolve) => data.close(() => resolve()));
-      data.closeIdleConnections();
+      // Not data.close(): it would close idle keep-alive connections a client may be sending on (connectionDrain.ts).
+      const closed = stopAccepting(data);
+      await closeIdleAfterLinger(data, () => clients.activeRequests());
       if (clients.activeRequests() > 0) {
         const grace = options.shutdownGraceMs ?? 30_000;
         let timer: NodeJS.Timeout | undefined;
@@ -244,7 +253,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   return {
     ...parts,
     dataUrl: `${options.tls ? "https" : "http"}://${shownHost}:${dataPort}`,
-    adminUrl: `http://${shownHost}:${adminPort}`,
+    adminUrl: `http://${shown(adminHost)}:${adminPort}`,
     acmeUrl: acmePort === undefined ? undefined : `http://${shownHost}:${acmePort}`,
     stop,
     activeRequests: () => clients.activeRequests(),

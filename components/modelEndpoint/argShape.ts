@@ -13,6 +13,7 @@ const OWNED: Record<EndpointOwnedArg, true> = {
   tokenIssuer: true,
   tokenAudience: true,
   tokenJwksUri: true,
+  tokenRequiredRole: true,
   primaryKey: true,
   secondaryKey: true,
 };
@@ -55,6 +56,7 @@ export const MODEL_ENDPOINT_ARG_SHAPE = {
   tokenIssuer: "string",
   tokenAudience: "string",
   tokenJwksUri: "string",
+  tokenRequiredRole: "string",
   primaryKey: "string",
   secondaryKey: "string",
   description: "string",

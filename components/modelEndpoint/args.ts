@@ -66,6 +66,12 @@ export interface ModelEndpointVersionArgs {
   readonly livenessProbe?: Svc["livenessProbe"];
   /** Readiness probe of this version's containers (Azure ML v2's `readiness_probe`). */
   readonly readinessProbe?: Svc["readinessProbe"];
+  /** Startup probe of this version's containers: liveness waits for it, so a slow model load is not killed. */
+  readonly startupProbe?: Svc["startupProbe"];
+  /** The node-level model cache of this version's models. */
+  readonly modelCache?: Svc["modelCache"];
+  /** Declarative rotation of this version's own keys (the endpoint's keys are the endpoint's). */
+  readonly keyRotation?: Svc["keyRotation"];
   /** `enable_app_insights`; needs `appInsightsKey`. @default false */
   readonly enableAppInsights?: Svc["enableAppInsights"];
   /** Application Insights instrumentation key or connection string, kept secret (`<service>-appinsights`). */
@@ -88,6 +94,7 @@ export type EndpointOwnedArg =
   | "tokenIssuer"
   | "tokenAudience"
   | "tokenJwksUri"
+  | "tokenRequiredRole"
   | "primaryKey"
   | "secondaryKey";
 
@@ -166,6 +173,11 @@ export interface ModelEndpointArgs {
   readonly tokenAudience?: pulumi.Input<string>;
   /** Token auth: JWKS URL. @default OIDC discovery at the issuer */
   readonly tokenJwksUri?: pulumi.Input<string>;
+  /**
+   * Token auth: an app role the token's `roles` claim must hold, for the endpoint and every
+   * version. @default none (any token of the audience)
+   */
+  readonly tokenRequiredRole?: pulumi.Input<string>;
   /** `primary_key` of the endpoint (each version has its own). @default generated (32 characters) */
   readonly primaryKey?: pulumi.Input<string>;
   /** `secondary_key` of the endpoint, by the same rule as `primaryKey`. @default generated (32 characters) */

@@ -40,7 +40,10 @@ export interface EndpointConfigInput {
   versions: PlainVersionRouting[];
   rollout?: pulumi.Unwrap<RolloutPlanArgs>;
   auth: pulumi.Unwrap<
-    Pick<ModelEndpointArgs, "authEnabled" | "tokenAuthEnabled" | "tokenIssuer" | "tokenAudience" | "tokenJwksUri">
+    Pick<
+      ModelEndpointArgs,
+      "authEnabled" | "tokenAuthEnabled" | "tokenIssuer" | "tokenAudience" | "tokenJwksUri" | "tokenRequiredRole"
+    >
   >;
 }
 
@@ -69,6 +72,7 @@ export function endpointConfigFor(name: string, i: EndpointConfigInput): Endpoin
       issuer: mode === "token" ? i.auth.tokenIssuer : undefined,
       audience: mode === "token" ? (i.auth.tokenAudience ?? defaultEndpointAudience(name)) : undefined,
       jwksUri: mode === "token" ? i.auth.tokenJwksUri : undefined,
+      requiredRole: mode === "token" ? i.auth.tokenRequiredRole : undefined,
       algorithms: [...SERVICE_CONFIG_DEFAULTS.auth.algorithms],
     },
     versions: i.versions.map((v, n) => ({

@@ -81,6 +81,7 @@ export class ModelEndpoint extends pulumi.ComponentResource {
           tokenIssuer: args.tokenIssuer,
           tokenAudience: args.tokenAudience,
           tokenJwksUri: args.tokenJwksUri,
+          tokenRequiredRole: args.tokenRequiredRole,
         },
         namespace: args.namespace,
         routerNamespaces: args.router.serviceNamespaces,

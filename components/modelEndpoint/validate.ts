@@ -44,6 +44,7 @@ export function versionServiceArgs(a: ModelEndpointArgs, v: ModelEndpointVersion
     tokenIssuer: a.tokenIssuer,
     tokenAudience: a.tokenAudience,
     tokenJwksUri: a.tokenJwksUri,
+    tokenRequiredRole: a.tokenRequiredRole,
     primaryKey: a.primaryKey,
     secondaryKey: a.secondaryKey,
   };
@@ -100,6 +101,13 @@ export function modelEndpointArgsProblems(name: string, a: ModelEndpointArgs): P
   if (versions.length === 0)
     check(`${name}-version`, { ...versionServiceArgs(a, {} as ModelEndpointVersionArgs), image: "-" }, undefined);
   for (const [key, path] of endpointLevel) add(path, key.slice(path.length + 1));
+  // A web service without an issuer gets its own Entra ID application; an endpoint has
+  // none (every version must accept the same tokens), so it names its issuer.
+  if (known(a.tokenAuthEnabled) === true && a.tokenIssuer === undefined)
+    add(
+      "tokenIssuer",
+      "an endpoint with token auth needs tokenIssuer (e.g. https://login.microsoftonline.com/<tenant>/v2.0): it has no Entra ID application of its own, unlike a ModelWebservice",
+    );
   splitProblems(name, a, versions, add);
   return problems;
 }
