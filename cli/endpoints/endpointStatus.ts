@@ -28,34 +28,44 @@ export interface ClusterEndpoints {
   problems: EndpointReadProblem[];
 }
 
-/** Every endpoint in `namespaces`, with its rollout's live state when the router has written one. */
-export async function endpointStatusesFromCluster(
-  kc: KubeConfig,
-  namespaces: readonly string[],
-): Promise<ClusterEndpoints> {
+/**
+ * Every endpoint in `namespace` (every namespace when undefined, as the other day-2
+ * commands), with its rollout's live state when the router has written one.
+ */
+export async function endpointStatusesFromCluster(kc: KubeConfig, namespace?: string): Promise<ClusterEndpoints> {
   const core = kc.makeApiClient(CoreV1Api);
   const out: ClusterEndpoints = { endpoints: [], problems: [] };
-  for (const namespace of namespaces) {
-    const [services, configMaps] = await Promise.all([
-      core.listNamespacedService({ namespace, labelSelector: ENDPOINT_LABEL }),
-      core.listNamespacedConfigMap({ namespace, labelSelector: ROLLOUT_LABEL }),
-    ]);
-    for (const svc of services.items) {
-      const name = svc.metadata?.labels?.[ENDPOINT_LABEL];
-      if (!name || svc.metadata?.name !== name) continue;
-      const parsed = parseEndpointConfig(name, svc.metadata?.annotations?.[ENDPOINT_CONFIG_ANNOTATION] ?? "{}");
-      if (!parsed.ok) {
-        out.problems.push({ name, namespace, problem: parsed.problems.map((p) => `${p.path} ${p.reason}`).join("; ") });
-        continue;
-      }
-      const cm = configMaps.items.find(
-        (c) => c.metadata?.name === `${name}-rollout` && c.metadata?.labels?.[ROLLOUT_LABEL] === name,
-      );
-      const state = parseRolloutState(cm?.data?.[ROLLOUT_STATE_KEY], parsed.config);
-      out.endpoints.push({ ...endpointStatus(name, parsed.config, state), namespace });
+  const [services, configMaps] = await Promise.all([
+    namespace
+      ? core.listNamespacedService({ namespace, labelSelector: ENDPOINT_LABEL })
+      : core.listServiceForAllNamespaces({ labelSelector: ENDPOINT_LABEL }),
+    namespace
+      ? core.listNamespacedConfigMap({ namespace, labelSelector: ROLLOUT_LABEL })
+      : core.listConfigMapForAllNamespaces({ labelSelector: ROLLOUT_LABEL }),
+  ]);
+  for (const svc of services.items) {
+    const name = svc.metadata?.labels?.[ENDPOINT_LABEL];
+    const ns = svc.metadata?.namespace ?? "default";
+    if (!name || svc.metadata?.name !== name) continue;
+    const parsed = parseEndpointConfig(name, svc.metadata?.annotations?.[ENDPOINT_CONFIG_ANNOTATION] ?? "{}");
+    if (!parsed.ok) {
+      out.problems.push({
+        name,
+        namespace: ns,
+        problem: parsed.problems.map((p) => `${p.path} ${p.reason}`).join("; "),
+      });
+      continue;
     }
+    const cm = configMaps.items.find(
+      (c) =>
+        c.metadata?.name === `${name}-rollout` &&
+        (c.metadata?.namespace ?? "default") === ns &&
+        c.metadata?.labels?.[ROLLOUT_LABEL] === name,
+    );
+    const state = parseRolloutState(cm?.data?.[ROLLOUT_STATE_KEY], parsed.config);
+    out.endpoints.push({ ...endpointStatus(name, parsed.config, state), namespace: ns });
   }
-  out.endpoints.sort((a, b) => a.name.localeCompare(b.name));
+  out.endpoints.sort((a, b) => a.name.localeCompare(b.name) || a.namespace.localeCompare(b.namespace));
   return out;
 }
 

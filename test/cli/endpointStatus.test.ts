@@ -4,7 +4,8 @@
  * version), and from a cluster through the Kubernetes API (test/router/backends/
  * fakeKubeApi.ts, the one test double, because no API server can run here), then
  * rendered: versions, declared and live shares, mirrors, roles, and the rollout's
- * phase, step and decisions.
+ * phase, step and decisions; and `aksml endpoints` as a child process with a kubeconfig
+ * holding only the day-2 viewer rules (docs/day2.md).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { endpointStatusesFromCluster, endpointStatusesFromRouter } from "../../cli/endpoints/endpointStatus.js";
@@ -14,6 +15,9 @@ import { startTestRouter, type TestRouter } from "../router/helpers/router.js";
 import { until } from "../router/helpers/poll.js";
 import { FakeKubeApi } from "../router/backends/fakeKubeApi.js";
 import { routerRoleGrants } from "../../components/azuremlFe/rbacRules.js";
+import { DAY2_VIEWER_RULES } from "../../cli/day2/kubernetes/operatorRules.js";
+import { kubeconfigFile } from "./helpers/day2Cluster.js";
+import { cleanEnv, runCliIn } from "./helpers/cliProcess.js";
 import { parseEndpointConfig } from "../../router/contract/endpointConfigParser.js";
 import { rolloutPlanHash, serializeRolloutState } from "../../router/contract/rolloutState.js";
 
@@ -66,7 +70,8 @@ describe("endpoint status from a running router", () => {
 describe("endpoint status from a cluster", () => {
   let api: FakeKubeApi;
   beforeAll(async () => {
-    api = new FakeKubeApi(routerRoleGrants("azureml", ["models"]));
+    // The router's Roles as AzuremlFe grants them, and the day-2 viewer's rules cluster-wide.
+    api = new FakeKubeApi([...routerRoleGrants("azureml", ["models"]), { rules: DAY2_VIEWER_RULES }]);
     await api.start();
   });
   afterAll(async () => {
@@ -105,8 +110,7 @@ describe("endpoint status from a cluster", () => {
         }),
       },
     });
-    // What a user's kubeconfig may do is not the router's RBAC; the fake grants the router's, which covers these reads.
-    const { endpoints, problems } = await endpointStatusesFromCluster(api.kubeConfig("user"), ["models"]);
+    const { endpoints, problems } = await endpointStatusesFromCluster(api.kubeConfig("user"), "models");
     expect(endpoints.map((e) => e.name)).toEqual(["pending", "price"]);
     expect(problems).toEqual([
       expect.objectContaining({ name: "broken", problem: expect.stringContaining("versions") }),
@@ -117,5 +121,20 @@ describe("endpoint status from a cluster", () => {
     expect(text).toContain("rollout of v2 against v1: progressing, step 1 of 2, v2 at 50%");
     expect(text).toContain("next step no earlier than 2026-12-01T10:00:01.000Z");
     expect(text).toContain("rollout of v2 against v1: pending (the router has not started it yet), v2 at 0%");
+  });
+
+  it("`aksml endpoints` reads every namespace with the viewer's rules; one endpoint, JSON, a bad annotation is exit 1", async () => {
+    const env = cleanEnv({ KUBECONFIG: kubeconfigFile(api, "viewer") });
+    const all = await runCliIn(["endpoints"], env);
+    expect(all.code).toBe(1);
+    expect(all.stdout).toContain("endpoint price (namespace models), auth none");
+    expect(all.stdout).toContain("rollout of v2 against v1: progressing, step 1 of 2, v2 at 50%");
+    expect(all.stderr).toMatch(/endpoint broken \(namespace models\) has an invalid aksml\/endpoint-config annotation/);
+    const one = await runCliIn(["endpoints", "price", "--json"], env);
+    expect(one.code).toBe(0);
+    const report = JSON.parse(one.stdout) as { endpoints: { name: string; rollout?: { phase: string } }[] };
+    expect(report.endpoints.map((e) => [e.name, e.rollout?.phase])).toEqual([["price", "progressing"]]);
+    expect((await runCliIn(["endpoints", "price", "-n", "models"], env)).code).toBe(0);
+    expect(api.denied).toEqual([]);
   });
 });

@@ -2,14 +2,18 @@
  * `aksml local examples/local/aksml-endpoint.json` end to end, in a child process as a
  * user runs it: real scorer replicas for both versions, the endpoint described on
  * startup, its scoring URL answering with the version that served, its status on the
- * admin port, SIGTERM stopping everything.
+ * admin port and through `aksml endpoints --local` (the day-2 command, another child
+ * process), SIGTERM stopping everything.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
-import { dirname } from "node:path";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { until } from "./helpers/poll.js";
 import type { EndpointStatus } from "../../router/endpoints/endpointStatus.js";
+import { cleanEnv, runCliIn } from "../cli/helpers/cliProcess.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const KEY = "DEV-ONLY-local-endpoint-primary-key-not-a-secret";
@@ -22,6 +26,8 @@ afterEach(() => {
 
 describe("aksml local with an endpoint (child process)", () => {
   it("describes the endpoint, serves it 80/20 naming the version, shows its status, and stops on SIGTERM", async () => {
+    // Its own admin state directory: `aksml endpoints --local` finds the admin token there.
+    const env = cleanEnv({ XDG_STATE_HOME: mkdtempSync(join(tmpdir(), "aksml-state-")), AKSML_LOG_LEVEL: "warn" });
     const proc = spawn(
       process.execPath,
       [
@@ -37,11 +43,7 @@ describe("aksml local with an endpoint (child process)", () => {
       ],
       {
         cwd: ROOT,
-        env: {
-          ...process.env,
-          PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ""}`,
-          AKSML_LOG_LEVEL: "warn",
-        },
+        env: { ...env, PATH: `${dirname(process.execPath)}:${env.PATH ?? ""}` },
         stdio: ["ignore", "pipe", "pipe"],
       },
     );
@@ -76,6 +78,16 @@ describe("aksml local with an endpoint (child process)", () => {
       ["v1", 80, 1],
       ["v2", 20, 1],
     ]);
+
+    const shown = await runCliIn(["endpoints", "--local", adminUrl!], env);
+    expect([shown.code, shown.stderr]).toEqual([0, ""]);
+    expect(shown.stdout).toContain("endpoint house-prices, auth key");
+    expect(shown.stdout).toMatch(/v1\s+house-prices-v1\s+80%\s+80%\s+-\s+default, control\s+\d+$/m);
+    expect(shown.stdout).toMatch(/v2\s+house-prices-v2\s+20%\s+20%/);
+    const json = await runCliIn(["endpoints", "house-prices", "--local", adminUrl!, "--json"], env);
+    expect(JSON.parse(json.stdout).endpoints.map((e: EndpointStatus) => e.name)).toEqual(["house-prices"]);
+    const unknown = await runCliIn(["endpoints", "nope", "--local", adminUrl!], env);
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('no endpoint "nope"')]);
 
     proc.kill("SIGTERM");
     expect(await exited).toBe(0);
