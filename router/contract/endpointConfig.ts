@@ -113,7 +113,7 @@ export const ROLLOUT_STEP_RANGE = { min: 1, max: 100 } as const;
 export function serializeEndpointConfig(config: EndpointConfig): string {
   const auth: Record<string, unknown> = { mode: config.auth.mode };
   if (config.auth.mode === "token") {
-    for (const k of ["issuer", "audience", "requiredRole", "jwksUri", "issuerRegion"] as const)
+    for (const k of ["issuer", "audience", "additionalAudiences", "requiredRole", "jwksUri", "issuerRegion"] as const)
       if (config.auth[k] !== undefined) auth[k] = config.auth[k];
     auth.algorithms = config.auth.algorithms;
   }

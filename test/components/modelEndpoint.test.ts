@@ -33,6 +33,7 @@ beforeAll(async () => {
     authEnabled: false,
     tokenAuthEnabled: true,
     tokenIssuer: "https://login.example.com/t/v2.0",
+    tokenRequiredRole: "Score",
     versions: [
       { versionName: "v1", image: IMAGE, isControlVersion: true },
       { versionName: "v2", image: IMAGE },
@@ -112,12 +113,12 @@ describe("ModelEndpoint", () => {
       ["v2", false, 0],
       ["shadow", false, 10],
     ]);
-    expect(config.auth).toMatchObject({ mode: "token", audience: "api://aksml/canary" });
+    expect(config.auth).toMatchObject({ mode: "token", audience: "api://aksml/canary", requiredRole: "Score" });
     // A version's own URI accepts the endpoint's tokens.
     const v2 = JSON.parse(
       inputs("kubernetes:core/v1:Service", "canary-v2-service").metadata.annotations["aksml/config"],
     );
-    expect(v2.auth.audience).toBe("api://aksml/canary");
+    expect([v2.auth.audience, v2.auth.requiredRole]).toEqual(["api://aksml/canary", "Score"]);
     expect(await outputValue(canary.tokenAudience)).toBe("api://aksml/canary");
   });
 
