@@ -142,7 +142,8 @@ export function parseServiceConfig(serviceName: string, input: unknown): ParseRe
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
-function parseAuth(raw: Record<string, unknown>, problems: ConfigProblem[]): AuthConfig {
+/** The `auth` object of an annotation (services and endpoints share it), every default applied. */
+export function parseAuth(raw: Record<string, unknown>, problems: ConfigProblem[]): AuthConfig {
   const authRaw = raw.auth === undefined ? {} : raw.auth;
   if (!isObject(authRaw)) problems.push({ path: "auth", reason: "must be an object" });
   const authObj = isObject(authRaw) ? authRaw : {};
@@ -188,7 +189,7 @@ function parseAuth(raw: Record<string, unknown>, problems: ConfigProblem[]): Aut
   return auth;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
+export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
@@ -201,7 +202,7 @@ function isHttpUrl(s: string): boolean {
   }
 }
 
-function unknownKeys(
+export function unknownKeys(
   obj: Record<string, unknown>,
   known: Set<string>,
   prefix: string,
@@ -214,7 +215,7 @@ function unknownKeys(
 }
 
 /** The integer at `key`, or undefined when absent or not an integer; a value outside `range` is kept and reported. */
-function optionalInt(
+export function optionalInt(
   obj: Record<string, unknown>,
   key: string,
   prefix: string,
@@ -228,7 +229,7 @@ function optionalInt(
   return typeof v === "number" && Number.isInteger(v) ? v : undefined;
 }
 
-function optionalBool(
+export function optionalBool(
   obj: Record<string, unknown>,
   key: string,
   prefix: string,
@@ -243,7 +244,7 @@ function optionalBool(
   return v;
 }
 
-function optionalString(
+export function optionalString(
   obj: Record<string, unknown>,
   key: string,
   prefix: string,
