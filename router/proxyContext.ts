@@ -4,6 +4,7 @@ import type { ServiceRegistry } from "./registry.js";
 import type { RouterMetrics } from "./metrics.js";
 import type { Logger } from "./log.js";
 import type { WriteStallWatch } from "./writeStalls.js";
+import type { ExchangeObservers } from "./exchangeObserver.js";
 
 export interface ProxyContext {
   registry: ServiceRegistry;
@@ -15,6 +16,8 @@ export interface ProxyContext {
   draining(): boolean;
   /** Aborts responses the client takes nothing of for too long. */
   writeStalls: WriteStallWatch;
+  /** Model data capture and telemetry; consulted per exchange only when the router has either. */
+  observers?: ExchangeObservers;
 }
 
 export type ServiceAction = "score" | "swagger";
