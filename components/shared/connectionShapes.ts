@@ -32,6 +32,7 @@ export const ROUTER_CONNECTION_SHAPE = {
   image: "string",
   namespace: "string",
   serviceNamespaces: "stringList",
+  appInsightsConnectionString: "string",
 } as const satisfies ArgShape<RouterConnectionArgs>;
 
 export const REGISTRY_CREDENTIALS_SHAPE = { username: "string", password: "string" } as const;
