@@ -25,13 +25,9 @@ import { CaptureWriter, MAX_APPEND_BYTES } from "./captureWriter.js";
 import { redactionPlan, type RedactionPlan } from "./redact.js";
 import type { CaptureSink } from "./sinks.js";
 
-/** Default capture buffer per data-listener thread (AKSML_CAPTURE_BUFFER_BYTES). */
-export const DEFAULT_CAPTURE_BUFFER_BYTES = 64 * 1024 * 1024;
-/** Bounds of AKSML_CAPTURE_BUFFER_BYTES. */
-export const CAPTURE_BUFFER_RANGE = { min: 1024 * 1024, max: 1024 * 1024 * 1024 } as const;
-/** Default time a stopping router gives its writers to write what is queued (AKSML_CAPTURE_FLUSH_MS). */
-export const DEFAULT_CAPTURE_FLUSH_MS = 10_000;
-export const MAX_CAPTURE_FLUSH_MS = 300_000;
+import { DEFAULT_CAPTURE_BUFFER_BYTES } from "../contract/routerEnvironment.js";
+
+export { DEFAULT_CAPTURE_FLUSH_MS } from "../contract/routerEnvironment.js";
 
 export interface ModelDataCaptureOptions {
   /** Where records go; without one, capture-enabled services only count `no_destination` drops. */

@@ -61,7 +61,7 @@ export class AppInsightsTelemetry implements ExchangeObservers {
     disableSdkSelfTelemetry();
     this.exported = new PromCounter({
       name: "aksml_router_telemetry_spans_total",
-      help: "Telemetry items (requests and dependencies) handed to the Application Insights exporter, by result.",
+      help: "Telemetry items (requests and dependencies) exported to Application Insights, by the exporter's result (it reports a transport failure as exported when it would have kept the items on disk, which the router turns off).",
       labelNames: ["result"],
       registers: [registry],
     });
