@@ -17,6 +17,7 @@ export const CLUSTER_CONNECTION_SHAPE = {
   storageAccountName: "string",
   storageBlobEndpoint: "string",
   modelContainerName: "string",
+  modelDataContainerName: "string",
   loadBalancerType: "string",
   loadBalancerSubnet: "string",
   sslCname: "string",
