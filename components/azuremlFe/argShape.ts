@@ -1,7 +1,25 @@
 /** Every AzuremlFe arg and its kind (the compiler holds this complete; see shared/argShape.ts). */
 import type { ArgShape } from "../shared/argShape.js";
 import { CLUSTER_CONNECTION_SHAPE, REGISTRY_CREDENTIALS_SHAPE } from "../shared/connectionShapes.js";
-import type { AzuremlFeArgs, MetricsScraperArgs, RegistryCredentialsArgs, RouterDnsRecordArgs } from "./args.js";
+import type {
+  AzuremlFeArgs,
+  MetricsScraperArgs,
+  ModelDataCaptureArgs,
+  RegistryCredentialsArgs,
+  RouterDnsRecordArgs,
+  RouterMonitoringArgs,
+} from "./args.js";
+
+const MODEL_DATA_CAPTURE = {
+  bufferBytes: "number",
+  flushSeconds: "number",
+} as const satisfies ArgShape<ModelDataCaptureArgs>;
+
+const MONITORING = {
+  podAnnotations: "boolean",
+  podMonitor: "boolean",
+  grafanaDashboard: "boolean",
+} as const satisfies ArgShape<RouterMonitoringArgs>;
 
 const DNS_RECORD = {
   resourceGroupName: "string",
@@ -27,4 +45,7 @@ export const AZUREML_FE_ARG_SHAPE = {
   dnsRecord: { fields: DNS_RECORD },
   serviceNamespaces: "stringList",
   metricsScraper: { fields: METRICS_SCRAPER },
+  modelDataCapture: { fields: MODEL_DATA_CAPTURE },
+  appInsightsConnectionString: "string",
+  monitoring: { fields: MONITORING },
 } as const satisfies ArgShape<AzuremlFeArgs>;
