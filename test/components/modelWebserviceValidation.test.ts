@@ -92,7 +92,7 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["probe timeout >= 1", { livenessProbe: { timeoutSeconds: 0 } }, "livenessProbe.timeoutSeconds"],
   ["probe success threshold >= 1", { livenessProbe: { successThreshold: 0 } }, "livenessProbe.successThreshold"],
   ["probe failure threshold >= 1", { livenessProbe: { failureThreshold: 0 } }, "livenessProbe.failureThreshold"],
-  ["App Insights needs a key", { enableAppInsights: true }, "appInsightsKey"],
+  ["App Insights needs a connection string", { enableAppInsights: true }, "appInsightsConnectionString"],
   [
     "token audience not empty",
     { tokenAuthEnabled: true, authEnabled: false, tokenIssuer: "https://i", tokenAudience: " " },
