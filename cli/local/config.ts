@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { parseServiceConfig, serviceKeyProblem } from "../../router/contract/serviceConfig.js";
 import type { LocalServiceSpec } from "../../router/backends/local/localBackend.js";
 import { withBuiltInIssuer } from "./localTokenAuth.js";
+import { localCaptureFrom, type LocalCapture } from "./captureConfig.js";
 
 export interface LocalService extends LocalServiceSpec {
   /** Body used in the printed curl example. */
@@ -26,6 +27,8 @@ export interface LocalConfig {
   port: number;
   adminPort: number;
   services: LocalService[];
+  /** Model data capture for services with `collectModelData`: a folder or a storage account. */
+  capture?: LocalCapture;
 }
 
 export class LocalConfigError extends Error {
@@ -40,7 +43,7 @@ export class LocalConfigError extends Error {
   }
 }
 
-const TOP_KEYS = ["port", "adminPort", "host", "services"];
+const TOP_KEYS = ["port", "adminPort", "host", "services", "capture"];
 const SERVICE_KEYS = ["name", "command", "cwd", "env", "config", "keys", "sampleRequest"];
 const NAME = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
 const DEFAULT_SAMPLE = { data: [[1, 2, 3]] };
@@ -226,6 +229,7 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
     port: port("port", 8080),
     adminPort: port("adminPort", 9091),
     services,
+    capture: localCaptureFrom(raw.capture, baseDir, add),
   };
   // Both listeners on one port failed at startup with a bare EADDRINUSE naming neither the file nor the key.
   if (config.port !== 0 && config.port === config.adminPort)
