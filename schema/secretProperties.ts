@@ -11,11 +11,13 @@
 export const SECRET_OUTPUTS = {
   AksInferenceCluster: ["kubeconfig"],
   ModelWebservice: ["primaryKey", "secondaryKey"],
+  ContainerInsights: ["appInsightsConnectionString"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Inputs that are credentials or keys, per component. */
 export const SECRET_INPUTS = {
-  ModelWebservice: ["primaryKey", "secondaryKey", "appInsightsKey"],
+  ModelWebservice: ["primaryKey", "secondaryKey", "appInsightsKey", "appInsightsConnectionString"],
+  AzuremlFe: ["appInsightsConnectionString"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Fields of argument and output types that hold credentials, keys or private keys. */
@@ -24,4 +26,5 @@ export const SECRET_TYPE_FIELDS = {
   AksTlsArgs: ["sslCertPem", "sslKeyPem"],
   RegistryCredentialsArgs: ["password"],
   RegistryPushCredentialsArgs: ["password"],
+  RouterConnectionArgs: ["appInsightsConnectionString"],
 } as const satisfies Record<string, readonly string[]>;
