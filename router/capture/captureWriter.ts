@@ -132,7 +132,8 @@ export class CaptureWriter {
     }
     const unwritten = new Set<CapturedExchange>();
     for (const [key, lines] of groups) {
-      for (const chunk of appendChunks(lines)) {
+      // A chunk never exceeds a blob's bound, so rolling before an append keeps every blob within it.
+      for (const chunk of appendChunks(lines, Math.min(MAX_APPEND_BYTES, this.o.maxBlobBytes))) {
         const pastDeadline = this.stopping && Date.now() >= this.deadline;
         if (!pastDeadline && (await this.appendWithRetry(key, chunk))) continue;
         for (const l of chunk) unwritten.add(l.x);
@@ -192,12 +193,15 @@ export class CaptureWriter {
   }
 }
 
-/** Lines in chunks of at most MAX_APPEND_BYTES (each line fits one, oversize lines were reduced). */
-function* appendChunks(lines: Line[]): Generator<Line[]> {
+/**
+ * Lines in chunks of at most `maxBytes` (a line longer than that is a chunk of its own;
+ * none is longer than MAX_APPEND_BYTES, oversize lines were reduced).
+ */
+function* appendChunks(lines: Line[], maxBytes: number): Generator<Line[]> {
   let chunk: Line[] = [];
   let bytes = 0;
   for (const l of lines) {
-    if (bytes + l.text.length > MAX_APPEND_BYTES && chunk.length) {
+    if (bytes + l.text.length > maxBytes && chunk.length) {
       yield chunk;
       chunk = [];
       bytes = 0;
