@@ -34,49 +34,51 @@ export interface CapturedExchange {
 
 export type Designation = "inputs" | "predictions";
 
-/** The JSON of a body in a record. */
-export function bodyJson(body: CapturedBody, redaction: RedactionPlan): Record<string, unknown> {
-  const out: Record<string, unknown> = { bytes: body.bytes };
-  if (body.contentType) out.contentType = body.contentType;
-  if (!body.chunks) {
-    out.truncated = true;
-    return out;
-  }
-  if (body.bytes === 0) return out;
+/**
+ * The JSON text of a body in a record. A JSON body without fields to redact is embedded
+ * as the client sent it (parsed only to check it is JSON), not re-serialized: that is
+ * most of capture's CPU otherwise. Line breaks in valid JSON can only be whitespace
+ * between tokens (inside strings they are escaped), so they become spaces and the record
+ * stays one line.
+ */
+export function bodyText(body: CapturedBody, redaction: RedactionPlan): string {
+  const meta: Record<string, unknown> = { bytes: body.bytes };
+  if (body.contentType) meta.contentType = body.contentType;
+  if (!body.chunks) return JSON.stringify({ ...meta, truncated: true });
+  if (body.bytes === 0) return JSON.stringify(meta);
   const data = body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks, body.bytes);
-  const json = parseJson(body.contentType, data);
-  if (json.ok) {
-    if (redaction.length) redact(json.value, redaction);
-    out.json = json.value;
-  } else out.base64 = data.toString("base64");
-  return out;
+  const head = JSON.stringify(meta).slice(0, -1);
+  if (body.contentType !== undefined && !/json/i.test(body.contentType))
+    return `${head},"base64":${JSON.stringify(data.toString("base64"))}}`;
+  const text = data.toString("utf8");
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return `${head},"base64":${JSON.stringify(data.toString("base64"))}}`;
+  }
+  if (redaction.length) {
+    redact(value, redaction);
+    return `${head},"json":${JSON.stringify(value)}}`;
+  }
+  return `${head},"json":${LINE_BREAK.test(text) ? text.replace(LINE_BREAKS, " ") : text}}`;
 }
 
-/** Whether a body is JSON: declared so (or undeclared) and parsing. */
-function parseJson(contentType: string | undefined, data: Buffer): { ok: true; value: unknown } | { ok: false } {
-  if (contentType !== undefined && !/json/i.test(contentType)) return { ok: false };
-  try {
-    return { ok: true, value: JSON.parse(data.toString("utf8")) };
-  } catch {
-    return { ok: false };
-  }
-}
+const LINE_BREAK = /[\r\n]/;
+const LINE_BREAKS = /[\r\n]/g;
 
 /** The record line (with its trailing newline) of one designation. */
 export function recordLine(x: CapturedExchange, designation: Designation): string {
-  const record = {
+  const head = JSON.stringify({
     time: new Date(x.time).toISOString(),
     requestId: x.requestId,
     service: x.service,
     models: x.models,
     status: x.status,
     latencyMs: Math.round(x.latencyMs * 1000) / 1000,
-    [designation === "inputs" ? "input" : "output"]: bodyJson(
-      designation === "inputs" ? x.input : x.output,
-      x.redaction,
-    ),
-  };
-  return `${JSON.stringify(record)}\n`;
+  });
+  const body = bodyText(designation === "inputs" ? x.input : x.output, x.redaction);
+  return `${head.slice(0, -1)},"${designation === "inputs" ? "input" : "output"}":${body}}\n`;
 }
 
 /** A line too large for one append block: the same record with the body reduced to its size. */

@@ -115,6 +115,25 @@ describe("captured records", () => {
     }
   }, 60_000);
 
+  it("keeps a pretty-printed JSON body on its record's one line, equal to what was sent", async () => {
+    const name = await freshContainer();
+    const router = await startTestRouter([{ name: "pretty", config: config({}), replicas: [replica.endpoint] }], {
+      capture: {
+        sink: BlobCaptureSink.fromConnectionString(azurite.connectionString, name),
+        podName: "p",
+        flushIntervalMs: 100,
+      },
+    });
+    const value = { data: [[1, 2.5e300, -1]], text: "line\nbreak\r\n\u2028", nested: { a: null } };
+    const body = Buffer.from(JSON.stringify(value, null, 2).replaceAll("\n", "\r\n"));
+    expect((await post(`${router.dataUrl}/api/v1/service/pretty/score`, body, "application/json")).status).toBe(200);
+    await router.stop();
+    const [input] = await readRecords(azurite.connectionString, name, "pretty/echo/1/inputs/");
+    const [output] = await readRecords(azurite.connectionString, name, "pretty/echo/1/predictions/");
+    expect(input!.line.input).toEqual({ bytes: body.length, contentType: "application/json", json: value });
+    expect(output!.line.output!.json).toEqual(value);
+  }, 60_000);
+
   it("with maxBodyBytes 0 only sizes are kept", async () => {
     const name = await freshContainer();
     const router = await startTestRouter(
