@@ -118,7 +118,8 @@ describe("ModelWebservice.fromAzureMlConfig", () => {
       deploymentConfigPath: dc,
       tokenIssuer: "https://login.microsoftonline.com/tenant/v2.0",
       tokenAudience: "api://scoring",
-      appInsightsConnectionString: "InstrumentationKey=abc;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/",
+      appInsightsConnectionString:
+        "InstrumentationKey=abc;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/",
     });
     await settle();
     const svc = reveal(rt.one("kubernetes:core/v1:Service", "from-config-token-service").inputs) as any;
