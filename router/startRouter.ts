@@ -26,6 +26,7 @@ import { ControlLoops } from "./controlLoops.js";
 import type { ScalingDecision } from "./autoscaler/autoscaler.js";
 import { loadPemPair, watchTlsFiles, type TlsFiles } from "./tls.js";
 import { ClientConnections } from "./clientConnections.js";
+import { closeIdleAfterLinger, stopAccepting } from "./connectionDrain.js";
 import { WriteStallWatch } from "./writeStalls.js";
 import { DATA_LISTENER_TIMEOUTS, dataServerOptions, type DataListenerTimeouts } from "./clientLimits.js";
 import { createAcmeChallengeServer, type AcmeChallengeServer } from "./acmeChallenge.js";
@@ -234,8 +235,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     (stopping ??= (async () => {
       draining = true;
       log.info({ active: clients.activeRequests() }, "shutting down: no new connections, finishing in-flight requests");
-      const closed = new Promise<void>((resolve) => data.close(() => resolve()));
-      data.closeIdleConnections();
+      // Not data.close(): it would close idle keep-alive connections a client may be sending on (connectionDrain.ts).
+      const closed = stopAccepting(data);
+      await closeIdleAfterLinger(data, () => clients.activeRequests());
       if (clients.activeRequests() > 0) {
         const grace = options.shutdownGraceMs ?? 30_000;
         let timer: NodeJS.Timeout | undefined;

@@ -8,6 +8,7 @@ import type {
   RegistryCredentialsArgs,
   RouterDnsRecordArgs,
   RouterMonitoringArgs,
+  RouterSelfScalingArgs,
 } from "./args.js";
 
 const MODEL_DATA_CAPTURE = {
@@ -34,12 +35,22 @@ const METRICS_SCRAPER = {
   podLabels: "stringMap",
 } as const satisfies ArgShape<MetricsScraperArgs>;
 
+const SELF_SCALING = {
+  minPods: "number",
+  maxPods: "number",
+  minCpuPerPod: "number",
+  maxCpuPerPod: "number",
+} as const satisfies ArgShape<RouterSelfScalingArgs>;
+
 export const AZUREML_FE_ARG_SHAPE = {
   cluster: { fields: CLUSTER_CONNECTION_SHAPE },
   namespace: "string",
   image: "string",
   registryCredentials: { fields: REGISTRY_CREDENTIALS_SHAPE satisfies ArgShape<RegistryCredentialsArgs> },
   replicas: "number",
+  cpuPerPod: "number",
+  selfScaling: { fields: SELF_SCALING },
+  nodeVcpus: "number",
   maxRequestBytes: "number",
   logLevel: "string",
   dnsRecord: { fields: DNS_RECORD },

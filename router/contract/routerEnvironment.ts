@@ -24,6 +24,19 @@ export const ROUTER_ENV = {
   /** The router's own Deployment, which self-scaling resizes. */
   routerDeployment: "AKSML_ROUTER_DEPLOYMENT",
   selfScaling: "AKSML_SELF_SCALING",
+  /**
+   * Self-scaling bounds (integers, written by AzuremlFe outside DevTest): router pods, and
+   * whole CPU cores per pod. Without the CPU bounds the router scales out and in only.
+   */
+  selfScalingMinPods: "AKSML_SELF_SCALING_MIN_PODS",
+  selfScalingMaxPods: "AKSML_SELF_SCALING_MAX_PODS",
+  selfScalingMinCpuPerPod: "AKSML_SELF_SCALING_MIN_CPU_PER_POD",
+  selfScalingMaxCpuPerPod: "AKSML_SELF_SCALING_MAX_CPU_PER_POD",
+  /**
+   * Worker threads per router process: `auto` (AzuremlFe's value) = the whole cores of its
+   * CPU limit (cgroup quota), so a pod resized to more cores runs more workers; or 1..64.
+   */
+  workers: "AKSML_WORKERS",
   logLevel: "AKSML_LOG_LEVEL",
   shutdownGraceMs: "AKSML_SHUTDOWN_GRACE_MS",
   /** Comma-separated namespaces whose model Services the router serves; its RBAC is granted there only. */

@@ -9,7 +9,14 @@
  *   then live events; a resourceVersion older than the compaction point gets a 410
  *   ERROR event, as a real server does;
  * - get, create (POST, 409 if it exists), replace (PUT, 409 on a stale
- *   resourceVersion) and the Deployment `scale` subresource (GET/PUT);
+ *   resourceVersion), patch (PATCH: JSON Patch or JSON merge patch) and the Deployment
+ *   `scale` subresource (GET/PUT); a Deployment's `metadata.generation` counts its spec
+ *   changes, as the real server's does;
+ * - the Pod `resize` subresource (GET/PATCH, Kubernetes >= 1.33): only container
+ *   resources may change (422 otherwise); a "kubelet" then reports the new resources in
+ *   the container status (at once, or as the test's `onPodResize` says). Built with
+ *   `inPlaceResize: false` it answers 404 like an older server without the subresource;
+ * - a 404 for a missing object names it in `details`, as the real server's does;
  * - Lease MicroTime fields must have 6 fractional digits (400 otherwise), as the
  *   real server's RFC3339Micro parser demands.
  * A monotonically increasing resourceVersion is stamped on every write.
@@ -33,8 +40,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { RbacRule, RoleGrant } from "../../../components/azuremlFe/rbacRules.js";
+import { applyPatch, reportResizedResources, resizeProblem } from "./fakeKubePatch.js";
 
-type Obj = {
+export type Obj = {
   apiVersion?: string;
   kind?: string;
   metadata: {
@@ -45,6 +53,8 @@ type Obj = {
     annotations?: Record<string, string>;
     uid?: string;
     creationTimestamp?: string;
+    generation?: number;
+    deletionTimestamp?: string;
   };
   [k: string]: unknown;
 };
@@ -57,7 +67,14 @@ const DAY2_KINDS: Record<Day2Resource, { apiVersion: string; kind: string; group
   events: { apiVersion: "v1", kind: "Event", group: "/api/v1" },
 };
 
-export type Resource = "services" | "secrets" | "endpointslices" | "deployments" | "leases" | Day2Resource;
+export type Resource =
+  | "services"
+  | "secrets"
+  | "endpointslices"
+  | "deployments"
+  | "leases"
+  | "limitranges"
+  | Day2Resource;
 
 const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string }> = {
   services: { apiVersion: "v1", kind: "Service", group: "/api/v1" },
@@ -66,7 +83,18 @@ const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string 
   deployments: { apiVersion: "apps/v1", kind: "Deployment", group: "/apis/apps/v1" },
   leases: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", group: "/apis/coordination.k8s.io/v1" },
   ...DAY2_KINDS,
+  limitranges: { apiVersion: "v1", kind: "LimitRange", group: "/api/v1" },
 };
+
+export interface FakeKubeApiOptions {
+  /** Whether the server has the Pod `resize` subresource (Kubernetes >= 1.33). @default true */
+  inPlaceResize?: boolean;
+  /**
+   * The kubelet's answer to an accepted resize: the pod to store (e.g. with a
+   * PodResizePending condition). @default the container statuses report the new resources at once
+   */
+  onPodResize?: (pod: Obj) => Obj;
+}
 
 interface Event {
   rv: number;
@@ -126,7 +154,10 @@ export class FakeKubeApi {
   readonly day2 = new Day2Api();
 
   /** @param grants what every client may do: Roles (with a namespace) and cluster-wide rules (without). */
-  constructor(private readonly grants: readonly RoleGrant[]) {}
+  constructor(
+    private readonly grants: readonly RoleGrant[],
+    private readonly options: FakeKubeApiOptions = {},
+  ) {}
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => this.handle(req, res));
@@ -224,6 +255,12 @@ export class FakeKubeApi {
   private write(resource: Resource, obj: Obj, type: "ADDED" | "MODIFIED"): Obj {
     this.rv++;
     const k = KINDS[resource];
+    if (resource === "deployments") {
+      const before = this.objects.get(keyOf(resource, obj.metadata.namespace, obj.metadata.name));
+      const generation = (before?.metadata.generation ?? 0) as number;
+      const changed = !before || JSON.stringify(before.spec) !== JSON.stringify(obj.spec);
+      obj = { ...obj, metadata: { ...obj.metadata, generation: changed ? generation + 1 : generation } };
+    }
     const stored: Obj = structuredClone({
       ...obj,
       apiVersion: k.apiVersion,
@@ -268,7 +305,7 @@ export class FakeKubeApi {
     req.on("end", () => {
       try {
         const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Obj) : undefined;
-        this.route(req.method ?? "GET", path, url.searchParams, body, res, client);
+        this.route(req.method ?? "GET", path, url.searchParams, body, res, client, req.headers["content-type"]);
       } catch (e) {
         status(res, 400, "BadRequest", (e as Error).message);
       }
@@ -282,6 +319,7 @@ export class FakeKubeApi {
     body: Obj | undefined,
     res: ServerResponse,
     client: string,
+    contentType?: string,
   ): void {
     const parsed = parsePath(path);
     if (!parsed) return status(res, 404, "NotFound", `no route ${path}`);
@@ -310,10 +348,33 @@ export class FakeKubeApi {
       }
       return status(res, 405, "MethodNotAllowed", method);
     }
+    if (subresource === "resize" && (resource !== "pods" || this.options.inPlaceResize === false))
+      return status(res, 404, "NotFound", "the server could not find the requested resource");
     const key = keyOf(resource, namespace ?? "default", name);
     const existing = this.objects.get(key);
-    if (!existing) return status(res, 404, "NotFound", `${resource} "${name}" not found`);
+    if (!existing) return status(res, 404, "NotFound", `${resource} "${name}" not found`, { name, kind: resource });
     if (subresource === "log") return this.day2.podLog(existing, q, res);
+    if (method === "PATCH" && body !== undefined) {
+      let patched: Obj;
+      try {
+        patched = applyPatch(existing, body, contentType);
+      } catch (e) {
+        return status(res, (e as { code?: number }).code ?? 422, "Invalid", (e as Error).message);
+      }
+      patched = { ...patched, metadata: { ...existing.metadata } };
+      if (subresource === "resize") {
+        const problem = resizeProblem(existing, patched);
+        if (problem) return status(res, 422, "Invalid", problem);
+        const actuated = (this.options.onPodResize ?? reportResizedResources)(patched);
+        return json(res, 200, this.write(resource, actuated, "MODIFIED"));
+      }
+      if (subresource) return status(res, 404, "NotFound", `no ${subresource} subresource`);
+      return json(res, 200, this.write(resource, patched, "MODIFIED"));
+    }
+    if (subresource === "resize") {
+      if (method === "GET") return json(res, 200, existing);
+      return status(res, 405, "MethodNotAllowed", method);
+    }
     if (subresource === "scale") {
       if (resource !== "deployments") return status(res, 404, "NotFound", "no scale subresource");
       const spec = existing.spec as { replicas?: number };
@@ -510,8 +571,14 @@ function json(res: ServerResponse, code: number, body: unknown): void {
   res.end(text);
 }
 
-function status(res: ServerResponse, code: number, reason: string, message: string): void {
-  json(res, code, { kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code });
+function status(
+  res: ServerResponse,
+  code: number,
+  reason: string,
+  message: string,
+  details?: { name: string; kind: string },
+): void {
+  json(res, code, { kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code, details });
 }
 
 // ---------------------------------------------------------------------------------------
