@@ -118,6 +118,16 @@ export function acquire(
 }
 
 /**
+ * A lease only if a replica has room now and nobody is queued; never waits. For work
+ * that is dropped rather than queued when the service is busy (mirrored copies).
+ */
+export function tryAcquire(svc: ServiceState): Lease | undefined {
+  if (svc.queued > 0) return undefined;
+  const r = pick(svc, undefined, performance.now());
+  return r ? grant(svc, r, 0) : undefined;
+}
+
+/**
  * Drops finished waiters (and the request objects their closures hold) from the queue
  * array. Otherwise they stay until the next drain, which never comes once the queue is
  * empty. Compacts only when at least half the entries are finished, so it stays O(1)

@@ -1,6 +1,6 @@
 /**
  * The data path for one model service request, as a sequence of steps:
- * resolve the service -> authenticate -> room in the queue -> read or stream the body ->
+ * resolve the service (or endpoint) -> authenticate -> an endpoint's version -> room in the queue -> read or stream the body ->
  * acquire a replica slot (maybe queued) -> relay through the upstream pool -> release ->
  * finish (metrics and the access line). A failed attempt may go back to "acquire" for another replica
  * (the retry rule, retryDecision.ts).
@@ -28,12 +28,13 @@ export async function proxyServiceRequest(
   requestId: string,
 ): Promise<void> {
   const x = new ServiceExchange(ctx, req, res, serviceName, requestId);
-  const svc = x.resolveService(action);
-  if (!svc) return;
+  const credentials = x.resolveService(action);
+  if (!credentials) return;
   x.watchClient();
 
-  const auth = authenticate(svc.auth, req.headers.authorization); // synchronous for keys, a promise for tokens
+  const auth = authenticate(credentials, req.headers.authorization); // synchronous for keys, a promise for tokens
   if (!x.authorized(auth instanceof Promise ? await auth : auth)) return;
+  if (!x.routeVersion()) return;
   if (!x.roomInQueue()) return;
 
   const reading = x.startBody();
@@ -46,6 +47,7 @@ export async function proxyServiceRequest(
   }
 
   x.prepareUpstream(action, query);
+  x.mirror();
   for (;;) {
     let lease: Lease;
     try {

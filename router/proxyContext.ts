@@ -5,6 +5,7 @@ import type { RouterMetrics } from "./metrics.js";
 import type { Logger } from "./log.js";
 import type { WriteStallWatch } from "./writeStalls.js";
 import type { ExchangeObservers } from "./exchangeObserver.js";
+import type { MirrorSender } from "./endpoints/mirror.js";
 
 export interface ProxyContext {
   registry: ServiceRegistry;
@@ -18,6 +19,8 @@ export interface ProxyContext {
   writeStalls: WriteStallWatch;
   /** Model data capture and telemetry; consulted per exchange only when the router has either. */
   observers?: ExchangeObservers;
+  /** Sends endpoints' mirrored copies; absent: no request is mirrored. */
+  mirrors?: MirrorSender;
 }
 
 export type ServiceAction = "score" | "swagger";

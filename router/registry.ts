@@ -5,8 +5,12 @@
  * place, so in-flight requests and queues carry on; removing a service fails its
  * queue with 503; a rejected config keeps the last good settings; a withdrawn name is
  * removed and answered with 503 and its reason until it is upserted or removed.
+ * Endpoints (several versions behind one name) are in `endpoints` (endpoints/endpointTable.ts);
+ * the registry is their catalog too.
  */
 import type {
+  EndpointCatalog,
+  EndpointSnapshot,
   LoadSource,
   ServiceCatalog,
   ServiceLoad,
@@ -21,6 +25,7 @@ import { ServiceState } from "./serviceState.js";
 import { ServiceGoneError, drain, failQueue } from "./dispatcher.js";
 import type { LiveState } from "./metrics.js";
 import type { Log } from "./log.js";
+import { EndpointTable } from "./endpoints/endpointTable.js";
 
 export interface ServiceProblem {
   service: string;
@@ -30,13 +35,32 @@ export interface ServiceProblem {
   at: string;
 }
 
-export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
+export class ServiceRegistry implements ServiceCatalog, EndpointCatalog, LoadSource, LiveState {
   private readonly byName = new Map<string, ServiceState>();
   private readonly problems = new Map<string, ServiceProblem>();
   /** Withdrawn names and the reason their requests are given. */
   private readonly withdrawn = new Map<string, string>();
+  readonly endpoints: EndpointTable;
 
-  constructor(private readonly log?: Log) {}
+  constructor(private readonly log?: Log) {
+    this.endpoints = new EndpointTable((name) => this.byName.get(name), buildAuth, log);
+  }
+
+  upsertEndpoint(snapshot: EndpointSnapshot): void {
+    this.endpoints.upsertEndpoint(snapshot);
+  }
+
+  removeEndpoint(name: string): void {
+    this.endpoints.removeEndpoint(name);
+  }
+
+  rejectEndpoint(name: string, reason: string): void {
+    this.endpoints.rejectEndpoint(name, reason);
+  }
+
+  withdrawEndpoint(name: string, reason: string, detail: string): void {
+    this.endpoints.withdrawEndpoint(name, reason, detail);
+  }
 
   get(name: string): ServiceState | undefined {
     return this.byName.get(name);
@@ -106,7 +130,7 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
   }
 
   problemList(): ServiceProblem[] {
-    return [...this.problems.values()];
+    return [...this.problems.values(), ...this.endpoints.problemList()];
   }
 
   localLoad(): ServiceLoad[] {
@@ -146,8 +170,8 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
  * Builds the auth of a snapshot, reusing the previous verifier when nothing changed.
  * Throws (the snapshot is rejected, the last good settings kept) for a key no client could present.
  */
-function buildAuth(
-  config: ServiceConfig,
+export function buildAuth(
+  config: Pick<ServiceConfig, "auth">,
   previous: ServiceAuth | undefined,
   keys: ServiceSnapshot["keys"],
 ): ServiceAuth {

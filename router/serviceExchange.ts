@@ -39,6 +39,9 @@ import { sendError } from "./errorResponse.js";
 import type { Lease, ServiceState } from "./serviceState.js";
 import type { ProxyContext, ServiceAction } from "./proxyContext.js";
 import type { ExchangeObserver } from "./exchangeObserver.js";
+import type { ServiceAuth } from "./auth/authenticate.js";
+import { DEPLOYMENT_HEADER } from "./contract/endpointConfig.js";
+import { ENDPOINT_SERVICE_CLASH_REASON, type EndpointRoute, type EndpointState } from "./endpoints/endpointTable.js";
 
 /** How long a replica that refused a connection is skipped (the backend removes it soon after). */
 const EJECT_MS = 2000;
@@ -86,6 +89,10 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
   private dispatchedAt = 0;
   /** Capture and telemetry of this exchange, when its service has either on (else nothing is allocated). */
   private obs: ExchangeObserver | undefined;
+  /** Set when the name is an endpoint: then `svc` is the chosen version's service (routeVersion). */
+  private endpoint: EndpointState | undefined;
+  private route: EndpointRoute | undefined;
+  private action: ServiceAction = "score";
 
   constructor(
     private readonly ctx: ProxyContext,
@@ -99,20 +106,36 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     this.declared = length === undefined ? undefined : Number(length);
   }
 
-  /** Step: the service, the method, the declared size. Answers 404/405/413 itself. */
-  resolveService(action: ServiceAction): ServiceState | undefined {
-    const svc = this.ctx.registry.get(this.serviceName);
+  /**
+   * Step: the service (or endpoint), the method, the declared size. Answers 404/405/413
+   * itself, and 503 for a withdrawn name or one an endpoint and a service both claim.
+   * An endpoint's version is chosen later (routeVersion), once the client is authenticated.
+   */
+  resolveService(action: ServiceAction): ServiceAuth | undefined {
+    const { registry } = this.ctx;
+    const svc = registry.get(this.serviceName);
+    const endpoint = registry.endpoints.get(this.serviceName);
     // An error answered before the body was read closes the connection instead of draining the body.
     const closeIfBody = this.hasBody ? CLOSE : undefined;
-    if (!svc) {
-      const withdrawn = this.ctx.registry.unavailableReason(this.serviceName);
+    if (svc && endpoint)
+      return this.fail(
+        503,
+        `${JSON.stringify(this.serviceName)} is unavailable: ${ENDPOINT_SERVICE_CLASH_REASON}`,
+        closeIfBody,
+      );
+    if (!svc && !endpoint) {
+      const withdrawn =
+        registry.unavailableReason(this.serviceName) ?? registry.endpoints.unavailableReason(this.serviceName);
       if (withdrawn !== undefined) return this.fail(503, withdrawn, closeIfBody);
       // The name is not echoed back: the data port says nothing about what it does not serve.
       return this.fail(404, "no such service", closeIfBody);
     }
-    this.svc = svc;
+    if (svc) this.svc = svc;
+    this.endpoint = endpoint;
+    this.action = action;
     this.known = true;
-    this.obs = this.ctx.observers?.observe(svc, action, this.req, this.requestId);
+    // An endpoint's request is observed as its version's, once routeVersion has chosen it.
+    if (svc) this.obs = this.ctx.observers?.observe(svc, action, this.req, this.requestId);
     const method = this.req.method;
     if (action === "score" ? method !== "POST" && method !== "GET" : method !== "GET") {
       return this.fail(405, `method ${method} not allowed`, {
@@ -123,7 +146,40 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     const max = this.ctx.maxRequestBytes;
     if (this.declared !== undefined && this.declared > max)
       return this.fail(413, `request body of ${this.declared} bytes exceeds the limit of ${max} bytes`, CLOSE);
-    return svc;
+    return endpoint ? endpoint.auth : svc!.auth;
+  }
+
+  /**
+   * Step: an endpoint's version, pinned by the `azureml-model-deployment` header or by
+   * weight (400 for an unknown pinned version, 503 when none is available). False when
+   * answered. A plain service has nothing to choose.
+   */
+  routeVersion(): boolean {
+    const endpoint = this.endpoint;
+    if (!endpoint) return true;
+    const outcome = this.ctx.registry.endpoints.route(endpoint, this.req.headers[DEPLOYMENT_HEADER]);
+    if (!outcome.ok) {
+      this.fail(outcome.status, outcome.message, this.hasBody ? CLOSE : undefined);
+      return false;
+    }
+    this.route = outcome.route;
+    this.svc = outcome.route.service;
+    this.obs = this.ctx.observers?.observe(this.svc, this.action, this.req, this.requestId);
+    return true;
+  }
+
+  /** Step: copies for the endpoint's mirror versions, sent without ever holding up this request. */
+  mirror(): void {
+    if (!this.route || this.action !== "score" || !this.ctx.mirrors) return;
+    const targets = this.ctx.registry.endpoints.mirrorTargets(this.route);
+    if (targets.length === 0) return;
+    this.ctx.mirrors.send(this.route.endpoint.name, targets, {
+      method: this.req.method!,
+      path: this.path,
+      headers: this.upstreamHeaders,
+      // A streamed body cannot be copied without buffering it: such requests are not mirrored (and counted).
+      body: this.body === "stream" ? "streamed" : (this.bodyData ?? null),
+    });
   }
 
   /**
@@ -219,7 +275,8 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
   /** Step: what every attempt sends. */
   prepareUpstream(action: ServiceAction, query: string): void {
     const { req, svc } = this;
-    const dropAuth = svc.auth.mode === "key";
+    // The client's credential is for the endpoint when it called one.
+    const dropAuth = (this.endpoint?.auth ?? svc.auth).mode === "key";
     this.upstreamHeaders = upstreamRequestHeaders(req.headers, this.requestId, dropAuth, req.socket.remoteAddress);
     this.path = (action === "score" ? "/score" : "/swagger.json") + query;
     this.timeout = svc.config.scoringTimeoutMs;
@@ -299,6 +356,7 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     this.status = statusCode;
     this.obs?.responseHead(statusCode, upstreamHeaders);
     const outHeaders = clientResponseHeaders(upstreamHeaders, this.requestId);
+    if (this.route) outHeaders[DEPLOYMENT_HEADER] = this.route.version;
     // A replica may answer before it has read the whole body. The router then stops
     // reading the client's body, so the connection cannot carry another request: close
     // it after this response instead of leaving the client stuck on its unread upload.
@@ -397,7 +455,8 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
 
   private fail(code: number, message: string, extra?: Readonly<Record<string, string>>): undefined {
     this.status = code;
-    sendError(this.res, code, message, this.requestId, extra);
+    const version = this.route ? { [DEPLOYMENT_HEADER]: this.route.version } : undefined;
+    sendError(this.res, code, message, this.requestId, version ? { ...extra, ...version } : extra);
     this.finish();
     return undefined;
   }
@@ -407,6 +466,7 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     clearTimeout(this.scoringTimer);
     const totalMs = performance.now() - this.started;
     this.obs?.finished({ status: this.status, totalMs, overheadMs: this.overheadMs, replicaId: this.replicaId });
+    if (this.route && this.action === "score") this.ctx.registry.endpoints.observe(this.route, this.status, totalMs);
     this.ctx.metrics.observeRequest(
       this.known ? this.serviceName : "(unknown)",
       this.status,
@@ -419,6 +479,7 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
         service: this.serviceName,
         method: this.req.method,
         status: this.status,
+        version: this.route?.version,
         replica: this.replicaId,
         ms: Math.round(totalMs * 100) / 100,
       },

@@ -10,7 +10,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { Agent } from "undici";
-import type { LeaderElection, RouterBackend } from "./contract/backend.js";
+import type { LeaderElection, RolloutEvent, RouterBackend } from "./contract/backend.js";
 import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
 import {
   DEFAULT_MAX_CONNECTIONS,
@@ -37,6 +37,8 @@ import {
 } from "./capture/modelDataCapture.js";
 import type { AppInsightsOptions, AppInsightsTelemetry } from "./telemetry/appInsights.js";
 import { combineObservers } from "./exchangeObserver.js";
+import { EndpointMetrics } from "./endpoints/endpointMetrics.js";
+import { MirrorSender } from "./endpoints/mirror.js";
 
 export type { AdminRouteHandler };
 
@@ -59,6 +61,10 @@ export interface StartRouterOptions {
   adminRoutes?: ReadonlyMap<string, AdminRouteHandler>;
   /** Called for every autoscaler decision that changes a replica count, e.g. to print it. */
   onScalingDecision?: (d: ScalingDecision) => void;
+  /** Called for every rollout decision this router takes as leader, e.g. to print it. */
+  onRolloutDecision?: (endpoint: string, event: RolloutEvent) => void;
+  /** How often the rollout loop looks at endpoints' rollouts (tests shorten it). @default 1000 */
+  rolloutCheckIntervalMs?: number;
   /** @default "0.0.0.0" */
   host?: string;
   /** Address of the admin listener. @default host */
@@ -141,6 +147,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const health = { ready: () => ready, draining: () => draining };
   const timeouts: DataListenerTimeouts = { ...DATA_LISTENER_TIMEOUTS, ...options.clientTimeouts };
   const writeStalls = new WriteStallWatch(timeouts.writeStallMs);
+  const endpointMetrics = new EndpointMetrics(metrics.registry, registry.endpoints);
+  const mirrors = new MirrorSender(agent, { metrics: endpointMetrics });
 
   const capture = options.capture ? new ModelDataCapture(options.capture, metrics.registry, log) : undefined;
   // The exporter and OpenTelemetry load only when the router sends telemetry.
@@ -157,6 +165,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       draining: () => draining,
       writeStalls,
       observers: combineObservers(capture, telemetry),
+      mirrors,
     },
     health,
   );
@@ -179,7 +188,15 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
 
   const { backend } = options;
   const election = backend.leadership?.election;
-  const control = new ControlLoops(backend, { registry, metrics, log, onScalingDecision: options.onScalingDecision });
+  const control = new ControlLoops(backend, {
+    registry,
+    metrics,
+    endpointMetrics,
+    log,
+    onScalingDecision: options.onScalingDecision,
+    onRolloutDecision: options.onRolloutDecision,
+    rolloutCheckIntervalMs: options.rolloutCheckIntervalMs,
+  });
   const adminRoutes = new Map([...control.adminRoutes, ...(options.adminRoutes ?? [])]);
   const admin = createHttpServer(adminHandler(registry, metrics, health, log, adminRoutes));
   const dataPort = await listen(data, options.dataPort ?? (options.tls ? ROUTER_HTTPS_PORT : ROUTER_HTTP_PORT), host);
@@ -234,6 +251,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const stop = () =>
     (stopping ??= (async () => {
       draining = true;
+      mirrors.close();
       log.info({ active: clients.activeRequests() }, "shutting down: no new connections, finishing in-flight requests");
       // Not data.close(): it would close idle keep-alive connections a client may be sending on (connectionDrain.ts).
       const closed = stopAccepting(data);

@@ -12,12 +12,14 @@ export const SECRET_OUTPUTS = {
   AksInferenceCluster: ["kubeconfig"],
   ModelWebservice: ["primaryKey", "secondaryKey"],
   ContainerInsights: ["appInsightsConnectionString"],
+  ModelEndpoint: ["primaryKey", "secondaryKey"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Inputs that are credentials or keys, per component. */
 export const SECRET_INPUTS = {
   ModelWebservice: ["primaryKey", "secondaryKey", "appInsightsKey", "appInsightsConnectionString"],
   AzuremlFe: ["appInsightsConnectionString"],
+  ModelEndpoint: ["primaryKey", "secondaryKey"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Fields of argument and output types that hold credentials, keys or private keys. */
@@ -27,4 +29,5 @@ export const SECRET_TYPE_FIELDS = {
   RegistryCredentialsArgs: ["password"],
   RegistryPushCredentialsArgs: ["password"],
   RouterConnectionArgs: ["appInsightsConnectionString"],
+  ModelEndpointVersionArgs: ["appInsightsKey", "appInsightsConnectionString"],
 } as const satisfies Record<string, readonly string[]>;

@@ -69,7 +69,8 @@ export * from "./names.js";
  * `ROUTER_SERVICE_NAMESPACE_RULES`, `routerRoleGrants` lists every Role):
  * - a Role in each of `serviceNamespaces`: `list,watch` on core `services`, `secrets`,
  *   `discovery.k8s.io` `endpointslices` and `apps` `deployments`; `get,update` on `apps`
- *   `deployments/scale`;
+ *   `deployments/scale`; `list,watch,create,update` on core `configmaps` (endpoint
+ *   rollouts' live state) and `create` on core `events` (rollout decisions);
  * - a Role in the router namespace: `list,watch` on `discovery.k8s.io` `endpointslices`;
  *   `create` on `coordination.k8s.io` `leases` and `get,update` on the Lease
  *   `azureml-fe-leader`; `get,update` on `apps` `deployments/scale` and `get,patch` on

@@ -15,6 +15,7 @@ import type {
   ModelArgs,
   ModelCacheArgs,
   ModelWebserviceArgs,
+  ReadinessProbeArgs,
   RegistryPushCredentialsArgs,
   StartupProbeArgs,
 } from "./args.js";
@@ -63,6 +64,14 @@ const LIVENESS_PROBE = {
 } as const satisfies ArgShape<LivenessProbeArgs>;
 
 const KEY_ROTATION = { primary: "number", secondary: "number" } as const satisfies ArgShape<KeyRotationArgs>;
+const READINESS_PROBE = {
+  periodSeconds: "number",
+  initialDelaySeconds: "number",
+  timeoutSeconds: "number",
+  successThreshold: "number",
+  failureThreshold: "number",
+} as const satisfies ArgShape<ReadinessProbeArgs>;
+
 const STARTUP_PROBE = {
   periodSeconds: "number",
   initialDelaySeconds: "number",
@@ -98,6 +107,7 @@ export const MODEL_WEBSERVICE_ARG_SHAPE = {
   maxRequestWaitTimeMs: "number",
   maxQueuedRequests: "number",
   livenessProbe: { fields: LIVENESS_PROBE },
+  readinessProbe: { fields: READINESS_PROBE },
   startupProbe: { fields: STARTUP_PROBE },
   modelCache: { fields: MODEL_CACHE },
   namespace: "string",

@@ -93,6 +93,25 @@ export interface LivenessProbeArgs {
 }
 
 /**
+ * Readiness probe (Azure ML v2's `readiness_probe`): the router sends requests only to
+ * ready replicas, so these decide how soon a new replica takes traffic and how soon a
+ * failing one stops getting it. aksml's defaults fail faster than Azure ML v2's (period
+ * 10, initial_delay 10, failure_threshold 30: five minutes of traffic to a broken replica).
+ */
+export interface ReadinessProbeArgs {
+  /** `period` in seconds. @default 5 */
+  readonly periodSeconds?: pulumi.Input<number>;
+  /** `initial_delay` in seconds (0 or more). @default 0 */
+  readonly initialDelaySeconds?: pulumi.Input<number>;
+  /** `timeout` in seconds. @default livenessProbe.timeoutSeconds (2) */
+  readonly timeoutSeconds?: pulumi.Input<number>;
+  /** `success_threshold`. @default 1 */
+  readonly successThreshold?: pulumi.Input<number>;
+  /** `failure_threshold`. @default 3 */
+  readonly failureThreshold?: pulumi.Input<number>;
+}
+
+/**
  * Declarative key rotation: the stack's counterpart of Azure ML's `regen_key` and of
  * `aksml regen-key`. Each counter must be a plain integer (it names the one-time write).
  */
@@ -187,6 +206,12 @@ export interface ModelWebserviceArgs {
   readonly maxQueuedRequests?: pulumi.Input<number>;
   /** Liveness probe of the model containers (`period_seconds`, `initial_delay_seconds`, ...). */
   readonly livenessProbe?: LivenessProbeArgs;
+  /**
+   * Readiness probe of the model containers (Azure ML v2's `readiness_probe`). Whatever it
+   * is, a replica being replaced keeps serving for a 5 s preStop delay (so the router stops
+   * sending to it first), then has `scoringTimeoutMs` to finish its requests.
+   */
+  readonly readinessProbe?: ReadinessProbeArgs;
   /** Startup probe of the model containers: liveness waits for it, so a slow model load is not killed. */
   readonly startupProbe?: StartupProbeArgs;
   /** The node-level model cache: a replica on a node that fetched the same model before does not download it. */

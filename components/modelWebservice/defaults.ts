@@ -34,6 +34,15 @@ export const MODEL_WEBSERVICE_DEFAULTS = {
     successThreshold: 1,
     failureThreshold: 3,
   },
+  /** The timeout defaults to the liveness probe's. */
+  readinessProbe: {
+    periodSeconds: 5,
+    initialDelaySeconds: 0,
+    successThreshold: 1,
+    failureThreshold: 3,
+  },
+  /** Seconds a replica being replaced keeps serving before SIGTERM, while the router stops sending to it. */
+  preStopSeconds: 5,
   startupProbe: STARTUP_PROBE_DEFAULTS,
   modelCache: MODEL_CACHE_DEFAULTS,
   namespace: "default",
@@ -77,6 +86,13 @@ export interface ModelWebserviceSettings {
     readonly successThreshold: number;
     readonly failureThreshold: number;
   };
+  readonly readinessProbe: {
+    readonly periodSeconds: number;
+    readonly initialDelaySeconds: number;
+    readonly timeoutSeconds: number;
+    readonly successThreshold: number;
+    readonly failureThreshold: number;
+  };
   readonly startupProbe: StartupProbeSettings;
   readonly modelCache: ModelCacheSettings;
   readonly namespace: string;
@@ -98,6 +114,7 @@ export function resolveModelWebserviceSettings(name: string, a: ModelWebserviceS
   const keyAuth = a.authEnabled ?? (tokenAuth ? false : d.authEnabled);
   const authMode: AuthMode = tokenAuth ? "token" : keyAuth ? "key" : "none";
   const as = a.autoscale ?? {};
+  const livenessProbe = { ...d.livenessProbe, ...stripUndefined(a.livenessProbe ?? {}) };
   return {
     cpuCores,
     memoryGb,
@@ -126,7 +143,12 @@ export function resolveModelWebserviceSettings(name: string, a: ModelWebserviceS
     replicaMaxConcurrentRequests: a.replicaMaxConcurrentRequests ?? d.replicaMaxConcurrentRequests,
     maxRequestWaitTimeMs: a.maxRequestWaitTimeMs ?? d.maxRequestWaitTimeMs,
     maxQueuedRequests: a.maxQueuedRequests ?? d.maxQueuedRequests,
-    livenessProbe: { ...d.livenessProbe, ...stripUndefined(a.livenessProbe ?? {}) },
+    livenessProbe,
+    readinessProbe: {
+      ...d.readinessProbe,
+      timeoutSeconds: livenessProbe.timeoutSeconds,
+      ...stripUndefined(a.readinessProbe ?? {}),
+    },
     startupProbe: resolveStartupProbe(a.startupProbe),
     modelCache: resolveModelCache(a.modelCache),
     namespace: a.namespace ?? d.namespace,

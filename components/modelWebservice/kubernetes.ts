@@ -24,8 +24,8 @@ import {
   ROUTER_POD_LABELS,
 } from "../shared/conventions.js";
 import { formatFetchModelArgs, type BlobToFetch, type BlobUrlToFetch } from "../../router/contract/fetchModelArgs.js";
-import type { ModelWebserviceSettings } from "./defaults.js";
 import { INFERENCE_SERVER_APP_INSIGHTS_ENV, connectionStringOf, inferenceServerKey } from "./dataCollection.js";
+import { MODEL_WEBSERVICE_DEFAULTS, type ModelWebserviceSettings } from "./defaults.js";
 import { WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "./identity.js";
 import {
   MODEL_CACHE_MOUNT,
@@ -90,6 +90,13 @@ export function serviceConfigFor(
     models: models.map((m) => ({ name: m.name, version: m.version })),
   };
 }
+
+/**
+ * A model pod's termination grace: the preStop delay, then long enough for a request
+ * dispatched just before SIGTERM to finish (the scoring timeout), plus a margin.
+ */
+export const terminationGraceSeconds = (scoringTimeoutMs: number) =>
+  MODEL_WEBSERVICE_DEFAULTS.preStopSeconds + Math.ceil(scoringTimeoutMs / 1000) + 5;
 
 /** Kubernetes quantities from Azure ML's units (cores, GB). */
 export const cpuQuantity = (cores: number) => `${Math.round(cores * 1000)}m`;
@@ -180,6 +187,7 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
         metadata: { labels: { ...labels, [WORKLOAD_IDENTITY_USE_LABEL]: "true" } },
         spec: {
           serviceAccountName: i.serviceAccountName,
+          terminationGracePeriodSeconds: terminationGraceSeconds(s.scoringTimeoutMs),
           initContainers,
           containers: [
             {
@@ -193,12 +201,10 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
               },
               startupProbe: startupProbeManifest(s.startupProbe, MODEL_CONTAINER_PORT),
               livenessProbe: { httpGet: { path: "/", port: MODEL_CONTAINER_PORT }, ...lp },
-              readinessProbe: {
-                httpGet: { path: "/", port: MODEL_CONTAINER_PORT },
-                periodSeconds: 5,
-                timeoutSeconds: lp.timeoutSeconds,
-                failureThreshold: 3,
-              },
+              readinessProbe: { httpGet: { path: "/", port: MODEL_CONTAINER_PORT }, ...s.readinessProbe },
+              // Keep serving while the endpoint removal reaches the router (it then sends
+              // nothing new); only then SIGTERM, and the requests in flight finish.
+              lifecycle: { preStop: { sleep: { seconds: MODEL_WEBSERVICE_DEFAULTS.preStopSeconds } } },
               securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
               volumeMounts: [{ ...mount, readOnly: true }],
             },

@@ -45,6 +45,7 @@ export const MODEL_WEBSERVICE_ARG_ROLES = {
   maxRequestWaitTimeMs: "router",
   maxQueuedRequests: "router",
   livenessProbe: "pod",
+  readinessProbe: "pod",
   startupProbe: "pod",
   modelCache: "pod",
   namespace: "pod",

@@ -127,6 +127,12 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
     "failureThreshold",
   ] as const)
     positive(`livenessProbe.${k}`, probe[k], true);
+  const readiness = a.readinessProbe ?? {};
+  for (const k of ["periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold"] as const)
+    positive(`readinessProbe.${k}`, readiness[k], true);
+  const delay = known(readiness.initialDelaySeconds);
+  if (delay !== undefined && !isIntegerInRange(delay, 0))
+    add("readinessProbe.initialDelaySeconds", `must be an integer >= 0, got ${delay}`);
 
   const ns = known(a.namespace);
   if (typeof ns === "string" && !NAMESPACE_PATTERN.test(ns))

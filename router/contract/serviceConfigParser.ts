@@ -155,7 +155,8 @@ export function parseServiceConfig(serviceName: string, input: unknown): ParseRe
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
-function parseAuth(raw: Record<string, unknown>, problems: ConfigProblem[]): AuthConfig {
+/** The `auth` object of an annotation (services and endpoints share it), every default applied. */
+export function parseAuth(raw: Record<string, unknown>, problems: ConfigProblem[]): AuthConfig {
   const authRaw = raw.auth === undefined ? {} : raw.auth;
   if (!isObject(authRaw)) problems.push({ path: "auth", reason: "must be an object" });
   const authObj = isObject(authRaw) ? authRaw : {};

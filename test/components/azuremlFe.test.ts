@@ -249,6 +249,8 @@ describe("AzuremlFe RBAC", () => {
     { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
     { apiGroups: ["apps"], resources: ["deployments"], verbs: ["list", "watch"] },
     { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "update"] },
+    { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch", "create", "update"] },
+    { apiGroups: [""], resources: ["events"], verbs: ["create"] },
   ];
   const routerNamespaceRules = [
     { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },

@@ -2,7 +2,7 @@
 import { Writable } from "node:stream";
 import { startRouter, type RunningRouter, type StartRouterOptions } from "../../../router/startRouter.js";
 import { createLogger } from "../../../router/log.js";
-import { StaticBackend, type StaticService } from "./staticBackend.js";
+import { StaticBackend, type StaticEndpoint, type StaticService } from "./staticBackend.js";
 
 export interface TestRouter extends RunningRouter {
   backend: StaticBackend;
@@ -13,6 +13,8 @@ export interface TestRouter extends RunningRouter {
 export async function startTestRouter(
   services: StaticService[],
   extra: Partial<StartRouterOptions> = {},
+  endpoints: StaticEndpoint[] = [],
+  backendOptions: { rollouts?: boolean } = {},
 ): Promise<TestRouter> {
   const lines: string[] = [];
   const sink = new Writable({
@@ -21,7 +23,7 @@ export async function startTestRouter(
       cb();
     },
   });
-  const backend = new StaticBackend(services);
+  const backend = new StaticBackend(services, endpoints, backendOptions);
   const router = await startRouter({
     backend,
     host: "127.0.0.1",
