@@ -10,6 +10,17 @@ import type { RouterBackend } from "./contract/backend.js";
 import { BACKENDS } from "./backends/index.js";
 import { createLogger, type Logger } from "./log.js";
 import { startRouter } from "./startRouter.js";
+import { BlobCaptureSink, DirectoryCaptureSink, type CaptureSink } from "./capture/sinks.js";
+import { credential } from "./fetchModel/command.js";
+
+/** The model data destination the environment names (the cluster's container with the pod's identity, by default). */
+export function captureSinkFor(modelData: RouterEnvConfig["modelData"]): CaptureSink | undefined {
+  if (!modelData) return undefined;
+  if ("containerUrl" in modelData) return BlobCaptureSink.withCredential(modelData.containerUrl, credential());
+  if ("connectionString" in modelData)
+    return BlobCaptureSink.fromConnectionString(modelData.connectionString, modelData.container);
+  return new DirectoryCaptureSink(modelData.dir);
+}
 
 function createBackend(config: RouterEnvConfig, log: Logger): Promise<RouterBackend> {
   const create = BACKENDS[config.backend];
@@ -39,6 +50,13 @@ export async function run(_argv: string[]): Promise<number> {
       shutdownGraceMs: config.shutdownGraceMs,
       maxConnections: config.maxConnections,
       logger: log,
+      capture: {
+        sink: captureSinkFor(config.modelData),
+        bufferBytes: config.captureBufferBytes,
+        podName: config.podName,
+      },
+      captureFlushMs: config.captureFlushMs,
+      appInsights: config.appInsights && { ...config.appInsights, podName: config.podName },
     });
   } catch (e) {
     log.fatal({ err: (e as Error).message }, "router failed to start");

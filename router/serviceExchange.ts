@@ -38,6 +38,7 @@ import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.js";
 import { sendError } from "./errorResponse.js";
 import type { Lease, ServiceState } from "./serviceState.js";
 import type { ProxyContext, ServiceAction } from "./proxyContext.js";
+import type { ExchangeObserver } from "./exchangeObserver.js";
 import type { ServiceAuth } from "./auth/authenticate.js";
 import { DEPLOYMENT_HEADER } from "./contract/endpointConfig.js";
 import { ENDPOINT_SERVICE_CLASH_REASON, type EndpointRoute, type EndpointState } from "./endpoints/endpointTable.js";
@@ -86,6 +87,8 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
   /** The attempt in flight: its slot and when it was dispatched (for the routing overhead). */
   private lease: Lease | undefined;
   private dispatchedAt = 0;
+  /** Capture and telemetry of this exchange, when its service has either on (else nothing is allocated). */
+  private obs: ExchangeObserver | undefined;
   /** Set when the name is an endpoint: then `svc` is the chosen version's service (routeVersion). */
   private endpoint: EndpointState | undefined;
   private route: EndpointRoute | undefined;
@@ -131,6 +134,8 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     this.endpoint = endpoint;
     this.action = action;
     this.known = true;
+    // An endpoint's request is observed as its version's, once routeVersion has chosen it.
+    if (svc) this.obs = this.ctx.observers?.observe(svc, action, this.req, this.requestId);
     const method = this.req.method;
     if (action === "score" ? method !== "POST" && method !== "GET" : method !== "GET") {
       return this.fail(405, `method ${method} not allowed`, {
@@ -159,6 +164,7 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     }
     this.route = outcome.route;
     this.svc = outcome.route.service;
+    this.obs = this.ctx.observers?.observe(this.svc, this.action, this.req, this.requestId);
     return true;
   }
 
@@ -254,6 +260,7 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
 
   bodyBuffered(data: Buffer): void {
     this.bodyData = data;
+    this.obs?.requestBody(data);
   }
 
   /** The small body did not arrive: 408 when it stalled, otherwise the client failed or left (499). */
@@ -320,11 +327,13 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
   relay(lease: Lease): UpstreamCall {
     let sendBody: Dispatcher.DispatchOptions["body"] = null;
     if (this.body === "buffer") sendBody = this.bodyData!;
-    else if (this.body === "stream") sendBody = this.bodyStream = new StreamedBody(this.req, this.ctx.maxRequestBytes);
+    else if (this.body === "stream")
+      sendBody = this.bodyStream = new StreamedBody(this.req, this.ctx.maxRequestBytes, this.obs);
     this.lease = lease;
     this.dispatchedAt = performance.now();
     this.scoringTimer ??= setTimeout(scoringTimedOut, this.timeout, this);
-    const call = new UpstreamCall(this.res, this, this.ctx.writeStalls);
+    this.obs?.attemptStarted(lease.replica.endpoint.url, this.req.method!, this.path, this.upstreamHeaders);
+    const call = new UpstreamCall(this.res, this, this.ctx.writeStalls, this.obs);
     this.call = call;
     this.ctx.agent.dispatch(
       {
@@ -345,6 +354,7 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
   writeResponseHead(statusCode: number, upstreamHeaders: IncomingHttpHeaders): void {
     const headersAt = performance.now();
     this.status = statusCode;
+    this.obs?.responseHead(statusCode, upstreamHeaders);
     const outHeaders = clientResponseHeaders(upstreamHeaders, this.requestId);
     if (this.route) outHeaders[DEPLOYMENT_HEADER] = this.route.version;
     // A replica may answer before it has read the whole body. The router then stops
@@ -358,6 +368,7 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
   /** Step: the attempt failed before any response byte. Releases the slot; "retry" sends the request on. */
   attemptFailed(lease: Lease, e: Error): "retry" | "done" {
     release(lease);
+    this.obs?.attemptEnded(0, e);
     if (this.timedOut) this.scoringTimeoutAnswer();
     else if (this.aborted) this.clientGone();
     else if (e instanceof BodyTooLargeError) this.fail(413, e.message, CLOSE);
@@ -405,6 +416,7 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
   /** Step: the response was relayed, or broke off after its head. Releases the slot and finishes. */
   relayed(lease: Lease, err: Error | undefined): void {
     release(lease);
+    this.obs?.attemptEnded(this.status, err);
     if (this.timedOut && err) {
       // The head went out but the rest was not relayed within the scoring timeout: a slow
       // replica or a client that does not read. Only closing the connection says so.
@@ -453,6 +465,7 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
   private finish(): void {
     clearTimeout(this.scoringTimer);
     const totalMs = performance.now() - this.started;
+    this.obs?.finished({ status: this.status, totalMs, overheadMs: this.overheadMs, replicaId: this.replicaId });
     if (this.route && this.action === "score") this.ctx.registry.endpoints.observe(this.route, this.status, totalMs);
     this.ctx.metrics.observeRequest(
       this.known ? this.serviceName : "(unknown)",

@@ -30,6 +30,13 @@ import { closeIdleAfterLinger, stopAccepting } from "./connectionDrain.js";
 import { WriteStallWatch } from "./writeStalls.js";
 import { DATA_LISTENER_TIMEOUTS, dataServerOptions, type DataListenerTimeouts } from "./clientLimits.js";
 import { createAcmeChallengeServer, type AcmeChallengeServer } from "./acmeChallenge.js";
+import {
+  DEFAULT_CAPTURE_FLUSH_MS,
+  ModelDataCapture,
+  type ModelDataCaptureOptions,
+} from "./capture/modelDataCapture.js";
+import type { AppInsightsOptions, AppInsightsTelemetry } from "./telemetry/appInsights.js";
+import { combineObservers } from "./exchangeObserver.js";
 import { EndpointMetrics } from "./endpoints/endpointMetrics.js";
 import { MirrorSender } from "./endpoints/mirror.js";
 
@@ -90,9 +97,17 @@ export interface StartRouterOptions {
   maxConnections?: number;
   /** The data listener's client timeouts (clientLimits.ts); tests shorten them. @default DATA_LISTENER_TIMEOUTS */
   clientTimeouts?: Partial<DataListenerTimeouts>;
+  /** Model data capture for services with `collectModelData` (router/capture/). @default none */
+  capture?: ModelDataCaptureOptions;
+  /** Application Insights telemetry for services with `appInsightsEnabled` (router/telemetry/). @default none */
+  appInsights?: AppInsightsOptions;
+  /** On stop, how long capture and telemetry may take to write what they hold. @default 10000 */
+  captureFlushMs?: number;
 }
 
 export interface RunningRouter extends RouterParts {
+  /** Model data capture, when `capture` was given. */
+  capture?: ModelDataCapture;
   dataUrl: string;
   adminUrl: string;
   /** The ACME HTTP-01 port, when `acmeHttp01SolverUrl` is set. */
@@ -135,6 +150,11 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const endpointMetrics = new EndpointMetrics(metrics.registry, registry.endpoints);
   const mirrors = new MirrorSender(agent, { metrics: endpointMetrics });
 
+  const capture = options.capture ? new ModelDataCapture(options.capture, metrics.registry, log) : undefined;
+  // The exporter and OpenTelemetry load only when the router sends telemetry.
+  const telemetry: AppInsightsTelemetry | undefined = options.appInsights
+    ? new (await import("./telemetry/appInsights.js")).AppInsightsTelemetry(options.appInsights, metrics.registry, log)
+    : undefined;
   const handle = dataHandler(
     {
       registry,
@@ -144,6 +164,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES,
       draining: () => draining,
       writeStalls,
+      observers: combineObservers(capture, telemetry),
       mirrors,
     },
     health,
@@ -206,13 +227,25 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       new Promise((r) => admin.close(r)),
       agent.close(),
       acme?.close(),
+      capture?.close(Date.now()),
+      telemetry?.shutdown(Date.now()),
     ]);
     writeStalls.stop();
     await backend.stop().catch(() => undefined);
     throw e;
   }
   ready = true;
-  log.info({ dataPort, adminPort, acmePort, tls: Boolean(options.tls) }, "router started");
+  log.info(
+    {
+      dataPort,
+      adminPort,
+      acmePort,
+      tls: Boolean(options.tls),
+      modelData: capture ? (capture.destination ?? "none") : undefined,
+      appInsights: telemetry ? true : undefined,
+    },
+    "router started",
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -233,6 +266,9 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       if (left > 0) log.warn({ active: left }, "grace period over; closing remaining connections");
       data.closeAllConnections();
       await closed;
+      // Every exchange has finished: what capture and telemetry hold is written now, bounded.
+      const flushDeadline = Date.now() + (options.captureFlushMs ?? DEFAULT_CAPTURE_FLUSH_MS);
+      await Promise.all([capture?.close(flushDeadline), telemetry?.shutdown(flushDeadline)]);
       stopTlsWatch?.();
       await acme?.close();
       await control.stop();
@@ -255,6 +291,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     dataUrl: `${options.tls ? "https" : "http"}://${shownHost}:${dataPort}`,
     adminUrl: `http://${shown(adminHost)}:${adminPort}`,
     acmeUrl: acmePort === undefined ? undefined : `http://${shownHost}:${acmePort}`,
+    capture,
     stop,
     activeRequests: () => clients.activeRequests(),
   };

@@ -10,6 +10,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import type { WriteStallWatch } from "./writeStalls.js";
+import type { ResponseBodyTap } from "./exchangeObserver.js";
 
 export type StartOutcome = { ok: true } | { ok: false; error: Error };
 
@@ -37,6 +38,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     private readonly res: ServerResponse,
     private readonly head: ResponseHeadWriter,
     private readonly stalls: WriteStallWatch,
+    /** Sees each response chunk as it is relayed (model data capture). */
+    private readonly tap?: ResponseBodyTap,
   ) {
     this.started = new Promise((r) => (this.resolveStarted = r));
     this.finished = new Promise((r) => (this.resolveFinished = r));
@@ -61,6 +64,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.res.destroyed) return;
+    this.tap?.responseChunk(chunk);
     if (!this.res.write(chunk)) {
       controller.pause();
       this.stalls.writeBlocked(this.res);

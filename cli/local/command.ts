@@ -33,6 +33,16 @@ import { adminApiRoutes } from "./adminApi.js";
 import { removeAdminState, writeAdminState } from "./adminState.js";
 import { persistKey, watchConfigKeys } from "./configKeys.js";
 import { bindBuiltInIssuer } from "./localTokenAuth.js";
+import type { LocalCapture } from "./captureConfig.js";
+import { BlobCaptureSink, DirectoryCaptureSink, type CaptureSink } from "../../router/capture/sinks.js";
+
+/** The capture destination of `aksml local`: a folder, or a storage account (whose container it creates if missing). */
+async function localCaptureSink(c: LocalCapture): Promise<CaptureSink> {
+  if (c.dir) return new DirectoryCaptureSink(c.dir);
+  const sink = BlobCaptureSink.fromConnectionString(c.connectionString!, c.container);
+  await sink.ensureContainer();
+  return sink;
+}
 
 /** The admin API (keys, tokens) is never reachable from another machine. */
 const ADMIN_HOST = "127.0.0.1";
@@ -249,6 +259,11 @@ export async function run(argv: string[]): Promise<number> {
     adminPort,
     adminRoutes,
     shutdownGraceMs: 10_000,
+    capture: config.capture && {
+      sink: await localCaptureSink(config.capture),
+      bufferBytes: config.capture.bufferBytes,
+      podName: "local",
+    },
   });
   dataUrl = router.dataUrl;
   const stateFile = writeAdminState(adminPort, {

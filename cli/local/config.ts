@@ -11,6 +11,7 @@ import { parseServiceConfig, serviceKeyProblem } from "../../router/contract/ser
 import type { LocalEndpointSpec, LocalServiceSpec } from "../../router/backends/local/localBackend.js";
 import { endpointProblems } from "./endpointConfig.js";
 import { withBuiltInIssuer } from "./localTokenAuth.js";
+import { localCaptureFrom, type LocalCapture } from "./captureConfig.js";
 
 export interface LocalService extends LocalServiceSpec {
   /** Body used in the printed curl example. */
@@ -32,6 +33,8 @@ export interface LocalConfig {
   port: number;
   adminPort: number;
   services: LocalService[];
+  /** Model data capture for services with `collectModelData`: a folder or a storage account. */
+  capture?: LocalCapture;
   /** Endpoints over the services (several versions behind one name). */
   endpoints: LocalEndpoint[];
 }
@@ -48,7 +51,7 @@ export class LocalConfigError extends Error {
   }
 }
 
-const TOP_KEYS = ["port", "adminPort", "host", "services", "endpoints"];
+const TOP_KEYS = ["port", "adminPort", "host", "services", "endpoints", "capture"];
 const SERVICE_KEYS = ["name", "command", "cwd", "env", "config", "keys", "sampleRequest"];
 const NAME = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
 const DEFAULT_SAMPLE = { data: [[1, 2, 3]] };
@@ -235,6 +238,7 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
     port: port("port", 8080),
     adminPort: port("adminPort", 9091),
     services,
+    capture: localCaptureFrom(raw.capture, baseDir, add),
     endpoints,
   };
   // Both listeners on one port failed at startup with a bare EADDRINUSE naming neither the file nor the key.

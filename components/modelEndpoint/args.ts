@@ -72,12 +72,19 @@ export interface ModelEndpointVersionArgs {
   readonly modelCache?: Svc["modelCache"];
   /** Declarative rotation of this version's own keys (the endpoint's keys are the endpoint's). */
   readonly keyRotation?: Svc["keyRotation"];
-  /** `enable_app_insights`; needs `appInsightsKey`. @default false */
+  /**
+   * `enable_app_insights`: the router sends this version's request telemetry, and its
+   * inference server its own, to `appInsightsConnectionString` (or the router's). @default false
+   */
   readonly enableAppInsights?: Svc["enableAppInsights"];
-  /** Application Insights instrumentation key or connection string, kept secret (`<service>-appinsights`). */
+  /** Application Insights connection string of this version, kept secret. @default the router's when `enableAppInsights` */
+  readonly appInsightsConnectionString?: Svc["appInsightsConnectionString"];
+  /** Deprecated: use `appInsightsConnectionString` (a bare key becomes `InstrumentationKey=<key>`). Kept secret. */
   readonly appInsightsKey?: Svc["appInsightsKey"];
-  /** `collect_model_data`. @default false */
+  /** `collect_model_data`: the router captures this version's inputs and predictions to `modeldata`. @default false */
   readonly collectModelData?: Svc["collectModelData"];
+  /** How the router captures this version's model data. @default every request, bodies up to 1 MiB, nothing redacted */
+  readonly dataCollection?: Svc["dataCollection"];
   /** `tags`: Kubernetes labels on this version's Deployment and Azure tags on its identity. */
   readonly tags?: Svc["tags"];
   /** `description`: annotation on this version's Deployment and Service. */

@@ -7,6 +7,7 @@ import {
 } from "../shared/connectionShapes.js";
 import type {
   AutoscaleArgs,
+  DataCollectionArgs,
   EnvironmentArgs,
   InferenceConfigArgs,
   KeyRotationArgs,
@@ -47,6 +48,12 @@ const AUTOSCALE = {
   refreshSeconds: "number",
   targetUtilization: "number",
 } as const satisfies ArgShape<AutoscaleArgs>;
+
+const DATA_COLLECTION = {
+  sampleRate: "number",
+  maxBodyBytes: "number",
+  redactJsonFields: "stringList",
+} as const satisfies ArgShape<DataCollectionArgs>;
 
 const LIVENESS_PROBE = {
   periodSeconds: "number",
@@ -105,8 +112,10 @@ export const MODEL_WEBSERVICE_ARG_SHAPE = {
   modelCache: { fields: MODEL_CACHE },
   namespace: "string",
   enableAppInsights: "boolean",
+  appInsightsConnectionString: "string",
   appInsightsKey: "string",
   collectModelData: "boolean",
+  dataCollection: { fields: DATA_COLLECTION },
   primaryKey: "string",
   secondaryKey: "string",
   keyRotation: { fields: KEY_ROTATION },

@@ -2,6 +2,8 @@ import { SERVICE_CONFIG_DEFAULTS, type AuthMode } from "../../router/contract/se
 import type { ModelWebserviceSettingsInput } from "./settings.js";
 import { MODEL_CACHE_DEFAULTS, resolveModelCache, type ModelCacheSettings } from "./modelCache.js";
 import { STARTUP_PROBE_DEFAULTS, resolveStartupProbe, type StartupProbeSettings } from "./startupProbe.js";
+import { DATA_COLLECTION_DEFAULTS, resolveDataCollection } from "./dataCollection.js";
+import type { DataCollectionConfig } from "../../router/contract/serviceConfig.js";
 
 export type { ModelWebserviceSettingsInput } from "./settings.js";
 
@@ -46,6 +48,7 @@ export const MODEL_WEBSERVICE_DEFAULTS = {
   namespace: "default",
   enableAppInsights: false,
   collectModelData: SERVICE_CONFIG_DEFAULTS.collectModelData,
+  dataCollection: DATA_COLLECTION_DEFAULTS,
   cpuBaseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest",
   gpuBaseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cuda11.8-gpu-inference:latest",
   maxModels: 1000,
@@ -95,6 +98,7 @@ export interface ModelWebserviceSettings {
   readonly namespace: string;
   readonly enableAppInsights: boolean;
   readonly collectModelData: boolean;
+  readonly dataCollection: DataCollectionConfig;
 }
 
 /** The default token audience of service `name` with an external `tokenIssuer`. */
@@ -150,6 +154,7 @@ export function resolveModelWebserviceSettings(name: string, a: ModelWebserviceS
     namespace: a.namespace ?? d.namespace,
     enableAppInsights: a.enableAppInsights ?? d.enableAppInsights,
     collectModelData: a.collectModelData ?? d.collectModelData,
+    dataCollection: resolveDataCollection(a.dataCollection),
   };
 }
 

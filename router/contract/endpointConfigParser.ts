@@ -25,10 +25,10 @@ import {
   optionalBool,
   optionalInt,
   optionalString,
-  parseAuth,
   unknownKeys,
   type ConfigProblem,
-} from "./serviceConfigParser.js";
+} from "./configReaders.js";
+import { parseAuth } from "./serviceConfigParser.js";
 import { integerRangeProblem } from "./serviceConfigSchema.js";
 
 export type EndpointParseResult = { ok: true; config: EndpointConfig } | { ok: false; problems: ConfigProblem[] };

@@ -128,10 +128,9 @@ describe("ModelWebservice defaults (Azure ML's, applied by the library)", () => 
     });
     expect(c.ports).toEqual([{ name: "http", containerPort: 5001 }]);
     expect(pod("quickstart").tolerations).toEqual([]);
-    expect(envOf("quickstart")).toMatchObject({
-      AML_APP_INSIGHTS_ENABLED: "false",
-      AML_MODEL_DC_STORAGE_ENABLED: "false",
-    });
+    expect(envOf("quickstart")).toMatchObject({ AML_APP_INSIGHTS_ENABLED: "false" });
+    // The router captures model data; the inference server's own collector stays off.
+    expect(envOf("quickstart")).not.toHaveProperty("AML_MODEL_DC_STORAGE_ENABLED");
   });
 
   it("rolls without a failed request: maxUnavailable 0, a 5 s preStop sleep, a grace covering preStop + scoringTimeoutMs", () => {
@@ -186,6 +185,9 @@ describe("ModelWebservice defaults (Azure ML's, applied by the library)", () => 
         maxRequestWaitTimeMs: 500,
         maxQueuedRequests: 100,
         collectModelData: false,
+        dataCollection: { sampleRate: 1, maxBodyBytes: 1048576, redactJsonFields: [] },
+        appInsightsEnabled: false,
+        models: [{ name: "linear", version: 1 }],
       },
     });
     expect(SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs).toBe(60000);
@@ -277,7 +279,11 @@ describe("the router contract", () => {
     expect(secret.secretInputs).toContain("stringData");
     expect(reveal(secret.inputs)).toMatchObject({
       metadata: { name: "fixed-appinsights", namespace: "models" },
-      stringData: { AML_APP_INSIGHTS_KEY: "InstrumentationKey=00000000-aaaa" },
+      // The inference server prepends `InstrumentationKey=` itself; the full string is for OpenTelemetry.
+      stringData: {
+        AML_APP_INSIGHTS_KEY: "00000000-aaaa",
+        APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=00000000-aaaa",
+      },
     });
     const env = model("fixed").env;
     expect(env.find((e: any) => e.name === "AML_APP_INSIGHTS_ENABLED").value).toBe("true");

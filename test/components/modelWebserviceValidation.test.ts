@@ -106,7 +106,7 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["readiness timeout >= 1", { readinessProbe: { timeoutSeconds: 0 } }, "readinessProbe.timeoutSeconds"],
   ["readiness success >= 1", { readinessProbe: { successThreshold: 0 } }, "readinessProbe.successThreshold"],
   ["readiness failure >= 1", { readinessProbe: { failureThreshold: 0 } }, "readinessProbe.failureThreshold"],
-  ["App Insights needs a key", { enableAppInsights: true }, "appInsightsKey"],
+  ["App Insights needs a connection string", { enableAppInsights: true }, "appInsightsConnectionString"],
   [
     "token audience not empty",
     { tokenAuthEnabled: true, authEnabled: false, tokenIssuer: "https://i", tokenAudience: " " },

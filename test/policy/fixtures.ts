@@ -56,6 +56,9 @@ export function modelConfig(overrides: Partial<ServiceConfig> = {}): ServiceConf
     maxRequestWaitTimeMs: 500,
     maxQueuedRequests: 100,
     collectModelData: false,
+    dataCollection: { sampleRate: 1, maxBodyBytes: 1024 * 1024, redactJsonFields: [] },
+    appInsightsEnabled: false,
+    models: [],
     ...overrides,
   };
 }

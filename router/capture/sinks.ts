@@ -1,0 +1,93 @@
+/**
+ * Where a capture writer appends its JSON Lines: append blobs in a storage container
+ * (the cluster's `modeldata`, with the router's workload identity; or any account by
+ * connection string, e.g. Azurite), or files under a local directory (`aksml local`).
+ * Same names either way (blobLayout.ts).
+ */
+import { appendFile, mkdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { BlobServiceClient, ContainerClient, RestError } from "@azure/storage-blob";
+import type { TokenCredential } from "@azure/identity";
+
+export interface CaptureSink {
+  /**
+   * Appends whole lines to `name`. `offset` is how many bytes this writer appended to it
+   * before: a retried append that already landed is recognised and not written twice.
+   */
+  append(name: string, data: Buffer, offset: number): Promise<void>;
+  /** Where the data lands, for the startup log line. */
+  readonly description: string;
+}
+
+/** Per request to storage: a hung connection must not hold the writer (it retries with back-off). */
+const STORAGE_TRY_TIMEOUT_MS = 30_000;
+
+export class BlobCaptureSink implements CaptureSink {
+  private readonly created = new Set<string>();
+  readonly description: string;
+
+  constructor(private readonly container: ContainerClient) {
+    this.description = container.url;
+  }
+
+  /** The cluster's container, by URL, with the router's Azure identity (workload identity). */
+  static withCredential(containerUrl: string, credential: TokenCredential): BlobCaptureSink {
+    return new BlobCaptureSink(
+      new ContainerClient(containerUrl, credential, {
+        retryOptions: { maxTries: 1, tryTimeoutInMs: STORAGE_TRY_TIMEOUT_MS },
+      }),
+    );
+  }
+
+  /** Any account by connection string (Azurite, a developer's account). */
+  static fromConnectionString(connectionString: string, containerName: string): BlobCaptureSink {
+    const service = BlobServiceClient.fromConnectionString(connectionString, {
+      retryOptions: { maxTries: 1, tryTimeoutInMs: STORAGE_TRY_TIMEOUT_MS },
+    });
+    return new BlobCaptureSink(service.getContainerClient(containerName));
+  }
+
+  /** Creates the container if missing (a connection string can; the router's identity cannot). */
+  async ensureContainer(): Promise<void> {
+    await this.container.createIfNotExists();
+  }
+
+  async append(name: string, data: Buffer, offset: number): Promise<void> {
+    const blob = this.container.getAppendBlobClient(name);
+    if (!this.created.has(name)) {
+      await blob.createIfNotExists();
+      this.created.add(name);
+    }
+    try {
+      await blob.appendBlock(data, data.length, { conditions: { appendPosition: offset } });
+    } catch (e) {
+      if (!(e instanceof RestError)) throw e;
+      if (e.statusCode === 412) {
+        // The append position moved: an earlier try of this very block landed (its answer was lost).
+        const { contentLength = 0 } = await blob.getProperties();
+        if (contentLength === offset + data.length) return;
+      }
+      if (e.statusCode === 404) this.created.delete(name);
+      throw e;
+    }
+  }
+}
+
+export class DirectoryCaptureSink implements CaptureSink {
+  private readonly made = new Set<string>();
+  readonly description: string;
+
+  constructor(private readonly root: string) {
+    this.description = root;
+  }
+
+  async append(name: string, data: Buffer): Promise<void> {
+    const path = join(this.root, name);
+    const dir = dirname(path);
+    if (!this.made.has(dir)) {
+      await mkdir(dir, { recursive: true });
+      this.made.add(dir);
+    }
+    await appendFile(path, data);
+  }
+}
