@@ -138,7 +138,9 @@ describe("canary analysis", () => {
     await until(() => state("slow")?.phase === "rolledBack", "the slow version was rolled back", 20_000);
     await stop();
     greenDelayMs = 0;
-    expect(state("slow")!.history.at(-1)!.reason).toMatch(/^p99 latency of green [\d.]+ ms against the control's [\d.]+ ms/);
+    expect(state("slow")!.history.at(-1)!.reason).toMatch(
+      /^p99 latency of green [\d.]+ ms against the control's [\d.]+ ms/,
+    );
     expect(events("slow")).toEqual(["Normal RolloutStarted", "Warning RolloutRolledBack"]);
   });
 
