@@ -15,7 +15,7 @@ import { markSecrets, type PackageSchema } from "../../schema/generateSchema.js"
 import { REPO_ROOT } from "../cli/runCli.js";
 
 const exec = promisify(execFile);
-const COMPONENTS = ["AksInferenceCluster", "AzuremlFe", "ContainerInsights", "ModelWebservice"];
+const COMPONENTS = ["AksInferenceCluster", "AzuremlFe", "ContainerInsights", "ModelEndpoint", "ModelWebservice"];
 const SLOW = 240_000;
 
 let work: string;
@@ -78,7 +78,7 @@ describe("the packed aksml tarball", () => {
     expect(pkg.private).toBeUndefined();
   });
 
-  it("imports by name with plain node: the four components, aksml/preview and aksml/policies", async () => {
+  it("imports by name with plain node: the five components, aksml/preview and aksml/policies", async () => {
     const script = [
       'const aksml = await import("aksml");',
       'const preview = await import("aksml/preview");',
@@ -96,7 +96,7 @@ describe("the packed aksml tarball", () => {
   });
 
   it(
-    "plans a JavaScript program that imports aksml with the installed bin: all four components, no errors",
+    "plans a JavaScript program that imports aksml with the installed bin: all five components, no errors",
     async () => {
       const bin = join(consumer, "node_modules/.bin/aksml");
       const { stdout: v } = await exec(bin, ["--version"], { cwd: consumer, env: plainEnv() });
