@@ -6,10 +6,14 @@
 import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
 import {
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REPLICA_TABLE_SIZE,
+  DEFAULT_SERVICE_TABLE_SIZE,
   DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_WATCH_NAMESPACES,
   KUBERNETES_BACKEND,
   MAX_CONNECTIONS_LIMIT,
+  MAX_REPLICA_TABLE_SIZE,
+  MAX_SERVICE_TABLE_SIZE,
   MAX_SHUTDOWN_GRACE_MS,
   MAX_WATCH_NAMESPACES,
   ROUTER_ENV,
@@ -17,6 +21,7 @@ import {
 } from "./contract/routerEnvironment.js";
 import { BACKENDS, type BackendKind } from "./backends/index.js";
 import { acmeSolverUrlProblem } from "./acmeChallenge.js";
+import { parseWorkersSetting } from "./contract/workerCount.js";
 
 export type { BackendKind };
 
@@ -39,8 +44,14 @@ export interface RouterEnvConfig {
   watchNamespaces: string[];
   /** File holding the secret router processes share on the peer load endpoint; required with a lease. */
   peerSecretFile?: string;
-  /** Client connections served at once; one more gets a 503. */
+  /** Client connections served at once over all workers; one more gets a 503. */
   maxConnections: number;
+  /** Data-path worker threads, or "auto" (one per whole CPU of the container's limit). */
+  workers: number | "auto";
+  /** Services served at once (rows of the workers' slot table). */
+  serviceTableSize: number;
+  /** Replicas tracked at once over all services (rows of the workers' slot table). */
+  replicaTableSize: number;
   /** cert-manager's HTTP-01 solver (`http://host:port`); with TLS, the ACME port forwards challenges to it. */
   acmeHttp01SolverUrl?: string;
 }
@@ -99,8 +110,24 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     1,
     MAX_CONNECTIONS_LIMIT,
     DEFAULT_MAX_CONNECTIONS,
-    "client connections per router process",
+    "client connections per router pod, over all its workers",
   );
+  const serviceTableSize = integer(
+    ROUTER_TUNING_ENV.serviceTableSize,
+    1,
+    MAX_SERVICE_TABLE_SIZE,
+    DEFAULT_SERVICE_TABLE_SIZE,
+    "services served at once",
+  );
+  const replicaTableSize = integer(
+    ROUTER_TUNING_ENV.replicaTableSize,
+    1,
+    MAX_REPLICA_TABLE_SIZE,
+    DEFAULT_REPLICA_TABLE_SIZE,
+    "replicas tracked at once over all services",
+  );
+  const workersSetting = parseWorkersSetting(env[ROUTER_TUNING_ENV.workers]);
+  if ("problem" in workersSetting) problems.push(`${ROUTER_TUNING_ENV.workers} ${workersSetting.problem}`);
 
   let selfScaling = false;
   const selfRaw = get(ROUTER_ENV.selfScaling);
@@ -158,6 +185,9 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     watchNamespaces,
     peerSecretFile,
     maxConnections,
+    workers: "workers" in workersSetting ? workersSetting.workers : "auto",
+    serviceTableSize,
+    replicaTableSize,
     acmeHttp01SolverUrl,
   };
 }

@@ -12,12 +12,12 @@ import { Autoscaler, type ScalingDecision } from "./autoscaler/autoscaler.js";
 import { PeerLoadBoard, handlePeerLoadRequest } from "./autoscaler/peerLoads.js";
 import { RouterSelfScaler } from "./autoscaler/selfScaling.js";
 import type { AdminRouteHandler } from "./httpHandlers.js";
-import type { ServiceRegistry } from "./registry.js";
+import type { RouterCatalog } from "./catalog.js";
 import type { RouterMetrics } from "./metrics.js";
 import type { Log } from "./log.js";
 
 export interface ControlLoopParts {
-  registry: ServiceRegistry;
+  registry: RouterCatalog;
   metrics: RouterMetrics;
   log: Log;
   /** Called for every decision that changes a replica count, e.g. to print it. */

@@ -1,13 +1,13 @@
-/** What the data path of a model service request needs from the router process around it. */
+/** What the data path of a model service request needs from the data-path worker around it (dataPlane.ts). */
 import type { Agent } from "undici";
 import type { ServiceRegistry } from "./registry.js";
-import type { RouterMetrics } from "./metrics.js";
+import type { DataMetrics } from "./dataMetrics.js";
 import type { Logger } from "./log.js";
 import type { WriteStallWatch } from "./writeStalls.js";
 
 export interface ProxyContext {
   registry: ServiceRegistry;
-  metrics: RouterMetrics;
+  metrics: DataMetrics;
   log: Logger;
   agent: Agent;
   maxRequestBytes: number;

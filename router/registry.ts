@@ -1,87 +1,32 @@
 /**
- * The router's table of model services. Backends push snapshots into it
- * (ServiceCatalog); the autoscaler reads demand (LoadSource), settings and replica
- * counts (scalingViews) from it; metrics read live gauges from it. Replacing a snapshot swaps settings, keys and replicas in
- * place, so in-flight requests and queues carry on; removing a service fails its
- * queue with 503; a rejected config keeps the last good settings; a withdrawn name is
- * removed and answered with 503 and its reason until it is upserted or removed.
+ * One data-path worker's table of model services, rebuilt from the main thread's catalog
+ * changes (catalog.ts decides, this applies): settings, keys and replicas are swapped in
+ * place, so in-flight requests and queues carry on; a removed service fails this worker's
+ * queue with 503; a withdrawn name is answered 503 with its reason until it is upserted or
+ * removed.
  */
-import type {
-  LoadSource,
-  ServiceCatalog,
-  ServiceLoad,
-  ServiceScalingView,
-  ServiceSnapshot,
-} from "./contract/backend.js";
+import type { ServiceSnapshot } from "./contract/backend.js";
 import { KEYS_SECRET_SUFFIX, unpresentableKeyProblem, type ServiceConfig } from "./contract/serviceConfig.js";
 import type { ServiceAuth } from "./auth/authenticate.js";
 import { KeyVerifier } from "./auth/keys.js";
 import { TokenVerifier } from "./auth/tokens.js";
 import { ServiceState } from "./serviceState.js";
 import { ServiceGoneError, drain, failQueue } from "./dispatcher.js";
-import type { LiveState } from "./metrics.js";
-import type { Log } from "./log.js";
+import type { CatalogChange } from "./catalogChange.js";
+import type { SlotTable } from "./slotTable.js";
 
-export interface ServiceProblem {
-  service: string;
-  reason: string;
-  /** True when the router still serves the service with its last good settings. */
-  servingLastGood: boolean;
-  at: string;
-}
-
-export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
+export class ServiceRegistry {
   private readonly byName = new Map<string, ServiceState>();
-  private readonly problems = new Map<string, ServiceProblem>();
   /** Withdrawn names and the reason their requests are given. */
   private readonly withdrawn = new Map<string, string>();
 
-  constructor(private readonly log?: Log) {}
+  constructor(
+    private readonly table: SlotTable,
+    private readonly worker: number,
+  ) {}
 
   get(name: string): ServiceState | undefined {
     return this.byName.get(name);
-  }
-
-  upsert(snapshot: ServiceSnapshot): void {
-    const existing = this.byName.get(snapshot.name);
-    let auth: ServiceAuth;
-    try {
-      auth = buildAuth(snapshot.config, existing?.auth, snapshot.keys);
-    } catch (e) {
-      this.reject(snapshot.name, (e as Error).message);
-      return;
-    }
-    this.problems.delete(snapshot.name);
-    this.withdrawn.delete(snapshot.name);
-    if (existing) {
-      existing.config = snapshot.config;
-      existing.auth = auth;
-      existing.currentReplicas = snapshot.currentReplicas;
-      existing.setReplicas(snapshot.replicas);
-      drain(existing);
-      return;
-    }
-    const svc = new ServiceState(snapshot.name, snapshot.config, auth);
-    svc.currentReplicas = snapshot.currentReplicas;
-    svc.setReplicas(snapshot.replicas);
-    this.byName.set(snapshot.name, svc);
-    this.log?.info(
-      { service: snapshot.name, replicas: snapshot.replicas.length, auth: snapshot.config.auth.mode },
-      "service added",
-    );
-  }
-
-  remove(name: string): void {
-    this.problems.delete(name);
-    this.withdrawn.delete(name);
-    if (this.drop(name)) this.log?.info({ service: name }, "service removed");
-  }
-
-  withdraw(name: string, reason: string, detail: string): void {
-    const wasServed = this.drop(name);
-    this.withdrawn.set(name, reason);
-    this.problems.set(name, { service: name, reason: detail, servingLastGood: false, at: new Date().toISOString() });
-    this.log?.warn({ service: name, reason: detail, wasServed }, "service withdrawn");
   }
 
   /** Why requests for a withdrawn name get 503 (undefined when the name is not withdrawn). */
@@ -89,52 +34,49 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
     return this.withdrawn.get(name);
   }
 
-  /** Takes a service out of the table and fails its queue; false when it was not there. */
-  private drop(name: string): boolean {
+  apply(change: CatalogChange): void {
+    switch (change.kind) {
+      case "upsert":
+        this.withdrawn.delete(change.snapshot.name);
+        this.upsert(change.snapshot, change.row, change.replicaRows);
+        return;
+      case "remove":
+        this.withdrawn.delete(change.name);
+        this.drop(change.name);
+        return;
+      case "withdraw":
+        this.drop(change.name);
+        this.withdrawn.set(change.name, change.reason);
+        return;
+    }
+  }
+
+  private upsert(snapshot: ServiceSnapshot, row: number, replicaRows: readonly number[]): void {
+    const existing = this.byName.get(snapshot.name);
+    // The main thread checked the keys (keysProblem) before sending the change.
+    const auth = buildAuth(snapshot.config, existing?.auth, snapshot.keys);
+    if (existing && existing.row === row) {
+      existing.config = snapshot.config;
+      existing.auth = auth;
+      existing.currentReplicas = snapshot.currentReplicas;
+      existing.setReplicas(snapshot.replicas, replicaRows);
+      drain(existing);
+      return;
+    }
+    if (existing) this.drop(snapshot.name);
+    const svc = new ServiceState(snapshot.name, snapshot.config, auth, this.table, this.worker, row);
+    svc.currentReplicas = snapshot.currentReplicas;
+    svc.setReplicas(snapshot.replicas, replicaRows);
+    this.byName.set(snapshot.name, svc);
+  }
+
+  /** Takes a service out of the table and fails its queue. */
+  private drop(name: string): void {
     const svc = this.byName.get(name);
-    if (!svc) return false;
+    if (!svc) return;
     this.byName.delete(name);
     svc.removed = true;
     failQueue(svc, new ServiceGoneError(name));
-    return true;
-  }
-
-  reject(name: string, reason: string): void {
-    const servingLastGood = this.byName.has(name);
-    this.problems.set(name, { service: name, reason, servingLastGood, at: new Date().toISOString() });
-    this.log?.warn({ service: name, reason, servingLastGood }, "service settings rejected");
-  }
-
-  problemList(): ServiceProblem[] {
-    return [...this.problems.values()];
-  }
-
-  localLoad(): ServiceLoad[] {
-    const out: ServiceLoad[] = [];
-    for (const s of this.byName.values()) out.push({ service: s.name, inFlight: s.inFlight, queued: s.queued });
-    return out;
-  }
-
-  /** Every service's settings and replica count, as last pushed by the backend (the last good ones after a rejection). */
-  scalingViews(): ServiceScalingView[] {
-    return [...this.byName.values()];
-  }
-
-  *services(): Iterable<{
-    name: string;
-    inFlight: number;
-    queued: number;
-    readyReplicas: number;
-    currentReplicas: number;
-  }> {
-    for (const s of this.byName.values())
-      yield {
-        name: s.name,
-        inFlight: s.inFlight,
-        queued: s.queued,
-        readyReplicas: s.replicas.length,
-        currentReplicas: s.currentReplicas,
-      };
   }
 
   names(): string[] {
@@ -142,10 +84,18 @@ export class ServiceRegistry implements ServiceCatalog, LoadSource, LiveState {
   }
 }
 
-/**
- * Builds the auth of a snapshot, reusing the previous verifier when nothing changed.
- * Throws (the snapshot is rejected, the last good settings kept) for a key no client could present.
- */
+/** Why a snapshot cannot be served (a key no client could present), or undefined. The main thread rejects it then. */
+export function keysProblem(snapshot: ServiceSnapshot): string | undefined {
+  if (snapshot.config.auth.mode !== "key" || !snapshot.keys) return undefined;
+  for (const k of ["primaryKey", "secondaryKey"] as const) {
+    const problem = unpresentableKeyProblem(snapshot.keys[k]);
+    if (problem !== undefined)
+      return `${k} ${problem}, so no request could ever be accepted with it; fix the key Secret (<name>${KEYS_SECRET_SUFFIX})`;
+  }
+  return undefined;
+}
+
+/** Builds the auth of a snapshot, reusing the previous verifier when nothing changed. */
 function buildAuth(
   config: ServiceConfig,
   previous: ServiceAuth | undefined,
@@ -156,13 +106,6 @@ function buildAuth(
       return { mode: "none" };
     case "key": {
       if (!keys) return { mode: "key", keys: undefined };
-      for (const k of ["primaryKey", "secondaryKey"] as const) {
-        const problem = unpresentableKeyProblem(keys[k]);
-        if (problem !== undefined)
-          throw new Error(
-            `${k} ${problem}, so no request could ever be accepted with it; fix the key Secret (<name>${KEYS_SECRET_SUFFIX})`,
-          );
-      }
       const next = new KeyVerifier(keys);
       if (previous?.mode === "key" && previous.keys?.sameKeysAs(next)) return previous;
       return { mode: "key", keys: next };

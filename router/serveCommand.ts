@@ -1,8 +1,9 @@
 /**
  * `serve`: the router as the image runs it. Reads the environment, creates the
  * logger, builds the backend chosen by AKSML_BACKEND (backends/index.ts) with it,
- * starts the router around that backend and turns SIGTERM/SIGINT into a graceful
- * shutdown.
+ * starts the router around that backend with AKSML_WORKERS data-path workers (by default
+ * one per whole CPU of the container's limit) and turns SIGTERM/SIGINT into a graceful
+ * shutdown of all of them.
  */
 import { loadRouterConfig, RouterConfigError, type RouterEnvConfig } from "./config.js";
 import { ROUTER_ENV } from "./contract/routerEnvironment.js";
@@ -10,6 +11,7 @@ import type { RouterBackend } from "./contract/backend.js";
 import { BACKENDS } from "./backends/index.js";
 import { createLogger, type Logger } from "./log.js";
 import { startRouter } from "./startRouter.js";
+import { resolveWorkerCount } from "./workerCount.js";
 
 function createBackend(config: RouterEnvConfig, log: Logger): Promise<RouterBackend> {
   const create = BACKENDS[config.backend];
@@ -38,6 +40,9 @@ export async function run(_argv: string[]): Promise<number> {
       maxRequestBytes: config.maxRequestBytes,
       shutdownGraceMs: config.shutdownGraceMs,
       maxConnections: config.maxConnections,
+      workers: resolveWorkerCount(config.workers),
+      serviceTableSize: config.serviceTableSize,
+      replicaTableSize: config.replicaTableSize,
       logger: log,
     });
   } catch (e) {

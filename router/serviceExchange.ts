@@ -1,37 +1,51 @@
 /**
- * One model service request's state from arrival to the access line, and the steps
- * proxyServiceRequest (proxy.ts) runs in order. Every step is synchronous; the caller
- * awaits the I/O between them. The statuses are listed in router/README.md; an error
- * answered while the client's body is unread carries `Connection: close`.
+ * One model service request from arrival to the access line, as a sequence of steps:
+ * resolve the service -> authenticate -> room in the queue -> read or stream the body ->
+ * acquire a replica slot (maybe queued) -> relay through the upstream pool -> release ->
+ * finish (metrics and the access line). A failed attempt may go back to "acquire" for
+ * another replica (the retry rule, retryDecision.ts). The statuses are listed in
+ * router/README.md; an error answered while the client's body is unread carries
+ * `Connection: close`.
  *
- * The scoring timeout bounds the whole exchange with a replica: armed at the first
- * dispatch, it is not cleared by the response head. Past it, a request still without a
- * head gets 504; one whose response is still being relayed (a slow replica, or a client
- * that does not read) has its relay aborted and its client connection closed (logged 504).
- * Either way the replica slot is free no later than `scoringTimeoutMs` after dispatch.
+ * The exchange is the listener of every event it waits for (the token check, the small
+ * body, the queue, the replica, its deadline, the client leaving), so a request costs one
+ * object, a lease, an upstream call and one timer: no closure, promise or async function
+ * on the way of a key-auth request (a token check is a promise).
+ *
+ * One timer bounds the request: armed when a small body starts being read (408 if it has
+ * not arrived within `scoringTimeoutMs`), re-armed at the first dispatch for the exchange
+ * with a replica, which is not cleared by the response head. Past it, a request still
+ * without a head gets 504; one whose response is still being relayed (a slow replica, or a
+ * client that does not read) has its relay aborted and its client connection closed
+ * (logged 504). Either way the replica slot is free no later than `scoringTimeoutMs` after
+ * dispatch.
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Dispatcher } from "undici";
-import { UpstreamCall, type ResponseHeadWriter } from "./upstreamCall.js";
-import type { AuthOutcome } from "./auth/authenticate.js";
+import { UpstreamCall, type UpstreamObserver } from "./upstreamCall.js";
+import { authenticate, type AuthOutcome } from "./auth/authenticate.js";
 import {
   acquire,
   eject,
+  cancelWait,
   release,
+  withdraw,
   QueueFullError,
   QueueTimeoutError,
   ServiceGoneError,
   WithdrawnError,
   type QueueObserver,
+  type Waiter,
 } from "./dispatcher.js";
 import {
-  BodyTimeoutError,
   BodyTooLargeError,
   ClientBodyError,
   REPLAY_LIMIT_BYTES,
   StreamedBody,
+  abandonSmallBody,
   readSmallBody,
+  type SmallBodySink,
 } from "./bodySource.js";
 import { decideRetry, errorCode, neverReachedReplica } from "./retryDecision.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.js";
@@ -47,34 +61,49 @@ const CLOSE: Readonly<Record<string, string>> = Object.freeze({ connection: "clo
 const RETRY_AFTER: Readonly<Record<string, string>> = Object.freeze({ "retry-after": "1" });
 const RETRY_AFTER_CLOSE: Readonly<Record<string, string>> = Object.freeze({ "retry-after": "1", connection: "close" });
 
-/** Settles a scoring timeout without a closure per request (setTimeout passes the exchange). */
-function scoringTimedOut(x: ServiceExchange): void {
-  x.scoringTimedOut();
+const kExchange = Symbol("aksml.exchange");
+type ExchangeResponse = ServerResponse & { [kExchange]?: ServiceExchange };
+
+/** Shared listeners and timer callbacks (no closure per request): they find the exchange from their argument. */
+function clientClosed(this: ExchangeResponse): void {
+  this[kExchange]?.clientClosed();
+}
+function deadlineReached(x: ServiceExchange): void {
+  x.deadlineReached();
+}
+function failedAttemptNextTick(x: ServiceExchange, e: Error): void {
+  x.afterFailedAttempt(e);
 }
 
-/** One request's state from arrival to the access line. Each method is one step of proxyServiceRequest. */
-export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
+/** One request's state from arrival to the access line. */
+export class ServiceExchange implements QueueObserver, UpstreamObserver, SmallBodySink {
   private readonly started = performance.now();
-  /** Set by resolveService; every later step runs only when it was found. */
   private svc!: ServiceState;
   private known = false;
   private status = 0;
-  private overheadMs = -1;
   private replicaId: string | undefined;
+  /** Routing overhead of the answered attempt (ms); negative until a replica answered. */
+  private overheadMs = -1;
   private readonly hasBody: boolean;
   private readonly declared: number | undefined;
   // The client going away or the scoring timeout ends the current upstream attempt.
   private aborted = false;
   private timedOut = false;
+  private finished = false;
   private call: UpstreamCall | undefined;
-  /** Takes the request out of the queue while it waits for a slot. */
-  private withdraw: (() => void) | undefined;
-  private scoringTimer: NodeJS.Timeout | undefined;
+  /** The request's place in the queue while it waits for a slot. */
+  private waiter: Waiter | undefined;
+  /** The request's one timer: the small body's deadline, then the exchange's. */
+  private deadline: NodeJS.Timeout | undefined;
+  /** A small body is being read (the deadline is its 408). */
+  private readingBody = false;
+  /** Dispatched at least once (the deadline is the exchange's 504). */
+  private dispatched = false;
   private body: "none" | "buffer" | "stream" = "none";
   private bodyData: Buffer | undefined;
   /** The current attempt's streamed body (a fresh one per attempt). */
   private bodyStream: StreamedBody | undefined;
-  private upstreamHeaders!: Record<string, string | string[]>;
+  private upstreamHeaders: Record<string, string | string[]> | undefined;
   private path = "";
   private timeout = 0;
   /** Replicas this request was sent to and failed on; allocated on the first retry. */
@@ -90,14 +119,34 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     private readonly res: ServerResponse,
     private readonly serviceName: string,
     private readonly requestId: string,
+    private readonly action: ServiceAction,
+    private readonly query: string,
   ) {
     const length = req.headers["content-length"];
     this.hasBody = length !== undefined ? length !== "0" : req.headers["transfer-encoding"] !== undefined;
     this.declared = length === undefined ? undefined : Number(length);
   }
 
+  /** Runs the steps up to the first wait. */
+  start(): void {
+    try {
+      const svc = this.resolveService();
+      if (!svc) return;
+      this.watchClient();
+      const auth = authenticate(svc.auth, this.req.headers.authorization);
+      if (auth instanceof Promise)
+        auth.then(
+          (outcome) => this.authenticated(outcome),
+          (e) => this.crashed(e),
+        );
+      else this.authenticated(auth);
+    } catch (e) {
+      this.crashed(e);
+    }
+  }
+
   /** Step: the service, the method, the declared size. Answers 404/405/413 itself. */
-  resolveService(action: ServiceAction): ServiceState | undefined {
+  private resolveService(): ServiceState | undefined {
     const svc = this.ctx.registry.get(this.serviceName);
     // An error answered before the body was read closes the connection instead of draining the body.
     const closeIfBody = this.hasBody ? CLOSE : undefined;
@@ -109,10 +158,12 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     }
     this.svc = svc;
     this.known = true;
+    this.timeout = svc.config.scoringTimeoutMs;
     const method = this.req.method;
-    if (action === "score" ? method !== "POST" && method !== "GET" : method !== "GET") {
+    const score = this.action === "score";
+    if (score ? method !== "POST" && method !== "GET" : method !== "GET") {
       return this.fail(405, `method ${method} not allowed`, {
-        allow: action === "score" ? "GET, POST" : "GET",
+        allow: score ? "GET, POST" : "GET",
         ...closeIfBody,
       });
     }
@@ -123,15 +174,27 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
   }
 
   /**
-   * Step: listen for the client going away, before the first await (token verification):
+   * Step: listen for the client going away, before the first wait (token verification):
    * a client that leaves during it must not be sent on to a replica, where a streamed
    * body that never comes would hold the replica's slot until the scoring timeout.
    */
-  watchClient(): void {
-    this.res.once("close", () => {
-      clearTimeout(this.scoringTimer);
-      if (!this.res.writableFinished) this.abort("client connection closed");
-    });
+  private watchClient(): void {
+    (this.res as ExchangeResponse)[kExchange] = this;
+    this.res.on("close", clientClosed);
+  }
+
+  clientClosed(): void {
+    clearTimeout(this.deadline);
+    if (this.res.writableFinished) return;
+    if (this.readingBody) {
+      // The body's events may never come now: stop reading and account for the request.
+      this.readingBody = false;
+      this.aborted = true;
+      abandonSmallBody(this.req);
+      this.clientGone();
+      return;
+    }
+    this.abort("client connection closed");
   }
 
   /** Ends the exchange's current wait: the upstream attempt, or its place in the queue. */
@@ -139,36 +202,54 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     if (this.aborted) return;
     this.aborted = true;
     this.call?.abort(new Error(reason));
-    this.withdraw?.();
+    if (this.waiter) withdraw(this.svc, this.waiter); // refused with WithdrawnError
   }
 
-  scoringTimedOut(): void {
-    this.timedOut = true;
-    this.abort("scoring timeout");
+  deadlineReached(): void {
+    try {
+      if (this.readingBody) {
+        // The small body did not arrive in time.
+        this.readingBody = false;
+        abandonSmallBody(this.req);
+        this.fail(408, `the request body did not arrive within ${this.timeout} ms`, CLOSE);
+      } else if (this.dispatched) {
+        this.timedOut = true;
+        this.abort("scoring timeout");
+      }
+      // Otherwise the body arrived and the request waits for its first slot: the queue wait bounds that.
+    } catch (e) {
+      this.crashed(e);
+    }
   }
 
-  /** Step: the credential's verdict. False when the exchange is over (401, or the client left meanwhile). */
-  authorized(outcome: AuthOutcome): boolean {
-    if (!outcome.ok) {
-      this.ctx.metrics.countAuthFailure(this.serviceName);
-      this.fail(401, "missing or invalid credentials", {
-        "www-authenticate": outcome.challenge,
-        ...(this.hasBody ? CLOSE : undefined),
-      });
-      return false;
+  /** Step: the credential's verdict (401, or the client left meanwhile), then the queue bound and the body. */
+  private authenticated(outcome: AuthOutcome): void {
+    try {
+      if (!outcome.ok) {
+        this.ctx.metrics.countAuthFailure(this.serviceName);
+        this.fail(401, "missing or invalid credentials", {
+          "www-authenticate": outcome.challenge,
+          ...(this.hasBody ? CLOSE : undefined),
+        });
+        return;
+      }
+      if (this.aborted) {
+        this.clientGone();
+        return;
+      }
+      if (!this.roomInQueue()) return;
+      if (this.startBody()) return; // continues in smallBodyRead
+      this.attempt();
+    } catch (e) {
+      this.crashed(e);
     }
-    if (this.aborted) {
-      this.clientGone();
-      return false;
-    }
-    return true;
   }
 
   /**
    * Step: with the queue already full, 503 at once, before reading a body that could not
    * be served. False when answered. (With nobody queued a free replica may take it.)
    */
-  roomInQueue(): boolean {
+  private roomInQueue(): boolean {
     const queued = this.svc.queued;
     if (queued === 0 || queued < this.svc.config.maxQueuedRequests) return true;
     this.queueFull(this.hasBody ? RETRY_AFTER_CLOSE : RETRY_AFTER);
@@ -185,53 +266,92 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
 
   /**
    * Step: a small body (declared, <= REPLAY_LIMIT_BYTES) is read whole so it can be
-   * replayed; the promise of it is returned. Anything larger or chunked is streamed to
-   * the replica later (undefined).
+   * replayed (true: the exchange goes on once it is read). Anything larger or chunked is
+   * streamed to the replica later.
    */
-  startBody(): Promise<Buffer> | undefined {
-    if (!this.hasBody) return undefined;
+  private startBody(): boolean {
+    if (!this.hasBody) return false;
     if (this.declared !== undefined && this.declared <= REPLAY_LIMIT_BYTES) {
       this.body = "buffer";
-      return readSmallBody(this.req, this.declared, this.svc.config.scoringTimeoutMs);
+      this.readingBody = true;
+      this.deadline = setTimeout(deadlineReached, this.timeout, this);
+      readSmallBody(this.req, this.declared, this);
+      return true;
     }
     this.body = "stream";
-    return undefined;
+    return false;
   }
 
-  bodyBuffered(data: Buffer): void {
-    this.bodyData = data;
-  }
-
-  /** The small body did not arrive: 408 when it stalled, otherwise the client failed or left (499). */
-  bodyFailed(e: unknown): void {
-    if (e instanceof BodyTimeoutError) this.fail(408, e.message, CLOSE);
-    else {
-      this.res.destroy();
-      this.clientGone();
+  smallBodyRead(data: Buffer): void {
+    try {
+      this.readingBody = false;
+      this.bodyData = data;
+      if (this.aborted) {
+        this.clientGone();
+        return;
+      }
+      this.attempt();
+    } catch (e) {
+      this.crashed(e);
     }
   }
 
-  /** Step: what every attempt sends. */
-  prepareUpstream(action: ServiceAction, query: string): void {
-    const { req, svc } = this;
-    const dropAuth = svc.auth.mode === "key";
-    this.upstreamHeaders = upstreamRequestHeaders(req.headers, this.requestId, dropAuth, req.socket.remoteAddress);
-    this.path = (action === "score" ? "/score" : "/swagger.json") + query;
-    this.timeout = svc.config.scoringTimeoutMs;
+  /** The small body did not arrive: the client failed or left (499). */
+  smallBodyFailed(_e: Error): void {
+    try {
+      this.readingBody = false;
+      this.res.destroy();
+      this.clientGone();
+    } catch (e) {
+      this.crashed(e);
+    }
   }
 
-  /** Step: a replica slot at once, or a queued wait for one (never on a replica this request already failed on). */
-  acquireSlot(): Lease | Promise<Lease> {
-    return acquire(this.svc, this.tried, this);
+  /** Step: a replica slot at once, or a place in the queue (never on a replica this request already failed on). */
+  private attempt(): void {
+    if (this.upstreamHeaders === undefined) {
+      const { req } = this;
+      const dropAuth = this.svc.auth.mode === "key";
+      this.upstreamHeaders = upstreamRequestHeaders(req.headers, this.requestId, dropAuth, req.socket.remoteAddress);
+      this.path = (this.action === "score" ? "/score" : "/swagger.json") + this.query;
+    }
+    let lease: Lease | undefined;
+    try {
+      lease = acquire(this.svc, this.tried, this);
+    } catch (e) {
+      this.slotRefused(e);
+      return;
+    }
+    if (lease) this.slotGranted(lease);
   }
 
-  /** QueueObserver: the request is waiting in the queue. */
-  queued(withdraw: () => void): void {
-    this.withdraw = withdraw;
+  /** QueueObserver: the request waits in the queue. */
+  queued(waiter: Waiter): void {
+    this.waiter = waiter;
+  }
+
+  /** QueueObserver: a slot became free for it. */
+  granted(lease: Lease): void {
+    try {
+      this.waiter = undefined;
+      this.slotGranted(lease);
+    } catch (e) {
+      this.crashed(e);
+    }
+  }
+
+  /** QueueObserver: no slot. */
+  refused(err: Error): void {
+    try {
+      this.waiter = undefined;
+      this.slotRefused(err);
+    } catch (e) {
+      this.crashed(e);
+    }
   }
 
   /** No slot: withdrawn (scoring timeout 504, or the client left 499), the queue wait passed (503), the service went (503). */
-  slotRefused(e: unknown): void {
+  private slotRefused(e: unknown): void {
     if (e instanceof WithdrawnError) {
       // Withdrawn by abort(): the scoring timeout (a retry waiting for another replica) or the client leaving.
       if (this.timedOut) this.scoringTimeoutAnswer();
@@ -248,27 +368,31 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     else throw e;
   }
 
-  /** A slot was granted. False when the client left while it waited (the slot is given back). */
-  granted(lease: Lease): boolean {
-    this.withdraw = undefined;
+  /** A slot: relayed, unless the client left while it waited (the slot is given back). */
+  private slotGranted(lease: Lease): void {
     this.replicaId = lease.replica.endpoint.id;
     if (lease.queuedMs > 0) this.ctx.metrics.observeQueueWait(this.serviceName, lease.queuedMs / 1000);
-    if (this.aborted) {
+    if (this.aborted || this.finished) {
       release(lease);
-      this.clientGone();
-      return false;
+      if (!this.finished) this.clientGone();
+      return;
     }
-    return true;
+    this.relay(lease);
   }
 
   /** Step: one attempt on the leased replica; the response streams straight to the client. */
-  relay(lease: Lease): UpstreamCall {
+  private relay(lease: Lease): void {
     let sendBody: Dispatcher.DispatchOptions["body"] = null;
     if (this.body === "buffer") sendBody = this.bodyData!;
     else if (this.body === "stream") sendBody = this.bodyStream = new StreamedBody(this.req, this.ctx.maxRequestBytes);
     this.lease = lease;
     this.dispatchedAt = performance.now();
-    this.scoringTimer ??= setTimeout(scoringTimedOut, this.timeout, this);
+    if (!this.dispatched) {
+      this.dispatched = true;
+      // The small body's timer, re-armed (refresh() also re-arms one that already fired).
+      if (this.deadline) this.deadline.refresh();
+      else this.deadline = setTimeout(deadlineReached, this.timeout, this);
+    }
     const call = new UpstreamCall(this.res, this, this.ctx.writeStalls);
     this.call = call;
     this.ctx.agent.dispatch(
@@ -283,12 +407,10 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
       },
       call,
     );
-    return call;
   }
 
-  /** ResponseHeadWriter: the replica answered; its head goes to the client now. */
+  /** UpstreamObserver: the replica answered; its head goes to the client now. */
   writeResponseHead(statusCode: number, upstreamHeaders: IncomingHttpHeaders): void {
-    const headersAt = performance.now();
     this.status = statusCode;
     const outHeaders = clientResponseHeaders(upstreamHeaders, this.requestId);
     // A replica may answer before it has read the whole body. The router then stops
@@ -296,30 +418,41 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     // it after this response instead of leaving the client stuck on its unread upload.
     if (this.ctx.draining() || (this.body === "stream" && !this.req.complete)) outHeaders.connection = "close";
     this.res.writeHead(statusCode, outHeaders);
-    this.overheadMs = performance.now() - this.started - this.lease!.queuedMs - (headersAt - this.dispatchedAt);
+    // End to end minus queue wait minus replica time, up to the head: arrival to this attempt's dispatch, not queued.
+    this.overheadMs = this.dispatchedAt - this.started - this.lease!.queuedMs;
   }
 
-  /** Step: the attempt failed before any response byte. Releases the slot; "retry" sends the request on. */
-  attemptFailed(lease: Lease, e: Error): "retry" | "done" {
-    release(lease);
-    if (this.timedOut) this.scoringTimeoutAnswer();
-    else if (this.aborted) this.clientGone();
-    else if (e instanceof BodyTooLargeError) this.fail(413, e.message, CLOSE);
-    else if (e instanceof ClientBodyError) {
-      this.status = 400;
-      this.res.destroy();
-      this.finish();
-    } else return this.retryOrFail(lease, e);
-    return "done";
+  /** UpstreamObserver: the attempt failed before any response byte; handled on the next tick (a retry dispatches again). */
+  upstreamFailed(error: Error): void {
+    process.nextTick(failedAttemptNextTick, this, error);
   }
 
-  /** The replica failed the request (see retryDecision.ts for when it goes to another one). */
-  private retryOrFail(lease: Lease, e: Error): "retry" | "done" {
+  /** Step: the attempt failed before any response byte. Releases the slot; may send the request on. */
+  afterFailedAttempt(e: Error): void {
+    try {
+      const lease = this.lease!;
+      release(lease);
+      if (this.finished) return;
+      if (this.timedOut) this.scoringTimeoutAnswer();
+      else if (this.aborted) this.clientGone();
+      else if (e instanceof BodyTooLargeError) this.fail(413, e.message, CLOSE);
+      else if (e instanceof ClientBodyError) {
+        this.status = 400;
+        this.res.destroy();
+        this.finish();
+      } else if (this.retryOrFail(lease, e)) this.attempt();
+    } catch (err) {
+      this.crashed(err);
+    }
+  }
+
+  /** The replica failed the request (see retryDecision.ts for when it goes to another one). True: retry. */
+  private retryOrFail(lease: Lease, e: Error): boolean {
     const code = errorCode(e);
     const replica = lease.replica;
     const id = replica.endpoint.id;
     // A replica that refused the connection is skipped for a while, whether or not this request goes on.
-    if (neverReachedReplica(code)) eject(replica, EJECT_MS);
+    if (neverReachedReplica(code)) eject(this.svc, replica, EJECT_MS);
     const replayable = this.body !== "stream" || !this.bodyStream!.pulled;
     const decision = decideRetry(code, replayable, this.resets, this.untriedReplicas(id));
     const { log } = this.ctx;
@@ -332,11 +465,11 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
         { reqId: this.requestId, service: this.serviceName, replica: id, code },
         "replica connection failed before a response; retrying on another replica",
       );
-      return "retry";
+      return true;
     }
     log.warn({ reqId: this.requestId, service: this.serviceName, replica: id, code }, "replica failed");
     this.fail(502, "the replica failed before responding", this.closeIfBodyUnread());
-    return "done";
+    return false;
   }
 
   /** Ready replicas other than `failed` that this request has not been sent to. */
@@ -346,28 +479,39 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
     return n;
   }
 
-  /** Step: the response was relayed, or broke off after its head. Releases the slot and finishes. */
-  relayed(lease: Lease, err: Error | undefined): void {
-    release(lease);
-    if (this.timedOut && err) {
-      // The head went out but the rest was not relayed within the scoring timeout: a slow
-      // replica or a client that does not read. Only closing the connection says so.
-      this.status = 504;
-      this.res.destroy();
-      this.ctx.log.warn(
-        { reqId: this.requestId, service: this.serviceName, replica: lease.replica.endpoint.id },
-        "response not relayed within scoringTimeoutMs; connection closed",
-      );
-    } else if (err && !this.aborted) {
-      // Headers are out: the only honest signal left is an aborted connection.
-      this.status = 502;
-      this.res.destroy();
-      this.ctx.log.warn(
-        { reqId: this.requestId, service: this.serviceName, replica: lease.replica.endpoint.id, code: errorCode(err) },
-        "replica failed mid-response; connection aborted",
-      );
-    } else if (err || this.aborted) this.status = 499;
-    this.finish();
+  /** UpstreamObserver, step: the response was relayed, or broke off after its head. Releases the slot and finishes. */
+  upstreamFinished(err: Error | undefined): void {
+    try {
+      const lease = this.lease!;
+      release(lease);
+      if (this.finished) return;
+      if (this.timedOut && err) {
+        // The head went out but the rest was not relayed within the scoring timeout: a slow
+        // replica or a client that does not read. Only closing the connection says so.
+        this.status = 504;
+        this.res.destroy();
+        this.ctx.log.warn(
+          { reqId: this.requestId, service: this.serviceName, replica: lease.replica.endpoint.id },
+          "response not relayed within scoringTimeoutMs; connection closed",
+        );
+      } else if (err && !this.aborted) {
+        // Headers are out: the only honest signal left is an aborted connection.
+        this.status = 502;
+        this.res.destroy();
+        this.ctx.log.warn(
+          {
+            reqId: this.requestId,
+            service: this.serviceName,
+            replica: lease.replica.endpoint.id,
+            code: errorCode(err),
+          },
+          "replica failed mid-response; connection aborted",
+        );
+      } else if (err || this.aborted) this.status = 499;
+      this.finish();
+    } catch (e) {
+      this.crashed(e);
+    }
   }
 
   private scoringTimeoutAnswer(): void {
@@ -386,15 +530,31 @@ export class ServiceExchange implements QueueObserver, ResponseHeadWriter {
   }
 
   private fail(code: number, message: string, extra?: Readonly<Record<string, string>>): undefined {
+    if (this.finished) return undefined;
     this.status = code;
     sendError(this.res, code, message, this.requestId, extra);
     this.finish();
     return undefined;
   }
 
+  /** A bug: answer 500 (or abort the response), give back the slot or queue place, and log it. */
+  private crashed(err: unknown): void {
+    this.ctx.log.error({ reqId: this.requestId, err: (err as Error)?.message }, "request handler failed");
+    if (this.finished) return;
+    this.aborted = true;
+    if (this.waiter) cancelWait(this.svc, this.waiter);
+    this.waiter = undefined;
+    this.fail(500, "internal router error");
+    // Finished now: the attempt's callbacks only give the slot back.
+    this.call?.abort(new Error("internal router error"));
+    if (this.lease) release(this.lease);
+  }
+
   /** Step: metrics and the access line, once per request. */
   private finish(): void {
-    clearTimeout(this.scoringTimer);
+    if (this.finished) return;
+    this.finished = true;
+    clearTimeout(this.deadline);
     const totalMs = performance.now() - this.started;
     this.ctx.metrics.observeRequest(
       this.known ? this.serviceName : "(unknown)",

@@ -1,40 +1,53 @@
 /**
- * Composes one router process around a backend: registry, metrics, upstream pool,
- * the data listener (HTTP or HTTPS) and the admin listener, the backend feeding the
- * registry, its leader election, and the control loops (autoscaler, peer load
- * endpoint, self-scaling) that what the backend offers calls for. `serve` (the
- * image), `aksml local` and the tests all build routers through this function.
+ * Composes one router process around a backend: the catalog (fed by the backend), the
+ * slot table and the data-path workers (one in this thread, or N worker threads each
+ * listening on the data port), metrics, the admin listener, the backend's leader election,
+ * and the control loops (autoscaler, peer load endpoint, self-scaling) that what the
+ * backend offers calls for. `serve` (the image), `aksml local` and the tests all build
+ * routers through this function.
+ *
+ * The main thread runs everything but the data path: the backend, the catalog, leadership,
+ * the control loops, the admin and ACME listeners, certificate reloads, and it drives the
+ * workers (dataPlanes.ts). The workers share per-replica slots, the queues' order and
+ * bounds and the connection count through the slot table, so every limit holds for the pod.
  */
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
-import { Agent } from "undici";
+import { randomBytes } from "node:crypto";
 import type { LeaderElection, RouterBackend } from "./contract/backend.js";
 import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
 import {
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REPLICA_TABLE_SIZE,
+  DEFAULT_SERVICE_TABLE_SIZE,
   ROUTER_ADMIN_PORT,
   ROUTER_HTTP_PORT,
   ROUTER_HTTPS_PORT,
 } from "./contract/routerEnvironment.js";
-import { ServiceRegistry } from "./registry.js";
+import { MAX_WORKERS } from "./contract/workerCount.js";
+import { RouterCatalog } from "./catalog.js";
 import { RouterMetrics } from "./metrics.js";
 import { createLogger, type Logger } from "./log.js";
-import { adminHandler, dataHandler, type AdminRouteHandler } from "./httpHandlers.js";
+import { adminHandler, type AdminRouteHandler } from "./httpHandlers.js";
 import { ControlLoops } from "./controlLoops.js";
 import type { ScalingDecision } from "./autoscaler/autoscaler.js";
 import { loadPemPair, watchTlsFiles, type TlsFiles } from "./tls.js";
-import { ClientConnections } from "./clientConnections.js";
-import { WriteStallWatch } from "./writeStalls.js";
-import { DATA_LISTENER_TIMEOUTS, dataServerOptions, type DataListenerTimeouts } from "./clientLimits.js";
+import { DATA_LISTENER_TIMEOUTS, type DataListenerTimeouts } from "./clientLimits.js";
 import { createAcmeChallengeServer, type AcmeChallengeServer } from "./acmeChallenge.js";
+import { SlotTable } from "./slotTable.js";
+import { LocalDataPlane, type DataPlanes } from "./dataPlanes.js";
+import { WorkerPool } from "./workerPool.js";
+import { reusePortSupported } from "./workerCount.js";
+import type { DataPlaneConfig } from "./dataPlane.js";
+import type { ServiceRegistry } from "./registry.js";
 
 export type { AdminRouteHandler };
 
 /** The live pieces of a running router. */
 export interface RouterParts {
-  registry: ServiceRegistry;
+  /** The catalog of services (main thread): settings, problems, demand over all workers. */
+  registry: RouterCatalog;
   metrics: RouterMetrics;
   log: Logger;
   backend: RouterBackend;
@@ -74,10 +87,19 @@ export interface StartRouterOptions {
   shutdownGraceMs?: number;
   /** Collect Node process metrics (off in tests that run several routers). @default true */
   processMetrics?: boolean;
-  /** Client connections served at once; one more gets a 503. @default 4096 (AKSML_MAX_CONNECTIONS) */
+  /** Client connections served at once over all workers; one more gets a 503. @default 4096 (AKSML_MAX_CONNECTIONS) */
   maxConnections?: number;
   /** The data listener's client timeouts (clientLimits.ts); tests shorten them. @default DATA_LISTENER_TIMEOUTS */
   clientTimeouts?: Partial<DataListenerTimeouts>;
+  /**
+   * Data-path workers: 1 serves the data port from this thread; more start that many
+   * worker threads sharing the port (Linux). `serve` passes AKSML_WORKERS (workerCount.ts). @default 1
+   */
+  workers?: number;
+  /** Services served at once. @default 1024 (AKSML_SERVICE_TABLE_SIZE) */
+  serviceTableSize?: number;
+  /** Replicas tracked at once over all services. @default 8192 (AKSML_REPLICA_TABLE_SIZE) */
+  replicaTableSize?: number;
 }
 
 export interface RunningRouter extends RouterParts {
@@ -85,10 +107,18 @@ export interface RunningRouter extends RouterParts {
   adminUrl: string;
   /** The ACME HTTP-01 port, when `acmeHttp01SolverUrl` is set. */
   acmeUrl?: string;
+  /** How many data-path workers serve the data port. */
+  workers: number;
   /** Graceful: stop accepting, /readyz 503, finish in-flight requests (bounded), stop the backend. */
   stop(): Promise<void>;
-  /** Requests currently being answered on the data port. */
+  /** Requests currently being answered on the data port, over all workers. */
   activeRequests(): number;
+  /** True once every worker has applied every catalog change the backend pushed so far. */
+  catalogApplied(): boolean;
+  /** With several workers: the pool (tests end a worker with it, as a crash would). */
+  workerPool?: WorkerPool;
+  /** With one worker: its registry of services, in this thread (tests inspect the data path's own state). */
+  dataRegistry?: ServiceRegistry;
 }
 
 async function listen(server: Server, port: number, host: string): Promise<number> {
@@ -97,124 +127,119 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
   return (server.address() as AddressInfo).port;
 }
 
+function checkedWorkers(workers: number): number {
+  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)
+    throw new Error(`workers must be an integer between 1 and ${MAX_WORKERS}, got ${workers}`);
+  if (workers > 1 && !reusePortSupported())
+    throw new Error(
+      `workers=${workers} needs SO_REUSEPORT load balancing, which node offers on Linux and FreeBSD, not on ${process.platform}; use 1`,
+    );
+  return workers;
+}
+
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
   if (options.acmeHttp01SolverUrl !== undefined && !options.tls)
     throw new Error("acmeHttp01SolverUrl needs tls: the ACME port obtains the certificate the HTTPS port serves");
+  const workers = checkedWorkers(options.workers ?? 1);
   const log = options.logger ?? createLogger(options.logLevel ?? "info");
   const host = options.host ?? "0.0.0.0";
-  const registry = new ServiceRegistry(log);
-  const metrics = new RouterMetrics(registry, { defaultMetrics: options.processMetrics ?? true });
-  // Idle upstream sockets are dropped after 1.5 s unless the replica advertises a longer
-  // `Keep-Alive: timeout` (undici honours the hint): the Azure ML inference server's
-  // gunicorn closes idle connections after 2 s without saying so, and a request written
-  // onto a socket the replica is closing fails with a reset (then retried, see retryDecision.ts).
-  const agent = new Agent({
-    keepAliveTimeout: 1_500,
-    keepAliveMaxTimeout: 600_000,
-    connections: null,
-    pipelining: 1,
-    connect: { timeout: 5000 },
+  const table = SlotTable.create({
+    workers,
+    serviceRows: options.serviceTableSize ?? DEFAULT_SERVICE_TABLE_SIZE,
+    replicaRows: options.replicaTableSize ?? DEFAULT_REPLICA_TABLE_SIZE,
   });
+  const catalog = new RouterCatalog(table, log);
+  const metrics = new RouterMetrics(catalog, { defaultMetrics: options.processMetrics ?? true });
   let ready = false;
   let draining = false;
   const health = { ready: () => ready, draining: () => draining };
-  const timeouts: DataListenerTimeouts = { ...DATA_LISTENER_TIMEOUTS, ...options.clientTimeouts };
-  const writeStalls = new WriteStallWatch(timeouts.writeStallMs);
 
-  const handle = dataHandler(
-    {
-      registry,
-      metrics,
-      log,
-      agent,
-      maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES,
-      draining: () => draining,
-      writeStalls,
-    },
-    health,
-  );
-  const clients = new ClientConnections(handle, options.maxConnections ?? DEFAULT_MAX_CONNECTIONS, metrics);
-  metrics.watchConnections(clients);
-
-  let data: Server;
-  let stopTlsWatch: (() => void) | undefined;
-  if (options.tls) {
-    const https = createHttpsServer({
-      ...loadPemPair(options.tls),
-      ...dataServerOptions(timeouts),
-      minVersion: "TLSv1.2",
-      handshakeTimeout: timeouts.tlsHandshakeTimeoutMs,
-    });
-    stopTlsWatch = watchTlsFiles(https, options.tls, log, options.tlsPollMs);
-    data = https;
-  } else data = createHttpServer(dataServerOptions(timeouts));
-  clients.attach(data, Boolean(options.tls));
+  const planeConfig: Omit<DataPlaneConfig, "worker"> = {
+    host,
+    port: options.dataPort ?? (options.tls ? ROUTER_HTTPS_PORT : ROUTER_HTTP_PORT),
+    reusePort: workers > 1,
+    // Session tickets every worker can decrypt: a client's next connection may land on another.
+    tls: options.tls ? { pair: loadPemPair(options.tls), ticketKeys: randomBytes(48) } : undefined,
+    timeouts: { ...DATA_LISTENER_TIMEOUTS, ...options.clientTimeouts },
+    maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES,
+    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+  };
+  const pool =
+    workers > 1
+      ? new WorkerPool({ config: planeConfig, workers, table, catalog, log, metricsRegistry: metrics.registry })
+      : undefined;
+  const local = pool ? undefined : new LocalDataPlane(planeConfig, table, metrics.registry, log);
+  const planes: DataPlanes = pool ?? local!;
+  catalog.attach(planes);
 
   const { backend } = options;
   const election = backend.leadership?.election;
-  const control = new ControlLoops(backend, { registry, metrics, log, onScalingDecision: options.onScalingDecision });
+  const control = new ControlLoops(backend, {
+    registry: catalog,
+    metrics,
+    log,
+    onScalingDecision: options.onScalingDecision,
+  });
   const adminRoutes = new Map([...control.adminRoutes, ...(options.adminRoutes ?? [])]);
-  const admin = createHttpServer(adminHandler(registry, metrics, health, log, adminRoutes));
-  const dataPort = await listen(data, options.dataPort ?? (options.tls ? ROUTER_HTTPS_PORT : ROUTER_HTTP_PORT), host);
-  const adminPort = await listen(admin, options.adminPort ?? ROUTER_ADMIN_PORT, host);
-  // Challenges are answered from the first second: the certificate may not be issued yet.
+  const admin = createHttpServer(adminHandler(catalog, metrics, health, log, adminRoutes));
+  let stopTlsWatch: (() => void) | undefined;
   let acme: AcmeChallengeServer | undefined;
+  const closeAll = async () => {
+    stopTlsWatch?.();
+    catalog.stop();
+    admin.closeAllConnections();
+    await Promise.all([planes.close(), new Promise((r) => admin.close(r)), acme?.close()]);
+  };
+
+  let dataPort: number;
+  let adminPort: number;
   let acmePort: number | undefined;
-  if (options.acmeHttp01SolverUrl !== undefined) {
-    acme = createAcmeChallengeServer(options.acmeHttp01SolverUrl, log);
-    acmePort = await listen(acme.server, options.acmePort ?? ROUTER_HTTP_PORT, host);
+  try {
+    dataPort = await planes.start();
+    if (options.tls)
+      stopTlsWatch = watchTlsFiles(options.tls, (pair) => planes.setSecureContext(pair), log, options.tlsPollMs);
+    adminPort = await listen(admin, options.adminPort ?? ROUTER_ADMIN_PORT, host);
+    // Challenges are answered from the first second: the certificate may not be issued yet.
+    if (options.acmeHttp01SolverUrl !== undefined) {
+      acme = createAcmeChallengeServer(options.acmeHttp01SolverUrl, log);
+      acmePort = await listen(acme.server, options.acmePort ?? ROUTER_HTTP_PORT, host);
+    }
+  } catch (e) {
+    await closeAll();
+    throw e;
   }
   const shownHost = host === "0.0.0.0" ? "127.0.0.1" : host;
-  const parts: RouterParts = { registry, metrics, log, backend, leaderElection: election };
+  const parts: RouterParts = { registry: catalog, metrics, log, backend, leaderElection: election };
 
   try {
-    await backend.start(registry);
+    await backend.start(catalog);
     await election?.start();
     control.start();
   } catch (e) {
     // Leave nothing listening behind a failed start.
-    stopTlsWatch?.();
-    data.closeAllConnections();
-    admin.closeAllConnections();
-    await Promise.all([
-      new Promise((r) => data.close(r)),
-      new Promise((r) => admin.close(r)),
-      agent.close(),
-      acme?.close(),
-    ]);
-    writeStalls.stop();
+    await closeAll();
     await backend.stop().catch(() => undefined);
     throw e;
   }
   ready = true;
-  log.info({ dataPort, adminPort, acmePort, tls: Boolean(options.tls) }, "router started");
+  planes.setReady();
+  log.info({ dataPort, adminPort, acmePort, tls: Boolean(options.tls), workers }, "router started");
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       draining = true;
-      log.info({ active: clients.activeRequests() }, "shutting down: no new connections, finishing in-flight requests");
-      const closed = new Promise<void>((resolve) => data.close(() => resolve()));
-      data.closeIdleConnections();
-      if (clients.activeRequests() > 0) {
-        const grace = options.shutdownGraceMs ?? 30_000;
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([clients.whenIdle(), new Promise((resolve) => (timer = setTimeout(resolve, grace)))]);
-        clearTimeout(timer);
-      }
-      const left = clients.activeRequests();
-      if (left > 0) log.warn({ active: left }, "grace period over; closing remaining connections");
-      data.closeAllConnections();
-      await closed;
+      log.info(
+        { active: planes.activeRequests(), workers },
+        "shutting down: no new connections, finishing in-flight requests",
+      );
+      await planes.drain(options.shutdownGraceMs ?? 30_000);
       stopTlsWatch?.();
       await acme?.close();
       await control.stop();
       await election?.stop();
       await backend.stop();
-      // Every client connection is closed, so no upstream call has anyone to answer:
-      // destroy rather than close (which waits for them), so none can hold the exit.
-      await agent.destroy();
-      writeStalls.stop();
+      catalog.stop();
       await new Promise<void>((resolve) => {
         admin.close(() => resolve());
         admin.closeAllConnections();
@@ -228,7 +253,11 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     dataUrl: `${options.tls ? "https" : "http"}://${shownHost}:${dataPort}`,
     adminUrl: `http://${shownHost}:${adminPort}`,
     acmeUrl: acmePort === undefined ? undefined : `http://${shownHost}:${acmePort}`,
+    workers,
     stop,
-    activeRequests: () => clients.activeRequests(),
+    activeRequests: () => planes.activeRequests(),
+    catalogApplied: () => catalog.applied(),
+    workerPool: pool,
+    dataRegistry: local?.registry,
   };
 }

@@ -55,9 +55,27 @@ export const MAX_ROUTER_REPLICAS = 32;
  * an operator's tuning knobs (router/config.ts states each range).
  */
 export const ROUTER_TUNING_ENV = {
-  /** Client connections one router process serves at once; one more gets a 503. */
+  /** Client connections one router pod serves at once, over all its workers; one more gets a 503. */
   maxConnections: "AKSML_MAX_CONNECTIONS",
+  /**
+   * Data-path workers (threads) of one router pod: "auto" (the default: one per whole CPU
+   * of the container's limit, contract/workerCount.ts) or 1..64.
+   */
+  workers: "AKSML_WORKERS",
+  /** Services one router serves at once (rows of the workers' shared slot table). */
+  serviceTableSize: "AKSML_SERVICE_TABLE_SIZE",
+  /** Replicas one router tracks at once over all its services (rows of the shared slot table). */
+  replicaTableSize: "AKSML_REPLICA_TABLE_SIZE",
 } as const;
+
+/** Default {@link ROUTER_TUNING_ENV}.serviceTableSize. */
+export const DEFAULT_SERVICE_TABLE_SIZE = 1024;
+/** Largest {@link ROUTER_TUNING_ENV}.serviceTableSize accepted. */
+export const MAX_SERVICE_TABLE_SIZE = 65_536;
+/** Default {@link ROUTER_TUNING_ENV}.replicaTableSize. */
+export const DEFAULT_REPLICA_TABLE_SIZE = 8192;
+/** Largest {@link ROUTER_TUNING_ENV}.replicaTableSize accepted. */
+export const MAX_REPLICA_TABLE_SIZE = 262_144;
 
 /** The value of {@link ROUTER_ENV}.backend for the router in a cluster. */
 export const KUBERNETES_BACKEND = "kubernetes";
@@ -82,7 +100,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = SERVICE_CONFIG_DEFAULTS.scoringTimeoutM
 export const MAX_SHUTDOWN_GRACE_MS = 3_600_000;
 
 /**
- * Default client connections per router process. Each one holds at most a 16 KiB header
+ * Default client connections per router pod (over all its workers). Each one holds at most a 16 KiB header
  * buffer, a 64 KiB small body and a response's buffered bytes (about 64 KiB), so 4096 stay
  * well inside the router pod's 1229 MiB memory limit.
  */

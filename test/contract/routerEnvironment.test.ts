@@ -23,6 +23,8 @@ import {
 import { loadRouterConfig } from "../../router/config.js";
 import {
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REPLICA_TABLE_SIZE,
+  DEFAULT_SERVICE_TABLE_SIZE,
   DEFAULT_SHUTDOWN_GRACE_MS,
   ROUTER_ADMIN_PORT,
   ROUTER_ENV,
@@ -102,6 +104,9 @@ describe("the router environment, written by AzuremlFe and read by the router", 
       watchNamespaces: ["team-a", "team-b"],
       peerSecretFile: `${ROUTER_PEER_SECRET_MOUNT}/secret`,
       maxConnections: DEFAULT_MAX_CONNECTIONS,
+      workers: "auto",
+      serviceTableSize: DEFAULT_SERVICE_TABLE_SIZE,
+      replicaTableSize: DEFAULT_REPLICA_TABLE_SIZE,
     });
     expect(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000).toBe(DEFAULT_SHUTDOWN_GRACE_MS);
   });

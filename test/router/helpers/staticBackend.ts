@@ -29,6 +29,8 @@ export interface StaticService {
 export class StaticBackend implements RouterBackend {
   private catalog: ServiceCatalog | undefined;
   private readonly services = new Map<string, ServiceSnapshot>();
+  /** Called after every change pushed into the catalog (the test router waits there for its workers to apply it). */
+  afterChange: (() => void) | undefined;
 
   constructor(initial: StaticService[] = []) {
     for (const s of initial) this.services.set(s.name, toSnapshot(s));
@@ -48,15 +50,18 @@ export class StaticBackend implements RouterBackend {
     const snap = toSnapshot(s);
     this.services.set(s.name, snap);
     this.catalog?.upsert(snap);
+    this.afterChange?.();
   }
 
   remove(name: string): void {
     this.services.delete(name);
     this.catalog?.remove(name);
+    this.afterChange?.();
   }
 
   reject(name: string, reason: string): void {
     this.catalog?.reject(name, reason);
+    this.afterChange?.();
   }
 }
 

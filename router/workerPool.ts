@@ -1,0 +1,279 @@
+/**
+ * N data-path worker threads (workerThread.ts), driven by the main thread. Each listens on
+ * the data port with `reusePort`, over the one slot table (SharedArrayBuffer) and its own
+ * registry fed with the catalog's changes. The pool forwards changes, certificates and the
+ * ready signal to every worker, gathers their metrics for a scrape, writes their log lines
+ * to the router's log, drains them on stop, and restarts a worker that exits: its slots,
+ * queue places and connections are given back first (slotTable.reclaimWorker), so the
+ * other workers' requests carry on and its replicas are not held.
+ */
+import { Worker } from "node:worker_threads";
+import type { Registry } from "prom-client";
+import type { RouterCatalog } from "./catalog.js";
+import type { SequencedChange } from "./catalogChange.js";
+import type { DataPlaneConfig } from "./dataPlane.js";
+import type { DataPlanes } from "./dataPlanes.js";
+import type { Logger } from "./log.js";
+import type { MetricJson } from "./batchedMetrics.js";
+import { mirrorWorkerMetrics, sumReadings, type WorkerMetricsSource } from "./podMetrics.js";
+import type { SlotTable } from "./slotTable.js";
+import type { PemPair } from "./tls.js";
+import { destinationOf } from "./workerLog.js";
+import type { FromWorker, ToWorker, WorkerStart } from "./workerMessages.js";
+
+/** A worker that does not answer a scrape within this counts with its last reading. */
+const COLLECT_TIMEOUT_MS = 2_000;
+/** Restart delays: doubling from the first while a worker keeps exiting soon after it started. */
+const RESTART_FIRST_MS = 100;
+const RESTART_MAX_MS = 10_000;
+/** A worker that ran this long before exiting is restarted after the first delay again. */
+const STABLE_AFTER_MS = 30_000;
+
+export interface WorkerPoolOptions {
+  /** What every worker listens with (each gets its own index). */
+  config: Omit<DataPlaneConfig, "worker">;
+  workers: number;
+  table: SlotTable;
+  catalog: RouterCatalog;
+  log: Logger;
+  /** The main thread's registry: the workers' metrics are mirrored into it. */
+  metricsRegistry: Registry;
+}
+
+interface WorkerSlot {
+  readonly index: number;
+  worker: Worker | undefined;
+  /** Started and not yet exited: it receives every change. */
+  live: boolean;
+  startedAt: number;
+  restartDelayMs: number;
+  restartTimer: NodeJS.Timeout | undefined;
+  /** Its last metrics reading (kept when it exits, so counters never go down). */
+  lastReading: MetricJson[] | undefined;
+  scrapes: Map<number, (m: MetricJson[]) => void>;
+  drained: (() => void) | undefined;
+}
+
+/**
+ * The worker entry: the compiled module next to this one, or under tsx/vitest the
+ * TypeScript source, loaded through tsx in the worker too.
+ */
+function workerEntry(): { url: URL; execArgv: string[] | undefined } {
+  const fromSource = import.meta.url.endsWith(".ts");
+  return {
+    url: new URL(fromSource ? "./workerThread.ts" : "./workerThread.js", import.meta.url),
+    execArgv: fromSource ? [...process.execArgv, "--import", "tsx/esm"] : undefined,
+  };
+}
+
+export class WorkerPool implements DataPlanes, WorkerMetricsSource {
+  readonly workers: number;
+  private readonly slots: WorkerSlot[];
+  private port = 0;
+  private ready = false;
+  private tlsPair: PemPair | undefined;
+  private stopping = false;
+  private scrapeId = 0;
+  /** Readings of exited workers, summed. */
+  private retired: MetricJson[] = [];
+  /** Folding an exited worker's reading into `retired` (scrapes wait for it). */
+  private retiring: Promise<void> = Promise.resolve();
+  private readonly logOut;
+
+  constructor(private readonly opts: WorkerPoolOptions) {
+    this.workers = opts.workers;
+    this.slots = Array.from({ length: opts.workers }, (_, index) => ({
+      index,
+      worker: undefined,
+      live: false,
+      startedAt: 0,
+      restartDelayMs: RESTART_FIRST_MS,
+      restartTimer: undefined,
+      lastReading: undefined,
+      scrapes: new Map(),
+      drained: undefined,
+    }));
+    this.tlsPair = opts.config.tls?.pair;
+    this.logOut = destinationOf(opts.log);
+    mirrorWorkerMetrics(opts.metricsRegistry, this);
+  }
+
+  /** Worker 0 takes the port (a free one for port 0), then the others listen on it too. */
+  async start(): Promise<number> {
+    this.port = await this.spawn(this.slots[0]!, this.opts.config.port);
+    await Promise.all(this.slots.slice(1).map((slot) => this.spawn(slot, this.port)));
+    return this.port;
+  }
+
+  private spawn(slot: WorkerSlot, port: number): Promise<number> {
+    const { config, table, catalog } = this.opts;
+    const tls = config.tls && this.tlsPair ? { ...config.tls, pair: this.tlsPair } : config.tls;
+    const start: WorkerStart = {
+      config: { ...config, tls, port, worker: slot.index },
+      buffer: table.buffer,
+      logLevel: this.opts.log.level,
+      catalog: catalog.currentState(),
+      ready: this.ready,
+    };
+    const entry = workerEntry();
+    const worker = new Worker(entry.url, { workerData: start, execArgv: entry.execArgv });
+    slot.worker = worker;
+    slot.live = true;
+    slot.startedAt = performance.now();
+    return new Promise<number>((resolve, reject) => {
+      let listening = false;
+      worker.on("message", (m: FromWorker) => {
+        switch (m.type) {
+          case "listening":
+            listening = true;
+            resolve(m.port);
+            return;
+          case "log":
+            this.logOut.write(m.text);
+            return;
+          case "metrics": {
+            const done = slot.scrapes.get(m.id);
+            slot.scrapes.delete(m.id);
+            slot.lastReading = m.metrics;
+            done?.(m.metrics);
+            return;
+          }
+          case "drained":
+            slot.drained?.();
+            return;
+        }
+      });
+      worker.on("error", (e) => {
+        this.opts.log.error({ worker: slot.index, err: e.message, stack: e.stack }, "data-path worker failed");
+        if (!listening) reject(e);
+      });
+      worker.on("exit", (code) => {
+        if (!listening) reject(new Error(`data-path worker ${slot.index} exited (${code}) before listening`));
+        this.exited(slot, worker, code);
+      });
+    });
+  }
+
+  private exited(slot: WorkerSlot, worker: Worker, code: number): void {
+    if (slot.worker !== worker) return;
+    slot.worker = undefined;
+    slot.live = false;
+    for (const done of slot.scrapes.values()) done(slot.lastReading ?? []);
+    slot.scrapes.clear();
+    slot.drained?.();
+    // Its counters and histograms stay in the pod's sums.
+    if (slot.lastReading) {
+      const last = slot.lastReading;
+      this.retiring = this.retiring.then(async () => {
+        this.retired = await sumReadings([this.retired, last]);
+      });
+    }
+    slot.lastReading = undefined;
+    if (this.stopping) return;
+    const reclaimed = this.opts.table.reclaimWorker(slot.index);
+    const ranMs = performance.now() - slot.startedAt;
+    slot.restartDelayMs = ranMs > STABLE_AFTER_MS ? RESTART_FIRST_MS : slot.restartDelayMs;
+    this.opts.log.error(
+      { worker: slot.index, exitCode: code, ...reclaimed, restartInMs: slot.restartDelayMs },
+      "data-path worker exited; its slots and queue places were given back; restarting it",
+    );
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = undefined;
+      if (this.stopping) return;
+      this.spawn(slot, this.port).catch((e) =>
+        this.opts.log.error({ worker: slot.index, err: (e as Error).message }, "data-path worker restart failed"),
+      );
+    }, slot.restartDelayMs);
+    slot.restartDelayMs = Math.min(RESTART_MAX_MS, slot.restartDelayMs * 2);
+  }
+
+  private post(slot: WorkerSlot, m: ToWorker): void {
+    if (slot.live) slot.worker?.postMessage(m);
+  }
+
+  publish(change: SequencedChange): void {
+    for (const slot of this.slots) this.post(slot, { type: "change", change });
+  }
+
+  appliedByAll(sequence: number): boolean {
+    return this.slots.every((s) => !s.live || this.opts.table.applied(s.index) >= sequence);
+  }
+
+  setReady(): void {
+    this.ready = true;
+    for (const slot of this.slots) this.post(slot, { type: "ready" });
+  }
+
+  setSecureContext(pair: PemPair): void {
+    this.tlsPair = pair;
+    for (const slot of this.slots) this.post(slot, { type: "tls", pair });
+  }
+
+  activeRequests(): number {
+    return this.opts.table.activeRequests();
+  }
+
+  /** Every worker's reading (a worker that does not answer in time counts with its last one), and the exited ones'. */
+  async collect(): Promise<MetricJson[][]> {
+    const id = ++this.scrapeId;
+    const readings = await Promise.all(
+      this.slots.map(
+        (slot) =>
+          new Promise<MetricJson[]>((resolve) => {
+            if (!slot.live || !slot.worker) return resolve(slot.lastReading ?? []);
+            const timer = setTimeout(() => {
+              slot.scrapes.delete(id);
+              resolve(slot.lastReading ?? []);
+            }, COLLECT_TIMEOUT_MS);
+            slot.scrapes.set(id, (m) => {
+              clearTimeout(timer);
+              resolve(m);
+            });
+            this.post(slot, { type: "collect", id });
+          }),
+      ),
+    );
+    await this.retiring;
+    return [...readings, this.retired];
+  }
+
+  /** Every worker stops accepting and finishes its requests within `graceMs`; then the threads end. */
+  async drain(graceMs: number): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        clearTimeout(slot.restartTimer);
+        const worker = slot.worker;
+        if (!worker || !slot.live) return;
+        await new Promise<void>((resolve) => {
+          slot.drained = resolve;
+          this.post(slot, { type: "drain", graceMs });
+        });
+        await worker.terminate();
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        clearTimeout(slot.restartTimer);
+        await slot.worker?.terminate();
+      }),
+    );
+  }
+
+  /**
+   * Ends worker `index` at once, as a crash would (tests): the pool gives back what it held
+   * and restarts it. Resolves once it has exited.
+   */
+  async killWorker(index: number): Promise<void> {
+    await this.slots[index]?.worker?.terminate();
+  }
+
+  /** The thread id of each worker now running (tests: to tell a restarted worker from the one it replaced). */
+  threadIds(): Array<number | undefined> {
+    return this.slots.map((s) => (s.live ? s.worker?.threadId : undefined));
+  }
+}
