@@ -254,6 +254,11 @@ export class SlotTable {
     Atomics.sub(this.a, worker * W_STRIDE + W_ACTIVE, 1);
   }
 
+  /** Requests `worker` is answering. */
+  workerActiveRequests(worker: number): number {
+    return Atomics.load(this.a, worker * W_STRIDE + W_ACTIVE);
+  }
+
   /** Requests being answered over all workers. */
   activeRequests(): number {
     let n = 0;

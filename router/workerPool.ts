@@ -60,9 +60,10 @@ interface WorkerSlot {
  */
 function workerEntry(): { url: URL; execArgv: string[] | undefined } {
   const fromSource = import.meta.url.endsWith(".ts");
+  const hasTsx = process.execArgv.some((a) => a.startsWith("tsx"));
   return {
     url: new URL(fromSource ? "./workerThread.ts" : "./workerThread.js", import.meta.url),
-    execArgv: fromSource ? [...process.execArgv, "--import", "tsx/esm"] : undefined,
+    execArgv: fromSource && !hasTsx ? [...process.execArgv, "--import", "tsx/esm"] : undefined,
   };
 }
 
@@ -211,6 +212,11 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource {
 
   activeRequests(): number {
     return this.opts.table.activeRequests();
+  }
+
+  /** Requests each worker is answering. */
+  activeRequestsByWorker(): number[] {
+    return this.slots.map((s) => this.opts.table.workerActiveRequests(s.index));
   }
 
   /** Every worker's reading (a worker that does not answer in time counts with its last one), and the exited ones'. */
