@@ -14,7 +14,7 @@ import { Agent } from "undici";
 import type { Registry } from "prom-client";
 import { ServiceRegistry } from "./registry.js";
 import { DataMetrics } from "./dataMetrics.js";
-import type { Logger } from "./log.js";
+import { accessLog, type Logger } from "./log.js";
 import { dataHandler } from "./httpHandlers.js";
 import { ClientConnections } from "./clientConnections.js";
 import { WriteStallWatch } from "./writeStalls.js";
@@ -76,6 +76,7 @@ export class DataPlane {
         registry: this.registry,
         metrics: this.metrics,
         log,
+        accessLog: accessLog(log),
         agent: this.agent,
         maxRequestBytes: config.maxRequestBytes,
         draining: () => this.draining,

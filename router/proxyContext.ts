@@ -2,13 +2,15 @@
 import type { Agent } from "undici";
 import type { ServiceRegistry } from "./registry.js";
 import type { DataMetrics } from "./dataMetrics.js";
-import type { Logger } from "./log.js";
+import type { AccessLog, Logger } from "./log.js";
 import type { WriteStallWatch } from "./writeStalls.js";
 
 export interface ProxyContext {
   registry: ServiceRegistry;
   metrics: DataMetrics;
   log: Logger;
+  /** One line per request (log.ts). */
+  accessLog: AccessLog;
   agent: Agent;
   maxRequestBytes: number;
   /** True once shutdown began: responses then carry `Connection: close`. */

@@ -20,24 +20,12 @@
  * (logged 504). Either way the replica slot is free no later than `scoringTimeoutMs` after
  * dispatch.
  */
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Dispatcher } from "undici";
 import { UpstreamCall, type UpstreamObserver } from "./upstreamCall.js";
 import { authenticate, type AuthOutcome } from "./auth/authenticate.js";
-import {
-  acquire,
-  eject,
-  cancelWait,
-  release,
-  withdraw,
-  QueueFullError,
-  QueueTimeoutError,
-  ServiceGoneError,
-  WithdrawnError,
-  type QueueObserver,
-  type Waiter,
-} from "./dispatcher.js";
+import { acquire, eject, release, withdraw, type QueueObserver, type Waiter } from "./dispatcher.js";
 import {
   BodyTooLargeError,
   ClientBodyError,
@@ -49,17 +37,11 @@ import {
 } from "./bodySource.js";
 import { decideRetry, errorCode, neverReachedReplica } from "./retryDecision.js";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.js";
-import { sendError } from "./errorResponse.js";
 import type { Lease, ServiceState } from "./serviceState.js";
-import type { ProxyContext, ServiceAction } from "./proxyContext.js";
+import { CLOSE, ExchangeState, RETRY_AFTER, RETRY_AFTER_CLOSE } from "./exchangeState.js";
 
 /** How long a replica that refused a connection is skipped (the backend removes it soon after). */
 const EJECT_MS = 2000;
-/** Extra headers of an answer after which the connection cannot carry another request. Never mutated. */
-const CLOSE: Readonly<Record<string, string>> = Object.freeze({ connection: "close" });
-/** A busy service's 503: try again in a second (the queue wait is 500 ms by default). */
-const RETRY_AFTER: Readonly<Record<string, string>> = Object.freeze({ "retry-after": "1" });
-const RETRY_AFTER_CLOSE: Readonly<Record<string, string>> = Object.freeze({ "retry-after": "1", connection: "close" });
 
 const kExchange = Symbol("aksml.exchange");
 type ExchangeResponse = ServerResponse & { [kExchange]?: ServiceExchange };
@@ -75,58 +57,8 @@ function failedAttemptNextTick(x: ServiceExchange, e: Error): void {
   x.afterFailedAttempt(e);
 }
 
-/** One request's state from arrival to the access line. */
-export class ServiceExchange implements QueueObserver, UpstreamObserver, SmallBodySink {
-  private readonly started = performance.now();
-  private svc!: ServiceState;
-  private known = false;
-  private status = 0;
-  private replicaId: string | undefined;
-  /** Routing overhead of the answered attempt (ms); negative until a replica answered. */
-  private overheadMs = -1;
-  private readonly hasBody: boolean;
-  private readonly declared: number | undefined;
-  // The client going away or the scoring timeout ends the current upstream attempt.
-  private aborted = false;
-  private timedOut = false;
-  private finished = false;
-  private call: UpstreamCall | undefined;
-  /** The request's place in the queue while it waits for a slot. */
-  private waiter: Waiter | undefined;
-  /** The request's one timer: the small body's deadline, then the exchange's. */
-  private deadline: NodeJS.Timeout | undefined;
-  /** A small body is being read (the deadline is its 408). */
-  private readingBody = false;
-  /** Dispatched at least once (the deadline is the exchange's 504). */
-  private dispatched = false;
-  private body: "none" | "buffer" | "stream" = "none";
-  private bodyData: Buffer | undefined;
-  /** The current attempt's streamed body (a fresh one per attempt). */
-  private bodyStream: StreamedBody | undefined;
-  private upstreamHeaders: Record<string, string | string[]> | undefined;
-  private path = "";
-  private timeout = 0;
-  /** Replicas this request was sent to and failed on; allocated on the first retry. */
-  private tried: Set<string> | undefined;
-  private resets = 0;
-  /** The attempt in flight: its slot and when it was dispatched (for the routing overhead). */
-  private lease: Lease | undefined;
-  private dispatchedAt = 0;
-
-  constructor(
-    private readonly ctx: ProxyContext,
-    private readonly req: IncomingMessage,
-    private readonly res: ServerResponse,
-    private readonly serviceName: string,
-    private readonly requestId: string,
-    private readonly action: ServiceAction,
-    private readonly query: string,
-  ) {
-    const length = req.headers["content-length"];
-    this.hasBody = length !== undefined ? length !== "0" : req.headers["transfer-encoding"] !== undefined;
-    this.declared = length === undefined ? undefined : Number(length);
-  }
-
+/** One request: the steps, each continuing from the event it waited for. */
+export class ServiceExchange extends ExchangeState implements QueueObserver, UpstreamObserver, SmallBodySink {
   /** Runs the steps up to the first wait. */
   start(): void {
     try {
@@ -256,14 +188,6 @@ export class ServiceExchange implements QueueObserver, UpstreamObserver, SmallBo
     return false;
   }
 
-  private queueFull(extra: Readonly<Record<string, string>>): void {
-    this.fail(
-      503,
-      `all replicas busy and ${this.svc.config.maxQueuedRequests} requests already queued (maxQueuedRequests)`,
-      extra,
-    );
-  }
-
   /**
    * Step: a small body (declared, <= REPLAY_LIMIT_BYTES) is read whole so it can be
    * replayed (true: the exchange goes on once it is read). Anything larger or chunked is
@@ -348,24 +272,6 @@ export class ServiceExchange implements QueueObserver, UpstreamObserver, SmallBo
     } catch (e) {
       this.crashed(e);
     }
-  }
-
-  /** No slot: withdrawn (scoring timeout 504, or the client left 499), the queue wait passed (503), the service went (503). */
-  private slotRefused(e: unknown): void {
-    if (e instanceof WithdrawnError) {
-      // Withdrawn by abort(): the scoring timeout (a retry waiting for another replica) or the client leaving.
-      if (this.timedOut) this.scoringTimeoutAnswer();
-      else this.clientGone();
-    } else if (e instanceof QueueTimeoutError) {
-      this.ctx.metrics.observeQueueWait(this.serviceName, e.waitedMs / 1000);
-      this.fail(
-        503,
-        `all replicas busy: no replica became free within ${e.waitedMs} ms (maxRequestWaitTimeMs)`,
-        this.body === "stream" ? RETRY_AFTER_CLOSE : RETRY_AFTER,
-      );
-    } else if (e instanceof QueueFullError) this.queueFull(this.body === "stream" ? RETRY_AFTER_CLOSE : RETRY_AFTER);
-    else if (e instanceof ServiceGoneError) this.fail(503, e.message, this.closeIfBodyUnread());
-    else throw e;
   }
 
   /** A slot: relayed, unless the client left while it waited (the slot is given back). */
@@ -512,66 +418,5 @@ export class ServiceExchange implements QueueObserver, UpstreamObserver, SmallBo
     } catch (e) {
       this.crashed(e);
     }
-  }
-
-  private scoringTimeoutAnswer(): void {
-    this.fail(504, `replica did not answer within ${this.timeout} ms (scoringTimeoutMs)`, this.closeIfBodyUnread());
-  }
-
-  /** A streamed body that was not read to the end leaves the connection unusable. */
-  private closeIfBodyUnread(): Readonly<Record<string, string>> | undefined {
-    return this.body === "stream" ? CLOSE : undefined;
-  }
-
-  /** The client left before an answer: nothing to send, logged as 499. */
-  private clientGone(): void {
-    this.status = 499;
-    this.finish();
-  }
-
-  private fail(code: number, message: string, extra?: Readonly<Record<string, string>>): undefined {
-    if (this.finished) return undefined;
-    this.status = code;
-    sendError(this.res, code, message, this.requestId, extra);
-    this.finish();
-    return undefined;
-  }
-
-  /** A bug: answer 500 (or abort the response), give back the slot or queue place, and log it. */
-  private crashed(err: unknown): void {
-    this.ctx.log.error({ reqId: this.requestId, err: (err as Error)?.message }, "request handler failed");
-    if (this.finished) return;
-    this.aborted = true;
-    if (this.waiter) cancelWait(this.svc, this.waiter);
-    this.waiter = undefined;
-    this.fail(500, "internal router error");
-    // Finished now: the attempt's callbacks only give the slot back.
-    this.call?.abort(new Error("internal router error"));
-    if (this.lease) release(this.lease);
-  }
-
-  /** Step: metrics and the access line, once per request. */
-  private finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    clearTimeout(this.deadline);
-    const totalMs = performance.now() - this.started;
-    this.ctx.metrics.observeRequest(
-      this.known ? this.serviceName : "(unknown)",
-      this.status,
-      totalMs / 1000,
-      this.overheadMs / 1000,
-    );
-    this.ctx.log.info(
-      {
-        reqId: this.requestId,
-        service: this.serviceName,
-        method: this.req.method,
-        status: this.status,
-        replica: this.replicaId,
-        ms: Math.round(totalMs * 100) / 100,
-      },
-      "request",
-    );
   }
 }

@@ -245,7 +245,14 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
         admin.closeAllConnections();
       });
       log.info("router stopped");
-      log.flush();
+      // Out before the process exits (bounded: a stuck log reader cannot hold the stop).
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 2000);
+        log.flush(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
     })());
 
   return {

@@ -5,7 +5,7 @@
  * threads could), and a test's log sink sees every worker's lines.
  */
 import type { MessagePort } from "node:worker_threads";
-import { pino, type DestinationStream, type Logger } from "pino";
+import type { DestinationStream } from "pino";
 import type { FromWorker } from "./workerMessages.js";
 
 /** Flushed when this much is buffered, or this long after the first unflushed line. */
@@ -33,9 +33,4 @@ export class ForwardedLog implements DestinationStream {
     this.buffered = "";
     this.port.postMessage(message);
   }
-}
-
-/** The destination a pino logger writes to (where the main thread writes the workers' lines). */
-export function destinationOf(log: Logger): DestinationStream {
-  return (log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
 }

@@ -13,12 +13,11 @@ import type { RouterCatalog } from "./catalog.js";
 import type { SequencedChange } from "./catalogChange.js";
 import type { DataPlaneConfig } from "./dataPlane.js";
 import type { DataPlanes } from "./dataPlanes.js";
-import type { Logger } from "./log.js";
+import { destinationOf, type Logger } from "./log.js";
 import type { MetricJson } from "./batchedMetrics.js";
 import { mirrorWorkerMetrics, sumReadings, type WorkerMetricsSource } from "./podMetrics.js";
 import type { SlotTable } from "./slotTable.js";
 import type { PemPair } from "./tls.js";
-import { destinationOf } from "./workerLog.js";
 import type { FromWorker, ToWorker, WorkerStart } from "./workerMessages.js";
 
 /** A worker that does not answer a scrape within this counts with its last reading. */

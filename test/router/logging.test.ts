@@ -61,6 +61,24 @@ it("logs each request with its id, and no credential or body", async () => {
   // A worker thread's lines reach the log in batches (within tens of milliseconds).
   await until(() => calls.every((_, i) => logged(i)), "an access line for every request");
   const text = router.logText();
+  // The access line has the shape of every other line of the router's logger.
+  const access = lines().find((l) => l.reqId === "log-test-0")!;
+  expect(Object.keys(access)).toEqual([
+    "level",
+    "time",
+    "svc",
+    "reqId",
+    "service",
+    "method",
+    "status",
+    "replica",
+    "ms",
+    "msg",
+  ]);
+  expect(access).toMatchObject({ level: "info", svc: "aksml-router", service: "keyed", method: "POST", status: 200 });
+  expect(access).toMatchObject({ replica: "r0", msg: "request" });
+  expect(typeof access.time).toBe("number");
+  expect(typeof access.ms).toBe("number");
   for (const secret of [KEYS.primaryKey, KEYS.secondaryKey, token, token.split(".")[2]!, BODY_SECRET])
     expect(text).not.toContain(secret);
 });

@@ -376,7 +376,7 @@ describe("a worker that dies", () => {
     const outcomes = await Promise.all(inFlight);
     expect(outcomes.filter((o) => o === 200)).toHaveLength(byWorker[1]!);
     expect(outcomes.filter((o) => o === "connection error")).toHaveLength(byWorker[0]!);
-    await until(() => pool.threadIds()[0] !== undefined && pool.threadIds()[0] !== threadBefore, "worker 0 restarted");
+    await until(() => pool.threadIds()[0] !== undefined && pool.threadIds()[0] !== threadBefore, "worker 0 restarted", 30_000);
     expect(router.logText()).toContain("data-path worker exited");
     // The restarted worker serves the catalog it was given; the pod's counters did not go down.
     hold = false;
