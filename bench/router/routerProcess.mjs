@@ -62,6 +62,6 @@ const router = await startRouter({
   ...(ROUTER_SUPPORTS_WORKERS ? { workers } : {}),
 });
 process.stderr.write(
-  `${JSON.stringify({ dataUrl: router.dataUrl, adminUrl: router.adminUrl, pid: process.pid, workersRequested, workers })}\n`,
+  `${JSON.stringify({ dataUrl: router.dataUrl, adminUrl: router.adminUrl, pid: process.pid, workersRequested, workers: router.workers })}\n`,
 );
 process.once("SIGTERM", () => router.stop().then(() => process.exit(0)));
