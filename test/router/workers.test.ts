@@ -7,7 +7,7 @@
  * others' requests complete.
  *
  * Every test checks that the load did reach more than one worker (the per-worker request
- * counter), so none can pass on one worker by luck.
+ * counter or each worker's active requests), so none can pass on one worker by luck.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, fetch as undiciFetch } from "undici";
@@ -18,6 +18,9 @@ import { until } from "./helpers/poll.js";
 import { concurrencyRecorder, metricValue, requestsByWorker, sendFresh } from "./helpers/workerLoad.js";
 import { startRouter, type RunningRouter } from "../../router/startRouter.js";
 import { createLogger } from "../../router/log.js";
+import { PEER_LOAD_PATH, type PeerLoadReport } from "../../router/contract/backend.js";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 
 const AUTH = { authorization: `Bearer ${KEYS.primaryKey}` };
 const SCORE = (name: string) => `/api/v1/service/${name}/score`;
@@ -340,6 +343,80 @@ describe("the autoscaler over 2 workers", () => {
   });
 });
 
+describe("the peer load report over 2 workers", () => {
+  it("a follower reports the demand of every worker to the leader", async () => {
+    // The leader is a plain HTTP server recording what reaches the peer load path.
+    const reports: PeerLoadReport[] = [];
+    const leader = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        if (req.url === PEER_LOAD_PATH && req.headers.authorization === "Bearer peer-secret")
+          reports.push(JSON.parse(Buffer.concat(chunks).toString()) as PeerLoadReport);
+        res.end("{}");
+      });
+    });
+    await new Promise<void>((resolve) => leader.listen(0, "127.0.0.1", resolve));
+    const leaderUrl = `http://127.0.0.1:${(leader.address() as AddressInfo).port}`;
+    class Follower extends StaticBackend {
+      readonly leadership = {
+        election: {
+          isLeader: () => false,
+          leaderUrl: () => leaderUrl,
+          start: async () => undefined,
+          stop: async () => undefined,
+        },
+        peerName: "router-follower",
+        peerSecret: () => "peer-secret",
+      };
+      async scale(): Promise<void> {
+        throw new Error("a follower never scales");
+      }
+    }
+    const held: Array<() => void> = [];
+    const r = await replica("r", (_req, res) => {
+      held.push(() => res.end("ok"));
+    });
+    const backend = new Follower([
+      {
+        name: "peer",
+        keys: KEYS,
+        config: {
+          autoscale: { enabled: true, minReplicas: 1, maxReplicas: 50, refreshSeconds: 1 },
+          maxConcurrentRequestsPerContainer: 100,
+        },
+        replicas: [r.endpoint],
+      },
+    ]);
+    const running: RunningRouter = await startRouter({
+      backend,
+      host: "127.0.0.1",
+      dataPort: 0,
+      adminPort: 0,
+      processMetrics: false,
+      logger: createLogger("silent"),
+      workers: 2,
+    });
+    try {
+      const inFlight = Array.from({ length: 16 }, () => sendFresh(running.dataUrl, SCORE("peer"), AUTH));
+      await until(() => held.length === 16, "16 requests held at the replica");
+      const byWorker = running.workerPool!.activeRequestsByWorker();
+      expect(byWorker.filter((n) => n > 0)).toHaveLength(2);
+      await until(
+        () => reports.some((rep) => rep.loads.some((l) => l.service === "peer" && l.inFlight === 16)),
+        "a report carrying both workers' 16 in-flight requests",
+        20_000,
+      );
+      expect(reports.every((rep) => rep.peer === "router-follower")).toBe(true);
+      for (const release of held.splice(0)) release();
+      expect((await Promise.all(inFlight)).map((a) => a.status)).toEqual(Array(16).fill(200));
+    } finally {
+      await running.stop();
+      await new Promise<void>((resolve) => leader.close(() => resolve()));
+    }
+  });
+});
+
 describe("a worker that dies", () => {
   it("is restarted; what it held is given back; the other workers' in-flight requests complete", async () => {
     let hold = false;
@@ -376,7 +453,11 @@ describe("a worker that dies", () => {
     const outcomes = await Promise.all(inFlight);
     expect(outcomes.filter((o) => o === 200)).toHaveLength(byWorker[1]!);
     expect(outcomes.filter((o) => o === "connection error")).toHaveLength(byWorker[0]!);
-    await until(() => pool.threadIds()[0] !== undefined && pool.threadIds()[0] !== threadBefore, "worker 0 restarted", 30_000);
+    await until(
+      () => pool.threadIds()[0] !== undefined && pool.threadIds()[0] !== threadBefore,
+      "worker 0 restarted",
+      30_000,
+    );
     expect(router.logText()).toContain("data-path worker exited");
     // The restarted worker serves the catalog it was given; the pod's counters did not go down.
     hold = false;
