@@ -33,6 +33,24 @@ const COMMANDS: Record<string, Command> = {
     summary: "run the router with local model replicas from a config file",
     load: () => import("./local/command.js"),
   },
+  // Day-2 operations, against a cluster (kubeconfig) or aksml local (--local); docs/day2.md.
+  list: {
+    summary: "the model services: state, replicas, auth mode, scoring URI",
+    load: () => import("./list/command.js"),
+  },
+  keys: { summary: "a service's primary and secondary key", load: () => import("./keys/command.js") },
+  "regen-key": {
+    summary: "a new key for one slot (the other keeps working)",
+    load: () => import("./regen-key/command.js"),
+  },
+  token: {
+    summary: "an access token for a token-auth service, and its refreshBy",
+    load: () => import("./token/command.js"),
+  },
+  logs: { summary: "the model containers' (or the router's) logs", load: () => import("./logs/command.js") },
+  state: { summary: "a service's Azure ML state and why", load: () => import("./state/command.js") },
+  wait: { summary: "block until a service is Healthy or Failed", load: () => import("./wait/command.js") },
+  score: { summary: "one scoring request with the right key or token", load: () => import("./score/command.js") },
 };
 
 /**
@@ -52,7 +70,7 @@ function version(): string {
 }
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
   return [
     "usage: aksml <command> [options]",
     "",

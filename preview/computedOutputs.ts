@@ -127,6 +127,7 @@ export function computedOutputs(
   if (type.startsWith("azure-native:")) return azureOutputs(type, logicalName, inputs);
   if (type.startsWith("kubernetes:")) return kubernetesOutputs(type, logicalName, inputs);
   const seed = `${project}/${stack}/${type}/${logicalName}`;
+  if (type.startsWith("azuread:")) return entraOutputs(type, seed, inputs);
   switch (type) {
     case "random:index/randomPassword:RandomPassword":
     case "random:index/randomString:RandomString":
@@ -236,12 +237,35 @@ function kubernetesOutputs(type: string, logicalName: string, inputs: Inputs): {
   return { id: ns ? `${ns}/${name}` : String(name), outputs };
 }
 
+/** Entra ID (Microsoft Graph) objects: object ids, the application's client id, resource ids. */
+function entraOutputs(type: string, seed: string, inputs: Inputs): { id: string; outputs: Inputs } {
+  switch (type) {
+    case "azuread:index/application:Application": {
+      const objectId = mockGuid(`${seed}/object`);
+      return { id: `/applications/${objectId}`, outputs: { objectId, clientId: mockGuid(`${seed}/client`) } };
+    }
+    case "azuread:index/servicePrincipal:ServicePrincipal": {
+      const objectId = mockGuid(`${seed}/object`);
+      return { id: objectId, outputs: { objectId, applicationTenantId: MOCK_TENANT_ID } };
+    }
+    case "azuread:index/applicationIdentifierUri:ApplicationIdentifierUri":
+      return {
+        id: `${inputs.applicationId}/identifierUris/${Buffer.from(String(inputs.identifierUri)).toString("base64")}`,
+        outputs: {},
+      };
+    default:
+      return { id: mockGuid(seed), outputs: {} };
+  }
+}
+
 /** Mocked invokes (functions). Unknown tokens echo their inputs, as Pulumi's own examples do. */
 export function mockCall(token: string, inputs: Inputs): Inputs {
   switch (token) {
     case "azure-native:containerservice:listManagedClusterUserCredentials":
     case "azure-native:containerservice:listManagedClusterAdminCredentials":
       return { kubeconfigs: [{ name: "clusterUser", value: Buffer.from(MOCK_KUBECONFIG).toString("base64") }] };
+    case "azuread:index/getClientConfig:getClientConfig":
+      return { tenantId: MOCK_TENANT_ID, clientId: mockGuid("client"), objectId: mockGuid("object") };
     case "azure-native:authorization:getClientConfig":
       return {
         subscriptionId: MOCK_SUBSCRIPTION_ID,

@@ -11,7 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RegisterResourceRequest, RegisterResourceResponse } from "@pulumi/pulumi/proto/resource_pb.js";
 import { computedOutputs, mockCall } from "./computedOutputs.js";
-import { isSecretMarker } from "./secretMarker.js";
+import { isSecretMarker, unwrapSecrets } from "./secretMarker.js";
 
 /** One resource as the engine would have been asked to register it. */
 export interface CapturedResource {
@@ -52,6 +52,12 @@ export interface MockRuntimeOptions {
   config?: Record<string, string>;
   /** Keys of `config` that are secret. */
   secretConfigKeys?: string[];
+  /**
+   * Kubernetes objects as the cluster holds them, by `<type>::<id>` (e.g.
+   * `kubernetes:core/v1:Secret::default/svc-keys`): what a read (`Resource.get`) returns
+   * instead of what the program created, e.g. keys rotated outside the stack.
+   */
+  liveObjects?: Record<string, Record<string, unknown>>;
 }
 
 export interface MockRuntime {
@@ -83,6 +89,7 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
   const stack = options.stack ?? "plan";
   if (options.config) pulumi.runtime.setAllConfig(options.config, options.secretConfigKeys);
   const stateByUrnName = new Map<string, Record<string, unknown>>();
+  const cluster = new ClusterModel(options.liveObjects ?? {});
   const invokes: CapturedInvoke[] = [];
 
   // preview=false: outputs the mocks do not compute resolve to undefined rather than
@@ -90,9 +97,13 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
+        // A read (`Resource.get`) of a Kubernetes object: what the cluster holds.
+        const live = args.id ? cluster.read(args.type, args.id) : undefined;
+        if (live) return { id: args.id, state: live };
         const { id, outputs } = computedOutputs(args.type, args.name, args.inputs, project, stack);
         const state = { ...args.inputs, ...outputs };
         stateByUrnName.set(`${args.type}::${args.name}`, state);
+        cluster.write(args.type, id, state);
         return { id, state };
       },
       call: (args) => {
@@ -152,6 +163,48 @@ export async function startMockRuntime(options: MockRuntimeOptions = {}): Promis
       return hits[0];
     },
   };
+}
+
+/**
+ * The Kubernetes objects the program created, as a cluster would hold them: a Secret's
+ * `stringData` folded into base64 `data`, and a SecretPatch's data merged into its Secret.
+ * Reads return them (after `liveObjects`, which stand for changes made outside the stack).
+ */
+class ClusterModel {
+  private readonly objects = new Map<string, Record<string, unknown>>();
+
+  constructor(private readonly live: Record<string, Record<string, unknown>>) {}
+
+  write(type: string, id: string, serialized: Record<string, unknown>): void {
+    // What the provider would have sent the cluster: plain values, not the SDK's secret markers.
+    const state = unwrapSecrets(serialized) as Record<string, unknown>;
+    if (type === "kubernetes:core/v1:Secret") {
+      this.objects.set(`${type}::${id}`, { ...state, data: { ...recordOf(state.data), ...encoded(state.stringData) } });
+    } else if (type === "kubernetes:core/v1:SecretPatch") {
+      const meta = recordOf(state.metadata);
+      const key = `kubernetes:core/v1:Secret::${meta.namespace ?? "default"}/${meta.name}`;
+      const target = this.objects.get(key);
+      if (target)
+        this.objects.set(key, {
+          ...target,
+          data: { ...recordOf(target.data), ...recordOf(state.data), ...encoded(state.stringData) },
+        });
+    }
+  }
+
+  read(type: string, id: string): Record<string, unknown> | undefined {
+    return this.live[`${type}::${id}`] ?? this.objects.get(`${type}::${id}`);
+  }
+}
+
+function recordOf(v: unknown): Record<string, unknown> {
+  return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {};
+}
+
+function encoded(stringData: unknown): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(recordOf(stringData)).map(([k, v]) => [k, Buffer.from(String(v)).toString("base64")]),
+  );
 }
 
 /** True if a serialized input value is, or contains, a secret. */

@@ -14,11 +14,13 @@ import {
   MAX_CONNECTIONS_LIMIT,
   MAX_REPLICA_TABLE_SIZE,
   MAX_SERVICE_TABLE_SIZE,
+  MAX_ROUTER_REPLICAS,
   MAX_SHUTDOWN_GRACE_MS,
   MAX_WATCH_NAMESPACES,
   ROUTER_ENV,
   ROUTER_TUNING_ENV,
 } from "./contract/routerEnvironment.js";
+import { MAX_ROUTER_CPU_PER_POD, type RouterSizeBounds } from "./contract/routerSize.js";
 import { BACKENDS, type BackendKind } from "./backends/index.js";
 import { acmeSolverUrlProblem } from "./acmeChallenge.js";
 import { parseWorkersSetting } from "./contract/workerCount.js";
@@ -37,6 +39,8 @@ export interface RouterEnvConfig {
   leaseName?: string;
   routerDeployment?: string;
   selfScaling: boolean;
+  /** The bounds AzuremlFe set (unset ones take the self-scaler's defaults; no CPU bounds: no vertical scaling). */
+  selfScalingBounds: Partial<RouterSizeBounds>;
   logLevel: string;
   /** Longest wait for in-flight requests after SIGTERM. */
   shutdownGraceMs: number;
@@ -126,8 +130,8 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     DEFAULT_REPLICA_TABLE_SIZE,
     "replicas tracked at once over all services",
   );
-  const workersSetting = parseWorkersSetting(env[ROUTER_TUNING_ENV.workers]);
-  if ("problem" in workersSetting) problems.push(`${ROUTER_TUNING_ENV.workers} ${workersSetting.problem}`);
+  const workersSetting = parseWorkersSetting(env[ROUTER_ENV.workers]);
+  if ("problem" in workersSetting) problems.push(`${ROUTER_ENV.workers} ${workersSetting.problem}`);
 
   let selfScaling = false;
   const selfRaw = get(ROUTER_ENV.selfScaling);
@@ -136,6 +140,8 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
       problems.push(`${ROUTER_ENV.selfScaling} must be "true" or "false", got ${JSON.stringify(selfRaw)}`);
     selfScaling = selfRaw === "true";
   }
+
+  const selfScalingBounds = selfScalingBoundsFrom(get, problems);
 
   // Default: the 60 s default scoring timeout plus margin, so a rollout never cuts a
   // request the replica is still allowed to answer.
@@ -180,6 +186,7 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     leaseName: get(ROUTER_ENV.leaseName),
     routerDeployment: get(ROUTER_ENV.routerDeployment),
     selfScaling,
+    selfScalingBounds,
     logLevel,
     shutdownGraceMs,
     watchNamespaces,
@@ -190,6 +197,39 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     replicaTableSize,
     acmeHttp01SolverUrl,
   };
+}
+
+/** The self-scaling bounds that are set: integers in range, each minimum at most its maximum. */
+function selfScalingBoundsFrom(get: (k: string) => string | undefined, problems: string[]): Partial<RouterSizeBounds> {
+  const bounds: Partial<RouterSizeBounds> = {};
+  const pairs = [
+    ["minPods", "maxPods", ROUTER_ENV.selfScalingMinPods, ROUTER_ENV.selfScalingMaxPods, MAX_ROUTER_REPLICAS, "pods"],
+    [
+      "minCpuPerPod",
+      "maxCpuPerPod",
+      ROUTER_ENV.selfScalingMinCpuPerPod,
+      ROUTER_ENV.selfScalingMaxCpuPerPod,
+      MAX_ROUTER_CPU_PER_POD,
+      "whole CPU cores per pod",
+    ],
+  ] as const;
+  for (const [minKey, maxKey, minName, maxName, limit, unit] of pairs) {
+    for (const [key, name] of [
+      [minKey, minName],
+      [maxKey, maxName],
+    ] as const) {
+      const raw = get(name);
+      if (raw === undefined) continue;
+      const n = Number(raw);
+      if (!/^\d+$/.test(raw) || n < 1 || n > limit)
+        problems.push(`${name} must be an integer between 1 and ${limit} (${unit}), got ${JSON.stringify(raw)}`);
+      else bounds[key] = n;
+    }
+    const [lo, hi] = [bounds[minKey], bounds[maxKey]];
+    if (lo !== undefined && hi !== undefined && lo > hi)
+      problems.push(`${minName} (${lo}) must not exceed ${maxName} (${hi})`);
+  }
+  return bounds;
 }
 
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;

@@ -1,9 +1,10 @@
 /**
  * The router's control half, composed around what the backend offers: the model
  * autoscaler (when the backend can scale), the peer load endpoint and board (when
- * router processes elect a scaling leader) and router self-scaling (when the backend
- * can resize the router). Started once the backend has pushed its initial state and
- * its election has started; stopped before either stops. The peer load endpoint
+ * router processes elect a scaling leader), router self-scaling (when the backend
+ * can resize the router) and, with a worker pool that can change its size live, the
+ * watch that keeps its worker count at the pod's CPU limit. Started once the backend
+ * has pushed its initial state and its election has started; stopped before either stops. The peer load endpoint
  * accepts only reports carrying the peers' shared secret, about services this router
  * knows, from a bounded number of peers.
  */
@@ -11,6 +12,7 @@ import { PEER_LOAD_PATH, type RouterBackend } from "./contract/backend.js";
 import { Autoscaler, type ScalingDecision } from "./autoscaler/autoscaler.js";
 import { PeerLoadBoard, handlePeerLoadRequest } from "./autoscaler/peerLoads.js";
 import { RouterSelfScaler } from "./autoscaler/selfScaling.js";
+import { CpuQuotaWatch, type LiveWorkers } from "./autoscaler/cpuQuota.js";
 import type { AdminRouteHandler } from "./httpHandlers.js";
 import type { RouterCatalog } from "./catalog.js";
 import type { RouterMetrics } from "./metrics.js";
@@ -22,6 +24,14 @@ export interface ControlLoopParts {
   log: Log;
   /** Called for every decision that changes a replica count, e.g. to print it. */
   onScalingDecision?: (d: ScalingDecision) => void;
+  /**
+   * The worker pool, when it runs `AKSML_WORKERS=auto` and can change its size live: its
+   * count then follows the pod's CPU limit, and self-scaling resizes pods in place where
+   * the cluster can (otherwise CPU changes restart the pods).
+   */
+  workers?: LiveWorkers;
+  /** Reads the CPU limit for `workers`. @default the cgroup quota every 5 s */
+  cpuLimit?: { read(): number | undefined; pollMs?: number };
 }
 
 type ScalingBackend = RouterBackend & Required<Pick<RouterBackend, "scale">>;
@@ -33,6 +43,7 @@ export class ControlLoops {
   private readonly board?: PeerLoadBoard;
   private autoscaler?: Autoscaler;
   private selfScaler?: RouterSelfScaler;
+  private quotaWatch?: CpuQuotaWatch;
 
   constructor(
     private readonly backend: RouterBackend,
@@ -72,14 +83,26 @@ export class ControlLoops {
         target: backend.routerReplicas,
         isLeader: () => election?.isLeader() ?? true,
         metricsRegistry: metrics.registry,
+        inPlace: this.parts.workers !== undefined,
         log,
       });
       this.selfScaler.start();
+    }
+    if (this.parts.workers) {
+      const { cpuLimit } = this.parts;
+      this.quotaWatch = new CpuQuotaWatch({
+        workers: this.parts.workers,
+        log,
+        readLimit: cpuLimit ? () => cpuLimit.read() : undefined,
+        intervalMs: cpuLimit?.pollMs,
+      });
+      this.quotaWatch.start();
     }
   }
 
   async stop(): Promise<void> {
     await this.autoscaler?.stop();
     await this.selfScaler?.stop();
+    await this.quotaWatch?.stop();
   }
 }

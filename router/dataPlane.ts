@@ -17,6 +17,7 @@ import { DataMetrics } from "./dataMetrics.js";
 import { accessLog, type Logger } from "./log.js";
 import { dataHandler } from "./httpHandlers.js";
 import { ClientConnections } from "./clientConnections.js";
+import { closeIdleAfterLinger, stopAccepting } from "./connectionDrain.js";
 import { WriteStallWatch } from "./writeStalls.js";
 import { dataServerOptions, type DataListenerTimeouts } from "./clientLimits.js";
 import type { PemPair } from "./tls.js";
@@ -130,14 +131,16 @@ export class DataPlane {
   }
 
   /**
-   * Graceful: stop accepting, answer keep-alive responses with `Connection: close`, let
-   * in-flight requests finish within `graceMs`, then close what is left. Resolves with the
+   * Graceful: stop accepting, answer keep-alive responses with `Connection: close`, give
+   * idle kept-alive connections a short linger to be used (and so closed after their
+   * answer), let in-flight requests finish within `graceMs`, then close what is left. Resolves with the
    * number of requests cut off.
    */
   async drain(graceMs: number): Promise<number> {
     this.draining = true;
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeIdleConnections();
+    // Not server.close(): it would close idle keep-alive connections a client may be sending on (connectionDrain.ts).
+    const closed = stopAccepting(this.server);
+    await closeIdleAfterLinger(this.server, () => this.clients.activeRequests());
     if (this.clients.activeRequests() > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([this.clients.whenIdle(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);

@@ -4,7 +4,8 @@
  *   (readiness only: the public port names no service and no configuration problem);
  * - admin port: `/metrics`, `/healthz`, `/readyz` (with the number of services and every
  *   rejected service's problem) and routes mounted by the control half (the peer load
- *   endpoint), never exposed through the LoadBalancer.
+ *   endpoint) or by the command composing the router (`aksml local`'s admin API, by exact
+ *   path or under a prefix ending in "/"), never exposed through the LoadBalancer.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { proxyServiceRequest, type ProxyContext } from "./proxy.js";
@@ -100,6 +101,14 @@ export function dataHandler(ctx: ProxyContext, health: Health): (req: IncomingMe
   };
 }
 
+/** A route mounted under a prefix (a key ending in "/") that `path` is below, the longest first. */
+function prefixRoute(routes: ReadonlyMap<string, AdminRouteHandler>, path: string): AdminRouteHandler | undefined {
+  let best: string | undefined;
+  for (const key of routes.keys())
+    if (key.endsWith("/") && path.startsWith(key) && (!best || key.length > best.length)) best = key;
+  return best === undefined ? undefined : routes.get(best);
+}
+
 export function adminHandler(
   registry: ServiceListing,
   metrics: RouterMetrics,
@@ -111,7 +120,7 @@ export function adminHandler(
     const url = req.url ?? "/";
     const q = url.indexOf("?");
     const path = q === -1 ? url : url.slice(0, q);
-    const mounted = routes.get(path);
+    const mounted = routes.get(path) ?? prefixRoute(routes, path);
     if (mounted) {
       Promise.resolve()
         .then(() => mounted(req, res))

@@ -80,3 +80,22 @@ export function accessLog(log: Logger): AccessLog {
     );
   };
 }
+
+/**
+ * The default destination (stdout, batched), also handing every line to `onLine`, e.g.
+ * to keep the router's recent lines for `aksml logs --router --local`.
+ */
+export function teeToStdout(
+  onLine: (line: string) => void,
+): DestinationStream & { flush(cb?: (err?: Error) => void): void } {
+  const stdout = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  return {
+    write(msg: string) {
+      stdout.write(msg);
+      for (const line of msg.split("\n")) if (line) onLine(line);
+    },
+    flush(cb?: (err?: Error) => void) {
+      stdout.flush(cb);
+    },
+  };
+}

@@ -11,7 +11,6 @@ import type { RouterBackend } from "./contract/backend.js";
 import { BACKENDS } from "./backends/index.js";
 import { createLogger, type Logger } from "./log.js";
 import { startRouter } from "./startRouter.js";
-import { resolveWorkerCount } from "./workerCount.js";
 
 function createBackend(config: RouterEnvConfig, log: Logger): Promise<RouterBackend> {
   const create = BACKENDS[config.backend];
@@ -40,7 +39,7 @@ export async function run(_argv: string[]): Promise<number> {
       maxRequestBytes: config.maxRequestBytes,
       shutdownGraceMs: config.shutdownGraceMs,
       maxConnections: config.maxConnections,
-      workers: resolveWorkerCount(config.workers),
+      workers: config.workers,
       serviceTableSize: config.serviceTableSize,
       replicaTableSize: config.replicaTableSize,
       logger: log,

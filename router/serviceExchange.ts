@@ -20,28 +20,17 @@
  * (logged 504). Either way the replica slot is free no later than `scoringTimeoutMs` after
  * dispatch.
  */
-import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import type { ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
 import type { Dispatcher } from "undici";
-import { UpstreamCall, type UpstreamObserver } from "./upstreamCall.js";
+import { UpstreamCall } from "./upstreamCall.js";
 import { authenticate, type AuthOutcome } from "./auth/authenticate.js";
-import { acquire, eject, release, withdraw, type QueueObserver, type Waiter } from "./dispatcher.js";
-import {
-  BodyTooLargeError,
-  ClientBodyError,
-  REPLAY_LIMIT_BYTES,
-  StreamedBody,
-  abandonSmallBody,
-  readSmallBody,
-  type SmallBodySink,
-} from "./bodySource.js";
-import { decideRetry, errorCode, neverReachedReplica } from "./retryDecision.js";
-import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.js";
+import { acquire, release, withdraw, type QueueObserver, type Waiter } from "./dispatcher.js";
+import { REPLAY_LIMIT_BYTES, StreamedBody, abandonSmallBody, readSmallBody, type SmallBodySink } from "./bodySource.js";
+import { upstreamRequestHeaders } from "./headers.js";
 import type { Lease, ServiceState } from "./serviceState.js";
-import { CLOSE, ExchangeState, RETRY_AFTER, RETRY_AFTER_CLOSE } from "./exchangeState.js";
-
-/** How long a replica that refused a connection is skipped (the backend removes it soon after). */
-const EJECT_MS = 2000;
+import { CLOSE, RETRY_AFTER, RETRY_AFTER_CLOSE } from "./exchangeState.js";
+import { ReplicaOutcome } from "./replicaOutcome.js";
 
 const kExchange = Symbol("aksml.exchange");
 type ExchangeResponse = ServerResponse & { [kExchange]?: ServiceExchange };
@@ -53,12 +42,9 @@ function clientClosed(this: ExchangeResponse): void {
 function deadlineReached(x: ServiceExchange): void {
   x.deadlineReached();
 }
-function failedAttemptNextTick(x: ServiceExchange, e: Error): void {
-  x.afterFailedAttempt(e);
-}
 
 /** One request: the steps, each continuing from the event it waited for. */
-export class ServiceExchange extends ExchangeState implements QueueObserver, UpstreamObserver, SmallBodySink {
+export class ServiceExchange extends ReplicaOutcome implements QueueObserver, SmallBodySink {
   /** Runs the steps up to the first wait. */
   start(): void {
     try {
@@ -154,13 +140,14 @@ export class ServiceExchange extends ExchangeState implements QueueObserver, Ups
     }
   }
 
-  /** Step: the credential's verdict (401, or the client left meanwhile), then the queue bound and the body. */
+  /** Step: the credential's verdict (a refusal, or the client left meanwhile), then the queue bound and the body. */
   private authenticated(outcome: AuthOutcome): void {
     try {
       if (!outcome.ok) {
-        this.ctx.metrics.countAuthFailure(this.serviceName);
-        this.fail(401, "missing or invalid credentials", {
-          "www-authenticate": outcome.challenge,
+        // A 503 (the token issuer cannot be reached) is not the client's failure.
+        if (outcome.status !== 503) this.ctx.metrics.countAuthFailure(this.serviceName);
+        this.fail(outcome.status, outcome.message, {
+          ...(outcome.challenge ? { "www-authenticate": outcome.challenge } : { "retry-after": "5" }),
           ...(this.hasBody ? CLOSE : undefined),
         });
         return;
@@ -232,7 +219,7 @@ export class ServiceExchange extends ExchangeState implements QueueObserver, Ups
   }
 
   /** Step: a replica slot at once, or a place in the queue (never on a replica this request already failed on). */
-  private attempt(): void {
+  protected attempt(): void {
     if (this.upstreamHeaders === undefined) {
       const { req } = this;
       const dropAuth = this.svc.auth.mode === "key";
@@ -313,110 +300,5 @@ export class ServiceExchange extends ExchangeState implements QueueObserver, Ups
       },
       call,
     );
-  }
-
-  /** UpstreamObserver: the replica answered; its head goes to the client now. */
-  writeResponseHead(statusCode: number, upstreamHeaders: IncomingHttpHeaders): void {
-    this.status = statusCode;
-    const outHeaders = clientResponseHeaders(upstreamHeaders, this.requestId);
-    // A replica may answer before it has read the whole body. The router then stops
-    // reading the client's body, so the connection cannot carry another request: close
-    // it after this response instead of leaving the client stuck on its unread upload.
-    if (this.ctx.draining() || (this.body === "stream" && !this.req.complete)) outHeaders.connection = "close";
-    this.res.writeHead(statusCode, outHeaders);
-    // End to end minus queue wait minus replica time, up to the head: arrival to this attempt's dispatch, not queued.
-    this.overheadMs = this.dispatchedAt - this.started - this.lease!.queuedMs;
-  }
-
-  /** UpstreamObserver: the attempt failed before any response byte; handled on the next tick (a retry dispatches again). */
-  upstreamFailed(error: Error): void {
-    process.nextTick(failedAttemptNextTick, this, error);
-  }
-
-  /** Step: the attempt failed before any response byte. Releases the slot; may send the request on. */
-  afterFailedAttempt(e: Error): void {
-    try {
-      const lease = this.lease!;
-      release(lease);
-      if (this.finished) return;
-      if (this.timedOut) this.scoringTimeoutAnswer();
-      else if (this.aborted) this.clientGone();
-      else if (e instanceof BodyTooLargeError) this.fail(413, e.message, CLOSE);
-      else if (e instanceof ClientBodyError) {
-        this.status = 400;
-        this.res.destroy();
-        this.finish();
-      } else if (this.retryOrFail(lease, e)) this.attempt();
-    } catch (err) {
-      this.crashed(err);
-    }
-  }
-
-  /** The replica failed the request (see retryDecision.ts for when it goes to another one). True: retry. */
-  private retryOrFail(lease: Lease, e: Error): boolean {
-    const code = errorCode(e);
-    const replica = lease.replica;
-    const id = replica.endpoint.id;
-    // A replica that refused the connection is skipped for a while, whether or not this request goes on.
-    if (neverReachedReplica(code)) eject(this.svc, replica, EJECT_MS);
-    const replayable = this.body !== "stream" || !this.bodyStream!.pulled;
-    const decision = decideRetry(code, replayable, this.resets, this.untriedReplicas(id));
-    const { log } = this.ctx;
-    if (decision !== "fail-502") {
-      this.tried ??= new Set();
-      this.tried.add(id);
-      if (decision === "retry-once-after-reset") this.resets++;
-      this.ctx.metrics.countRetry(this.serviceName);
-      log.warn(
-        { reqId: this.requestId, service: this.serviceName, replica: id, code },
-        "replica connection failed before a response; retrying on another replica",
-      );
-      return true;
-    }
-    log.warn({ reqId: this.requestId, service: this.serviceName, replica: id, code }, "replica failed");
-    this.fail(502, "the replica failed before responding", this.closeIfBodyUnread());
-    return false;
-  }
-
-  /** Ready replicas other than `failed` that this request has not been sent to. */
-  private untriedReplicas(failed: string): number {
-    let n = 0;
-    for (const r of this.svc.replicas) if (r.endpoint.id !== failed && !this.tried?.has(r.endpoint.id)) n++;
-    return n;
-  }
-
-  /** UpstreamObserver, step: the response was relayed, or broke off after its head. Releases the slot and finishes. */
-  upstreamFinished(err: Error | undefined): void {
-    try {
-      const lease = this.lease!;
-      release(lease);
-      if (this.finished) return;
-      if (this.timedOut && err) {
-        // The head went out but the rest was not relayed within the scoring timeout: a slow
-        // replica or a client that does not read. Only closing the connection says so.
-        this.status = 504;
-        this.res.destroy();
-        this.ctx.log.warn(
-          { reqId: this.requestId, service: this.serviceName, replica: lease.replica.endpoint.id },
-          "response not relayed within scoringTimeoutMs; connection closed",
-        );
-      } else if (err && !this.aborted) {
-        // Headers are out: the only honest signal left is an aborted connection.
-        this.status = 502;
-        this.res.destroy();
-        this.ctx.log.warn(
-          {
-            reqId: this.requestId,
-            service: this.serviceName,
-            replica: lease.replica.endpoint.id,
-            code: errorCode(err),
-          },
-          "replica failed mid-response; connection aborted",
-        );
-      } else if (err || this.aborted) this.status = 499;
-      this.finish();
-    } catch (e) {
-      this.crashed(e);
-    }
   }
 }

@@ -25,7 +25,6 @@ import {
   ROUTER_HTTP_PORT,
   ROUTER_HTTPS_PORT,
 } from "./contract/routerEnvironment.js";
-import { MAX_WORKERS } from "./contract/workerCount.js";
 import { RouterCatalog } from "./catalog.js";
 import { RouterMetrics } from "./metrics.js";
 import { createLogger, type Logger } from "./log.js";
@@ -38,7 +37,7 @@ import { createAcmeChallengeServer, type AcmeChallengeServer } from "./acmeChall
 import { SlotTable } from "./slotTable.js";
 import { LocalDataPlane, type DataPlanes } from "./dataPlanes.js";
 import { WorkerPool } from "./workerPool.js";
-import { reusePortSupported } from "./workerCount.js";
+import { workerPlan } from "./workerCount.js";
 import type { DataPlaneConfig } from "./dataPlane.js";
 import type { ServiceRegistry } from "./registry.js";
 
@@ -57,12 +56,17 @@ export interface RouterParts {
 
 export interface StartRouterOptions {
   backend: RouterBackend;
-  /** Extra admin-port routes by exact path (they take precedence over the router's own). */
+  /**
+   * Extra admin-port routes by exact path, or by prefix when the key ends in "/" (they
+   * take precedence over the router's own).
+   */
   adminRoutes?: ReadonlyMap<string, AdminRouteHandler>;
   /** Called for every autoscaler decision that changes a replica count, e.g. to print it. */
   onScalingDecision?: (d: ScalingDecision) => void;
   /** @default "0.0.0.0" */
   host?: string;
+  /** Address of the admin listener. @default host */
+  adminHost?: string;
   /** @default 8080, or 8443 with TLS; 0 picks a free port. */
   dataPort?: number;
   /** @default 9091; 0 picks a free port. */
@@ -93,9 +97,16 @@ export interface StartRouterOptions {
   clientTimeouts?: Partial<DataListenerTimeouts>;
   /**
    * Data-path workers: 1 serves the data port from this thread; more start that many
-   * worker threads sharing the port (Linux). `serve` passes AKSML_WORKERS (workerCount.ts). @default 1
+   * worker threads sharing the port (Linux); "auto" (what `serve` passes for AKSML_WORKERS
+   * unset or auto) runs worker threads, as many as the whole cores of the CPU limit, and
+   * follows the limit live (an in-place resize). @default 1
    */
-  workers?: number;
+  workers?: number | "auto";
+  /**
+   * The container's CPU limit in cores, read for `workers: "auto"` at start and every
+   * `pollMs` after (tests give their own). @default the cgroup quota, every 5 s (autoscaler/cpuQuota.ts)
+   */
+  cpuLimit?: { read(): number | undefined; pollMs?: number };
   /** Services served at once. @default 1024 (AKSML_SERVICE_TABLE_SIZE) */
   serviceTableSize?: number;
   /** Replicas tracked at once over all services. @default 8192 (AKSML_REPLICA_TABLE_SIZE) */
@@ -107,7 +118,7 @@ export interface RunningRouter extends RouterParts {
   adminUrl: string;
   /** The ACME HTTP-01 port, when `acmeHttp01SolverUrl` is set. */
   acmeUrl?: string;
-  /** How many data-path workers serve the data port. */
+  /** How many data-path workers served the data port at start (with `workers: "auto"` the pool follows the CPU limit after). */
   workers: number;
   /** Graceful: stop accepting, /readyz 503, finish in-flight requests (bounded), stop the backend. */
   stop(): Promise<void>;
@@ -127,24 +138,16 @@ async function listen(server: Server, port: number, host: string): Promise<numbe
   return (server.address() as AddressInfo).port;
 }
 
-function checkedWorkers(workers: number): number {
-  if (!Number.isInteger(workers) || workers < 1 || workers > MAX_WORKERS)
-    throw new Error(`workers must be an integer between 1 and ${MAX_WORKERS}, got ${workers}`);
-  if (workers > 1 && !reusePortSupported())
-    throw new Error(
-      `workers=${workers} needs SO_REUSEPORT load balancing, which node offers on Linux and FreeBSD, not on ${process.platform}; use 1`,
-    );
-  return workers;
-}
-
 export async function startRouter(options: StartRouterOptions): Promise<RunningRouter> {
   if (options.acmeHttp01SolverUrl !== undefined && !options.tls)
     throw new Error("acmeHttp01SolverUrl needs tls: the ACME port obtains the certificate the HTTPS port serves");
-  const workers = checkedWorkers(options.workers ?? 1);
+  const plan = workerPlan(options.workers ?? 1, options.cpuLimit?.read);
+  const { workers } = plan;
   const log = options.logger ?? createLogger(options.logLevel ?? "info");
   const host = options.host ?? "0.0.0.0";
+  const adminHost = options.adminHost ?? host;
   const table = SlotTable.create({
-    workers,
+    workers: plan.capacity,
     serviceRows: options.serviceTableSize ?? DEFAULT_SERVICE_TABLE_SIZE,
     replicaRows: options.replicaTableSize ?? DEFAULT_REPLICA_TABLE_SIZE,
   });
@@ -157,16 +160,25 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   const planeConfig: Omit<DataPlaneConfig, "worker"> = {
     host,
     port: options.dataPort ?? (options.tls ? ROUTER_HTTPS_PORT : ROUTER_HTTP_PORT),
-    reusePort: workers > 1,
+    reusePort: plan.capacity > 1,
     // Session tickets every worker can decrypt: a client's next connection may land on another.
     tls: options.tls ? { pair: loadPemPair(options.tls), ticketKeys: randomBytes(48) } : undefined,
     timeouts: { ...DATA_LISTENER_TIMEOUTS, ...options.clientTimeouts },
     maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
   };
+  // A live count runs worker threads even at 1, so the pool can grow without moving the listener.
   const pool =
-    workers > 1
-      ? new WorkerPool({ config: planeConfig, workers, table, catalog, log, metricsRegistry: metrics.registry })
+    plan.capacity > 1
+      ? new WorkerPool({
+          config: planeConfig,
+          workers,
+          table,
+          catalog,
+          log,
+          metricsRegistry: metrics.registry,
+          retireGraceMs: options.shutdownGraceMs ?? 30_000,
+        })
       : undefined;
   const local = pool ? undefined : new LocalDataPlane(planeConfig, table, metrics.registry, log);
   const planes: DataPlanes = pool ?? local!;
@@ -179,6 +191,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     metrics,
     log,
     onScalingDecision: options.onScalingDecision,
+    workers: plan.live ? pool : undefined,
+    cpuLimit: options.cpuLimit,
   });
   const adminRoutes = new Map([...control.adminRoutes, ...(options.adminRoutes ?? [])]);
   const admin = createHttpServer(adminHandler(catalog, metrics, health, log, adminRoutes));
@@ -198,7 +212,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     dataPort = await planes.start();
     if (options.tls)
       stopTlsWatch = watchTlsFiles(options.tls, (pair) => planes.setSecureContext(pair), log, options.tlsPollMs);
-    adminPort = await listen(admin, options.adminPort ?? ROUTER_ADMIN_PORT, host);
+    adminPort = await listen(admin, options.adminPort ?? ROUTER_ADMIN_PORT, adminHost);
     // Challenges are answered from the first second: the certificate may not be issued yet.
     if (options.acmeHttp01SolverUrl !== undefined) {
       acme = createAcmeChallengeServer(options.acmeHttp01SolverUrl, log);
@@ -208,7 +222,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     await closeAll();
     throw e;
   }
-  const shownHost = host === "0.0.0.0" ? "127.0.0.1" : host;
+  const shown = (h: string) => (h === "0.0.0.0" ? "127.0.0.1" : h);
+  const shownHost = shown(host);
   const parts: RouterParts = { registry: catalog, metrics, log, backend, leaderElection: election };
 
   try {
@@ -258,7 +273,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   return {
     ...parts,
     dataUrl: `${options.tls ? "https" : "http"}://${shownHost}:${dataPort}`,
-    adminUrl: `http://${shownHost}:${adminPort}`,
+    adminUrl: `http://${shown(adminHost)}:${adminPort}`,
     acmeUrl: acmePort === undefined ? undefined : `http://${shownHost}:${acmePort}`,
     workers,
     stop,

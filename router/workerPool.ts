@@ -5,7 +5,10 @@
  * ready signal to every worker, gathers their metrics for a scrape, writes their log lines
  * to the router's log, drains them on stop, and restarts a worker that exits: its slots,
  * queue places and connections are given back first (slotTable.reclaimWorker), so the
- * other workers' requests carry on and its replicas are not held.
+ * other workers' requests carry on and its replicas are not held. With `AKSML_WORKERS=auto`
+ * its size follows the pod's CPU limit live (setWorkerCount, from autoscaler/cpuQuota.ts):
+ * a worker is added on a free index of the table, and a retired one drains like a stopping
+ * pod (stops accepting, finishes its requests, its last metrics kept) before it ends.
  */
 import { Worker } from "node:worker_threads";
 import type { Registry } from "prom-client";
@@ -13,6 +16,7 @@ import type { RouterCatalog } from "./catalog.js";
 import type { SequencedChange } from "./catalogChange.js";
 import type { DataPlaneConfig } from "./dataPlane.js";
 import type { DataPlanes } from "./dataPlanes.js";
+import type { LiveWorkers } from "./autoscaler/cpuQuota.js";
 import { destinationOf, type Logger } from "./log.js";
 import type { MetricJson } from "./batchedMetrics.js";
 import { mirrorWorkerMetrics, sumReadings, type WorkerMetricsSource } from "./podMetrics.js";
@@ -31,8 +35,11 @@ const STABLE_AFTER_MS = 30_000;
 export interface WorkerPoolOptions {
   /** What every worker listens with (each gets its own index). */
   config: Omit<DataPlaneConfig, "worker">;
+  /** Workers started with; the table has a row for each worker the pool may grow to. */
   workers: number;
   table: SlotTable;
+  /** A retired worker's grace for its in-flight requests. @default 30 000 */
+  retireGraceMs?: number;
   catalog: RouterCatalog;
   log: Logger;
   /** The main thread's registry: the workers' metrics are mirrored into it. */
@@ -51,6 +58,8 @@ interface WorkerSlot {
   lastReading: MetricJson[] | undefined;
   scrapes: Map<number, (m: MetricJson[]) => void>;
   drained: (() => void) | undefined;
+  /** Being retired (a smaller size): not restarted when it exits. */
+  retiring: boolean;
 }
 
 /**
@@ -66,9 +75,13 @@ function workerEntry(): { url: URL; execArgv: string[] | undefined } {
   };
 }
 
-export class WorkerPool implements DataPlanes, WorkerMetricsSource {
-  readonly workers: number;
+export class WorkerPool implements DataPlanes, WorkerMetricsSource, LiveWorkers {
+  /** Workers serving now: indexes 0..workers-1 of the table. */
+  private count: number;
+  /** One per worker index of the table (the most the pool may grow to). */
   private readonly slots: WorkerSlot[];
+  /** Resizes in order, one at a time. */
+  private resizing: Promise<void> = Promise.resolve();
   private port = 0;
   private ready = false;
   private tlsPair: PemPair | undefined;
@@ -81,8 +94,10 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource {
   private readonly logOut;
 
   constructor(private readonly opts: WorkerPoolOptions) {
-    this.workers = opts.workers;
-    this.slots = Array.from({ length: opts.workers }, (_, index) => ({
+    if (opts.workers < 1 || opts.workers > opts.table.workers)
+      throw new Error(`a pool of ${opts.workers} workers over a slot table for ${opts.table.workers}`);
+    this.count = opts.workers;
+    this.slots = Array.from({ length: opts.table.workers }, (_, index) => ({
       index,
       worker: undefined,
       live: false,
@@ -92,17 +107,68 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource {
       lastReading: undefined,
       scrapes: new Map(),
       drained: undefined,
+      retiring: false,
     }));
     this.tlsPair = opts.config.tls?.pair;
     this.logOut = destinationOf(opts.log);
     mirrorWorkerMetrics(opts.metricsRegistry, this);
   }
 
+  get workers(): number {
+    return this.count;
+  }
+
   /** Worker 0 takes the port (a free one for port 0), then the others listen on it too. */
   async start(): Promise<number> {
     this.port = await this.spawn(this.slots[0]!, this.opts.config.port);
-    await Promise.all(this.slots.slice(1).map((slot) => this.spawn(slot, this.port)));
+    await Promise.all(this.slots.slice(1, this.count).map((slot) => this.spawn(slot, this.port)));
     return this.port;
+  }
+
+  /**
+   * Starts workers up to `n` (at most the table's), or retires the highest-numbered ones
+   * down to `n` (at least 1): each stops accepting (the kernel gives new connections to
+   * the others), answers its kept-alive clients with `Connection: close`, finishes its
+   * requests within the retire grace, and ends; its last metrics stay in the pod's sums.
+   */
+  setWorkerCount(n: number): Promise<void> {
+    const next = this.resizing.then(() => this.resize(Math.max(1, Math.min(this.slots.length, Math.floor(n)))));
+    this.resizing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async resize(target: number): Promise<void> {
+    if (this.stopping || target === this.count) return;
+    const from = this.count;
+    if (target > from) {
+      const added = this.slots.slice(from, target);
+      for (const slot of added) slot.restartDelayMs = RESTART_FIRST_MS;
+      this.count = target;
+      await Promise.all(added.map((slot) => this.spawn(slot, this.port)));
+    } else {
+      this.count = target;
+      await Promise.all(this.slots.slice(target, from).map((slot) => this.retire(slot)));
+    }
+    this.opts.log.info({ from, to: target }, "data-path workers resized");
+  }
+
+  private async retire(slot: WorkerSlot): Promise<void> {
+    clearTimeout(slot.restartTimer);
+    slot.restartTimer = undefined;
+    const worker = slot.worker;
+    if (!worker || !slot.live) {
+      // Between a crash and its restart: nothing runs on this index any more.
+      this.opts.table.reclaimWorker(slot.index);
+      return;
+    }
+    slot.retiring = true;
+    await new Promise<void>((resolve) => {
+      slot.drained = resolve;
+      this.post(slot, { type: "drain", graceMs: this.opts.retireGraceMs ?? 30_000 });
+    });
+    // Its final counts (since the last scrape), then the thread ends.
+    if (slot.live) await this.reading(slot, ++this.scrapeId);
+    await worker.terminate();
   }
 
   private spawn(slot: WorkerSlot, port: number): Promise<number> {
@@ -171,6 +237,11 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource {
     slot.lastReading = undefined;
     if (this.stopping) return;
     const reclaimed = this.opts.table.reclaimWorker(slot.index);
+    if (slot.retiring) {
+      slot.retiring = false;
+      slot.drained = undefined;
+      return;
+    }
     const ranMs = performance.now() - slot.startedAt;
     slot.restartDelayMs = ranMs > STABLE_AFTER_MS ? RESTART_FIRST_MS : slot.restartDelayMs;
     this.opts.log.error(
@@ -215,48 +286,50 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource {
 
   /** Requests each worker is answering. */
   activeRequestsByWorker(): number[] {
-    return this.slots.map((s) => this.opts.table.workerActiveRequests(s.index));
+    return this.slots.slice(0, this.count).map((s) => this.opts.table.workerActiveRequests(s.index));
   }
 
   /** Every worker's reading (a worker that does not answer in time counts with its last one), and the exited ones'. */
   async collect(): Promise<MetricJson[][]> {
     const id = ++this.scrapeId;
-    const readings = await Promise.all(
-      this.slots.map(
-        (slot) =>
-          new Promise<MetricJson[]>((resolve) => {
-            if (!slot.live || !slot.worker) return resolve(slot.lastReading ?? []);
-            const timer = setTimeout(() => {
-              slot.scrapes.delete(id);
-              resolve(slot.lastReading ?? []);
-            }, COLLECT_TIMEOUT_MS);
-            slot.scrapes.set(id, (m) => {
-              clearTimeout(timer);
-              resolve(m);
-            });
-            this.post(slot, { type: "collect", id });
-          }),
-      ),
-    );
+    const readings = await Promise.all(this.slots.map((slot) => this.reading(slot, id)));
     await this.retiring;
     return [...readings, this.retired];
+  }
+
+  /** One worker's metrics now (its last reading when it has exited or does not answer in time). */
+  private reading(slot: WorkerSlot, id: number): Promise<MetricJson[]> {
+    return new Promise<MetricJson[]>((resolve) => {
+      if (!slot.live || !slot.worker) return resolve(slot.lastReading ?? []);
+      const timer = setTimeout(() => {
+        slot.scrapes.delete(id);
+        resolve(slot.lastReading ?? []);
+      }, COLLECT_TIMEOUT_MS);
+      slot.scrapes.set(id, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+      this.post(slot, { type: "collect", id });
+    });
   }
 
   /** Every worker stops accepting and finishes its requests within `graceMs`; then the threads end. */
   async drain(graceMs: number): Promise<void> {
     this.stopping = true;
-    await Promise.all(
-      this.slots.map(async (slot) => {
+    await Promise.all([
+      // A worker being retired is draining already.
+      this.resizing,
+      ...this.slots.map(async (slot) => {
         clearTimeout(slot.restartTimer);
         const worker = slot.worker;
-        if (!worker || !slot.live) return;
+        if (!worker || !slot.live || slot.retiring) return;
         await new Promise<void>((resolve) => {
           slot.drained = resolve;
           this.post(slot, { type: "drain", graceMs });
         });
         await worker.terminate();
       }),
-    );
+    ]);
   }
 
   async close(): Promise<void> {
@@ -279,6 +352,6 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource {
 
   /** The thread id of each worker now running (tests: to tell a restarted worker from the one it replaced). */
   threadIds(): Array<number | undefined> {
-    return this.slots.map((s) => (s.live ? s.worker?.threadId : undefined));
+    return this.slots.slice(0, this.count).map((s) => (s.live ? s.worker?.threadId : undefined));
   }
 }

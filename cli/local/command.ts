@@ -5,14 +5,30 @@
  * SIGHUP stop the router (in-flight requests finish) and every replica; a second Ctrl-C
  * during that stop kills the replicas at once (stopSignals.ts). Replicas die with the
  * router even when it is killed outright (the lifeline in replicaProcess.ts).
+ *
+ * Day-2: the admin port (always 127.0.0.1) carries the admin API the `--local` commands
+ * call (adminApi.ts), authenticated with a token from a 0600 state file (adminState.ts);
+ * token-auth services without an issuer get aksml local's own (localTokenAuth.ts); keys
+ * edited in the config file, or regenerated, are served at once (configKeys.ts).
  */
+import { randomBytes } from "node:crypto";
 import { constants as osConstants } from "node:os";
 import { parseArgs } from "node:util";
 import { startRouter, type RunningRouter } from "../../router/startRouter.js";
-import { createLogger } from "../../router/log.js";
-import { LocalProcessBackend } from "../../router/backends/local/localBackend.js";
+import { createLogger, teeToStdout } from "../../router/log.js";
+import { LocalProcessBackend, type LocalServiceSpec } from "../../router/backends/local/localBackend.js";
+import { freePort } from "../../router/backends/local/freePort.js";
+import { LocalIssuer } from "../../router/backends/local/localIssuer.js";
+import { LogStore } from "../../router/backends/local/logStore.js";
 import { LocalConfigError, loadLocalConfig, type LocalConfig, type LocalService } from "./config.js";
 import { watchStopSignals } from "./stopSignals.js";
+import { adminApiRoutes } from "./adminApi.js";
+import { removeAdminState, writeAdminState } from "./adminState.js";
+import { persistKey, watchConfigKeys } from "./configKeys.js";
+import { bindBuiltInIssuer } from "./localTokenAuth.js";
+
+/** The admin API (keys, tokens) is never reachable from another machine. */
+const ADMIN_HOST = "127.0.0.1";
 
 export const USAGE = `usage: aksml local <config.json> [options]
 
@@ -21,8 +37,12 @@ processes (started from its command with $PORT), autoscaled like in the cluster.
 
 options:
   -p, --port N        data port (overrides the file's "port"; 0 picks a free one)
-      --admin-port N  admin port for /metrics (overrides "adminPort"; default 9091)
+      --admin-port N  admin port on 127.0.0.1: /metrics and the admin API of the day-2
+                      commands' --local (overrides "adminPort"; default 9091)
   -h, --help          this help
+
+day-2: aksml list|keys|regen-key|token|logs|state|wait|score <service> --local
+  (keys edited in the config file are served at once, no restart)
 
 environment: AKSML_LOG_LEVEL (router JSON logs on stdout; default warn)
 config file: {"port": 8080, "services": [{"name", "command", "cwd", "env", "config", "keys"}]}
@@ -49,8 +69,11 @@ export function curlFor(service: LocalService, dataUrl: string): string {
   return parts.join(" ");
 }
 
-function describe(config: LocalConfig, dataUrl: string, adminUrl: string): string {
-  const lines = [`aksml local: router listening on ${dataUrl} (metrics: ${adminUrl}/metrics)`];
+function describe(config: LocalConfig, dataUrl: string, adminUrl: string, stateFile: string): string {
+  const lines = [
+    `aksml local: router listening on ${dataUrl} (metrics: ${adminUrl}/metrics)`,
+    `admin API for the day-2 commands (--local): ${adminUrl} (its token: ${stateFile})`,
+  ];
   for (const s of config.services) {
     const a = s.config.autoscale;
     const scaling = a.enabled
@@ -65,7 +88,11 @@ function describe(config: LocalConfig, dataUrl: string, adminUrl: string): strin
       lines.push(
         `  keys generated for this run only (not saved): primary ${s.keys.primaryKey}  secondary ${s.keys.secondaryKey}`,
       );
-    lines.push(`  try: ${curlFor(s, dataUrl)}`);
+    if (s.config.auth.mode === "token")
+      lines.push(
+        `  token auth${s.builtInIssuer ? " with aksml local's issuer" : ` with ${s.config.auth.issuer}`}: aksml score ${s.name} --local ${adminUrl} --data '${JSON.stringify(s.sampleRequest)}'`,
+      );
+    else lines.push(`  try: ${curlFor(s, dataUrl)}`);
   }
   lines.push("", "Ctrl-C stops the router and every replica (closing the terminal does too).");
   return lines.join("\n");
@@ -119,8 +146,42 @@ export async function run(argv: string[]): Promise<number> {
 
   // After SIGHUP the terminal may be gone and a write to it fail (EIO); that must not end the graceful stop.
   for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
-  const log = createLogger(process.env.AKSML_LOG_LEVEL ?? "warn");
-  const backend = new LocalProcessBackend(config.services, { log });
+  const routerLogs = new LogStore();
+  const log = createLogger(
+    process.env.AKSML_LOG_LEVEL ?? "warn",
+    teeToStdout((line) => routerLogs.append("router", line)),
+  );
+  // The admin port is fixed before anything starts: the built-in issuer's URL (in the
+  // services' settings) and the state file's name both contain it.
+  const adminPort = (ports.adminPort ?? config.adminPort) || (await freePort(ADMIN_HOST));
+  const adminUrl = `http://${ADMIN_HOST}:${adminPort}`;
+  const issuer = config.services.some((s) => s.builtInIssuer) ? await LocalIssuer.create(adminUrl) : undefined;
+  const specs: LocalServiceSpec[] = config.services.map((s) => ({
+    name: s.name,
+    command: s.command,
+    cwd: s.cwd,
+    env: s.env,
+    config: s.builtInIssuer && issuer ? bindBuiltInIssuer(s.config, issuer) : s.config,
+    keys: s.keys && { ...s.keys },
+  }));
+  const backend = new LocalProcessBackend(specs, { log });
+  const adminToken = randomBytes(32).toString("base64url");
+  let dataUrl = "";
+  const generated = new Set(config.services.filter((s) => s.generatedKeys).map((s) => s.name));
+  const adminRoutes = adminApiRoutes({
+    backend,
+    routerLogs,
+    issuer,
+    builtInIssuer: new Set(config.services.filter((s) => s.builtInIssuer).map((s) => s.name)),
+    adminToken,
+    dataUrl: () => dataUrl,
+    persistKey: (service, oldKey, newKey) => {
+      if (generated.has(service))
+        return "this run only (the keys were generated at start; add keys to the config file to keep them)";
+      const outcome = persistKey(config.file, service, oldKey, newKey);
+      return outcome.persisted ? `config file ${config.file}` : `this run only: ${outcome.why}`;
+    },
+  });
   let router: RunningRouter | undefined;
   let stopSignal: NodeJS.Signals | undefined;
   let requestStop!: () => void;
@@ -149,13 +210,33 @@ export async function run(argv: string[]): Promise<number> {
         `aksml local: ${d.service} ${d.to > d.from ? "scaling up" : "scaling down"} ${d.from} -> ${d.to} replicas (utilization ${Number.isFinite(d.utilizationPercent) ? Math.round(d.utilizationPercent) : "n/a"}%)`,
       ),
     host: config.host,
+    adminHost: ADMIN_HOST,
     dataPort: ports.port ?? config.port,
-    adminPort: ports.adminPort ?? config.adminPort,
+    adminPort,
+    adminRoutes,
     shutdownGraceMs: 10_000,
   });
-  if (stopSignal === undefined) console.log(describe(config, router.dataUrl, router.adminUrl));
+  dataUrl = router.dataUrl;
+  const stateFile = writeAdminState(adminPort, {
+    adminUrl,
+    dataUrl,
+    token: adminToken,
+    pid: process.pid,
+    config: config.file,
+  });
+  // Also on a forced exit (second Ctrl-C): a stale token file would only mislead the day-2 commands.
+  process.once("exit", () => removeAdminState(adminPort, adminToken));
+  const keysWatch = watchConfigKeys(
+    config,
+    (service) => backend.spec(service)?.keys,
+    (service, keys) => backend.setKeys(service, keys),
+    (message) => console.log(`aksml local: ${message}`),
+  );
+  if (stopSignal === undefined) console.log(describe(config, router.dataUrl, adminUrl, stateFile));
 
   await stopRequested;
+  keysWatch.stop();
+  removeAdminState(adminPort, adminToken);
   await router.stop();
   signals.stopped();
   console.log("aksml local: stopped");

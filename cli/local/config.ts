@@ -9,12 +9,15 @@ import { dirname, isAbsolute, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { parseServiceConfig, serviceKeyProblem } from "../../router/contract/serviceConfig.js";
 import type { LocalServiceSpec } from "../../router/backends/local/localBackend.js";
+import { withBuiltInIssuer } from "./localTokenAuth.js";
 
 export interface LocalService extends LocalServiceSpec {
   /** Body used in the printed curl example. */
   sampleRequest: unknown;
   /** True when the keys were generated at startup (printed once, never written anywhere). */
   generatedKeys: boolean;
+  /** Token auth with aksml local's own issuer (no `auth.issuer` given): bound to it at start. */
+  builtInIssuer: boolean;
 }
 
 export interface LocalConfig {
@@ -146,11 +149,11 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
       if (s.env !== undefined && (!isObject(s.env) || !Object.values(s.env).every((v) => typeof v === "string")))
         add(`${at}.env`, 'must be an object of string values, e.g. {"SCORER_DELAY_MS": "50"} (quote numbers)');
 
-      const parsed = parseServiceConfig(name || `services[${i}]`, s.config ?? {});
+      // Token auth without an issuer uses aksml local's own (see localTokenAuth.ts).
+      const { config: rawConfig, builtInIssuer } = withBuiltInIssuer(name, s.config ?? {});
+      const parsed = parseServiceConfig(name || `services[${i}]`, rawConfig);
       if (!parsed.ok)
         for (const p of parsed.problems) add(`${at}.config${p.path === "$" ? "" : `.${p.path}`}`, p.reason);
-      if (parsed.ok && parsed.config.auth.mode === "token")
-        add(`${at}.config.auth.mode`, 'token auth needs an identity provider; use "key" or "none" locally');
       if (parsed.ok) {
         const { numReplicas, autoscale } = parsed.config;
         for (const [path, n] of [
@@ -213,6 +216,7 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
         keys,
         sampleRequest: s.sampleRequest ?? DEFAULT_SAMPLE,
         generatedKeys,
+        builtInIssuer,
       });
     });
   }

@@ -1,7 +1,13 @@
 /** Every AzuremlFe arg and its kind (the compiler holds this complete; see shared/argShape.ts). */
 import type { ArgShape } from "../shared/argShape.js";
 import { CLUSTER_CONNECTION_SHAPE, REGISTRY_CREDENTIALS_SHAPE } from "../shared/connectionShapes.js";
-import type { AzuremlFeArgs, MetricsScraperArgs, RegistryCredentialsArgs, RouterDnsRecordArgs } from "./args.js";
+import type {
+  AzuremlFeArgs,
+  MetricsScraperArgs,
+  RegistryCredentialsArgs,
+  RouterDnsRecordArgs,
+  RouterSelfScalingArgs,
+} from "./args.js";
 
 const DNS_RECORD = {
   resourceGroupName: "string",
@@ -16,12 +22,22 @@ const METRICS_SCRAPER = {
   podLabels: "stringMap",
 } as const satisfies ArgShape<MetricsScraperArgs>;
 
+const SELF_SCALING = {
+  minPods: "number",
+  maxPods: "number",
+  minCpuPerPod: "number",
+  maxCpuPerPod: "number",
+} as const satisfies ArgShape<RouterSelfScalingArgs>;
+
 export const AZUREML_FE_ARG_SHAPE = {
   cluster: { fields: CLUSTER_CONNECTION_SHAPE },
   namespace: "string",
   image: "string",
   registryCredentials: { fields: REGISTRY_CREDENTIALS_SHAPE satisfies ArgShape<RegistryCredentialsArgs> },
   replicas: "number",
+  cpuPerPod: "number",
+  selfScaling: { fields: SELF_SCALING },
+  nodeVcpus: "number",
   maxRequestBytes: "number",
   logLevel: "string",
   dnsRecord: { fields: DNS_RECORD },

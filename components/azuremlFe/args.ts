@@ -50,6 +50,38 @@ export interface MetricsScraperArgs {
   readonly podLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/**
+ * Bounds of the router's self-scaling (outside DevTest). azureml-fe scales itself up (more
+ * cores per pod) and out (more pods) when routing stays slow, and down, then in, when its
+ * CPU use is low; Azure ML offers no setting for it. The router applies a CPU change to
+ * its running pods in place (Kubernetes >= 1.33) or by restarting them one by one, never
+ * losing a request. Growth also stops where the cluster has no room: a size whose pods
+ * cannot be scheduled, or that a node refuses, is taken back.
+ */
+export interface RouterSelfScalingArgs {
+  /**
+   * Fewest router pods; scale-in stops here. With 1, a node drain leaves no router for a moment.
+   * @default 2
+   */
+  readonly minPods?: pulumi.Input<number>;
+  /**
+   * Most router pods, at most 32.
+   * @default 10
+   */
+  readonly maxPods?: pulumi.Input<number>;
+  /**
+   * Fewest whole CPU cores per router pod (its CPU limit; its request is 450m per core).
+   * @default 1
+   */
+  readonly minCpuPerPod?: pulumi.Input<number>;
+  /**
+   * Most whole CPU cores per router pod, at most 64 and at most `nodeVcpus` when given:
+   * more cores than its node has would only add workers that contend for them.
+   * @default 4 (the vCPUs of the default FastProd/DenseProd node, Standard_D4s_v5)
+   */
+  readonly maxCpuPerPod?: pulumi.Input<number>;
+}
+
 export interface AzuremlFeArgs {
   /** What the cluster hands over (`AksInferenceCluster.connection`). */
   readonly cluster: ClusterConnectionArgs;
@@ -71,10 +103,33 @@ export interface AzuremlFeArgs {
    */
   readonly registryCredentials?: RegistryCredentialsArgs;
   /**
-   * Router replicas, at most 32. azureml-fe-v2 runs 3 (`inferenceRouterHA`), 1 without HA.
+   * Router pods, at most 32. azureml-fe-v2 runs 3 (`inferenceRouterHA`), 1 without HA.
+   * Outside DevTest this is the count at creation, within `selfScaling`'s bounds; the
+   * router owns it afterwards.
    * @default 3, or 1 on a DevTest cluster
    */
   readonly replicas?: pulumi.Input<number>;
+  /**
+   * Whole CPU cores per router pod: its CPU limit (request 450m per core; memory fixed at
+   * 800Mi request, 1229Mi limit), and so its worker threads (`AKSML_WORKERS=auto`).
+   * Outside DevTest this is the size at creation, within `selfScaling`'s bounds; the
+   * router owns it afterwards. azureml-fe publishes 900m requested, 2 vCPU limit.
+   * @default 2, or 1 on a DevTest cluster (its single node also runs the models)
+   */
+  readonly cpuPerPod?: pulumi.Input<number>;
+  /**
+   * Bounds of the router's self-scaling; not allowed on DevTest, where self-scaling is
+   * off (as Azure ML's self-scaler is for dev-test clusters).
+   * @default 2 to 10 pods, 1 to 4 cores per pod
+   */
+  readonly selfScaling?: RouterSelfScalingArgs;
+  /**
+   * vCPUs of the smallest node the router can run on (the node pools' VM size, e.g. 4 for
+   * Standard_D4s_v5). Given, `cpuPerPod` and `selfScaling.maxCpuPerPod` must not exceed
+   * it. The router never reads its nodes (that would need a ClusterRole).
+   * @default unchecked
+   */
+  readonly nodeVcpus?: pulumi.Input<number>;
   /**
    * Largest accepted request body in bytes (`AKSML_MAX_REQUEST_BYTES`); azureml-fe's limit is 100 MB.
    * @default 104857600

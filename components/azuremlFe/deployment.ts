@@ -1,13 +1,14 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterPurpose } from "../shared/clusterConnection.js";
-import { ROUTER_RESOURCES, routerTopologyFor, type RouterTopology } from "./defaults.js";
+import { routerTopologyFor, type RouterSizing, type RouterTopology } from "./defaults.js";
 import { isPlainValue } from "../shared/inputs.js";
 import {
   CLUSTER_PURPOSE_ANNOTATION,
   ROUTER_DEPLOYMENT_NAME,
   ROUTER_LABELS,
   ROUTER_LEASE_NAME,
+  ROUTER_LIMIT_RANGE_NAME,
   ROUTER_PEER_SECRET_NAME,
   ROUTER_LEAF_TLS_SECRET_NAME,
   ROUTER_PEERS_SERVICE_NAME,
@@ -24,6 +25,13 @@ import {
   ROUTER_HTTPS_PORT,
   ROUTER_RUN_AS_USER,
 } from "../../router/contract/routerEnvironment.js";
+import {
+  ROUTER_CONTAINER_NAME,
+  ROUTER_CPU_ANNOTATION,
+  routerResourcesFor,
+  type RouterSizeBounds,
+} from "../../router/contract/routerSize.js";
+import type { RouterSelfScalingArgs } from "./args.js";
 
 /** Where the TLS Secret is mounted in router pods. */
 export const ROUTER_TLS_MOUNT = "/etc/aksml/tls";
@@ -36,6 +44,8 @@ export interface RouterDeploymentInputs {
   serviceAccountName: pulumi.Input<string>;
   purpose: pulumi.Input<ClusterPurpose>;
   replicas?: pulumi.Input<number>;
+  cpuPerPod?: pulumi.Input<number>;
+  selfScaling?: RouterSelfScalingArgs;
   maxRequestBytes: pulumi.Input<number>;
   logLevel: pulumi.Input<string>;
   tlsEnabled: boolean;
@@ -70,6 +80,9 @@ export function routerEnv(
     { name: ROUTER_ENV.leaseName, value: ROUTER_LEASE_NAME },
     { name: ROUTER_ENV.routerDeployment, value: ROUTER_DEPLOYMENT_NAME },
     { name: ROUTER_ENV.selfScaling, value: String(topology.selfScaling) },
+    ...boundsEnv(topology.bounds),
+    // Workers follow the CPU limit, so a pod resized to more cores runs more of them.
+    { name: ROUTER_ENV.workers, value: "auto" },
     { name: ROUTER_ENV.logLevel, value: logLevel },
     { name: ROUTER_ENV.shutdownGraceMs, value: String(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000) },
     { name: ROUTER_ENV.watchNamespaces, value: serviceNamespaces.join(",") },
@@ -83,6 +96,17 @@ export function routerEnv(
     if (acmeHttp01SolverUrl) env.push({ name: ROUTER_ENV.acmeHttp01SolverUrl, value: acmeHttp01SolverUrl });
   }
   return env;
+}
+
+/** The self-scaling bounds, for the router (none without self-scaling). */
+function boundsEnv(b: RouterSizeBounds | undefined): k8s.types.input.core.v1.EnvVar[] {
+  if (!b) return [];
+  return [
+    { name: ROUTER_ENV.selfScalingMinPods, value: String(b.minPods) },
+    { name: ROUTER_ENV.selfScalingMaxPods, value: String(b.maxPods) },
+    { name: ROUTER_ENV.selfScalingMinCpuPerPod, value: String(b.minCpuPerPod) },
+    { name: ROUTER_ENV.selfScalingMaxCpuPerPod, value: String(b.maxCpuPerPod) },
+  ];
 }
 
 function podSpread(
@@ -148,7 +172,12 @@ export function routerDeploymentSpec(i: {
       rollingUpdate: i.topology.spread ? { maxUnavailable: 0, maxSurge: 1 } : { maxUnavailable: 1, maxSurge: 0 },
     },
     template: {
-      metadata: { labels: { ...ROUTER_LABELS } },
+      // DevTest: Pulumi owns the size, and a new size must restart the pod. Elsewhere the
+      // router owns this annotation (it sets it to restart its pods at a new size).
+      metadata: {
+        labels: { ...ROUTER_LABELS },
+        ...(i.topology.selfScaling ? {} : { annotations: { [ROUTER_CPU_ANNOTATION]: String(i.topology.cpuPerPod) } }),
+      },
       spec: {
         serviceAccountName: i.serviceAccountName,
         securityContext: {
@@ -162,7 +191,7 @@ export function routerDeploymentSpec(i: {
         ...podSpread(i.topology),
         containers: [
           {
-            name: "router",
+            name: ROUTER_CONTAINER_NAME,
             image: i.image,
             args: ["serve"],
             ports: [
@@ -178,7 +207,13 @@ export function routerDeploymentSpec(i: {
               i.serviceNamespaces,
               i.acmeHttp01SolverUrl,
             ),
-            resources: { requests: { ...ROUTER_RESOURCES.requests }, limits: { ...ROUTER_RESOURCES.limits } },
+            // No resources here: the router's LimitRange gives every router pod its current
+            // size at admission (see createRouterLimitRange). CPU resizes in place need no
+            // restart; memory never changes (a lower limit could OOM-kill the pod).
+            resizePolicy: [
+              { resourceName: "cpu", restartPolicy: "NotRequired" },
+              { resourceName: "memory", restartPolicy: "RestartContainer" },
+            ],
             // Keep serving while the endpoint removal reaches the load balancer and the
             // peers; only then does SIGTERM stop the listener and drain.
             lifecycle: { preStop: { sleep: { seconds: ROUTER_PRESTOP_SECONDS } } },
@@ -198,10 +233,23 @@ export function routerDeploymentSpec(i: {
   };
 }
 
+/** The router's size args, resolved to plain values. */
+function sizingOf(i: RouterDeploymentInputs): pulumi.Output<RouterSizing> {
+  return pulumi
+    .all([i.replicas, i.cpuPerPod, pulumi.output(i.selfScaling)])
+    .apply(([replicas, cpuPerPod, selfScaling]) => ({ replicas, cpuPerPod, selfScaling }));
+}
+
+/** Whether the router owns its size (self-scaling): unless the purpose is known now to be DevTest. */
+function routerOwnsSize(purpose: pulumi.Input<ClusterPurpose>): boolean {
+  return !(isPlainValue(purpose) && purpose === ClusterPurpose.DevTest);
+}
+
 /**
  * The router Deployment. Outside DevTest `spec.replicas` is set at creation and then left
  * to the router (ignoreChanges): the router scales itself, and `pulumi up` must not
- * fight it. On DevTest nothing else scales it, so changes to `replicas` apply.
+ * fight it. On DevTest nothing else scales it, so changes to `replicas` apply. Its pods'
+ * size is the LimitRange's ({@link createRouterLimitRange}), which must exist first.
  */
 export function createRouterDeployment(
   name: string,
@@ -209,12 +257,12 @@ export function createRouterDeployment(
   opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.Deployment {
   const spec = pulumi
-    .all([i.image, i.serviceAccountName, i.purpose, i.replicas, i.maxRequestBytes, i.logLevel, i.namespace])
-    .apply(([image, serviceAccountName, purpose, replicas, maxRequestBytes, logLevel, namespace]) =>
+    .all([i.image, i.serviceAccountName, i.purpose, sizingOf(i), i.maxRequestBytes, i.logLevel, i.namespace])
+    .apply(([image, serviceAccountName, purpose, sizing, maxRequestBytes, logLevel, namespace]) =>
       routerDeploymentSpec({
         image,
         serviceAccountName,
-        topology: routerTopologyFor(purpose, replicas),
+        topology: routerTopologyFor(purpose, sizing),
         maxRequestBytes,
         logLevel,
         tlsEnabled: i.tlsEnabled,
@@ -236,10 +284,36 @@ export function createRouterDeployment(
     },
     // DevTest (known now): self-scaling is off, so `replicas` stays Pulumi's to change.
     // Otherwise (or when the purpose is an Output) the router owns the count.
-    {
-      ...opts,
-      ignoreChanges: isPlainValue(i.purpose) && i.purpose === ClusterPurpose.DevTest ? [] : ["spec.replicas"],
-    },
+    { ...opts, ignoreChanges: routerOwnsSize(i.purpose) ? ["spec.replicas"] : [] },
+  );
+}
+
+/** The LimitRange holding the router pods' size: its container defaults are a router pod's resources at `cores`. */
+export function routerLimitRangeSpec(cores: number): k8s.types.input.core.v1.LimitRangeSpec {
+  const r = routerResourcesFor(cores);
+  return { limits: [{ type: "Container", default: { ...r.limits }, defaultRequest: { ...r.requests } }] };
+}
+
+/**
+ * The router's size (router/contract/routerSize.ts): every router pod is admitted with
+ * these requests and limits. Outside DevTest it is set at creation and then left to the
+ * router (ignoreChanges `spec.limits`, a path with no list index, which pulumi-kubernetes
+ * leaves to the router's field manager under server-side apply); the router rewrites it
+ * when it scales up or down. The router namespace holds no other pods without resources
+ * of their own (cert-manager's solver pods set theirs).
+ */
+export function createRouterLimitRange(
+  name: string,
+  i: Pick<RouterDeploymentInputs, "namespace" | "purpose" | "cpuPerPod">,
+  opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.LimitRange {
+  const spec = pulumi
+    .all([i.purpose, i.cpuPerPod])
+    .apply(([purpose, cpuPerPod]) => routerLimitRangeSpec(routerTopologyFor(purpose, { cpuPerPod }).cpuPerPod));
+  return new k8s.core.v1.LimitRange(
+    `${name}-size`,
+    { metadata: { name: ROUTER_LIMIT_RANGE_NAME, namespace: i.namespace, labels: { ...ROUTER_LABELS } }, spec },
+    { ...opts, ignoreChanges: routerOwnsSize(i.purpose) ? ["spec.limits"] : [] },
   );
 }
 

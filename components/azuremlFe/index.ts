@@ -5,7 +5,7 @@ import type { RouterConnectionArgs } from "../shared/routerConnection.js";
 import { resolveAzuremlFeArgs, routerTopologyFor } from "./defaults.js";
 import { checkedWhenKnown, isPlainValue } from "../shared/inputs.js";
 import type { ClusterPurpose } from "../shared/clusterConnection.js";
-import { createRouterDeployment, createRouterPdb } from "./deployment.js";
+import { createRouterDeployment, createRouterLimitRange, createRouterPdb } from "./deployment.js";
 import { buildRouterImage } from "./image.js";
 import { createRouterRbac } from "./rbac.js";
 import {
@@ -23,7 +23,8 @@ import { AZUREML_FE_ARG_SHAPE } from "./argShape.js";
 import { checkArgShape } from "../shared/argShape.js";
 
 export * from "./args.js";
-export { AZUREML_FE_DEFAULTS, ROUTER_RESOURCES, routerTopologyFor } from "./defaults.js";
+export { AZUREML_FE_DEFAULTS, ROUTER_RESOURCES, ROUTER_SIZE_DEFAULTS, routerTopologyFor } from "./defaults.js";
+export { routerLimitRangeSpec } from "./deployment.js";
 export { ROUTER_NAMESPACE_RULES, ROUTER_SERVICE_NAMESPACE_RULES, routerRoleGrants } from "./rbacRules.js";
 export type { RbacRule, RoleGrant } from "./rbacRules.js";
 export { routerNetworkPolicySpec } from "./networkPolicy.js";
@@ -35,12 +36,14 @@ export * from "./names.js";
  * The aksml router (the azureml-fe equivalent) deployed into the cluster: one per
  * cluster, routing `POST /api/v1/service/<name>/score` to model replicas and scaling them.
  *
- * Creates: a Namespace; a ServiceAccount with least-privilege RBAC; the router
- * Deployment (3 replicas, PodDisruptionBudget maxUnavailable 1, anti-affinity and zone
- * spread; on DevTest 1 replica, no PDB, self-scaling off); a LoadBalancer Service
- * (public, or internal with Azure's internal-LB annotations; DNS label for
- * `leafDomainLabel`; HTTPS only when the cluster has a certificate or a leaf domain
- * issuer); a headless peers Service; the peer secret (a random password in a Secret
+ * Creates: a Namespace (Pod Security `restricted` enforced); a ServiceAccount with
+ * least-privilege RBAC; the router Deployment (3 pods of 2 cores, scaling itself up to 4
+ * cores per pod, then out to 10 pods, and back down to 1 core, then in to 2 pods;
+ * PodDisruptionBudget maxUnavailable 1, anti-affinity and zone spread; on DevTest 1 pod
+ * of 1 core, no PDB, self-scaling off) and the LimitRange holding its pods' size; a
+ * LoadBalancer Service (public, or internal with Azure's internal-LB annotations; DNS
+ * label for `leafDomainLabel`; HTTPS only when the cluster has a certificate or a leaf
+ * domain issuer); a headless peers Service; the peer secret (a random password in a Secret
  * mounted into router pods only); a NetworkPolicy admitting the admin port from router
  * pods and the metrics scraper only; the TLS Secret, or with `leafCertificateIssuer` a
  * cert-manager Certificate for `leafDomainFqdn` and the Service through which the router
@@ -55,7 +58,9 @@ export * from "./names.js";
  *   `deployments/scale`;
  * - a Role in the router namespace: `list,watch` on `discovery.k8s.io` `endpointslices`;
  *   `create` on `coordination.k8s.io` `leases` and `get,update` on the Lease
- *   `azureml-fe-leader`; `get,update` on `apps` `deployments/scale` of `azureml-fe`.
+ *   `azureml-fe-leader`; `get,update` on `apps` `deployments/scale` and `get,patch` on
+ *   `apps` `deployments` of `azureml-fe`; `get,update` on the `limitranges` `azureml-fe`;
+ *   `get` on `pods` and `patch` on `pods/resize` (router pods' CPU; pods cannot be named).
  */
 export class AzuremlFe extends pulumi.ComponentResource {
   /** Base URL of the router, e.g. `http://20.1.2.3` or `https://ml.example.com`. */
@@ -84,6 +89,9 @@ export class AzuremlFe extends pulumi.ComponentResource {
       {
         namespace: r.namespace,
         replicas: args.replicas,
+        cpuPerPod: args.cpuPerPod,
+        selfScaling: args.selfScaling,
+        nodeVcpus: args.nodeVcpus,
         maxRequestBytes: r.maxRequestBytes,
         logLevel: r.logLevel,
         clusterPurpose: cluster.clusterPurpose,
@@ -116,6 +124,11 @@ export class AzuremlFe extends pulumi.ComponentResource {
       );
     else if (r.tlsEnabled) tlsObjects.push(createTlsSecret(name, namespace, cluster, inNs));
 
+    const size = createRouterLimitRange(
+      name,
+      { namespace, purpose: cluster.clusterPurpose, cpuPerPod: args.cpuPerPod },
+      inNs,
+    );
     createRouterDeployment(
       name,
       {
@@ -124,24 +137,27 @@ export class AzuremlFe extends pulumi.ComponentResource {
         serviceAccountName: rbac.serviceAccount.metadata.name,
         purpose: cluster.clusterPurpose,
         replicas: args.replicas,
+        cpuPerPod: args.cpuPerPod,
+        selfScaling: args.selfScaling,
         maxRequestBytes: r.maxRequestBytes,
         logLevel: r.logLevel,
         tlsEnabled: r.tlsEnabled,
         leafCertificate: r.leafCertificate,
         serviceNamespaces: r.serviceNamespaces,
       },
-      // Router pods list Services/Secrets from their first second: the bindings come first.
-      { ...inNs, dependsOn: [ns, peerSecret, ...tlsObjects, ...rbac.roles, ...rbac.bindings] },
+      // Router pods list Services/Secrets from their first second: the bindings come first;
+      // and they are admitted at the LimitRange's size, so it comes first too.
+      { ...inNs, dependsOn: [ns, peerSecret, size, ...tlsObjects, ...rbac.roles, ...rbac.bindings] },
     );
-    const pdbFor = (purpose: ClusterPurpose, replicas: number | undefined) => {
-      const maxUnavailable = routerTopologyFor(purpose, replicas).pdbMaxUnavailable;
+    const pdbFor = (purpose: ClusterPurpose, maxPods: number | undefined) => {
+      const maxUnavailable = routerTopologyFor(purpose, { selfScaling: { maxPods } }).pdbMaxUnavailable;
       if (maxUnavailable !== undefined) createRouterPdb(name, namespace, maxUnavailable, inNs);
     };
     // Usually the purpose comes from stack config and is known now, so the PDB shows in
     // every preview; if it is an Output, the PDB is declared once it resolves.
-    if (isPlainValue(cluster.clusterPurpose) && isPlainValue(args.replicas))
-      pdbFor(cluster.clusterPurpose, args.replicas);
-    else pulumi.all([cluster.clusterPurpose, args.replicas]).apply(([purpose, replicas]) => pdbFor(purpose, replicas));
+    const maxPods = args.selfScaling?.maxPods;
+    if (isPlainValue(cluster.clusterPurpose) && isPlainValue(maxPods)) pdbFor(cluster.clusterPurpose, maxPods);
+    else pulumi.all([cluster.clusterPurpose, maxPods]).apply(([purpose, pods]) => pdbFor(purpose, pods));
 
     const service = createRouterService(name, namespace, cluster, r.tlsEnabled, r.leafCertificate, inNs);
     createPeersService(name, namespace, inNs);

@@ -8,6 +8,8 @@ export const ROUTER_SERVICE_ACCOUNT_NAME = "azureml-fe";
 export const ROUTER_SERVICE_NAME = "azureml-fe";
 export const ROUTER_PEERS_SERVICE_NAME = "azureml-fe-peers";
 export const ROUTER_LEASE_NAME = "azureml-fe-leader";
+/** The LimitRange holding the router pods' size; the router finds it by its Deployment's name. */
+export const ROUTER_LIMIT_RANGE_NAME = ROUTER_DEPLOYMENT_NAME;
 export const ROUTER_TLS_SECRET_NAME = "azureml-fe-tls";
 /**
  * The leaf domain certificate's Secret, written and renewed by cert-manager. Not

@@ -3,11 +3,12 @@
  * tests feed the same rules to their fake API server, which refuses anything else).
  * There is no ClusterRole: the router reads and scales only in the namespaces the
  * platform declares (AzuremlFe `serviceNamespaces`), and in its own namespace touches
- * only its peers, its Lease and its own Deployment's replica count. Every verb listed
- * is one the router uses: its informers list and watch, and it reads-then-replaces the
- * `scale` subresource; it never gets single objects or patches.
+ * only its peers, its Lease and its own size (its Deployment and LimitRange by name, its
+ * pods' CPU). Every verb listed is one the router uses: its informers list and watch, it
+ * reads-then-replaces the `scale` subresource and the LimitRange, and it patches only its
+ * own Deployment's pod template annotation and its pods' `resize` subresource.
  */
-import { ROUTER_DEPLOYMENT_NAME, ROUTER_LEASE_NAME } from "./names.js";
+import { ROUTER_DEPLOYMENT_NAME, ROUTER_LEASE_NAME, ROUTER_LIMIT_RANGE_NAME } from "./names.js";
 
 /** One RBAC PolicyRule. `resourceNames` limits it to requests naming one of those objects. */
 export interface RbacRule {
@@ -37,8 +38,19 @@ export const ROUTER_SERVICE_NAMESPACE_RULES = [
 
 /**
  * In the router's own namespace: the peers Service's EndpointSlices (peer discovery),
- * the scaling leader's Lease (created once, then read and renewed by name), and the
- * router Deployment's own `scale` subresource (self-scaling), by name.
+ * the scaling leader's Lease (created once, then read and renewed by name), and for
+ * self-scaling: the router Deployment's `scale` subresource (pods), and its pods' CPU
+ * (router/backends/kubernetes/routerPodCpu.ts): the LimitRange holding the size, read
+ * and replaced; the Deployment, read (rollout status) and patched (its pod template's
+ * `aksml/router-cpu` annotation: a rolling restart at the new size); each router pod,
+ * read (its CPU) and resized in place (`pods/resize`, Kubernetes >= 1.33).
+ *
+ * Pods cannot be named (their names are random), so `get` on pods and `patch` on
+ * pods/resize cover the namespace: it holds only router pods and, with a leaf domain
+ * certificate, cert-manager's short-lived solver pods, whose specs hold no secret and
+ * whose CPU is all a resize can change. Patching the Deployment could change its whole
+ * pod template; the namespace enforces the `restricted` Pod Security Standard, so such
+ * a template could not run a privileged or host-mounting pod either.
  */
 export const ROUTER_NAMESPACE_RULES = [
   { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
@@ -56,6 +68,10 @@ export const ROUTER_NAMESPACE_RULES = [
     resourceNames: [ROUTER_DEPLOYMENT_NAME],
     verbs: ["get", "update"],
   },
+  { apiGroups: ["apps"], resources: ["deployments"], resourceNames: [ROUTER_DEPLOYMENT_NAME], verbs: ["get", "patch"] },
+  { apiGroups: [""], resources: ["limitranges"], resourceNames: [ROUTER_LIMIT_RANGE_NAME], verbs: ["get", "update"] },
+  { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+  { apiGroups: [""], resources: ["pods/resize"], verbs: ["patch"] },
 ] as const satisfies readonly RbacRule[];
 
 /** Every Role AzuremlFe creates, with its namespace: one in the router namespace, one per service namespace. */

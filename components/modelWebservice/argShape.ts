@@ -9,13 +9,22 @@ import type {
   AutoscaleArgs,
   EnvironmentArgs,
   InferenceConfigArgs,
+  KeyRotationArgs,
   LivenessProbeArgs,
   ModelArgs,
+  ModelCacheArgs,
   ModelWebserviceArgs,
   RegistryPushCredentialsArgs,
+  StartupProbeArgs,
 } from "./args.js";
 
-const MODEL = { name: "string", version: "number", path: "string" } as const satisfies ArgShape<ModelArgs>;
+const MODEL = {
+  name: "string",
+  version: "number",
+  path: "string",
+  blobUri: "string",
+  sha256: "string",
+} as const satisfies ArgShape<ModelArgs>;
 
 const ENVIRONMENT = {
   baseImage: "string",
@@ -46,6 +55,17 @@ const LIVENESS_PROBE = {
   failureThreshold: "number",
 } as const satisfies ArgShape<LivenessProbeArgs>;
 
+const KEY_ROTATION = { primary: "number", secondary: "number" } as const satisfies ArgShape<KeyRotationArgs>;
+const STARTUP_PROBE = {
+  periodSeconds: "number",
+  initialDelaySeconds: "number",
+  timeoutSeconds: "number",
+  successThreshold: "number",
+  failureThreshold: "number",
+} as const satisfies ArgShape<StartupProbeArgs>;
+
+const MODEL_CACHE = { enabled: "boolean", maxSizeGb: "number" } as const satisfies ArgShape<ModelCacheArgs>;
+
 export const MODEL_WEBSERVICE_ARG_SHAPE = {
   cluster: { fields: CLUSTER_CONNECTION_SHAPE },
   router: { fields: ROUTER_CONNECTION_SHAPE },
@@ -65,17 +85,21 @@ export const MODEL_WEBSERVICE_ARG_SHAPE = {
   tokenIssuer: "string",
   tokenAudience: "string",
   tokenJwksUri: "string",
+  tokenRequiredRole: "string",
   scoringTimeoutMs: "number",
   replicaMaxConcurrentRequests: "number",
   maxRequestWaitTimeMs: "number",
   maxQueuedRequests: "number",
   livenessProbe: { fields: LIVENESS_PROBE },
+  startupProbe: { fields: STARTUP_PROBE },
+  modelCache: { fields: MODEL_CACHE },
   namespace: "string",
   enableAppInsights: "boolean",
   appInsightsKey: "string",
   collectModelData: "boolean",
   primaryKey: "string",
   secondaryKey: "string",
+  keyRotation: { fields: KEY_ROTATION },
   tags: "stringMap",
   description: "string",
 } as const satisfies ArgShape<ModelWebserviceArgs>;

@@ -1,18 +1,39 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterConnectionArgs } from "../shared/clusterConnection.js";
 import type { RouterConnectionArgs } from "../shared/routerConnection.js";
+import type { ModelCacheArgs, StartupProbeArgs } from "./podStartArgs.js";
 
-/** One registered model: a file or a folder, placed at `azureml-models/<name>/<version>/`. */
+export type { ModelCacheArgs, StartupProbeArgs } from "./podStartArgs.js";
+
+/**
+ * One registered model, placed at `azureml-models/<name>/<version>/`: a local file or
+ * folder (`path`, uploaded), or a blob already in storage (`blobUri` and `sha256`).
+ */
 export interface ModelArgs {
   /** Azure ML model name. */
   readonly name: pulumi.Input<string>;
   /** Azure ML model version (a positive integer). */
   readonly version: pulumi.Input<number>;
   /**
-   * Local file or folder. Must be a plain value when the program runs: its files decide
-   * which blobs (named by the SHA-256 of their content) are uploaded.
+   * Local file or folder; give this or `blobUri`. Must be a plain value when the program
+   * runs: its files decide which blobs (named by the SHA-256 of their content) are uploaded.
    */
-  readonly path: pulumi.Input<string>;
+  readonly path?: pulumi.Input<string>;
+  /**
+   * A model by reference (Azure ML: a model registered from a datastore path): the URL of
+   * one blob already in storage, `https://<account>.blob.core.windows.net/<container>/<blob>`,
+   * placed at `azureml-models/<name>/<version>/<the blob's file name>`; give this or
+   * `path`. An Azure Storage blob endpoint (any cloud), no SAS: the service's identity
+   * reads it, which it may in the cluster's model storage account; elsewhere grant its
+   * `identityClientId` "Storage Blob Data Reader" (and allow the host through a firewall).
+   */
+  readonly blobUri?: pulumi.Input<string>;
+  /**
+   * SHA-256 (64 hex digits) of the `blobUri` blob's content; required with `blobUri`.
+   * Every replica checks it, so a blob overwritten later fails to load instead of
+   * serving another model (`az storage blob download ... -f model.onnx && sha256sum model.onnx`).
+   */
+  readonly sha256?: pulumi.Input<string>;
 }
 
 /** Azure ML `Environment` for the generated image. */
@@ -69,6 +90,20 @@ export interface LivenessProbeArgs {
   readonly failureThreshold?: pulumi.Input<number>;
 }
 
+/**
+ * Declarative key rotation: the stack's counterpart of Azure ML's `regen_key` and of
+ * `aksml regen-key`. Each counter must be a plain integer (it names the one-time write).
+ */
+export interface KeyRotationArgs {
+  /**
+   * Change it (e.g. 0 -> 1) to write a new primary key once: a new random one, or
+   * `primaryKey` when given. The secondary key keeps working meanwhile. @default 0
+   */
+  readonly primary?: pulumi.Input<number>;
+  /** The same for the secondary key. @default 0 */
+  readonly secondary?: pulumi.Input<number>;
+}
+
 export interface RegistryPushCredentialsArgs {
   /** User name (an ACR token name or a service principal's client id). */
   readonly username: pulumi.Input<string>;
@@ -87,7 +122,7 @@ export interface ModelWebserviceArgs {
   readonly cluster: ClusterConnectionArgs;
   /** `AzuremlFe.connection`. */
   readonly router: RouterConnectionArgs;
-  /** Models (at most 1000). @default [] */
+  /** Models (at most 1000), local or by reference. @default [] */
   readonly models?: ModelArgs[];
   /** How to build the image; give this or `image`. */
   readonly inferenceConfig?: InferenceConfigArgs;
@@ -113,10 +148,24 @@ export interface ModelWebserviceArgs {
   readonly authEnabled?: pulumi.Input<boolean>;
   /** `token_auth_enabled` (JWT). @default false */
   readonly tokenAuthEnabled?: pulumi.Input<boolean>;
-  /** Token auth: expected `iss` (an https URL with OIDC discovery). Required with token auth. */
+  /**
+   * Token auth: the issuer whose tokens are accepted (an https URL with OIDC discovery).
+   * @default an Entra ID application registered for this service (`@pulumi/azuread`), whose
+   *          v2.0 tokens have `iss` `https://login.microsoftonline.com/<tenant>/v2.0`
+   */
   readonly tokenIssuer?: pulumi.Input<string>;
-  /** Token auth: expected `aud`. @default "api://aksml/<name>" */
+  /**
+   * Token auth: with `tokenIssuer`, the expected `aud` (default "api://aksml/<name>"); with
+   * the Entra ID application, its identifier URI (default "api://<client id>"), while tokens
+   * carry `aud` = the client id (both are accepted).
+   */
   readonly tokenAudience?: pulumi.Input<string>;
+  /**
+   * Token auth: an app role the token's `roles` claim must hold (403 otherwise). With the
+   * Entra ID application, the role is defined there and only assigned callers get tokens.
+   * aksml's own setting (Azure ML let any workspace user get a token). @default none required
+   */
+  readonly tokenRequiredRole?: pulumi.Input<string>;
   /** Token auth: JWKS URL. @default OIDC discovery at the issuer */
   readonly tokenJwksUri?: pulumi.Input<string>;
   /**
@@ -136,6 +185,10 @@ export interface ModelWebserviceArgs {
   readonly maxQueuedRequests?: pulumi.Input<number>;
   /** Liveness probe of the model containers (`period_seconds`, `initial_delay_seconds`, ...). */
   readonly livenessProbe?: LivenessProbeArgs;
+  /** Startup probe of the model containers: liveness waits for it, so a slow model load is not killed. */
+  readonly startupProbe?: StartupProbeArgs;
+  /** The node-level model cache: a replica on a node that fetched the same model before does not download it. */
+  readonly modelCache?: ModelCacheArgs;
   /** `namespace`; must exist. @default "default" */
   readonly namespace?: pulumi.Input<string>;
   /** `enable_app_insights` (`AML_APP_INSIGHTS_ENABLED`); needs `appInsightsKey`. @default false */
@@ -149,12 +202,16 @@ export interface ModelWebserviceArgs {
   /** `collect_model_data` (`AML_MODEL_DC_STORAGE_ENABLED`). @default false */
   readonly collectModelData?: pulumi.Input<boolean>;
   /**
-   * `primary_key`: characters a Bearer credential can carry (letters, digits, `-._~+/`,
-   * then optional trailing `=`), at most 8185. @default generated (32 characters)
+   * `primary_key`: the key the `<name>-keys` Secret is created with; characters a Bearer
+   * credential can carry (letters, digits, `-._~+/`, then optional trailing `=`), at most 8185.
+   * The Secret owns the keys after creation (`aksml regen-key` rotates them); a changed value
+   * is written only when `keyRotation.primary` changes too. @default generated (32 characters)
    */
   readonly primaryKey?: pulumi.Input<string>;
-  /** `secondary_key`, by the same rule as `primaryKey`. @default generated (32 characters) */
+  /** `secondary_key`, by the same rules as `primaryKey`. @default generated (32 characters) */
   readonly secondaryKey?: pulumi.Input<string>;
+  /** Declarative rotation of one key (`regen_key`). @default no rotation */
+  readonly keyRotation?: KeyRotationArgs;
   /** `tags`: Kubernetes labels on the Deployment (so keys and values must be valid label text) and Azure tags on the identity. */
   readonly tags?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** `description`: annotation on the Deployment and Service. */

@@ -1,5 +1,7 @@
 import { SERVICE_CONFIG_DEFAULTS, type AuthMode } from "../../router/contract/serviceConfig.js";
 import type { ModelWebserviceSettingsInput } from "./settings.js";
+import { MODEL_CACHE_DEFAULTS, resolveModelCache, type ModelCacheSettings } from "./modelCache.js";
+import { STARTUP_PROBE_DEFAULTS, resolveStartupProbe, type StartupProbeSettings } from "./startupProbe.js";
 
 export type { ModelWebserviceSettingsInput } from "./settings.js";
 
@@ -30,6 +32,8 @@ export const MODEL_WEBSERVICE_DEFAULTS = {
     successThreshold: 1,
     failureThreshold: 3,
   },
+  startupProbe: STARTUP_PROBE_DEFAULTS,
+  modelCache: MODEL_CACHE_DEFAULTS,
   namespace: "default",
   enableAppInsights: false,
   collectModelData: SERVICE_CONFIG_DEFAULTS.collectModelData,
@@ -56,6 +60,9 @@ export interface ModelWebserviceSettings {
   readonly tokenIssuer?: string;
   readonly tokenAudience?: string;
   readonly tokenJwksUri?: string;
+  readonly tokenRequiredRole?: string;
+  /** Token auth without `tokenIssuer`: the service gets its own Entra ID application (entra.ts). */
+  readonly entraApplication: boolean;
   readonly scoringTimeoutMs: number;
   readonly replicaMaxConcurrentRequests: number;
   readonly maxRequestWaitTimeMs: number;
@@ -67,12 +74,14 @@ export interface ModelWebserviceSettings {
     readonly successThreshold: number;
     readonly failureThreshold: number;
   };
+  readonly startupProbe: StartupProbeSettings;
+  readonly modelCache: ModelCacheSettings;
   readonly namespace: string;
   readonly enableAppInsights: boolean;
   readonly collectModelData: boolean;
 }
 
-/** The default token audience of service `name`. */
+/** The default token audience of service `name` with an external `tokenIssuer`. */
 export const defaultTokenAudience = (name: string) => `api://aksml/${name}`;
 
 /** Applies every Azure ML default. Limits default to the requests (Azure ML's behaviour). */
@@ -101,13 +110,21 @@ export function resolveModelWebserviceSettings(name: string, a: ModelWebserviceS
     numReplicas: a.numReplicas,
     authMode,
     tokenIssuer: tokenAuth ? a.tokenIssuer : undefined,
-    tokenAudience: tokenAuth ? (a.tokenAudience ?? defaultTokenAudience(name)) : undefined,
+    // With the Entra ID application, the audience is its client id, known once it exists
+    // (entra.ts); a given tokenAudience is then its identifier URI.
+    tokenAudience: tokenAuth
+      ? (a.tokenAudience ?? (a.tokenIssuer ? defaultTokenAudience(name) : undefined))
+      : undefined,
     tokenJwksUri: tokenAuth ? a.tokenJwksUri : undefined,
+    tokenRequiredRole: tokenAuth ? a.tokenRequiredRole : undefined,
+    entraApplication: tokenAuth && a.tokenIssuer === undefined,
     scoringTimeoutMs: a.scoringTimeoutMs ?? d.scoringTimeoutMs,
     replicaMaxConcurrentRequests: a.replicaMaxConcurrentRequests ?? d.replicaMaxConcurrentRequests,
     maxRequestWaitTimeMs: a.maxRequestWaitTimeMs ?? d.maxRequestWaitTimeMs,
     maxQueuedRequests: a.maxQueuedRequests ?? d.maxQueuedRequests,
     livenessProbe: { ...d.livenessProbe, ...stripUndefined(a.livenessProbe ?? {}) },
+    startupProbe: resolveStartupProbe(a.startupProbe),
+    modelCache: resolveModelCache(a.modelCache),
     namespace: a.namespace ?? d.namespace,
     enableAppInsights: a.enableAppInsights ?? d.enableAppInsights,
     collectModelData: a.collectModelData ?? d.collectModelData,

@@ -1,17 +1,16 @@
 import { readFileSync } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import * as dockerBuild from "@pulumi/docker-build";
 import * as pulumi from "@pulumi/pulumi";
 import { MODEL_CONTAINER_PORT } from "../../router/contract/serviceConfig.js";
 import type { RegistryPushCredentialsArgs } from "./args.js";
 import { hashParts, listFiles } from "./contentHash.js";
+import { environmentContentHash, sharedEnvironmentImage } from "./environmentImage.js";
+import { imageTag, registriesFor, registryCache } from "./imageRegistry.js";
 
 /** Azure ML's app root inside inference images. */
 export const APP_ROOT = "/var/azureml-app";
-/** The conda environment of Azure ML's inference images when the image does not name it. */
-export const DEFAULT_CONDA_ENV = "/opt/miniconda/envs/amlenv";
-/** Named build context holding the conda or pip file (it may live outside sourceDirectory). */
-export const ENV_CONTEXT = "aksml-env";
+export { DEFAULT_CONDA_ENV } from "./environmentImage.js";
 
 /** Plain inference config (validated before use). */
 export interface PlainInferenceConfig {
@@ -23,23 +22,13 @@ export interface PlainInferenceConfig {
   environmentVariables: Record<string, string>;
 }
 
-/** The Dockerfile of a model image: the inference server (`azmlinfsrv`) on port 5001 over the entry script. */
-export function generateDockerfile(c: PlainInferenceConfig): string {
-  const lines = [`FROM ${c.baseImage}`];
-  if (c.condaFile) {
-    lines.push(
-      `COPY --from=${ENV_CONTEXT} ${basename(c.condaFile)} /tmp/aksml-conda.yml`,
-      // Update the image's own environment (Azure ML images name it in
-      // AZUREML_CONDA_ENVIRONMENT_PATH), so the inference server stays installed and the
-      // non-root image user can write it.
-      `RUN conda env update -p "\${AZUREML_CONDA_ENVIRONMENT_PATH:-${DEFAULT_CONDA_ENV}}" -f /tmp/aksml-conda.yml && conda clean -afy`,
-    );
-  } else if (c.pipRequirements) {
-    lines.push(
-      `COPY --from=${ENV_CONTEXT} ${basename(c.pipRequirements)} /tmp/aksml-requirements.txt`,
-      "RUN python -m pip install --no-cache-dir -r /tmp/aksml-requirements.txt",
-    );
-  }
+/**
+ * The model image's Dockerfile, over the environment image (or the base image): the
+ * inference server (`azmlinfsrv`) on port 5001 over the entry script, the source
+ * directory and the environment variables.
+ */
+export function generateDockerfile(c: PlainInferenceConfig, from: string = c.baseImage): string {
+  const lines = [`FROM ${from}`];
   const env: Record<string, string> = {
     AML_APP_ROOT: APP_ROOT,
     AZUREML_SOURCE_DIRECTORY: APP_ROOT,
@@ -58,23 +47,29 @@ export function generateDockerfile(c: PlainInferenceConfig): string {
 }
 
 /**
- * Content hash of everything that goes into the image: the generated Dockerfile (base
- * image, entry script, environment variables), every file of the source directory
- * and the conda/pip file. Used as the image tag: identical inputs, identical tag, no rebuild.
+ * Content hash of everything that goes into the model image: the environment (its
+ * content hash, or the base image), the generated Dockerfile (entry script, environment
+ * variables) and every file of the source directory. Used as the image tag: identical
+ * inputs, identical tag, no rebuild.
  */
 export function imageContentHash(c: PlainInferenceConfig): string {
-  const parts: { name: string; data: Buffer | string }[] = [{ name: "Dockerfile", data: generateDockerfile(c) }];
+  const base = environmentContentHash(c) ?? c.baseImage;
+  const parts: { name: string; data: Buffer | string }[] = [
+    { name: "from", data: base },
+    { name: "Dockerfile", data: generateDockerfile(c, "-") },
+  ];
   for (const f of listFiles(c.sourceDirectory)) parts.push({ name: `src/${f.rel}`, data: readFileSync(f.abs) });
-  const envFile = c.condaFile ?? c.pipRequirements;
-  if (envFile) parts.push({ name: `env/${basename(envFile)}`, data: readFileSync(envFile) });
   return hashParts(parts);
 }
 
 export const MODEL_IMAGE_REPOSITORY_PREFIX = "aksml/models";
-/** Tag length: 32 hex digits (128 bits) of the content hash. */
-export const imageTag = (hash: string) => hash.slice(0, 32);
+export { imageTag } from "./imageRegistry.js";
 
-/** Builds and pushes the model image, tagged by content; deploy its `ref` (tag@digest). */
+/**
+ * Builds and pushes the model image, tagged by content; deploy its `ref` (tag@digest).
+ * With a conda or pip environment, it starts from the environment image all services of
+ * the program with that environment share (built once).
+ */
 export function buildModelImage(
   name: string,
   c: PlainInferenceConfig,
@@ -82,24 +77,19 @@ export function buildModelImage(
   credentials: RegistryPushCredentialsArgs | undefined,
   opts: pulumi.CustomResourceOptions,
 ): dockerBuild.Image {
-  const envFile = c.condaFile ?? c.pipRequirements;
+  const environment = sharedEnvironmentImage(name, c, acrLoginServer, credentials);
+  const tag = pulumi.interpolate`${acrLoginServer}/${MODEL_IMAGE_REPOSITORY_PREFIX}/${name}:${imageTag(imageContentHash(c))}`;
   return new dockerBuild.Image(
     `${name}-image`,
     {
-      context: {
-        location: resolve(c.sourceDirectory),
-        named: envFile ? { [ENV_CONTEXT]: { location: dirname(resolve(envFile)) } } : undefined,
-      },
-      dockerfile: { inline: generateDockerfile(c) },
+      context: { location: resolve(c.sourceDirectory) },
+      dockerfile: { inline: environment?.apply((ref) => generateDockerfile(c, ref)) ?? generateDockerfile(c) },
       platforms: ["linux/amd64"],
       push: true,
       buildOnPreview: false,
-      tags: [
-        pulumi.interpolate`${acrLoginServer}/${MODEL_IMAGE_REPOSITORY_PREFIX}/${name}:${imageTag(imageContentHash(c))}`,
-      ],
-      registries: credentials
-        ? [{ address: acrLoginServer, username: credentials.username, password: pulumi.secret(credentials.password) }]
-        : undefined,
+      tags: [tag],
+      ...registryCache(tag),
+      registries: registriesFor(acrLoginServer, credentials),
     },
     opts,
   );

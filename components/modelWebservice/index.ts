@@ -1,22 +1,23 @@
 import { resolve } from "node:path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import type { ModelWebserviceArgs } from "./args.js";
 import { checkedWhenKnown } from "../shared/inputs.js";
 import { defaultBaseImage, resolveModelWebserviceSettings } from "./defaults.js";
 import { loadAzureMlConfig, type FromAzureMlConfigOptions } from "./fromAzureMlConfig.js";
 import { createModelIdentity } from "./identity.js";
 import { buildModelImage, type PlainInferenceConfig } from "./image.js";
+import { registerEntraApplication, type EntraRegistration } from "./entra.js";
+import { createServiceKeys } from "./keys.js";
 import {
   createAppInsightsSecret,
-  createKeysSecret,
   createModelNetworkPolicy,
   createServiceAccount,
   modelDeploymentManifest,
   modelServiceManifest,
   serviceConfigFor,
 } from "./kubernetes.js";
+import { referencedFetchList } from "./modelReferences.js";
 import { modelDirFor, modelFiles, plainModels, uploadModels } from "./models.js";
 import { checkedWhenKnownArgs } from "./settings.js";
 import { checkedServiceKey, validateModelWebserviceArgs } from "./validate.js";
@@ -41,10 +42,22 @@ export class ModelWebservice extends pulumi.ComponentResource {
   public readonly scoringUri: pulumi.Output<string>;
   /** `<router>/api/v1/service/<name>/swagger.json`. */
   public readonly swaggerUri: pulumi.Output<string>;
+  /** The primary key as the cluster serves it (read from the `<name>-keys` Secret at every `pulumi up`). */
   public readonly primaryKey: pulumi.Output<string>;
+  /** The secondary key as the cluster serves it. */
   public readonly secondaryKey: pulumi.Output<string>;
-  /** The `aud` tokens must carry (token auth), else undefined. */
+  /** The `aud` tokens must carry (token auth; the Entra ID application's client id), else undefined. */
   public readonly tokenAudience: pulumi.Output<string | undefined>;
+  /** What a client requests a token for (`<identifier URI>/.default`) with the Entra ID application, else undefined. */
+  public readonly tokenScope: pulumi.Output<string | undefined>;
+  /**
+   * With the Entra ID application: the app role's id, to grant a caller the role
+   * (`new azuread.AppRoleAssignment(..., { appRoleId, resourceObjectId: tokenServicePrincipalId,
+   * principalObjectId })`); else undefined.
+   */
+  public readonly tokenAppRoleId: pulumi.Output<string | undefined>;
+  /** With the Entra ID application: its service principal's object id (`resourceObjectId` of a role assignment), else undefined. */
+  public readonly tokenServicePrincipalId: pulumi.Output<string | undefined>;
   public readonly namespace: pulumi.Output<string>;
   public readonly imageRef: pulumi.Output<string>;
   /** Client id of the service's workload identity. */
@@ -81,21 +94,39 @@ export class ModelWebservice extends pulumi.ComponentResource {
 
     const models = plainModels(args.models);
     const files = modelFiles(models);
-    const upload = models.length ? uploadModels(name, files, namespace, cluster, child) : undefined;
+    const upload = files.length ? uploadModels(name, files, namespace, cluster, child) : undefined;
+    const references = referencedFetchList(name, args.models);
     const id = createModelIdentity(name, cluster, namespace, name, args.tags, child);
     const sa = createServiceAccount(name, namespace, id.identity.clientId, child);
 
     const image = args.image !== undefined ? pulumi.output(args.image) : this.buildImage(name, args);
 
-    const primaryKey =
-      args.primaryKey !== undefined
-        ? pulumi.secret(checkedServiceKey(name, "primaryKey", args.primaryKey))
-        : new random.RandomPassword(`${name}-primary-key`, { length: 32, special: false }, child).result;
-    const secondaryKey =
-      args.secondaryKey !== undefined
-        ? pulumi.secret(checkedServiceKey(name, "secondaryKey", args.secondaryKey))
-        : new random.RandomPassword(`${name}-secondary-key`, { length: 32, special: false }, child).result;
-    const keys = createKeysSecret(name, namespace, primaryKey, secondaryKey, child);
+    // A given key is checked once known, by the same rule as a plain one.
+    const checked = (path: "primaryKey" | "secondaryKey") =>
+      args[path] !== undefined ? checkedServiceKey(name, path, args[path]) : undefined;
+    const serviceKeys = createServiceKeys(
+      name,
+      namespace,
+      { primaryKey: checked("primaryKey"), secondaryKey: checked("secondaryKey"), keyRotation: args.keyRotation },
+      child,
+    );
+    const keys = serviceKeys.secret;
+    // Validation guarantees tokenAuthEnabled is a plain value when it decides this.
+    const entra: EntraRegistration | undefined =
+      args.tokenAuthEnabled === true && args.tokenIssuer === undefined
+        ? registerEntraApplication(
+            name,
+            { identifierUri: args.tokenAudience, requiredRole: args.tokenRequiredRole },
+            child,
+          )
+        : undefined;
+    const entraSettings = entra
+      ? pulumi.all([entra.issuer, entra.clientId, entra.identifierUri]).apply(([issuer, clientId, identifierUri]) => ({
+          issuer,
+          clientId,
+          identifierUri,
+        }))
+      : pulumi.output(undefined);
     const insights =
       args.appInsightsKey !== undefined
         ? createAppInsightsSecret(name, namespace, args.appInsightsKey, child)
@@ -110,10 +141,11 @@ export class ModelWebservice extends pulumi.ComponentResource {
         accountUrl: cluster.storageBlobEndpoint,
         container: cluster.modelContainerName,
         blobs: upload?.fetchList ?? [],
+        urls: references,
         tags: args.tags ?? {},
         description: args.description,
       })
-      .apply(({ s, img, routerImage, purpose, accountUrl, container, blobs, tags, description }) =>
+      .apply(({ s, img, routerImage, purpose, accountUrl, container, blobs, urls, tags, description }) =>
         modelDeploymentManifest(
           {
             name,
@@ -127,7 +159,7 @@ export class ModelWebservice extends pulumi.ComponentResource {
             tags,
             description,
             appInsightsSecretName: insights ? `${name}-appinsights` : undefined,
-            fetchArgs: blobs.length ? { accountUrl, container, blobs } : undefined,
+            fetchArgs: blobs.length || urls.length ? { accountUrl, container, blobs, urls } : undefined,
           },
           s.namespace,
         ),
@@ -151,8 +183,10 @@ export class ModelWebservice extends pulumi.ComponentResource {
     );
 
     const serviceManifest = pulumi
-      .all([settings, args.description])
-      .apply(([s, description]) => modelServiceManifest(name, s.namespace, serviceConfigFor(name, s), description));
+      .all([settings, args.description, entraSettings])
+      .apply(([s, description, e]) =>
+        modelServiceManifest(name, s.namespace, serviceConfigFor(name, s, e), description),
+      );
     new k8s.core.v1.Service(
       `${name}-service`,
       {
@@ -167,9 +201,12 @@ export class ModelWebservice extends pulumi.ComponentResource {
     const base = pulumi.output(args.router.endpoint).apply((e) => `${e.replace(/\/+$/, "")}/api/v1/service/${name}`);
     this.scoringUri = pulumi.interpolate`${base}/score`;
     this.swaggerUri = pulumi.interpolate`${base}/swagger.json`;
-    this.primaryKey = pulumi.secret(primaryKey);
-    this.secondaryKey = pulumi.secret(secondaryKey);
-    this.tokenAudience = settings.apply((s) => s.tokenAudience);
+    this.primaryKey = serviceKeys.primaryKey;
+    this.secondaryKey = serviceKeys.secondaryKey;
+    this.tokenAudience = entra ? entra.clientId : settings.apply((s) => s.tokenAudience);
+    this.tokenScope = entra ? entra.scope : pulumi.output(undefined);
+    this.tokenAppRoleId = entra ? entra.appRoleId : pulumi.output(undefined);
+    this.tokenServicePrincipalId = entra ? entra.servicePrincipalObjectId : pulumi.output(undefined);
     this.namespace = namespace;
     this.imageRef = image;
     this.identityClientId = id.identity.clientId;
@@ -179,6 +216,9 @@ export class ModelWebservice extends pulumi.ComponentResource {
       primaryKey: this.primaryKey,
       secondaryKey: this.secondaryKey,
       tokenAudience: this.tokenAudience,
+      tokenScope: this.tokenScope,
+      tokenAppRoleId: this.tokenAppRoleId,
+      tokenServicePrincipalId: this.tokenServicePrincipalId,
       namespace: this.namespace,
       imageRef: this.imageRef,
       identityClientId: this.identityClientId,

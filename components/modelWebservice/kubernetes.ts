@@ -7,7 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   CONFIG_ANNOTATION,
   CONFIG_VERSION,
-  KEYS_SECRET_SUFFIX,
   MODEL_CONTAINER_PORT,
   SERVICE_CONFIG_DEFAULTS,
   WEBSERVICE_LABEL,
@@ -23,10 +22,18 @@ import {
   PART_OF_VALUE,
   ROUTER_POD_LABELS,
 } from "../shared/conventions.js";
-import { formatFetchModelArgs, type BlobToFetch } from "../../router/contract/fetchModelArgs.js";
+import { formatFetchModelArgs, type BlobToFetch, type BlobUrlToFetch } from "../../router/contract/fetchModelArgs.js";
 import type { ModelWebserviceSettings } from "./defaults.js";
 import { WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "./identity.js";
+import {
+  MODEL_CACHE_MOUNT,
+  modelCacheBytes,
+  modelCacheMount,
+  modelCacheVolume,
+  prepareCacheContainer,
+} from "./modelCache.js";
 import { MODEL_ROOT } from "./models.js";
+import { startupProbeManifest } from "./startupProbe.js";
 
 export { CLUSTER_PURPOSE_ANNOTATION, MODEL_COUNT_ANNOTATION } from "../shared/conventions.js";
 export const DESCRIPTION_ANNOTATION = "aksml/description";
@@ -39,8 +46,17 @@ export const GPU_TOLERATION = { key: GPU_RESOURCE, operator: "Exists", effect: "
 /** Labels on the model Deployment, pods, Service and keys Secret (platform convention). */
 export const webserviceLabels = (name: string) => ({ [WEBSERVICE_LABEL]: name, [PART_OF_LABEL]: PART_OF_VALUE });
 
+/** What the service's Entra ID application (entra.ts) tells the router to expect of tokens. */
+export interface EntraTokenSettings {
+  issuer: string;
+  /** The client id (v2.0 tokens' `aud`). */
+  clientId: string;
+  /** Accepted as `aud` too. */
+  identifierUri: string;
+}
+
 /** The `aksml/config` the router enforces for this service. */
-export function serviceConfigFor(name: string, s: ModelWebserviceSettings): ServiceConfig {
+export function serviceConfigFor(name: string, s: ModelWebserviceSettings, entra?: EntraTokenSettings): ServiceConfig {
   return {
     version: CONFIG_VERSION,
     deployment: name,
@@ -48,8 +64,10 @@ export function serviceConfigFor(name: string, s: ModelWebserviceSettings): Serv
     numReplicas: s.autoscale.enabled ? undefined : s.numReplicas,
     auth: {
       mode: s.authMode,
-      issuer: s.tokenIssuer,
-      audience: s.tokenAudience,
+      issuer: entra?.issuer ?? s.tokenIssuer,
+      audience: entra?.clientId ?? s.tokenAudience,
+      additionalAudiences: entra ? [entra.identifierUri] : undefined,
+      requiredRole: s.tokenRequiredRole,
       jwksUri: s.tokenJwksUri,
       algorithms: [...SERVICE_CONFIG_DEFAULTS.auth.algorithms],
     },
@@ -71,7 +89,8 @@ export interface ModelPodInputs {
   image: string;
   routerImage: string;
   modelDir: string;
-  fetchArgs?: { accountUrl: string; container: string; blobs: BlobToFetch[] };
+  /** What fetch-model fetches: uploaded blobs (by name) and models by reference (by URL). */
+  fetchArgs?: { accountUrl: string; container: string; blobs: BlobToFetch[]; urls: BlobUrlToFetch[] };
   serviceAccountName: string;
   clusterPurpose: string;
   modelCount: number;
@@ -88,8 +107,10 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
   const gpu: Record<string, string> = s.gpuCores > 0 ? { [GPU_RESOURCE]: String(s.gpuCores) } : {};
   const mount = { name: "azureml-models", mountPath: MODEL_ROOT };
   const lp = s.livenessProbe;
+  const cache = i.fetchArgs && s.modelCache.enabled ? s.modelCache : undefined;
   const initContainers: IContainer[] = i.fetchArgs
     ? [
+        ...(cache ? [prepareCacheContainer(i.routerImage)] : []),
         {
           name: "fetch-model",
           image: i.routerImage,
@@ -100,6 +121,8 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
               container: i.fetchArgs.container,
               dest: MODEL_ROOT,
               blobs: i.fetchArgs.blobs,
+              urls: i.fetchArgs.urls,
+              ...(cache ? { cacheDir: MODEL_CACHE_MOUNT, cacheMaxBytes: modelCacheBytes(cache) } : {}),
             }),
           ],
           resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "512Mi" } },
@@ -110,7 +133,7 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
             readOnlyRootFilesystem: true,
             capabilities: { drop: ["ALL"] },
           },
-          volumeMounts: [mount],
+          volumeMounts: cache ? [mount, modelCacheMount()] : [mount],
         },
       ]
     : [];
@@ -157,6 +180,7 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
                 requests: { cpu: cpuQuantity(s.cpuCores), memory: memoryQuantity(s.memoryGb), ...gpu },
                 limits: { cpu: cpuQuantity(s.cpuCoresLimit), memory: memoryQuantity(s.memoryGbLimit), ...gpu },
               },
+              startupProbe: startupProbeManifest(s.startupProbe, MODEL_CONTAINER_PORT),
               livenessProbe: { httpGet: { path: "/", port: MODEL_CONTAINER_PORT }, ...lp },
               readinessProbe: {
                 httpGet: { path: "/", port: MODEL_CONTAINER_PORT },
@@ -169,7 +193,7 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
             },
           ],
           tolerations: s.gpuCores > 0 ? [{ ...GPU_TOLERATION }] : [],
-          volumes: [{ name: "azureml-models", emptyDir: {} }],
+          volumes: [{ name: "azureml-models", emptyDir: {} }, ...(cache ? [modelCacheVolume()] : [])],
         },
       },
     },
@@ -191,25 +215,6 @@ export function createServiceAccount(
         labels: webserviceLabels(name),
         annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: clientId },
       },
-    },
-    opts,
-  );
-}
-
-/** `<name>-keys` with `primaryKey` and `secondaryKey`, both accepted by the router at all times. */
-export function createKeysSecret(
-  name: string,
-  namespace: pulumi.Input<string>,
-  primaryKey: pulumi.Input<string>,
-  secondaryKey: pulumi.Input<string>,
-  opts: pulumi.CustomResourceOptions,
-): k8s.core.v1.Secret {
-  return new k8s.core.v1.Secret(
-    `${name}-keys`,
-    {
-      metadata: { name: `${name}${KEYS_SECRET_SUFFIX}`, namespace, labels: webserviceLabels(name) },
-      type: "Opaque",
-      stringData: { primaryKey: pulumi.secret(primaryKey), secondaryKey: pulumi.secret(secondaryKey) },
     },
     opts,
   );

@@ -18,11 +18,11 @@ export interface ModelFile {
   path: string;
 }
 
-/** Plain-valued models (validation guarantees paths are known and exist). */
+/** Plain-valued models (validation guarantees paths are known and exist); no path for a model by reference. */
 export interface PlainModel {
   name: string;
   version: number;
-  path: string;
+  path?: string;
 }
 
 /**
@@ -31,6 +31,7 @@ export interface PlainModel {
  */
 export function modelFiles(models: readonly PlainModel[]): ModelFile[] {
   return models.flatMap((m) => {
+    if (m.path === undefined) return [];
     const top = basename(resolve(m.path));
     return listFiles(m.path).map((f) => ({
       sha256: sha256File(f.abs),
@@ -49,7 +50,11 @@ export const modelBlobName = (namespace: string, service: string, sha256: string
   `${namespace}/${service}/${sha256}`;
 
 export function plainModels(models: readonly ModelArgs[] | undefined): PlainModel[] {
-  return (models ?? []).map((m) => ({ name: m.name as string, version: m.version as number, path: m.path as string }));
+  return (models ?? []).map((m) => ({
+    name: m.name as string,
+    version: m.version as number,
+    path: m.path as string | undefined,
+  }));
 }
 
 /**

@@ -26,6 +26,9 @@ import {
 import type { ModelWebserviceArgs } from "./args.js";
 import { MODEL_WEBSERVICE_DEFAULTS } from "./defaults.js";
 import { AUTOSCALE_INTEGER_ARGS, ROUTER_INTEGER_ARGS } from "./settings.js";
+import { modelCacheProblems } from "./modelCache.js";
+import { modelReferenceProblems } from "./modelReferences.js";
+import { startupProbeProblems } from "./startupProbe.js";
 
 /** Azure ML webservice name rule: 3-32 characters, lowercase letters, digits, "-"; starts with a letter, ends alphanumeric. */
 export const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
@@ -82,6 +85,7 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   routerInteger("numReplicas", a.numReplicas, ROUTER_INTEGER_ARGS.numReplicas);
   autoscaleProblems(a, routerInteger, add);
   authProblems(a, add);
+  keyRotationProblems(a, add);
   for (const key of ["primaryKey", "secondaryKey"] as const) {
     const v = known(a[key]);
     if (v !== undefined) keyProblem(key, v, add);
@@ -118,6 +122,9 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   routerNamespaceProblems(a, add);
 
   modelProblems(a, add);
+  modelReferenceProblems(a.models, add);
+  startupProbeProblems(a.startupProbe, add);
+  modelCacheProblems(a.modelCache, add);
   imageProblems(a, add);
   return problems;
 }
@@ -183,8 +190,11 @@ function authProblems(a: ModelWebserviceArgs, add: AddProblem): void {
       "tokenAuthEnabled",
       "key auth (authEnabled) and token auth cannot both be on; set authEnabled: false to use tokens",
     );
-  if (tokenAuth === true && a.tokenIssuer === undefined)
-    add("tokenIssuer", "is required with tokenAuthEnabled (the issuer whose OIDC discovery gives the signing keys)");
+  if (isUnknown(a.tokenAuthEnabled) && a.tokenIssuer === undefined)
+    add(
+      "tokenAuthEnabled",
+      "must be a plain boolean when tokenIssuer is not given (it decides whether an Entra ID application is registered)",
+    );
   for (const [path, url] of [
     ["tokenIssuer", known(a.tokenIssuer)],
     ["tokenJwksUri", known(a.tokenJwksUri)],
@@ -194,6 +204,31 @@ function authProblems(a: ModelWebserviceArgs, add: AddProblem): void {
   }
   const audience = known(a.tokenAudience);
   if (typeof audience === "string" && audience.trim() === "") add("tokenAudience", "must not be empty");
+  const role = known(a.tokenRequiredRole);
+  if (typeof role === "string" && !APP_ROLE_PATTERN.test(role))
+    add(
+      "tokenRequiredRole",
+      `must be an app role value: 1-120 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got ${JSON.stringify(role)}`,
+    );
+  if (tokenAuth === true && a.tokenJwksUri !== undefined && a.tokenIssuer === undefined)
+    add("tokenJwksUri", "is for an external tokenIssuer; the Entra ID application's keys come from its OIDC discovery");
+}
+
+/** An Entra ID app role value (what the `roles` claim carries). */
+export const APP_ROLE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,119}$/;
+/** Highest keyRotation counter (any change rotates; the bound only keeps resource names short). */
+export const MAX_KEY_ROTATION = 1_000_000;
+
+/** The counters name the one-time rotation writes, so they must be known when the program runs. */
+function keyRotationProblems(a: ModelWebserviceArgs, add: AddProblem): void {
+  for (const slot of ["primary", "secondary"] as const) {
+    const v = a.keyRotation?.[slot];
+    if (v === undefined) continue;
+    if (isUnknown(v))
+      add(`keyRotation.${slot}`, "must be a plain number known when the program runs (it names the rotation)");
+    else if (!isIntegerInRange(known(v) as number, 0, MAX_KEY_ROTATION))
+      add(`keyRotation.${slot}`, `must be an integer between 0 and ${MAX_KEY_ROTATION}, got ${known(v)}`);
+  }
 }
 
 /** A key the router could never accept (or a guessable one). Never quotes the key: it is a secret. */
@@ -265,7 +300,7 @@ function modelProblems(a: ModelWebserviceArgs, add: AddProblem): void {
         `models[${i}].path`,
         "must be a plain path known when the program runs (its files decide which blobs are uploaded)",
       );
-    else if (path === undefined || !existsSync(path))
+    else if (m.path !== undefined && (path === undefined || !existsSync(path)))
       add(`models[${i}].path`, `${JSON.stringify(path)} does not exist`);
     if (typeof mName === "string" && typeof version === "number") {
       const key = `${mName}:${version}`;

@@ -22,7 +22,6 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as resources from "@pulumi/azure-native/resources/index.js";
-import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import {
   AksInferenceCluster,
   AzuremlFe,
@@ -120,9 +119,12 @@ const router = new AzuremlFe(
   { provider: aks.provider },
 );
 
-// A GPU web service with token auth (JWTs from Entra ID by default). The sample linear
-// model stands in for your GPU model; the image defaults to Azure ML's CUDA inference image.
-const tenantId = authorization.getClientConfigOutput().tenantId;
+// A GPU web service with token auth. By default the service gets its own Entra ID application
+// (v2.0 tokens, whose aud is the application's client id) and only callers assigned its app
+// role get tokens: `aksml token linear-gpu` for a signed-in user, or any client asking Entra ID
+// for the `gpuTokenScope` output. Set tokenIssuer (and tokenAudience) to trust another issuer.
+// The sample linear model stands in for your GPU model; the image defaults to Azure ML's CUDA
+// inference image.
 const modelDir = new URL("../quickstart/model/", import.meta.url).pathname;
 const gpuService = new ModelWebservice(
   "linear-gpu",
@@ -139,8 +141,9 @@ const gpuService = new ModelWebservice(
     autoscale: { minReplicas: 1, maxReplicas: config.getNumber("gpuMaxReplicas") ?? 3 },
     authEnabled: false,
     tokenAuthEnabled: true,
-    tokenIssuer: config.get("tokenIssuer") ?? pulumi.interpolate`https://login.microsoftonline.com/${tenantId}/v2.0`,
-    tokenAudience: config.get("tokenAudience") ?? "api://aksml-scoring",
+    tokenRequiredRole: config.get("tokenRequiredRole") ?? "Score",
+    tokenIssuer: config.get("tokenIssuer"),
+    tokenAudience: config.get("tokenAudience"),
     tags: { environment: "production" },
   },
   { provider: aks.provider },
@@ -150,3 +153,4 @@ export const routerEndpoint = router.endpoint;
 export const routerIp = router.ip;
 export const gpuScoringUri = gpuService.scoringUri;
 export const gpuTokenAudience = gpuService.tokenAudience;
+export const gpuTokenScope = gpuService.tokenScope;

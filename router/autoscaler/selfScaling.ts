@@ -1,77 +1,48 @@
 /**
- * Router self-scaling (azureml-fe v1): more router replicas when routing overhead
- * stays high, fewer when CPU stays low; leader only, off for DevTest clusters
+ * Router self-scaling (azureml-fe v1), leader only, off for DevTest clusters
  * (AKSML_SELF_SCALING=false). Runs when the backend offers `routerReplicas` (the
- * Kubernetes backend: the router Deployment's `scale` subresource).
+ * Kubernetes backend: the router Deployment's `scale` subresource and, with CPU bounds,
+ * the router pods' CPU). The decision is routerSizing.ts's: up (CPU per pod), then out
+ * (pods) while routing is slow; down, then in, while CPU use is low.
+ *
+ * A change must settle (every pod resized or restarted, every wanted pod available)
+ * before the next is judged, on fresh windows. A change that does not settle within
+ * `settleTimeoutSeconds`, or a resize a node refuses outright, did not fit the cluster:
+ * the router goes back and grows no further in that dimension for `ceilingHoldSeconds`
+ * (node autoscaling may add room meanwhile). Scaling up and out so happens only within
+ * what the cluster can hold, without reading its nodes (which would need a ClusterRole).
  */
 import type { Registry } from "prom-client";
-import type { RouterReplicas } from "../contract/backend.js";
+import type { RouterCpuState, RouterReplicas } from "../contract/backend.js";
 import type { Log } from "../log.js";
+import { decideRouterSize, type RouterSample, type SizeCeilings, type SizingThresholds } from "./routerSizing.js";
 
-export interface SelfScalingConfig {
-  minReplicas: number;
-  maxReplicas: number;
-  /** Add a replica when routing-overhead p90 stays above this for `upWindowSeconds`. azureml-fe publishes <= 3 ms mean. */
-  overheadP90ThresholdMs: number;
-  upWindowSeconds: number;
-  /** Remove a replica when this process's CPU stays below this many cores for `downWindowSeconds`. */
-  lowCpuCores: number;
-  downWindowSeconds: number;
+export type { RouterSample } from "./routerSizing.js";
+
+export interface SelfScalingConfig extends SizingThresholds {
   /** Seconds between samples. */
   intervalSeconds: number;
+  /** A change that has not settled after this long did not fit the cluster and is taken back. */
+  settleTimeoutSeconds: number;
+  /** How long growth stays below a size that did not fit. */
+  ceilingHoldSeconds: number;
 }
 
 export const SELF_SCALING_DEFAULTS: SelfScalingConfig = {
-  minReplicas: 2,
-  maxReplicas: 10,
+  minPods: 2,
+  maxPods: 10,
+  minCpuPerPod: 1,
+  maxCpuPerPod: 4,
   overheadP90ThresholdMs: 3,
   upWindowSeconds: 60,
+  shrinkUtilization: 0.5,
   lowCpuCores: 0.1,
   downWindowSeconds: 300,
   intervalSeconds: 5,
+  // The Deployment controller's own default progress deadline.
+  settleTimeoutSeconds: 600,
+  ceilingHoldSeconds: 3600,
 };
-
-export interface RouterSample {
-  at: number;
-  /** Routing-overhead p90 over the last interval; undefined when no request was served. */
-  overheadP90Ms?: number;
-  cpuCores: number;
-}
-
-/**
- * Pure decision: +1 when every sample of the up window is over the overhead
- * threshold, -1 when every sample of the down window is under the CPU floor (and
- * overhead is not high), clamped to [min, max]. One step at a time: a new router
- * pod changes both signals, so the next step waits for fresh windows.
- */
-export function decideRouterReplicas(
-  samples: readonly RouterSample[],
-  current: number,
-  cfg: SelfScalingConfig,
-  now: number,
-): number {
-  const clamp = (n: number) => Math.min(cfg.maxReplicas, Math.max(cfg.minReplicas, n));
-  if (current < cfg.minReplicas || current > cfg.maxReplicas) return clamp(current);
-  const covering = (seconds: number) => {
-    const from = now - seconds * 1000;
-    if (!samples.length || samples[0]!.at > from) return undefined; // history shorter than the window
-    return samples.filter((s) => s.at >= from);
-  };
-  const up = covering(cfg.upWindowSeconds);
-  if (up?.length && up.every((s) => s.overheadP90Ms !== undefined && s.overheadP90Ms > cfg.overheadP90ThresholdMs))
-    return clamp(current + 1);
-  const down = covering(cfg.downWindowSeconds);
-  if (
-    down?.length &&
-    down.every(
-      (s) =>
-        s.cpuCores < cfg.lowCpuCores &&
-        !(s.overheadP90Ms !== undefined && s.overheadP90Ms > cfg.overheadP90ThresholdMs),
-    )
-  )
-    return clamp(current - 1);
-  return current;
-}
 
 /** p90 (upper bucket bound, ms) of the histogram observations made between two cumulative bucket readings. */
 export function p90FromBucketDelta(before: Map<number, number>, after: Map<number, number>): number | undefined {
@@ -103,16 +74,32 @@ export async function readHistogramBuckets(registry: Registry, name: string): Pr
 }
 
 export interface RouterSelfScalerOptions {
-  /** The router's own replica count, as the backend exposes it. */
+  /** The router's own size, as the backend exposes it. */
   target: RouterReplicas;
   isLeader: () => boolean;
   metricsRegistry: Registry;
+  /**
+   * Whether this router changes its worker count live when its CPU limit changes (a
+   * resize in place then gives it more workers); otherwise CPU changes restart the pods.
+   */
+  inPlace?: boolean;
   config?: Partial<SelfScalingConfig>;
   now?: () => number;
   log?: Log;
 }
 
 export const ROUTING_OVERHEAD_METRIC = "aksml_router_routing_overhead_seconds";
+
+/** A change this leader made that has not settled yet. */
+interface PendingChange {
+  what: keyof SizeCeilings;
+  from: number;
+  to: number;
+  at: number;
+}
+
+/** Without a CPU capability the pod size is fixed: the decision then only scales out and in. */
+const FIXED_CPU = 1;
 
 export class RouterSelfScaler {
   private readonly cfg: SelfScalingConfig;
@@ -123,9 +110,15 @@ export class RouterSelfScaler {
   private lastCpu = process.cpuUsage();
   private lastAt: number;
   private busy?: Promise<void>;
+  private pending?: PendingChange;
+  private unsettledSince?: number;
+  private overdueLogged = false;
+  private readonly ceilings: { [K in keyof SizeCeilings]?: { value: number; until: number } } = {};
 
   constructor(private readonly opts: RouterSelfScalerOptions) {
-    this.cfg = { ...SELF_SCALING_DEFAULTS, ...opts.config };
+    const bounds = Object.fromEntries(Object.entries(opts.target.bounds ?? {}).filter(([, v]) => v !== undefined));
+    const cfg = { ...SELF_SCALING_DEFAULTS, ...bounds, ...opts.config };
+    this.cfg = opts.target.cpu ? cfg : { ...cfg, minCpuPerPod: FIXED_CPU, maxCpuPerPod: FIXED_CPU };
     this.now = opts.now ?? (() => performance.now());
     this.lastAt = this.now();
   }
@@ -156,18 +149,87 @@ export class RouterSelfScaler {
     const keepFrom =
       now - Math.max(this.cfg.upWindowSeconds, this.cfg.downWindowSeconds) * 1000 - this.cfg.intervalSeconds * 1000;
     while (this.samples.length > 1 && this.samples[1]!.at <= keepFrom) this.samples.shift();
-    if (!this.opts.isLeader()) return;
-
-    const { target } = this.opts;
-    try {
-      const current = await target.get();
-      const desired = decideRouterReplicas(this.samples, current, this.cfg, now);
-      if (desired === current) return;
-      this.opts.log?.info({ deployment: target.name, from: current, to: desired }, "scaling the router");
-      await target.set(desired);
-      this.samples = []; // a new pod changes both signals; judge the next step on fresh windows
-    } catch (e) {
-      this.opts.log?.warn({ deployment: target.name, err: (e as Error).message }, "router self-scaling failed");
+    if (!this.opts.isLeader()) {
+      this.pending = undefined; // once another process leads, what this one changed is its business
+      return;
     }
+
+    const { target, log } = this.opts;
+    try {
+      const pods = await target.get();
+      const cpuState = target.cpu ? await target.cpu.get() : undefined;
+      if (cpuState && !cpuState.settled) return await this.whileUnsettled(cpuState, now);
+      if (this.unsettledSince !== undefined) {
+        // A change just landed: judge the next one on fresh windows.
+        log?.info({ deployment: target.name, pods, cpu: cpuState?.cores }, "router size settled");
+        this.unsettledSince = undefined;
+        this.pending = undefined;
+        this.samples = [];
+        return;
+      }
+      this.pending = undefined;
+      const current = { pods, cpu: cpuState?.cores ?? FIXED_CPU };
+      const desired = decideRouterSize(this.samples, current, this.cfg, now, this.liveCeilings(now));
+      if (desired.pods === current.pods && desired.cpu === current.cpu) return;
+      log?.info({ deployment: target.name, from: current, to: desired }, "resizing the router");
+      this.samples = []; // a resized router changes both signals
+      // Pending before the call: a change that fails half-way is taken back like one that cannot settle.
+      if (desired.pods !== current.pods) {
+        this.pending = { what: "pods", from: current.pods, to: desired.pods, at: now };
+        await target.set(desired.pods);
+      }
+      if (desired.cpu !== current.cpu && target.cpu) {
+        this.pending = { what: "cpu", from: current.cpu, to: desired.cpu, at: now };
+        await target.cpu.set(desired.cpu, this.how());
+      }
+    } catch (e) {
+      log?.warn({ deployment: target.name, err: (e as Error).message }, "router self-scaling failed");
+    }
+  }
+
+  private how(): { inPlace: boolean } {
+    return { inPlace: this.opts.inPlace ?? false };
+  }
+
+  /** While a change is under way: take our own change back once it cannot fit, else redo what was lost. */
+  private async whileUnsettled(state: RouterCpuState, now: number): Promise<void> {
+    const { target, log } = this.opts;
+    if (this.unsettledSince === undefined) {
+      this.unsettledSince = now;
+      this.overdueLogged = false;
+      log?.info({ deployment: target.name, detail: state.detail }, "router size changing");
+    }
+    const overdue = (since: number) => now - since > this.cfg.settleTimeoutSeconds * 1000;
+    const p = this.pending;
+    if (p && (overdue(p.at) || (state.infeasible && p.what === "cpu"))) {
+      this.pending = undefined;
+      if (p.to > p.from) this.ceilings[p.what] = { value: p.from, until: now + this.cfg.ceilingHoldSeconds * 1000 };
+      log?.warn(
+        { deployment: target.name, [p.what]: { from: p.from, to: p.to }, detail: state.detail },
+        "the cluster cannot hold this router size; going back",
+      );
+      if (p.what === "pods") await target.set(p.from);
+      else await target.cpu!.set(p.from, this.how());
+      return;
+    }
+    if (!p && overdue(this.unsettledSince) && !this.overdueLogged) {
+      this.overdueLogged = true;
+      log?.warn(
+        { deployment: target.name, detail: state.detail },
+        "the router has not settled for a long time; self-scaling waits (is a router pod failing or unschedulable?)",
+      );
+    }
+    await target.cpu!.set(state.cores, this.how());
+  }
+
+  /** Ceilings still in force; expired ones are forgotten. */
+  private liveCeilings(now: number): SizeCeilings {
+    const out: SizeCeilings = {};
+    for (const what of ["pods", "cpu"] as const) {
+      const c = this.ceilings[what];
+      if (c && c.until > now) out[what] = c.value;
+      else delete this.ceilings[what];
+    }
+    return out;
   }
 }

@@ -10,6 +10,7 @@
  * implement it: Kubernetes (watches, scale subresource, Lease) and local processes.
  */
 import type { ServiceConfig } from "./serviceConfig.js";
+import type { RouterSizeBounds } from "./routerSize.js";
 
 /** One ready replica of a model service: where to send requests. */
 export interface ReplicaEndpoint {
@@ -114,12 +115,43 @@ export interface RouterLeadership {
   peerSecret(): string;
 }
 
-/** The router's own replica count (e.g. the router Deployment's scale subresource). */
+/** The router's own size: its pod count (e.g. the router Deployment's scale subresource) and, optionally, its pods' CPU. */
 export interface RouterReplicas {
   /** What is scaled, for logs (the Deployment's name). */
   readonly name: string;
   get(): Promise<number>;
   set(replicas: number): Promise<void>;
+  /** Present when the backend can also change every router pod's CPU: the router then scales up before out. */
+  readonly cpu?: RouterCpu;
+  /** The bounds the platform set (AzuremlFe `selfScaling`); unset ones take the self-scaler's defaults. */
+  readonly bounds?: Partial<RouterSizeBounds>;
+}
+
+/**
+ * Whole CPU cores per router pod (its CPU limit; its workers follow). Kubernetes: the
+ * LimitRange the router pods are admitted with, applied to running pods by an in-place
+ * resize or a rolling restart (router/backends/kubernetes/routerPodCpu.ts).
+ */
+export interface RouterCpu {
+  /** The cores every router pod should have, and whether they all have them and the pod count is reached. */
+  get(): Promise<RouterCpuState>;
+  /**
+   * Makes `cores` the router pods' size and applies it to the pods that differ: in place
+   * when `inPlace` (the router can change its worker count live) and the cluster can
+   * resize pods, otherwise by a rolling restart. Idempotent: called again while a change
+   * is under way, it only redoes what was lost (e.g. a leader that died half-way).
+   */
+  set(cores: number, how: { inPlace: boolean }): Promise<void>;
+}
+
+export interface RouterCpuState {
+  cores: number;
+  /** Every router pod runs with `cores` and every wanted pod is available: no rollout, resize or pending pod left. */
+  settled: boolean;
+  /** Why it has not settled, for logs (e.g. `rollout: 1/3 pods updated`). */
+  detail?: string;
+  /** A pod's node can never give it `cores` (an in-place resize the kubelet found infeasible): waiting will not help. */
+  infeasible?: boolean;
 }
 
 /** Who decides scaling: exactly one router process at a time. */

@@ -24,6 +24,20 @@ export const ROUTER_ENV = {
   /** The router's own Deployment, which self-scaling resizes. */
   routerDeployment: "AKSML_ROUTER_DEPLOYMENT",
   selfScaling: "AKSML_SELF_SCALING",
+  /**
+   * Self-scaling bounds (integers, written by AzuremlFe outside DevTest): router pods, and
+   * whole CPU cores per pod. Without the CPU bounds the router scales out and in only.
+   */
+  selfScalingMinPods: "AKSML_SELF_SCALING_MIN_PODS",
+  selfScalingMaxPods: "AKSML_SELF_SCALING_MAX_PODS",
+  selfScalingMinCpuPerPod: "AKSML_SELF_SCALING_MIN_CPU_PER_POD",
+  selfScalingMaxCpuPerPod: "AKSML_SELF_SCALING_MAX_CPU_PER_POD",
+  /**
+   * Data-path worker threads per router process: `auto` (AzuremlFe's value, and the default
+   * when unset) = the whole cores of its CPU limit (cgroup quota, autoscaler/cpuQuota.ts),
+   * so a pod resized to more cores runs more workers; or 1..64.
+   */
+  workers: "AKSML_WORKERS",
   logLevel: "AKSML_LOG_LEVEL",
   shutdownGraceMs: "AKSML_SHUTDOWN_GRACE_MS",
   /** Comma-separated namespaces whose model Services the router serves; its RBAC is granted there only. */
@@ -57,11 +71,6 @@ export const MAX_ROUTER_REPLICAS = 32;
 export const ROUTER_TUNING_ENV = {
   /** Client connections one router pod serves at once, over all its workers; one more gets a 503. */
   maxConnections: "AKSML_MAX_CONNECTIONS",
-  /**
-   * Data-path workers (threads) of one router pod: "auto" (the default: one per whole CPU
-   * of the container's limit, contract/workerCount.ts) or 1..64.
-   */
-  workers: "AKSML_WORKERS",
   /** Services one router serves at once (rows of the workers' shared slot table). */
   serviceTableSize: "AKSML_SERVICE_TABLE_SIZE",
   /** Replicas one router tracks at once over all its services (rows of the shared slot table). */

@@ -33,7 +33,7 @@ export const MAX_REQUEST_BYTES = 100 * 1024 * 1024;
 export function serializeServiceConfig(config: ServiceConfig): string {
   const auth: Record<string, unknown> = { mode: config.auth.mode };
   if (config.auth.mode === "token") {
-    for (const k of ["issuer", "audience", "jwksUri", "issuerRegion"] as const)
+    for (const k of ["issuer", "audience", "additionalAudiences", "requiredRole", "jwksUri", "issuerRegion"] as const)
       if (config.auth[k] !== undefined) auth[k] = config.auth[k];
     auth.algorithms = config.auth.algorithms;
   }

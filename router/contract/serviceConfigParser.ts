@@ -9,6 +9,7 @@ import {
   AUTOSCALE_SETTINGS,
   CONFIG_VERSION,
   integerRangeProblem,
+  MAX_ADDITIONAL_AUDIENCES,
   SERVICE_CONFIG_DEFAULTS,
   SERVICE_SETTINGS,
   type AuthConfig,
@@ -51,6 +52,8 @@ const AUTH_KEYS: Record<keyof AuthConfig, true> = {
   mode: true,
   issuer: true,
   audience: true,
+  additionalAudiences: true,
+  requiredRole: true,
   jwksUri: true,
   algorithms: true,
   issuerRegion: true,
@@ -162,10 +165,17 @@ function parseAuth(raw: Record<string, unknown>, problems: ConfigProblem[]): Aut
     mode,
     issuer: optionalString(authObj, "issuer", "auth.", problems),
     audience: optionalString(authObj, "audience", "auth.", problems),
+    additionalAudiences: optionalStringArray(authObj, "additionalAudiences", "auth.", problems),
+    requiredRole: optionalString(authObj, "requiredRole", "auth.", problems),
     jwksUri: optionalString(authObj, "jwksUri", "auth.", problems),
     algorithms,
     issuerRegion: optionalString(authObj, "issuerRegion", "auth.", problems),
   };
+  if ((auth.additionalAudiences?.length ?? 0) > MAX_ADDITIONAL_AUDIENCES)
+    problems.push({
+      path: "auth.additionalAudiences",
+      reason: `must have at most ${MAX_ADDITIONAL_AUDIENCES} entries, got ${auth.additionalAudiences?.length}`,
+    });
   if (mode === "token") {
     if (!auth.issuer) problems.push({ path: "auth.issuer", reason: 'is required when auth.mode is "token"' });
     if (!auth.audience) problems.push({ path: "auth.audience", reason: 'is required when auth.mode is "token"' });

@@ -33,8 +33,15 @@ export interface AuthConfig {
   mode: AuthMode;
   /** Token mode: the expected `iss`. */
   issuer?: string;
-  /** Token mode: the expected `aud`. */
+  /** Token mode: the expected `aud` (for Entra ID v2.0 tokens, the application's client id). */
   audience?: string;
+  /**
+   * Token mode: other `aud` values accepted too (e.g. the application ID URI, which v1.0
+   * tokens carry); at most MAX_ADDITIONAL_AUDIENCES.
+   */
+  additionalAudiences?: string[];
+  /** Token mode: an app role the token's `roles` claim must hold (403 otherwise); default: none required. */
+  requiredRole?: string;
   /** Token mode: where to fetch signing keys; default: OIDC discovery at `<issuer>/.well-known/openid-configuration`. */
   jwksUri?: string;
   /** Token mode: accepted JWS algorithms; default ["RS256"]. Never "none", never HS* (no shared secret exists). */
@@ -62,6 +69,9 @@ export interface ServiceConfig {
   /** collect_model_data; default false. */
   collectModelData: boolean;
 }
+
+/** Most `auth.additionalAudiences` entries accepted. */
+export const MAX_ADDITIONAL_AUDIENCES = 8;
 
 export const ALLOWED_TOKEN_ALGORITHMS = [
   "RS256",

@@ -149,6 +149,11 @@ describe("AzuremlFe defaults (FastProd)", () => {
       AKSML_LEASE_NAME: "azureml-fe-leader",
       AKSML_ROUTER_DEPLOYMENT: "azureml-fe",
       AKSML_SELF_SCALING: "true",
+      AKSML_SELF_SCALING_MIN_PODS: "2",
+      AKSML_SELF_SCALING_MAX_PODS: "10",
+      AKSML_SELF_SCALING_MIN_CPU_PER_POD: "1",
+      AKSML_SELF_SCALING_MAX_CPU_PER_POD: "4",
+      AKSML_WORKERS: "auto",
       AKSML_LOG_LEVEL: "info",
       AKSML_SHUTDOWN_GRACE_MS: "65000",
       AKSML_WATCH_NAMESPACES: "default",
@@ -159,7 +164,12 @@ describe("AzuremlFe defaults (FastProd)", () => {
     expect(dep("prod").spec.template.spec.terminationGracePeriodSeconds).toBe(75);
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "admin" });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "admin" });
-    expect(c.resources).toEqual({ requests: { cpu: "900m", memory: "800Mi" }, limits: { cpu: "2", memory: "1229Mi" } });
+    // The size comes from the router's LimitRange (azuremlFeSize.test.ts), which the router may rewrite.
+    expect(c.resources).toBeUndefined();
+    expect(c.resizePolicy).toEqual([
+      { resourceName: "cpu", restartPolicy: "NotRequired" },
+      { resourceName: "memory", restartPolicy: "RestartContainer" },
+    ]);
     expect(c.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false });
     expect(dep("prod").spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
   });
@@ -240,6 +250,10 @@ describe("AzuremlFe RBAC", () => {
       verbs: ["get", "update"],
     },
     { apiGroups: ["apps"], resources: ["deployments/scale"], resourceNames: ["azureml-fe"], verbs: ["get", "update"] },
+    { apiGroups: ["apps"], resources: ["deployments"], resourceNames: ["azureml-fe"], verbs: ["get", "patch"] },
+    { apiGroups: [""], resources: ["limitranges"], resourceNames: ["azureml-fe"], verbs: ["get", "update"] },
+    { apiGroups: [""], resources: ["pods"], verbs: ["get"] },
+    { apiGroups: [""], resources: ["pods/resize"], verbs: ["patch"] },
   ];
   const roleOf = (name: string) => reveal(rt.one("kubernetes:rbac.authorization.k8s.io/v1:Role", name).inputs) as any;
 
@@ -395,10 +409,10 @@ describe("AzuremlFe on DevTest, internal and TLS clusters", () => {
       AKSML_LOG_LEVEL: "debug",
     });
     expect(dep("tls").spec.replicas).toBe(5);
-    // The router may scale itself down to SELF_SCALING_DEFAULTS.minReplicas (2): at every
+    // The router may scale itself down to SELF_SCALING_DEFAULTS.minPods (2): at every
     // count it can reach, the PDB must still let a node drain evict one router.
     const pdb = (reveal(rt.one("kubernetes:policy/v1:PodDisruptionBudget", "tls-pdb").inputs) as any).spec;
-    for (let current = SELF_SCALING_DEFAULTS.minReplicas; current <= 5; current++) {
+    for (let current = SELF_SCALING_DEFAULTS.minPods; current <= 5; current++) {
       const allowed = pdb.maxUnavailable !== undefined ? pdb.maxUnavailable : current - pdb.minAvailable;
       expect(allowed, `${current} router replicas`).toBeGreaterThanOrEqual(1);
     }

@@ -300,7 +300,7 @@ describe("resources, GPU and models", () => {
   });
 
   it("the init container runs the router image's fetch-model with arguments its own parser accepts, into AZUREML_MODEL_DIR", () => {
-    const init = pod("gpu-svc").initContainers[0];
+    const init = pod("gpu-svc").initContainers.find((c: any) => c.name === "fetch-model");
     expect(init.image).toBe(ROUTER_IMAGE);
     expect(init.securityContext).toMatchObject({
       runAsNonRoot: true,
@@ -321,12 +321,21 @@ describe("resources, GPU and models", () => {
         { blob: `default/gpu-svc/${sha("cat\ndog\n")}`, path: `vision/4/${folder.split("/").pop()}/assets/labels.txt` },
         { blob: `default/gpu-svc/${w}`, path: `vision/4/${folder.split("/").pop()}/weights.bin` },
       ],
+      // The node cache (on by default; test/components/modelWebserviceModelCache.test.ts).
+      cacheDir: "/var/lib/aksml/model-cache",
+      cacheMaxBytes: 20 * 1024 ** 3,
     });
-    expect(init.volumeMounts).toEqual([{ name: "azureml-models", mountPath: "/var/azureml-app/azureml-models" }]);
+    expect(init.volumeMounts).toEqual([
+      { name: "azureml-models", mountPath: "/var/azureml-app/azureml-models" },
+      { name: "aksml-model-cache", mountPath: "/var/lib/aksml/model-cache" },
+    ]);
     expect(model("gpu-svc").volumeMounts).toEqual([
       { name: "azureml-models", mountPath: "/var/azureml-app/azureml-models", readOnly: true },
     ]);
-    expect(pod("gpu-svc").volumes).toEqual([{ name: "azureml-models", emptyDir: {} }]);
+    expect(pod("gpu-svc").volumes).toEqual([
+      { name: "azureml-models", emptyDir: {} },
+      { name: "aksml-model-cache", hostPath: { path: "/var/lib/aksml/model-cache", type: "DirectoryOrCreate" } },
+    ]);
     expect(envOf("gpu-svc").AZUREML_MODEL_DIR).toBe("/var/azureml-app/azureml-models/vision/4");
     expect(envOf("multi").AZUREML_MODEL_DIR).toBe("/var/azureml-app/azureml-models");
     expect(pod("fixed").initContainers).toEqual([]);

@@ -7,6 +7,7 @@ import { ClusterRole } from "kubernetes-models/rbac.authorization.k8s.io/v1/Clus
 import { ClusterRoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding";
 import { Role } from "kubernetes-models/rbac.authorization.k8s.io/v1/Role";
 import { RoleBinding } from "kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding";
+import { LimitRange } from "kubernetes-models/v1/LimitRange";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Secret } from "kubernetes-models/v1/Secret";
 import { Service } from "kubernetes-models/v1/Service";
@@ -59,6 +60,7 @@ const MODELS: Record<string, new (data: any) => { validate(): void }> = {
   PodDisruptionBudget,
   Service,
   Secret,
+  LimitRange,
 };
 
 /** Validates a recorded Kubernetes resource against the Kubernetes schema; throws on violations. */

@@ -11,6 +11,11 @@ import {
   imageTag,
   type PlainInferenceConfig,
 } from "../../components/modelWebservice/image.js";
+import {
+  environmentContentHash,
+  environmentDockerfile,
+  environmentImageName,
+} from "../../components/modelWebservice/environmentImage.js";
 import { clusterConnection, reveal, routerConnection } from "./modelWebserviceFixtures.js";
 
 const QUICKSTART = fileURLToPath(new URL("../../examples/quickstart/model/", import.meta.url));
@@ -80,11 +85,13 @@ describe("model image content hash", () => {
     expect(imageContentHash(withConda)).not.toBe(before);
   });
 
-  it("the generated Dockerfile runs the inference server on 5001 over the entry script", () => {
+  it("the generated Dockerfile runs the inference server on 5001 over the entry script, from the environment image", () => {
     const c = fixture();
-    const df = generateDockerfile({ ...c, pipRequirements: join(c.root, "requirements.txt") });
+    const df = generateDockerfile(c);
     expect(df.split("\n")[0]).toBe(`FROM ${c.baseImage}`);
-    expect(df).toContain("COPY --from=aksml-env requirements.txt /tmp/aksml-requirements.txt");
+    expect(generateDockerfile(c, "acr.io/aksml/environments:abc@sha256:1").split("\n")[0]).toBe(
+      "FROM acr.io/aksml/environments:abc@sha256:1",
+    );
     expect(df).toContain('ENV AZUREML_ENTRY_SCRIPT="score.py"');
     expect(df).toContain('ENV WORKER_COUNT="1"');
     expect(df).toContain("EXPOSE 5001");
@@ -95,6 +102,35 @@ describe("model image content hash", () => {
     expect(df.trim().split("\n").pop()).toBe(
       'CMD ["azmlinfsrv","--entry_script","/var/azureml-app/score.py","--port","5001"]',
     );
+  });
+
+  it("the environment image applies the conda or pip file to the base image, and there is none without one", () => {
+    const c = fixture();
+    expect(environmentDockerfile({ ...c, pipRequirements: join(c.root, "requirements.txt") })).toBe(
+      [
+        `FROM ${c.baseImage}`,
+        "COPY requirements.txt /tmp/aksml-requirements.txt",
+        "RUN python -m pip install --no-cache-dir -r /tmp/aksml-requirements.txt",
+        "",
+      ].join("\n"),
+    );
+    expect(environmentDockerfile({ ...c, condaFile: join(c.root, "conda.yml") })).toContain(
+      'RUN conda env update -p "${AZUREML_CONDA_ENVIRONMENT_PATH:-/opt/miniconda/envs/amlenv}" -f /tmp/aksml-conda.yml',
+    );
+    expect(environmentDockerfile(c)).toBeUndefined();
+    expect(environmentContentHash(c)).toBeUndefined();
+  });
+
+  it("the environment hash covers the base image and the env file's content, not the source or environment variables", () => {
+    const c = { ...fixture() };
+    const withConda = { ...c, condaFile: join(c.root, "conda.yml") };
+    const before = environmentContentHash(withConda);
+    expect(environmentContentHash({ ...withConda, environmentVariables: { OTHER: "x" } })).toBe(before);
+    writeFileSync(join(c.sourceDirectory, "helper.py"), "X = 1\n");
+    expect(environmentContentHash(withConda)).toBe(before);
+    expect(environmentContentHash({ ...withConda, baseImage: "mcr.microsoft.com/other:1" })).not.toBe(before);
+    writeFileSync(join(c.root, "conda.yml"), "dependencies:\n  - python=3.10\n");
+    expect(environmentContentHash(withConda)).not.toBe(before);
   });
 });
 
@@ -129,26 +165,34 @@ describe("model image build under mocks", () => {
     await settle();
   });
 
-  it("builds with docker-build: pushed to the cluster's ACR, tagged by content, not on preview", () => {
+  it("builds with docker-build: pushed to the cluster's ACR, tagged by content, the registry as its cache, not on preview", () => {
     const img = reveal(rt.one("docker-build:index:Image", "cpu-image").inputs) as any;
     expect(img).toMatchObject({ push: true, buildOnPreview: false, platforms: ["linux/amd64"] });
-    expect(img.context.location).toBe(c.sourceDirectory);
-    expect(img.context.named).toEqual({ "aksml-env": { location: c.root } });
-    expect(img.dockerfile.inline).toContain(
-      'RUN conda env update -p "${AZUREML_CONDA_ENVIRONMENT_PATH:-/opt/miniconda/envs/amlenv}" -f /tmp/aksml-conda.yml',
-    );
-    expect(img.dockerfile.inline.split("\n")[0]).toBe(
-      "FROM mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest",
-    );
-    const hash = imageContentHash({
+    expect(img.context).toEqual({ location: c.sourceDirectory });
+    const plain = {
       entryScript: "score.py",
       sourceDirectory: c.sourceDirectory,
       baseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest",
       condaFile: join(c.root, "conda.yml"),
       environmentVariables: {},
-    });
-    expect(img.tags).toEqual([`aksmlacr.azurecr.io/aksml/models/cpu:${hash.slice(0, 32)}`]);
+    };
+    const tag = `aksmlacr.azurecr.io/aksml/models/cpu:${imageContentHash(plain).slice(0, 32)}`;
+    expect(img.tags).toEqual([tag]);
+    expect(img.cacheFrom).toEqual([{ registry: { ref: tag } }]);
+    expect(img.cacheTo).toEqual([{ inline: {} }]);
     expect(img.registries).toBeUndefined();
+
+    // The conda environment is its own image, and the model image starts from it.
+    const envHash = environmentContentHash(plain)!;
+    const env = rt.one("docker-build:index:Image", environmentImageName(envHash, "aksmlacr.azurecr.io"));
+    const envInputs = reveal(env.inputs) as any;
+    const envTag = `aksmlacr.azurecr.io/aksml/environments:${envHash.slice(0, 32)}`;
+    expect(envInputs).toMatchObject({ push: true, buildOnPreview: false, tags: [envTag] });
+    expect(envInputs.context).toEqual({ location: c.root });
+    expect(envInputs.dockerfile.inline).toContain("COPY conda.yml /tmp/aksml-conda.yml");
+    expect(envInputs.cacheFrom).toEqual([{ registry: { ref: envTag } }]);
+    expect(img.dockerfile.inline.split("\n")[0]).toMatch(new RegExp(`^FROM ${envTag}@sha256:[0-9a-f]{64}$`));
+    expect(img.dockerfile.inline).not.toContain("conda");
   });
 
   it("defaults to the GPU inference image when gpuCores > 0; identical inputs give the identical tag", () => {

@@ -59,7 +59,14 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
     { authEnabled: true, tokenAuthEnabled: true, tokenIssuer: "https://i" },
     "tokenAuthEnabled",
   ],
-  ["token auth needs an issuer", { tokenAuthEnabled: true }, "tokenIssuer"],
+  [
+    "a required role is an app role value",
+    { tokenAuthEnabled: true, tokenRequiredRole: "Score it" },
+    "tokenRequiredRole",
+  ],
+  ["a JWKS URL needs an external issuer", { tokenAuthEnabled: true, tokenJwksUri: "https://k" }, "tokenJwksUri"],
+  ["key rotation counters are integers >= 0", { keyRotation: { primary: -1 } }, "keyRotation.primary"],
+  ["key rotation counters are whole", { keyRotation: { secondary: 1.5 } }, "keyRotation.secondary"],
   ["issuer is a URL", { tokenAuthEnabled: true, tokenIssuer: "login.example.com" }, "tokenIssuer"],
   ["jwks is a URL", { tokenAuthEnabled: true, tokenIssuer: "https://i", tokenJwksUri: "keys" }, "tokenJwksUri"],
   ["scoringTimeoutMs > 0", { scoringTimeoutMs: 0 }, "scoringTimeoutMs"],
@@ -223,8 +230,19 @@ describe("ModelWebservice validation (Azure ML's validate_configuration and more
         cpuCores: pulumi.output(-1),
         autoscale: { enabled: pulumi.output(false) },
         tokenAuthEnabled: pulumi.output(true),
+        tokenIssuer: "https://i",
       }),
     ).toEqual([]);
+  });
+
+  it("needs plain values where they decide which resources exist", () => {
+    expect(
+      modelWebserviceArgsProblems("svc", {
+        ...base,
+        tokenAuthEnabled: pulumi.output(true),
+        keyRotation: { primary: pulumi.output(1) },
+      }).map((p) => p.propertyPath),
+    ).toEqual(["tokenAuthEnabled", "keyRotation.primary"]);
   });
 
   it("names the fix when the namespace is not one the router serves, and accepts one that is", () => {
@@ -263,9 +281,8 @@ describe("ModelWebservice validation (Azure ML's validate_configuration and more
       "memoryGb",
       "numReplicas",
       "tokenAuthEnabled",
-      "tokenIssuer",
       "namespace",
     ]);
-    expect(e.message).toContain('ModelWebservice "Bad" has 7 invalid arguments');
+    expect(e.message).toContain('ModelWebservice "Bad" has 6 invalid arguments');
   });
 });

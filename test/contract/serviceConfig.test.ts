@@ -91,6 +91,16 @@ describe("aksml/config validation", () => {
       { auth: { mode: "token", issuer: "https://i", audience: "a", algorithms: ["HS256"] } },
       /^auth\.algorithms: "HS256" is not allowed/,
     ],
+    [
+      "too many additional audiences",
+      { auth: { mode: "token", issuer: "https://i", audience: "a", additionalAudiences: Array(9).fill("b") } },
+      /^auth\.additionalAudiences: must have at most 8 entries/,
+    ],
+    [
+      "an empty required role",
+      { auth: { mode: "token", issuer: "https://i", audience: "a", requiredRole: "" } },
+      /^auth\.requiredRole: must be a non-empty string/,
+    ],
     ["a newer schema", { version: 2 }, /^version: schema version 2 is newer/],
     ["a non-boolean flag", { collectModelData: "yes" }, /^collectModelData: must be true or false/],
   ])("rejects %s", (_label, input, expected) => {
@@ -167,6 +177,14 @@ describe("serialize/parse round trip", () => {
       wait: fc.integer({ min: 1, max: 60_000 }),
       queue: fc.integer({ min: 0, max: 10_000 }),
       collect: fc.boolean(),
+      extraAudiences: fc.option(
+        fc.array(fc.constantFrom("api://model-a-uri", "11111111-2222-3333-4444-555555555555"), {
+          minLength: 1,
+          maxLength: 2,
+        }),
+        { nil: undefined },
+      ),
+      role: fc.option(fc.constantFrom("Score", "Score.Invoke"), { nil: undefined }),
     })
     .map(
       (r): ServiceConfig => ({
@@ -187,6 +205,8 @@ describe("serialize/parse round trip", () => {
                 mode: "token",
                 issuer: "https://login.example.com/tenant/v2.0",
                 audience: "api://model-a",
+                additionalAudiences: r.extraAudiences,
+                requiredRole: r.role,
                 algorithms: ["RS256", "ES256"],
               }
             : { mode: r.mode as "key" | "none", algorithms: [...SERVICE_CONFIG_DEFAULTS.auth.algorithms] },

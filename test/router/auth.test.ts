@@ -47,6 +47,9 @@ afterAll(async () => {
   await issuer.close();
 });
 
+const UNKNOWN = 'Bearer realm="aksml", error="invalid_token", error_description="unknown key"';
+const MALFORMED = 'Bearer realm="aksml", error="invalid_token", error_description="malformed credential"';
+
 describe("key auth", () => {
   it("accepts the primary and the secondary key", async () => {
     expect((await score("keyed", `Bearer ${KEYS.primaryKey}`)).status).toBe(200);
@@ -56,16 +59,12 @@ describe("key auth", () => {
 
   it.each([
     ["no header", undefined, 'Bearer realm="aksml"'],
-    ["wrong key", "Bearer not-the-key", 'Bearer realm="aksml", error="invalid_token"'],
-    ["key with a suffix", `Bearer ${KEYS.primaryKey}x`, 'Bearer realm="aksml", error="invalid_token"'],
-    ["key prefix", `Bearer ${KEYS.primaryKey.slice(0, -1)}`, 'Bearer realm="aksml", error="invalid_token"'],
-    [
-      "Basic scheme",
-      `Basic ${Buffer.from(`u:${KEYS.primaryKey}`).toString("base64")}`,
-      'Bearer realm="aksml", error="invalid_token"',
-    ],
-    ["empty bearer", "Bearer ", 'Bearer realm="aksml", error="invalid_token"'],
-    ["bare key", KEYS.primaryKey, 'Bearer realm="aksml", error="invalid_token"'],
+    ["wrong key", "Bearer not-the-key", UNKNOWN],
+    ["key with a suffix", `Bearer ${KEYS.primaryKey}x`, UNKNOWN],
+    ["key prefix", `Bearer ${KEYS.primaryKey.slice(0, -1)}`, UNKNOWN],
+    ["Basic scheme", `Basic ${Buffer.from(`u:${KEYS.primaryKey}`).toString("base64")}`, MALFORMED],
+    ["empty bearer", "Bearer ", MALFORMED],
+    ["bare key", KEYS.primaryKey, MALFORMED],
   ])("rejects %s with 401 and a Bearer challenge", async (_label, header, challenge) => {
     const before = replica.hits;
     const r = await score("keyed", header);
@@ -161,15 +160,25 @@ describe("token auth", () => {
   });
 
   it.each([
-    ["wrong issuer", { iss: "http://evil.example" }],
-    ["wrong audience", { aud: "someone-else" }],
-    ["expired", { exp: Math.floor(Date.now() / 1000) - 3600 }],
-    ["not yet valid", { nbf: Math.floor(Date.now() / 1000) + 3600 }],
-    ["unknown kid", { kid: "nope" }],
-  ])("rejects a token with %s", async (_label, opts) => {
-    const r = await score("tokened", `Bearer ${await issuer.sign({}, opts)}`);
+    ["wrong issuer", { iss: "http://evil.example" }, "wrong issuer"],
+    ["wrong audience", { aud: "someone-else" }, "wrong audience"],
+    ["expired", { exp: Math.floor(Date.now() / 1000) - 3600 }, "token expired"],
+    ["not yet valid", { nbf: Math.floor(Date.now() / 1000) + 3600 }, "token not yet valid"],
+    ["unknown kid", { kid: "nope" }, "no matching signing key"],
+  ])("rejects a token with %s, naming the class and not the token", async (_label, opts, reason) => {
+    const token = await issuer.sign({}, opts);
+    const r = await score("tokened", `Bearer ${token}`);
     expect(r.status).toBe(401);
-    expect(r.challenge).toContain('error="invalid_token"');
+    expect(r.challenge).toBe(`Bearer realm="aksml", error="invalid_token", error_description="${reason}"`);
+    expect(r.body).not.toContain(token.split(".")[1]);
+  });
+
+  it("rejects a token signed by another key with the same kid as a bad signature", async () => {
+    const { generateKeyPair } = await import("jose");
+    const other = await generateKeyPair("RS256");
+    const r = await score("tokened", `Bearer ${await issuer.sign({}, { key: other.privateKey })}`);
+    expect(r.status).toBe(401);
+    expect(r.challenge).toContain('error_description="bad signature"');
   });
 
   it("refetches the JWKS when the issuer rotates to an unknown kid", async () => {

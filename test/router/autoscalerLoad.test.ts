@@ -125,7 +125,20 @@ describe("autoscaler with the local backend under real load", () => {
     // Never earlier than the window (a sample taken just before the stop still counts as busy);
     // a lower bound, which a slow machine cannot break.
     expect(downDelayMs).toBeGreaterThanOrEqual(WINDOW_SECONDS * 1000 - 1100);
-    expect(down!.to).toBe(1);
+    // The first step down may stop at 2: a request still in flight as the clients stopped is a
+    // demand of 1 in the window (ceil(1 / 0.7) = 2), and it leaves the window a tick later.
+    // What must hold: it only ever steps down once the load is gone, and it ends at the minimum.
+    expect(down!.to).toBeLessThanOrEqual(2);
+    await until(
+      () => decisions.some((d) => d.to === 1),
+      "a decision down to the minimum of 1",
+      WINDOW_SECONDS * 1000 + 15_000,
+    );
+    const afterStop = decisions.slice(decisions.indexOf(down!));
+    expect(
+      afterStop.every((d) => d.to < d.from),
+      "no scale-up once the load stopped",
+    ).toBe(true);
     await until(() => local.processes("slow").length === 1, "1 replica left");
   }, 60_000);
 });

@@ -34,6 +34,10 @@ describe("loadRouterConfig", () => {
       AKSML_LEASE_NAME: "azureml-fe-leader",
       AKSML_ROUTER_DEPLOYMENT: "azureml-fe",
       AKSML_SELF_SCALING: "true",
+      AKSML_SELF_SCALING_MIN_PODS: "2",
+      AKSML_SELF_SCALING_MAX_PODS: "10",
+      AKSML_SELF_SCALING_MIN_CPU_PER_POD: "1",
+      AKSML_SELF_SCALING_MAX_CPU_PER_POD: "4",
       AKSML_LOG_LEVEL: "debug",
       AKSML_SHUTDOWN_GRACE_MS: "0",
       AKSML_WATCH_NAMESPACES: "team-a,team-b",
@@ -54,6 +58,7 @@ describe("loadRouterConfig", () => {
       leaseName: "azureml-fe-leader",
       routerDeployment: "azureml-fe",
       selfScaling: true,
+      selfScalingBounds: { minPods: 2, maxPods: 10, minCpuPerPod: 1, maxCpuPerPod: 4 },
       logLevel: "debug",
       shutdownGraceMs: 0,
       watchNamespaces: ["team-a", "team-b"],
@@ -119,6 +124,34 @@ describe("loadRouterConfig", () => {
     ["AKSML_REPLICA_TABLE_SIZE", "262145"],
   ])("rejects %s=%s (past its maximum)", (name, v) => {
     expect(() => loadRouterConfig({ [name]: v })).toThrow(new RegExp(`${name} must be an integer between 1 and`));
+  });
+
+  it.each([
+    [{ AKSML_SELF_SCALING_MIN_PODS: "0" }, "AKSML_SELF_SCALING_MIN_PODS must be an integer between 1 and 32"],
+    [{ AKSML_SELF_SCALING_MAX_PODS: "33" }, "AKSML_SELF_SCALING_MAX_PODS must be an integer between 1 and 32"],
+    [
+      { AKSML_SELF_SCALING_MAX_CPU_PER_POD: "1.5" },
+      "AKSML_SELF_SCALING_MAX_CPU_PER_POD must be an integer between 1 and 64",
+    ],
+    [
+      { AKSML_SELF_SCALING_MIN_CPU_PER_POD: "65" },
+      "AKSML_SELF_SCALING_MIN_CPU_PER_POD must be an integer between 1 and 64",
+    ],
+    [
+      { AKSML_SELF_SCALING_MIN_PODS: "5", AKSML_SELF_SCALING_MAX_PODS: "3" },
+      "AKSML_SELF_SCALING_MIN_PODS (5) must not exceed AKSML_SELF_SCALING_MAX_PODS (3)",
+    ],
+    [
+      { AKSML_SELF_SCALING_MIN_CPU_PER_POD: "4", AKSML_SELF_SCALING_MAX_CPU_PER_POD: "2" },
+      "AKSML_SELF_SCALING_MIN_CPU_PER_POD (4) must not exceed AKSML_SELF_SCALING_MAX_CPU_PER_POD (2)",
+    ],
+  ])("rejects self-scaling bounds %j", (env, message) => {
+    expect(() => loadRouterConfig(env)).toThrow(message);
+  });
+
+  it("reads the self-scaling bounds that are set, and none when none are", () => {
+    expect(loadRouterConfig({ AKSML_SELF_SCALING_MAX_PODS: "6" }).selfScalingBounds).toEqual({ maxPods: 6 });
+    expect(loadRouterConfig({}).selfScalingBounds).toEqual({});
   });
 
   it.each(["0", "-1", "1.5", "1e6", "abc"])("rejects AKSML_MAX_REQUEST_BYTES=%s", (v) => {

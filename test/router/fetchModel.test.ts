@@ -10,8 +10,11 @@ import { WorkloadIdentityCredential, DefaultAzureCredential } from "@azure/ident
 import { credential, run } from "../../router/fetchModel/command.js";
 import {
   CONNECTION_STRING_ENV,
+  DEFAULT_CACHE_MAX_BYTES,
   formatFetchModelArgs,
+  formatPrepareCacheArgs,
   parseFetchModelArgs,
+  parsePrepareCacheArgs,
 } from "../../router/contract/fetchModelArgs.js";
 import { startAzurite, type Azurite } from "./fetchModelAzurite.js";
 
@@ -130,6 +133,27 @@ describe("fetch-model arguments", () => {
       blobs: [{ blob: `ns/s/${"a".repeat(64)}`, path: "m/1/model.pkl" }],
     };
     expect(parseFetchModelArgs(["fetch-model", ...formatFetchModelArgs(args)])).toEqual({ ok: true, args });
+    // Models by reference (a "#" or "=" in the path is fine: the URL ends at its first "#") and the node cache.
+    const full = {
+      ...args,
+      urls: [
+        {
+          url: "https://other.blob.core.windows.net/shared/resnet/v2/model%23final.onnx",
+          sha256: "c".repeat(64),
+          path: "resnet/2/model=final#2.onnx",
+        },
+      ],
+      cacheDir: "/var/lib/aksml/model-cache",
+      cacheMaxBytes: 1024,
+    };
+    expect(parseFetchModelArgs(formatFetchModelArgs(full))).toEqual({ ok: true, args: full });
+    const defaulted = parseFetchModelArgs(formatFetchModelArgs({ ...args, cacheDir: "/c" }));
+    expect(defaulted.ok && defaulted.args.cacheMaxBytes).toBe(DEFAULT_CACHE_MAX_BYTES);
+    expect(parsePrepareCacheArgs(["fetch-model", ...formatPrepareCacheArgs("/c")])).toEqual({
+      ok: true,
+      cacheDir: "/c",
+    });
+    expect(parsePrepareCacheArgs(formatFetchModelArgs(args))).toBeUndefined();
   });
 
   const h = "b".repeat(64);
@@ -146,6 +170,38 @@ describe("fetch-model arguments", () => {
     ["absolute path", ["--container", "c", "--dest", "/d", "--blob", `x/${h}=/etc/passwd`], "must be relative"],
     ["unknown flag", ["--container", "c", "--dest", "/d", "--blob", `x/${h}=a`, "--sas", "x"], "unknown argument"],
     ["flag without value", ["--container", "c", "--dest"], "--dest needs a value"],
+    [
+      "blob url without hash",
+      ["--dest", "/d", "--blob-url", "https://a.blob/c/m.onnx=m/1/m"],
+      "#sha256=<64 lowercase hex>",
+    ],
+    [
+      "blob url with a SAS",
+      ["--dest", "/d", "--blob-url", `https://a.blob/c/m?sig=x#sha256=${h}=m/1/m`],
+      "without a query string (no SAS)",
+    ],
+    [
+      "blob url path escaping dest",
+      ["--dest", "/d", "--blob-url", `https://a/c/m#sha256=${h}=../m`],
+      "must be relative",
+    ],
+    [
+      "cache bound not a number",
+      ["--dest", "/d", "--blob", `x/${h}=a`, "--cache-dir", "/c", "--cache-max-bytes", "1e9"],
+      "--cache-max-bytes must be a whole number of bytes",
+    ],
+    [
+      "cache bound without cache",
+      ["--dest", "/d", "--blob", `x/${h}=a`, "--cache-max-bytes", "1"],
+      "--cache-max-bytes needs --cache-dir",
+    ],
+    [
+      "relative cache dir",
+      ["--dest", "/d", "--blob", `x/${h}=a`, "--cache-dir", "c"],
+      "--cache-dir needs an absolute folder",
+    ],
+    ["prepare-cache with more", ["--prepare-cache", "/c", "--dest", "/d"], "--prepare-cache takes one folder"],
+    ["prepare-cache relative", ["--prepare-cache", "c"], "--prepare-cache needs an absolute folder"],
     [
       "bad account url",
       ["--account-url", "acct", "--container", "c", "--dest", "/d", "--blob", `x/${h}=a`],
@@ -166,6 +222,15 @@ describe("fetch-model arguments", () => {
       ]);
       expect(code).toBe(2);
       expect(stderr).toContain(`--account-url is required unless ${CONNECTION_STRING_ENV} is set`);
+      // A model by reference must be on Azure Storage: the pod's token goes to the URL's host.
+      const elsewhere = await runCaptured([
+        "--dest",
+        "/d",
+        "--blob-url",
+        `https://models.example.com/c/m.onnx#sha256=${"b".repeat(64)}=m/1/m.onnx`,
+      ]);
+      expect(elsewhere.code).toBe(2);
+      expect(elsewhere.stderr).toContain("not an Azure Storage blob endpoint");
     } finally {
       process.env[CONNECTION_STRING_ENV] = saved;
     }

@@ -1,6 +1,7 @@
 // Starts Azurite's blob service on loopback for the fetch-model tests (well-known dev account).
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
 import { createServer, connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -79,5 +80,62 @@ export async function startAzurite(): Promise<Azurite> {
       }
       rmSync(location, { recursive: true, force: true });
     },
+  };
+}
+
+/** What went through the counting proxy: requests by method, and response body bytes of GETs. */
+export interface Traffic {
+  requests: Record<string, number>;
+  getBodyBytes: number;
+}
+
+export interface CountingProxy {
+  /** Azurite's blob endpoint, through the proxy. */
+  blobEndpoint: string;
+  connectionString: string;
+  traffic: Traffic;
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * A plain HTTP relay in front of Azurite that counts what storage serves, so a test can
+ * assert that a fetch downloaded nothing (Shared Key signatures do not cover the port).
+ */
+export async function startCountingProxy(azurite: Azurite): Promise<CountingProxy> {
+  const target = new URL(azurite.blobEndpoint);
+  const traffic: Traffic = { requests: {}, getBodyBytes: 0 };
+  const server = createHttpServer((req, res) => {
+    const method = req.method ?? "GET";
+    traffic.requests[method] = (traffic.requests[method] ?? 0) + 1;
+    const upstream = httpRequest(
+      { host: target.hostname, port: target.port, method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.on("data", (chunk: Buffer) => {
+          if (method === "GET") traffic.getBodyBytes += chunk.length;
+        });
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  const blobEndpoint = `http://127.0.0.1:${port}${target.pathname}`;
+  return {
+    blobEndpoint,
+    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_ACCOUNT_KEY};BlobEndpoint=${blobEndpoint};`,
+    traffic,
+    reset: () => {
+      traffic.requests = {};
+      traffic.getBodyBytes = 0;
+    },
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

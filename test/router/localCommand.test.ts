@@ -200,8 +200,20 @@ describe("local config validation", () => {
       "services[0].keys: are only used",
     ],
     [
-      { services: [{ ...ok.services[0], config: { auth: { mode: "token", issuer: "https://i", audience: "a" } } }] },
-      "services[0].config.auth.mode:",
+      { services: [{ ...ok.services[0], config: { auth: { mode: "token", issuer: "login.example.com" } } }] },
+      "services[0].config.auth.issuer: must be an http(s) URL",
+    ],
+    [
+      {
+        services: [
+          {
+            ...ok.services[0],
+            config: { auth: { mode: "token" } },
+            keys: { primaryKey: "x".repeat(20), secondaryKey: "y".repeat(20) },
+          },
+        ],
+      },
+      'services[0].keys: are only used with auth mode "key"',
     ],
     [
       { services: [{ ...ok.services[0], config: { numReplicas: 2, autoscale: { enabled: true } } }] },
@@ -252,6 +264,30 @@ describe("local config validation", () => {
     expect(error).toBeInstanceOf(LocalConfigError);
     expect((error as Error).message).toContain("/cfg/local.json");
     expect((error as Error).message).toContain(expected);
+  });
+
+  it("token auth without an issuer uses aksml local's own; a named issuer is kept", () => {
+    const [builtIn, named] = validateLocalConfig(
+      {
+        services: [
+          { name: "a", command: "serve --port $PORT", config: { auth: { mode: "token", requiredRole: "Score" } } },
+          {
+            name: "b",
+            command: "serve --port $PORT",
+            config: { auth: { mode: "token", issuer: "https://login.microsoftonline.com/t/v2.0", audience: "c" } },
+          },
+        ],
+      },
+      "/x.json",
+    ).services;
+    expect(builtIn).toMatchObject({ builtInIssuer: true, keys: undefined, generatedKeys: false });
+    expect(builtIn!.config.auth).toMatchObject({
+      mode: "token",
+      audience: "api://aksml-local/a",
+      requiredRole: "Score",
+    });
+    expect(named).toMatchObject({ builtInIssuer: false });
+    expect(named!.config.auth).toMatchObject({ issuer: "https://login.microsoftonline.com/t/v2.0", audience: "c" });
   });
 
   it("prints a curl that quotes the key and body for the shell", () => {

@@ -3,11 +3,12 @@
  * (ModelServiceWatch), scaled through their Deployments' `scale` subresource; Lease
  * leadership among the router pods, found through the headless peers Service, their
  * load reports authenticated with the shared peer secret; and, unless disabled
- * (DevTest), the router Deployment for self-scaling. The router composes the
+ * (DevTest), the router Deployment for self-scaling: its replica count and, given CPU
+ * bounds, its pods' CPU (routerPodCpu.ts). The router composes the
  * autoscaler, the peer load endpoint and the self-scaler around it. `start` resolves
  * only once every watch has listed successfully (the router stays not-ready until then).
  */
-import { AppsV1Api, KubeConfig } from "@kubernetes/client-node";
+import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type {
   LeaderElection,
   RouterBackend,
@@ -23,12 +24,13 @@ import { LeaseElection } from "./leaseElection.js";
 import { PeerDirectory } from "./peerDirectory.js";
 import { FilePeerSecret } from "./peerSecret.js";
 import { deploymentReplicas } from "./scaleSubresource.js";
+import { RouterPodCpu } from "./routerPodCpu.js";
 
 export type KubernetesSettings = Pick<
   RouterEnvConfig,
   "podName" | "podNamespace" | "peersService" | "leaseName" | "routerDeployment" | "selfScaling" | "watchNamespaces"
 > &
-  Partial<Pick<RouterEnvConfig, "peerSecretFile">>;
+  Partial<Pick<RouterEnvConfig, "peerSecretFile" | "selfScalingBounds">>;
 
 export interface KubernetesBackendTuning {
   leaseDurationSeconds?: number;
@@ -85,30 +87,45 @@ export class KubernetesBackend implements RouterBackend {
       log,
     });
     const { podNamespace: namespace, leaseName, peersService } = settings;
+    let directory: PeerDirectory | undefined;
     if (namespace && leaseName && peersService) {
       if (!settings.peerSecretFile)
         throw new RouterConfigError([
           `${ROUTER_ENV.peerSecretFile} is required with leader election (${ROUTER_ENV.leaseName})`,
         ]);
       const secret = new FilePeerSecret(settings.peerSecretFile, log, tuning.peerSecretRefreshMs);
-      const directory = new PeerDirectory(kc, namespace, peersService, log, tuning.restartDelayMs);
+      const peers = new PeerDirectory(kc, namespace, peersService, log, tuning.restartDelayMs);
+      directory = peers;
       const lease = new LeaseElection(kc, {
         namespace,
         leaseName,
         identity: settings.podName,
-        resolvePeer: (pod) => directory.urlOf(pod),
+        resolvePeer: (pod) => peers.urlOf(pod),
         leaseDurationSeconds: tuning.leaseDurationSeconds,
         renewSeconds: tuning.renewSeconds,
         log,
       });
       this.leadership = {
-        election: new ClusterLeadership(directory, lease),
+        election: new ClusterLeadership(peers, lease),
         peerName: settings.podName,
         peerSecret: () => secret.current(),
       };
     }
-    if (settings.selfScaling && settings.routerDeployment && namespace)
-      this.routerReplicas = deploymentReplicas(kc.makeApiClient(AppsV1Api), namespace, settings.routerDeployment);
+    const deployment = settings.routerDeployment;
+    if (settings.selfScaling && deployment && namespace) {
+      const apps = kc.makeApiClient(AppsV1Api);
+      const bounds = settings.selfScalingBounds ?? {};
+      // CPU bounds come with the LimitRange that holds the pods' size (AzuremlFe writes both).
+      const vertical = bounds.minCpuPerPod !== undefined && bounds.maxCpuPerPod !== undefined;
+      const pods = () => (directory ? [...directory.peers().keys()] : [settings.podName]);
+      this.routerReplicas = {
+        ...deploymentReplicas(apps, namespace, deployment),
+        bounds,
+        cpu: vertical
+          ? new RouterPodCpu(kc.makeApiClient(CoreV1Api), apps, { namespace, deployment, pods, log })
+          : undefined,
+      };
+    }
   }
 
   async start(catalog: ServiceCatalog): Promise<void> {

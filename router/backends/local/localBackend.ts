@@ -11,6 +11,7 @@ import type { ReplicaEndpoint, RouterBackend, ServiceCatalog, ServiceKeys } from
 import type { Log } from "../../log.js";
 import type { ServiceConfig } from "../../contract/serviceConfig.js";
 import { freePort } from "./freePort.js";
+import { LogStore } from "./logStore.js";
 import { ReplicaProcess } from "./replicaProcess.js";
 
 export interface LocalServiceSpec {
@@ -37,9 +38,41 @@ export interface LocalBackendOptions {
 
 const RESTART_BACKOFF_MIN_MS = 250;
 const RESTART_BACKOFF_MAX_MS = 10_000;
+/** Events kept per service for `aksml state` / `aksml wait`. */
+const MAX_EVENTS = 20;
+
+/** Why the last replica start of a service failed. */
+export interface ReplicaFailure {
+  /** `exited`: the process ended before or after answering; `unhealthy`: it never answered `GET /` in time. */
+  kind: "exited" | "unhealthy";
+  message: string;
+  /** ISO time. */
+  at: string;
+}
+
+/** What `aksml state --local` derives a service's state from. */
+export interface LocalServiceStatus {
+  name: string;
+  /** Replicas wanted (the autoscaler's or numReplicas). */
+  desired: number;
+  /** Replicas answering `GET /` and receiving traffic. */
+  ready: number;
+  /** Replicas started and not yet healthy. */
+  starting: number;
+  /** Failed starts or crashes since the last healthy start. */
+  consecutiveFailures: number;
+  lastFailure?: ReplicaFailure;
+  /** The newest last, ISO times. */
+  events: { at: string; message: string }[];
+}
 
 class LocalService {
   readonly replicas = new Map<string, ReplicaProcess>();
+  /** Output of every replica (and of exited ones, a few), for `aksml logs`. */
+  readonly logs = new LogStore();
+  readonly events: { at: string; message: string }[] = [];
+  consecutiveFailures = 0;
+  lastFailure?: ReplicaFailure;
   target: number;
   private seq = 0;
   private pendingStarts = 0;
@@ -54,6 +87,30 @@ class LocalService {
   ) {
     const { config } = spec;
     this.target = config.autoscale.enabled ? config.autoscale.minReplicas : (config.numReplicas ?? 1);
+  }
+
+  event(message: string): void {
+    this.events.push({ at: new Date().toISOString(), message });
+    if (this.events.length > MAX_EVENTS) this.events.shift();
+  }
+
+  private failed(kind: ReplicaFailure["kind"], message: string): void {
+    this.consecutiveFailures++;
+    this.lastFailure = { kind, message, at: new Date().toISOString() };
+    this.event(message);
+  }
+
+  status(): LocalServiceStatus {
+    const states = [...this.replicas.values()].map((r) => r.state);
+    return {
+      name: this.spec.name,
+      desired: this.target,
+      ready: states.filter((s) => s === "ready").length,
+      starting: states.filter((s) => s === "starting").length,
+      consecutiveFailures: this.consecutiveFailures,
+      lastFailure: this.lastFailure,
+      events: [...this.events],
+    };
   }
 
   private liveCount(): number {
@@ -109,15 +166,21 @@ class LocalService {
       env: this.spec.env,
       host: this.opts.host,
       port,
-      onOutput: (line) => this.opts.onOutput(this.spec.name, id, line),
+      onOutput: (line) => {
+        this.logs.append(id, line);
+        this.opts.onOutput(this.spec.name, id, line);
+      },
     });
     this.replicas.set(id, replica);
+    this.event(`replica ${id} started (pid ${replica.pid}, port ${port})`);
     this.opts.log?.info({ service: this.spec.name, replica: id, pid: replica.pid, port }, "replica started");
     void replica.exited.then(({ code, signal }) => this.onExit(replica, code, signal));
     const healthy = await replica.waitHealthy(this.opts.healthTimeoutMs);
     if (healthy) {
       replica.state = "ready";
       this.backoffMs = RESTART_BACKOFF_MIN_MS;
+      this.consecutiveFailures = 0;
+      this.event(`replica ${id} ready at ${replica.url}`);
       this.opts.log?.info(
         { service: this.spec.name, replica: id, url: replica.url, pid: replica.pid },
         "replica ready",
@@ -130,6 +193,10 @@ class LocalService {
         { service: this.spec.name, replica: id, timeoutMs: this.opts.healthTimeoutMs },
         "replica never became healthy; stopping it",
       );
+      this.failed(
+        "unhealthy",
+        `replica ${id} did not answer GET / with 2xx within ${Math.round(this.opts.healthTimeoutMs / 1000)} s`,
+      );
       await replica.stop(this.opts.stopGraceMs);
       this.scheduleRestart();
     }
@@ -137,8 +204,18 @@ class LocalService {
 
   private onExit(replica: ReplicaProcess, code: number | null, signal: NodeJS.Signals | null): void {
     this.replicas.delete(replica.spec.id);
+    this.logs.retire(replica.spec.id);
     if (this.stopped) return;
     const wasWanted = !replica.stoppedOnPurpose;
+    if (wasWanted) {
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      this.failed(
+        "exited",
+        replica.becameReady
+          ? `replica ${replica.spec.id} ${how}`
+          : `replica ${replica.spec.id} ${how} before answering GET /`,
+      );
+    } else this.event(`replica ${replica.spec.id} stopped`);
     if (wasWanted)
       this.opts.log?.warn(
         { service: this.spec.name, replica: replica.spec.id, code, signal },
@@ -207,10 +284,45 @@ export class LocalProcessBackend implements RouterBackend {
   async scale(service: string, replicas: number): Promise<void> {
     const svc = this.services.get(service);
     if (!svc) throw new Error(`unknown local service ${JSON.stringify(service)}`);
-    svc.target = Math.max(0, Math.trunc(replicas));
+    const target = Math.max(0, Math.trunc(replicas));
+    if (target !== svc.target) svc.event(`scaled from ${svc.target} to ${target} replicas`);
+    svc.target = target;
     svc.publish();
     // Starting replicas can take seconds; the decision is recorded at once (currentReplicas), the processes follow.
     void svc.reconcile();
+  }
+
+  /** The services this backend runs, in config order. */
+  serviceNames(): string[] {
+    return this.specs.map((s) => s.name);
+  }
+
+  /** A service's settings and keys as currently served, or undefined if unknown. */
+  spec(service: string): LocalServiceSpec | undefined {
+    return this.services.get(service)?.spec ?? this.specs.find((s) => s.name === service);
+  }
+
+  /** What the service's state is derived from; undefined if unknown (or not started yet). */
+  status(service: string): LocalServiceStatus | undefined {
+    return this.services.get(service)?.status();
+  }
+
+  /** The service's replicas' output; undefined if unknown (or not started yet). */
+  logs(service: string): LogStore | undefined {
+    return this.services.get(service)?.logs;
+  }
+
+  /**
+   * Replaces a key-auth service's keys, effective for the next request (no restart, no
+   * refused connection): the router swaps its verifier in one assignment.
+   */
+  setKeys(service: string, keys: ServiceKeys): void {
+    const svc = this.services.get(service);
+    const spec = svc?.spec ?? this.specs.find((s) => s.name === service);
+    if (!spec) throw new Error(`unknown local service ${JSON.stringify(service)}`);
+    spec.keys = { ...keys };
+    svc?.event("keys replaced");
+    svc?.publish();
   }
 
   /** Live child processes of a service (starting or ready), for status and tests. */

@@ -32,6 +32,9 @@ const WRAPPER = [
   'eval "set --; $1"',
 ].join("\n");
 
+/** Longest run of output without a newline held before it is passed on as a line. */
+const MAX_PENDING_LINE_CHARS = 64 * 1024;
+
 export interface ReplicaSpec {
   id: string;
   command: string;
@@ -50,6 +53,11 @@ export class ReplicaProcess {
   state: ReplicaState = "starting";
   /** Set by stop(): an exit after it is expected, not a crash to replace. */
   stoppedOnPurpose = false;
+  /** Set once the replica passed its health check (whatever its state now). */
+  get becameReady(): boolean {
+    return this.readySeen || this.state === "ready";
+  }
+  private readySeen = false;
   private readonly child: ChildProcess;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Resolves when stop() or killNow() is called, so a health wait ends at once. */
@@ -80,11 +88,17 @@ export class ReplicaProcess {
           spec.onOutput(buf.slice(0, nl));
           buf = buf.slice(nl + 1);
         }
+        // Output that never ends a line must not grow without bound: pass it on in pieces.
+        if (buf.length > MAX_PENDING_LINE_CHARS) {
+          spec.onOutput(buf);
+          buf = "";
+        }
       });
     }
     this.exited = new Promise((resolve) => {
       const exited = (code: number | null, signal: NodeJS.Signals | null) => {
         if (this.state === "exited") return;
+        if (this.state === "ready") this.readySeen = true;
         this.state = "exited";
         // Whatever the command left in its group (a server it forked, the lifeline guard)
         // goes with it: a replica is its whole process group, not only its shell.

@@ -9,7 +9,14 @@
  *   then live events; a resourceVersion older than the compaction point gets a 410
  *   ERROR event, as a real server does;
  * - get, create (POST, 409 if it exists), replace (PUT, 409 on a stale
- *   resourceVersion) and the Deployment `scale` subresource (GET/PUT);
+ *   resourceVersion), patch (PATCH: JSON Patch or JSON merge patch) and the Deployment
+ *   `scale` subresource (GET/PUT); a Deployment's `metadata.generation` counts its spec
+ *   changes, as the real server's does;
+ * - the Pod `resize` subresource (GET/PATCH, Kubernetes >= 1.33): only container
+ *   resources may change (422 otherwise); a "kubelet" then reports the new resources in
+ *   the container status (at once, or as the test's `onPodResize` says). Built with
+ *   `inPlaceResize: false` it answers 404 like an older server without the subresource;
+ * - a 404 for a missing object names it in `details`, as the real server's does;
  * - Lease MicroTime fields must have 6 fractional digits (400 otherwise), as the
  *   real server's RFC3339Micro parser demands.
  * A monotonically increasing resourceVersion is stamped on every write.
@@ -23,13 +30,19 @@
  * test can partition one client from the API (every request fails) to simulate a
  * crashed or cut-off router pod; `outage(status)` answers every request with an error
  * status instead, as an API server that is up but failing does.
+ *
+ * Day-2 additions (the `aksml` CLI's commands, see the section at the end): Pods and
+ * Events, list `fieldSelector` (`a.b=v`), the pod `log` subresource (`tailLines`,
+ * `follow`, `container`), and per-client refusals: a 403 Forbidden for a verb on a
+ * resource (the API server's RBAC message) or a 401 for rejected credentials.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { KubeConfig } from "@kubernetes/client-node";
 import type { RbacRule, RoleGrant } from "../../../components/azuremlFe/rbacRules.js";
+import { applyPatch, reportResizedResources, resizeProblem } from "./fakeKubePatch.js";
 
-type Obj = {
+export type Obj = {
   apiVersion?: string;
   kind?: string;
   metadata: {
@@ -40,11 +53,28 @@ type Obj = {
     annotations?: Record<string, string>;
     uid?: string;
     creationTimestamp?: string;
+    generation?: number;
+    deletionTimestamp?: string;
   };
   [k: string]: unknown;
 };
 
-export type Resource = "services" | "secrets" | "endpointslices" | "deployments" | "leases";
+/** Day-2 additions (the CLI's commands): see the section at the end. */
+export type Day2Resource = "pods" | "events";
+
+const DAY2_KINDS: Record<Day2Resource, { apiVersion: string; kind: string; group: string }> = {
+  pods: { apiVersion: "v1", kind: "Pod", group: "/api/v1" },
+  events: { apiVersion: "v1", kind: "Event", group: "/api/v1" },
+};
+
+export type Resource =
+  | "services"
+  | "secrets"
+  | "endpointslices"
+  | "deployments"
+  | "leases"
+  | "limitranges"
+  | Day2Resource;
 
 const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string }> = {
   services: { apiVersion: "v1", kind: "Service", group: "/api/v1" },
@@ -52,7 +82,19 @@ const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string 
   endpointslices: { apiVersion: "discovery.k8s.io/v1", kind: "EndpointSlice", group: "/apis/discovery.k8s.io/v1" },
   deployments: { apiVersion: "apps/v1", kind: "Deployment", group: "/apis/apps/v1" },
   leases: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", group: "/apis/coordination.k8s.io/v1" },
+  ...DAY2_KINDS,
+  limitranges: { apiVersion: "v1", kind: "LimitRange", group: "/api/v1" },
 };
+
+export interface FakeKubeApiOptions {
+  /** Whether the server has the Pod `resize` subresource (Kubernetes >= 1.33). @default true */
+  inPlaceResize?: boolean;
+  /**
+   * The kubelet's answer to an accepted resize: the pod to store (e.g. with a
+   * PodResizePending condition). @default the container statuses report the new resources at once
+   */
+  onPodResize?: (pod: Obj) => Obj;
+}
 
 interface Event {
   rv: number;
@@ -108,9 +150,14 @@ export class FakeKubeApi {
   readonly requests: RequestRecord[] = [];
   readonly denied: DeniedRecord[] = [];
   url = "";
+  /** Pod logs and per-client denials for the CLI's day-2 commands (section at the end). */
+  readonly day2 = new Day2Api();
 
   /** @param grants what every client may do: Roles (with a namespace) and cluster-wide rules (without). */
-  constructor(private readonly grants: readonly RoleGrant[]) {}
+  constructor(
+    private readonly grants: readonly RoleGrant[],
+    private readonly options: FakeKubeApiOptions = {},
+  ) {}
 
   async start(): Promise<void> {
     this.server = createServer((req, res) => this.handle(req, res));
@@ -208,6 +255,12 @@ export class FakeKubeApi {
   private write(resource: Resource, obj: Obj, type: "ADDED" | "MODIFIED"): Obj {
     this.rv++;
     const k = KINDS[resource];
+    if (resource === "deployments") {
+      const before = this.objects.get(keyOf(resource, obj.metadata.namespace, obj.metadata.name));
+      const generation = (before?.metadata.generation ?? 0) as number;
+      const changed = !before || JSON.stringify(before.spec) !== JSON.stringify(obj.spec);
+      obj = { ...obj, metadata: { ...obj.metadata, generation: changed ? generation + 1 : generation } };
+    }
     const stored: Obj = structuredClone({
       ...obj,
       apiVersion: k.apiVersion,
@@ -242,6 +295,7 @@ export class FakeKubeApi {
       req.socket.destroy();
       return;
     }
+    if (this.day2.refuse(client, req.method ?? "GET", path, url.searchParams, res)) return;
     if (this.failing !== undefined) {
       req.resume();
       return status(res, this.failing, "InternalError", "the API server is failing (test outage)");
@@ -251,7 +305,7 @@ export class FakeKubeApi {
     req.on("end", () => {
       try {
         const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Obj) : undefined;
-        this.route(req.method ?? "GET", path, url.searchParams, body, res, client);
+        this.route(req.method ?? "GET", path, url.searchParams, body, res, client, req.headers["content-type"]);
       } catch (e) {
         status(res, 400, "BadRequest", (e as Error).message);
       }
@@ -265,6 +319,7 @@ export class FakeKubeApi {
     body: Obj | undefined,
     res: ServerResponse,
     client: string,
+    contentType?: string,
   ): void {
     const parsed = parsePath(path);
     if (!parsed) return status(res, 404, "NotFound", `no route ${path}`);
@@ -273,7 +328,8 @@ export class FakeKubeApi {
     if (forbidden) return status(res, 403, "Forbidden", forbidden);
     if (!name) {
       if (method === "GET" && q.get("watch") === "true") return this.watch(resource, namespace, q, res, client);
-      if (method === "GET") return this.list(resource, namespace, q.get("labelSelector") ?? "", res);
+      if (method === "GET")
+        return this.list(resource, namespace, q.get("labelSelector") ?? "", res, q.get("fieldSelector") ?? "");
       if (method === "POST" && body) {
         const ns = namespace ?? "default";
         if (this.objects.has(keyOf(resource, ns, body.metadata.name)))
@@ -292,9 +348,33 @@ export class FakeKubeApi {
       }
       return status(res, 405, "MethodNotAllowed", method);
     }
+    if (subresource === "resize" && (resource !== "pods" || this.options.inPlaceResize === false))
+      return status(res, 404, "NotFound", "the server could not find the requested resource");
     const key = keyOf(resource, namespace ?? "default", name);
     const existing = this.objects.get(key);
-    if (!existing) return status(res, 404, "NotFound", `${resource} "${name}" not found`);
+    if (!existing) return status(res, 404, "NotFound", `${resource} "${name}" not found`, { name, kind: resource });
+    if (subresource === "log") return this.day2.podLog(existing, q, res);
+    if (method === "PATCH" && body !== undefined) {
+      let patched: Obj;
+      try {
+        patched = applyPatch(existing, body, contentType);
+      } catch (e) {
+        return status(res, (e as { code?: number }).code ?? 422, "Invalid", (e as Error).message);
+      }
+      patched = { ...patched, metadata: { ...existing.metadata } };
+      if (subresource === "resize") {
+        const problem = resizeProblem(existing, patched);
+        if (problem) return status(res, 422, "Invalid", problem);
+        const actuated = (this.options.onPodResize ?? reportResizedResources)(patched);
+        return json(res, 200, this.write(resource, actuated, "MODIFIED"));
+      }
+      if (subresource) return status(res, 404, "NotFound", `no ${subresource} subresource`);
+      return json(res, 200, this.write(resource, patched, "MODIFIED"));
+    }
+    if (subresource === "resize") {
+      if (method === "GET") return json(res, 200, existing);
+      return status(res, 405, "MethodNotAllowed", method);
+    }
     if (subresource === "scale") {
       if (resource !== "deployments") return status(res, 404, "NotFound", "no scale subresource");
       const spec = existing.spec as { replicas?: number };
@@ -368,9 +448,20 @@ export class FakeKubeApi {
     return `${p.resource}${group ? `.${group}` : ""}${p.name ? ` "${p.name}"` : ""} is forbidden: User "${client}" cannot ${verb} resource "${resource}" in API group "${group}" ${scope}`;
   }
 
-  private list(resource: Resource, namespace: string | undefined, selector: string, res: ServerResponse): void {
+  private list(
+    resource: Resource,
+    namespace: string | undefined,
+    selector: string,
+    res: ServerResponse,
+    fieldSelector = "",
+  ): void {
     const items = [...this.objects.entries()]
-      .filter(([k, o]) => k.startsWith(`${resource}/`) && matches({ resource, namespace, selector }, resource, o))
+      .filter(
+        ([k, o]) =>
+          k.startsWith(`${resource}/`) &&
+          matches({ resource, namespace, selector }, resource, o) &&
+          matchesFields(o, fieldSelector),
+      )
       .map(([, o]) => o);
     const k = KINDS[resource];
     json(res, 200, {
@@ -480,6 +571,118 @@ function json(res: ServerResponse, code: number, body: unknown): void {
   res.end(text);
 }
 
-function status(res: ServerResponse, code: number, reason: string, message: string): void {
-  json(res, code, { kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code });
+function status(
+  res: ServerResponse,
+  code: number,
+  reason: string,
+  message: string,
+  details?: { name: string; kind: string },
+): void {
+  json(res, code, { kind: "Status", apiVersion: "v1", status: "Failure", message, reason, code, details });
+}
+
+// ---------------------------------------------------------------------------------------
+// Day-2 additions: what the `aksml` CLI's list/state/wait/keys/regen-key/logs commands use.
+// Kept apart from the router's part of the fake so the two can evolve (and merge) separately.
+// ---------------------------------------------------------------------------------------
+
+/** `fieldSelector` terms `a.b=v` / `a.b!=v`, on dotted paths of the object. */
+function matchesFields(o: Obj, selector: string): boolean {
+  for (const term of selector.split(",").filter(Boolean)) {
+    const ne = term.includes("!=");
+    const [path, want] = term.split(ne ? "!=" : "=") as [string, string];
+    let v: unknown = o;
+    for (const part of path.split(".")) v = (v as Record<string, unknown> | undefined)?.[part];
+    if ((String(v ?? "") === want) === ne) return false;
+  }
+  return true;
+}
+
+export interface Denial {
+  verb: string;
+  /** `secrets`, `pods/log`, ... */
+  resource: string;
+  /** Only in this namespace; every scope when unset. */
+  namespace?: string;
+  /** Only cluster-wide requests (a namespaced one is allowed). */
+  clusterScopeOnly?: boolean;
+}
+
+export class Day2Api {
+  private readonly denials = new Map<string, Denial[]>();
+  private readonly unauthorized = new Set<string>();
+  private readonly logs = new Map<string, string[]>();
+  private readonly followers = new Map<string, Set<ServerResponse>>();
+
+  /** `client` gets 403 Forbidden for `verb` on `resource`, with the API server's RBAC message. */
+  deny(client: string, denial: Denial): void {
+    this.denials.set(client, [...(this.denials.get(client) ?? []), denial]);
+  }
+
+  /** Every request of `client` gets 401 Unauthorized (expired or revoked credentials). */
+  rejectCredentials(client: string): void {
+    this.unauthorized.add(client);
+  }
+
+  /** Appends lines to a container's log; followers get them at once. */
+  appendLog(namespace: string, pod: string, container: string, ...lines: string[]): void {
+    const key = `${namespace}/${pod}/${container}`;
+    this.logs.set(key, [...(this.logs.get(key) ?? []), ...lines]);
+    for (const res of this.followers.get(key) ?? []) res.write(lines.map((l) => `${l}\n`).join(""));
+  }
+
+  /** Ends every follow stream (the pod went away). */
+  endFollows(): void {
+    for (const set of this.followers.values()) for (const res of set) res.end();
+  }
+
+  refuse(client: string, method: string, path: string, q: URLSearchParams, res: ServerResponse): boolean {
+    if (this.unauthorized.has(client)) {
+      status(res, 401, "Unauthorized", "Unauthorized");
+      return true;
+    }
+    const parsed = parsePath(path);
+    if (!parsed) return false;
+    const verb = verbOf(method, parsed.name, q);
+    const resource = parsed.subresource ? `${parsed.resource}/${parsed.subresource}` : parsed.resource;
+    const hit = this.denials
+      .get(client)
+      ?.find(
+        (d) =>
+          d.verb === verb &&
+          d.resource === resource &&
+          (!d.namespace || d.namespace === parsed.namespace) &&
+          (!d.clusterScopeOnly || !parsed.namespace),
+      );
+    if (!hit) return false;
+    const group = KINDS[parsed.resource].group.startsWith("/apis/") ? KINDS[parsed.resource].group.split("/")[2] : "";
+    const scope = parsed.namespace ? `in the namespace "${parsed.namespace}"` : "at the cluster scope";
+    status(
+      res,
+      403,
+      "Forbidden",
+      `${resource}${parsed.name ? ` "${parsed.name}"` : ""} is forbidden: User "${client}" cannot ${verb} resource "${resource}" in API group "${group}" ${scope}`,
+    );
+    return true;
+  }
+
+  podLog(pod: Obj, q: URLSearchParams, res: ServerResponse): void {
+    const spec = pod.spec as { containers?: { name: string }[] } | undefined;
+    const container = q.get("container") ?? spec?.containers?.[0]?.name ?? "";
+    if (
+      !spec?.containers?.some((c) => c.name === container) &&
+      !JSON.stringify(pod.spec ?? {}).includes(`"${container}"`)
+    )
+      return status(res, 400, "BadRequest", `container ${container} is not valid for pod ${pod.metadata.name}`);
+    const key = `${pod.metadata.namespace}/${pod.metadata.name}/${container}`;
+    const all = this.logs.get(key) ?? [];
+    const tail = q.get("tailLines");
+    const lines = tail === null ? all : all.slice(-Number(tail));
+    res.writeHead(200, { "content-type": "text/plain" });
+    res.write(lines.map((l) => `${l}\n`).join(""));
+    if (q.get("follow") !== "true") return void res.end();
+    const set = this.followers.get(key) ?? new Set<ServerResponse>();
+    this.followers.set(key, set.add(res));
+    res.on("close", () => set.delete(res));
+  }
 }

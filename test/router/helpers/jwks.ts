@@ -12,6 +12,8 @@ export interface TestIssuer {
   publicJwk: JWK;
   kid: string;
   jwksFetches: number;
+  /** While true, every request's connection is destroyed (the issuer is unreachable). */
+  down: boolean;
   /** Replaces the signing key (new kid) and serves only the new one. */
   rotate(): Promise<void>;
   sign(
@@ -31,12 +33,16 @@ export interface TestIssuer {
 
 export async function startIssuer(audience = "aksml-test"): Promise<TestIssuer> {
   const server: Server = createServer((req, res) => {
+    if (t.down) {
+      req.socket.destroy();
+      return;
+    }
     if (req.url === "/.well-known/openid-configuration") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ issuer: t.issuer, jwks_uri: t.jwksUri }));
       return;
     }
-    if (req.url === "/keys") {
+    if (req.url?.split("?")[0] === "/keys") {
       t.jwksFetches++;
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify({ keys: [{ ...t.publicJwk, kid: t.kid, alg: "RS256", use: "sig" }] }));
@@ -57,6 +63,7 @@ export async function startIssuer(audience = "aksml-test"): Promise<TestIssuer> 
     publicJwk: await exportJWK(first.publicKey),
     kid: "k0",
     jwksFetches: 0,
+    down: false,
     async rotate() {
       const next = await generateKeyPair("RS256", { extractable: true });
       t.privateKey = next.privateKey;
