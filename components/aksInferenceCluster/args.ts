@@ -8,6 +8,11 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterPurpose, LoadBalancerType } from "../shared/clusterConnection.js";
 import type { AksMonitoringArgs } from "../shared/clusterMonitoring.js";
+import type { AksTlsArgs } from "./tlsArgs.js";
+import type { AksAutoscalerProfileArgs, AksUpgradeArgs } from "./lifecycleArgs.js";
+
+export * from "./lifecycleArgs.js";
+export * from "./tlsArgs.js";
 
 /** AKS network plugin. Azure ML: kubenet when no VNet is given, Azure CNI on a custom VNet. */
 export const NetworkPlugin = {
@@ -31,63 +36,6 @@ export const AksSkuTier = {
   Premium: "Premium",
 } as const;
 export type AksSkuTier = (typeof AksSkuTier)[keyof typeof AksSkuTier];
-
-/** Let's Encrypt environment issuing the leaf domain certificate. */
-export const AcmeEnvironment = {
-  /** Trusted certificates; strict rate limits (5 duplicate certificates per week). */
-  Production: "production",
-  /** Untrusted test certificates with generous rate limits, for trying the path out. */
-  Staging: "staging",
-} as const;
-export type AcmeEnvironment = (typeof AcmeEnvironment)[keyof typeof AcmeEnvironment];
-
-/** AKS cluster auto-upgrade channel (`autoUpgradeProfile.upgradeChannel`). */
-export const UpgradeChannel = {
-  /** No automatic Kubernetes upgrades. */
-  None: "none",
-  /** Latest patch of the current minor version; the minor version moves only when `kubernetesVersion` does. */
-  Patch: "patch",
-  /** Latest patch of minor version N-1 (N the newest supported). */
-  Stable: "stable",
-  /** Latest patch of the newest supported minor version. */
-  Rapid: "rapid",
-  /** Node image only (superseded by `nodeOsChannel`). */
-  NodeImage: "node-image",
-} as const;
-export type UpgradeChannel = (typeof UpgradeChannel)[keyof typeof UpgradeChannel];
-
-/** AKS node OS upgrade channel (`autoUpgradeProfile.nodeOSUpgradeChannel`). */
-export const NodeOsUpgradeChannel = {
-  /** No OS updates at all: you patch the nodes. */
-  None: "None",
-  /** The OS's own unattended upgrades, outside maintenance windows and surge settings. */
-  Unmanaged: "Unmanaged",
-  /** A weekly node image with security fixes, rolled out as node reimages within the window and surge. */
-  NodeImage: "NodeImage",
-  /** Security patches applied by AKS (hosting the patched images costs extra). */
-  SecurityPatch: "SecurityPatch",
-} as const;
-export type NodeOsUpgradeChannel = (typeof NodeOsUpgradeChannel)[keyof typeof NodeOsUpgradeChannel];
-
-export const WeekDay = {
-  Monday: "Monday",
-  Tuesday: "Tuesday",
-  Wednesday: "Wednesday",
-  Thursday: "Thursday",
-  Friday: "Friday",
-  Saturday: "Saturday",
-  Sunday: "Sunday",
-} as const;
-export type WeekDay = (typeof WeekDay)[keyof typeof WeekDay];
-
-/** How the cluster autoscaler picks the pool to grow (`autoScalerProfile.expander`). */
-export const AutoscalerExpander = {
-  LeastWaste: "least-waste",
-  MostPods: "most-pods",
-  Priority: "priority",
-  Random: "random",
-} as const;
-export type AutoscalerExpander = (typeof AutoscalerExpander)[keyof typeof AutoscalerExpander];
 
 export interface AksNetworkArgs {
   /**
@@ -140,132 +88,6 @@ export interface AksNetworkArgs {
    * @default "10.42.255.0/26" on a created VNet; required on an existing VNet
    */
   readonly firewallSubnetPrefix?: pulumi.Input<string>;
-}
-
-export interface AksTlsArgs {
-  /**
-   * CNAME the certificate was issued for; with `sslCertPem` and `sslKeyPem` (all or none).
-   * Azure ML: `enable_ssl(ssl_cname=...)`.
-   */
-  readonly sslCname?: pulumi.Input<string>;
-  /** Certificate chain PEM (kept secret). Azure ML: `ssl_cert_pem_file` (the file's content here). */
-  readonly sslCertPem?: pulumi.Input<string>;
-  /** Private key PEM (kept secret). Azure ML: `ssl_key_pem_file` (the file's content here). */
-  readonly sslKeyPem?: pulumi.Input<string>;
-  /**
-   * A generated endpoint name with a certificate, as Azure ML's: the router's public IP
-   * gets the DNS label `<label><suffix>`, where the suffix is 6 random lowercase letters and
-   * digits kept in state (stable across updates; a new label draws a new one), giving
-   * `<label><suffix>.<region>.cloudapp.azure.com`, served over HTTPS with a Let's Encrypt
-   * certificate that cert-manager issues and renews in the cluster (see `leafCertificate`).
-   * 3-57 lowercase letters, digits and dashes, starting with a letter. Exclusive with the
-   * certificate trio; not allowed with an internal load balancer or `egress.firewall`.
-   * Azure ML: `leaf_domain_label`.
-   */
-  readonly leafDomainLabel?: pulumi.Input<string>;
-  /** How the leaf domain's certificate is issued (with `leafDomainLabel` only). */
-  readonly leafCertificate?: AksLeafCertificateArgs;
-}
-
-/**
- * The ACME certificate of the leaf domain. Azure ML issues a Microsoft certificate; aksml
- * has cert-manager obtain one from Let's Encrypt with an HTTP-01 challenge the router
- * answers on port 80 of its public IP, and renew it once two thirds of its lifetime
- * have passed (30 days before a 90-day certificate expires).
- */
-export interface AksLeafCertificateArgs {
-  /**
-   * Contact email of the ACME account, for notices about the account and its
-   * certificates. No Azure ML equivalent.
-   * @default none (an account without a contact)
-   */
-  readonly email?: pulumi.Input<string>;
-  /**
-   * Let's Encrypt environment: "production" (trusted) or "staging" (untrusted, generous
-   * rate limits, for a first try). Switching reissues the certificate.
-   * @default "production"
-   */
-  readonly acmeEnvironment?: pulumi.Input<AcmeEnvironment>;
-  /**
-   * Install cert-manager (the jetstack/cert-manager Helm chart, pinned, CRDs included) in
-   * the `cert-manager` namespace. Set false when the cluster already runs cert-manager
-   * (v1.15 or later, with its CRDs); a plain boolean.
-   * @default true
-   */
-  readonly installCertManager?: pulumi.Input<boolean>;
-}
-
-/**
- * A weekly planned maintenance window (an AKS MaintenanceConfiguration), used for both
- * the cluster's Kubernetes upgrades (`aksManagedAutoUpgradeSchedule`) and its node OS
- * upgrades (`aksManagedNodeOSUpgradeSchedule`). AKS may still act outside it for urgent
- * fixes. No Azure ML equivalent.
- */
-export interface AksMaintenanceWindowArgs {
-  /**
-   * Whether the window exists; without it AKS upgrades at any time. A plain boolean.
-   * @default true (FastProd, DenseProd), false (DevTest)
-   */
-  readonly enabled?: pulumi.Input<boolean>;
-  /** Day of the week the window opens (AKS `maintenanceWindow.schedule.weekly.dayOfWeek`). @default "Saturday" */
-  readonly dayOfWeek?: pulumi.Input<WeekDay>;
-  /**
-   * Start time `HH:mm`, in `utcOffset`.
-   * @default "00:00"
-   */
-  readonly startTime?: pulumi.Input<string>;
-  /**
-   * Length in hours, 4 to 24 (AKS's range).
-   * @default 8
-   */
-  readonly durationHours?: pulumi.Input<number>;
-  /**
-   * UTC offset of `startTime`, `+HH:mm` or `-HH:mm`.
-   * @default "+00:00"
-   */
-  readonly utcOffset?: pulumi.Input<string>;
-  /**
-   * Weeks between windows, 1 to 4.
-   * @default 1 (node images ship weekly)
-   */
-  readonly intervalWeeks?: pulumi.Input<number>;
-}
-
-/** Automatic upgrades of a created cluster. No Azure ML equivalent (Azure ML leaves upgrades to you). */
-export interface AksUpgradeArgs {
-  /**
-   * Kubernetes auto-upgrade channel. `patch` keeps the minor version `kubernetesVersion`
-   * names (or the one the cluster was created with) and takes its patches; `stable` and
-   * `rapid` also move the minor version and therefore need `kubernetesVersion` unset.
-   * @default "patch"; "none" when `kubernetesVersion` pins a patch version such as 1.33.2
-   */
-  readonly channel?: pulumi.Input<UpgradeChannel>;
-  /**
-   * Node OS upgrade channel.
-   * @default "NodeImage" (AKS's default: weekly images, reimaged within the window and maxSurge)
-   */
-  readonly nodeOsChannel?: pulumi.Input<NodeOsUpgradeChannel>;
-  /** When upgrades may run. */
-  readonly maintenanceWindow?: AksMaintenanceWindowArgs;
-}
-
-/** The cluster autoscaler's settings, sent when any pool autoscales. No Azure ML equivalent. */
-export interface AksAutoscalerProfileArgs {
-  /**
-   * Which pool grows when pods are pending.
-   * @default "least-waste" (the pool left with the least idle CPU and memory, so a small CPU pod never grows the GPU pool)
-   */
-  readonly expander?: pulumi.Input<AutoscalerExpander>;
-  /**
-   * How long after a scale-up scale-down is considered again, `<minutes>m`, 1m to 1440m.
-   * @default "10m" (AKS's default)
-   */
-  readonly scaleDownDelayAfterAdd?: pulumi.Input<string>;
-  /**
-   * How long a node must be unneeded before it is removed, `<minutes>m`, 1m to 1440m.
-   * @default "10m" (AKS's default)
-   */
-  readonly scaleDownUnneededTime?: pulumi.Input<string>;
 }
 
 export interface AksNodePoolArgs {
