@@ -51,6 +51,8 @@ interface WorkerSlot {
   worker: Worker | undefined;
   /** Started and not yet exited: it receives every change. */
   live: boolean;
+  /** Its listener is open: the kernel may give it connections. */
+  listening: boolean;
   startedAt: number;
   restartDelayMs: number;
   restartTimer: NodeJS.Timeout | undefined;
@@ -101,6 +103,7 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, LiveWorkers 
       index,
       worker: undefined,
       live: false,
+      listening: false,
       startedAt: 0,
       restartDelayMs: RESTART_FIRST_MS,
       restartTimer: undefined,
@@ -192,6 +195,7 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, LiveWorkers 
         switch (m.type) {
           case "listening":
             listening = true;
+            slot.listening = true;
             resolve(m.port);
             return;
           case "log":
@@ -224,6 +228,7 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, LiveWorkers 
     if (slot.worker !== worker) return;
     slot.worker = undefined;
     slot.live = false;
+    slot.listening = false;
     for (const done of slot.scrapes.values()) done(slot.lastReading ?? []);
     slot.scrapes.clear();
     slot.drained?.();
@@ -350,8 +355,8 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, LiveWorkers 
     await this.slots[index]?.worker?.terminate();
   }
 
-  /** The thread id of each worker now running (tests: to tell a restarted worker from the one it replaced). */
+  /** The thread id of each worker now listening (tests: to tell a restarted worker from the one it replaced). */
   threadIds(): Array<number | undefined> {
-    return this.slots.slice(0, this.count).map((s) => (s.live ? s.worker?.threadId : undefined));
+    return this.slots.slice(0, this.count).map((s) => (s.live && s.listening ? s.worker?.threadId : undefined));
   }
 }
