@@ -51,6 +51,10 @@ const COMMANDS: Record<string, Command> = {
   state: { summary: "a service's Azure ML state and why", load: () => import("./state/command.js") },
   wait: { summary: "block until a service is Healthy or Failed", load: () => import("./wait/command.js") },
   score: { summary: "one scoring request with the right key or token", load: () => import("./score/command.js") },
+  endpoints: {
+    summary: "endpoints: versions, live split and rollout status",
+    load: () => import("./endpoints/command.js"),
+  },
 };
 
 /**

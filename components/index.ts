@@ -1,4 +1,4 @@
-/** The public API of aksml: the four components and their argument types. */
+/** The public API of aksml: the five components and their argument types. */
 export * from "./shared/clusterConnection.js";
 export * from "./shared/clusterMonitoring.js";
 export * from "./shared/routerConnection.js";
@@ -7,3 +7,4 @@ export * from "./aksInferenceCluster/index.js";
 export * from "./containerInsights/index.js";
 export * from "./azuremlFe/index.js";
 export * from "./modelWebservice/index.js";
+export * from "./modelEndpoint/index.js";

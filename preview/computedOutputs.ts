@@ -82,6 +82,7 @@ const ARM_TYPES: Record<string, [namespace: string, typePath: string, nameInput:
   "operationalinsights:Workspace": ["Microsoft.OperationalInsights", "workspaces", "workspaceName"],
   "monitor:DataCollectionRule": ["Microsoft.Insights", "dataCollectionRules", "dataCollectionRuleName"],
   "managedidentity:UserAssignedIdentity": ["Microsoft.ManagedIdentity", "userAssignedIdentities", "resourceName"],
+  "applicationinsights:Component": ["Microsoft.Insights", "components", "resourceName"],
   "managedidentity:FederatedIdentityCredential": [
     "Microsoft.ManagedIdentity",
     "userAssignedIdentities/{resourceName}/federatedIdentityCredentials",
@@ -205,6 +206,15 @@ function azureOutputs(type: string, logicalName: string, inputs: Inputs): { id: 
     case "operationalinsights:Workspace":
       Object.assign(outputs, { customerId: mockGuid(`${id}/customer`) });
       break;
+    case "applicationinsights:Component": {
+      const key = mockGuid(`${id}/instrumentation`);
+      Object.assign(outputs, {
+        instrumentationKey: key,
+        appId: mockGuid(`${id}/app`),
+        connectionString: `InstrumentationKey=${key};IngestionEndpoint=https://${location}-0.in.applicationinsights.azure.com/;LiveEndpoint=https://${location}.livediagnostics.monitor.azure.com/`,
+      });
+      break;
+    }
     case "managedidentity:UserAssignedIdentity":
       Object.assign(outputs, {
         clientId: mockGuid(`${id}/client`),

@@ -12,6 +12,7 @@
  */
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
+import type { RequestBodyTap } from "./exchangeObserver.js";
 
 export const REPLAY_LIMIT_BYTES = 64 * 1024;
 
@@ -40,6 +41,7 @@ export class StreamedBody extends Readable {
       this.destroy(new BodyTooLargeError(this.limit));
       return;
     }
+    this.tap?.requestChunk(chunk);
     if (!this.push(chunk)) this.req.pause();
   };
   private readonly onEnd = () => {
@@ -55,6 +57,8 @@ export class StreamedBody extends Readable {
   constructor(
     private readonly req: IncomingMessage,
     private readonly limit: number,
+    /** Sees each chunk as it passes (model data capture). */
+    private readonly tap?: RequestBodyTap,
   ) {
     super({ highWaterMark: 64 * 1024 });
   }

@@ -6,12 +6,18 @@
  * replica counts (scalingViews) here; the gauges and the admin port's /readyz too. Demand
  * is read from the slot table, so it covers every worker's traffic.
  *
+ * Endpoints too (EndpointCatalog): checked here (their auth must build), kept in `endpoints`
+ * for the rollout loop, the gauges and the admin port's /endpoints, and sent to every worker
+ * whole (config, keys, rollout state), where each worker's registry routes them.
+ *
  * A rejected snapshot (a key no client could present, a full slot table) keeps the last
  * good settings; a withdrawn name is removed from every worker and its requests answered
  * 503 with the reason. A row dropped by a change is reused only once every live worker has
  * applied that change and nothing is in flight or queued on it.
  */
 import type {
+  EndpointCatalog,
+  EndpointSnapshot,
   LoadSource,
   ServiceCatalog,
   ServiceLoad,
@@ -20,7 +26,8 @@ import type {
 } from "./contract/backend.js";
 import { ROUTER_TUNING_ENV } from "./contract/routerEnvironment.js";
 import type { CatalogChange, CatalogState, SequencedChange } from "./catalogChange.js";
-import { keysProblem } from "./registry.js";
+import { buildAuth, keysProblem } from "./registry.js";
+import { EndpointTable } from "./endpoints/endpointTable.js";
 import type { SlotTable } from "./slotTable.js";
 import type { LiveState } from "./metrics.js";
 import type { Log } from "./log.js";
@@ -98,7 +105,7 @@ interface RetiringRow {
 
 const SWEEP_MS = 1000;
 
-export class RouterCatalog implements ServiceCatalog, LoadSource, LiveState {
+export class RouterCatalog implements ServiceCatalog, EndpointCatalog, LoadSource, LiveState {
   private readonly entries = new Map<string, Entry>();
   private readonly problems = new Map<string, ServiceProblem>();
   /** Withdrawn names and the reason their requests are given. */
@@ -110,6 +117,14 @@ export class RouterCatalog implements ServiceCatalog, LoadSource, LiveState {
   private sequence = 0;
   private subscriber: CatalogSubscriber | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
+  /**
+   * The endpoints as the main thread knows them (no request is routed here: no version
+   * resolves to a service; a name an endpoint and a service both claim is still told).
+   */
+  readonly endpoints: EndpointTable;
+  /** The last accepted snapshot of each endpoint (what a starting worker is given). */
+  private readonly endpointSnapshots = new Map<string, EndpointSnapshot>();
+  private readonly withdrawnEndpoints = new Map<string, string>();
 
   constructor(
     private readonly table: SlotTable,
@@ -117,6 +132,12 @@ export class RouterCatalog implements ServiceCatalog, LoadSource, LiveState {
   ) {
     this.replicaPool = new RowPool(table.replicaRows);
     this.servicePool = new RowPool(table.serviceRows);
+    this.endpoints = new EndpointTable(
+      () => undefined,
+      buildAuth,
+      log,
+      (name) => this.entries.has(name),
+    );
   }
 
   /** Starts sending changes to `subscriber` (and reusing rows once it has applied them). */
@@ -136,6 +157,8 @@ export class RouterCatalog implements ServiceCatalog, LoadSource, LiveState {
     for (const e of this.entries.values())
       changes.push({ kind: "upsert", snapshot: e.snapshot, row: e.row, replicaRows: e.rows });
     for (const [name, reason] of this.withdrawn) changes.push({ kind: "withdraw", name, reason });
+    for (const snapshot of this.endpointSnapshots.values()) changes.push({ kind: "upsertEndpoint", snapshot });
+    for (const [name, reason] of this.withdrawnEndpoints) changes.push({ kind: "withdrawEndpoint", name, reason });
     return { sequence: this.sequence, changes };
   }
 
@@ -296,8 +319,34 @@ export class RouterCatalog implements ServiceCatalog, LoadSource, LiveState {
     };
   }
 
+  upsertEndpoint(snapshot: EndpointSnapshot): void {
+    if (!this.endpoints.upsertEndpoint(snapshot)) return;
+    this.endpointSnapshots.set(snapshot.name, snapshot);
+    this.withdrawnEndpoints.delete(snapshot.name);
+    this.publish({ kind: "upsertEndpoint", snapshot });
+  }
+
+  removeEndpoint(name: string): void {
+    const known = this.endpointSnapshots.delete(name);
+    const wasWithdrawn = this.withdrawnEndpoints.delete(name);
+    this.endpoints.removeEndpoint(name);
+    if (known || wasWithdrawn) this.publish({ kind: "removeEndpoint", name });
+  }
+
+  rejectEndpoint(name: string, reason: string): void {
+    this.endpoints.rejectEndpoint(name, reason);
+  }
+
+  withdrawEndpoint(name: string, reason: string, detail: string): void {
+    this.endpointSnapshots.delete(name);
+    this.withdrawnEndpoints.set(name, reason);
+    this.endpoints.withdrawEndpoint(name, reason, detail);
+    this.publish({ kind: "withdrawEndpoint", name, reason });
+  }
+
+  /** The services' problems, the endpoints', and every name an endpoint and a service both claim. */
   problemList(): ServiceProblem[] {
-    return [...this.problems.values()];
+    return [...this.problems.values(), ...this.endpoints.problemList()];
   }
 
   localLoad(): ServiceLoad[] {

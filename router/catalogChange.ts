@@ -3,10 +3,11 @@
  * registry.ts applies): plain structured-cloneable objects, one per change the backend
  * pushed, numbered so the main thread knows when every worker has applied one.
  *
- * The backend's ServiceSnapshot travels whole: a field another module adds to it (per
- * service or per endpoint) reaches every worker's registry with no change here.
+ * The backend's ServiceSnapshot and EndpointSnapshot travel whole: a field another module
+ * adds to them reaches every worker's registry with no change here. An endpoint's rollout
+ * state rides in its snapshot, so a new live split is one upsertEndpoint to every worker.
  */
-import type { ServiceSnapshot } from "./contract/backend.js";
+import type { EndpointSnapshot, ServiceSnapshot } from "./contract/backend.js";
 
 export type CatalogChange =
   | {
@@ -23,7 +24,11 @@ export type CatalogChange =
       name: string;
       /** What its requests are answered (503). */
       reason: string;
-    };
+    }
+  /** An endpoint the main thread accepted (its auth builds): config, keys and rollout state (the live weights). */
+  | { kind: "upsertEndpoint"; snapshot: EndpointSnapshot }
+  | { kind: "removeEndpoint"; name: string }
+  | { kind: "withdrawEndpoint"; name: string; reason: string };
 
 export interface SequencedChange {
   /** Increases by one per change; a worker records the last it applied in the slot table. */

@@ -5,10 +5,15 @@
  */
 import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
 import {
+  CAPTURE_BUFFER_BYTES_RANGE,
+  DEFAULT_CAPTURE_BUFFER_BYTES,
+  DEFAULT_CAPTURE_FLUSH_MS,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_REPLICA_TABLE_SIZE,
   DEFAULT_SERVICE_TABLE_SIZE,
   DEFAULT_SHUTDOWN_GRACE_MS,
+  MAX_CAPTURE_FLUSH_MS,
+  MODEL_DATA_CONTAINER,
   DEFAULT_WATCH_NAMESPACES,
   KUBERNETES_BACKEND,
   MAX_CONNECTIONS_LIMIT,
@@ -58,6 +63,12 @@ export interface RouterEnvConfig {
   replicaTableSize: number;
   /** cert-manager's HTTP-01 solver (`http://host:port`); with TLS, the ACME port forwards challenges to it. */
   acmeHttp01SolverUrl?: string;
+  /** Where model data capture writes: exactly one destination, or none (capture then counts `no_destination`). */
+  modelData?: { containerUrl: string } | { connectionString: string; container: string } | { dir: string };
+  captureBufferBytes: number;
+  captureFlushMs: number;
+  /** Application Insights: the router's telemetry for services with `appInsightsEnabled`. */
+  appInsights?: { connectionString: string; samplingRatio: number };
 }
 
 export class RouterConfigError extends Error {
@@ -170,6 +181,8 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
       );
   }
 
+  const capture = captureFrom(get, integer, problems);
+
   const logLevel = get(ROUTER_ENV.logLevel) ?? "info";
   if (!LOG_LEVELS.includes(logLevel))
     problems.push(`${ROUTER_ENV.logLevel} must be one of ${LOG_LEVELS.join(", ")}, got ${JSON.stringify(logLevel)}`);
@@ -196,6 +209,72 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     serviceTableSize,
     replicaTableSize,
     acmeHttp01SolverUrl,
+    ...capture,
+  };
+}
+
+type CaptureConfig = Pick<RouterEnvConfig, "modelData" | "captureBufferBytes" | "captureFlushMs" | "appInsights">;
+
+/** The model data destination (one of three), the capture bounds, and Application Insights. */
+function captureFrom(
+  get: (k: string) => string | undefined,
+  integer: (name: string, min: number, max: number, fallback: number, unit: string) => number,
+  problems: string[],
+): CaptureConfig {
+  const containerUrl = get(ROUTER_ENV.modelDataContainerUrl);
+  const connectionString = get(ROUTER_TUNING_ENV.modelDataConnectionString);
+  const dir = get(ROUTER_TUNING_ENV.modelDataDir);
+  const given = [containerUrl, connectionString, dir].filter((v) => v !== undefined).length;
+  if (given > 1)
+    problems.push(
+      `set one model data destination: ${ROUTER_ENV.modelDataContainerUrl}, ${ROUTER_TUNING_ENV.modelDataConnectionString} or ${ROUTER_TUNING_ENV.modelDataDir}`,
+    );
+  if (containerUrl !== undefined && !/^https?:\/\/[^/]+\/[a-z0-9][a-z0-9-]{2,62}\/?$/.test(containerUrl))
+    problems.push(
+      `${ROUTER_ENV.modelDataContainerUrl} must be a blob container URL (https://<account>.blob.core.windows.net/<container>), got ${JSON.stringify(containerUrl)}`,
+    );
+  const modelData: CaptureConfig["modelData"] =
+    containerUrl !== undefined
+      ? { containerUrl }
+      : connectionString !== undefined
+        ? { connectionString, container: get(ROUTER_TUNING_ENV.modelDataContainer) ?? MODEL_DATA_CONTAINER }
+        : dir !== undefined
+          ? { dir }
+          : undefined;
+  const captureBufferBytes = integer(
+    ROUTER_ENV.captureBufferBytes,
+    CAPTURE_BUFFER_BYTES_RANGE.min,
+    CAPTURE_BUFFER_BYTES_RANGE.max,
+    DEFAULT_CAPTURE_BUFFER_BYTES,
+    "bytes per data-listener thread",
+  );
+  const captureFlushMs = integer(
+    ROUTER_ENV.captureFlushMs,
+    0,
+    MAX_CAPTURE_FLUSH_MS,
+    DEFAULT_CAPTURE_FLUSH_MS,
+    "milliseconds",
+  );
+  const aiConnection = get(ROUTER_ENV.appInsightsConnectionString);
+  const ratioRaw = get(ROUTER_TUNING_ENV.appInsightsSamplingRatio);
+  let samplingRatio = 1;
+  if (ratioRaw !== undefined) {
+    const r = Number(ratioRaw);
+    if (!Number.isFinite(r) || r < 0 || r > 1)
+      problems.push(
+        `${ROUTER_TUNING_ENV.appInsightsSamplingRatio} must be a number from 0 to 1, got ${JSON.stringify(ratioRaw)}`,
+      );
+    else samplingRatio = r;
+  }
+  if (aiConnection !== undefined && !/(^|;)\s*instrumentationkey=[0-9a-f-]{36}/i.test(aiConnection))
+    problems.push(
+      `${ROUTER_ENV.appInsightsConnectionString} must be an Application Insights connection string (InstrumentationKey=<guid>;IngestionEndpoint=...)`,
+    );
+  return {
+    modelData,
+    captureBufferBytes,
+    captureFlushMs,
+    appInsights: aiConnection !== undefined ? { connectionString: aiConnection, samplingRatio } : undefined,
   };
 }
 

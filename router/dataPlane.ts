@@ -4,7 +4,9 @@
  * changes and the slot table every worker shares. The same code runs in the main thread
  * when the router has one worker, and in each worker thread otherwise (workerThread.ts).
  * Several workers listen on the same port with `reusePort`: the kernel spreads incoming
- * connections over them.
+ * connections over them. Each worker routes endpoints itself (its registry's endpoint
+ * table: weights, pinning, mirrors through its own MirrorSender) and observes exchanges
+ * with its own capture and telemetry (dataObservers.ts), flushed when it drains.
  */
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
@@ -23,6 +25,10 @@ import { dataServerOptions, type DataListenerTimeouts } from "./clientLimits.js"
 import type { PemPair } from "./tls.js";
 import type { SequencedChange } from "./catalogChange.js";
 import type { SlotTable } from "./slotTable.js";
+import { EndpointTrafficMetrics } from "./endpoints/endpointMetrics.js";
+import { MirrorSender } from "./endpoints/mirror.js";
+import type { DataObservers, ObserverOptions } from "./dataObservers.js";
+import { DEFAULT_CAPTURE_FLUSH_MS } from "./contract/routerEnvironment.js";
 
 /** Everything a data-path worker is started with (structured-cloneable: it is a worker thread's workerData). */
 export interface DataPlaneConfig {
@@ -39,6 +45,10 @@ export interface DataPlaneConfig {
   maxRequestBytes: number;
   /** Client connections served at once over all workers. */
   maxConnections: number;
+  /** Model data capture and telemetry, as every worker builds them. */
+  observe: ObserverOptions;
+  /** On drain, how long capture and telemetry may take to write what they hold. @default 10000 */
+  captureFlushMs?: number;
 }
 
 export class DataPlane {
@@ -48,6 +58,7 @@ export class DataPlane {
   private readonly agent: Agent;
   private readonly writeStalls: WriteStallWatch;
   private readonly clients: ClientConnections;
+  private readonly mirrors: MirrorSender;
   private ready = false;
   private draining = false;
 
@@ -56,9 +67,11 @@ export class DataPlane {
     private readonly table: SlotTable,
     metricsRegistry: Registry,
     private readonly log: Logger,
+    private readonly observers: DataObservers,
   ) {
     this.registry = new ServiceRegistry(table, config.worker);
     this.metrics = new DataMetrics(metricsRegistry, config.worker);
+    const endpointMetrics = new EndpointTrafficMetrics(metricsRegistry, this.registry.endpoints);
     // Idle upstream sockets are dropped after 1.5 s unless the replica advertises a longer
     // `Keep-Alive: timeout` (undici honours the hint): the Azure ML inference server's
     // gunicorn closes idle connections after 2 s without saying so, and a request written
@@ -70,6 +83,8 @@ export class DataPlane {
       pipelining: 1,
       connect: { timeout: 5000 },
     });
+    // Its bound of copies in flight per mirror version is this worker's.
+    this.mirrors = new MirrorSender(this.agent, { metrics: endpointMetrics });
     const { timeouts } = config;
     this.writeStalls = new WriteStallWatch(timeouts.writeStallMs);
     const handle = dataHandler(
@@ -82,6 +97,8 @@ export class DataPlane {
         maxRequestBytes: config.maxRequestBytes,
         draining: () => this.draining,
         writeStalls: this.writeStalls,
+        observers: observers.observers,
+        mirrors: this.mirrors,
       },
       { ready: () => this.ready, draining: () => this.draining },
     );
@@ -138,6 +155,7 @@ export class DataPlane {
    */
   async drain(graceMs: number): Promise<number> {
     this.draining = true;
+    this.mirrors.close();
     // Not server.close(): it would close idle keep-alive connections a client may be sending on (connectionDrain.ts).
     const closed = stopAccepting(this.server);
     await closeIdleAfterLinger(this.server, () => this.clients.activeRequests());
@@ -151,6 +169,8 @@ export class DataPlane {
       this.log.warn({ worker: this.config.worker, active: left }, "grace period over; closing remaining connections");
     this.server.closeAllConnections();
     await closed;
+    // Every exchange has finished: what capture and telemetry hold is written now, bounded.
+    await this.observers.close(Date.now() + (this.config.captureFlushMs ?? DEFAULT_CAPTURE_FLUSH_MS));
     // Every client connection is closed, so no upstream call has anyone to answer:
     // destroy rather than close (which waits for them), so none can hold the exit.
     await this.agent.destroy();
@@ -160,8 +180,9 @@ export class DataPlane {
 
   /** At once, for a start that failed. */
   async close(): Promise<void> {
+    this.mirrors.close();
     this.server.closeAllConnections();
-    await Promise.all([new Promise((r) => this.server.close(r)), this.agent.close()]);
+    await Promise.all([new Promise((r) => this.server.close(r)), this.agent.close(), this.observers.close(Date.now())]);
     this.writeStalls.stop();
   }
 }

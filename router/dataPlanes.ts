@@ -12,6 +12,8 @@ import type { Logger } from "./log.js";
 import type { SlotTable } from "./slotTable.js";
 import type { PemPair } from "./tls.js";
 import type { ServiceRegistry } from "./registry.js";
+import type { DataObservers } from "./dataObservers.js";
+import type { VersionStatsSource } from "./endpoints/versionStats.js";
 
 export interface DataPlanes extends CatalogSubscriber {
   /** How many workers serve the data port. */
@@ -27,6 +29,8 @@ export interface DataPlanes extends CatalogSubscriber {
   drain(graceMs: number): Promise<void>;
   /** At once, for a start that failed. */
   close(): Promise<void>;
+  /** Endpoint versions' counts over every worker (the rollout loop reads them). */
+  readonly versionStats: VersionStatsSource;
 }
 
 /** The one data-path worker of a single-worker router, in the main thread. */
@@ -39,8 +43,14 @@ export class LocalDataPlane implements DataPlanes {
     private readonly table: SlotTable,
     metricsRegistry: Registry,
     log: Logger,
+    observers: DataObservers,
   ) {
-    this.plane = new DataPlane({ ...config, worker: 0 }, table, metricsRegistry, log);
+    this.plane = new DataPlane({ ...config, worker: 0 }, table, metricsRegistry, log, observers);
+  }
+
+  /** This thread's own counts: exact, read in place. */
+  get versionStats(): VersionStatsSource {
+    return this.plane.registry.endpoints.stats;
   }
 
   /** Its registry of services (tests inspect it). */

@@ -165,6 +165,16 @@ function leaveQueue(svc: ServiceState, waiter: Waiter): void {
 }
 
 /**
+ * A lease only if a replica has room now and nobody is queued (in any worker); never waits. For work
+ * that is dropped rather than queued when the service is busy (mirrored copies).
+ */
+export function tryAcquire(svc: ServiceState): Lease | undefined {
+  if (svc.removed || svc.table.queued(svc.row) > 0) return undefined;
+  const r = take(svc, undefined);
+  return r ? lease(svc, r, 0) : undefined;
+}
+
+/**
  * Drops finished waiters (and the request objects they hold) from the queue array.
  * Otherwise they stay until the next drain, which never comes once the queue is empty.
  * Compacts only when at least half the entries are finished, so it stays O(1) amortised.

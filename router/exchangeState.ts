@@ -19,6 +19,9 @@ import type { StreamedBody } from "./bodySource.js";
 import { sendError } from "./errorResponse.js";
 import type { Lease, ServiceState } from "./serviceState.js";
 import type { ProxyContext, ServiceAction } from "./proxyContext.js";
+import type { ExchangeObserver } from "./exchangeObserver.js";
+import { DEPLOYMENT_HEADER } from "./contract/endpointConfig.js";
+import type { EndpointRoute, EndpointState } from "./endpoints/endpointTable.js";
 
 /** Extra headers of an answer after which the connection cannot carry another request. Never mutated. */
 export const CLOSE: Readonly<Record<string, string>> = Object.freeze({ connection: "close" });
@@ -66,6 +69,11 @@ export abstract class ExchangeState {
   /** The attempt in flight: its slot and when it was dispatched (for the routing overhead). */
   protected lease: Lease | undefined;
   protected dispatchedAt = 0;
+  /** Capture and telemetry of this exchange, when its service has either on (else nothing is allocated). */
+  protected obs: ExchangeObserver | undefined;
+  /** Set when the name is an endpoint: then `svc` is the chosen version's service (routeVersion). */
+  protected endpoint: EndpointState | undefined;
+  protected route: EndpointRoute | undefined;
 
   constructor(
     protected readonly ctx: ProxyContext,
@@ -125,7 +133,8 @@ export abstract class ExchangeState {
   protected fail(code: number, message: string, extra?: Readonly<Record<string, string>>): undefined {
     if (this.finished) return undefined;
     this.status = code;
-    sendError(this.res, code, message, this.requestId, extra);
+    const version = this.route ? { [DEPLOYMENT_HEADER]: this.route.version } : undefined;
+    sendError(this.res, code, message, this.requestId, version ? { ...extra, ...version } : extra);
     this.finish();
     return undefined;
   }
@@ -149,6 +158,8 @@ export abstract class ExchangeState {
     this.finished = true;
     clearTimeout(this.deadline);
     const totalMs = performance.now() - this.started;
+    this.obs?.finished({ status: this.status, totalMs, overheadMs: this.overheadMs, replicaId: this.replicaId });
+    if (this.route && this.action === "score") this.ctx.registry.endpoints.observe(this.route, this.status, totalMs);
     this.ctx.metrics.observeRequest(
       this.known ? this.serviceName : "(unknown)",
       this.status,
@@ -162,6 +173,7 @@ export abstract class ExchangeState {
       this.status,
       this.replicaId,
       Math.round(totalMs * 100) / 100,
+      this.route?.version,
     );
   }
 }

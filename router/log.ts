@@ -59,6 +59,8 @@ export type AccessLog = (
   status: number,
   replica: string | undefined,
   ms: number,
+  /** The endpoint version that served it, for a request to an endpoint. */
+  version?: string,
 ) => void;
 
 /**
@@ -72,11 +74,12 @@ export function accessLog(log: Logger): AccessLog {
   const out = destinationOf(log);
   const bound = JSON.stringify(log.bindings()).slice(1, -1);
   const head = bound ? `,${bound}` : "";
-  return (reqId, service, method, status, replica, ms) => {
+  return (reqId, service, method, status, replica, ms, version) => {
     if (!log.isLevelEnabled("info")) return;
+    const ver = version === undefined ? "" : `,"version":${JSON.stringify(version)}`;
     const rep = replica === undefined ? "" : `,"replica":${JSON.stringify(replica)}`;
     out.write(
-      `{"level":"info","time":${Date.now()}${head},"reqId":${JSON.stringify(reqId)},"service":${JSON.stringify(service)},"method":${JSON.stringify(method ?? "")},"status":${status}${rep},"ms":${ms},"msg":"request"}\n`,
+      `{"level":"info","time":${Date.now()}${head},"reqId":${JSON.stringify(reqId)},"service":${JSON.stringify(service)},"method":${JSON.stringify(method ?? "")},"status":${status}${ver}${rep},"ms":${ms},"msg":"request"}\n`,
     );
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The request-path metrics of a router with several data-path workers, in the main
- * thread's registry: one metric per name of dataMetrics.ts, whose value at scrape time is
+ * thread's registry: one metric per name of dataMetrics.ts (and of the endpoints', the
+ * capture's and the telemetry's data-path counters, when on), whose value at scrape time is
  * the sum over every worker (asked once per scrape, whatever the number of metrics) and
  * over workers that exited (their last reading is kept, so a counter never goes down
  * when a worker is restarted). Router self-scaling reads the routing-overhead histogram
@@ -23,7 +24,11 @@ export async function sumReadings(readings: readonly MetricJson[][]): Promise<Me
   return (await summed.getMetricsAsJSON()) as unknown as MetricJson[];
 }
 
-export function mirrorWorkerMetrics(registry: Registry, source: WorkerMetricsSource): void {
+export function mirrorWorkerMetrics(
+  registry: Registry,
+  source: WorkerMetricsSource,
+  extra: ReadonlyArray<{ name: string; help: string; type: string }> = [],
+): void {
   let pending: Promise<Map<string, MetricJson>> | undefined;
   // One collection serves every metric of a scrape: the registry asks them all at once.
   const gather = () =>
@@ -34,7 +39,7 @@ export function mirrorWorkerMetrics(registry: Registry, source: WorkerMetricsSou
       .finally(() => {
         pending = undefined;
       }));
-  for (const def of Object.values(DATA_METRICS)) {
+  for (const def of [...Object.values(DATA_METRICS), ...extra]) {
     const metric = {
       name: def.name,
       help: def.help,

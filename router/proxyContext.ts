@@ -4,6 +4,8 @@ import type { ServiceRegistry } from "./registry.js";
 import type { DataMetrics } from "./dataMetrics.js";
 import type { AccessLog, Logger } from "./log.js";
 import type { WriteStallWatch } from "./writeStalls.js";
+import type { ExchangeObservers } from "./exchangeObserver.js";
+import type { MirrorSender } from "./endpoints/mirror.js";
 
 export interface ProxyContext {
   registry: ServiceRegistry;
@@ -17,6 +19,10 @@ export interface ProxyContext {
   draining(): boolean;
   /** Aborts responses the client takes nothing of for too long. */
   writeStalls: WriteStallWatch;
+  /** Model data capture and telemetry; consulted per exchange only when the router has either. */
+  observers?: ExchangeObservers;
+  /** Sends endpoints' mirrored copies; absent: no request is mirrored. */
+  mirrors?: MirrorSender;
 }
 
 export type ServiceAction = "score" | "swagger";

@@ -3,7 +3,8 @@
  * changes (catalog.ts decides, this applies): settings, keys and replicas are swapped in
  * place, so in-flight requests and queues carry on; a removed service fails this worker's
  * queue with 503; a withdrawn name is answered 503 with its reason until it is upserted or
- * removed.
+ * removed. Endpoints (several versions behind one name) are in `endpoints`
+ * (endpoints/endpointTable.ts), rebuilt from the same changes.
  */
 import type { ServiceSnapshot } from "./contract/backend.js";
 import { KEYS_SECRET_SUFFIX, unpresentableKeyProblem, type ServiceConfig } from "./contract/serviceConfig.js";
@@ -14,16 +15,20 @@ import { ServiceState } from "./serviceState.js";
 import { ServiceGoneError, drain, failQueue } from "./dispatcher.js";
 import type { CatalogChange } from "./catalogChange.js";
 import type { SlotTable } from "./slotTable.js";
+import { EndpointTable } from "./endpoints/endpointTable.js";
 
 export class ServiceRegistry {
   private readonly byName = new Map<string, ServiceState>();
   /** Withdrawn names and the reason their requests are given. */
   private readonly withdrawn = new Map<string, string>();
+  readonly endpoints: EndpointTable;
 
   constructor(
     private readonly table: SlotTable,
     private readonly worker: number,
-  ) {}
+  ) {
+    this.endpoints = new EndpointTable((name) => this.byName.get(name), buildAuth);
+  }
 
   get(name: string): ServiceState | undefined {
     return this.byName.get(name);
@@ -47,6 +52,16 @@ export class ServiceRegistry {
       case "withdraw":
         this.drop(change.name);
         this.withdrawn.set(change.name, change.reason);
+        return;
+      case "upsertEndpoint":
+        // The main thread accepted it (its auth builds), so it builds here too.
+        this.endpoints.upsertEndpoint(change.snapshot);
+        return;
+      case "removeEndpoint":
+        this.endpoints.removeEndpoint(change.name);
+        return;
+      case "withdrawEndpoint":
+        this.endpoints.withdrawEndpoint(change.name, change.reason, change.reason);
         return;
     }
   }
@@ -85,7 +100,10 @@ export class ServiceRegistry {
 }
 
 /** Why a snapshot cannot be served (a key no client could present), or undefined. The main thread rejects it then. */
-export function keysProblem(snapshot: ServiceSnapshot): string | undefined {
+export function keysProblem(snapshot: {
+  config: Pick<ServiceConfig, "auth">;
+  keys?: ServiceSnapshot["keys"];
+}): string | undefined {
   if (snapshot.config.auth.mode !== "key" || !snapshot.keys) return undefined;
   for (const k of ["primaryKey", "secondaryKey"] as const) {
     const problem = unpresentableKeyProblem(snapshot.keys[k]);
@@ -95,9 +113,12 @@ export function keysProblem(snapshot: ServiceSnapshot): string | undefined {
   return undefined;
 }
 
-/** Builds the auth of a snapshot, reusing the previous verifier when nothing changed. */
-function buildAuth(
-  config: ServiceConfig,
+/**
+ * Builds the auth of a snapshot, reusing the previous verifier when nothing changed.
+ * Throws (the snapshot is rejected, the last good settings kept) for a key no client could present.
+ */
+export function buildAuth(
+  config: Pick<ServiceConfig, "auth">,
   previous: ServiceAuth | undefined,
   keys: ServiceSnapshot["keys"],
 ): ServiceAuth {
@@ -106,6 +127,8 @@ function buildAuth(
       return { mode: "none" };
     case "key": {
       if (!keys) return { mode: "key", keys: undefined };
+      const problem = keysProblem({ config, keys });
+      if (problem !== undefined) throw new Error(problem);
       const next = new KeyVerifier(keys);
       if (previous?.mode === "key" && previous.keys?.sameKeysAs(next)) return previous;
       return { mode: "key", keys: next };

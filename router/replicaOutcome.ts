@@ -13,6 +13,7 @@ import { decideRetry, errorCode, neverReachedReplica } from "./retryDecision.js"
 import { clientResponseHeaders } from "./headers.js";
 import type { Lease } from "./serviceState.js";
 import { CLOSE, ExchangeState } from "./exchangeState.js";
+import { DEPLOYMENT_HEADER } from "./contract/endpointConfig.js";
 
 /** How long a replica that refused a connection is skipped (the backend removes it soon after). */
 const EJECT_MS = 2000;
@@ -30,7 +31,9 @@ export abstract class ReplicaOutcome extends ExchangeState implements UpstreamOb
   /** UpstreamObserver: the replica answered; its head goes to the client now. */
   writeResponseHead(statusCode: number, upstreamHeaders: IncomingHttpHeaders): void {
     this.status = statusCode;
+    this.obs?.responseHead(statusCode, upstreamHeaders);
     const outHeaders = clientResponseHeaders(upstreamHeaders, this.requestId);
+    if (this.route) outHeaders[DEPLOYMENT_HEADER] = this.route.version;
     // A replica may answer before it has read the whole body. The router then stops
     // reading the client's body, so the connection cannot carry another request: close
     // it after this response instead of leaving the client stuck on its unread upload.
@@ -51,6 +54,7 @@ export abstract class ReplicaOutcome extends ExchangeState implements UpstreamOb
       const lease = this.lease!;
       release(lease);
       if (this.finished) return;
+      this.obs?.attemptEnded(0, e);
       if (this.timedOut) this.scoringTimeoutAnswer();
       else if (this.aborted) this.clientGone();
       else if (e instanceof BodyTooLargeError) this.fail(413, e.message, CLOSE);
@@ -103,6 +107,7 @@ export abstract class ReplicaOutcome extends ExchangeState implements UpstreamOb
       const lease = this.lease!;
       release(lease);
       if (this.finished) return;
+      this.obs?.attemptEnded(this.status, err);
       if (this.timedOut && err) {
         // The head went out but the rest was not relayed within the scoring timeout: a slow
         // replica or a client that does not read. Only closing the connection says so.

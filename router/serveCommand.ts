@@ -11,6 +11,12 @@ import type { RouterBackend } from "./contract/backend.js";
 import { BACKENDS } from "./backends/index.js";
 import { createLogger, type Logger } from "./log.js";
 import { startRouter } from "./startRouter.js";
+import { sinkFor, type CaptureSink } from "./capture/sinks.js";
+
+/** The model data destination the environment names (the cluster's container with the pod's identity, by default). */
+export function captureSinkFor(modelData: RouterEnvConfig["modelData"]): CaptureSink | undefined {
+  return sinkFor(modelData);
+}
 
 function createBackend(config: RouterEnvConfig, log: Logger): Promise<RouterBackend> {
   const create = BACKENDS[config.backend];
@@ -43,6 +49,13 @@ export async function run(_argv: string[]): Promise<number> {
       serviceTableSize: config.serviceTableSize,
       replicaTableSize: config.replicaTableSize,
       logger: log,
+      capture: {
+        sink: captureSinkFor(config.modelData),
+        bufferBytes: config.captureBufferBytes,
+        podName: config.podName,
+      },
+      captureFlushMs: config.captureFlushMs,
+      appInsights: config.appInsights && { ...config.appInsights, podName: config.podName },
     });
   } catch (e) {
     log.fatal({ err: (e as Error).message }, "router failed to start");

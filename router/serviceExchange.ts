@@ -1,6 +1,7 @@
 /**
  * One model service request from arrival to the access line, as a sequence of steps:
- * resolve the service -> authenticate -> room in the queue -> read or stream the body ->
+ * resolve the service (or endpoint) -> authenticate -> an endpoint's version -> room in the
+ * queue -> read or stream the body -> (mirrored copies) ->
  * acquire a replica slot (maybe queued) -> relay through the upstream pool -> release ->
  * finish (metrics and the access line). A failed attempt may go back to "acquire" for
  * another replica (the retry rule, retryDecision.ts). The statuses are listed in
@@ -31,6 +32,9 @@ import { upstreamRequestHeaders } from "./headers.js";
 import type { Lease, ServiceState } from "./serviceState.js";
 import { CLOSE, RETRY_AFTER, RETRY_AFTER_CLOSE } from "./exchangeState.js";
 import { ReplicaOutcome } from "./replicaOutcome.js";
+import type { ServiceAuth } from "./auth/authenticate.js";
+import { DEPLOYMENT_HEADER } from "./contract/endpointConfig.js";
+import { ENDPOINT_SERVICE_CLASH_REASON } from "./endpoints/endpointTable.js";
 
 const kExchange = Symbol("aksml.exchange");
 type ExchangeResponse = ServerResponse & { [kExchange]?: ServiceExchange };
@@ -48,10 +52,10 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
   /** Runs the steps up to the first wait. */
   start(): void {
     try {
-      const svc = this.resolveService();
-      if (!svc) return;
+      const credentials = this.resolveService();
+      if (!credentials) return;
       this.watchClient();
-      const auth = authenticate(svc.auth, this.req.headers.authorization);
+      const auth = authenticate(credentials, this.req.headers.authorization);
       if (auth instanceof Promise)
         auth.then(
           (outcome) => this.authenticated(outcome),
@@ -63,20 +67,33 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
     }
   }
 
-  /** Step: the service, the method, the declared size. Answers 404/405/413 itself. */
-  private resolveService(): ServiceState | undefined {
-    const svc = this.ctx.registry.get(this.serviceName);
+  /**
+   * Step: the service (or endpoint), the method, the declared size. Answers 404/405/413
+   * itself, and 503 for a withdrawn name or one an endpoint and a service both claim.
+   * An endpoint's version is chosen later (routeVersion), once the client is authenticated.
+   */
+  private resolveService(): ServiceAuth | undefined {
+    const { registry } = this.ctx;
+    const svc = registry.get(this.serviceName);
+    const endpoint = registry.endpoints.get(this.serviceName);
     // An error answered before the body was read closes the connection instead of draining the body.
     const closeIfBody = this.hasBody ? CLOSE : undefined;
-    if (!svc) {
-      const withdrawn = this.ctx.registry.unavailableReason(this.serviceName);
+    if (svc && endpoint)
+      return this.fail(
+        503,
+        `${JSON.stringify(this.serviceName)} is unavailable: ${ENDPOINT_SERVICE_CLASH_REASON}`,
+        closeIfBody,
+      );
+    if (!svc && !endpoint) {
+      const withdrawn =
+        registry.unavailableReason(this.serviceName) ?? registry.endpoints.unavailableReason(this.serviceName);
       if (withdrawn !== undefined) return this.fail(503, withdrawn, closeIfBody);
       // The name is not echoed back: the data port says nothing about what it does not serve.
       return this.fail(404, "no such service", closeIfBody);
     }
-    this.svc = svc;
+    this.endpoint = endpoint;
     this.known = true;
-    this.timeout = svc.config.scoringTimeoutMs;
+    if (svc) this.useService(svc);
     const method = this.req.method;
     const score = this.action === "score";
     if (score ? method !== "POST" && method !== "GET" : method !== "GET") {
@@ -88,7 +105,46 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
     const max = this.ctx.maxRequestBytes;
     if (this.declared !== undefined && this.declared > max)
       return this.fail(413, `request body of ${this.declared} bytes exceeds the limit of ${max} bytes`, CLOSE);
-    return svc;
+    return endpoint ? endpoint.auth : svc!.auth;
+  }
+
+  /** The service that serves the request (an endpoint's once its version is chosen), and its observers. */
+  private useService(svc: ServiceState): void {
+    this.svc = svc;
+    this.timeout = svc.config.scoringTimeoutMs;
+    this.obs = this.ctx.observers?.observe(svc, this.action, this.req, this.requestId);
+  }
+
+  /**
+   * Step: an endpoint's version, pinned by the `azureml-model-deployment` header or by
+   * weight (400 for an unknown pinned version, 503 when none is available). False when
+   * answered. A plain service has nothing to choose.
+   */
+  private routeVersion(): boolean {
+    const endpoint = this.endpoint;
+    if (!endpoint) return true;
+    const outcome = this.ctx.registry.endpoints.route(endpoint, this.req.headers[DEPLOYMENT_HEADER]);
+    if (!outcome.ok) {
+      this.fail(outcome.status, outcome.message, this.hasBody ? CLOSE : undefined);
+      return false;
+    }
+    this.route = outcome.route;
+    this.useService(outcome.route.service);
+    return true;
+  }
+
+  /** Step: copies for the endpoint's mirror versions (this worker's MirrorSender), never holding up this request. */
+  private mirror(): void {
+    if (!this.route || this.action !== "score" || !this.ctx.mirrors) return;
+    const targets = this.ctx.registry.endpoints.mirrorTargets(this.route);
+    if (targets.length === 0) return;
+    this.ctx.mirrors.send(this.route.endpoint.name, targets, {
+      method: this.req.method!,
+      path: this.path,
+      headers: this.upstreamHeaders!,
+      // A streamed body cannot be copied without buffering it: such requests are not mirrored (and counted).
+      body: this.body === "stream" ? "streamed" : (this.bodyData ?? null),
+    });
   }
 
   /**
@@ -156,6 +212,7 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
         this.clientGone();
         return;
       }
+      if (!this.routeVersion()) return;
       if (!this.roomInQueue()) return;
       if (this.startBody()) return; // continues in smallBodyRead
       this.attempt();
@@ -197,6 +254,7 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
     try {
       this.readingBody = false;
       this.bodyData = data;
+      this.obs?.requestBody(data);
       if (this.aborted) {
         this.clientGone();
         return;
@@ -222,9 +280,11 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
   protected attempt(): void {
     if (this.upstreamHeaders === undefined) {
       const { req } = this;
-      const dropAuth = this.svc.auth.mode === "key";
+      // The client's credential is for the endpoint when it called one.
+      const dropAuth = (this.endpoint?.auth ?? this.svc.auth).mode === "key";
       this.upstreamHeaders = upstreamRequestHeaders(req.headers, this.requestId, dropAuth, req.socket.remoteAddress);
       this.path = (this.action === "score" ? "/score" : "/swagger.json") + this.query;
+      this.mirror();
     }
     let lease: Lease | undefined;
     try {
@@ -277,7 +337,8 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
   private relay(lease: Lease): void {
     let sendBody: Dispatcher.DispatchOptions["body"] = null;
     if (this.body === "buffer") sendBody = this.bodyData!;
-    else if (this.body === "stream") sendBody = this.bodyStream = new StreamedBody(this.req, this.ctx.maxRequestBytes);
+    else if (this.body === "stream")
+      sendBody = this.bodyStream = new StreamedBody(this.req, this.ctx.maxRequestBytes, this.obs);
     this.lease = lease;
     this.dispatchedAt = performance.now();
     if (!this.dispatched) {
@@ -286,7 +347,8 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
       if (this.deadline) this.deadline.refresh();
       else this.deadline = setTimeout(deadlineReached, this.timeout, this);
     }
-    const call = new UpstreamCall(this.res, this, this.ctx.writeStalls);
+    this.obs?.attemptStarted(lease.replica.endpoint.url, this.req.method!, this.path, this.upstreamHeaders!);
+    const call = new UpstreamCall(this.res, this, this.ctx.writeStalls, this.obs);
     this.call = call;
     this.ctx.agent.dispatch(
       {

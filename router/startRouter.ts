@@ -2,20 +2,23 @@
  * Composes one router process around a backend: the catalog (fed by the backend), the
  * slot table and the data-path workers (one in this thread, or N worker threads each
  * listening on the data port), metrics, the admin listener, the backend's leader election,
- * and the control loops (autoscaler, peer load endpoint, self-scaling) that what the
- * backend offers calls for. `serve` (the image), `aksml local` and the tests all build
+ * and the control loops (autoscaler, peer load endpoint, self-scaling, endpoints' rollouts)
+ * that what the backend offers calls for. `serve` (the image), `aksml local` and the tests all build
  * routers through this function.
  *
  * The main thread runs everything but the data path: the backend, the catalog, leadership,
  * the control loops, the admin and ACME listeners, certificate reloads, and it drives the
  * workers (dataPlanes.ts). The workers share per-replica slots, the queues' order and
  * bounds and the connection count through the slot table, so every limit holds for the pod.
+ * Endpoints reach every worker as catalog changes; each worker routes them, mirrors with
+ * its own MirrorSender and captures and traces its own exchanges (dataObservers.ts); the
+ * rollout loop here reads the endpoint versions' counts summed over the workers.
  */
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
 import { randomBytes } from "node:crypto";
-import type { LeaderElection, RouterBackend } from "./contract/backend.js";
+import type { LeaderElection, RolloutEvent, RouterBackend } from "./contract/backend.js";
 import { MAX_REQUEST_BYTES } from "./contract/serviceConfig.js";
 import {
   DEFAULT_MAX_CONNECTIONS,
@@ -40,6 +43,11 @@ import { WorkerPool } from "./workerPool.js";
 import { workerPlan } from "./workerCount.js";
 import type { DataPlaneConfig } from "./dataPlane.js";
 import type { ServiceRegistry } from "./registry.js";
+import type { ModelDataCaptureOptions, ModelDataCapture } from "./capture/modelDataCapture.js";
+import type { AppInsightsOptions } from "./telemetry/appInsights.js";
+import { EndpointMetrics, ENDPOINT_TRAFFIC_METRICS } from "./endpoints/endpointMetrics.js";
+import type { VersionStatsSource } from "./endpoints/versionStats.js";
+import { DataObservers, observerMetricDefs, workerObserverOptions } from "./dataObservers.js";
 
 export type { AdminRouteHandler };
 
@@ -63,6 +71,10 @@ export interface StartRouterOptions {
   adminRoutes?: ReadonlyMap<string, AdminRouteHandler>;
   /** Called for every autoscaler decision that changes a replica count, e.g. to print it. */
   onScalingDecision?: (d: ScalingDecision) => void;
+  /** Called for every rollout decision this router takes as leader, e.g. to print it. */
+  onRolloutDecision?: (endpoint: string, event: RolloutEvent) => void;
+  /** How often the rollout loop looks at endpoints' rollouts (tests shorten it). @default 1000 */
+  rolloutCheckIntervalMs?: number;
   /** @default "0.0.0.0" */
   host?: string;
   /** Address of the admin listener. @default host */
@@ -111,9 +123,23 @@ export interface StartRouterOptions {
   serviceTableSize?: number;
   /** Replicas tracked at once over all services. @default 8192 (AKSML_REPLICA_TABLE_SIZE) */
   replicaTableSize?: number;
+  /**
+   * Model data capture for services with `collectModelData` (router/capture/), in every
+   * data-path worker (each its own buffer, writer and blobs; with worker threads the sink
+   * must have a `destination` to be rebuilt from). @default none
+   */
+  capture?: ModelDataCaptureOptions;
+  /** Application Insights telemetry for services with `appInsightsEnabled` (router/telemetry/), from every worker. @default none */
+  appInsights?: AppInsightsOptions;
+  /** On stop (or a worker's retirement), how long capture and telemetry may take to write what they hold. @default 10000 */
+  captureFlushMs?: number;
 }
 
 export interface RunningRouter extends RouterParts {
+  /** Model data capture, when `capture` was given and the router has one worker (in this thread). */
+  capture?: ModelDataCapture;
+  /** The endpoint versions' counts the rollout loop reads (over every worker; `refresh` before reading). */
+  versionStats: VersionStatsSource;
   dataUrl: string;
   adminUrl: string;
   /** The ACME HTTP-01 port, when `acmeHttp01SolverUrl` is set. */
@@ -166,6 +192,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     timeouts: { ...DATA_LISTENER_TIMEOUTS, ...options.clientTimeouts },
     maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    observe: plan.capacity > 1 ? workerObserverOptions(options.capture, options.appInsights) : {},
+    captureFlushMs: options.captureFlushMs,
   };
   // A live count runs worker threads even at 1, so the pool can grow without moving the listener.
   const pool =
@@ -177,10 +205,18 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
           catalog,
           log,
           metricsRegistry: metrics.registry,
+          extraMetrics: [
+            ...Object.values(ENDPOINT_TRAFFIC_METRICS),
+            ...(await observerMetricDefs(planeConfig.observe)),
+          ],
           retireGraceMs: options.shutdownGraceMs ?? 30_000,
         })
       : undefined;
-  const local = pool ? undefined : new LocalDataPlane(planeConfig, table, metrics.registry, log);
+  // One worker: capture and telemetry in this thread, with the caller's own sink.
+  const localObservers = pool
+    ? undefined
+    : await DataObservers.create({ capture: options.capture, appInsights: options.appInsights }, metrics.registry, log);
+  const local = pool ? undefined : new LocalDataPlane(planeConfig, table, metrics.registry, log, localObservers!);
   const planes: DataPlanes = pool ?? local!;
   catalog.attach(planes);
 
@@ -191,6 +227,10 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     metrics,
     log,
     onScalingDecision: options.onScalingDecision,
+    endpointMetrics: new EndpointMetrics(metrics.registry, catalog.endpoints),
+    versionStats: planes.versionStats,
+    onRolloutDecision: options.onRolloutDecision,
+    rolloutCheckIntervalMs: options.rolloutCheckIntervalMs,
     workers: plan.live ? pool : undefined,
     cpuLimit: options.cpuLimit,
   });
@@ -238,7 +278,18 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
   }
   ready = true;
   planes.setReady();
-  log.info({ dataPort, adminPort, acmePort, tls: Boolean(options.tls), workers }, "router started");
+  log.info(
+    {
+      dataPort,
+      adminPort,
+      acmePort,
+      tls: Boolean(options.tls),
+      workers,
+      modelData: options.capture ? (options.capture.sink?.description ?? "none") : undefined,
+      appInsights: options.appInsights ? true : undefined,
+    },
+    "router started",
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
@@ -276,6 +327,8 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     adminUrl: `http://${shown(adminHost)}:${adminPort}`,
     acmeUrl: acmePort === undefined ? undefined : `http://${shownHost}:${acmePort}`,
     workers,
+    capture: localObservers?.capture,
+    versionStats: planes.versionStats,
     stop,
     activeRequests: () => planes.activeRequests(),
     catalogApplied: () => catalog.applied(),

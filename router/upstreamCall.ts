@@ -12,6 +12,7 @@
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import type { WriteStallWatch } from "./writeStalls.js";
+import type { ResponseBodyTap } from "./exchangeObserver.js";
 
 /** What an upstream call tells the request it serves. */
 export interface UpstreamObserver {
@@ -35,6 +36,8 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
     private readonly res: ServerResponse,
     private readonly observer: UpstreamObserver,
     private readonly stalls: WriteStallWatch,
+    /** Sees each response chunk as it is relayed (model data capture). */
+    private readonly tap?: ResponseBodyTap,
   ) {}
 
   abort(reason: Error): void {
@@ -55,6 +58,7 @@ export class UpstreamCall implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.res.destroyed) return;
+    this.tap?.responseChunk(chunk);
     if (!this.res.write(chunk)) {
       controller.pause();
       this.stalls.writeBlocked(this.res);

@@ -23,6 +23,8 @@ import { mirrorWorkerMetrics, sumReadings, type WorkerMetricsSource } from "./po
 import type { SlotTable } from "./slotTable.js";
 import type { PemPair } from "./tls.js";
 import type { FromWorker, ToWorker, WorkerStart } from "./workerMessages.js";
+import type { VersionReading } from "./endpoints/versionStats.js";
+import { SummedVersionStats, sumVersionReadings, type VersionReadingSource } from "./endpoints/summedVersionStats.js";
 
 /** A worker that does not answer a scrape within this counts with its last reading. */
 const COLLECT_TIMEOUT_MS = 2_000;
@@ -44,6 +46,8 @@ export interface WorkerPoolOptions {
   log: Logger;
   /** The main thread's registry: the workers' metrics are mirrored into it. */
   metricsRegistry: Registry;
+  /** Metrics the workers count besides dataMetrics.ts's (endpoints, capture, telemetry), summed the same way. */
+  extraMetrics?: ReadonlyArray<{ name: string; help: string; type: string }>;
 }
 
 interface WorkerSlot {
@@ -59,6 +63,9 @@ interface WorkerSlot {
   /** Its last metrics reading (kept when it exits, so counters never go down). */
   lastReading: MetricJson[] | undefined;
   scrapes: Map<number, (m: MetricJson[]) => void>;
+  /** Its last endpoint versions' counts (kept when it exits, like its metrics). */
+  lastVersions: VersionReading[] | undefined;
+  versionAsks: Map<number, (r: VersionReading[]) => void>;
   drained: (() => void) | undefined;
   /** Being retired (a smaller size): not restarted when it exits. */
   retiring: boolean;
@@ -77,7 +84,7 @@ function workerEntry(): { url: URL; execArgv: string[] | undefined } {
   };
 }
 
-export class WorkerPool implements DataPlanes, WorkerMetricsSource, LiveWorkers {
+export class WorkerPool implements DataPlanes, WorkerMetricsSource, VersionReadingSource, LiveWorkers {
   /** Workers serving now: indexes 0..workers-1 of the table. */
   private count: number;
   /** One per worker index of the table (the most the pool may grow to). */
@@ -93,6 +100,9 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, LiveWorkers 
   private retired: MetricJson[] = [];
   /** Folding an exited worker's reading into `retired` (scrapes wait for it). */
   private retiring: Promise<void> = Promise.resolve();
+  /** Endpoint versions' counts of exited workers, summed. */
+  private retiredVersions: VersionReading[] = [];
+  readonly versionStats = new SummedVersionStats(this);
   private readonly logOut;
 
   constructor(private readonly opts: WorkerPoolOptions) {
@@ -109,12 +119,14 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, LiveWorkers 
       restartTimer: undefined,
       lastReading: undefined,
       scrapes: new Map(),
+      lastVersions: undefined,
+      versionAsks: new Map(),
       drained: undefined,
       retiring: false,
     }));
     this.tlsPair = opts.config.tls?.pair;
     this.logOut = destinationOf(opts.log);
-    mirrorWorkerMetrics(opts.metricsRegistry, this);
+    mirrorWorkerMetrics(opts.metricsRegistry, this, opts.extraMetrics);
   }
 
   get workers(): number {
@@ -170,7 +182,7 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, LiveWorkers 
       this.post(slot, { type: "drain", graceMs: this.opts.retireGraceMs ?? 30_000 });
     });
     // Its final counts (since the last scrape), then the thread ends.
-    if (slot.live) await this.reading(slot, ++this.scrapeId);
+    if (slot.live) await Promise.all([this.reading(slot, ++this.scrapeId), this.versionReading(slot, ++this.scrapeId)]);
     await worker.terminate();
   }
 
@@ -208,6 +220,13 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, LiveWorkers 
             done?.(m.metrics);
             return;
           }
+          case "versionStats": {
+            const done = slot.versionAsks.get(m.id);
+            slot.versionAsks.delete(m.id);
+            slot.lastVersions = m.readings;
+            done?.(m.readings);
+            return;
+          }
           case "drained":
             slot.drained?.();
             return;
@@ -231,6 +250,10 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, LiveWorkers 
     slot.listening = false;
     for (const done of slot.scrapes.values()) done(slot.lastReading ?? []);
     slot.scrapes.clear();
+    for (const done of slot.versionAsks.values()) done(slot.lastVersions ?? []);
+    slot.versionAsks.clear();
+    if (slot.lastVersions) this.retireVersions(slot.lastVersions);
+    slot.lastVersions = undefined;
     slot.drained?.();
     // Its counters and histograms stay in the pod's sums.
     if (slot.lastReading) {
@@ -316,6 +339,36 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, LiveWorkers 
       });
       this.post(slot, { type: "collect", id });
     });
+  }
+
+  /** Every worker's endpoint versions' counts (its last ones when it has exited or does not answer in time), and the exited ones'. */
+  async versionReadings(): Promise<VersionReading[][]> {
+    const id = ++this.scrapeId;
+    const readings = await Promise.all(this.slots.map((slot) => this.versionReading(slot, id)));
+    return [...readings, this.retiredVersions];
+  }
+
+  private versionReading(slot: WorkerSlot, id: number): Promise<VersionReading[]> {
+    return new Promise<VersionReading[]>((resolve) => {
+      if (!slot.live || !slot.worker) return resolve(slot.lastVersions ?? []);
+      const timer = setTimeout(() => {
+        slot.versionAsks.delete(id);
+        resolve(slot.lastVersions ?? []);
+      }, COLLECT_TIMEOUT_MS);
+      slot.versionAsks.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      this.post(slot, { type: "versionStats", id });
+    });
+  }
+
+  /** Folds an exited worker's counts in, keeping only versions the catalog still has (so the sum stays bounded). */
+  private retireVersions(last: VersionReading[]): void {
+    const { endpoints } = this.opts.catalog;
+    this.retiredVersions = sumVersionReadings([this.retiredVersions, last]).filter((r) =>
+      endpoints.get(r.endpoint)?.config.versions.some((v) => v.version === r.version),
+    );
   }
 
   /** Every worker stops accepting and finishes its requests within `graceMs`; then the threads end. */

@@ -11,11 +11,15 @@
 export const SECRET_OUTPUTS = {
   AksInferenceCluster: ["kubeconfig"],
   ModelWebservice: ["primaryKey", "secondaryKey"],
+  ContainerInsights: ["appInsightsConnectionString"],
+  ModelEndpoint: ["primaryKey", "secondaryKey"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Inputs that are credentials or keys, per component. */
 export const SECRET_INPUTS = {
-  ModelWebservice: ["primaryKey", "secondaryKey", "appInsightsKey"],
+  ModelWebservice: ["primaryKey", "secondaryKey", "appInsightsKey", "appInsightsConnectionString"],
+  AzuremlFe: ["appInsightsConnectionString"],
+  ModelEndpoint: ["primaryKey", "secondaryKey"],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Fields of argument and output types that hold credentials, keys or private keys. */
@@ -24,4 +28,6 @@ export const SECRET_TYPE_FIELDS = {
   AksTlsArgs: ["sslCertPem", "sslKeyPem"],
   RegistryCredentialsArgs: ["password"],
   RegistryPushCredentialsArgs: ["password"],
+  RouterConnectionArgs: ["appInsightsConnectionString"],
+  ModelEndpointVersionArgs: ["appInsightsKey", "appInsightsConnectionString"],
 } as const satisfies Record<string, readonly string[]>;

@@ -42,12 +42,27 @@ const EXPECTATIONS: Record<string, (doc: PlanDoc) => void> = {
     expect(clusters[0].inputs.networkProfile?.networkPlugin).toBe("azure");
     expect(ofType(doc, "azure-native:network:AzureFirewall")).toHaveLength(1);
     expectUpgradeSettings(doc);
+    expectEndpoint(doc);
   },
   "attach-existing": (doc) => {
     expect(ofType(doc, CLUSTER)).toHaveLength(0);
     expect(ofType(doc, "pulumi:providers:kubernetes").length).toBeGreaterThan(0);
   },
 };
+
+/** The production example's endpoint: two versions behind one Service, with a rollout plan. */
+function expectEndpoint(doc: PlanDoc): void {
+  expect(ofType(doc, "aksml:index:ModelEndpoint").map((r) => r.name)).toEqual(["price"]);
+  const services = ofType(doc, "aksml:index:ModelWebservice").map((r) => r.name);
+  expect(services).toEqual(expect.arrayContaining(["price-v1", "price-v2"]));
+  const endpoint = ofType(doc, "kubernetes:core/v1:Service").find((r) => r.name === "price-service")!;
+  const config = JSON.parse(endpoint.inputs.metadata.annotations["aksml/endpoint-config"]);
+  expect(config.versions.map((v: { version: string; service: string }) => [v.version, v.service])).toEqual([
+    ["v1", "price-v1"],
+    ["v2", "price-v2"],
+  ]);
+  expect(config.rollout).toMatchObject({ version: "v2", steps: [10, 50, 100] });
+}
 
 /** The production example's upgrade settings: channels, the weekly window, surge per pool, pools on the cluster's version. */
 function expectUpgradeSettings(doc: PlanDoc): void {

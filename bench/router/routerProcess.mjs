@@ -6,13 +6,17 @@
 //   BENCH_ADMIN_PORT  admin listener port on 127.0.0.1 (0: any free port).
 //   BENCH_WORKERS     router data-path worker threads (default 1); see WORKERS below.
 //   AKSML_LOG_LEVEL   default "info": one JSON access line per request on stdout.
+//   BENCH_CAPTURE_DIR model data capture on (collectModelData, sampleRate 1) for every service,
+//                     written under this folder (the `aksml local` destination); unset: off.
 // Prints {"dataUrl", "adminUrl", "pid", "workersRequested", "workers"} on stderr once
 // listening; SIGTERM stops it gracefully (so a --cpu-prof profile gets written).
 import { startRouter } from "../../router/dist/startRouter.js";
 import { parseServiceConfig } from "../../router/dist/contract/serviceConfig.js";
+import { DirectoryCaptureSink } from "../../router/dist/capture/sinks.js";
 
 const key = process.env.BENCH_KEY ?? "bench-key-0123456789abcdef";
 const services = JSON.parse(process.env.BENCH_SERVICES ?? "[]");
+const captureDir = process.env.BENCH_CAPTURE_DIR || undefined;
 const workersRequested = Number(process.env.BENCH_WORKERS ?? 1);
 if (!Number.isInteger(workersRequested) || workersRequested < 1) {
   process.stderr.write(`BENCH_WORKERS must be a positive integer, got ${JSON.stringify(process.env.BENCH_WORKERS)}\n`);
@@ -39,6 +43,7 @@ const backend = {
         auth: { mode: s.auth },
         maxConcurrentRequestsPerContainer: 1000, // the contract's maximum: never the limit here
         maxRequestWaitTimeMs: 5000,
+        ...(captureDir ? { collectModelData: true, models: [{ name: s.name, version: 1 }] } : {}),
       });
       if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
       catalog.upsert({
@@ -59,6 +64,7 @@ const router = await startRouter({
   dataPort: Number(process.env.BENCH_DATA_PORT ?? 0),
   adminPort: Number(process.env.BENCH_ADMIN_PORT ?? 0),
   logLevel: process.env.AKSML_LOG_LEVEL ?? "info",
+  ...(captureDir ? { capture: { sink: new DirectoryCaptureSink(captureDir), podName: "bench" } } : {}),
   ...(ROUTER_SUPPORTS_WORKERS ? { workers } : {}),
 });
 process.stderr.write(

@@ -1,9 +1,10 @@
 /**
- * What the day-2 commands (`aksml list|keys|regen-key|token|logs|state|wait|score`) say
- * about a service, whichever target answers (a cluster through the Kubernetes API, or
+ * What the day-2 commands (`aksml list|keys|regen-key|token|logs|state|wait|score|endpoints`)
+ * say about a service or an endpoint, whichever target answers (a cluster through the Kubernetes API, or
  * `aksml local` through its admin API). The JSON output of every command is these shapes.
  */
 import type { AuthMode } from "../../router/contract/serviceConfig.js";
+import type { EndpointStatus } from "../../router/endpoints/endpointStatus.js";
 
 /**
  * Azure ML's service states. `Unschedulable` is Azure ML's own state for "not enough
@@ -79,4 +80,14 @@ export interface LogLineReport {
 export interface ScoringTarget {
   scoringUri: string;
   authMode: AuthMode;
+}
+
+/**
+ * `aksml endpoints`: every endpoint's versions (declared and live shares, mirrors, roles,
+ * ready replicas) and rollout (phase, step, the leader's decisions). An endpoint whose
+ * annotation cannot be read is listed under `problems`, not a failure of the command.
+ */
+export interface EndpointsReport {
+  endpoints: (EndpointStatus & { namespace?: string })[];
+  problems: { name: string; namespace: string; problem: string }[];
 }

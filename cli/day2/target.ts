@@ -5,6 +5,7 @@
  */
 import type {
   AccessTokenReport,
+  EndpointsReport,
   KeySlot,
   LogLineReport,
   RegenKeyReport,
@@ -54,4 +55,6 @@ export interface Day2Target {
     signal: AbortSignal,
   ): Promise<void>;
   scoringTarget(service: string): Promise<ScoringTarget>;
+  /** Every endpoint with its versions, live split and rollout (`aksml endpoints`). */
+  endpoints(): Promise<EndpointsReport>;
 }

@@ -20,12 +20,29 @@ import { LocalProcessBackend, type LocalServiceSpec } from "../../router/backend
 import { freePort } from "../../router/backends/local/freePort.js";
 import { LocalIssuer } from "../../router/backends/local/localIssuer.js";
 import { LogStore } from "../../router/backends/local/logStore.js";
-import { LocalConfigError, loadLocalConfig, type LocalConfig, type LocalService } from "./config.js";
+import {
+  LocalConfigError,
+  loadLocalConfig,
+  type LocalConfig,
+  type LocalEndpoint,
+  type LocalService,
+} from "./config.js";
+import { staticWeights } from "../../router/contract/endpointConfig.js";
 import { watchStopSignals } from "./stopSignals.js";
 import { adminApiRoutes } from "./adminApi.js";
 import { removeAdminState, writeAdminState } from "./adminState.js";
 import { persistKey, watchConfigKeys } from "./configKeys.js";
 import { bindBuiltInIssuer } from "./localTokenAuth.js";
+import type { LocalCapture } from "./captureConfig.js";
+import { BlobCaptureSink, DirectoryCaptureSink, type CaptureSink } from "../../router/capture/sinks.js";
+
+/** The capture destination of `aksml local`: a folder, or a storage account (whose container it creates if missing). */
+async function localCaptureSink(c: LocalCapture): Promise<CaptureSink> {
+  if (c.dir) return new DirectoryCaptureSink(c.dir);
+  const sink = BlobCaptureSink.fromConnectionString(c.connectionString!, c.container);
+  await sink.ensureContainer();
+  return sink;
+}
 
 /** The admin API (keys, tokens) is never reachable from another machine. */
 const ADMIN_HOST = "127.0.0.1";
@@ -45,8 +62,9 @@ day-2: aksml list|keys|regen-key|token|logs|state|wait|score <service> --local
   (keys edited in the config file are served at once, no restart)
 
 environment: AKSML_LOG_LEVEL (router JSON logs on stdout; default warn)
-config file: {"port": 8080, "services": [{"name", "command", "cwd", "env", "config", "keys"}]}
-  see examples/local/aksml-local.json and examples/local/README.md
+config file: {"port": 8080, "services": [{"name", "command", "cwd", "env", "config", "keys"}],
+              "endpoints": [{"name", "config", "keys"}]}
+  see examples/local/aksml-local.json, aksml-endpoint.json and examples/local/README.md
 `;
 
 function portArg(value: string | undefined, flag: string): number | undefined {
@@ -61,7 +79,7 @@ function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-export function curlFor(service: LocalService, dataUrl: string): string {
+export function curlFor(service: LocalService | LocalEndpoint, dataUrl: string): string {
   const parts = [`curl -s -X POST ${dataUrl}/api/v1/service/${service.name}/score`];
   if (service.config.auth.mode === "key" && service.keys)
     parts.push(`-H ${shellQuote(`Authorization: Bearer ${service.keys.primaryKey}`)}`);
@@ -94,8 +112,33 @@ function describe(config: LocalConfig, dataUrl: string, adminUrl: string, stateF
       );
     else lines.push(`  try: ${curlFor(s, dataUrl)}`);
   }
+  for (const e of config.endpoints) lines.push("", ...describeEndpoint(e, dataUrl));
   lines.push("", "Ctrl-C stops the router and every replica (closing the terminal does too).");
   return lines.join("\n");
+}
+
+function describeEndpoint(e: LocalEndpoint, dataUrl: string): string[] {
+  const weights = staticWeights(e.config);
+  const versions = e.config.versions.map((v) => {
+    const roles = [v.isDefault ? "default" : "", v.isControlVersion ? "control" : ""].filter(Boolean);
+    const mirror = v.mirrorPercentile > 0 ? `, mirror ${v.mirrorPercentile}%` : "";
+    return `${v.version} ${weights[v.version]}% -> ${v.service}${roles.length ? ` (${roles.join(", ")})` : ""}${mirror}`;
+  });
+  const r = e.config.rollout;
+  const lines = [
+    `endpoint ${e.name} (auth: ${e.config.auth.mode}): ${versions.join("; ")}`,
+    `  scoring URL: ${dataUrl}/api/v1/service/${e.name}/score (header "azureml-model-deployment: <version>" pins a version)`,
+  ];
+  if (r)
+    lines.push(
+      `  rollout of ${r.version}: steps ${r.steps.join(", ")}% every ${r.intervalSeconds} s (status: the admin port's /endpoints)`,
+    );
+  if (e.generatedKeys && e.keys)
+    lines.push(
+      `  keys generated for this run only (not saved): primary ${e.keys.primaryKey}  secondary ${e.keys.secondaryKey}`,
+    );
+  lines.push(`  try: ${curlFor(e, dataUrl)}`);
+  return lines;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -164,7 +207,7 @@ export async function run(argv: string[]): Promise<number> {
     config: s.builtInIssuer && issuer ? bindBuiltInIssuer(s.config, issuer) : s.config,
     keys: s.keys && { ...s.keys },
   }));
-  const backend = new LocalProcessBackend(specs, { log });
+  const backend = new LocalProcessBackend(specs, { log, endpoints: config.endpoints });
   const adminToken = randomBytes(32).toString("base64url");
   let dataUrl = "";
   const generated = new Set(config.services.filter((s) => s.generatedKeys).map((s) => s.name));
@@ -209,12 +252,18 @@ export async function run(argv: string[]): Promise<number> {
       console.log(
         `aksml local: ${d.service} ${d.to > d.from ? "scaling up" : "scaling down"} ${d.from} -> ${d.to} replicas (utilization ${Number.isFinite(d.utilizationPercent) ? Math.round(d.utilizationPercent) : "n/a"}%)`,
       ),
+    onRolloutDecision: (endpoint, e) => console.log(`aksml local: endpoint ${endpoint}: ${e.message}`),
     host: config.host,
     adminHost: ADMIN_HOST,
     dataPort: ports.port ?? config.port,
     adminPort,
     adminRoutes,
     shutdownGraceMs: 10_000,
+    capture: config.capture && {
+      sink: await localCaptureSink(config.capture),
+      bufferBytes: config.capture.bufferBytes,
+      podName: "local",
+    },
   });
   dataUrl = router.dataUrl;
   const stateFile = writeAdminState(adminPort, {

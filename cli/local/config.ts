@@ -8,8 +8,10 @@ import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { parseServiceConfig, serviceKeyProblem } from "../../router/contract/serviceConfig.js";
-import type { LocalServiceSpec } from "../../router/backends/local/localBackend.js";
+import type { LocalEndpointSpec, LocalServiceSpec } from "../../router/backends/local/localBackend.js";
+import { endpointProblems } from "./endpointConfig.js";
 import { withBuiltInIssuer } from "./localTokenAuth.js";
+import { localCaptureFrom, type LocalCapture } from "./captureConfig.js";
 
 export interface LocalService extends LocalServiceSpec {
   /** Body used in the printed curl example. */
@@ -20,12 +22,21 @@ export interface LocalService extends LocalServiceSpec {
   builtInIssuer: boolean;
 }
 
+export interface LocalEndpoint extends LocalEndpointSpec {
+  sampleRequest: unknown;
+  generatedKeys: boolean;
+}
+
 export interface LocalConfig {
   file: string;
   host: string;
   port: number;
   adminPort: number;
   services: LocalService[];
+  /** Model data capture for services with `collectModelData`: a folder or a storage account. */
+  capture?: LocalCapture;
+  /** Endpoints over the services (several versions behind one name). */
+  endpoints: LocalEndpoint[];
 }
 
 export class LocalConfigError extends Error {
@@ -40,7 +51,7 @@ export class LocalConfigError extends Error {
   }
 }
 
-const TOP_KEYS = ["port", "adminPort", "host", "services"];
+const TOP_KEYS = ["port", "adminPort", "host", "services", "endpoints", "capture"];
 const SERVICE_KEYS = ["name", "command", "cwd", "env", "config", "keys", "sampleRequest"];
 const NAME = /^[a-z0-9]([-a-z0-9]{0,30}[a-z0-9])?$/;
 const DEFAULT_SAMPLE = { data: [[1, 2, 3]] };
@@ -220,12 +231,15 @@ export function validateLocalConfig(raw: unknown, file: string): LocalConfig {
       });
     });
   }
+  const endpoints = endpointProblems(raw.endpoints, services, add);
   const config: LocalConfig = {
     file,
     host: typeof host === "string" ? host : "127.0.0.1",
     port: port("port", 8080),
     adminPort: port("adminPort", 9091),
     services,
+    capture: localCaptureFrom(raw.capture, baseDir, add),
+    endpoints,
   };
   // Both listeners on one port failed at startup with a bare EADDRINUSE naming neither the file nor the key.
   if (config.port !== 0 && config.port === config.adminPort)

@@ -91,6 +91,7 @@ const MONITORING = {
   logAnalyticsWorkspaceId: "string",
   dataCollectionRuleId: "string",
   defenderForContainers: "boolean",
+  applicationInsights: "boolean",
 } as const satisfies ArgShape<AksMonitoringArgs>;
 
 export const AKS_INFERENCE_CLUSTER_ARG_SHAPE = {

@@ -13,6 +13,7 @@ import * as containerservice from "@pulumi/azure-native/containerservice/index.j
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as resources from "@pulumi/azure-native/resources/index.js";
 import * as storage from "@pulumi/azure-native/storage/index.js";
+import { MODEL_DATA_CONTAINER } from "../../router/contract/routerEnvironment.js";
 import type { ClusterConnectionArgs, ClusterPurpose, LoadBalancerType } from "../shared/clusterConnection.js";
 import type { AksInferenceClusterArgs } from "./args.js";
 import { resolveAksInferenceClusterArgs } from "./defaults.js";
@@ -54,6 +55,8 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
   public readonly storageAccountName: pulumi.Output<string>;
   public readonly storageBlobEndpoint: pulumi.Output<string>;
   public readonly modelContainerName: pulumi.Output<string>;
+  /** The container the router writes captured model data to (`modeldata`). */
+  public readonly modelDataContainerName: pulumi.Output<string>;
   public readonly oidcIssuerUrl: pulumi.Output<string>;
   public readonly kubeletIdentityObjectId: pulumi.Output<string>;
   /**
@@ -141,6 +144,14 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       { parent },
     );
 
+    // Model data the router captures (collect_model_data): its own container, so the
+    // router's identity can be granted write access on it alone, never on `models`.
+    const modelData = new storage.BlobContainer(
+      `${name}-modeldata`,
+      { resourceGroupName, accountName: account.name, containerName: MODEL_DATA_CONTAINER, publicAccess: "None" },
+      { parent },
+    );
+
     const leafCert = r.leafCertificate;
     const egressNames = (apiServerFqdn: pulumi.Input<string>, leaf?: LeafDomain): pulumi.Output<EgressNames> =>
       pulumi
@@ -152,8 +163,9 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
           leaf?.fqdn,
           leafCert?.acmeEnvironment,
           r.extraFqdns,
+          r.monitoring?.applicationInsights,
         ])
-        .apply(([api, loginServer, endpoints, loc, leafFqdn, acmeEnvironment, extra]) => ({
+        .apply(([api, loginServer, endpoints, loc, leafFqdn, acmeEnvironment, extra, appInsights]) => ({
           apiServerFqdn: api,
           acrLoginServer: loginServer,
           storageBlobEndpoint: endpoints.blob ?? "",
@@ -164,6 +176,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
           acmeDirectory: acmeEnvironment && ACME_DIRECTORIES[acmeEnvironment],
           certManagerImages: leafCert?.installCertManager,
           monitoring: r.monitoring !== undefined,
+          applicationInsights: appInsights === true,
           extraFqdns: extra,
         }));
 
@@ -248,6 +261,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
     this.storageAccountName = account.name;
     this.storageBlobEndpoint = account.primaryEndpoints.apply((e) => e.blob);
     this.modelContainerName = container.name;
+    this.modelDataContainerName = modelData.name;
     this.oidcIssuerUrl = facts.oidcIssuerUrl;
     this.kubeletIdentityObjectId = facts.kubeletObjectId;
     this.requiredEgressFqdns = egressNames(facts.apiServerFqdn, leaf).apply(requiredEgressFqdns);
@@ -268,6 +282,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       storageAccountName: this.storageAccountName,
       storageBlobEndpoint: this.storageBlobEndpoint,
       modelContainerName: this.modelContainerName,
+      modelDataContainerName: this.modelDataContainerName,
       loadBalancerType: r.loadBalancerType as pulumi.Input<LoadBalancerType>,
       loadBalancerSubnet: r.loadBalancerSubnet,
       sslCname: r.tls.sslCname,
@@ -291,6 +306,7 @@ export class AksInferenceCluster extends pulumi.ComponentResource {
       acrLoginServer: this.acrLoginServer,
       storageAccountName: this.storageAccountName,
       modelContainerName: this.modelContainerName,
+      modelDataContainerName: this.modelDataContainerName,
       oidcIssuerUrl: this.oidcIssuerUrl,
       kubeletIdentityObjectId: this.kubeletIdentityObjectId,
       requiredEgressFqdns: this.requiredEgressFqdns,

@@ -33,6 +33,8 @@ export interface EgressNames {
   certManagerImages?: boolean;
   /** Whether Container Insights ships logs from the cluster. */
   monitoring: boolean;
+  /** Whether the router and model containers send Application Insights telemetry. */
+  applicationInsights: boolean;
   extraFqdns: string[];
 }
 
@@ -56,7 +58,10 @@ export function egressHosts(n: EgressNames): EgressHost[] {
     { fqdn: "*.data.mcr.microsoft.com", usedBy: "Microsoft Container Registry: image layer downloads" },
     { fqdn: hostOf(n.acrLoginServer), usedBy: "your Azure Container Registry: model and router images" },
     { fqdn: `${acrName}.${region}.data.azurecr.io`, usedBy: "your Azure Container Registry: data endpoint" },
-    { fqdn: hostOf(n.storageBlobEndpoint), usedBy: "Azure Storage (blob): model files and configuration" },
+    {
+      fqdn: hostOf(n.storageBlobEndpoint),
+      usedBy: "Azure Storage (blob): model files, configuration and captured model data (modeldata)",
+    },
     { fqdn: hostOf(n.storageTableEndpoint), usedBy: "Azure Storage (table)" },
     { fqdn: "login.microsoftonline.com", usedBy: "Microsoft Entra authentication: workload identity and token auth" },
     { fqdn: `ingest-vienna${region}.kusto.windows.net`, usedBy: "Kusto endpoint for uploading telemetry" },
@@ -82,6 +87,16 @@ export function egressHosts(n: EgressNames): EgressHost[] {
       { fqdn: "*.ods.opinsights.azure.com", usedBy: "Container Insights: log ingestion" },
       { fqdn: "*.oms.opinsights.azure.com", usedBy: "Container Insights: agent onboarding" },
       { fqdn: "*.monitoring.azure.com", usedBy: "Container Insights: metrics" },
+    );
+  }
+  if (n.applicationInsights) {
+    // Microsoft's list for Application Insights telemetry; a connection string's regional
+    // endpoint is `<region>-<n>.in.applicationinsights.azure.com`.
+    hosts.push(
+      { fqdn: "dc.applicationinsights.azure.com", usedBy: "Application Insights: telemetry ingestion (global)" },
+      { fqdn: "dc.applicationinsights.microsoft.com", usedBy: "Application Insights: telemetry ingestion (global)" },
+      { fqdn: "dc.services.visualstudio.com", usedBy: "Application Insights: telemetry ingestion (global)" },
+      { fqdn: "*.in.applicationinsights.azure.com", usedBy: "Application Insights: regional telemetry ingestion" },
     );
   }
   for (const fqdn of n.extraFqdns) hosts.push({ fqdn, usedBy: "extraFqdns" });

@@ -4,10 +4,23 @@ import { CLUSTER_CONNECTION_SHAPE, REGISTRY_CREDENTIALS_SHAPE } from "../shared/
 import type {
   AzuremlFeArgs,
   MetricsScraperArgs,
+  ModelDataCaptureArgs,
   RegistryCredentialsArgs,
   RouterDnsRecordArgs,
+  RouterMonitoringArgs,
   RouterSelfScalingArgs,
 } from "./args.js";
+
+const MODEL_DATA_CAPTURE = {
+  bufferBytes: "number",
+  flushSeconds: "number",
+} as const satisfies ArgShape<ModelDataCaptureArgs>;
+
+const MONITORING = {
+  podAnnotations: "boolean",
+  podMonitor: "boolean",
+  grafanaDashboard: "boolean",
+} as const satisfies ArgShape<RouterMonitoringArgs>;
 
 const DNS_RECORD = {
   resourceGroupName: "string",
@@ -43,4 +56,7 @@ export const AZUREML_FE_ARG_SHAPE = {
   dnsRecord: { fields: DNS_RECORD },
   serviceNamespaces: "stringList",
   metricsScraper: { fields: METRICS_SCRAPER },
+  modelDataCapture: { fields: MODEL_DATA_CAPTURE },
+  appInsightsConnectionString: "string",
+  monitoring: { fields: MONITORING },
 } as const satisfies ArgShape<AzuremlFeArgs>;

@@ -50,6 +50,44 @@ export interface MetricsScraperArgs {
   readonly podLabels?: pulumi.Input<Record<string, pulumi.Input<string>>>;
 }
 
+/** The router's model data capture (for ModelWebservices with `collectModelData`). */
+export interface ModelDataCaptureArgs {
+  /**
+   * Bytes each data-listener thread of a router pod holds for capture (bodies being copied
+   * and records waiting to be written), 1048576-1073741824 (`AKSML_CAPTURE_BUFFER_BYTES`);
+   * when full, captures are dropped and counted, never waited for. aksml's own (Azure ML v1
+   * captured in score.py). @default 67108864 (64 MiB)
+   */
+  readonly bufferBytes?: pulumi.Input<number>;
+  /**
+   * Seconds a stopping router pod spends writing what it holds, 0-300
+   * (`AKSML_CAPTURE_FLUSH_MS`); added to the pod's termination grace. @default 10
+   */
+  readonly flushSeconds?: pulumi.Input<number>;
+}
+
+/** Where operators look at the router's metrics. */
+export interface RouterMonitoringArgs {
+  /**
+   * `prometheus.io/scrape`, `prometheus.io/port` (9091) and `prometheus.io/path` annotations
+   * on the router pods, which Azure Monitor managed Prometheus scrapes once the router's
+   * namespace is listed in its `ama-metrics-settings-configmap` (`podannotationnamespaceregex`). @default true
+   */
+  readonly podAnnotations?: pulumi.Input<boolean>;
+  /**
+   * A PodMonitor (`azmonitoring.coreos.com/v1`, Azure Monitor managed Prometheus's CRD) for
+   * the router pods' admin port. Needs the CRD in the cluster (managed Prometheus enabled).
+   * A plain boolean. @default false
+   */
+  readonly podMonitor?: pulumi.Input<boolean>;
+  /**
+   * A ConfigMap `azureml-fe-grafana-dashboard` labelled `grafana_dashboard: "1"` holding the
+   * router's Grafana dashboard (docs/grafana/aksml-router.json), for a Grafana sidecar or to
+   * import into Azure Managed Grafana. A plain boolean. @default false
+   */
+  readonly grafanaDashboard?: pulumi.Input<boolean>;
+}
+
 /**
  * Bounds of the router's self-scaling (outside DevTest). azureml-fe scales itself up (more
  * cores per pod) and out (more pods) when routing stays slow, and down, then in, when its
@@ -156,4 +194,15 @@ export interface AzuremlFeArgs {
   readonly serviceNamespaces?: pulumi.Input<pulumi.Input<string>[]>;
   /** Who may scrape the router's `/metrics` (its NetworkPolicy). @default Azure Monitor managed Prometheus */
   readonly metricsScraper?: MetricsScraperArgs;
+  /** Model data capture bounds. @default 64 MiB per data-listener thread, 10 s to flush on stop */
+  readonly modelDataCapture?: ModelDataCaptureArgs;
+  /**
+   * Application Insights connection string (`ContainerInsights.appInsightsConnectionString`):
+   * the router sends request and dependency telemetry for services with `enableAppInsights`,
+   * and hands it to them as their default. Kept in the Secret `azureml-fe-appinsights`.
+   * Azure ML: the workspace's Application Insights. Stored as a secret. @default none (no telemetry)
+   */
+  readonly appInsightsConnectionString?: pulumi.Input<string>;
+  /** Prometheus annotations, PodMonitor and Grafana dashboard. @default annotations only */
+  readonly monitoring?: RouterMonitoringArgs;
 }

@@ -1,5 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { MAX_REQUEST_BYTES } from "../../router/contract/serviceConfig.js";
+import { DEFAULT_CAPTURE_BUFFER_BYTES, DEFAULT_CAPTURE_FLUSH_MS } from "../../router/contract/routerEnvironment.js";
 import { ClusterPurpose } from "../shared/clusterConnection.js";
 import { routerResourcesFor, type RouterSizeBounds } from "../../router/contract/routerSize.js";
 import type { AzuremlFeArgs, RouterLogLevel } from "./args.js";
@@ -14,6 +15,8 @@ export const AZUREML_FE_DEFAULTS = {
   dnsTtl: 300,
   serviceNamespaces: ["default"],
   metricsScraper: { enabled: true, namespace: "kube-system", podLabels: { rsName: "ama-metrics" } },
+  modelDataCapture: { bufferBytes: DEFAULT_CAPTURE_BUFFER_BYTES, flushSeconds: DEFAULT_CAPTURE_FLUSH_MS / 1000 },
+  monitoring: { podAnnotations: true, podMonitor: false, grafanaDashboard: false },
 } as const;
 
 /**

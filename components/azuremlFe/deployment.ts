@@ -17,6 +17,14 @@ import {
 import { PEER_SECRET_KEY } from "./services.js";
 import { acmeSolverUrl } from "./leafCertificate.js";
 import {
+  PROMETHEUS_SCRAPE_ANNOTATIONS,
+  ROUTER_APP_INSIGHTS_SECRET_KEY,
+  ROUTER_APP_INSIGHTS_SECRET_NAME,
+} from "./observability.js";
+import { WORKLOAD_IDENTITY_USE_LABEL } from "../shared/workloadIdentity.js";
+import {
+  DEFAULT_CAPTURE_BUFFER_BYTES,
+  DEFAULT_CAPTURE_FLUSH_MS,
   DEFAULT_SHUTDOWN_GRACE_MS,
   KUBERNETES_BACKEND,
   ROUTER_ADMIN_PORT,
@@ -52,6 +60,26 @@ export interface RouterDeploymentInputs {
   /** TLS from the leaf domain's cert-manager Secret; the router then also relays ACME challenges. */
   leafCertificate: boolean;
   serviceNamespaces: readonly string[];
+  /** Model data capture: the container URL (written with the pod's workload identity) and the buffer bounds. */
+  capture: RouterCaptureInputs;
+  /** `prometheus.io/*` annotations on the pods. */
+  scrapeAnnotations: pulumi.Input<boolean>;
+}
+
+export interface RouterCaptureInputs {
+  modelDataContainerUrl: pulumi.Input<string>;
+  bufferBytes: pulumi.Input<number>;
+  flushSeconds: pulumi.Input<number>;
+  /** The Secret `azureml-fe-appinsights` exists (APPLICATIONINSIGHTS_CONNECTION_STRING comes from it). */
+  appInsights: boolean;
+}
+
+/** Capture settings as plain values. */
+export interface PlainRouterCapture {
+  modelDataContainerUrl?: string;
+  bufferBytes: number;
+  flushSeconds: number;
+  appInsights: boolean;
 }
 
 const fieldEnv = (name: string, fieldPath: string) => ({ name, valueFrom: { fieldRef: { fieldPath } } });
@@ -69,6 +97,7 @@ export function routerEnv(
   tlsEnabled: boolean,
   serviceNamespaces: readonly string[],
   acmeHttp01SolverUrl?: string,
+  capture?: PlainRouterCapture,
 ): k8s.types.input.core.v1.EnvVar[] {
   const env: k8s.types.input.core.v1.EnvVar[] = [
     { name: ROUTER_ENV.backend, value: KUBERNETES_BACKEND },
@@ -94,6 +123,19 @@ export function routerEnv(
       { name: ROUTER_ENV.tlsKeyFile, value: `${ROUTER_TLS_MOUNT}/tls.key` },
     );
     if (acmeHttp01SolverUrl) env.push({ name: ROUTER_ENV.acmeHttp01SolverUrl, value: acmeHttp01SolverUrl });
+  }
+  if (capture) {
+    if (capture.modelDataContainerUrl)
+      env.push({ name: ROUTER_ENV.modelDataContainerUrl, value: capture.modelDataContainerUrl });
+    env.push(
+      { name: ROUTER_ENV.captureBufferBytes, value: String(capture.bufferBytes) },
+      { name: ROUTER_ENV.captureFlushMs, value: String(capture.flushSeconds * 1000) },
+    );
+    if (capture.appInsights)
+      env.push({
+        name: ROUTER_ENV.appInsightsConnectionString,
+        valueFrom: { secretKeyRef: { name: ROUTER_APP_INSIGHTS_SECRET_NAME, key: ROUTER_APP_INSIGHTS_SECRET_KEY } },
+      });
   }
   return env;
 }
@@ -129,6 +171,18 @@ function podSpread(
   };
 }
 
+/**
+ * The pod template's annotations: in DevTest the size Pulumi owns (a new size restarts the
+ * pod), and the `prometheus.io/*` scrape annotations unless turned off.
+ */
+function podAnnotations(topology: RouterTopology, scrape: boolean): { annotations?: Record<string, string> } {
+  const annotations: Record<string, string> = {
+    ...(topology.selfScaling ? {} : { [ROUTER_CPU_ANNOTATION]: String(topology.cpuPerPod) }),
+    ...(scrape ? PROMETHEUS_SCRAPE_ANNOTATIONS : {}),
+  };
+  return Object.keys(annotations).length ? { annotations } : {};
+}
+
 /** The router Deployment spec for one purpose; exported so tests and docs see the same object. */
 export function routerDeploymentSpec(i: {
   image: string;
@@ -142,7 +196,12 @@ export function routerDeploymentSpec(i: {
   tlsSecretName?: string;
   /** cert-manager's HTTP-01 solver, for the leaf domain certificate. */
   acmeHttp01SolverUrl?: string;
+  /** Model data capture and Application Insights. @default no destination, default bounds */
+  capture?: PlainRouterCapture;
+  /** `prometheus.io/*` annotations on the pods. @default true */
+  scrapeAnnotations?: boolean;
 }): k8s.types.input.apps.v1.DeploymentSpec {
+  const flushSeconds = i.capture?.flushSeconds ?? DEFAULT_CAPTURE_FLUSH_MS / 1000;
   const probe = (path: string, initialDelaySeconds: number) => ({
     httpGet: { path, port: "admin" },
     initialDelaySeconds,
@@ -175,8 +234,9 @@ export function routerDeploymentSpec(i: {
       // DevTest: Pulumi owns the size, and a new size must restart the pod. Elsewhere the
       // router owns this annotation (it sets it to restart its pods at a new size).
       metadata: {
-        labels: { ...ROUTER_LABELS },
-        ...(i.topology.selfScaling ? {} : { annotations: { [ROUTER_CPU_ANNOTATION]: String(i.topology.cpuPerPod) } }),
+        // The workload identity webhook gives pods with this label the ServiceAccount's Azure identity.
+        labels: { ...ROUTER_LABELS, [WORKLOAD_IDENTITY_USE_LABEL]: "true" },
+        ...podAnnotations(i.topology, i.scrapeAnnotations ?? true),
       },
       spec: {
         serviceAccountName: i.serviceAccountName,
@@ -186,8 +246,8 @@ export function routerDeploymentSpec(i: {
           runAsGroup: ROUTER_RUN_AS_USER,
           seccompProfile: { type: "RuntimeDefault" },
         },
-        // preStop delay + the router's drain (AKSML_SHUTDOWN_GRACE_MS) + margin.
-        terminationGracePeriodSeconds: ROUTER_PRESTOP_SECONDS + ROUTER_SHUTDOWN_GRACE_SECONDS + 5,
+        // preStop delay + the router's drain (AKSML_SHUTDOWN_GRACE_MS) + capture's flush + margin.
+        terminationGracePeriodSeconds: ROUTER_PRESTOP_SECONDS + ROUTER_SHUTDOWN_GRACE_SECONDS + flushSeconds + 5,
         ...podSpread(i.topology),
         containers: [
           {
@@ -206,6 +266,11 @@ export function routerDeploymentSpec(i: {
               i.tlsEnabled,
               i.serviceNamespaces,
               i.acmeHttp01SolverUrl,
+              i.capture ?? {
+                bufferBytes: DEFAULT_CAPTURE_BUFFER_BYTES,
+                flushSeconds,
+                appInsights: false,
+              },
             ),
             // No resources here: the router's LimitRange gives every router pod its current
             // size at admission (see createRouterLimitRange). CPU resizes in place need no
@@ -256,9 +321,15 @@ export function createRouterDeployment(
   i: RouterDeploymentInputs,
   opts: pulumi.CustomResourceOptions,
 ): k8s.apps.v1.Deployment {
+  const capture = pulumi
+    .all([i.capture.modelDataContainerUrl, i.capture.bufferBytes, i.capture.flushSeconds, i.scrapeAnnotations])
+    .apply(([modelDataContainerUrl, bufferBytes, flushSeconds, scrape]) => ({
+      plain: { modelDataContainerUrl, bufferBytes, flushSeconds, appInsights: i.capture.appInsights },
+      scrape,
+    }));
   const spec = pulumi
-    .all([i.image, i.serviceAccountName, i.purpose, sizingOf(i), i.maxRequestBytes, i.logLevel, i.namespace])
-    .apply(([image, serviceAccountName, purpose, sizing, maxRequestBytes, logLevel, namespace]) =>
+    .all([i.image, i.serviceAccountName, i.purpose, sizingOf(i), i.maxRequestBytes, i.logLevel, i.namespace, capture])
+    .apply(([image, serviceAccountName, purpose, sizing, maxRequestBytes, logLevel, namespace, c]) =>
       routerDeploymentSpec({
         image,
         serviceAccountName,
@@ -269,6 +340,8 @@ export function createRouterDeployment(
         serviceNamespaces: i.serviceNamespaces,
         tlsSecretName: i.leafCertificate ? ROUTER_LEAF_TLS_SECRET_NAME : undefined,
         acmeHttp01SolverUrl: i.leafCertificate ? acmeSolverUrl(namespace) : undefined,
+        capture: c.plain,
+        scrapeAnnotations: c.scrape,
       }),
     );
   return new k8s.apps.v1.Deployment(

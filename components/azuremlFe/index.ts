@@ -16,6 +16,13 @@ import {
   createTlsSecret,
 } from "./services.js";
 import { createRouterNetworkPolicy } from "./networkPolicy.js";
+import {
+  createDashboardConfigMap,
+  createRouterAppInsightsSecret,
+  createRouterIdentity,
+  createRouterPodMonitor,
+} from "./observability.js";
+import { AZUREML_FE_DEFAULTS } from "./defaults.js";
 import { createAcmeSolverService, createLeafCertificate } from "./leafCertificate.js";
 import { validateAzuremlFeArgs } from "./validate.js";
 import { k8sNamespace } from "./namespace.js";
@@ -30,6 +37,13 @@ export type { RbacRule, RoleGrant } from "./rbacRules.js";
 export { routerNetworkPolicySpec } from "./networkPolicy.js";
 export { acmeSolverUrl, leafCertificateSpec } from "./leafCertificate.js";
 export { routerServicePorts } from "./services.js";
+export { routerDashboard, routerDashboardJson } from "./grafanaDashboard.js";
+export {
+  GRAFANA_DASHBOARD_LABEL,
+  PROMETHEUS_SCRAPE_ANNOTATIONS,
+  ROUTER_APP_INSIGHTS_SECRET_NAME,
+  ROUTER_DASHBOARD_CONFIGMAP_NAME,
+} from "./observability.js";
 export * from "./names.js";
 
 /**
@@ -55,7 +69,8 @@ export * from "./names.js";
  * `ROUTER_SERVICE_NAMESPACE_RULES`, `routerRoleGrants` lists every Role):
  * - a Role in each of `serviceNamespaces`: `list,watch` on core `services`, `secrets`,
  *   `discovery.k8s.io` `endpointslices` and `apps` `deployments`; `get,update` on `apps`
- *   `deployments/scale`;
+ *   `deployments/scale`; `list,watch,create,update` on core `configmaps` (endpoint
+ *   rollouts' live state) and `create` on core `events` (rollout decisions);
  * - a Role in the router namespace: `list,watch` on `discovery.k8s.io` `endpointslices`;
  *   `create` on `coordination.k8s.io` `leases` and `get,update` on the Lease
  *   `azureml-fe-leader`; `get,update` on `apps` `deployments/scale` and `get,patch` on
@@ -73,6 +88,8 @@ export class AzuremlFe extends pulumi.ComponentResource {
   public readonly serviceAccountName: pulumi.Output<string>;
   /** The namespaces the router serves (`serviceNamespaces`, defaulted). */
   public readonly serviceNamespaces: string[];
+  /** Client id of the router's Azure identity (model data capture writes to `modeldata` with it). */
+  public readonly identityClientId: pulumi.Output<string>;
   /** What a ModelWebservice takes as `router`. */
   public readonly connection: RouterConnectionArgs;
 
@@ -108,7 +125,14 @@ export class AzuremlFe extends pulumi.ComponentResource {
     const namespace = ns.metadata.name;
     const inNs: pulumi.CustomResourceOptions = { parent: this, dependsOn: [ns] };
 
-    const rbac = createRouterRbac(name, namespace, r.serviceNamespaces, inNs);
+    const identity = createRouterIdentity(name, cluster, namespace, { parent: this });
+    const rbac = createRouterRbac(name, namespace, r.serviceNamespaces, inNs, identity.identity.clientId);
+    const insightsSecret =
+      args.appInsightsConnectionString !== undefined
+        ? createRouterAppInsightsSecret(name, namespace, args.appInsightsConnectionString, inNs)
+        : undefined;
+    if (args.monitoring?.podMonitor === true) createRouterPodMonitor(name, namespace, inNs);
+    if (args.monitoring?.grafanaDashboard === true) createDashboardConfigMap(name, namespace, inNs);
     const peerSecret = createPeerSecret(name, namespace, inNs);
     createRouterNetworkPolicy(name, namespace, r.metricsScraper, inNs);
     const image =
@@ -144,10 +168,31 @@ export class AzuremlFe extends pulumi.ComponentResource {
         tlsEnabled: r.tlsEnabled,
         leafCertificate: r.leafCertificate,
         serviceNamespaces: r.serviceNamespaces,
+        capture: {
+          modelDataContainerUrl: identity.modelDataContainerUrl,
+          bufferBytes: args.modelDataCapture?.bufferBytes ?? AZUREML_FE_DEFAULTS.modelDataCapture.bufferBytes,
+          flushSeconds: args.modelDataCapture?.flushSeconds ?? AZUREML_FE_DEFAULTS.modelDataCapture.flushSeconds,
+          appInsights: insightsSecret !== undefined,
+        },
+        scrapeAnnotations: args.monitoring?.podAnnotations ?? AZUREML_FE_DEFAULTS.monitoring.podAnnotations,
       },
       // Router pods list Services/Secrets from their first second: the bindings come first;
-      // and they are admitted at the LimitRange's size, so it comes first too.
-      { ...inNs, dependsOn: [ns, peerSecret, size, ...tlsObjects, ...rbac.roles, ...rbac.bindings] },
+      // they are admitted at the LimitRange's size, so it comes first too; and the identity's
+      // grant comes before capture's first write.
+      {
+        ...inNs,
+        dependsOn: [
+          ns,
+          peerSecret,
+          size,
+          ...tlsObjects,
+          ...rbac.roles,
+          ...rbac.bindings,
+          identity.federatedCredential,
+          identity.roleAssignment,
+          ...(insightsSecret ? [insightsSecret] : []),
+        ],
+      },
     );
     const pdbFor = (purpose: ClusterPurpose, maxPods: number | undefined) => {
       const maxUnavailable = routerTopologyFor(purpose, { selfScaling: { maxPods } }).pdbMaxUnavailable;
@@ -197,7 +242,10 @@ export class AzuremlFe extends pulumi.ComponentResource {
       image: this.imageRef,
       namespace: this.namespace,
       serviceNamespaces: this.serviceNamespaces,
+      appInsightsConnectionString:
+        args.appInsightsConnectionString !== undefined ? pulumi.secret(args.appInsightsConnectionString) : undefined,
     };
+    this.identityClientId = identity.identity.clientId;
     this.registerOutputs({
       endpoint: this.endpoint,
       ip: this.ip,
@@ -205,6 +253,7 @@ export class AzuremlFe extends pulumi.ComponentResource {
       imageRef: this.imageRef,
       serviceAccountName: this.serviceAccountName,
       serviceNamespaces: this.serviceNamespaces,
+      identityClientId: this.identityClientId,
     });
   }
 }

@@ -1,3 +1,4 @@
+import { WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION } from "../shared/workloadIdentity.js";
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { ROUTER_LABELS, ROUTER_SERVICE_ACCOUNT_NAME } from "./names.js";
@@ -32,11 +33,23 @@ export function createRouterRbac(
   namespace: pulumi.Input<string>,
   serviceNamespaces: readonly string[],
   opts: pulumi.CustomResourceOptions,
+  /** The router's Azure identity (workload identity), named on the ServiceAccount. */
+  identityClientId?: pulumi.Input<string>,
 ): RouterRbac {
   const labels = { ...ROUTER_LABELS };
   const serviceAccount = new k8s.core.v1.ServiceAccount(
     `${name}-sa`,
-    { metadata: { namespace, labels, name: ROUTER_SERVICE_ACCOUNT_NAME }, automountServiceAccountToken: true },
+    {
+      metadata: {
+        namespace,
+        labels,
+        name: ROUTER_SERVICE_ACCOUNT_NAME,
+        ...(identityClientId !== undefined
+          ? { annotations: { [WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION]: identityClientId } }
+          : {}),
+      },
+      automountServiceAccountToken: true,
+    },
     opts,
   );
   const subjects = [{ kind: "ServiceAccount", name: serviceAccount.metadata.name, namespace }];

@@ -6,7 +6,9 @@
  * only its peers, its Lease and its own size (its Deployment and LimitRange by name, its
  * pods' CPU). Every verb listed is one the router uses: its informers list and watch, it
  * reads-then-replaces the `scale` subresource and the LimitRange, and it patches only its
- * own Deployment's pod template annotation and its pods' `resize` subresource.
+ * own Deployment's pod template annotation and its pods' `resize` subresource. For
+ * endpoint rollouts it creates and replaces the `<endpoint>-rollout` ConfigMaps (whose
+ * live state it watches) and creates Events about the endpoints; it never deletes anything.
  */
 import { ROUTER_DEPLOYMENT_NAME, ROUTER_LEASE_NAME, ROUTER_LIMIT_RANGE_NAME } from "./names.js";
 
@@ -25,15 +27,22 @@ export interface RoleGrant {
 }
 
 /**
- * In every service namespace: model Services (their `aksml/config`), their keys Secrets,
- * EndpointSlices (ready replicas) and Deployments (replica counts), watched; the
- * Deployments' `scale` subresource, read and replaced (the autoscaler).
+ * In every service namespace: model Services (their `aksml/config`) and endpoint
+ * Services (`aksml/endpoint-config`), their keys Secrets, EndpointSlices (ready
+ * replicas) and Deployments (replica counts), watched; the Deployments' `scale`
+ * subresource, read and replaced (the autoscaler); the rollouts' live state in
+ * ConfigMaps, watched, created and replaced by the scaling leader (names are the
+ * endpoints', unknown when the Role is made, so not limited by name: the router writes
+ * only `<endpoint>-rollout` and refuses one without its `aksml/rollout-of` label); and
+ * Events about endpoints, created (each rollout decision).
  */
 export const ROUTER_SERVICE_NAMESPACE_RULES = [
   { apiGroups: [""], resources: ["services", "secrets"], verbs: ["list", "watch"] },
   { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
   { apiGroups: ["apps"], resources: ["deployments"], verbs: ["list", "watch"] },
   { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "update"] },
+  { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch", "create", "update"] },
+  { apiGroups: [""], resources: ["events"], verbs: ["create"] },
 ] as const satisfies readonly RbacRule[];
 
 /**

@@ -7,6 +7,7 @@ import { componentSubject, throwIfInvalid, type PropertyProblem } from "../share
 import { isIntegerInRange, isLabelKey, isLabelValue, isOneOf, isPositiveInteger } from "../shared/validation.js";
 import { AZUREML_FE_DEFAULTS } from "./defaults.js";
 import { RouterLogLevel, type AzuremlFeArgs } from "./args.js";
+import { observabilityProblems } from "./observability.js";
 import { routerSizeProblems } from "./validateSize.js";
 
 /** Namespaces Kubernetes itself creates and owns. */
@@ -35,7 +36,12 @@ export function azuremlFeArgsProblems(args: AzuremlFeArgs): PropertyProblem[] {
       reason: `must be an integer between 1 and ${MAX_ROUTER_REPLICAS} (the peer load board's bound), got ${args.replicas}`,
     });
   }
-  errors.push(...routerSizeProblems(args), ...serviceNamespaceProblems(args), ...metricsScraperProblems(args));
+  errors.push(
+    ...routerSizeProblems(args),
+    ...serviceNamespaceProblems(args),
+    ...metricsScraperProblems(args),
+    ...observabilityProblems(args),
+  );
   if (isKnown(args.maxRequestBytes) && !isIntegerInRange(args.maxRequestBytes, 1, MAX_REQUEST_BYTES)) {
     errors.push({
       propertyPath: "maxRequestBytes",

@@ -8,5 +8,6 @@ export const CONTAINER_INSIGHTS_ARG_SHAPE = {
   existingWorkspaceId: "string",
   retentionInDays: "number",
   defenderForContainers: "boolean",
+  applicationInsights: "boolean",
   tags: "stringMap",
 } as const satisfies ArgShape<ContainerInsightsArgs>;

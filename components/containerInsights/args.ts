@@ -32,6 +32,14 @@ export interface ContainerInsightsArgs {
    */
   readonly defenderForContainers?: pulumi.Input<boolean>;
   /**
+   * Create a workspace-based Application Insights resource in the Log Analytics workspace
+   * (Azure ML: the workspace's Application Insights, which `enable_app_insights` sends to).
+   * Its `appInsightsConnectionString` goes to AzuremlFe and ModelWebservice; its ingestion
+   * hosts join the cluster's egress list. A plain boolean: it decides which resources exist.
+   * @default false
+   */
+  readonly applicationInsights?: pulumi.Input<boolean>;
+  /**
    * Tags on every Azure resource created.
    * @default {}
    */

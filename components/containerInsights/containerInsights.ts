@@ -1,6 +1,7 @@
 /**
  * ContainerInsights: a Log Analytics workspace (created or existing), the Container
- * Insights data collection rule, and optionally Defender for Containers.
+ * Insights data collection rule, and optionally a workspace-based Application Insights
+ * resource and Defender for Containers.
  *
  * Wiring without a cycle: create ContainerInsights first and pass its
  * `clusterMonitoring` to `AksInferenceCluster({ monitoring })`. The cluster then turns
@@ -8,6 +9,7 @@
  * creates the rule's association as its own child, since only it knows the cluster id.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as applicationinsights from "@pulumi/azure-native/applicationinsights/index.js";
 import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as monitor from "@pulumi/azure-native/monitor/index.js";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights/index.js";
@@ -30,6 +32,10 @@ export class ContainerInsights extends pulumi.ComponentResource {
   public readonly location: pulumi.Output<string>;
   public readonly retentionInDays: pulumi.Output<number>;
   public readonly defenderForContainers: pulumi.Output<boolean>;
+  /** With `applicationInsights`: the resource's connection string (secret), for AzuremlFe and ModelWebservice; else undefined. */
+  public readonly appInsightsConnectionString: pulumi.Output<string | undefined>;
+  /** With `applicationInsights`: the Application Insights resource's ARM id; else undefined. */
+  public readonly appInsightsId: pulumi.Output<string | undefined>;
   /** Pass to `AksInferenceCluster({ monitoring })`. */
   public readonly clusterMonitoring: AksMonitoringArgs;
 
@@ -110,6 +116,24 @@ export class ContainerInsights extends pulumi.ComponentResource {
       { parent },
     );
 
+    // Workspace-based: its data lands in the Log Analytics workspace (AppRequests, AppDependencies, ...).
+    const insights =
+      known(args.applicationInsights) === true
+        ? new applicationinsights.Component(
+            `${name}-appinsights`,
+            {
+              resourceGroupName,
+              location,
+              kind: "web",
+              applicationType: "web",
+              workspaceResourceId: workspaceId,
+              ingestionMode: "LogAnalytics",
+              tags: r.tags,
+            },
+            { parent, additionalSecretOutputs: ["connectionString", "instrumentationKey"] },
+          )
+        : undefined;
+
     const defender = known(r.defenderForContainers) === true;
     if (defender) {
       const subscriptionId = authorization.getClientConfigOutput({ parent }).subscriptionId;
@@ -134,10 +158,14 @@ export class ContainerInsights extends pulumi.ComponentResource {
     this.location = location;
     this.retentionInDays = checked.retentionInDays;
     this.defenderForContainers = pulumi.output(defender);
+    // Secret either way, so the output's type does not depend on whether the resource exists.
+    this.appInsightsConnectionString = pulumi.secret(insights ? insights.connectionString : undefined);
+    this.appInsightsId = insights ? insights.id : pulumi.output(undefined);
     this.clusterMonitoring = {
       logAnalyticsWorkspaceId: workspaceId,
       dataCollectionRuleId: rule.id,
       defenderForContainers: defender,
+      applicationInsights: insights !== undefined,
     };
     this.registerOutputs({
       workspaceId: this.workspaceId,
@@ -146,6 +174,8 @@ export class ContainerInsights extends pulumi.ComponentResource {
       location: this.location,
       retentionInDays: this.retentionInDays,
       defenderForContainers: this.defenderForContainers,
+      appInsightsConnectionString: this.appInsightsConnectionString,
+      appInsightsId: this.appInsightsId,
     });
   }
 }

@@ -28,6 +28,8 @@ export function containerInsightsProblems(args: ContainerInsightsArgs): Property
       "retentionInDays",
       "applies only to a workspace aksml creates; set retention on the existing workspace, or remove existingWorkspaceId.",
     );
+  if (isUnknown(args.applicationInsights))
+    add("applicationInsights", "must be a plain boolean, not an Output: it decides whether the resource exists.");
   if (isUnknown(args.defenderForContainers))
     add("defenderForContainers", "must be a plain boolean, not an Output: it decides which resources exist.");
   return problems;

@@ -7,6 +7,7 @@ import {
 } from "../shared/connectionShapes.js";
 import type {
   AutoscaleArgs,
+  DataCollectionArgs,
   EnvironmentArgs,
   InferenceConfigArgs,
   KeyRotationArgs,
@@ -14,6 +15,7 @@ import type {
   ModelArgs,
   ModelCacheArgs,
   ModelWebserviceArgs,
+  ReadinessProbeArgs,
   RegistryPushCredentialsArgs,
   StartupProbeArgs,
 } from "./args.js";
@@ -47,6 +49,12 @@ const AUTOSCALE = {
   targetUtilization: "number",
 } as const satisfies ArgShape<AutoscaleArgs>;
 
+const DATA_COLLECTION = {
+  sampleRate: "number",
+  maxBodyBytes: "number",
+  redactJsonFields: "stringList",
+} as const satisfies ArgShape<DataCollectionArgs>;
+
 const LIVENESS_PROBE = {
   periodSeconds: "number",
   initialDelaySeconds: "number",
@@ -56,6 +64,14 @@ const LIVENESS_PROBE = {
 } as const satisfies ArgShape<LivenessProbeArgs>;
 
 const KEY_ROTATION = { primary: "number", secondary: "number" } as const satisfies ArgShape<KeyRotationArgs>;
+const READINESS_PROBE = {
+  periodSeconds: "number",
+  initialDelaySeconds: "number",
+  timeoutSeconds: "number",
+  successThreshold: "number",
+  failureThreshold: "number",
+} as const satisfies ArgShape<ReadinessProbeArgs>;
+
 const STARTUP_PROBE = {
   periodSeconds: "number",
   initialDelaySeconds: "number",
@@ -91,12 +107,15 @@ export const MODEL_WEBSERVICE_ARG_SHAPE = {
   maxRequestWaitTimeMs: "number",
   maxQueuedRequests: "number",
   livenessProbe: { fields: LIVENESS_PROBE },
+  readinessProbe: { fields: READINESS_PROBE },
   startupProbe: { fields: STARTUP_PROBE },
   modelCache: { fields: MODEL_CACHE },
   namespace: "string",
   enableAppInsights: "boolean",
+  appInsightsConnectionString: "string",
   appInsightsKey: "string",
   collectModelData: "boolean",
+  dataCollection: { fields: DATA_COLLECTION },
   primaryKey: "string",
   secondaryKey: "string",
   keyRotation: { fields: KEY_ROTATION },

@@ -2,8 +2,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ClusterConnectionArgs } from "../shared/clusterConnection.js";
 import type { RouterConnectionArgs } from "../shared/routerConnection.js";
 import type { ModelCacheArgs, StartupProbeArgs } from "./podStartArgs.js";
+import type { DataCollectionArgs } from "./dataCollection.js";
 
 export type { ModelCacheArgs, StartupProbeArgs } from "./podStartArgs.js";
+export type { DataCollectionArgs } from "./dataCollection.js";
 
 /**
  * One registered model, placed at `azureml-models/<name>/<version>/`: a local file or
@@ -83,6 +85,25 @@ export interface LivenessProbeArgs {
   /** `initial_delay_seconds`. @default 310 */
   readonly initialDelaySeconds?: pulumi.Input<number>;
   /** `timeout_seconds`. @default 2 */
+  readonly timeoutSeconds?: pulumi.Input<number>;
+  /** `success_threshold`. @default 1 */
+  readonly successThreshold?: pulumi.Input<number>;
+  /** `failure_threshold`. @default 3 */
+  readonly failureThreshold?: pulumi.Input<number>;
+}
+
+/**
+ * Readiness probe (Azure ML v2's `readiness_probe`): the router sends requests only to
+ * ready replicas, so these decide how soon a new replica takes traffic and how soon a
+ * failing one stops getting it. aksml's defaults fail faster than Azure ML v2's (period
+ * 10, initial_delay 10, failure_threshold 30: five minutes of traffic to a broken replica).
+ */
+export interface ReadinessProbeArgs {
+  /** `period` in seconds. @default 5 */
+  readonly periodSeconds?: pulumi.Input<number>;
+  /** `initial_delay` in seconds (0 or more). @default 0 */
+  readonly initialDelaySeconds?: pulumi.Input<number>;
+  /** `timeout` in seconds. @default livenessProbe.timeoutSeconds (2) */
   readonly timeoutSeconds?: pulumi.Input<number>;
   /** `success_threshold`. @default 1 */
   readonly successThreshold?: pulumi.Input<number>;
@@ -185,22 +206,48 @@ export interface ModelWebserviceArgs {
   readonly maxQueuedRequests?: pulumi.Input<number>;
   /** Liveness probe of the model containers (`period_seconds`, `initial_delay_seconds`, ...). */
   readonly livenessProbe?: LivenessProbeArgs;
+  /**
+   * Readiness probe of the model containers (Azure ML v2's `readiness_probe`). Whatever it
+   * is, a replica being replaced keeps serving for a 5 s preStop delay (so the router stops
+   * sending to it first), then has `scoringTimeoutMs` to finish its requests.
+   */
+  readonly readinessProbe?: ReadinessProbeArgs;
   /** Startup probe of the model containers: liveness waits for it, so a slow model load is not killed. */
   readonly startupProbe?: StartupProbeArgs;
   /** The node-level model cache: a replica on a node that fetched the same model before does not download it. */
   readonly modelCache?: ModelCacheArgs;
   /** `namespace`; must exist. @default "default" */
   readonly namespace?: pulumi.Input<string>;
-  /** `enable_app_insights` (`AML_APP_INSIGHTS_ENABLED`); needs `appInsightsKey`. @default false */
+  /**
+   * `enable_app_insights`: the router sends a request item for every scoring request of
+   * this service and a dependency item for each replica call (to the router's own
+   * resource, AzuremlFe `appInsightsConnectionString`), and the model container's
+   * inference server sends its own telemetry (`AML_APP_INSIGHTS_ENABLED`) to
+   * `appInsightsConnectionString`, or to the router's when that is not given. @default false
+   */
   readonly enableAppInsights?: pulumi.Input<boolean>;
   /**
-   * Application Insights instrumentation key or connection string (`AML_APP_INSIGHTS_KEY`).
-   * Azure ML took it from the workspace; here it is given, kept secret in the Secret
-   * `<name>-appinsights` and read by the pods from there.
+   * Application Insights connection string for the model container (Azure ML took the
+   * workspace's resource): kept in the Secret `<name>-appinsights` and given to the
+   * container as `APPLICATIONINSIGHTS_CONNECTION_STRING` and as the `AML_APP_INSIGHTS_KEY`
+   * the inference server builds its connection string from. Stored as a secret.
+   * @default the router's (`router.appInsightsConnectionString`) when `enableAppInsights`
+   */
+  readonly appInsightsConnectionString?: pulumi.Input<string>;
+  /**
+   * Deprecated: use `appInsightsConnectionString` (Microsoft retired ingestion by bare
+   * instrumentation key). A connection string given here is used as one; a bare key
+   * becomes `InstrumentationKey=<key>`. Not with `appInsightsConnectionString`. Stored as a secret.
    */
   readonly appInsightsKey?: pulumi.Input<string>;
-  /** `collect_model_data` (`AML_MODEL_DC_STORAGE_ENABLED`). @default false */
+  /**
+   * `collect_model_data`: the router captures this service's scoring requests and responses
+   * (no `ModelDataCollector` in score.py) into the cluster's `modeldata` container, as JSON
+   * Lines under `<service>/<model>/<version>/inputs|predictions/<yyyy>/<mm>/<dd>/<HH>/`. @default false
+   */
   readonly collectModelData?: pulumi.Input<boolean>;
+  /** How the router captures model data (sampling, body size, redaction). @default every request, bodies up to 1 MiB, nothing redacted */
+  readonly dataCollection?: DataCollectionArgs;
   /**
    * `primary_key`: the key the `<name>-keys` Secret is created with; characters a Bearer
    * credential can carry (letters, digits, `-._~+/`, then optional trailing `=`), at most 8185.

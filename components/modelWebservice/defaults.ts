@@ -2,6 +2,8 @@ import { SERVICE_CONFIG_DEFAULTS, type AuthMode } from "../../router/contract/se
 import type { ModelWebserviceSettingsInput } from "./settings.js";
 import { MODEL_CACHE_DEFAULTS, resolveModelCache, type ModelCacheSettings } from "./modelCache.js";
 import { STARTUP_PROBE_DEFAULTS, resolveStartupProbe, type StartupProbeSettings } from "./startupProbe.js";
+import { DATA_COLLECTION_DEFAULTS, resolveDataCollection } from "./dataCollection.js";
+import type { DataCollectionConfig } from "../../router/contract/serviceConfig.js";
 
 export type { ModelWebserviceSettingsInput } from "./settings.js";
 
@@ -32,11 +34,21 @@ export const MODEL_WEBSERVICE_DEFAULTS = {
     successThreshold: 1,
     failureThreshold: 3,
   },
+  /** The timeout defaults to the liveness probe's. */
+  readinessProbe: {
+    periodSeconds: 5,
+    initialDelaySeconds: 0,
+    successThreshold: 1,
+    failureThreshold: 3,
+  },
+  /** Seconds a replica being replaced keeps serving before SIGTERM, while the router stops sending to it. */
+  preStopSeconds: 5,
   startupProbe: STARTUP_PROBE_DEFAULTS,
   modelCache: MODEL_CACHE_DEFAULTS,
   namespace: "default",
   enableAppInsights: false,
   collectModelData: SERVICE_CONFIG_DEFAULTS.collectModelData,
+  dataCollection: DATA_COLLECTION_DEFAULTS,
   cpuBaseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cpu-inference:latest",
   gpuBaseImage: "mcr.microsoft.com/azureml/minimal-ubuntu22.04-py39-cuda11.8-gpu-inference:latest",
   maxModels: 1000,
@@ -74,11 +86,19 @@ export interface ModelWebserviceSettings {
     readonly successThreshold: number;
     readonly failureThreshold: number;
   };
+  readonly readinessProbe: {
+    readonly periodSeconds: number;
+    readonly initialDelaySeconds: number;
+    readonly timeoutSeconds: number;
+    readonly successThreshold: number;
+    readonly failureThreshold: number;
+  };
   readonly startupProbe: StartupProbeSettings;
   readonly modelCache: ModelCacheSettings;
   readonly namespace: string;
   readonly enableAppInsights: boolean;
   readonly collectModelData: boolean;
+  readonly dataCollection: DataCollectionConfig;
 }
 
 /** The default token audience of service `name` with an external `tokenIssuer`. */
@@ -94,6 +114,7 @@ export function resolveModelWebserviceSettings(name: string, a: ModelWebserviceS
   const keyAuth = a.authEnabled ?? (tokenAuth ? false : d.authEnabled);
   const authMode: AuthMode = tokenAuth ? "token" : keyAuth ? "key" : "none";
   const as = a.autoscale ?? {};
+  const livenessProbe = { ...d.livenessProbe, ...stripUndefined(a.livenessProbe ?? {}) };
   return {
     cpuCores,
     memoryGb,
@@ -122,12 +143,18 @@ export function resolveModelWebserviceSettings(name: string, a: ModelWebserviceS
     replicaMaxConcurrentRequests: a.replicaMaxConcurrentRequests ?? d.replicaMaxConcurrentRequests,
     maxRequestWaitTimeMs: a.maxRequestWaitTimeMs ?? d.maxRequestWaitTimeMs,
     maxQueuedRequests: a.maxQueuedRequests ?? d.maxQueuedRequests,
-    livenessProbe: { ...d.livenessProbe, ...stripUndefined(a.livenessProbe ?? {}) },
+    livenessProbe,
+    readinessProbe: {
+      ...d.readinessProbe,
+      timeoutSeconds: livenessProbe.timeoutSeconds,
+      ...stripUndefined(a.readinessProbe ?? {}),
+    },
     startupProbe: resolveStartupProbe(a.startupProbe),
     modelCache: resolveModelCache(a.modelCache),
     namespace: a.namespace ?? d.namespace,
     enableAppInsights: a.enableAppInsights ?? d.enableAppInsights,
     collectModelData: a.collectModelData ?? d.collectModelData,
+    dataCollection: resolveDataCollection(a.dataCollection),
   };
 }
 

@@ -30,7 +30,12 @@ export interface FromAzureMlConfigOptions {
   readonly tokenIssuer?: pulumi.Input<string>;
   readonly tokenAudience?: pulumi.Input<string>;
   readonly tokenJwksUri?: pulumi.Input<string>;
-  /** Application Insights key (Azure ML took the workspace's); required with `appInsightsEnabled: true`. */
+  /**
+   * Application Insights connection string (Azure ML took the workspace's); with
+   * `appInsightsEnabled: true`, required unless the router has one. Stored as a secret.
+   */
+  readonly appInsightsConnectionString?: pulumi.Input<string>;
+  /** Deprecated: use `appInsightsConnectionString` (Microsoft retired key-only ingestion). */
   readonly appInsightsKey?: pulumi.Input<string>;
 }
 
@@ -183,6 +188,7 @@ export function loadAzureMlConfig(o: FromAzureMlConfigOptions): ModelWebserviceA
     tokenIssuer: o.tokenIssuer,
     tokenAudience: o.tokenAudience,
     tokenJwksUri: o.tokenJwksUri,
+    appInsightsConnectionString: o.appInsightsConnectionString,
     appInsightsKey: o.appInsightsKey,
   };
 }

@@ -2,24 +2,21 @@ import * as authorization from "@pulumi/azure-native/authorization/index.js";
 import * as managedidentity from "@pulumi/azure-native/managedidentity/index.js";
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterConnectionArgs } from "../shared/clusterConnection.js";
+import {
+  STORAGE_BLOB_DATA_READER_ROLE_ID,
+  WORKLOAD_IDENTITY_AUDIENCE,
+  roleDefinitionIn,
+  serviceAccountSubject,
+} from "../shared/workloadIdentity.js";
 
-/** Built-in role "Storage Blob Data Reader". */
-export const STORAGE_BLOB_DATA_READER_ROLE_ID = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
-/** Audience of Kubernetes service account tokens exchanged for Entra tokens. */
-export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
-/** Annotation on the ServiceAccount and label on pods for the workload identity webhook. */
-export const WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION = "azure.workload.identity/client-id";
-export const WORKLOAD_IDENTITY_USE_LABEL = "azure.workload.identity/use";
-
-export const serviceAccountSubject = (namespace: string, serviceAccount: string) =>
-  `system:serviceaccount:${namespace}:${serviceAccount}`;
-
-/** The subscription id inside an ARM resource id. */
-export function subscriptionOf(resourceId: string): string {
-  const m = /^\/subscriptions\/([^/]+)\//i.exec(resourceId);
-  if (!m) throw new Error(`not an ARM resource id: ${resourceId}`);
-  return m[1];
-}
+export {
+  STORAGE_BLOB_DATA_READER_ROLE_ID,
+  WORKLOAD_IDENTITY_AUDIENCE,
+  WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION,
+  WORKLOAD_IDENTITY_USE_LABEL,
+  serviceAccountSubject,
+  subscriptionOf,
+} from "../shared/workloadIdentity.js";
 
 export interface ModelIdentity {
   identity: managedidentity.UserAssignedIdentity;
@@ -64,10 +61,7 @@ export function createModelIdentity(
       principalType: "ServicePrincipal",
       roleDefinitionId: pulumi
         .output(cluster.storageAccountId)
-        .apply(
-          (id) =>
-            `/subscriptions/${subscriptionOf(id)}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER_ROLE_ID}`,
-        ),
+        .apply((id) => roleDefinitionIn(id, STORAGE_BLOB_DATA_READER_ROLE_ID)),
     },
     opts,
   );

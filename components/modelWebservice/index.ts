@@ -93,6 +93,7 @@ export class ModelWebservice extends pulumi.ComponentResource {
     const child: pulumi.CustomResourceOptions = { parent: this };
 
     const models = plainModels(args.models);
+    const modelRefs = models.map((m) => ({ name: m.name, version: m.version }));
     const files = modelFiles(models);
     const upload = files.length ? uploadModels(name, files, namespace, cluster, child) : undefined;
     const references = referencedFetchList(name, args.models);
@@ -127,10 +128,13 @@ export class ModelWebservice extends pulumi.ComponentResource {
           identifierUri,
         }))
       : pulumi.output(undefined);
+    // The model container's connection string: its own, else (deprecated) its key, else the router's.
+    const insightsSource =
+      args.appInsightsConnectionString ??
+      args.appInsightsKey ??
+      (args.enableAppInsights === true ? args.router.appInsightsConnectionString : undefined);
     const insights =
-      args.appInsightsKey !== undefined
-        ? createAppInsightsSecret(name, namespace, args.appInsightsKey, child)
-        : undefined;
+      insightsSource !== undefined ? createAppInsightsSecret(name, namespace, insightsSource, child) : undefined;
 
     const manifest = pulumi
       .output({
@@ -185,7 +189,7 @@ export class ModelWebservice extends pulumi.ComponentResource {
     const serviceManifest = pulumi
       .all([settings, args.description, entraSettings])
       .apply(([s, description, e]) =>
-        modelServiceManifest(name, s.namespace, serviceConfigFor(name, s, e), description),
+        modelServiceManifest(name, s.namespace, serviceConfigFor(name, s, e, modelRefs), description),
       );
     new k8s.core.v1.Service(
       `${name}-service`,

@@ -11,6 +11,7 @@ import {
   SERVICE_CONFIG_DEFAULTS,
   WEBSERVICE_LABEL,
   serializeServiceConfig,
+  type ModelRef,
   type ServiceConfig,
 } from "../../router/contract/serviceConfig.js";
 import { ROUTER_RUN_AS_USER } from "../../router/contract/routerEnvironment.js";
@@ -23,7 +24,8 @@ import {
   ROUTER_POD_LABELS,
 } from "../shared/conventions.js";
 import { formatFetchModelArgs, type BlobToFetch, type BlobUrlToFetch } from "../../router/contract/fetchModelArgs.js";
-import type { ModelWebserviceSettings } from "./defaults.js";
+import { INFERENCE_SERVER_APP_INSIGHTS_ENV, connectionStringOf, inferenceServerKey } from "./dataCollection.js";
+import { MODEL_WEBSERVICE_DEFAULTS, type ModelWebserviceSettings } from "./defaults.js";
 import { WORKLOAD_IDENTITY_CLIENT_ID_ANNOTATION, WORKLOAD_IDENTITY_USE_LABEL } from "./identity.js";
 import {
   MODEL_CACHE_MOUNT,
@@ -39,7 +41,9 @@ export { CLUSTER_PURPOSE_ANNOTATION, MODEL_COUNT_ANNOTATION } from "../shared/co
 export const DESCRIPTION_ANNOTATION = "aksml/description";
 export const GPU_RESOURCE = "nvidia.com/gpu";
 /** The inference server's Application Insights key variable. */
-export const APP_INSIGHTS_KEY_ENV = "AML_APP_INSIGHTS_KEY";
+export const APP_INSIGHTS_KEY_ENV = INFERENCE_SERVER_APP_INSIGHTS_ENV.key;
+/** The connection string variable the Azure Monitor SDKs read (and user code in score.py may). */
+export const APP_INSIGHTS_CONNECTION_STRING_ENV = INFERENCE_SERVER_APP_INSIGHTS_ENV.connectionString;
 /** Tolerates the cluster's GPU pool taint (`nvidia.com/gpu=present:NoSchedule`). */
 export const GPU_TOLERATION = { key: GPU_RESOURCE, operator: "Exists", effect: "NoSchedule" } as const;
 
@@ -55,8 +59,13 @@ export interface EntraTokenSettings {
   identifierUri: string;
 }
 
-/** The `aksml/config` the router enforces for this service. */
-export function serviceConfigFor(name: string, s: ModelWebserviceSettings, entra?: EntraTokenSettings): ServiceConfig {
+/** The `aksml/config` the router enforces for this service (`models`: its models, named in captured records). */
+export function serviceConfigFor(
+  name: string,
+  s: ModelWebserviceSettings,
+  entra?: EntraTokenSettings,
+  models: readonly ModelRef[] = [],
+): ServiceConfig {
   return {
     version: CONFIG_VERSION,
     deployment: name,
@@ -76,8 +85,18 @@ export function serviceConfigFor(name: string, s: ModelWebserviceSettings, entra
     maxRequestWaitTimeMs: s.maxRequestWaitTimeMs,
     maxQueuedRequests: s.maxQueuedRequests,
     collectModelData: s.collectModelData,
+    dataCollection: { ...s.dataCollection, redactJsonFields: [...s.dataCollection.redactJsonFields] },
+    appInsightsEnabled: s.enableAppInsights,
+    models: models.map((m) => ({ name: m.name, version: m.version })),
   };
 }
+
+/**
+ * A model pod's termination grace: the preStop delay, then long enough for a request
+ * dispatched just before SIGTERM to finish (the scoring timeout), plus a margin.
+ */
+export const terminationGraceSeconds = (scoringTimeoutMs: number) =>
+  MODEL_WEBSERVICE_DEFAULTS.preStopSeconds + Math.ceil(scoringTimeoutMs / 1000) + 5;
 
 /** Kubernetes quantities from Azure ML's units (cores, GB). */
 export const cpuQuantity = (cores: number) => `${Math.round(cores * 1000)}m`;
@@ -96,7 +115,7 @@ export interface ModelPodInputs {
   modelCount: number;
   tags: Record<string, string>;
   description?: string;
-  /** Name of the Secret holding `AML_APP_INSIGHTS_KEY`, when App Insights is on. */
+  /** Name of the Secret holding `AML_APP_INSIGHTS_KEY` and the connection string, when App Insights is on. */
   appInsightsSecretName?: string;
 }
 
@@ -139,15 +158,14 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
     : [];
   const env: IEnvVar[] = [
     { name: "AZUREML_MODEL_DIR", value: i.modelDir },
-    { name: "AML_APP_INSIGHTS_ENABLED", value: String(s.enableAppInsights) },
-    { name: "AML_MODEL_DC_STORAGE_ENABLED", value: String(s.collectModelData) },
+    { name: INFERENCE_SERVER_APP_INSIGHTS_ENV.enabled, value: String(s.enableAppInsights) },
+    // No AML_MODEL_DC_STORAGE_ENABLED: the router captures model data (redacted); with it
+    // and App Insights on, the inference server would log unredacted inputs and predictions there.
     { name: "SERVICE_NAME", value: i.name },
   ];
   if (i.appInsightsSecretName)
-    env.push({
-      name: APP_INSIGHTS_KEY_ENV,
-      valueFrom: { secretKeyRef: { name: i.appInsightsSecretName, key: APP_INSIGHTS_KEY_ENV } },
-    });
+    for (const key of [APP_INSIGHTS_KEY_ENV, APP_INSIGHTS_CONNECTION_STRING_ENV])
+      env.push({ name: key, valueFrom: { secretKeyRef: { name: i.appInsightsSecretName, key } } });
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -169,6 +187,7 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
         metadata: { labels: { ...labels, [WORKLOAD_IDENTITY_USE_LABEL]: "true" } },
         spec: {
           serviceAccountName: i.serviceAccountName,
+          terminationGracePeriodSeconds: terminationGraceSeconds(s.scoringTimeoutMs),
           initContainers,
           containers: [
             {
@@ -182,12 +201,10 @@ export function modelDeploymentManifest(i: ModelPodInputs, namespace: string): I
               },
               startupProbe: startupProbeManifest(s.startupProbe, MODEL_CONTAINER_PORT),
               livenessProbe: { httpGet: { path: "/", port: MODEL_CONTAINER_PORT }, ...lp },
-              readinessProbe: {
-                httpGet: { path: "/", port: MODEL_CONTAINER_PORT },
-                periodSeconds: 5,
-                timeoutSeconds: lp.timeoutSeconds,
-                failureThreshold: 3,
-              },
+              readinessProbe: { httpGet: { path: "/", port: MODEL_CONTAINER_PORT }, ...s.readinessProbe },
+              // Keep serving while the endpoint removal reaches the router (it then sends
+              // nothing new); only then SIGTERM, and the requests in flight finish.
+              lifecycle: { preStop: { sleep: { seconds: MODEL_WEBSERVICE_DEFAULTS.preStopSeconds } } },
               securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
               volumeMounts: [{ ...mount, readOnly: true }],
             },
@@ -247,19 +264,27 @@ export function modelServiceManifest(
   };
 }
 
-/** `<name>-appinsights`: the Application Insights key, read by the model container. */
+/**
+ * `<name>-appinsights`: what the model container reads, from a connection string (or a
+ * deprecated bare key): `AML_APP_INSIGHTS_KEY` in the form the inference server turns
+ * into that connection string, and the connection string itself.
+ */
 export function createAppInsightsSecret(
   name: string,
   namespace: pulumi.Input<string>,
-  key: pulumi.Input<string>,
+  connectionStringOrKey: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions,
 ): k8s.core.v1.Secret {
+  const given = pulumi.output(connectionStringOrKey);
   return new k8s.core.v1.Secret(
     `${name}-appinsights`,
     {
       metadata: { name: `${name}-appinsights`, namespace, labels: webserviceLabels(name) },
       type: "Opaque",
-      stringData: { [APP_INSIGHTS_KEY_ENV]: pulumi.secret(key) },
+      stringData: {
+        [APP_INSIGHTS_KEY_ENV]: pulumi.secret(given.apply(inferenceServerKey)),
+        [APP_INSIGHTS_CONNECTION_STRING_ENV]: pulumi.secret(given.apply(connectionStringOf)),
+      },
     },
     opts,
   );

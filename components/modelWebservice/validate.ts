@@ -26,14 +26,16 @@ import {
 import type { ModelWebserviceArgs } from "./args.js";
 import { MODEL_WEBSERVICE_DEFAULTS } from "./defaults.js";
 import { AUTOSCALE_INTEGER_ARGS, ROUTER_INTEGER_ARGS } from "./settings.js";
+import { dataCollectionProblems } from "./dataCollection.js";
+import { MODEL_NAME_PATTERN } from "../../router/contract/serviceConfig.js";
 import { modelCacheProblems } from "./modelCache.js";
 import { modelReferenceProblems } from "./modelReferences.js";
 import { startupProbeProblems } from "./startupProbe.js";
 
 /** Azure ML webservice name rule: 3-32 characters, lowercase letters, digits, "-"; starts with a letter, ends alphanumeric. */
 export const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{1,30}[a-z0-9]$/;
-/** Model names become folder names under `azureml-models/`. */
-export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+/** Model names become folder names under `azureml-models/` (and `modeldata/<service>/`): the contract's rule. */
+export { MODEL_NAME_PATTERN };
 
 /**
  * Every problem with the known values of the args, as Azure ML's
@@ -91,10 +93,20 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
     if (v !== undefined) keyProblem(key, v, add);
   }
 
-  if (known(a.enableAppInsights) === true && a.appInsightsKey === undefined)
+  if (
+    known(a.enableAppInsights) === true &&
+    a.appInsightsConnectionString === undefined &&
+    a.appInsightsKey === undefined &&
+    a.router?.appInsightsConnectionString === undefined
+  )
+    add(
+      "appInsightsConnectionString",
+      "is required with enableAppInsights when the router has none (AzuremlFe appInsightsConnectionString): give the Application Insights resource's connection string",
+    );
+  if (a.appInsightsConnectionString !== undefined && a.appInsightsKey !== undefined)
     add(
       "appInsightsKey",
-      "is required with enableAppInsights (the Application Insights instrumentation key or connection string)",
+      "is deprecated and not allowed with appInsightsConnectionString: remove it (the connection string carries the key)",
     );
   tagProblems(a, add);
 
@@ -115,6 +127,12 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
     "failureThreshold",
   ] as const)
     positive(`livenessProbe.${k}`, probe[k], true);
+  const readiness = a.readinessProbe ?? {};
+  for (const k of ["periodSeconds", "timeoutSeconds", "successThreshold", "failureThreshold"] as const)
+    positive(`readinessProbe.${k}`, readiness[k], true);
+  const delay = known(readiness.initialDelaySeconds);
+  if (delay !== undefined && !isIntegerInRange(delay, 0))
+    add("readinessProbe.initialDelaySeconds", `must be an integer >= 0, got ${delay}`);
 
   const ns = known(a.namespace);
   if (typeof ns === "string" && !NAMESPACE_PATTERN.test(ns))
@@ -125,6 +143,7 @@ export function modelWebserviceArgsProblems(name: string, a: ModelWebserviceArgs
   modelReferenceProblems(a.models, add);
   startupProbeProblems(a.startupProbe, add);
   modelCacheProblems(a.modelCache, add);
+  dataCollectionProblems(a.dataCollection, add);
   imageProblems(a, add);
   return problems;
 }

@@ -17,6 +17,8 @@ export type ArgKind =
   | "boolean"
   /** A list of strings. */
   | "stringList"
+  /** A list of numbers. */
+  | "numberList"
   /** An object whose values are strings (tags, labels, environment variables). */
   | "stringMap"
   | { readonly fields: ArgShapeTable }
@@ -35,11 +37,13 @@ export type KindOf<V> = [Plain<V>] extends [number]
       ? "string"
       : [Plain<V>] extends [readonly string[]]
         ? "stringList"
-        : [NonNullable<V>] extends [readonly (infer E)[]]
-          ? { readonly items: { readonly fields: ArgShape<E> } }
-          : [NonNullable<V>] extends [pulumi.Input<Record<string, pulumi.Input<string>>>]
-            ? "stringMap"
-            : { readonly fields: ArgShape<NonNullable<V>> };
+        : [Plain<V>] extends [readonly number[]]
+          ? "numberList"
+          : [NonNullable<V>] extends [readonly (infer E)[]]
+            ? { readonly items: { readonly fields: ArgShape<E> } }
+            : [NonNullable<V>] extends [pulumi.Input<Record<string, pulumi.Input<string>>>]
+              ? "stringMap"
+              : { readonly fields: ArgShape<NonNullable<V>> };
 
 /** One entry per key of `T`, each of the kind its type needs. */
 export type ArgShape<T> = { readonly [K in keyof T]-?: KindOf<T[K]> };
@@ -103,9 +107,10 @@ function kindProblem(kind: ArgKind, value: unknown, path: string, add: AddProble
     add(path, `must be true or false, not ${describe(value)}${hint}.`);
   } else if (kind === "string") {
     if (typeof value !== "string") add(path, `must be a string, not ${describe(value)}.`);
-  } else if (kind === "stringList") {
-    if (!Array.isArray(value)) add(path, `must be a list of strings, not ${describe(value)}.`);
-    else for (const [i, v] of value.entries()) kindProblem("string", v, `${path}[${i}]`, add);
+  } else if (kind === "stringList" || kind === "numberList") {
+    const of = kind === "stringList" ? "string" : "number";
+    if (!Array.isArray(value)) add(path, `must be a list of ${of}s, not ${describe(value)}.`);
+    else for (const [i, v] of value.entries()) kindProblem(of, v, `${path}[${i}]`, add);
   } else if (kind === "stringMap") {
     if (!isPlainObject(value)) add(path, `must be an object of string values, not ${describe(value)}.`);
     else for (const [k, v] of Object.entries(value)) kindProblem("string", v, `${path}.${k}`, add);

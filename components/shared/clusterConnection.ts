@@ -48,6 +48,11 @@ export interface ClusterConnectionArgs {
   readonly storageBlobEndpoint: pulumi.Input<string>;
   /** Blob container holding model files. */
   readonly modelContainerName: pulumi.Input<string>;
+  /**
+   * Blob container the router writes captured model data to, in the same account; the
+   * router's identity may write there only. @default "modeldata"
+   */
+  readonly modelDataContainerName?: pulumi.Input<string>;
   /** Azure ML `load_balancer_type` of the router: public IP or internal load balancer. */
   readonly loadBalancerType: pulumi.Input<LoadBalancerType>;
   /** Subnet name for the internal load balancer. */

@@ -16,4 +16,11 @@ export interface AksMonitoringArgs {
    * @default false
    */
   readonly defenderForContainers?: pulumi.Input<boolean>;
+  /**
+   * Application Insights receives telemetry from the cluster (the router, model
+   * containers): its ingestion hosts join the egress list and the firewall rules.
+   * ContainerInsights sets it when it creates the resource; set it by hand for your own.
+   * @default false
+   */
+  readonly applicationInsights?: pulumi.Input<boolean>;
 }

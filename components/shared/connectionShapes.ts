@@ -17,6 +17,7 @@ export const CLUSTER_CONNECTION_SHAPE = {
   storageAccountName: "string",
   storageBlobEndpoint: "string",
   modelContainerName: "string",
+  modelDataContainerName: "string",
   loadBalancerType: "string",
   loadBalancerSubnet: "string",
   sslCname: "string",
@@ -32,6 +33,7 @@ export const ROUTER_CONNECTION_SHAPE = {
   image: "string",
   namespace: "string",
   serviceNamespaces: "stringList",
+  appInsightsConnectionString: "string",
 } as const satisfies ArgShape<RouterConnectionArgs>;
 
 export const REGISTRY_CREDENTIALS_SHAPE = { username: "string", password: "string" } as const;

@@ -17,4 +17,10 @@ export interface RouterConnectionArgs {
    * any other namespace would never be discovered, so its validation refuses it. Required.
    */
   readonly serviceNamespaces: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * The router's Application Insights connection string (AzuremlFe
+   * `appInsightsConnectionString`), the default of a ModelWebservice's with
+   * `enableAppInsights`. Secret. @default none
+   */
+  readonly appInsightsConnectionString?: pulumi.Input<string>;
 }

@@ -5,7 +5,9 @@
 //   POST /score        -> {"data": [[...features], ...]} scored by the linear model in model.json
 //   GET /swagger.json  -> an OpenAPI 2 description of /score
 // Listens on 127.0.0.1 at --port <n> or $PORT (default 5001). SCORER_DELAY_MS adds a
-// per-request delay to simulate a slower model (used to watch the autoscaler work).
+// per-request delay to simulate a slower model (used to watch the autoscaler work);
+// SCORER_FAIL_PERCENT answers that share of scoring requests 500, every n-th one, to
+// simulate a broken model version (used to watch a rollout roll back).
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -16,6 +18,8 @@ const portArg = process.argv.indexOf("--port");
 const port = Number(portArg >= 0 ? process.argv[portArg + 1] : (process.env.PORT ?? 5001));
 const modelPath = process.env.MODEL_PATH ?? join(here, "model.json");
 const delayMs = Number(process.env.SCORER_DELAY_MS ?? 0);
+const failPercent = Number(process.env.SCORER_FAIL_PERCENT ?? 0);
+let failCredit = 0;
 const model = JSON.parse(readFileSync(modelPath, "utf8"));
 const MAX_BODY = 1024 * 1024;
 
@@ -35,9 +39,14 @@ function validRows(data) {
   );
 }
 
+let stopping = false;
+
 function send(res, status, body, type = "application/json") {
   const text = typeof body === "string" ? body : JSON.stringify(body);
-  res.writeHead(status, { "content-type": type, "content-length": Buffer.byteLength(text) });
+  const headers = { "content-type": type, "content-length": Buffer.byteLength(text) };
+  // Stopping: close each connection after its answer, or an idle keep-alive one would hold the exit.
+  if (stopping) headers.connection = "close";
+  res.writeHead(status, headers);
   res.end(text);
 }
 
@@ -107,7 +116,11 @@ const server = createServer((req, res) => {
     }
     if (!validRows(body?.data))
       return send(res, 400, { error: `expected {"data": [[${model.features.join(", ")}], ...]} with numbers` });
-    const answer = () => send(res, 200, predict(body.data));
+    failCredit += failPercent;
+    const fail = failCredit >= 100;
+    if (fail) failCredit -= 100;
+    const answer = () =>
+      fail ? send(res, 500, { error: "simulated model failure" }) : send(res, 200, predict(body.data));
     if (delayMs > 0) setTimeout(answer, delayMs);
     else answer();
   });
@@ -119,6 +132,7 @@ server.listen(port, "127.0.0.1", () =>
 );
 // Graceful stop: finish what is in flight, then exit.
 process.on("SIGTERM", () => {
+  stopping = true;
   server.close(() => process.exit(0));
   server.closeIdleConnections();
 });

@@ -1,8 +1,9 @@
 /**
  * Production: a FastProd inference cluster (3 x 4 vCPUs) on Azure CNI in a created VNet,
  * all egress through an Azure Firewall allowing only the hosts the platform needs, TLS
- * with your own certificate, an autoscaled GPU pool, Container Insights, and upgrades
- * that keep every pool in step inside a weekly maintenance window.
+ * with your own certificate, an autoscaled GPU pool, Container Insights, upgrades that
+ * keep every pool in step inside a weekly maintenance window, and an endpoint with two
+ * versions of a model rolled out automatically.
  *
  * TLS material comes from stack secrets:
  *   pulumi config set sslCname scoring.contoso.com
@@ -26,6 +27,7 @@ import {
   AksInferenceCluster,
   AzuremlFe,
   ContainerInsights,
+  ModelEndpoint,
   ModelWebservice,
   type AcmeEnvironment,
 } from "../../components/index.js";
@@ -149,8 +151,38 @@ const gpuService = new ModelWebservice(
   { provider: aks.provider },
 );
 
+// An endpoint with two versions of the CPU model behind one scoring URI: v1 (the
+// default and control) serves today; v2 is rolled out automatically, 10 % -> 50 % ->
+// 100 % of v1's traffic, one step every 10 minutes while its error rate and p99 latency
+// stay close to v1's, and rolled back the moment they do not. The router keeps the live
+// weights (ConfigMap price-rollout): running `pulumi up` again continues the rollout.
+// A request with `azureml-model-deployment: v2` reaches v2 whatever its weight.
+const cpuModel = {
+  models: [{ name: "linear", version: 1, path: `${modelDir}linear-model.json` }],
+  inferenceConfig: { entryScript: "score.py", sourceDirectory: `${modelDir}src` },
+  cpuCores: 0.5,
+  memoryGb: 1,
+  autoscale: { minReplicas: 2, maxReplicas: 6 },
+  tags: { environment: "production" },
+};
+const price = new ModelEndpoint(
+  "price",
+  {
+    cluster: aks.connection,
+    router: router.connection,
+    versions: [
+      { versionName: "v1", ...cpuModel, isDefault: true, isControlVersion: true },
+      { versionName: "v2", ...cpuModel, trafficPercentile: 0, readinessProbe: { periodSeconds: 3 } },
+    ],
+    rollout: { version: "v2", steps: [10, 50, 100], intervalSeconds: 600, maxErrorRateIncreasePercent: 1 },
+  },
+  { provider: aks.provider },
+);
+
 export const routerEndpoint = router.endpoint;
 export const routerIp = router.ip;
 export const gpuScoringUri = gpuService.scoringUri;
 export const gpuTokenAudience = gpuService.tokenAudience;
 export const gpuTokenScope = gpuService.tokenScope;
+export const priceScoringUri = price.scoringUri;
+export const priceVersionScoringUris = price.versionScoringUris;

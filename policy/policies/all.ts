@@ -20,6 +20,13 @@ import {
   webserviceUniqueNames,
 } from "./webservice.js";
 import { imagesFromClusterAcr, resourceLimitsCoverRequests } from "./workloads.js";
+import {
+  endpointAuthRequired,
+  endpointConfigValid,
+  endpointUniqueNames,
+  endpointVersionsDeclared,
+  modelRollingUpdateSafe,
+} from "./endpoint.js";
 
 export type AksmlPolicy = ResourceValidationPolicy | StackValidationPolicy;
 
@@ -34,6 +41,11 @@ export const POLICY_FACTORIES = {
   "webservice-autoscale-bounds": webserviceAutoscaleBounds,
   "webservice-max-models": webserviceMaxModels,
   "webservice-unique-names": webserviceUniqueNames,
+  "endpoint-config-valid": endpointConfigValid,
+  "endpoint-auth-required": endpointAuthRequired,
+  "endpoint-unique-names": endpointUniqueNames,
+  "endpoint-versions-declared": endpointVersionsDeclared,
+  "model-rolling-update-safe": modelRollingUpdateSafe,
   "token-issuer-region": tokenIssuerRegion,
   "router-high-availability": routerHighAvailability,
   "router-tls-on-public-lb": routerTlsOnPublicLoadBalancer,

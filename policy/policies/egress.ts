@@ -45,6 +45,8 @@ const MONITORING_HOSTS = [
   "*.monitoring.azure.com",
 ];
 const DCR_ASSOCIATION_TYPE = "azure-native:monitor:DataCollectionRuleAssociation";
+/** An Application Insights resource in the stack: the cluster's telemetry goes to its ingestion hosts. */
+const APP_INSIGHTS_TYPE = "azure-native:applicationinsights:Component";
 
 export interface RequiredHost {
   host: string;
@@ -99,6 +101,7 @@ export function requiredHosts(cluster: PolicyResource, resources: PolicyResource
         storageTableEndpoint: account.table,
         location,
         monitoring,
+        applicationInsights: ofType(resources, APP_INSIGHTS_TYPE).length > 0,
         extraFqdns: [],
       });
       hosts.push(...table.map((h) => ({ host: h.fqdn, why: h.usedBy })));

@@ -10,6 +10,8 @@
  * implement it: Kubernetes (watches, scale subresource, Lease) and local processes.
  */
 import type { ServiceConfig } from "./serviceConfig.js";
+import type { EndpointConfig } from "./endpointConfig.js";
+import type { RolloutAction, RolloutState } from "./rolloutState.js";
 import type { RouterSizeBounds } from "./routerSize.js";
 
 /** One ready replica of a model service: where to send requests. */
@@ -60,6 +62,49 @@ export interface ServiceCatalog {
   withdraw(name: string, reason: string, detail: string): void;
 }
 
+/** Everything the router needs to serve one endpoint (several versions behind one name). */
+export interface EndpointSnapshot {
+  name: string;
+  config: EndpointConfig;
+  /** Present for auth mode "key" (the `<name>-keys` Secret); absent: every request gets 401. */
+  keys?: ServiceKeys;
+  /** The live state of its rollout as last read (the `<name>-rollout` ConfigMap); absent when there is none. */
+  rollout?: RolloutState;
+}
+
+/**
+ * Implemented by the router core next to {@link ServiceCatalog}: backends that discover
+ * endpoints push them here, with the same semantics (a rejected config keeps the last
+ * good one; a withdrawn name is answered 503 with its reason).
+ */
+export interface EndpointCatalog {
+  upsertEndpoint(snapshot: EndpointSnapshot): void;
+  removeEndpoint(name: string): void;
+  rejectEndpoint(name: string, reason: string): void;
+  withdrawEndpoint(name: string, reason: string, detail: string): void;
+}
+
+/** A rollout decision, recorded where operators look (a Kubernetes Event about the endpoint). */
+export interface RolloutEvent {
+  action: RolloutAction;
+  /** "Normal", or "Warning" for a rollback. */
+  type: "Normal" | "Warning";
+  /** `RolloutStarted`, `RolloutAdvanced`, `RolloutPromoted`, `RolloutRolledBack`. */
+  reason: string;
+  message: string;
+}
+
+/**
+ * Where the live state of rollouts is kept. The leader writes; the backend feeds every
+ * write back into the catalog (`EndpointSnapshot.rollout`) on every router process.
+ */
+export interface RolloutStore {
+  /** Persists `state` as endpoint `endpoint`'s live rollout state (create or replace). */
+  write(endpoint: string, state: RolloutState): Promise<void>;
+  /** Records a decision (after its state was written). */
+  record(endpoint: string, event: RolloutEvent): Promise<void>;
+}
+
 /** Demand of one service as seen by one router process. */
 export interface ServiceLoad {
   service: string;
@@ -85,7 +130,7 @@ export interface RouterBackend {
    * a complete first read of every source, however long that takes (the router stays
    * not-ready meanwhile), never an empty catalog because a source could not be read.
    */
-  start(catalog: ServiceCatalog): Promise<void>;
+  start(catalog: ServiceCatalog & EndpointCatalog): Promise<void>;
   /**
    * Sets the desired replica count of a service's Deployment (or process set).
    * Absent: replica counts are fixed (static endpoints) and no autoscaler runs.
@@ -100,6 +145,8 @@ export interface RouterBackend {
   readonly leadership?: RouterLeadership;
   /** Present when the backend can resize the router itself: the leader then self-scales it. */
   readonly routerReplicas?: RouterReplicas;
+  /** Present when the backend keeps rollout state: the leader then carries out endpoints' rollout plans. */
+  readonly rollouts?: RolloutStore;
 }
 
 export interface RouterLeadership {

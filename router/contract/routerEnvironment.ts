@@ -50,6 +50,17 @@ export const ROUTER_ENV = {
    * `/.well-known/acme-challenge/<token>` there, and nothing else.
    */
   acmeHttp01SolverUrl: "AKSML_ACME_HTTP01_SOLVER_URL",
+  /**
+   * Model data capture's container, `https://<account>.blob.core.windows.net/modeldata`,
+   * written with the pod's workload identity (Storage Blob Data Contributor on it only).
+   */
+  modelDataContainerUrl: "AKSML_MODEL_DATA_CONTAINER_URL",
+  /** Bytes each data-listener thread's capture buffer may hold ({@link CAPTURE_BUFFER_BYTES_RANGE}). */
+  captureBufferBytes: "AKSML_CAPTURE_BUFFER_BYTES",
+  /** On stop, how long capture and telemetry may write what they hold (milliseconds). */
+  captureFlushMs: "AKSML_CAPTURE_FLUSH_MS",
+  /** Application Insights connection string: the router sends telemetry for services with `appInsightsEnabled`. */
+  appInsightsConnectionString: "APPLICATIONINSIGHTS_CONNECTION_STRING",
 } as const;
 
 /** Namespaces watched when {@link ROUTER_ENV}.watchNamespaces is unset: ModelWebservice's default namespace. */
@@ -75,6 +86,14 @@ export const ROUTER_TUNING_ENV = {
   serviceTableSize: "AKSML_SERVICE_TABLE_SIZE",
   /** Replicas one router tracks at once over all its services (rows of the shared slot table). */
   replicaTableSize: "AKSML_REPLICA_TABLE_SIZE",
+  /** Model data to any storage account by connection string (e.g. Azurite), instead of the container URL. */
+  modelDataConnectionString: "AKSML_MODEL_DATA_CONNECTION_STRING",
+  /** The container with {@link ROUTER_TUNING_ENV}.modelDataConnectionString. @default "modeldata" */
+  modelDataContainer: "AKSML_MODEL_DATA_CONTAINER",
+  /** Model data to files under this directory (same layout), instead of storage. */
+  modelDataDir: "AKSML_MODEL_DATA_DIR",
+  /** Share of operations sent to Application Insights, 0 to 1. @default 1 */
+  appInsightsSamplingRatio: "AKSML_APP_INSIGHTS_SAMPLING_RATIO",
 } as const;
 
 /** Default {@link ROUTER_TUNING_ENV}.serviceTableSize. */
@@ -85,6 +104,17 @@ export const MAX_SERVICE_TABLE_SIZE = 65_536;
 export const DEFAULT_REPLICA_TABLE_SIZE = 8192;
 /** Largest {@link ROUTER_TUNING_ENV}.replicaTableSize accepted. */
 export const MAX_REPLICA_TABLE_SIZE = 262_144;
+
+/** The container model data lands in (AksInferenceCluster creates it next to `models`). */
+export const MODEL_DATA_CONTAINER = "modeldata";
+/** Default capture buffer per data-listener thread: 64 MiB. */
+export const DEFAULT_CAPTURE_BUFFER_BYTES = 64 * 1024 * 1024;
+/** {@link ROUTER_ENV}.captureBufferBytes: 1 MiB to 1 GiB. */
+export const CAPTURE_BUFFER_BYTES_RANGE = { min: 1024 * 1024, max: 1024 * 1024 * 1024 } as const;
+/** Default flush bound on stop (10 s); the router pod's termination grace includes it. */
+export const DEFAULT_CAPTURE_FLUSH_MS = 10_000;
+/** Longest {@link ROUTER_ENV}.captureFlushMs accepted (5 minutes). */
+export const MAX_CAPTURE_FLUSH_MS = 300_000;
 
 /** The value of {@link ROUTER_ENV}.backend for the router in a cluster. */
 export const KUBERNETES_BACKEND = "kubernetes";

@@ -50,6 +50,9 @@ export function serializeServiceConfig(config: ServiceConfig): string {
     maxRequestWaitTimeMs: config.maxRequestWaitTimeMs,
     maxQueuedRequests: config.maxQueuedRequests,
     collectModelData: config.collectModelData,
+    dataCollection: config.dataCollection,
+    appInsightsEnabled: config.appInsightsEnabled,
+    models: config.models,
   };
   return JSON.stringify(out);
 }

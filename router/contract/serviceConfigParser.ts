@@ -8,22 +8,28 @@ import {
   AUTH_MODES,
   AUTOSCALE_SETTINGS,
   CONFIG_VERSION,
-  integerRangeProblem,
   MAX_ADDITIONAL_AUDIENCES,
   SERVICE_CONFIG_DEFAULTS,
   SERVICE_SETTINGS,
   type AuthConfig,
   type AuthMode,
   type AutoscaleConfig,
-  type IntegerRange,
   type ServiceConfig,
 } from "./serviceConfigSchema.js";
+import {
+  type ConfigProblem,
+  isHttpUrl,
+  isObject,
+  optionalBool,
+  optionalInt,
+  optionalString,
+  optionalStringArray,
+  unknownKeys,
+} from "./configReaders.js";
+import { parseDataCollection, parseModels } from "./dataCollectionParser.js";
 
-/** One problem with a config: the JSON path, and what is wrong with it. */
-export interface ConfigProblem {
-  path: string;
-  reason: string;
-}
+export type { ConfigProblem } from "./configReaders.js";
+export { redactPathProblem } from "./dataCollectionParser.js";
 
 export type ParseResult = { ok: true; config: ServiceConfig } | { ok: false; problems: ConfigProblem[] };
 
@@ -39,6 +45,9 @@ const TOP_KEYS: Record<keyof ServiceConfig, true> = {
   maxRequestWaitTimeMs: true,
   maxQueuedRequests: true,
   collectModelData: true,
+  dataCollection: true,
+  appInsightsEnabled: true,
+  models: true,
 };
 const AUTOSCALE_KEYS: Record<keyof AutoscaleConfig, true> = {
   enabled: true,
@@ -138,11 +147,16 @@ export function parseServiceConfig(serviceName: string, input: unknown): ParseRe
     maxRequestWaitTimeMs: topInt("maxRequestWaitTimeMs"),
     maxQueuedRequests: topInt("maxQueuedRequests"),
     collectModelData: optionalBool(raw, "collectModelData", "", problems) ?? SERVICE_CONFIG_DEFAULTS.collectModelData,
+    dataCollection: parseDataCollection(raw, problems),
+    appInsightsEnabled:
+      optionalBool(raw, "appInsightsEnabled", "", problems) ?? SERVICE_CONFIG_DEFAULTS.appInsightsEnabled,
+    models: parseModels(raw, problems),
   };
   return problems.length ? { ok: false, problems } : { ok: true, config };
 }
 
-function parseAuth(raw: Record<string, unknown>, problems: ConfigProblem[]): AuthConfig {
+/** The `auth` object of an annotation (services and endpoints share it), every default applied. */
+export function parseAuth(raw: Record<string, unknown>, problems: ConfigProblem[]): AuthConfig {
   const authRaw = raw.auth === undefined ? {} : raw.auth;
   if (!isObject(authRaw)) problems.push({ path: "auth", reason: "must be an object" });
   const authObj = isObject(authRaw) ? authRaw : {};
@@ -186,92 +200,4 @@ function parseAuth(raw: Record<string, unknown>, problems: ConfigProblem[]): Aut
     }
   }
   return auth;
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function isHttpUrl(s: string): boolean {
-  try {
-    const u = new URL(s);
-    return u.protocol === "https:" || u.protocol === "http:";
-  } catch {
-    return false;
-  }
-}
-
-function unknownKeys(
-  obj: Record<string, unknown>,
-  known: Set<string>,
-  prefix: string,
-  problems: ConfigProblem[],
-): void {
-  for (const k of Object.keys(obj)) {
-    if (!known.has(k))
-      problems.push({ path: `${prefix}${k}`, reason: `unknown key; expected one of ${[...known].join(", ")}` });
-  }
-}
-
-/** The integer at `key`, or undefined when absent or not an integer; a value outside `range` is kept and reported. */
-function optionalInt(
-  obj: Record<string, unknown>,
-  key: string,
-  prefix: string,
-  problems: ConfigProblem[],
-  range: IntegerRange,
-): number | undefined {
-  const v = obj[key];
-  if (v === undefined || v === null) return undefined;
-  const problem = integerRangeProblem(range, v);
-  if (problem !== undefined) problems.push({ path: `${prefix}${key}`, reason: problem });
-  return typeof v === "number" && Number.isInteger(v) ? v : undefined;
-}
-
-function optionalBool(
-  obj: Record<string, unknown>,
-  key: string,
-  prefix: string,
-  problems: ConfigProblem[],
-): boolean | undefined {
-  const v = obj[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "boolean") {
-    problems.push({ path: `${prefix}${key}`, reason: `must be true or false, got ${JSON.stringify(v)}` });
-    return undefined;
-  }
-  return v;
-}
-
-function optionalString(
-  obj: Record<string, unknown>,
-  key: string,
-  prefix: string,
-  problems: ConfigProblem[],
-): string | undefined {
-  const v = obj[key];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== "string" || v.length === 0) {
-    problems.push({ path: `${prefix}${key}`, reason: `must be a non-empty string, got ${JSON.stringify(v)}` });
-    return undefined;
-  }
-  return v;
-}
-
-function optionalStringArray(
-  obj: Record<string, unknown>,
-  key: string,
-  prefix: string,
-  problems: ConfigProblem[],
-): string[] | undefined {
-  const v = obj[key];
-  if (v === undefined || v === null) return undefined;
-  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === "string")) {
-    problems.push({
-      path: `${prefix}${key}`,
-      reason: `must be a non-empty array of strings, got ${JSON.stringify(v)}`,
-    });
-    return undefined;
-  }
-  return v as string[];
 }

@@ -66,9 +66,70 @@ export interface ServiceConfig {
   maxRequestWaitTimeMs: number;
   /** Requests one router process queues for the service (aksml's own); default 100. One more gets 503 at once. */
   maxQueuedRequests: number;
-  /** collect_model_data; default false. */
+  /** collect_model_data; default false. The router captures requests and responses itself (router/capture/). */
   collectModelData: boolean;
+  /** How model data is captured when `collectModelData` is on (aksml's own; Azure ML v2's data collector has the same knobs). */
+  dataCollection: DataCollectionConfig;
+  /** enable_app_insights; default false. The router sends request and dependency telemetry for this service. */
+  appInsightsEnabled: boolean;
+  /** The service's models (name, version), named in captured records and their blob paths; default none. */
+  models: ModelRef[];
 }
+
+/** One registered model of a service. */
+export interface ModelRef {
+  /** Azure ML model name ({@link MODEL_NAME_PATTERN}). */
+  name: string;
+  /** Azure ML model version, a positive integer. */
+  version: number;
+}
+
+export interface DataCollectionConfig {
+  /** Fraction of requests captured, 0 to 1; default 1 (every request). */
+  sampleRate: number;
+  /**
+   * Largest request or response body recorded, in bytes (at most {@link MAX_CAPTURE_BODY_BYTES});
+   * default 1 MiB. A larger body is recorded as truncated, with its size and without its content.
+   */
+  maxBodyBytes: number;
+  /**
+   * JSON paths whose values are replaced by `"[redacted]"` before a record leaves the router:
+   * dot-separated keys, `*` for any key, arrays crossed implicitly (`data.*.ssn`, `$.customer.email`);
+   * at most {@link MAX_REDACT_FIELDS}, each at most {@link MAX_REDACT_PATH_LENGTH} characters. Default none.
+   */
+  redactJsonFields: string[];
+}
+
+/** Azure ML model names: they become folder names (`azureml-models/<name>/`, `modeldata/<service>/<name>/`). */
+export const MODEL_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/;
+/** Most models one service lists (Azure ML: 1000 models per deployment). */
+export const MAX_MODELS = 1000;
+/** Largest model version (a 32-bit integer, as Azure ML's). */
+export const MAX_MODEL_VERSION = 2_147_483_647;
+/**
+ * Largest `dataCollection.maxBodyBytes` (2 MiB): each captured exchange may hold twice this in the
+ * router's capture buffer, and one record line must fit one 4 MiB append block.
+ */
+export const MAX_CAPTURE_BODY_BYTES = 2 * 1024 * 1024;
+/** Most `dataCollection.redactJsonFields` entries. */
+export const MAX_REDACT_FIELDS = 32;
+/** Longest `dataCollection.redactJsonFields` entry, in characters. */
+export const MAX_REDACT_PATH_LENGTH = 256;
+/** Most segments in one redaction path. */
+export const MAX_REDACT_PATH_SEGMENTS = 16;
+/** One redaction path: optional `$.`, then dot-separated segments, each a key (no dot or whitespace) or `*`. */
+export const REDACT_PATH_PATTERN = /^(\$\.)?[^.\s]+(\.[^.\s]+)*$/;
+
+/** `dataCollection.*` integer settings. */
+export const DATA_COLLECTION_SETTINGS = {
+  maxBodyBytes: { min: 0, max: MAX_CAPTURE_BODY_BYTES, default: 1024 * 1024 },
+} as const satisfies Record<
+  Exclude<IntegerKeys<DataCollectionConfig>, "sampleRate">,
+  IntegerSetting & { readonly default: number }
+>;
+
+/** `dataCollection.sampleRate`: a number from 0 to 1. */
+export const SAMPLE_RATE_RANGE = { min: 0, max: 1, default: 1 } as const;
 
 /** Most `auth.additionalAudiences` entries accepted. */
 export const MAX_ADDITIONAL_AUDIENCES = 8;
@@ -152,6 +213,12 @@ export const SERVICE_CONFIG_DEFAULTS = {
   maxRequestWaitTimeMs: SERVICE_SETTINGS.maxRequestWaitTimeMs.default,
   maxQueuedRequests: SERVICE_SETTINGS.maxQueuedRequests.default,
   collectModelData: false,
+  dataCollection: {
+    sampleRate: SAMPLE_RATE_RANGE.default,
+    maxBodyBytes: DATA_COLLECTION_SETTINGS.maxBodyBytes.default,
+    redactJsonFields: [] as readonly string[],
+  },
+  appInsightsEnabled: false,
 } as const;
 
 /**

@@ -407,7 +407,7 @@ describe("bad input on a cluster: one line saying what to do, nothing changed", 
     const expired = await run(["list"], { KUBECONFIG: kubeconfigFile(api, "expired", expiredJwt) });
     expect(expired.code).toBe(1);
     expect(expired.stderr).toMatch(/aksml list: the kubeconfig's credentials .* expired at \S+; get fresh credentials/);
-    // Not one request with them (the router in this file talks to the API meanwhile, as its own client).
+    // None of its requests reached the API (the router in this test keeps making its own).
     expect(api.requests.filter((r) => r.client === "expired")).toEqual([]);
 
     const none = await run(["list"], { KUBECONFIG: join(mkdtempSync(join(tmpdir(), "aksml-nokube-")), "missing") });

@@ -73,6 +73,7 @@ describe("requiredEgressFqdns", () => {
       storageTableEndpoint: "https://s.table.core.windows.net/",
       location: "East US 2",
       monitoring: false,
+      applicationInsights: false,
       extraFqdns: ["mcr.microsoft.com"],
     });
     expect(hosts).toContain("ingest-viennaeastus2.kusto.windows.net");
@@ -87,6 +88,7 @@ describe("requiredEgressFqdns", () => {
         storageTableEndpoint: "t",
         location: "x",
         monitoring: false,
+        applicationInsights: false,
         extraFqdns: [],
       }).every((h) => h.usedBy.length > 0),
     ).toBe(true);

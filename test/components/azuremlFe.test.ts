@@ -104,8 +104,15 @@ describe("AzuremlFe defaults (FastProd)", () => {
     expect(d.metadata.annotations).toEqual({ "aksml/cluster-purpose": "FastProd" });
     expect(d.metadata.name).toBe("azureml-fe");
     expect(d.metadata.namespace).toBe("azureml");
-    expect(d.spec.template.metadata.labels).toEqual(labels);
+    // The workload identity webhook gives labelled pods the router's Azure identity (model data capture).
+    expect(d.spec.template.metadata.labels).toEqual({ ...labels, "azure.workload.identity/use": "true" });
     expect(d.spec.selector.matchLabels).toEqual(labels);
+    // Azure Monitor managed Prometheus scrapes annotated pods.
+    expect(d.spec.template.metadata.annotations).toEqual({
+      "prometheus.io/scrape": "true",
+      "prometheus.io/port": "9091",
+      "prometheus.io/path": "/metrics",
+    });
   });
 
   it("runs 3 replicas with a PDB (maxUnavailable 1), anti-affinity and zone spread; the router owns replicas afterwards", () => {
@@ -158,10 +165,13 @@ describe("AzuremlFe defaults (FastProd)", () => {
       AKSML_SHUTDOWN_GRACE_MS: "65000",
       AKSML_WATCH_NAMESPACES: "default",
       AKSML_PEER_SECRET_FILE: "/etc/aksml/peer/secret",
+      AKSML_MODEL_DATA_CONTAINER_URL: "https://aksmlmodels.blob.core.windows.net/modeldata",
+      AKSML_CAPTURE_BUFFER_BYTES: "67108864",
+      AKSML_CAPTURE_FLUSH_MS: "10000",
     });
-    // Endpoint removal propagates before SIGTERM; the pod's grace covers preStop + drain.
+    // Endpoint removal propagates before SIGTERM; the pod's grace covers preStop + drain + capture's flush.
     expect(c.lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
-    expect(dep("prod").spec.template.spec.terminationGracePeriodSeconds).toBe(75);
+    expect(dep("prod").spec.template.spec.terminationGracePeriodSeconds).toBe(85);
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "admin" });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "admin" });
     // The size comes from the router's LimitRange (azuremlFeSize.test.ts), which the router may rewrite.
@@ -239,6 +249,8 @@ describe("AzuremlFe RBAC", () => {
     { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },
     { apiGroups: ["apps"], resources: ["deployments"], verbs: ["list", "watch"] },
     { apiGroups: ["apps"], resources: ["deployments/scale"], verbs: ["get", "update"] },
+    { apiGroups: [""], resources: ["configmaps"], verbs: ["list", "watch", "create", "update"] },
+    { apiGroups: [""], resources: ["events"], verbs: ["create"] },
   ];
   const routerNamespaceRules = [
     { apiGroups: ["discovery.k8s.io"], resources: ["endpointslices"], verbs: ["list", "watch"] },

@@ -57,6 +57,9 @@ beforeAll(async () => {
       router,
       image: "example.azurecr.io/m:1",
       numReplicas: 2,
+      scoringTimeoutMs: 120_500,
+      livenessProbe: { timeoutSeconds: 4 },
+      readinessProbe: { periodSeconds: 2, failureThreshold: 2 },
       primaryKey: "given-primary",
       namespace: "models",
       tags: { team: "risk" },
@@ -115,13 +118,41 @@ describe("ModelWebservice defaults (Azure ML's, applied by the library)", () => 
       successThreshold: 1,
       failureThreshold: 3,
     });
-    expect(c.readinessProbe.httpGet).toEqual({ path: "/", port: 5001 });
+    expect(c.readinessProbe).toEqual({
+      httpGet: { path: "/", port: 5001 },
+      periodSeconds: 5,
+      initialDelaySeconds: 0,
+      timeoutSeconds: 2,
+      successThreshold: 1,
+      failureThreshold: 3,
+    });
     expect(c.ports).toEqual([{ name: "http", containerPort: 5001 }]);
     expect(pod("quickstart").tolerations).toEqual([]);
-    expect(envOf("quickstart")).toMatchObject({
-      AML_APP_INSIGHTS_ENABLED: "false",
-      AML_MODEL_DC_STORAGE_ENABLED: "false",
+    expect(envOf("quickstart")).toMatchObject({ AML_APP_INSIGHTS_ENABLED: "false" });
+    // The router captures model data; the inference server's own collector stays off.
+    expect(envOf("quickstart")).not.toHaveProperty("AML_MODEL_DC_STORAGE_ENABLED");
+  });
+
+  it("rolls without a failed request: maxUnavailable 0, a 5 s preStop sleep, a grace covering preStop + scoringTimeoutMs", () => {
+    expect(deployment("quickstart").spec.strategy).toEqual({
+      type: "RollingUpdate",
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
     });
+    expect(model("quickstart").lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+    // 5 s preStop + the default 60 s scoring timeout + 5 s.
+    expect(pod("quickstart").terminationGracePeriodSeconds).toBe(70);
+  });
+
+  it("takes readiness probe settings (the timeout defaulting to the liveness probe's) and a grace covering a longer scoring timeout", () => {
+    expect(model("fixed").readinessProbe).toEqual({
+      httpGet: { path: "/", port: 5001 },
+      periodSeconds: 2,
+      initialDelaySeconds: 0,
+      timeoutSeconds: 4,
+      successThreshold: 1,
+      failureThreshold: 2,
+    });
+    expect(pod("fixed").terminationGracePeriodSeconds).toBe(5 + 121 + 5);
   });
 
   it("autoscale on by default: no spec.replicas (the router owns it), and the default router settings in aksml/config", () => {
@@ -154,6 +185,9 @@ describe("ModelWebservice defaults (Azure ML's, applied by the library)", () => 
         maxRequestWaitTimeMs: 500,
         maxQueuedRequests: 100,
         collectModelData: false,
+        dataCollection: { sampleRate: 1, maxBodyBytes: 1048576, redactJsonFields: [] },
+        appInsightsEnabled: false,
+        models: [{ name: "linear", version: 1 }],
       },
     });
     expect(SERVICE_CONFIG_DEFAULTS.scoringTimeoutMs).toBe(60000);
@@ -245,7 +279,11 @@ describe("the router contract", () => {
     expect(secret.secretInputs).toContain("stringData");
     expect(reveal(secret.inputs)).toMatchObject({
       metadata: { name: "fixed-appinsights", namespace: "models" },
-      stringData: { AML_APP_INSIGHTS_KEY: "InstrumentationKey=00000000-aaaa" },
+      // The inference server prepends `InstrumentationKey=` itself; the full string is for OpenTelemetry.
+      stringData: {
+        AML_APP_INSIGHTS_KEY: "00000000-aaaa",
+        APPLICATIONINSIGHTS_CONNECTION_STRING: "InstrumentationKey=00000000-aaaa",
+      },
     });
     const env = model("fixed").env;
     expect(env.find((e: any) => e.name === "AML_APP_INSIGHTS_ENABLED").value).toBe("true");

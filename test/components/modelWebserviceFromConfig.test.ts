@@ -118,7 +118,8 @@ describe("ModelWebservice.fromAzureMlConfig", () => {
       deploymentConfigPath: dc,
       tokenIssuer: "https://login.microsoftonline.com/tenant/v2.0",
       tokenAudience: "api://scoring",
-      appInsightsKey: "InstrumentationKey=abc",
+      appInsightsConnectionString:
+        "InstrumentationKey=abc;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/",
     });
     await settle();
     const svc = reveal(rt.one("kubernetes:core/v1:Service", "from-config-token-service").inputs) as any;
@@ -130,7 +131,13 @@ describe("ModelWebservice.fromAzureMlConfig", () => {
       audience: "api://scoring",
     });
     const insights = rt.one("kubernetes:core/v1:Secret", "from-config-token-appinsights").inputs as any;
-    expect((reveal(insights) as any).stringData.AML_APP_INSIGHTS_KEY).toBe("InstrumentationKey=abc");
+    expect(rt.one("kubernetes:core/v1:Secret", "from-config-token-appinsights").secretInputs).toContain("stringData");
+    // The inference server builds `InstrumentationKey=<AML_APP_INSIGHTS_KEY>`: it gets the rest of the string after the key.
+    expect((reveal(insights) as any).stringData).toEqual({
+      AML_APP_INSIGHTS_KEY: "abc;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/",
+      APPLICATIONINSIGHTS_CONNECTION_STRING:
+        "InstrumentationKey=abc;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/",
+    });
   });
 
   it("maps the REST names (aadAuthEnabled, containerResourceRequirements.gpu, kvTags) and the older inference config keys", () => {

@@ -92,7 +92,21 @@ const cases: [string, Partial<ModelWebserviceArgs>, string][] = [
   ["probe timeout >= 1", { livenessProbe: { timeoutSeconds: 0 } }, "livenessProbe.timeoutSeconds"],
   ["probe success threshold >= 1", { livenessProbe: { successThreshold: 0 } }, "livenessProbe.successThreshold"],
   ["probe failure threshold >= 1", { livenessProbe: { failureThreshold: 0 } }, "livenessProbe.failureThreshold"],
-  ["App Insights needs a key", { enableAppInsights: true }, "appInsightsKey"],
+  ["readiness period >= 1", { readinessProbe: { periodSeconds: 0 } }, "readinessProbe.periodSeconds"],
+  [
+    "readiness initial delay >= 0",
+    { readinessProbe: { initialDelaySeconds: -1 } },
+    "readinessProbe.initialDelaySeconds",
+  ],
+  [
+    "readiness initial delay integer",
+    { readinessProbe: { initialDelaySeconds: 1.5 } },
+    "readinessProbe.initialDelaySeconds",
+  ],
+  ["readiness timeout >= 1", { readinessProbe: { timeoutSeconds: 0 } }, "readinessProbe.timeoutSeconds"],
+  ["readiness success >= 1", { readinessProbe: { successThreshold: 0 } }, "readinessProbe.successThreshold"],
+  ["readiness failure >= 1", { readinessProbe: { failureThreshold: 0 } }, "readinessProbe.failureThreshold"],
+  ["App Insights needs a connection string", { enableAppInsights: true }, "appInsightsConnectionString"],
   [
     "token audience not empty",
     { tokenAuthEnabled: true, authEnabled: false, tokenIssuer: "https://i", tokenAudience: " " },

@@ -56,7 +56,12 @@ const POD_FIELDS: Record<string, string> = {
 
 const SOLVER_URL = acmeSolverUrl("azureml");
 
-function podEnvironment(tls: boolean, acme = false): Record<string, string> {
+const CONTAINER_URL = "https://aksmlmodels.blob.core.windows.net/modeldata";
+/** What the `azureml-fe-appinsights` Secret would hold. */
+const CONNECTION_STRING =
+  "InstrumentationKey=00000000-0000-0000-0000-000000000001;IngestionEndpoint=https://westeurope-5.in.applicationinsights.azure.com/";
+
+function podEnvironment(tls: boolean, acme = false, appInsights = false): Record<string, string> {
   const env: Record<string, string> = {};
   for (const v of routerEnv(
     routerTopologyFor(ClusterPurpose.FastProd),
@@ -65,16 +70,23 @@ function podEnvironment(tls: boolean, acme = false): Record<string, string> {
     tls,
     ["team-a", "team-b"],
     acme ? SOLVER_URL : undefined,
+    { modelDataContainerUrl: CONTAINER_URL, bufferBytes: 8_388_608, flushSeconds: 20, appInsights },
   )) {
-    const fieldPath = (v.valueFrom as { fieldRef?: { fieldPath: string } } | undefined)?.fieldRef?.fieldPath;
-    env[v.name as string] = fieldPath ? POD_FIELDS[fieldPath]! : (v.value as string);
+    const from = v.valueFrom as { fieldRef?: { fieldPath: string }; secretKeyRef?: unknown } | undefined;
+    const fieldPath = from?.fieldRef?.fieldPath;
+    env[v.name as string] = fieldPath
+      ? POD_FIELDS[fieldPath]!
+      : from?.secretKeyRef
+        ? CONNECTION_STRING
+        : (v.value as string);
   }
   return env;
 }
 
 describe("the router environment, written by AzuremlFe and read by the router", () => {
   it("names only variables the router reads, and all of them with TLS and the ACME solver on", () => {
-    expect(Object.keys(podEnvironment(true, true)).sort()).toEqual(Object.values(ROUTER_ENV).sort());
+    expect(Object.keys(podEnvironment(true, true, true)).sort()).toEqual(Object.values(ROUTER_ENV).sort());
+    expect(Object.keys(podEnvironment(true, true))).not.toContain(ROUTER_ENV.appInsightsConnectionString);
     expect(Object.keys(podEnvironment(true))).not.toContain(ROUTER_ENV.acmeHttp01SolverUrl);
     expect(Object.keys(podEnvironment(false))).not.toContain(ROUTER_ENV.tlsCertFile);
     // The solver URL is only written with TLS: the router refuses it without.
@@ -108,6 +120,13 @@ describe("the router environment, written by AzuremlFe and read by the router", 
       workers: "auto",
       serviceTableSize: DEFAULT_SERVICE_TABLE_SIZE,
       replicaTableSize: DEFAULT_REPLICA_TABLE_SIZE,
+      modelData: { containerUrl: CONTAINER_URL },
+      captureBufferBytes: 8_388_608,
+      captureFlushMs: 20_000,
+    });
+    expect(loadRouterConfig(podEnvironment(true, false, true)).appInsights).toEqual({
+      connectionString: CONNECTION_STRING,
+      samplingRatio: 1,
     });
     expect(ROUTER_SHUTDOWN_GRACE_SECONDS * 1000).toBe(DEFAULT_SHUTDOWN_GRACE_MS);
   });

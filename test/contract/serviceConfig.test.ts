@@ -36,6 +36,11 @@ describe("aksml/config defaults (Azure ML deploy_configuration, applied by the p
     ["maxRequestWaitTimeMs", c.maxRequestWaitTimeMs, 500],
     ["maxQueuedRequests", c.maxQueuedRequests, 100],
     ["collectModelData", c.collectModelData, false],
+    ["dataCollection.sampleRate", c.dataCollection.sampleRate, 1],
+    ["dataCollection.maxBodyBytes", c.dataCollection.maxBodyBytes, 1024 * 1024],
+    ["dataCollection.redactJsonFields", c.dataCollection.redactJsonFields, []],
+    ["appInsightsEnabled", c.appInsightsEnabled, false],
+    ["models", c.models, []],
     ["numReplicas", c.numReplicas, undefined],
   ])("%s defaults to %j", (_path, actual, expected) => {
     expect(actual).toEqual(expected);
@@ -103,6 +108,65 @@ describe("aksml/config validation", () => {
     ],
     ["a newer schema", { version: 2 }, /^version: schema version 2 is newer/],
     ["a non-boolean flag", { collectModelData: "yes" }, /^collectModelData: must be true or false/],
+    [
+      "a sample rate over 1",
+      { dataCollection: { sampleRate: 1.5 } },
+      /^dataCollection\.sampleRate: must be a number from 0 to 1/,
+    ],
+    [
+      "a negative sample rate",
+      { dataCollection: { sampleRate: -0.1 } },
+      /^dataCollection\.sampleRate: must be a number/,
+    ],
+    [
+      "a body limit over 2 MiB",
+      { dataCollection: { maxBodyBytes: 2 * 1024 * 1024 + 1 } },
+      /^dataCollection\.maxBodyBytes: must be <= 2097152/,
+    ],
+    ["an unknown data collection key", { dataCollection: { rate: 1 } }, /^dataCollection\.rate: unknown key/],
+    [
+      "too many redaction paths",
+      { dataCollection: { redactJsonFields: Array.from({ length: 33 }, (_, i) => `k${i}`) } },
+      /^dataCollection\.redactJsonFields: must have at most 32 entries/,
+    ],
+    [
+      "a redaction path that is too long",
+      { dataCollection: { redactJsonFields: ["a".repeat(257)] } },
+      /^dataCollection\.redactJsonFields\[0\]: is longer than 256/,
+    ],
+    [
+      "a redaction path with an empty segment",
+      { dataCollection: { redactJsonFields: ["a..b"] } },
+      /^dataCollection\.redactJsonFields\[0\]: "a\.\.b" is not a path/,
+    ],
+    [
+      "a redaction path of 17 segments",
+      { dataCollection: { redactJsonFields: [Array(17).fill("a").join(".")] } },
+      /^dataCollection\.redactJsonFields\[0\]: has 17 segments, at most 16/,
+    ],
+    [
+      "a model name with a slash",
+      { models: [{ name: "a/b", version: 1 }] },
+      /^models\[0\]\.name: must be a model name/,
+    ],
+    ["a model without a version", { models: [{ name: "a" }] }, /^models\[0\]\.version: is required/],
+    ["a model version of 0", { models: [{ name: "a", version: 0 }] }, /^models\[0\]\.version: must be >= 1/],
+    [
+      "a model listed twice",
+      {
+        models: [
+          { name: "a", version: 1 },
+          { name: "a", version: 1 },
+        ],
+      },
+      /^models\[1\]: model a:1 is listed twice/,
+    ],
+    [
+      "more than 1000 models",
+      { models: Array.from({ length: 1001 }, (_, i) => ({ name: `m${i}`, version: 1 })) },
+      /^models: must have at most 1000 entries/,
+    ],
+    ["a non-boolean appInsightsEnabled", { appInsightsEnabled: 1 }, /^appInsightsEnabled: must be true or false/],
   ])("rejects %s", (_label, input, expected) => {
     expect(problemsOf(input).some((p) => expected.test(p))).toBe(true);
   });
@@ -177,6 +241,17 @@ describe("serialize/parse round trip", () => {
       wait: fc.integer({ min: 1, max: 60_000 }),
       queue: fc.integer({ min: 0, max: 10_000 }),
       collect: fc.boolean(),
+      insights: fc.boolean(),
+      sampleRate: fc.double({ min: 0, max: 1, noNaN: true }),
+      maxBodyBytes: fc.integer({ min: 0, max: 2 * 1024 * 1024 }),
+      redact: fc.array(fc.constantFrom("customer.ssn", "$.data.*.email", "*", "rows.*"), { maxLength: 3 }),
+      models: fc.uniqueArray(
+        fc.record({
+          name: fc.constantFrom("churn", "fraud.v2", "m_1"),
+          version: fc.integer({ min: 1, max: 2 ** 31 - 1 }),
+        }),
+        { maxLength: 3, selector: (m) => `${m.name}:${m.version}` },
+      ),
       extraAudiences: fc.option(
         fc.array(fc.constantFrom("api://model-a-uri", "11111111-2222-3333-4444-555555555555"), {
           minLength: 1,
@@ -215,6 +290,9 @@ describe("serialize/parse round trip", () => {
         maxRequestWaitTimeMs: r.wait,
         maxQueuedRequests: r.queue,
         collectModelData: r.collect,
+        dataCollection: { sampleRate: r.sampleRate, maxBodyBytes: r.maxBodyBytes, redactJsonFields: r.redact },
+        appInsightsEnabled: r.insights,
+        models: r.models,
       }),
     );
 

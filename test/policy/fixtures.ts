@@ -56,6 +56,9 @@ export function modelConfig(overrides: Partial<ServiceConfig> = {}): ServiceConf
     maxRequestWaitTimeMs: 500,
     maxQueuedRequests: 100,
     collectModelData: false,
+    dataCollection: { sampleRate: 1, maxBodyBytes: 1024 * 1024, redactJsonFields: [] },
+    appInsightsEnabled: false,
+    models: [],
     ...overrides,
   };
 }
@@ -215,15 +218,19 @@ export function productionGraph(purpose: "FastProd" | "DenseProd" | "DevTest" = 
     },
     spec: {
       selector: { matchLabels: { "aksml/webservice": "churn" } },
+      strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: { labels: modelLabels },
         spec: {
+          terminationGracePeriodSeconds: 70,
           initContainers: [{ name: "fetch-model", image: `${ACR_LOGIN}/aksml/router:0.1.0` }],
           containers: [
             {
               name: "model",
               image: `${ACR_LOGIN}/churn:1`,
               resources: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+              readinessProbe: { httpGet: { path: "/", port: 5001 } },
+              lifecycle: { preStop: { sleep: { seconds: 5 } } },
             },
           ],
         },

@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { loadRouterConfig, RouterConfigError } from "../../router/config.js";
 import { MAX_REQUEST_BYTES } from "../../router/contract/serviceConfig.js";
 
+const GUID = "00000000-1111-2222-3333-444444444444";
+
 describe("loadRouterConfig", () => {
   it("applies the defaults", () => {
     const c = loadRouterConfig({ AKSML_POD_NAME: "azureml-fe-0" });
@@ -46,6 +48,11 @@ describe("loadRouterConfig", () => {
       AKSML_WORKERS: "3",
       AKSML_SERVICE_TABLE_SIZE: "64",
       AKSML_REPLICA_TABLE_SIZE: "512",
+      AKSML_MODEL_DATA_CONTAINER_URL: "https://acct.blob.core.windows.net/modeldata",
+      AKSML_CAPTURE_BUFFER_BYTES: "8388608",
+      AKSML_CAPTURE_FLUSH_MS: "0",
+      APPLICATIONINSIGHTS_CONNECTION_STRING: `InstrumentationKey=${GUID};IngestionEndpoint=https://x/`,
+      AKSML_APP_INSIGHTS_SAMPLING_RATIO: "0.25",
     });
     expect(c).toEqual({
       backend: "local",
@@ -67,7 +74,41 @@ describe("loadRouterConfig", () => {
       workers: 3,
       serviceTableSize: 64,
       replicaTableSize: 512,
+      modelData: { containerUrl: "https://acct.blob.core.windows.net/modeldata" },
+      captureBufferBytes: 8388608,
+      captureFlushMs: 0,
+      appInsights: { connectionString: `InstrumentationKey=${GUID};IngestionEndpoint=https://x/`, samplingRatio: 0.25 },
     });
+  });
+
+  it("reads the other model data destinations, and none by default", () => {
+    expect(loadRouterConfig({ AKSML_MODEL_DATA_DIR: "/data" }).modelData).toEqual({ dir: "/data" });
+    expect(loadRouterConfig({ AKSML_MODEL_DATA_CONNECTION_STRING: "UseDevelopmentStorage=true" }).modelData).toEqual({
+      connectionString: "UseDevelopmentStorage=true",
+      container: "modeldata",
+    });
+    expect(loadRouterConfig({}).modelData).toBeUndefined();
+    expect(loadRouterConfig({}).appInsights).toBeUndefined();
+  });
+
+  it.each([
+    [
+      { AKSML_MODEL_DATA_DIR: "/d", AKSML_MODEL_DATA_CONTAINER_URL: "https://a.blob.core.windows.net/modeldata" },
+      "set one model data destination",
+    ],
+    [
+      { AKSML_MODEL_DATA_CONTAINER_URL: "https://a.blob.core.windows.net/" },
+      "AKSML_MODEL_DATA_CONTAINER_URL must be a blob container URL",
+    ],
+    [{ AKSML_CAPTURE_BUFFER_BYTES: "1024" }, "AKSML_CAPTURE_BUFFER_BYTES must be an integer between 1048576"],
+    [{ AKSML_CAPTURE_FLUSH_MS: "-1" }, "AKSML_CAPTURE_FLUSH_MS"],
+    [
+      { APPLICATIONINSIGHTS_CONNECTION_STRING: "abc" },
+      "APPLICATIONINSIGHTS_CONNECTION_STRING must be an Application Insights connection string",
+    ],
+    [{ AKSML_APP_INSIGHTS_SAMPLING_RATIO: "2" }, "AKSML_APP_INSIGHTS_SAMPLING_RATIO must be a number from 0 to 1"],
+  ])("rejects capture and telemetry settings %j", (env, message) => {
+    expect(() => loadRouterConfig(env)).toThrow(message);
   });
 
   it("reports every bad value at once", () => {

@@ -48,9 +48,13 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Prom
   });
 }
 
-export async function startAzurite(): Promise<Azurite> {
-  const location = mkdtempSync(join(tmpdir(), "aksml-azurite-"));
-  const port = await freePort();
+/**
+ * Azurite on `port` (default: a free one) keeping its data in `location` (default: a fresh
+ * folder, removed on stop; a given one is kept, so a restarted Azurite finds its blobs).
+ */
+export async function startAzurite(opts: { port?: number; location?: string } = {}): Promise<Azurite> {
+  const location = opts.location ?? mkdtempSync(join(tmpdir(), "aksml-azurite-"));
+  const port = opts.port ?? (await freePort());
   const child = spawn(
     AZURITE,
     [
@@ -78,7 +82,7 @@ export async function startAzurite(): Promise<Azurite> {
         child.kill("SIGTERM");
         await exited;
       }
-      rmSync(location, { recursive: true, force: true });
+      if (opts.location === undefined) rmSync(location, { recursive: true, force: true });
     },
   };
 }

@@ -6,15 +6,33 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ServiceCatalog, ServiceSnapshot } from "../../router/contract/backend.js";
+import type {
+  EndpointCatalog,
+  EndpointSnapshot,
+  ServiceCatalog,
+  ServiceSnapshot,
+} from "../../router/contract/backend.js";
 import { parseServiceConfig, type ServiceConfig } from "../../router/contract/serviceConfig.js";
 import { LocalProcessBackend, type LocalServiceSpec } from "../../router/backends/local/localBackend.js";
 
 const SCORER = fileURLToPath(new URL("../../examples/local/scorer.mjs", import.meta.url));
 
-/** An in-memory catalog that keeps the latest snapshot per service. */
-class RecordingCatalog implements ServiceCatalog {
+/** An in-memory catalog that keeps the latest snapshot per service (and endpoint). */
+class RecordingCatalog implements ServiceCatalog, EndpointCatalog {
   readonly latest = new Map<string, ServiceSnapshot>();
+  readonly endpoints = new Map<string, EndpointSnapshot>();
+  upsertEndpoint(s: EndpointSnapshot): void {
+    this.endpoints.set(s.name, s);
+  }
+  removeEndpoint(name: string): void {
+    this.endpoints.delete(name);
+  }
+  rejectEndpoint(name: string, reason: string): void {
+    this.rejected.push(`${name}: ${reason}`);
+  }
+  withdrawEndpoint(name: string, reason: string): void {
+    this.rejected.push(`${name}: ${reason}`);
+  }
   readonly rejected: string[] = [];
   upsert(s: ServiceSnapshot): void {
     this.latest.set(s.name, s);

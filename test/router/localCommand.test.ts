@@ -150,6 +150,19 @@ describe("aksml local (child process)", () => {
 describe("local config validation", () => {
   const ok = { services: [{ name: "m", command: "serve --port $PORT" }] };
 
+  it("takes a capture folder relative to the file, or a storage account with the modeldata container by default", () => {
+    expect(validateLocalConfig({ ...ok, capture: { dir: "data" } }, "/cfg/local.json").capture).toEqual({
+      dir: "/cfg/data",
+      container: "modeldata",
+    });
+    const azurite = "UseDevelopmentStorage=true";
+    expect(validateLocalConfig({ ...ok, capture: { connectionString: azurite } }, "/cfg/local.json").capture).toEqual({
+      connectionString: azurite,
+      container: "modeldata",
+    });
+    expect(validateLocalConfig(ok, "/cfg/local.json").capture).toBeUndefined();
+  });
+
   it("applies defaults, resolves cwd against the file, and generates keys when absent", () => {
     const dir = mkdtempSync(join(tmpdir(), "aksml-local-"));
     mkdirSync(join(dir, "models"));
@@ -254,6 +267,20 @@ describe("local config validation", () => {
       { services: [{ ...ok.services[0], cwd: "/proc/version" }] },
       'services[0].cwd: "/proc/version" is not an existing directory',
     ],
+    // Model data capture: one destination, a real container name, a bounded buffer.
+    [{ ...ok, capture: "modeldata" }, "capture: must be an object"],
+    [{ ...ok, capture: {} }, "capture: give exactly one of dir"],
+    [
+      { ...ok, capture: { dir: "d", connectionString: "UseDevelopmentStorage=true" } },
+      "capture: give exactly one of dir",
+    ],
+    [
+      { ...ok, capture: { connectionString: "https://x" } },
+      "capture.connectionString: must be a storage connection string",
+    ],
+    [{ ...ok, capture: { dir: "d", container: "Model_Data" } }, "capture.container: must be a blob container name"],
+    [{ ...ok, capture: { dir: "d", bufferBytes: 1024 } }, "capture.bufferBytes: must be an integer between 1048576"],
+    [{ ...ok, capture: { dir: "d", flush: true } }, "capture.flush: unknown key"],
   ])("rejects %j (%s)", (raw, expected) => {
     let error: unknown;
     try {

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { AksInferenceCluster, AzuremlFe, ContainerInsights, ModelWebservice } from "../../index.js";
+import { AksInferenceCluster, AzuremlFe, ContainerInsights, ModelEndpoint, ModelWebservice } from "../../index.js";
 import { isSecret, settle, startMockRuntime } from "../../preview/mockRuntime.js";
 import {
   exportedComponents,
@@ -21,9 +21,10 @@ import { AKS_INFERENCE_CLUSTER_ARG_SHAPE } from "../../components/aksInferenceCl
 import { AZUREML_FE_ARG_SHAPE } from "../../components/azuremlFe/argShape.js";
 import { CONTAINER_INSIGHTS_ARG_SHAPE } from "../../components/containerInsights/argShape.js";
 import { MODEL_WEBSERVICE_ARG_SHAPE } from "../../components/modelWebservice/argShape.js";
+import { MODEL_ENDPOINT_ARG_SHAPE } from "../../components/modelEndpoint/argShape.js";
 import type { ArgKind, ArgShapeTable } from "../../components/shared/argShape.js";
 
-const COMPONENTS = ["AksInferenceCluster", "AzuremlFe", "ContainerInsights", "ModelWebservice"];
+const COMPONENTS = ["AksInferenceCluster", "AzuremlFe", "ContainerInsights", "ModelEndpoint", "ModelWebservice"];
 const token = (name: string) => `aksml:index:${name}`;
 
 let schema: PackageSchema;
@@ -49,7 +50,7 @@ describe("schema.json", () => {
     expect(committed, "schema.json is stale: run `npm run schema` and commit it").toBe(schemaText(schema));
   });
 
-  it("names the package aksml at the package's version and has the four components with their type tokens", () => {
+  it("names the package aksml at the package's version and has the five components with their type tokens", () => {
     const pkg = JSON.parse(readFileSync(`${PACKAGE_ROOT}package.json`, "utf8"));
     expect(schema.name).toBe("aksml");
     expect(schema.version).toBe(pkg.version);
@@ -83,6 +84,7 @@ describe("schema.json", () => {
       AzuremlFe: AZUREML_FE_ARG_SHAPE,
       ContainerInsights: CONTAINER_INSIGHTS_ARG_SHAPE,
       ModelWebservice: MODEL_WEBSERVICE_ARG_SHAPE,
+      ModelEndpoint: MODEL_ENDPOINT_ARG_SHAPE,
     };
     const kindOf = (p: SchemaProperty): ArgKind | string => {
       if (p.$ref) {
@@ -92,7 +94,12 @@ describe("schema.json", () => {
           .sort()
           .join(",")})`;
       }
-      if (p.type === "array") return p.items!.type === "string" ? "stringList" : `list of ${kindOf(p.items!)}`;
+      if (p.type === "array")
+        return p.items!.type === "string"
+          ? "stringList"
+          : p.items!.type === "number"
+            ? "numberList"
+            : `list of ${kindOf(p.items!)}`;
       if (p.type === "object") return "stringMap";
       return p.type!;
     };
@@ -154,11 +161,26 @@ describe("schema.json", () => {
       },
       { provider: aks.provider },
     );
+    const endpoint = new ModelEndpoint(
+      "s-endpoint",
+      {
+        cluster: aks.connection,
+        router: fe.connection,
+        versions: [
+          {
+            versionName: "blue",
+            image: "sacr.azurecr.io/m@sha256:0000000000000000000000000000000000000000000000000000000000000000",
+          },
+        ],
+      },
+      { provider: aks.provider },
+    );
     const instances: Record<string, pulumi.ComponentResource> = {
       AksInferenceCluster: aks,
       ContainerInsights: insights,
       AzuremlFe: fe,
       ModelWebservice: svc,
+      ModelEndpoint: endpoint,
     };
     for (const [component, instance] of Object.entries(instances)) {
       const secretOutputs: string[] = [];

@@ -23,6 +23,7 @@ import { APP_NAME_LABEL, ROUTER_APP_NAME } from "../../../components/shared/conv
 import { rotatedKeys, slotField } from "../keyValues.js";
 import type {
   AccessTokenReport,
+  EndpointsReport,
   KeySlot,
   LogLineReport,
   RegenKeyReport,
@@ -35,6 +36,7 @@ import { Day2Error, type Day2Target, type LogsRequest } from "../target.js";
 import { kubeError, statusCode } from "./apiErrors.js";
 import { deploymentState } from "./deploymentState.js";
 import { ModelServices, type ModelService } from "./modelServices.js";
+import { endpointStatusesFromCluster } from "../../endpoints/endpointStatus.js";
 
 /** Not-ready pods whose Events are read per state query (each is one API call). */
 const MAX_PODS_WITH_EVENTS = 5;
@@ -157,6 +159,18 @@ export class KubernetesTarget implements Day2Target {
 
   private async endpoint(): Promise<string | undefined> {
     return this.opts.endpoint?.replace(/\/+$/, "") ?? (await this.services.routerEndpoint());
+  }
+
+  async endpoints(): Promise<EndpointsReport> {
+    try {
+      return await endpointStatusesFromCluster(this.kc, this.opts.namespace);
+    } catch (e) {
+      const where = this.opts.namespace ? `namespace ${this.opts.namespace}` : "any namespace";
+      const err = kubeError(e, `list the endpoint Services and rollout ConfigMaps in ${where}`, this.kc);
+      if (statusCode(e) === 403 && !this.opts.namespace)
+        throw new Day2Error(`${err.message}; or pass --namespace <namespace> to look in one namespace only`);
+      throw err;
+    }
   }
 
   async scoringTarget(service: string): Promise<ScoringTarget> {

@@ -8,13 +8,15 @@
  * - keys, score (key auth): get secrets
  * - regen-key: get and update secrets
  * - logs: list pods, get pods/log
+ * - endpoints: list services and configmaps (the routers' `<endpoint>-rollout` state;
+ *   a list cannot be limited by label in RBAC, so it covers the scope's ConfigMaps)
  *
  * Bound in one namespace (a RoleBinding), the commands work with `--namespace`.
  */
 import type { RbacRule } from "../../../components/azuremlFe/rbacRules.js";
 
 export const DAY2_OPERATOR_RULES = [
-  { apiGroups: [""], resources: ["services", "pods", "events"], verbs: ["list"] },
+  { apiGroups: [""], resources: ["services", "pods", "events", "configmaps"], verbs: ["list"] },
   { apiGroups: [""], resources: ["secrets"], verbs: ["get", "update"] },
   { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
   { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get"] },
@@ -22,7 +24,7 @@ export const DAY2_OPERATOR_RULES = [
 
 /** Read-only: every command but regen-key (and keys/score, which read the keys). */
 export const DAY2_VIEWER_RULES = [
-  { apiGroups: [""], resources: ["services", "pods", "events"], verbs: ["list"] },
+  { apiGroups: [""], resources: ["services", "pods", "events", "configmaps"], verbs: ["list"] },
   { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
   { apiGroups: ["apps"], resources: ["deployments"], verbs: ["get"] },
 ] as const satisfies readonly RbacRule[];

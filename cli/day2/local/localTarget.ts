@@ -6,6 +6,7 @@ import { ADMIN_TOKEN_ENV, adminStateFile, readAdminState } from "../../local/adm
 import { Day2Error, type Day2Target, type LogsRequest } from "../target.js";
 import type {
   AccessTokenReport,
+  EndpointsReport,
   KeySlot,
   LogLineReport,
   RegenKeyReport,
@@ -128,6 +129,14 @@ export class LocalTarget implements Day2Target {
 
   token(service: string): Promise<AccessTokenReport> {
     return this.json("POST", `${this.svc(service)}/token`, {});
+  }
+
+  /** The router's own view (its admin port's `/endpoints`): the live split and rollout as it routes. */
+  async endpoints(): Promise<EndpointsReport> {
+    const body = await this.json<{ endpoints?: EndpointsReport["endpoints"] }>("GET", "/endpoints");
+    if (!Array.isArray(body.endpoints))
+      throw new Day2Error(`${this.adminUrl}/endpoints did not answer a list of endpoints; is it aksml local?`);
+    return { endpoints: body.endpoints, problems: [] };
   }
 
   async scoringTarget(service: string): Promise<ScoringTarget> {

@@ -4,12 +4,14 @@
  * leadership among the router pods, found through the headless peers Service, their
  * load reports authenticated with the shared peer secret; and, unless disabled
  * (DevTest), the router Deployment for self-scaling: its replica count and, given CPU
- * bounds, its pods' CPU (routerPodCpu.ts). The router composes the
+ * bounds, its pods' CPU (routerPodCpu.ts); endpoints and their rollouts' live state
+ * (EndpointWatch, the RolloutStore). The router composes the
  * autoscaler, the peer load endpoint and the self-scaler around it. `start` resolves
  * only once every watch has listed successfully (the router stays not-ready until then).
  */
 import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import type {
+  EndpointCatalog,
   LeaderElection,
   RouterBackend,
   RouterLeadership,
@@ -20,6 +22,7 @@ import { ROUTER_ENV } from "../../contract/routerEnvironment.js";
 import { RouterConfigError, type RouterEnvConfig } from "../../config.js";
 import type { Log } from "../../log.js";
 import { ModelServiceWatch } from "./modelServiceWatch.js";
+import { EndpointWatch } from "./endpointWatch.js";
 import { LeaseElection } from "./leaseElection.js";
 import { PeerDirectory } from "./peerDirectory.js";
 import { FilePeerSecret } from "./peerSecret.js";
@@ -73,6 +76,8 @@ export function defaultKubeConfig(): KubeConfig {
 export class KubernetesBackend implements RouterBackend {
   readonly leadership?: RouterLeadership;
   readonly routerReplicas?: RouterReplicas;
+  /** The endpoints' watch is also where rollouts' live state is kept (ConfigMaps, Events). */
+  readonly rollouts: EndpointWatch;
   private readonly models: ModelServiceWatch;
 
   constructor(
@@ -84,6 +89,12 @@ export class KubernetesBackend implements RouterBackend {
     this.models = new ModelServiceWatch(kc, {
       namespaces: settings.watchNamespaces,
       restartDelayMs: tuning.restartDelayMs,
+      log,
+    });
+    this.rollouts = new EndpointWatch(kc, {
+      namespaces: settings.watchNamespaces,
+      restartDelayMs: tuning.restartDelayMs,
+      podName: settings.podName,
       log,
     });
     const { podNamespace: namespace, leaseName, peersService } = settings;
@@ -128,8 +139,8 @@ export class KubernetesBackend implements RouterBackend {
     }
   }
 
-  async start(catalog: ServiceCatalog): Promise<void> {
-    await this.models.start(catalog);
+  async start(catalog: ServiceCatalog & EndpointCatalog): Promise<void> {
+    await Promise.all([this.models.start(catalog), this.rollouts.start(catalog)]);
     if (!this.leadership)
       this.log.warn(
         { missing: [ROUTER_ENV.podNamespace, ROUTER_ENV.leaseName, ROUTER_ENV.peersService] },
@@ -141,7 +152,7 @@ export class KubernetesBackend implements RouterBackend {
     return this.models.scale(service, replicas);
   }
 
-  stop(): Promise<void> {
-    return this.models.stop();
+  async stop(): Promise<void> {
+    await Promise.all([this.models.stop(), this.rollouts.stop()]);
   }
 }

@@ -250,7 +250,20 @@ export class ModelServiceWatch {
     return primaryKey && secondaryKey ? { primaryKey, secondaryKey } : undefined;
   }
 
+  /**
+   * The replicas new requests may go to, from the EndpointSlices' conditions: ready and
+   * not terminating (`ready`/`serving` unset mean true, `terminating` unset false). A
+   * terminating replica (its pod deleted, in its preStop delay) gets no new request, and
+   * the requests it has finish (the router holds their connections); only when no replica
+   * is ready at all do terminating ones that still serve take requests, as kube-proxy
+   * does, rather than none.
+   */
   private replicasOf(namespace: string, name: string): ReplicaEndpoint[] {
+    const ready = this.endpointsOf(namespace, name, "ready");
+    return ready.length > 0 ? ready : this.endpointsOf(namespace, name, "serving-terminating");
+  }
+
+  private endpointsOf(namespace: string, name: string, which: "ready" | "serving-terminating"): ReplicaEndpoint[] {
     const out = new Map<string, ReplicaEndpoint>();
     for (const slice of this.caches.get(namespace)?.slices.list(namespace) ?? []) {
       if (slice.metadata?.labels?.[SERVICE_NAME_LABEL] !== name || slice.addressType === "FQDN") continue;
@@ -259,8 +272,10 @@ export class ModelServiceWatch {
         (slice.ports?.length === 1 ? slice.ports[0]!.port : undefined);
       if (port === undefined) continue;
       for (const ep of slice.endpoints ?? []) {
-        // `ready` unset means ready (EndpointSlice API); terminating endpoints are not ready.
-        if (ep.conditions?.ready === false) continue;
+        const isReady = ep.conditions?.ready !== false;
+        const serving = ep.conditions?.serving ?? isReady;
+        const terminating = ep.conditions?.terminating === true;
+        if (which === "ready" ? !isReady || terminating : !(terminating && serving)) continue;
         const address = ep.addresses[0];
         if (!address) continue;
         const host = slice.addressType === "IPv6" ? `[${address}]` : address;

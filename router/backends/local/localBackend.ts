@@ -5,14 +5,26 @@
  * replaces replicas that exit (with backoff, so a crashing command does not spin),
  * and kills every child when it stops or the router exits. Each replica is a process
  * group that dies with the router even when the router cannot run any handler
- * (SIGKILL): see the lifeline in replicaProcess.ts.
+ * (SIGKILL): see the lifeline in replicaProcess.ts. Endpoints (several services behind
+ * one name) are published as configured; their rollouts' live state is kept in memory
+ * (localEndpoints.ts). `rollReplicas` replaces a service's replicas one by one, as a
+ * Deployment rollout does (maxUnavailable 0).
  */
-import type { ReplicaEndpoint, RouterBackend, ServiceCatalog, ServiceKeys } from "../../contract/backend.js";
+import type {
+  EndpointCatalog,
+  ReplicaEndpoint,
+  RouterBackend,
+  ServiceCatalog,
+  ServiceKeys,
+} from "../../contract/backend.js";
 import type { Log } from "../../log.js";
 import type { ServiceConfig } from "../../contract/serviceConfig.js";
 import { freePort } from "./freePort.js";
 import { LogStore } from "./logStore.js";
 import { ReplicaProcess } from "./replicaProcess.js";
+import { LocalEndpoints, type LocalEndpointSpec } from "./localEndpoints.js";
+
+export type { LocalEndpointSpec } from "./localEndpoints.js";
 
 export interface LocalServiceSpec {
   name: string;
@@ -34,6 +46,8 @@ export interface LocalBackendOptions {
   onOutput?: (service: string, replica: string, line: string) => void;
   /** The router's logger (create it first, then the backend, then the router). */
   log?: Log;
+  /** Endpoints over the services (each version names one of them). */
+  endpoints?: LocalEndpointSpec[];
 }
 
 const RESTART_BACKOFF_MIN_MS = 250;
@@ -79,10 +93,12 @@ class LocalService {
   private backoffMs = RESTART_BACKOFF_MIN_MS;
   private restartTimer?: NodeJS.Timeout;
   private stopped = false;
+  /** Replicas started by rollReplicas, not counted against the target until their old one is gone. */
+  private surge = 0;
 
   constructor(
     readonly spec: LocalServiceSpec,
-    private readonly opts: Required<Omit<LocalBackendOptions, "log">> & Pick<LocalBackendOptions, "log">,
+    private readonly opts: BackendOpts,
     private readonly catalog: ServiceCatalog,
   ) {
     const { config } = spec;
@@ -137,15 +153,16 @@ class LocalService {
   async reconcile(): Promise<void> {
     if (this.stopped) return;
     const live = [...this.replicas.values()].filter((r) => r.state === "starting" || r.state === "ready");
-    const starts: Promise<void>[] = [];
-    for (let i = live.length + this.pendingStarts; i < this.target; i++) starts.push(this.startOne());
-    if (live.length > this.target) {
+    const starts: Promise<boolean>[] = [];
+    const target = this.target + this.surge;
+    for (let i = live.length + this.pendingStarts; i < target; i++) starts.push(this.startOne());
+    if (live.length > target) {
       // Stop the ones that serve nobody yet first, then the newest.
       const seqOf = (r: ReplicaProcess) => Number(r.spec.id.slice("local-".length));
       const order = [...live].sort(
         (a, b) => (a.state === b.state ? 0 : a.state === "starting" ? -1 : 1) || seqOf(b) - seqOf(a),
       );
-      const victims = order.slice(0, live.length - this.target);
+      const victims = order.slice(0, live.length - target);
       for (const v of victims) v.state = "stopping";
       this.publish(); // out of the catalog before the signal, so no new request is sent to them
       await Promise.all(victims.map((v) => v.stop(this.opts.stopGraceMs)));
@@ -154,11 +171,38 @@ class LocalService {
     await Promise.all(starts);
   }
 
-  private async startOne(): Promise<void> {
+  /**
+   * Replaces every replica running now, one at a time, as a Deployment rollout with
+   * maxSurge 1 and maxUnavailable 0 does: a new replica is started and must answer its
+   * health check before the old one leaves the catalog (no new request reaches it) and
+   * is stopped (SIGTERM: it finishes what it has). Resolves when all are replaced; false
+   * if a new replica never became healthy (the old one is then kept).
+   */
+  async rollReplicas(): Promise<boolean> {
+    const old = [...this.replicas.values()].filter((r) => r.state === "ready");
+    for (const victim of old) {
+      if (this.stopped || victim.state !== "ready") continue;
+      this.surge++;
+      const healthy = await this.startOne().catch(() => false);
+      if (!healthy) {
+        this.surge--;
+        return false;
+      }
+      // The old one counts as gone from here on, so the new one is not taken for a surplus.
+      victim.state = "stopping";
+      this.surge--;
+      this.publish(); // out of the catalog before the signal, so no new request is sent to it
+      await victim.stop(this.opts.stopGraceMs);
+    }
+    return true;
+  }
+
+  /** Starts one replica; resolves once it is healthy (true) or has failed (false). */
+  private async startOne(): Promise<boolean> {
     const id = `local-${++this.seq}`;
     this.pendingStarts++; // counted as live while its port is being found, so concurrent reconciles do not start extras
     const port = await freePort(this.opts.host).finally(() => this.pendingStarts--);
-    if (this.stopped) return;
+    if (this.stopped) return false;
     const replica = new ReplicaProcess({
       id,
       command: this.spec.command,
@@ -187,8 +231,10 @@ class LocalService {
       );
       this.publish();
       // The target may have dropped while this one was starting.
-      if (this.liveCount() > this.target) void this.reconcile();
-    } else if (replica.state === "starting") {
+      if (this.liveCount() > this.target + this.surge) void this.reconcile();
+      return true;
+    }
+    if (replica.state === "starting") {
       this.opts.log?.warn(
         { service: this.spec.name, replica: id, timeoutMs: this.opts.healthTimeoutMs },
         "replica never became healthy; stopping it",
@@ -200,6 +246,7 @@ class LocalService {
       await replica.stop(this.opts.stopGraceMs);
       this.scheduleRestart();
     }
+    return false;
   }
 
   private onExit(replica: ReplicaProcess, code: number | null, signal: NodeJS.Signals | null): void {
@@ -247,10 +294,14 @@ class LocalService {
   }
 }
 
+type BackendOpts = Required<Omit<LocalBackendOptions, "log" | "endpoints">> & Pick<LocalBackendOptions, "log">;
+
 export class LocalProcessBackend implements RouterBackend {
   private readonly services = new Map<string, LocalService>();
   private stopping?: Promise<void>;
-  private readonly opts: Required<Omit<LocalBackendOptions, "log">> & Pick<LocalBackendOptions, "log">;
+  private readonly opts: BackendOpts;
+  /** The endpoints, and the rollouts' live state (in memory: `aksml local` is one router). */
+  readonly rollouts: LocalEndpoints;
   private readonly killOnExit = () => {
     for (const s of this.services.values()) s.killNow();
   };
@@ -267,9 +318,10 @@ export class LocalProcessBackend implements RouterBackend {
         options.onOutput ?? ((service, replica, line) => process.stderr.write(`[${service}/${replica}] ${line}\n`)),
       log: options.log,
     };
+    this.rollouts = new LocalEndpoints(options.endpoints ?? []);
   }
 
-  async start(catalog: ServiceCatalog): Promise<void> {
+  async start(catalog: ServiceCatalog & EndpointCatalog): Promise<void> {
     // Stopped before it started (a stop signal while the router was starting): start nothing.
     if (this.stopping) return;
     process.on("exit", this.killOnExit);
@@ -278,6 +330,7 @@ export class LocalProcessBackend implements RouterBackend {
       this.services.set(spec.name, svc);
       svc.publish();
     }
+    this.rollouts.start(catalog);
     await Promise.all([...this.services.values()].map((s) => s.reconcile()));
   }
 
@@ -290,6 +343,13 @@ export class LocalProcessBackend implements RouterBackend {
     svc.publish();
     // Starting replicas can take seconds; the decision is recorded at once (currentReplicas), the processes follow.
     void svc.reconcile();
+  }
+
+  /** Replaces a service's replicas one by one (see LocalService.rollReplicas). */
+  rollReplicas(service: string): Promise<boolean> {
+    const svc = this.services.get(service);
+    if (!svc) throw new Error(`unknown local service ${JSON.stringify(service)}`);
+    return svc.rollReplicas();
   }
 
   /** The services this backend runs, in config order. */

@@ -18,7 +18,9 @@
  *   `inPlaceResize: false` it answers 404 like an older server without the subresource;
  * - a 404 for a missing object names it in `details`, as the real server's does;
  * - Lease MicroTime fields must have 6 fractional digits (400 otherwise), as the
- *   real server's RFC3339Micro parser demands.
+ *   real server's RFC3339Micro parser demands;
+ * - an Event must be about an object in its own namespace (422 otherwise), as the real
+ *   server's validation demands.
  * A monotonically increasing resourceVersion is stamped on every write.
  *
  * RBAC is enforced as the real server does it: the constructor takes the grants (Roles
@@ -61,6 +63,8 @@ export type Obj = {
 
 /** Day-2 additions (the CLI's commands): see the section at the end. */
 export type Day2Resource = "pods" | "events";
+/** What endpoint rollouts use: the live state's ConfigMaps and the decisions' Events. */
+export type EndpointResource = "configmaps" | "events";
 
 const DAY2_KINDS: Record<Day2Resource, { apiVersion: string; kind: string; group: string }> = {
   pods: { apiVersion: "v1", kind: "Pod", group: "/api/v1" },
@@ -74,7 +78,8 @@ export type Resource =
   | "deployments"
   | "leases"
   | "limitranges"
-  | Day2Resource;
+  | Day2Resource
+  | EndpointResource;
 
 const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string }> = {
   services: { apiVersion: "v1", kind: "Service", group: "/api/v1" },
@@ -84,6 +89,7 @@ const KINDS: Record<Resource, { apiVersion: string; kind: string; group: string 
   leases: { apiVersion: "coordination.k8s.io/v1", kind: "Lease", group: "/apis/coordination.k8s.io/v1" },
   ...DAY2_KINDS,
   limitranges: { apiVersion: "v1", kind: "LimitRange", group: "/api/v1" },
+  configmaps: { apiVersion: "v1", kind: "ConfigMap", group: "/api/v1" },
 };
 
 export interface FakeKubeApiOptions {
@@ -247,6 +253,14 @@ export class FakeKubeApi {
     });
   }
 
+  /** Every stored object of a kind (in one namespace), oldest write first. */
+  all(resource: Resource, namespace?: string): Obj[] {
+    return [...this.objects.entries()]
+      .filter(([k, o]) => k.startsWith(`${resource}/`) && (!namespace || o.metadata.namespace === namespace))
+      .map(([, o]) => structuredClone(o))
+      .sort((a, b) => Number(a.metadata.resourceVersion) - Number(b.metadata.resourceVersion));
+  }
+
   get(resource: Resource, namespace: string, name: string): Obj | undefined {
     const o = this.objects.get(keyOf(resource, namespace, name));
     return o && structuredClone(o);
@@ -336,6 +350,8 @@ export class FakeKubeApi {
           return status(res, 409, "AlreadyExists", `${resource} "${body.metadata.name}" already exists`);
         const badTime = resource === "leases" ? microTimeProblem(body) : undefined;
         if (badTime) return status(res, 400, "BadRequest", badTime);
+        const badEvent = resource === "events" ? eventProblem(body, ns) : undefined;
+        if (badEvent) return status(res, 422, "Invalid", badEvent);
         return json(
           res,
           201,
@@ -518,6 +534,16 @@ function microTimeProblem(lease: Obj): string | undefined {
     )
       return `spec.${field}: ${JSON.stringify(v)} is not RFC3339 with microseconds`;
   }
+  return undefined;
+}
+
+/** What the API server's validation of a core/v1 Event requires (the part the router relies on). */
+function eventProblem(event: Obj, namespace: string): string | undefined {
+  const involved = (event.involvedObject ?? {}) as { namespace?: string; name?: string; kind?: string };
+  if (!involved.name || !involved.kind) return "involvedObject.name and involvedObject.kind are required";
+  if (involved.namespace !== namespace)
+    return `involvedObject.namespace: does not match event.namespace (${involved.namespace} vs ${namespace})`;
+  if (typeof event.reason !== "string" || !event.reason) return "reason is required";
   return undefined;
 }
 

@@ -2,7 +2,7 @@
 import { Writable } from "node:stream";
 import { startRouter, type RunningRouter, type StartRouterOptions } from "../../../router/startRouter.js";
 import { createLogger } from "../../../router/log.js";
-import { StaticBackend, type StaticService } from "./staticBackend.js";
+import { StaticBackend, type StaticEndpoint, type StaticService } from "./staticBackend.js";
 
 export interface TestRouter extends RunningRouter {
   backend: StaticBackend;
@@ -36,6 +36,8 @@ export function waitForWorkers(router: RunningRouter): void {
 export async function startTestRouter(
   services: StaticService[],
   extra: Partial<StartRouterOptions> = {},
+  endpoints: StaticEndpoint[] = [],
+  backendOptions: { rollouts?: boolean } = {},
 ): Promise<TestRouter> {
   const lines: string[] = [];
   const sink = new Writable({
@@ -44,7 +46,7 @@ export async function startTestRouter(
       cb();
     },
   });
-  const backend = new StaticBackend(services);
+  const backend = new StaticBackend(services, endpoints, backendOptions);
   const router = await startRouter({
     backend,
     host: "127.0.0.1",

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isIP } from "node:net";
 
 export const hasOpenssl = (() => {
   try {
@@ -79,7 +80,7 @@ export function createTestCa(name = "aksml test CA"): TestCa {
         "-subj",
         `/CN=${host}`,
       ]);
-      writeFileSync(ext, `subjectAltName=DNS:${host}\nextendedKeyUsage=serverAuth\n`);
+      writeFileSync(ext, `subjectAltName=${isIP(host) ? "IP" : "DNS"}:${host}\nextendedKeyUsage=serverAuth\n`);
       openssl([
         "x509",
         "-req",
