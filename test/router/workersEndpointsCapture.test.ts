@@ -8,7 +8,9 @@
  * - a rollout decision is taken on the versions' counts summed over the workers: the
  *   rollback's reason names the requests of both workers;
  * - capture writes every record exactly once, each worker to its own files, and each
- *   worker flushes what it holds when the router stops.
+ *   worker flushes what it holds when the router stops, or when it alone is retired (an
+ *   in-place CPU resize with `workers: "auto"`; the CPU limit is the test's own reading,
+ *   as this machine's cgroup quota cannot be changed from a test).
  *
  * Each test checks that more than one worker served its requests, so none passes on one
  * worker by luck.
@@ -16,6 +18,7 @@
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { availableParallelism } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { echo, startReplica, type TestReplica } from "./helpers/upstream.js";
 import { startTestRouter, type TestRouter } from "./helpers/router.js";
@@ -213,4 +216,66 @@ describe("model data capture over 2 workers", () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it.runIf(availableParallelism() >= 2)(
+    "a retired worker writes what it captured before it ends; its counts stay in the scrape",
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), "aksml-retire-capture-"));
+      try {
+        const scorer = await replica("echo-0");
+        let limit = 2;
+        router = await startTestRouter(
+          [
+            {
+              name: "captured",
+              config: { ...OPEN, collectModelData: true, models: [{ name: "echo", version: 1 }], dataCollection: {} },
+              replicas: [scorer.endpoint],
+            },
+          ],
+          {
+            workers: "auto",
+            cpuLimit: { read: () => limit, pollMs: 50 },
+            capture: { sink: new DirectoryCaptureSink(dir), podName: "pod", flushIntervalMs: 600_000 },
+          },
+        );
+        const pool = router.workerPool!;
+        await until(() => pool.workers === 2 && pool.threadIds().every((t) => t !== undefined), "two workers");
+        const n = 120;
+        expect(await load(router.dataUrl, SCORE("captured"), 6, n / 6, (i) => JSON.stringify({ id: i }))).toEqual(
+          Array(n).fill(200),
+        );
+        const byWorker = await requestsByWorker(router.adminUrl);
+        expect(byWorker.get("1")).toBeGreaterThan(0);
+
+        // One core left: worker 1 drains, writes its buffer, and ends; worker 0 still holds its own.
+        limit = 1;
+        await until(
+          () => /"from":2,"to":1,[^\n]*"data-path workers resized"/.test(router!.logText()),
+          "worker 1 retired",
+        );
+        const inputs = async () =>
+          (await readdir(dir, { recursive: true, withFileTypes: true }))
+            .filter((e) => e.isFile() && e.parentPath.includes("/inputs/"))
+            .map((e) => join(e.parentPath, e.name));
+        const lines = async (files: string[]) =>
+          (await Promise.all(files.map((f) => readFile(f, "utf8")))).flatMap((t) => t.split("\n").filter(Boolean));
+        const retiredFiles = await inputs();
+        expect(new Set(retiredFiles.map((f) => /(pod-w\d+-[0-9a-f]{6})-\d+\.jsonl$/.exec(f)![1])).size).toBe(1);
+        expect(await lines(retiredFiles)).toHaveLength(byWorker.get("1")!);
+        expect(await metricValue(router.adminUrl, "aksml_router_capture_records_total", 'service="captured"')).toBe(
+          byWorker.get("1"),
+        );
+
+        await router.stop();
+        router = undefined;
+        const ids = (await lines(await inputs())).map(
+          (l) => ((JSON.parse(l) as CapturedLine).input!.json as { id: number }).id,
+        );
+        expect(ids.sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    60_000,
+  );
 });
