@@ -115,6 +115,13 @@ export class RolloutController {
       return;
     }
     if (this.refreshing) return;
+    // No round trip to the workers while no endpoint has a plan.
+    let planned = false;
+    for (const ep of this.opts.endpoints.all()) planned ||= ep.config.rollout !== undefined;
+    if (!planned) {
+      this.pass();
+      return;
+    }
     const work = stats
       .refresh()
       .then(
