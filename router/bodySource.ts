@@ -99,36 +99,77 @@ export class BodyTimeoutError extends Error {
   }
 }
 
+/** Told when a small body has been read whole, or could not be. */
+export interface SmallBodySink {
+  smallBodyRead(body: Buffer): void;
+  /** The client failed or left ({@link ClientBodyError}). */
+  smallBodyFailed(err: Error): void;
+}
+
+const kReading = Symbol("aksml.smallBody");
+
+interface Reading {
+  readonly sink: SmallBodySink;
+  readonly expected: number;
+  size: number;
+  first: Buffer | undefined;
+  more: Buffer[] | undefined;
+}
+
+type ReadRequest = IncomingMessage & { [kReading]?: Reading };
+
 /**
- * Reads a small body whole. Rejects with ClientBodyError if the client fails, and with
- * BodyTimeoutError if the body is not complete within `timeoutMs`: the data server runs
- * without node's requestTimeout (large uploads may be slow), so without this a client
- * that declares a body and stalls would hold its connection and this handler forever.
+ * Reads a small body whole and tells `sink`. Shared listeners and one small state object
+ * per request (no closure, no promise). The data server runs without node's
+ * requestTimeout (large uploads may be slow), so the caller bounds the wait: a client
+ * that declares a body and stalls is cut off with {@link abandonSmallBody}.
  */
-export function readSmallBody(req: IncomingMessage, expected: number, timeoutMs: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const timer = setTimeout(() => {
-      req.removeAllListeners("data");
-      req.pause();
-      reject(new BodyTimeoutError(timeoutMs));
-    }, timeoutMs);
-    req.on("data", (c: Buffer) => {
-      size += c.length;
-      if (size <= expected) chunks.push(c);
-    });
-    req.on("end", () => {
-      clearTimeout(timer);
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    });
-    req.on("error", (e) => {
-      clearTimeout(timer);
-      reject(new ClientBodyError(e));
-    });
-    req.on("aborted", () => {
-      clearTimeout(timer);
-      reject(new ClientBodyError(new Error("client aborted the request")));
-    });
-  });
+export function readSmallBody(req: IncomingMessage, expected: number, sink: SmallBodySink): void {
+  (req as ReadRequest)[kReading] = { sink, expected, size: 0, first: undefined, more: undefined };
+  req.on("data", onSmallData);
+  req.on("end", onSmallEnd);
+  req.on("error", onSmallError);
+  req.on("aborted", onSmallAborted);
+}
+
+/** Stops reading (the caller's deadline passed); the sink hears nothing more. */
+export function abandonSmallBody(req: IncomingMessage): void {
+  detachSmall(req as ReadRequest);
+  req.pause();
+}
+
+function detachSmall(req: ReadRequest): Reading | undefined {
+  const r = req[kReading];
+  if (r === undefined) return undefined;
+  req[kReading] = undefined;
+  req.off("data", onSmallData);
+  req.off("end", onSmallEnd);
+  req.off("error", onSmallError);
+  req.off("aborted", onSmallAborted);
+  return r;
+}
+
+function onSmallData(this: ReadRequest, c: Buffer): void {
+  const r = this[kReading]!;
+  r.size += c.length;
+  if (r.size > r.expected) return; // node stops at Content-Length; never keep more than declared
+  if (r.first === undefined) r.first = c;
+  else {
+    r.more ??= [r.first];
+    r.more.push(c);
+  }
+}
+
+function onSmallEnd(this: ReadRequest): void {
+  const r = detachSmall(this);
+  if (!r) return;
+  r.sink.smallBodyRead(r.more ? Buffer.concat(r.more) : (r.first ?? Buffer.alloc(0)));
+}
+
+function onSmallError(this: ReadRequest, e: unknown): void {
+  detachSmall(this)?.sink.smallBodyFailed(new ClientBodyError(e));
+}
+
+function onSmallAborted(this: ReadRequest): void {
+  detachSmall(this)?.sink.smallBodyFailed(new ClientBodyError(new Error("client aborted the request")));
 }

@@ -1,6 +1,7 @@
 /**
- * The data listener's client connections: how many one router process serves, one
- * request at a time on each, and how many requests are being answered (for the graceful stop).
+ * The data listener's client connections in one data-path worker: how many the router pod
+ * serves (counted over all workers in the slot table), one request at a time on each, and
+ * how many requests are being answered (for the graceful stop).
  *
  * - One request at a time per connection. A pipelined request (written before the answer
  *   to the one ahead of it) waits, unstarted, until that answer is finished, and the
@@ -9,16 +10,20 @@
  *   another when the client goes away, so a pipelined request started at once could never
  *   learn that its client left: it held its replica slot, and the graceful stop waited for
  *   it, for good. Unstarted, it holds nothing and is dropped with the connection.
- * - At most `maxConnections` connections are served. Each one past that gets a 503
+ * - At most `maxConnections` connections are served by the pod, whichever worker the
+ *   kernel gave them to. Each one past that gets a 503
  *   (`Retry-After`, `Connection: close`) to its first request and is closed after it; one
  *   that sends nothing is closed after {@link REJECTED_CONNECTION_IDLE_MS} of silence (and
  *   by the headers timeout at the latest). Past `maxConnections` + {@link connectionHardLimit}'s
- *   headroom, node closes new connections at once, unanswered.
+ *   headroom on one worker, node closes new connections at once, unanswered (so a pod of N
+ *   workers holds at most N times that many sockets, all but `maxConnections` of them
+ *   rejected ones, each closed within seconds).
  */
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { sendError } from "./errorResponse.js";
 import { requestIdOf } from "./headers.js";
+import type { SlotTable } from "./slotTable.js";
 
 /** Pipelined requests one connection may have waiting behind the one being answered. */
 export const MAX_PIPELINED_REQUESTS = 16;
@@ -61,6 +66,9 @@ export class ClientConnections {
   constructor(
     private readonly handle: (req: IncomingMessage, res: ServerResponse) => void,
     private readonly maxConnections: number,
+    /** Counts the pod's connections and requests over all workers. */
+    private readonly table: SlotTable,
+    private readonly worker: number,
     private readonly observer?: ConnectionObserver,
   ) {}
 
@@ -72,12 +80,12 @@ export class ClientConnections {
     server.maxConnections = connectionHardLimit(this.maxConnections);
   }
 
-  /** Connections open now. */
+  /** Connections open on this worker now. */
   openConnections(): number {
     return this.open;
   }
 
-  /** Requests being answered now. */
+  /** Requests being answered by this worker now. */
   activeRequests(): number {
     return this.active;
   }
@@ -93,7 +101,7 @@ export class ClientConnections {
     socket[kConnection] = c;
     this.open++;
     socket.on("close", connectionClosed);
-    if (this.open > this.maxConnections) {
+    if (this.table.connectionOpened(this.worker) > this.maxConnections) {
       c.rejected = true;
       socket.setTimeout(REJECTED_CONNECTION_IDLE_MS);
       this.observer?.countRejectedConnection();
@@ -134,6 +142,7 @@ export class ClientConnections {
   private start(c: Connection, req: IncomingMessage, res: ServerResponse): void {
     c.busy = true;
     this.active++;
+    this.table.requestStarted(this.worker);
     res.on("close", responseClosed);
     this.handle(req, res);
   }
@@ -141,6 +150,7 @@ export class ClientConnections {
   /** The answer on `c` is over (sent, or the connection closed): start the next pipelined request. */
   requestDone(c: Connection): void {
     this.active--;
+    this.table.requestFinished(this.worker);
     c.busy = false;
     const pending = c.pending;
     if (pending !== undefined && pending.length > 0) {
@@ -161,6 +171,7 @@ export class ClientConnections {
 
   connectionClosed(c: Connection): void {
     this.open--;
+    this.table.connectionClosed(this.worker);
     c.pending = undefined; // never started: they hold nothing
   }
 }

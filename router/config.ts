@@ -9,12 +9,16 @@ import {
   DEFAULT_CAPTURE_BUFFER_BYTES,
   DEFAULT_CAPTURE_FLUSH_MS,
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REPLICA_TABLE_SIZE,
+  DEFAULT_SERVICE_TABLE_SIZE,
   DEFAULT_SHUTDOWN_GRACE_MS,
   MAX_CAPTURE_FLUSH_MS,
   MODEL_DATA_CONTAINER,
   DEFAULT_WATCH_NAMESPACES,
   KUBERNETES_BACKEND,
   MAX_CONNECTIONS_LIMIT,
+  MAX_REPLICA_TABLE_SIZE,
+  MAX_SERVICE_TABLE_SIZE,
   MAX_ROUTER_REPLICAS,
   MAX_SHUTDOWN_GRACE_MS,
   MAX_WATCH_NAMESPACES,
@@ -24,6 +28,7 @@ import {
 import { MAX_ROUTER_CPU_PER_POD, type RouterSizeBounds } from "./contract/routerSize.js";
 import { BACKENDS, type BackendKind } from "./backends/index.js";
 import { acmeSolverUrlProblem } from "./acmeChallenge.js";
+import { parseWorkersSetting } from "./contract/workerCount.js";
 
 export type { BackendKind };
 
@@ -48,8 +53,14 @@ export interface RouterEnvConfig {
   watchNamespaces: string[];
   /** File holding the secret router processes share on the peer load endpoint; required with a lease. */
   peerSecretFile?: string;
-  /** Client connections served at once; one more gets a 503. */
+  /** Client connections served at once over all workers; one more gets a 503. */
   maxConnections: number;
+  /** Data-path worker threads, or "auto" (one per whole CPU of the container's limit). */
+  workers: number | "auto";
+  /** Services served at once (rows of the workers' slot table). */
+  serviceTableSize: number;
+  /** Replicas tracked at once over all services (rows of the workers' slot table). */
+  replicaTableSize: number;
   /** cert-manager's HTTP-01 solver (`http://host:port`); with TLS, the ACME port forwards challenges to it. */
   acmeHttp01SolverUrl?: string;
   /** Where model data capture writes: exactly one destination, or none (capture then counts `no_destination`). */
@@ -114,8 +125,24 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     1,
     MAX_CONNECTIONS_LIMIT,
     DEFAULT_MAX_CONNECTIONS,
-    "client connections per router process",
+    "client connections per router pod, over all its workers",
   );
+  const serviceTableSize = integer(
+    ROUTER_TUNING_ENV.serviceTableSize,
+    1,
+    MAX_SERVICE_TABLE_SIZE,
+    DEFAULT_SERVICE_TABLE_SIZE,
+    "services served at once",
+  );
+  const replicaTableSize = integer(
+    ROUTER_TUNING_ENV.replicaTableSize,
+    1,
+    MAX_REPLICA_TABLE_SIZE,
+    DEFAULT_REPLICA_TABLE_SIZE,
+    "replicas tracked at once over all services",
+  );
+  const workersSetting = parseWorkersSetting(env[ROUTER_ENV.workers]);
+  if ("problem" in workersSetting) problems.push(`${ROUTER_ENV.workers} ${workersSetting.problem}`);
 
   let selfScaling = false;
   const selfRaw = get(ROUTER_ENV.selfScaling);
@@ -178,6 +205,9 @@ export function loadRouterConfig(env: NodeJS.ProcessEnv = process.env): RouterEn
     watchNamespaces,
     peerSecretFile,
     maxConnections,
+    workers: "workers" in workersSetting ? workersSetting.workers : "auto",
+    serviceTableSize,
+    replicaTableSize,
     acmeHttp01SolverUrl,
     ...capture,
   };

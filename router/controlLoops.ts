@@ -8,7 +8,8 @@
  * accepts only reports carrying the peers' shared secret, about services this router
  * knows, from a bounded number of peers. When the backend keeps rollout state, the
  * leader also carries out endpoints' rollout plans (endpoints/rolloutController.ts).
- * The admin port's `GET /endpoints` shows every endpoint's split and rollout.
+ * The admin port's `GET /endpoints` shows every endpoint's split and rollout, from the
+ * main thread's catalog (and the leader's latest look, judged on every worker's counts).
  */
 import { PEER_LOAD_PATH, type RouterBackend } from "./contract/backend.js";
 import { Autoscaler, type ScalingDecision } from "./autoscaler/autoscaler.js";
@@ -16,21 +17,24 @@ import { PeerLoadBoard, handlePeerLoadRequest } from "./autoscaler/peerLoads.js"
 import { RouterSelfScaler } from "./autoscaler/selfScaling.js";
 import { CpuQuotaWatch, type LiveWorkers } from "./autoscaler/cpuQuota.js";
 import type { AdminRouteHandler } from "./httpHandlers.js";
-import type { ServiceRegistry } from "./registry.js";
+import type { RouterCatalog } from "./catalog.js";
 import type { RouterMetrics } from "./metrics.js";
 import type { Log } from "./log.js";
 import type { RolloutEvent } from "./contract/backend.js";
 import { RolloutController } from "./endpoints/rolloutController.js";
 import { endpointStatus } from "./endpoints/endpointStatus.js";
 import type { EndpointMetrics } from "./endpoints/endpointMetrics.js";
+import type { VersionStatsSource } from "./endpoints/versionStats.js";
 
 export interface ControlLoopParts {
-  registry: ServiceRegistry;
+  registry: RouterCatalog;
   metrics: RouterMetrics;
   log: Log;
   /** Called for every decision that changes a replica count, e.g. to print it. */
   onScalingDecision?: (d: ScalingDecision) => void;
   endpointMetrics?: EndpointMetrics;
+  /** The endpoint versions' counts over every data-path worker, for the rollout loop. */
+  versionStats?: VersionStatsSource;
   /** Called for every rollout decision this router takes as leader. */
   onRolloutDecision?: (endpoint: string, event: RolloutEvent) => void;
   /** @default 1000 */
@@ -41,6 +45,8 @@ export interface ControlLoopParts {
    * the cluster can (otherwise CPU changes restart the pods).
    */
   workers?: LiveWorkers;
+  /** Reads the CPU limit for `workers`. @default the cgroup quota every 5 s */
+  cpuLimit?: { read(): number | undefined; pollMs?: number };
 }
 
 /** The admin port's view of every endpoint (versions, live split, rollout). */
@@ -70,7 +76,7 @@ export class ControlLoops {
             ep.name,
             ep.config,
             ep.rollout,
-            (service) => registry.get(service)?.replicas.length,
+            (service) => registry.get(service)?.snapshot.replicas.length,
             this.rollouts?.observation(ep.name),
           ),
         ),
@@ -110,6 +116,7 @@ export class ControlLoops {
     if (backend.rollouts) {
       this.rollouts = new RolloutController({
         endpoints: registry.endpoints,
+        stats: this.parts.versionStats,
         store: backend.rollouts,
         isLeader: election ? () => election.isLeader() : undefined,
         log,
@@ -130,7 +137,13 @@ export class ControlLoops {
       this.selfScaler.start();
     }
     if (this.parts.workers) {
-      this.quotaWatch = new CpuQuotaWatch({ workers: this.parts.workers, log });
+      const { cpuLimit } = this.parts;
+      this.quotaWatch = new CpuQuotaWatch({
+        workers: this.parts.workers,
+        log,
+        readLimit: cpuLimit ? () => cpuLimit.read() : undefined,
+        intervalMs: cpuLimit?.pollMs,
+      });
       this.quotaWatch.start();
     }
   }

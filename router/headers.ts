@@ -31,7 +31,8 @@ export function requestIdOf(headers: IncomingHttpHeaders): string {
 }
 
 function connectionTokens(value: string | string[] | undefined): Set<string> | undefined {
-  if (value === undefined) return undefined;
+  // What replicas (and most clients) send: nothing to strip beyond the hop-by-hop set.
+  if (value === undefined || value === "keep-alive" || value === "close") return undefined;
   const joined = Array.isArray(value) ? value.join(",") : value;
   const tokens = joined
     .split(",")

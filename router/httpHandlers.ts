@@ -11,9 +11,15 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { proxyServiceRequest, type ProxyContext } from "./proxy.js";
 import { sendError } from "./errorResponse.js";
 import { requestIdOf } from "./headers.js";
-import type { ServiceRegistry } from "./registry.js";
+import type { ServiceProblem } from "./catalog.js";
 import type { RouterMetrics } from "./metrics.js";
 import type { Logger } from "./log.js";
+
+/** What the admin port's /readyz details: the catalog (catalog.ts). */
+export interface ServiceListing {
+  names(): string[];
+  problemList(): ServiceProblem[];
+}
 
 export type AdminRouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -35,7 +41,7 @@ function sendText(res: ServerResponse, status: number, contentType: string, body
 }
 
 /** `/healthz` and `/readyz`; with a `registry`, `/readyz` details the services (admin port only). */
-function healthRoutes(path: string, res: ServerResponse, health: Health, registry?: ServiceRegistry): boolean {
+function healthRoutes(path: string, res: ServerResponse, health: Health, registry?: ServiceListing): boolean {
   if (path === "/healthz") {
     sendText(res, 200, "text/plain", "ok\n", health.draining());
     return true;
@@ -69,11 +75,13 @@ export function dataHandler(ctx: ProxyContext, health: Health): (req: IncomingMe
       const action = slash === -1 ? "" : rest.slice(slash + 1);
       const requestId = requestIdOf(req.headers);
       if (slash > 0 && (action === "score" || action === "swagger.json")) {
-        let name: string;
-        try {
-          name = decodeURIComponent(rest.slice(0, slash));
-        } catch {
-          return sendError(res, 400, "malformed service name", requestId);
+        let name = rest.slice(0, slash);
+        if (name.includes("%")) {
+          try {
+            name = decodeURIComponent(name);
+          } catch {
+            return sendError(res, 400, "malformed service name", requestId);
+          }
         }
         proxyServiceRequest(
           ctx,
@@ -83,7 +91,7 @@ export function dataHandler(ctx: ProxyContext, health: Health): (req: IncomingMe
           action === "score" ? "score" : "swagger",
           q === -1 ? "" : url.slice(q),
           requestId,
-        ).catch((e) => crash(ctx.log, res, requestId, e));
+        );
         return;
       }
       return sendError(res, 404, "unknown route; use /api/v1/service/<name>/score or /swagger.json", requestId);
@@ -102,7 +110,7 @@ function prefixRoute(routes: ReadonlyMap<string, AdminRouteHandler>, path: strin
 }
 
 export function adminHandler(
-  registry: ServiceRegistry,
+  registry: ServiceListing,
   metrics: RouterMetrics,
   health: Health,
   log: Logger,

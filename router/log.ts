@@ -4,6 +4,7 @@
  * are a second line of defence should a header object ever be passed in.
  */
 import { pino, type Logger, type DestinationStream } from "pino";
+import { BatchedDestination } from "./logDestination.js";
 
 export type { Logger };
 
@@ -40,9 +41,47 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
     // pino's default epoch-milliseconds `time`: cheaper than an ISO string per line.
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  // Default: stdout through an asynchronous, batching destination, so an access line
-  // per request does not cost a write(2) per request. pino flushes it on exit.
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+  // Default: stdout through an asynchronous, batching destination (logDestination.ts), so
+  // an access line per request does not cost a write(2) per request.
+  return pino(options, destination ?? new BatchedDestination(1));
+}
+
+/** The destination a pino logger writes to (the access lines, and the workers' lines in the main thread, go there directly). */
+export function destinationOf(log: Logger): DestinationStream {
+  return (log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
+}
+
+/** Writes one request's access line. */
+export type AccessLog = (
+  reqId: string,
+  service: string,
+  method: string | undefined,
+  status: number,
+  replica: string | undefined,
+  ms: number,
+  /** The endpoint version that served it, for a request to an endpoint. */
+  version?: string,
+) => void;
+
+/**
+ * The access line, written straight to `log`'s destination in the shape pino gives every
+ * line of a logger from {@link createLogger} (level, time, the logger's bindings, the
+ * fields, msg), at a fraction of a pino call: the fields are fixed, all the router's own,
+ * and nothing in them needs redacting. Honours the logger's level (info) as it is at the
+ * time of each request.
+ */
+export function accessLog(log: Logger): AccessLog {
+  const out = destinationOf(log);
+  const bound = JSON.stringify(log.bindings()).slice(1, -1);
+  const head = bound ? `,${bound}` : "";
+  return (reqId, service, method, status, replica, ms, version) => {
+    if (!log.isLevelEnabled("info")) return;
+    const ver = version === undefined ? "" : `,"version":${JSON.stringify(version)}`;
+    const rep = replica === undefined ? "" : `,"replica":${JSON.stringify(replica)}`;
+    out.write(
+      `{"level":"info","time":${Date.now()}${head},"reqId":${JSON.stringify(reqId)},"service":${JSON.stringify(service)},"method":${JSON.stringify(method ?? "")},"status":${status}${ver}${rep},"ms":${ms},"msg":"request"}\n`,
+    );
+  };
 }
 
 /**

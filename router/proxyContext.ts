@@ -1,16 +1,18 @@
-/** What the data path of a model service request needs from the router process around it. */
+/** What the data path of a model service request needs from the data-path worker around it (dataPlane.ts). */
 import type { Agent } from "undici";
 import type { ServiceRegistry } from "./registry.js";
-import type { RouterMetrics } from "./metrics.js";
-import type { Logger } from "./log.js";
+import type { DataMetrics } from "./dataMetrics.js";
+import type { AccessLog, Logger } from "./log.js";
 import type { WriteStallWatch } from "./writeStalls.js";
 import type { ExchangeObservers } from "./exchangeObserver.js";
 import type { MirrorSender } from "./endpoints/mirror.js";
 
 export interface ProxyContext {
   registry: ServiceRegistry;
-  metrics: RouterMetrics;
+  metrics: DataMetrics;
   log: Logger;
+  /** One line per request (log.ts). */
+  accessLog: AccessLog;
   agent: Agent;
   maxRequestBytes: number;
   /** True once shutdown began: responses then carry `Connection: close`. */

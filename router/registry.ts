@@ -1,111 +1,37 @@
 /**
- * The router's table of model services. Backends push snapshots into it
- * (ServiceCatalog); the autoscaler reads demand (LoadSource), settings and replica
- * counts (scalingViews) from it; metrics read live gauges from it. Replacing a snapshot swaps settings, keys and replicas in
- * place, so in-flight requests and queues carry on; removing a service fails its
- * queue with 503; a rejected config keeps the last good settings; a withdrawn name is
- * removed and answered with 503 and its reason until it is upserted or removed.
- * Endpoints (several versions behind one name) are in `endpoints` (endpoints/endpointTable.ts);
- * the registry is their catalog too.
+ * One data-path worker's table of model services, rebuilt from the main thread's catalog
+ * changes (catalog.ts decides, this applies): settings, keys and replicas are swapped in
+ * place, so in-flight requests and queues carry on; a removed service fails this worker's
+ * queue with 503; a withdrawn name is answered 503 with its reason until it is upserted or
+ * removed. Endpoints (several versions behind one name) are in `endpoints`
+ * (endpoints/endpointTable.ts), rebuilt from the same changes.
  */
-import type {
-  EndpointCatalog,
-  EndpointSnapshot,
-  LoadSource,
-  ServiceCatalog,
-  ServiceLoad,
-  ServiceScalingView,
-  ServiceSnapshot,
-} from "./contract/backend.js";
+import type { ServiceSnapshot } from "./contract/backend.js";
 import { KEYS_SECRET_SUFFIX, unpresentableKeyProblem, type ServiceConfig } from "./contract/serviceConfig.js";
 import type { ServiceAuth } from "./auth/authenticate.js";
 import { KeyVerifier } from "./auth/keys.js";
 import { TokenVerifier } from "./auth/tokens.js";
 import { ServiceState } from "./serviceState.js";
 import { ServiceGoneError, drain, failQueue } from "./dispatcher.js";
-import type { LiveState } from "./metrics.js";
-import type { Log } from "./log.js";
+import type { CatalogChange } from "./catalogChange.js";
+import type { SlotTable } from "./slotTable.js";
 import { EndpointTable } from "./endpoints/endpointTable.js";
 
-export interface ServiceProblem {
-  service: string;
-  reason: string;
-  /** True when the router still serves the service with its last good settings. */
-  servingLastGood: boolean;
-  at: string;
-}
-
-export class ServiceRegistry implements ServiceCatalog, EndpointCatalog, LoadSource, LiveState {
+export class ServiceRegistry {
   private readonly byName = new Map<string, ServiceState>();
-  private readonly problems = new Map<string, ServiceProblem>();
   /** Withdrawn names and the reason their requests are given. */
   private readonly withdrawn = new Map<string, string>();
   readonly endpoints: EndpointTable;
 
-  constructor(private readonly log?: Log) {
-    this.endpoints = new EndpointTable((name) => this.byName.get(name), buildAuth, log);
-  }
-
-  upsertEndpoint(snapshot: EndpointSnapshot): void {
-    this.endpoints.upsertEndpoint(snapshot);
-  }
-
-  removeEndpoint(name: string): void {
-    this.endpoints.removeEndpoint(name);
-  }
-
-  rejectEndpoint(name: string, reason: string): void {
-    this.endpoints.rejectEndpoint(name, reason);
-  }
-
-  withdrawEndpoint(name: string, reason: string, detail: string): void {
-    this.endpoints.withdrawEndpoint(name, reason, detail);
+  constructor(
+    private readonly table: SlotTable,
+    private readonly worker: number,
+  ) {
+    this.endpoints = new EndpointTable((name) => this.byName.get(name), buildAuth);
   }
 
   get(name: string): ServiceState | undefined {
     return this.byName.get(name);
-  }
-
-  upsert(snapshot: ServiceSnapshot): void {
-    const existing = this.byName.get(snapshot.name);
-    let auth: ServiceAuth;
-    try {
-      auth = buildAuth(snapshot.config, existing?.auth, snapshot.keys);
-    } catch (e) {
-      this.reject(snapshot.name, (e as Error).message);
-      return;
-    }
-    this.problems.delete(snapshot.name);
-    this.withdrawn.delete(snapshot.name);
-    if (existing) {
-      existing.config = snapshot.config;
-      existing.auth = auth;
-      existing.currentReplicas = snapshot.currentReplicas;
-      existing.setReplicas(snapshot.replicas);
-      drain(existing);
-      return;
-    }
-    const svc = new ServiceState(snapshot.name, snapshot.config, auth);
-    svc.currentReplicas = snapshot.currentReplicas;
-    svc.setReplicas(snapshot.replicas);
-    this.byName.set(snapshot.name, svc);
-    this.log?.info(
-      { service: snapshot.name, replicas: snapshot.replicas.length, auth: snapshot.config.auth.mode },
-      "service added",
-    );
-  }
-
-  remove(name: string): void {
-    this.problems.delete(name);
-    this.withdrawn.delete(name);
-    if (this.drop(name)) this.log?.info({ service: name }, "service removed");
-  }
-
-  withdraw(name: string, reason: string, detail: string): void {
-    const wasServed = this.drop(name);
-    this.withdrawn.set(name, reason);
-    this.problems.set(name, { service: name, reason: detail, servingLastGood: false, at: new Date().toISOString() });
-    this.log?.warn({ service: name, reason: detail, wasServed }, "service withdrawn");
   }
 
   /** Why requests for a withdrawn name get 503 (undefined when the name is not withdrawn). */
@@ -113,57 +39,78 @@ export class ServiceRegistry implements ServiceCatalog, EndpointCatalog, LoadSou
     return this.withdrawn.get(name);
   }
 
-  /** Takes a service out of the table and fails its queue; false when it was not there. */
-  private drop(name: string): boolean {
+  apply(change: CatalogChange): void {
+    switch (change.kind) {
+      case "upsert":
+        this.withdrawn.delete(change.snapshot.name);
+        this.upsert(change.snapshot, change.row, change.replicaRows);
+        return;
+      case "remove":
+        this.withdrawn.delete(change.name);
+        this.drop(change.name);
+        return;
+      case "withdraw":
+        this.drop(change.name);
+        this.withdrawn.set(change.name, change.reason);
+        return;
+      case "upsertEndpoint":
+        // The main thread accepted it (its auth builds), so it builds here too.
+        this.endpoints.upsertEndpoint(change.snapshot);
+        return;
+      case "removeEndpoint":
+        this.endpoints.removeEndpoint(change.name);
+        return;
+      case "withdrawEndpoint":
+        this.endpoints.withdrawEndpoint(change.name, change.reason, change.reason);
+        return;
+    }
+  }
+
+  private upsert(snapshot: ServiceSnapshot, row: number, replicaRows: readonly number[]): void {
+    const existing = this.byName.get(snapshot.name);
+    // The main thread checked the keys (keysProblem) before sending the change.
+    const auth = buildAuth(snapshot.config, existing?.auth, snapshot.keys);
+    if (existing && existing.row === row) {
+      existing.config = snapshot.config;
+      existing.auth = auth;
+      existing.currentReplicas = snapshot.currentReplicas;
+      existing.setReplicas(snapshot.replicas, replicaRows);
+      drain(existing);
+      return;
+    }
+    if (existing) this.drop(snapshot.name);
+    const svc = new ServiceState(snapshot.name, snapshot.config, auth, this.table, this.worker, row);
+    svc.currentReplicas = snapshot.currentReplicas;
+    svc.setReplicas(snapshot.replicas, replicaRows);
+    this.byName.set(snapshot.name, svc);
+  }
+
+  /** Takes a service out of the table and fails its queue. */
+  private drop(name: string): void {
     const svc = this.byName.get(name);
-    if (!svc) return false;
+    if (!svc) return;
     this.byName.delete(name);
     svc.removed = true;
     failQueue(svc, new ServiceGoneError(name));
-    return true;
-  }
-
-  reject(name: string, reason: string): void {
-    const servingLastGood = this.byName.has(name);
-    this.problems.set(name, { service: name, reason, servingLastGood, at: new Date().toISOString() });
-    this.log?.warn({ service: name, reason, servingLastGood }, "service settings rejected");
-  }
-
-  problemList(): ServiceProblem[] {
-    return [...this.problems.values(), ...this.endpoints.problemList()];
-  }
-
-  localLoad(): ServiceLoad[] {
-    const out: ServiceLoad[] = [];
-    for (const s of this.byName.values()) out.push({ service: s.name, inFlight: s.inFlight, queued: s.queued });
-    return out;
-  }
-
-  /** Every service's settings and replica count, as last pushed by the backend (the last good ones after a rejection). */
-  scalingViews(): ServiceScalingView[] {
-    return [...this.byName.values()];
-  }
-
-  *services(): Iterable<{
-    name: string;
-    inFlight: number;
-    queued: number;
-    readyReplicas: number;
-    currentReplicas: number;
-  }> {
-    for (const s of this.byName.values())
-      yield {
-        name: s.name,
-        inFlight: s.inFlight,
-        queued: s.queued,
-        readyReplicas: s.replicas.length,
-        currentReplicas: s.currentReplicas,
-      };
   }
 
   names(): string[] {
     return [...this.byName.keys()];
   }
+}
+
+/** Why a snapshot cannot be served (a key no client could present), or undefined. The main thread rejects it then. */
+export function keysProblem(snapshot: {
+  config: Pick<ServiceConfig, "auth">;
+  keys?: ServiceSnapshot["keys"];
+}): string | undefined {
+  if (snapshot.config.auth.mode !== "key" || !snapshot.keys) return undefined;
+  for (const k of ["primaryKey", "secondaryKey"] as const) {
+    const problem = unpresentableKeyProblem(snapshot.keys[k]);
+    if (problem !== undefined)
+      return `${k} ${problem}, so no request could ever be accepted with it; fix the key Secret (<name>${KEYS_SECRET_SUFFIX})`;
+  }
+  return undefined;
 }
 
 /**
@@ -180,13 +127,8 @@ export function buildAuth(
       return { mode: "none" };
     case "key": {
       if (!keys) return { mode: "key", keys: undefined };
-      for (const k of ["primaryKey", "secondaryKey"] as const) {
-        const problem = unpresentableKeyProblem(keys[k]);
-        if (problem !== undefined)
-          throw new Error(
-            `${k} ${problem}, so no request could ever be accepted with it; fix the key Secret (<name>${KEYS_SECRET_SUFFIX})`,
-          );
-      }
+      const problem = keysProblem({ config, keys });
+      if (problem !== undefined) throw new Error(problem);
       const next = new KeyVerifier(keys);
       if (previous?.mode === "key" && previous.keys?.sameKeysAs(next)) return previous;
       return { mode: "key", keys: next };

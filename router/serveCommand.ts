@@ -1,8 +1,9 @@
 /**
  * `serve`: the router as the image runs it. Reads the environment, creates the
  * logger, builds the backend chosen by AKSML_BACKEND (backends/index.ts) with it,
- * starts the router around that backend and turns SIGTERM/SIGINT into a graceful
- * shutdown.
+ * starts the router around that backend with AKSML_WORKERS data-path workers (by default
+ * one per whole CPU of the container's limit) and turns SIGTERM/SIGINT into a graceful
+ * shutdown of all of them.
  */
 import { loadRouterConfig, RouterConfigError, type RouterEnvConfig } from "./config.js";
 import { ROUTER_ENV } from "./contract/routerEnvironment.js";
@@ -10,16 +11,11 @@ import type { RouterBackend } from "./contract/backend.js";
 import { BACKENDS } from "./backends/index.js";
 import { createLogger, type Logger } from "./log.js";
 import { startRouter } from "./startRouter.js";
-import { BlobCaptureSink, DirectoryCaptureSink, type CaptureSink } from "./capture/sinks.js";
-import { credential } from "./fetchModel/command.js";
+import { sinkFor, type CaptureSink } from "./capture/sinks.js";
 
 /** The model data destination the environment names (the cluster's container with the pod's identity, by default). */
 export function captureSinkFor(modelData: RouterEnvConfig["modelData"]): CaptureSink | undefined {
-  if (!modelData) return undefined;
-  if ("containerUrl" in modelData) return BlobCaptureSink.withCredential(modelData.containerUrl, credential());
-  if ("connectionString" in modelData)
-    return BlobCaptureSink.fromConnectionString(modelData.connectionString, modelData.container);
-  return new DirectoryCaptureSink(modelData.dir);
+  return sinkFor(modelData);
 }
 
 function createBackend(config: RouterEnvConfig, log: Logger): Promise<RouterBackend> {
@@ -49,6 +45,9 @@ export async function run(_argv: string[]): Promise<number> {
       maxRequestBytes: config.maxRequestBytes,
       shutdownGraceMs: config.shutdownGraceMs,
       maxConnections: config.maxConnections,
+      workers: config.workers,
+      serviceTableSize: config.serviceTableSize,
+      replicaTableSize: config.replicaTableSize,
       logger: log,
       capture: {
         sink: captureSinkFor(config.modelData),

@@ -3,14 +3,14 @@
  * from files (a mounted Kubernetes Secret), re-read when either file changes and
  * swapped in with setSecureContext, so a renewed certificate needs no restart.
  * Polling (fs.watchFile) rather than fs.watch: Secret volumes update by swapping a
- * symlinked directory, which inotify on the file path does not report reliably. The
+ * symlinked directory, which inotify on the file path does not report reliably. The main
+ * thread watches and every data-path worker gets the new pair. The
  * kubelet publishes a renewal (cert-manager's, for instance) by renaming a new `..data`
  * symlink over the old one; `<key> -> ..data/<key>` stays, but the poll stats through
  * the links and sees the new file's inode (test/router/tlsRenewal.test.ts does the swap).
  */
 import { readFileSync, watchFile, unwatchFile } from "node:fs";
 import { createSecureContext } from "node:tls";
-import type { Server as HttpsServer } from "node:https";
 import type { Logger } from "./log.js";
 
 export interface TlsFiles {
@@ -30,16 +30,23 @@ export function loadPemPair(files: TlsFiles): PemPair {
   return pair;
 }
 
-/** Starts polling; returns the function that stops it. */
-export function watchTlsFiles(server: HttpsServer, files: TlsFiles, log: Logger, intervalMs = 2000): () => void {
+/**
+ * Starts polling; a changed pair that loads is handed to `use` (the data-path workers'
+ * setSecureContext). Returns the function that stops it.
+ */
+export function watchTlsFiles(
+  files: TlsFiles,
+  use: (pair: PemPair) => void,
+  log: Logger,
+  intervalMs = 2000,
+): () => void {
   let reloadPending: NodeJS.Timeout | undefined;
   const reload = () => {
     // Cert and key are usually replaced together; wait for both writes to land.
     clearTimeout(reloadPending);
     reloadPending = setTimeout(() => {
       try {
-        const pair = loadPemPair(files);
-        server.setSecureContext({ ...pair, minVersion: "TLSv1.2" });
+        use(loadPemPair(files));
         log.info({ certFile: files.certFile }, "TLS certificate reloaded");
       } catch (e) {
         log.error(

@@ -17,8 +17,13 @@
 // origin, default http://127.0.0.1:18081); requests go to <upstream>/score whatever the path.
 // Prints {"dataUrl","pid"} on stderr once listening; SIGTERM exits (so --cpu-prof is written).
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
-// The router workspace's own undici, so the relay and the router run the same version.
-import { Pool } from "../../router/node_modules/undici/index.js";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+
+// The undici the router resolves (router/node_modules/undici, or the hoisted copy npm
+// workspaces install at the root), so the relay and the router run the same version.
+const routerRequire = createRequire(new URL("../../router/package.json", import.meta.url));
+const { Pool } = await import(pathToFileURL(routerRequire.resolve("undici")).href);
 
 const SMALL_BODY_BYTES = 64 * 1024;
 const expected = `Bearer ${process.env.BENCH_KEY ?? "bench-key-0123456789abcdef"}`;

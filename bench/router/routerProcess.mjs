@@ -4,7 +4,7 @@
 //   BENCH_KEY         the services' primary key (default bench-key-0123456789abcdef).
 //   BENCH_DATA_PORT   data listener port on 127.0.0.1 (0: any free port).
 //   BENCH_ADMIN_PORT  admin listener port on 127.0.0.1 (0: any free port).
-//   BENCH_WORKERS     router worker processes (default 1); see WORKERS below.
+//   BENCH_WORKERS     router data-path worker threads (default 1); see WORKERS below.
 //   AKSML_LOG_LEVEL   default "info": one JSON access line per request on stdout.
 //   BENCH_CAPTURE_DIR model data capture on (collectModelData, sampleRate 1) for every service,
 //                     written under this folder (the `aksml local` destination); unset: off.
@@ -23,11 +23,10 @@ if (!Number.isInteger(workersRequested) || workersRequested < 1) {
   process.exit(2);
 }
 
-// WORKERS: the wiring point for multi-process routers. startRouter has no `workers` option
-// yet. Once it does: set ROUTER_SUPPORTS_WORKERS to true (or delete it and the warning),
-// and `workers` below is passed through. run.sh reads the effective count back from the
-// ready line, and charges CPU to this process and all its descendants.
-const ROUTER_SUPPORTS_WORKERS = false;
+// WORKERS: startRouter's `workers` (data-path worker threads in this process, sharing the
+// data port with SO_REUSEPORT). run.sh reads the effective count back from the ready line,
+// and charges CPU to this process (all its threads) and all its descendants.
+const ROUTER_SUPPORTS_WORKERS = true;
 let workers = workersRequested;
 if (!ROUTER_SUPPORTS_WORKERS && workersRequested !== 1) {
   process.stderr.write(
@@ -69,6 +68,6 @@ const router = await startRouter({
   ...(ROUTER_SUPPORTS_WORKERS ? { workers } : {}),
 });
 process.stderr.write(
-  `${JSON.stringify({ dataUrl: router.dataUrl, adminUrl: router.adminUrl, pid: process.pid, workersRequested, workers })}\n`,
+  `${JSON.stringify({ dataUrl: router.dataUrl, adminUrl: router.adminUrl, pid: process.pid, workersRequested, workers: router.workers })}\n`,
 );
 process.once("SIGTERM", () => router.stop().then(() => process.exit(0)));

@@ -1,36 +1,59 @@
 /**
- * Key auth: `Authorization: Bearer <key>` against the service's primary and
- * secondary keys. Both digests are always compared (no early exit on the first
- * match) and compared with timingSafeEqual on fixed-length SHA-256 digests, so the
- * time taken says nothing about the keys. A verifier is immutable: rotation builds a
- * new one and the registry swaps the reference in one assignment, so every request
- * sees either the old pair or the new pair, never a mix.
+ * Key auth: `Authorization: Bearer <key>` against the service's primary and secondary
+ * keys. Both keys are always compared (no early exit on the first match), each with
+ * timingSafeEqual over its full length, so the time taken says nothing about which bytes
+ * of a key matched. A credential of another length than a key is not compared byte by
+ * byte (a same-size dummy compare runs instead): that reveals at most the key's length,
+ * which is not secret (keys are generated at a fixed length) and narrows nothing an
+ * attacker must guess. No digest per request: the presented credential is written into a
+ * buffer kept for the purpose (the credential is checked to be b64token characters before
+ * it gets here, so each character is one byte).
+ *
+ * A verifier is immutable: rotation builds a new one and the registry swaps the
+ * reference in one assignment, so every request sees either the old pair or the new
+ * pair, never a mix.
  */
-import { createHash, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import type { ServiceKeys } from "../contract/backend.js";
 
-function digest(s: string): Buffer {
-  return createHash("sha256").update(s, "utf8").digest();
+/** One key and a buffer of its length for the credential being checked. */
+class KeyBytes {
+  readonly key: Buffer;
+  private readonly scratch: Buffer;
+
+  constructor(key: string) {
+    this.key = Buffer.from(key, "latin1");
+    this.scratch = Buffer.alloc(this.key.length);
+  }
+
+  matches(presented: string): boolean {
+    if (presented.length !== this.key.length) {
+      timingSafeEqual(this.key, this.key);
+      return false;
+    }
+    this.scratch.write(presented, 0, this.key.length, "latin1");
+    return timingSafeEqual(this.scratch, this.key);
+  }
 }
 
 export class KeyVerifier {
-  private readonly primary: Buffer;
-  private readonly secondary: Buffer;
+  private readonly primary: KeyBytes;
+  private readonly secondary: KeyBytes;
 
   constructor(keys: ServiceKeys) {
-    this.primary = digest(keys.primaryKey);
-    this.secondary = digest(keys.secondaryKey);
+    this.primary = new KeyBytes(keys.primaryKey);
+    this.secondary = new KeyBytes(keys.secondaryKey);
   }
 
+  /** `presented` must be b64token characters only (authenticate.ts checks). */
   verify(presented: string): boolean {
-    const d = digest(presented);
-    const a = timingSafeEqual(d, this.primary);
-    const b = timingSafeEqual(d, this.secondary);
+    const a = this.primary.matches(presented);
+    const b = this.secondary.matches(presented);
     return a || b;
   }
 
   /** True when both verifiers accept exactly the same keys (lets upserts keep the old object). */
   sameKeysAs(other: KeyVerifier): boolean {
-    return this.primary.equals(other.primary) && this.secondary.equals(other.secondary);
+    return this.primary.key.equals(other.primary.key) && this.secondary.key.equals(other.secondary.key);
   }
 }

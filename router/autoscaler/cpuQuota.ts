@@ -14,6 +14,8 @@ import type { Log } from "../log.js";
 
 /** A worker pool whose size can change while it serves (the router's, with `AKSML_WORKERS=auto`). */
 export interface LiveWorkers {
+  /** How many workers run now (what the watch starts from; else the rule applied to the limit read at start). */
+  readonly workers?: number;
   /** Starts or retires workers until `n` run; retiring ones finish their requests first. */
   setWorkerCount(n: number): Promise<void>;
 }
@@ -42,15 +44,22 @@ export function readCgroupCpuLimit(root = "/sys/fs/cgroup"): number | undefined 
   return quota === undefined || period === undefined ? undefined : ratio(Number(quota), Number(period));
 }
 
-/** Workers for a CPU limit in cores: its whole cores, at least 1, at most 64; the machine's cores when unlimited. */
+/**
+ * Workers for a CPU limit in cores: its whole cores (a fractional core serves no second
+ * worker: two workers on 1.5 cores contend for the quota), but no more than the CPUs the
+ * process may run on (`os.availableParallelism()`: a quota above them cannot be used);
+ * the machine's cores when unlimited; at least 1, at most 64.
+ */
 export function workersForCpuLimit(cores: number | undefined, machineCores = availableParallelism()): number {
-  return Math.min(MAX_ROUTER_CPU_PER_POD, Math.max(1, Math.floor(cores ?? machineCores)));
+  return Math.min(MAX_ROUTER_CPU_PER_POD, Math.max(1, Math.floor(Math.min(cores ?? machineCores, machineCores))));
 }
 
 export interface CpuQuotaWatchOptions {
   workers: LiveWorkers;
   /** Reads the current limit in cores. @default the cgroup's ({@link readCgroupCpuLimit}) */
   readLimit?: () => number | undefined;
+  /** CPUs the process may run on (the most workers). @default os.availableParallelism() */
+  machineCores?: number;
   /** @default 5000 (the self-scaler's sampling interval) */
   intervalMs?: number;
   log?: Log;
@@ -66,7 +75,7 @@ export class CpuQuotaWatch {
   constructor(private readonly o: CpuQuotaWatchOptions) {
     this.readLimit = o.readLimit ?? (() => readCgroupCpuLimit());
     // The pool started at this count (the same rule at startup).
-    this.current = workersForCpuLimit(this.readLimit());
+    this.current = o.workers.workers ?? workersForCpuLimit(this.readLimit(), o.machineCores);
   }
 
   start(): void {
@@ -83,7 +92,7 @@ export class CpuQuotaWatch {
 
   /** One read and, when the count changed, one resize of the pool. Public for tests. */
   async check(): Promise<void> {
-    const wanted = workersForCpuLimit(this.readLimit());
+    const wanted = workersForCpuLimit(this.readLimit(), this.o.machineCores);
     if (wanted === this.current) return;
     this.o.log?.info({ from: this.current, to: wanted }, "CPU limit changed: resizing the worker pool");
     try {

@@ -8,6 +8,30 @@ import type { Logger } from "../log.js";
 import type { CaptureCounters } from "./captureWriter.js";
 import type { DropReason } from "./captureTap.js";
 
+/** The capture's metrics: name, help, type (the main thread mirrors them by name from the data-path workers). */
+export const CAPTURE_METRICS = {
+  written: {
+    name: "aksml_router_capture_records_total",
+    help: "Captured requests written to model data storage (each is an inputs and a predictions record).",
+    type: "counter",
+  },
+  dropped: {
+    name: "aksml_router_capture_dropped_total",
+    help: "Captured requests dropped: buffer_full, storage (given up), shutdown (not written within the flush bound), no_destination.",
+    type: "counter",
+  },
+  storageErrors: {
+    name: "aksml_router_capture_storage_errors_total",
+    help: "Failed appends to model data storage (each is retried with back-off).",
+    type: "counter",
+  },
+  bufferBytes: {
+    name: "aksml_router_capture_buffer_bytes",
+    help: "Bytes held by model data capture (bodies being copied and records waiting to be written), in this process.",
+    type: "gauge",
+  },
+} as const;
+
 /** Every capture drop reason, the writer's and the router's ("no_destination": capture on, nowhere to write). */
 export type CaptureDropReason = DropReason | "no_destination";
 
@@ -25,26 +49,12 @@ export class CaptureMetrics implements CaptureCounters {
     logIntervalMs = 10_000,
   ) {
     const registers = [registry];
-    this.writtenTotal = new Counter({
-      name: "aksml_router_capture_records_total",
-      help: "Captured requests written to model data storage (each is an inputs and a predictions record).",
-      labelNames: ["service"],
-      registers,
-    });
-    this.droppedTotal = new Counter({
-      name: "aksml_router_capture_dropped_total",
-      help: "Captured requests dropped: buffer_full, storage (given up), shutdown (not written within the flush bound), no_destination.",
-      labelNames: ["service", "reason"],
-      registers,
-    });
-    this.storageErrors = new Counter({
-      name: "aksml_router_capture_storage_errors_total",
-      help: "Failed appends to model data storage (each is retried with back-off).",
-      registers,
-    });
+    const m = CAPTURE_METRICS;
+    this.writtenTotal = new Counter({ ...m.written, labelNames: ["service"], registers });
+    this.droppedTotal = new Counter({ ...m.dropped, labelNames: ["service", "reason"], registers });
+    this.storageErrors = new Counter({ ...m.storageErrors, registers });
     new Gauge({
-      name: "aksml_router_capture_buffer_bytes",
-      help: "Bytes held by model data capture (bodies being copied and records waiting to be written), in this process.",
+      ...m.bufferBytes,
       registers,
       collect() {
         this.set(bufferBytes());

@@ -8,6 +8,17 @@ import { appendFile, mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { BlobServiceClient, ContainerClient, RestError } from "@azure/storage-blob";
 import type { TokenCredential } from "@azure/identity";
+import { credential } from "../fetchModel/command.js";
+
+/**
+ * Where a sink writes, as plain data: what another data-path thread builds its own sink
+ * from (a sink object cannot cross to a worker thread). The environment's choices
+ * (router/config.ts `modelData`).
+ */
+export type CaptureDestination =
+  | { containerUrl: string }
+  | { connectionString: string; container: string }
+  | { dir: string };
 
 export interface CaptureSink {
   /**
@@ -17,6 +28,17 @@ export interface CaptureSink {
   append(name: string, data: Buffer, offset: number): Promise<void>;
   /** Where the data lands, for the startup log line. */
   readonly description: string;
+  /** How to build the same sink in a worker thread; absent: this sink serves the main thread only. */
+  readonly destination?: CaptureDestination;
+}
+
+/** The sink a destination names (the cluster's container with the pod's identity, by default). */
+export function sinkFor(destination: CaptureDestination | undefined): CaptureSink | undefined {
+  if (!destination) return undefined;
+  if ("containerUrl" in destination) return BlobCaptureSink.withCredential(destination.containerUrl, credential());
+  if ("connectionString" in destination)
+    return BlobCaptureSink.fromConnectionString(destination.connectionString, destination.container);
+  return new DirectoryCaptureSink(destination.dir);
 }
 
 /** Per request to storage: a hung connection must not hold the writer (it retries with back-off). */
@@ -26,7 +48,10 @@ export class BlobCaptureSink implements CaptureSink {
   private readonly created = new Set<string>();
   readonly description: string;
 
-  constructor(private readonly container: ContainerClient) {
+  constructor(
+    private readonly container: ContainerClient,
+    readonly destination?: CaptureDestination,
+  ) {
     this.description = container.url;
   }
 
@@ -36,6 +61,7 @@ export class BlobCaptureSink implements CaptureSink {
       new ContainerClient(containerUrl, credential, {
         retryOptions: { maxTries: 1, tryTimeoutInMs: STORAGE_TRY_TIMEOUT_MS },
       }),
+      { containerUrl },
     );
   }
 
@@ -44,7 +70,10 @@ export class BlobCaptureSink implements CaptureSink {
     const service = BlobServiceClient.fromConnectionString(connectionString, {
       retryOptions: { maxTries: 1, tryTimeoutInMs: STORAGE_TRY_TIMEOUT_MS },
     });
-    return new BlobCaptureSink(service.getContainerClient(containerName));
+    return new BlobCaptureSink(service.getContainerClient(containerName), {
+      connectionString,
+      container: containerName,
+    });
   }
 
   /** Creates the container if missing (a connection string can; the router's identity cannot). */
@@ -76,9 +105,11 @@ export class BlobCaptureSink implements CaptureSink {
 export class DirectoryCaptureSink implements CaptureSink {
   private readonly made = new Set<string>();
   readonly description: string;
+  readonly destination: CaptureDestination;
 
   constructor(private readonly root: string) {
     this.description = root;
+    this.destination = { dir: root };
   }
 
   async append(name: string, data: Buffer): Promise<void> {

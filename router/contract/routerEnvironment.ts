@@ -33,8 +33,9 @@ export const ROUTER_ENV = {
   selfScalingMinCpuPerPod: "AKSML_SELF_SCALING_MIN_CPU_PER_POD",
   selfScalingMaxCpuPerPod: "AKSML_SELF_SCALING_MAX_CPU_PER_POD",
   /**
-   * Worker threads per router process: `auto` (AzuremlFe's value) = the whole cores of its
-   * CPU limit (cgroup quota), so a pod resized to more cores runs more workers; or 1..64.
+   * Data-path worker threads per router process: `auto` (AzuremlFe's value, and the default
+   * when unset) = the whole cores of its CPU limit (cgroup quota, autoscaler/cpuQuota.ts),
+   * so a pod resized to more cores runs more workers; or 1..64.
    */
   workers: "AKSML_WORKERS",
   logLevel: "AKSML_LOG_LEVEL",
@@ -79,8 +80,12 @@ export const MAX_ROUTER_REPLICAS = 32;
  * an operator's tuning knobs (router/config.ts states each range).
  */
 export const ROUTER_TUNING_ENV = {
-  /** Client connections one router process serves at once; one more gets a 503. */
+  /** Client connections one router pod serves at once, over all its workers; one more gets a 503. */
   maxConnections: "AKSML_MAX_CONNECTIONS",
+  /** Services one router serves at once (rows of the workers' shared slot table). */
+  serviceTableSize: "AKSML_SERVICE_TABLE_SIZE",
+  /** Replicas one router tracks at once over all its services (rows of the shared slot table). */
+  replicaTableSize: "AKSML_REPLICA_TABLE_SIZE",
   /** Model data to any storage account by connection string (e.g. Azurite), instead of the container URL. */
   modelDataConnectionString: "AKSML_MODEL_DATA_CONNECTION_STRING",
   /** The container with {@link ROUTER_TUNING_ENV}.modelDataConnectionString. @default "modeldata" */
@@ -90,6 +95,15 @@ export const ROUTER_TUNING_ENV = {
   /** Share of operations sent to Application Insights, 0 to 1. @default 1 */
   appInsightsSamplingRatio: "AKSML_APP_INSIGHTS_SAMPLING_RATIO",
 } as const;
+
+/** Default {@link ROUTER_TUNING_ENV}.serviceTableSize. */
+export const DEFAULT_SERVICE_TABLE_SIZE = 1024;
+/** Largest {@link ROUTER_TUNING_ENV}.serviceTableSize accepted. */
+export const MAX_SERVICE_TABLE_SIZE = 65_536;
+/** Default {@link ROUTER_TUNING_ENV}.replicaTableSize. */
+export const DEFAULT_REPLICA_TABLE_SIZE = 8192;
+/** Largest {@link ROUTER_TUNING_ENV}.replicaTableSize accepted. */
+export const MAX_REPLICA_TABLE_SIZE = 262_144;
 
 /** The container model data lands in (AksInferenceCluster creates it next to `models`). */
 export const MODEL_DATA_CONTAINER = "modeldata";
@@ -125,7 +139,7 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = SERVICE_CONFIG_DEFAULTS.scoringTimeoutM
 export const MAX_SHUTDOWN_GRACE_MS = 3_600_000;
 
 /**
- * Default client connections per router process. Each one holds at most a 16 KiB header
+ * Default client connections per router pod (over all its workers). Each one holds at most a 16 KiB header
  * buffer, a 64 KiB small body and a response's buffered bytes (about 64 KiB), so 4096 stay
  * well inside the router pod's 1229 MiB memory limit.
  */

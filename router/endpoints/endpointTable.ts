@@ -18,7 +18,7 @@ import { ENDPOINT_CONFIG_ANNOTATION, type EndpointConfig } from "../contract/end
 import { effectiveWeights, type RolloutState } from "../contract/rolloutState.js";
 import type { ServiceAuth } from "../auth/authenticate.js";
 import type { ServiceState } from "../serviceState.js";
-import type { ServiceProblem } from "../registry.js";
+import type { ServiceProblem } from "../catalog.js";
 import type { Log } from "../log.js";
 import { ShareCounter, SmoothWeightedChoice } from "./weightedChoice.js";
 import { VersionStats } from "./versionStats.js";
@@ -89,10 +89,16 @@ export class EndpointTable implements EndpointCatalog {
   readonly stats = new VersionStats();
   private metrics: EndpointRequestMetrics | undefined;
 
+  /**
+   * `services` finds a version's service where requests are routed (a worker's registry);
+   * `hasService` (default: `services` finds it) tells a name clash where they are not (the
+   * main thread's catalog, which keeps the endpoints for status and the rollout loop).
+   */
   constructor(
     private readonly services: (name: string) => ServiceState | undefined,
     private readonly buildAuth: AuthBuilder,
     private readonly log?: Log,
+    private readonly hasService: (name: string) => boolean = (name) => services(name) !== undefined,
   ) {}
 
   attachMetrics(metrics: EndpointRequestMetrics): void {
@@ -111,14 +117,15 @@ export class EndpointTable implements EndpointCatalog {
     return this.byName.values();
   }
 
-  upsertEndpoint(s: EndpointSnapshot): void {
+  /** False when rejected (its keys could never be presented): the last good settings stay. */
+  upsertEndpoint(s: EndpointSnapshot): boolean {
     const existing = this.byName.get(s.name);
     let auth: ServiceAuth;
     try {
       auth = this.buildAuth(s.config, existing?.auth, s.keys);
     } catch (e) {
       this.rejectEndpoint(s.name, (e as Error).message);
-      return;
+      return false;
     }
     this.problems.delete(s.name);
     this.withdrawn.delete(s.name);
@@ -134,11 +141,12 @@ export class EndpointTable implements EndpointCatalog {
         this.log?.info({ endpoint: s.name, weights: existing.weights }, "endpoint traffic split changed");
       }
       this.stats.forget(s.name, new Set(existing.versionNames()));
-      return;
+      return true;
     }
     const ep = new EndpointState(s.name, s.config, auth, s.rollout);
     this.byName.set(s.name, ep);
     this.log?.info({ endpoint: s.name, weights: ep.weights, auth: s.config.auth.mode }, "endpoint added");
+    return true;
   }
 
   removeEndpoint(name: string): void {
@@ -171,7 +179,7 @@ export class EndpointTable implements EndpointCatalog {
   problemList(): ServiceProblem[] {
     const out = [...this.problems.values()];
     for (const name of this.byName.keys())
-      if (this.services(name))
+      if (this.hasService(name))
         out.push({
           service: name,
           reason: `the name ${name} is claimed by an endpoint (annotation ${ENDPOINT_CONFIG_ANNOTATION}) and by a model service; neither is served. Fix: rename or delete one of them (the policy pack's endpoint-unique-names flags this before deployment)`,

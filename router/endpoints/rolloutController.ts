@@ -28,7 +28,7 @@ import { p99Ms, windowOf, type VersionCounters, type VersionStatsSource } from "
 export interface RolloutControllerOptions {
   endpoints: EndpointTable;
   store: RolloutStore;
-  /** Where the counts come from; default: this process's (`endpoints.stats`). */
+  /** Where the counts come from (the sum over data-path workers); default: `endpoints.stats`. */
   stats?: VersionStatsSource;
   /** Absent: this process always leads. */
   isLeader?: () => boolean;
@@ -70,6 +70,9 @@ export class RolloutController {
   private readonly busy = new Set<string>();
   private readonly observations = new Map<string, RolloutObservation>();
   private readonly pending = new Set<Promise<void>>();
+  /** A pass waiting for the counts of other threads (stats.refresh). */
+  private refreshing: Promise<void> | undefined;
+  private stopped = false;
   private readonly now: () => number;
   private timer: NodeJS.Timeout | undefined;
 
@@ -84,6 +87,7 @@ export class RolloutController {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     await Promise.allSettled([...this.pending]);
@@ -94,7 +98,10 @@ export class RolloutController {
     return this.observations.get(endpoint);
   }
 
-  /** One pass over every endpoint with a plan. Public so tests can drive it. */
+  /**
+   * One pass over every endpoint with a plan. Public so tests can drive it. With counts
+   * kept in other threads the pass runs once they are read (at most one waits at a time).
+   */
   tick(): void {
     if (!(this.opts.isLeader?.() ?? true)) {
       this.baselines.clear();
@@ -102,6 +109,36 @@ export class RolloutController {
       this.observations.clear();
       return;
     }
+    const stats: VersionStatsSource = this.opts.stats ?? this.opts.endpoints.stats;
+    if (!stats.refresh) {
+      this.pass();
+      return;
+    }
+    if (this.refreshing) return;
+    // No round trip to the workers while no endpoint has a plan.
+    let planned = false;
+    for (const ep of this.opts.endpoints.all()) planned ||= ep.config.rollout !== undefined;
+    if (!planned) {
+      this.pass();
+      return;
+    }
+    const work = stats
+      .refresh()
+      .then(
+        () => {
+          if (!this.stopped && (this.opts.isLeader?.() ?? true)) this.pass();
+        },
+        (e: unknown) => this.opts.log?.warn({ err: (e as Error).message }, "rollout counts could not be read"),
+      )
+      .finally(() => {
+        this.refreshing = undefined;
+        this.pending.delete(work);
+      });
+    this.refreshing = work;
+    this.pending.add(work);
+  }
+
+  private pass(): void {
     const seen = new Set<string>();
     for (const ep of this.opts.endpoints.all()) {
       seen.add(ep.name);

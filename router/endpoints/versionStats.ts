@@ -74,6 +74,15 @@ function bucketOf(ms: number): number {
 export interface VersionStatsSource {
   /** Cumulative counts by endpoint, then version. */
   versionCounters(endpoint: string, version: string): VersionCounters;
+  /** Brings the counts up to date before a check reads them (counts kept in other threads); absent: always current. */
+  refresh?(): Promise<void>;
+}
+
+/** One version's counts as a worker thread reports them. */
+export interface VersionReading {
+  endpoint: string;
+  version: string;
+  counters: VersionCounters;
 }
 
 /** The counts of one router process (or worker thread). Bounded: one entry per configured endpoint version. */
@@ -96,6 +105,16 @@ export class VersionStats implements VersionStatsSource {
   versionCounters(endpoint: string, version: string): VersionCounters {
     const c = this.byKey.get(`${endpoint}\u0000${version}`);
     return c ? { requests: c.requests, errors: c.errors, buckets: [...c.buckets] } : emptyCounters();
+  }
+
+  /** Every version's counts (what a worker thread reports). */
+  readings(): VersionReading[] {
+    const out: VersionReading[] = [];
+    for (const [key, counters] of this.byKey) {
+      const [endpoint, version] = key.split("\u0000") as [string, string];
+      out.push({ endpoint, version, counters });
+    }
+    return out;
   }
 
   /** Drops the counts of an endpoint's versions not in `keep` (all of them when `keep` is empty). */

@@ -48,6 +48,15 @@ function disableSdkSelfTelemetry(): void {
   process.env.APPLICATIONINSIGHTS_SDKSTATS_DISABLED ??= "true";
 }
 
+/** Its metric: name, help, type (the main thread mirrors it by name from the data-path workers). */
+export const TELEMETRY_METRICS = {
+  spans: {
+    name: "aksml_router_telemetry_spans_total",
+    help: "Telemetry items (requests and dependencies) exported to Application Insights, by the exporter's result (it reports a transport failure as exported when it would have kept the items on disk, which the router turns off).",
+    type: "counter",
+  },
+} as const;
+
 export class AppInsightsTelemetry implements ExchangeObservers {
   private readonly provider: BasicTracerProvider;
   private readonly tracer: Tracer;
@@ -60,8 +69,7 @@ export class AppInsightsTelemetry implements ExchangeObservers {
   ) {
     disableSdkSelfTelemetry();
     this.exported = new PromCounter({
-      name: "aksml_router_telemetry_spans_total",
-      help: "Telemetry items (requests and dependencies) exported to Application Insights, by the exporter's result (it reports a transport failure as exported when it would have kept the items on disk, which the router turns off).",
+      ...TELEMETRY_METRICS.spans,
       labelNames: ["result"],
       registers: [registry],
     });

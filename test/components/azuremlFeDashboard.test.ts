@@ -1,13 +1,14 @@
 /**
  * The router's Grafana dashboard: the committed JSON is the one the component deploys,
  * and every PromQL expression names metrics the router really exports (read from a real
- * RouterMetrics registry, with model data capture's metrics registered on it).
+ * RouterMetrics registry, with a data-path worker's and model data capture's metrics registered on it).
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { routerDashboard, routerDashboardJson } from "../../components/azuremlFe/grafanaDashboard.js";
 import { RouterMetrics } from "../../router/metrics.js";
 import { CaptureMetrics } from "../../router/capture/captureMetrics.js";
+import { DataMetrics } from "../../router/dataMetrics.js";
 import { createLogger } from "../../router/log.js";
 
 const FILE = new URL("../../docs/grafana/aksml-router.json", import.meta.url);
@@ -26,7 +27,8 @@ describe("the router's Grafana dashboard", () => {
   });
 
   it("every expression references metrics the router exports", () => {
-    const metrics = new RouterMetrics({ services: () => [] }, { defaultMetrics: false });
+    const metrics = new RouterMetrics({ services: () => [], openConnections: () => 0 }, { defaultMetrics: false });
+    new DataMetrics(metrics.registry, 0);
     const capture = new CaptureMetrics(metrics.registry, () => 0, createLogger("silent"));
     capture.stop();
     const exported = new Set<string>();

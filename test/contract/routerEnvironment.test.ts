@@ -23,6 +23,8 @@ import {
 import { loadRouterConfig } from "../../router/config.js";
 import {
   DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_REPLICA_TABLE_SIZE,
+  DEFAULT_SERVICE_TABLE_SIZE,
   DEFAULT_SHUTDOWN_GRACE_MS,
   ROUTER_ADMIN_PORT,
   ROUTER_ENV,
@@ -115,6 +117,9 @@ describe("the router environment, written by AzuremlFe and read by the router", 
       watchNamespaces: ["team-a", "team-b"],
       peerSecretFile: `${ROUTER_PEER_SECRET_MOUNT}/secret`,
       maxConnections: DEFAULT_MAX_CONNECTIONS,
+      workers: "auto",
+      serviceTableSize: DEFAULT_SERVICE_TABLE_SIZE,
+      replicaTableSize: DEFAULT_REPLICA_TABLE_SIZE,
       modelData: { containerUrl: CONTAINER_URL },
       captureBufferBytes: 8_388_608,
       captureFlushMs: 20_000,

@@ -17,6 +17,9 @@ describe("loadRouterConfig", () => {
       logLevel: "info",
       shutdownGraceMs: 65_000,
       maxConnections: 4096,
+      workers: "auto",
+      serviceTableSize: 1024,
+      replicaTableSize: 8192,
     });
   });
 
@@ -42,6 +45,9 @@ describe("loadRouterConfig", () => {
       AKSML_WATCH_NAMESPACES: "team-a,team-b",
       AKSML_PEER_SECRET_FILE: "/etc/aksml/peer/secret",
       AKSML_MAX_CONNECTIONS: "100",
+      AKSML_WORKERS: "3",
+      AKSML_SERVICE_TABLE_SIZE: "64",
+      AKSML_REPLICA_TABLE_SIZE: "512",
       AKSML_MODEL_DATA_CONTAINER_URL: "https://acct.blob.core.windows.net/modeldata",
       AKSML_CAPTURE_BUFFER_BYTES: "8388608",
       AKSML_CAPTURE_FLUSH_MS: "0",
@@ -65,6 +71,9 @@ describe("loadRouterConfig", () => {
       watchNamespaces: ["team-a", "team-b"],
       peerSecretFile: "/etc/aksml/peer/secret",
       maxConnections: 100,
+      workers: 3,
+      serviceTableSize: 64,
+      replicaTableSize: 512,
       modelData: { containerUrl: "https://acct.blob.core.windows.net/modeldata" },
       captureBufferBytes: 8388608,
       captureFlushMs: 0,
@@ -113,13 +122,15 @@ describe("loadRouterConfig", () => {
         AKSML_LOG_LEVEL: "loud",
         AKSML_SHUTDOWN_GRACE_MS: "30s",
         AKSML_MAX_CONNECTIONS: "0",
+        AKSML_WORKERS: "65",
+        AKSML_REPLICA_TABLE_SIZE: "0",
       });
     } catch (e) {
       err = e;
     }
     expect(err).toBeInstanceOf(RouterConfigError);
     const problems = (err as RouterConfigError).problems;
-    expect(problems).toHaveLength(7);
+    expect(problems).toHaveLength(9);
     for (const v of [
       "AKSML_BACKEND",
       "AKSML_TLS_KEY_FILE",
@@ -128,8 +139,32 @@ describe("loadRouterConfig", () => {
       "AKSML_LOG_LEVEL",
       "AKSML_SHUTDOWN_GRACE_MS",
       "AKSML_MAX_CONNECTIONS",
+      "AKSML_WORKERS",
+      "AKSML_REPLICA_TABLE_SIZE",
     ])
       expect(problems.join("\n")).toContain(v);
+  });
+
+  it.each(["0", "-1", "1.5", "65", "two", "AUTO"])("rejects AKSML_WORKERS=%s", (v) => {
+    expect(() => loadRouterConfig({ AKSML_WORKERS: v })).toThrow(
+      /AKSML_WORKERS must be "auto" \(one worker per CPU the container is allotted\) or an integer between 1 and 64/,
+    );
+  });
+
+  it.each([
+    ["auto", "auto"],
+    [" auto ", "auto"],
+    ["1", 1],
+    ["64", 64],
+  ] as const)("accepts AKSML_WORKERS=%j", (v, workers) => {
+    expect(loadRouterConfig({ AKSML_WORKERS: v }).workers).toBe(workers);
+  });
+
+  it.each([
+    ["AKSML_SERVICE_TABLE_SIZE", "65537"],
+    ["AKSML_REPLICA_TABLE_SIZE", "262145"],
+  ])("rejects %s=%s (past its maximum)", (name, v) => {
+    expect(() => loadRouterConfig({ [name]: v })).toThrow(new RegExp(`${name} must be an integer between 1 and`));
   });
 
   it.each([

@@ -31,9 +31,11 @@ describe("the CPU limit and the workers it gives", () => {
     expect(readCgroupCpuLimit(cgroup(files))).toBe(cores);
   });
 
-  it("workers are the whole cores of the limit, 1 to 64, the machine's cores when unlimited", () => {
-    expect([0.5, 1, 1.5, 2, 4, 100].map((c) => workersForCpuLimit(c, 8))).toEqual([1, 1, 1, 2, 4, 64]);
+  it("workers are the whole cores of the limit, 1 to 64, no more than the machine's cores, and those when unlimited", () => {
+    expect([0.5, 1, 1.5, 2, 4, 8, 100].map((c) => workersForCpuLimit(c, 8))).toEqual([1, 1, 1, 2, 4, 8, 8]);
+    expect([0.5, 2, 100].map((c) => workersForCpuLimit(c, 96))).toEqual([1, 2, 64]);
     expect(workersForCpuLimit(undefined, 8)).toBe(8);
+    expect(workersForCpuLimit(undefined, 128)).toBe(64);
   });
 });
 
@@ -44,6 +46,7 @@ describe("CpuQuotaWatch", () => {
     const watch = new CpuQuotaWatch({
       workers: { setWorkerCount: async (n) => void counts.push(n) },
       readLimit: () => readCgroupCpuLimit(root),
+      machineCores: 8,
     });
     await watch.check();
     expect(counts).toEqual([]); // the pool started at 2
@@ -53,6 +56,20 @@ describe("CpuQuotaWatch", () => {
     writeFileSync(join(root, "cpu.max"), "100000 100000\n");
     await watch.check();
     expect(counts).toEqual([4, 1]);
+  });
+
+  it("asks for no more workers than the CPUs the process may run on", async () => {
+    let limit = 1;
+    const counts: number[] = [];
+    const watch = new CpuQuotaWatch({
+      workers: { workers: 1, setWorkerCount: async (n) => void counts.push(n) },
+      readLimit: () => limit,
+      machineCores: 2,
+    });
+    limit = 6;
+    await watch.check();
+    await watch.check();
+    expect(counts).toEqual([2]);
   });
 
   it("tries again at the next read when the pool could not be resized", async () => {
@@ -67,6 +84,7 @@ describe("CpuQuotaWatch", () => {
         },
       },
       readLimit: () => limit,
+      machineCores: 8,
       log: { info: () => undefined, warn: () => undefined } as never,
     });
     limit = 3;

@@ -151,7 +151,10 @@ describe("canary analysis", () => {
     // `pulumi up` writes the same annotation again: the rollout carries on, untouched.
     router.backend.setEndpoint(endpoint("steady", { intervalSeconds: 3600 }));
     const seenAfterReapply = load("steady");
-    await until(() => router.registry.endpoints.stats.versionCounters("steady", "blue").requests > 20, "traffic");
+    await until(async () => {
+      await router.versionStats.refresh?.();
+      return router.versionStats.versionCounters("steady", "blue").requests > 20;
+    }, "traffic");
     await seenAfterReapply();
     expect(state("steady")).toEqual(started);
     expect(events("steady")).toEqual(["Normal RolloutStarted"]);

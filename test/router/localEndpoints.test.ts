@@ -198,7 +198,7 @@ describe("aksml local endpoints (real processes)", () => {
       `${EXAMPLES}test-config.json`,
     );
     await serve(config);
-    await until(() => router!.registry.get("rolling")?.replicas.length === 2, "2 replicas ready", 30_000);
+    await until(() => router!.registry.get("rolling")?.snapshot.replicas.length === 2, "2 replicas ready", 30_000);
     const client = new Agent({ connections: 8 });
     const outcomes = new Map<string, number>();
     let running = true;

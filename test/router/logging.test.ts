@@ -5,6 +5,7 @@ import { startReplica, type TestReplica } from "./helpers/upstream.js";
 import { startTestRouter, KEYS, type TestRouter } from "./helpers/router.js";
 import { startIssuer, type TestIssuer } from "./helpers/jwks.js";
 import { createLogger } from "../../router/log.js";
+import { until } from "./helpers/poll.js";
 
 const BODY_SECRET = "body-secret-7f3a9c";
 
@@ -50,13 +51,34 @@ it("logs each request with its id, and no credential or body", async () => {
     });
     await res.arrayBuffer();
   }
+  const lines = () =>
+    router
+      .logText()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const logged = (i: number) => lines().some((l) => l.reqId === `log-test-${i}` && typeof l.status === "number");
+  // A worker thread's lines reach the log in batches (within tens of milliseconds).
+  await until(() => calls.every((_, i) => logged(i)), "an access line for every request");
   const text = router.logText();
-  const lines = text
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  for (let i = 0; i < calls.length; i++)
-    expect(lines.some((l) => l.reqId === `log-test-${i}` && typeof l.status === "number")).toBe(true);
+  // The access line has the shape of every other line of the router's logger.
+  const access = lines().find((l) => l.reqId === "log-test-0")!;
+  expect(Object.keys(access)).toEqual([
+    "level",
+    "time",
+    "svc",
+    "reqId",
+    "service",
+    "method",
+    "status",
+    "replica",
+    "ms",
+    "msg",
+  ]);
+  expect(access).toMatchObject({ level: "info", svc: "aksml-router", service: "keyed", method: "POST", status: 200 });
+  expect(access).toMatchObject({ replica: "r0", msg: "request" });
+  expect(typeof access.time).toBe("number");
+  expect(typeof access.ms).toBe("number");
   for (const secret of [KEYS.primaryKey, KEYS.secondaryKey, token, token.split(".")[2]!, BODY_SECRET])
     expect(text).not.toContain(secret);
 });

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { request } from "undici";
 import { startAzurite, type Azurite } from "./fetchModelAzurite.js";
-import { startTestRouter } from "./helpers/router.js";
+import { startTestRouter, TEST_WORKERS } from "./helpers/router.js";
 import { startReplica, type TestReplica } from "./helpers/upstream.js";
 import { readRecords, scoreMany, type CapturedLine } from "./helpers/modelData.js";
 import { BlobCaptureSink, DirectoryCaptureSink } from "../../router/capture/sinks.js";
@@ -179,7 +179,8 @@ describe("captured records", () => {
     // ~600 lines of ~600 bytes: well over five blobs of 64 KiB.
     expect(blobs.length).toBeGreaterThan(4);
     for (const b of blobs) expect(b.size).toBeLessThanOrEqual(maxBlobBytes);
-    const seqs = blobs.map((b) => Number(/-(\d+)\.jsonl$/.exec(b.name)![1])).sort((a, b) => a - b);
+    // Each writer (one per data-path worker) numbers its own blobs: no name is used twice.
+    const seqs = blobs.map((b) => /([^/]+-w\d+-[0-9a-f]{6})-(\d+)\.jsonl$/.exec(b.name)!.slice(1).join("#"));
     expect(new Set(seqs).size).toBe(blobs.length);
     // Every line of every blob parses (readRecords throws otherwise), and every request is there once.
     const ids = (await readRecords(azurite.connectionString, name, "roll/echo/1/inputs/")).map(
@@ -202,13 +203,18 @@ describe("captured records", () => {
       const files = (await readdir(dir, { recursive: true, withFileTypes: true }))
         .filter((e) => e.isFile())
         .map((e) => relative(dir, join(e.parentPath, e.name)));
-      expect(files).toHaveLength(2);
+      // One inputs and one predictions file per writer (per data-path worker that served requests).
+      const writers = new Set(files.map((f) => /(local-w\d+-[0-9a-f]{6})-0\.jsonl$/.exec(f)?.[1]));
+      expect(writers.size).toBeGreaterThanOrEqual(1);
+      expect(writers.size).toBeLessThanOrEqual(TEST_WORKERS);
+      expect(files).toHaveLength(2 * writers.size);
       for (const f of files)
         expect(f).toMatch(
           /^local\/echo\/1\/(inputs|predictions)\/\d{4}\/\d{2}\/\d{2}\/\d{2}\/local-w\d+-[0-9a-f]{6}-0\.jsonl$/,
         );
-      const inputs = files.find((f) => f.includes("/inputs/"))!;
-      const lines = (await readFile(join(dir, inputs), "utf8")).split("\n").filter(Boolean);
+      const lines: string[] = [];
+      for (const inputs of files.filter((f) => f.includes("/inputs/")))
+        lines.push(...(await readFile(join(dir, inputs), "utf8")).split("\n").filter(Boolean));
       expect(lines.map((l) => (JSON.parse(l) as CapturedLine).input!.json)).toEqual(
         expect.arrayContaining(Array.from({ length: 50 }, (_, i) => ({ id: i }))),
       );

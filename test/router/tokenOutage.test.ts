@@ -44,15 +44,21 @@ beforeAll(async () => {
       ...extra,
     },
   });
-  router = await startTestRouter([
-    { name: "outage", config: token({}, "outage"), replicas: [replica.endpoint] },
-    { name: "roles", config: token({ requiredRole: "Score" }, "roles"), replicas: [replica.endpoint] },
-    {
-      name: "audiences",
-      config: token({ additionalAudiences: ["api://aksml-test"] }, "audiences"),
-      replicas: [replica.endpoint],
-    },
-  ]);
+  // One data-path worker whatever AKSML_TEST_WORKERS says: the JWKS cache is each worker's
+  // own (its TokenVerifier), and the outage test primes it with one request, so a later
+  // connection the kernel gives another worker would find nothing cached (503, by design).
+  router = await startTestRouter(
+    [
+      { name: "outage", config: token({}, "outage"), replicas: [replica.endpoint] },
+      { name: "roles", config: token({ requiredRole: "Score" }, "roles"), replicas: [replica.endpoint] },
+      {
+        name: "audiences",
+        config: token({ additionalAudiences: ["api://aksml-test"] }, "audiences"),
+        replicas: [replica.endpoint],
+      },
+    ],
+    { workers: 1 },
+  );
 });
 
 afterAll(async () => {

@@ -82,7 +82,7 @@ function publishSlices(): void {
     });
 }
 
-const routed = () => router.registry.get(SERVICE)?.replicas.map((r) => r.endpoint.id) ?? [];
+const routed = () => router.registry.get(SERVICE)?.snapshot.replicas.map((r) => r.id) ?? [];
 
 /** Replaces `old` as a Deployment rollout does (surge first, then drain the old one). */
 async function replace(old: Pod): Promise<void> {

@@ -10,6 +10,29 @@ export interface TestRouter extends RunningRouter {
   logText(): string;
 }
 
+/**
+ * Data-path workers of every test router: AKSML_TEST_WORKERS (default 1), so the whole
+ * router suite can be run again with several worker threads
+ * (`AKSML_TEST_WORKERS=2 npx vitest run test/router`). A test may still ask for its own count.
+ */
+export const TEST_WORKERS = Number(process.env.AKSML_TEST_WORKERS ?? 1);
+
+/**
+ * Blocks until every worker has applied the catalog's changes (at once with one worker): a
+ * test that changes a service and sends a request right after must not race the message
+ * to a worker thread. Atomics.wait may block the main thread in node; the workers apply
+ * changes on their own threads.
+ */
+export function waitForWorkers(router: RunningRouter): void {
+  if (router.catalogApplied()) return;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  const end = Date.now() + 10_000;
+  while (!router.catalogApplied()) {
+    if (Date.now() > end) throw new Error("the router's workers did not apply a catalog change within 10 s");
+    Atomics.wait(nap, 0, 0, 1);
+  }
+}
+
 export async function startTestRouter(
   services: StaticService[],
   extra: Partial<StartRouterOptions> = {},
@@ -32,8 +55,11 @@ export async function startTestRouter(
     processMetrics: false,
     logger: createLogger("info", sink),
     shutdownGraceMs: 5000,
+    workers: TEST_WORKERS,
     ...extra,
   });
+  backend.afterChange = () => waitForWorkers(router);
+  waitForWorkers(router);
   return { ...router, backend, logText: () => lines.join("") };
 }
 

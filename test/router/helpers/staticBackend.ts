@@ -69,6 +69,8 @@ export class StaticBackend implements RouterBackend {
   private catalog: (ServiceCatalog & EndpointCatalog) | undefined;
   private readonly services = new Map<string, ServiceSnapshot>();
   private readonly endpoints = new Map<string, EndpointSnapshot>();
+  /** Called after every change pushed into the catalog (the test router waits there for its workers to apply it). */
+  afterChange: (() => void) | undefined;
   /** Present when constructed with `{ rollouts: true }`: the router then runs the rollout loop. */
   readonly rollouts?: MemoryRolloutStore;
 
@@ -82,6 +84,7 @@ export class StaticBackend implements RouterBackend {
         const next = { ...e, rollout: state };
         this.endpoints.set(name, next);
         this.catalog?.upsertEndpoint(next);
+        this.afterChange?.();
       });
   }
 
@@ -96,11 +99,13 @@ export class StaticBackend implements RouterBackend {
     const snap = { ...toEndpointSnapshot(e), rollout: this.endpoints.get(e.name)?.rollout };
     this.endpoints.set(e.name, snap);
     this.catalog?.upsertEndpoint(snap);
+    this.afterChange?.();
   }
 
   removeEndpoint(name: string): void {
     this.endpoints.delete(name);
     this.catalog?.removeEndpoint(name);
+    this.afterChange?.();
   }
 
   async stop(): Promise<void> {
@@ -112,15 +117,18 @@ export class StaticBackend implements RouterBackend {
     const snap = toSnapshot(s);
     this.services.set(s.name, snap);
     this.catalog?.upsert(snap);
+    this.afterChange?.();
   }
 
   remove(name: string): void {
     this.services.delete(name);
     this.catalog?.remove(name);
+    this.afterChange?.();
   }
 
   reject(name: string, reason: string): void {
     this.catalog?.reject(name, reason);
+    this.afterChange?.();
   }
 }
 

@@ -1,0 +1,55 @@
+/**
+ * SIGTERM to a router process with several data-path worker threads (a real process and
+ * signal): every worker stops accepting and finishes its in-flight requests, then the
+ * process exits 0.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { startReplica, type TestReplica } from "./helpers/upstream.js";
+import { startChildRouter, type ChildRouter } from "./helpers/childRouter.js";
+import { KEYS } from "./helpers/router.js";
+import { until } from "./helpers/poll.js";
+import { sendFresh } from "./helpers/workerLoad.js";
+
+const AUTH = { authorization: `Bearer ${KEYS.primaryKey}` };
+const held: Array<() => void> = [];
+let replica: TestReplica;
+let router: ChildRouter;
+
+beforeAll(async () => {
+  replica = await startReplica("r", (_req, res) => {
+    held.push(() => res.end('{"ok":true}'));
+  });
+  router = await startChildRouter(
+    [{ name: "m", keys: KEYS, config: { maxConcurrentRequestsPerContainer: 100 }, replicas: [replica.endpoint] }],
+    { env: { ROUTER_WORKERS: "3", ROUTER_GRACE_MS: "20000" } },
+  );
+});
+
+afterAll(async () => {
+  router?.proc.kill("SIGKILL");
+  await replica.close();
+});
+
+it("SIGTERM drains every worker: in-flight requests complete, then the process exits 0", async () => {
+  const inFlight = Array.from({ length: 24 }, () => sendFresh(router.dataUrl, "/api/v1/service/m/score", AUTH));
+  await until(() => held.length === 24, "24 requests at the replica");
+  const byWorker = (await (await fetch(`${router.adminUrl}/test/active`)).json()) as number[];
+  expect(byWorker).toHaveLength(3);
+  expect(byWorker.reduce((a, b) => a + b, 0)).toBe(24);
+  expect(byWorker.filter((n) => n > 0).length).toBeGreaterThan(1);
+  router.proc.kill("SIGTERM");
+  // Draining: soon the data port takes no new connection, on any worker (/healthz is
+  // answered by the worker itself, so a probe that still got in does not wait on the replica).
+  await until(
+    () =>
+      sendFresh(router.dataUrl, "/healthz").then(
+        () => false,
+        () => true,
+      ),
+    "the data port closed",
+  );
+  for (const release of held.splice(0)) release();
+  const answers = await Promise.all(inFlight);
+  expect(answers.map((a) => a.status)).toEqual(Array(24).fill(200));
+  expect(await router.exited).toBe(0);
+});
