@@ -25,6 +25,7 @@ import type { PemPair } from "./tls.js";
 import type { FromWorker, ToWorker, WorkerStart } from "./workerMessages.js";
 import type { VersionReading } from "./endpoints/versionStats.js";
 import { SummedVersionStats, sumVersionReadings, type VersionReadingSource } from "./endpoints/summedVersionStats.js";
+import { WorkerAnswers } from "./workerAnswers.js";
 
 /** A worker that does not answer a scrape within this counts with its last reading. */
 const COLLECT_TIMEOUT_MS = 2_000;
@@ -60,12 +61,10 @@ interface WorkerSlot {
   startedAt: number;
   restartDelayMs: number;
   restartTimer: NodeJS.Timeout | undefined;
-  /** Its last metrics reading (kept when it exits, so counters never go down). */
-  lastReading: MetricJson[] | undefined;
-  scrapes: Map<number, (m: MetricJson[]) => void>;
-  /** Its last endpoint versions' counts (kept when it exits, like its metrics). */
-  lastVersions: VersionReading[] | undefined;
-  versionAsks: Map<number, (r: VersionReading[]) => void>;
+  /** Its metrics readings (the last one kept when it exits, so counters never go down). */
+  readonly metrics: WorkerAnswers<MetricJson[]>;
+  /** Its endpoint versions' counts (the last ones kept when it exits, like its metrics). */
+  readonly versions: WorkerAnswers<VersionReading[]>;
   drained: (() => void) | undefined;
   /** Being retired (a smaller size): not restarted when it exits. */
   retiring: boolean;
@@ -117,10 +116,8 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, VersionReadi
       startedAt: 0,
       restartDelayMs: RESTART_FIRST_MS,
       restartTimer: undefined,
-      lastReading: undefined,
-      scrapes: new Map(),
-      lastVersions: undefined,
-      versionAsks: new Map(),
+      metrics: new WorkerAnswers<MetricJson[]>([]),
+      versions: new WorkerAnswers<VersionReading[]>([]),
       drained: undefined,
       retiring: false,
     }));
@@ -213,20 +210,12 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, VersionReadi
           case "log":
             this.logOut.write(m.text);
             return;
-          case "metrics": {
-            const done = slot.scrapes.get(m.id);
-            slot.scrapes.delete(m.id);
-            slot.lastReading = m.metrics;
-            done?.(m.metrics);
+          case "metrics":
+            slot.metrics.answer(m.id, m.metrics);
             return;
-          }
-          case "versionStats": {
-            const done = slot.versionAsks.get(m.id);
-            slot.versionAsks.delete(m.id);
-            slot.lastVersions = m.readings;
-            done?.(m.readings);
+          case "versionStats":
+            slot.versions.answer(m.id, m.readings);
             return;
-          }
           case "drained":
             slot.drained?.();
             return;
@@ -248,21 +237,16 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, VersionReadi
     slot.worker = undefined;
     slot.live = false;
     slot.listening = false;
-    for (const done of slot.scrapes.values()) done(slot.lastReading ?? []);
-    slot.scrapes.clear();
-    for (const done of slot.versionAsks.values()) done(slot.lastVersions ?? []);
-    slot.versionAsks.clear();
-    if (slot.lastVersions) this.retireVersions(slot.lastVersions);
-    slot.lastVersions = undefined;
+    const lastVersions = slot.versions.settle();
+    if (lastVersions) this.retireVersions(lastVersions);
+    const lastReading = slot.metrics.settle();
     slot.drained?.();
     // Its counters and histograms stay in the pod's sums.
-    if (slot.lastReading) {
-      const last = slot.lastReading;
+    if (lastReading) {
       this.retiring = this.retiring.then(async () => {
-        this.retired = await sumReadings([this.retired, last]);
+        this.retired = await sumReadings([this.retired, lastReading]);
       });
     }
-    slot.lastReading = undefined;
     if (this.stopping) return;
     const reclaimed = this.opts.table.reclaimWorker(slot.index);
     if (slot.retiring) {
@@ -327,18 +311,8 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, VersionReadi
 
   /** One worker's metrics now (its last reading when it has exited or does not answer in time). */
   private reading(slot: WorkerSlot, id: number): Promise<MetricJson[]> {
-    return new Promise<MetricJson[]>((resolve) => {
-      if (!slot.live || !slot.worker) return resolve(slot.lastReading ?? []);
-      const timer = setTimeout(() => {
-        slot.scrapes.delete(id);
-        resolve(slot.lastReading ?? []);
-      }, COLLECT_TIMEOUT_MS);
-      slot.scrapes.set(id, (m) => {
-        clearTimeout(timer);
-        resolve(m);
-      });
-      this.post(slot, { type: "collect", id });
-    });
+    const live = slot.live && !!slot.worker;
+    return slot.metrics.ask(live, id, () => this.post(slot, { type: "collect", id }), COLLECT_TIMEOUT_MS);
   }
 
   /** Every worker's endpoint versions' counts (its last ones when it has exited or does not answer in time), and the exited ones'. */
@@ -349,18 +323,8 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, VersionReadi
   }
 
   private versionReading(slot: WorkerSlot, id: number): Promise<VersionReading[]> {
-    return new Promise<VersionReading[]>((resolve) => {
-      if (!slot.live || !slot.worker) return resolve(slot.lastVersions ?? []);
-      const timer = setTimeout(() => {
-        slot.versionAsks.delete(id);
-        resolve(slot.lastVersions ?? []);
-      }, COLLECT_TIMEOUT_MS);
-      slot.versionAsks.set(id, (r) => {
-        clearTimeout(timer);
-        resolve(r);
-      });
-      this.post(slot, { type: "versionStats", id });
-    });
+    const live = slot.live && !!slot.worker;
+    return slot.versions.ask(live, id, () => this.post(slot, { type: "versionStats", id }), COLLECT_TIMEOUT_MS);
   }
 
   /** Folds an exited worker's counts in, keeping only versions the catalog still has (so the sum stays bounded). */
