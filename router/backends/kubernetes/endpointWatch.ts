@@ -34,6 +34,7 @@ import {
   ROLLOUT_CONFIGMAP_SUFFIX,
   ROLLOUT_LABEL,
   ROLLOUT_STATE_KEY,
+  type EndpointConfig,
 } from "../../contract/endpointConfig.js";
 import { parseEndpointConfig } from "../../contract/endpointConfigParser.js";
 import { KEYS_SECRET_SUFFIX } from "../../contract/serviceConfig.js";
@@ -41,6 +42,7 @@ import { parseRolloutState, serializeRolloutState, type RolloutState } from "../
 import type { Log } from "../../log.js";
 import { startInformer, type InformerOptions, type RestartingInformer } from "./informers.js";
 import { statusCode } from "./scaleSubresource.js";
+import { ClaimedNames } from "./claimedNames.js";
 
 export interface EndpointWatchOptions {
   namespaces: readonly string[];
@@ -67,11 +69,8 @@ export class EndpointWatch implements RolloutStore {
   private catalog?: EndpointCatalog;
   private readonly caches = new Map<string, NamespaceCaches>();
   private readonly stops: Array<() => Promise<void>> = [];
-  /** Where each published endpoint lives, and its last snapshot's text. */
-  private readonly namespaceOf = new Map<string, string>();
-  private readonly published = new Map<string, string>();
-  private readonly rejected = new Map<string, string>();
-  private readonly withdrawn = new Map<string, string>();
+  /** The names endpoint Services claim, and what the catalog was told about each. */
+  private readonly names: ClaimedNames<EndpointConfig, EndpointSnapshot>;
   private syncing = false;
 
   constructor(
@@ -79,6 +78,24 @@ export class EndpointWatch implements RolloutStore {
     private readonly opts: EndpointWatchOptions,
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
+    this.names = new ClaimedNames<EndpointConfig, EndpointSnapshot>(
+      {
+        noun: "endpoint",
+        label: ENDPOINT_LABEL,
+        annotation: ENDPOINT_CONFIG_ANNOTATION,
+        duplicateReason: DUPLICATE_ENDPOINT_REASON,
+        duplicateDetail: (name, where) =>
+          `endpoint Services named ${name} exist in namespaces ${where}; a name must be unique across the watched namespaces, so neither is served. Fix: delete or rename all but one (the policy pack's endpoint-unique-names flags this before deployment)`,
+        parse: parseEndpointConfig,
+        snapshot: (name, namespace, config) => ({
+          name,
+          config,
+          keys: this.keysOf(namespace, name),
+          rollout: this.rolloutOf(namespace, name, config),
+        }),
+      },
+      opts.log,
+    );
   }
 
   async start(catalog: EndpointCatalog): Promise<void> {
@@ -131,69 +148,18 @@ export class EndpointWatch implements RolloutStore {
   }
 
   private endpointNames(): Set<string> {
-    return new Set(
-      this.endpointServices()
-        .map((s) => s.metadata?.labels?.[ENDPOINT_LABEL])
-        .filter((n): n is string => !!n),
-    );
+    return this.names.names(this.endpointServices());
   }
 
   private syncOne(name: string): void {
     const catalog = this.catalog;
     if (!catalog || this.syncing) return;
-    const candidates = this.endpointServices().filter(
-      (s) => s.metadata?.name === name && s.metadata?.labels?.[ENDPOINT_LABEL] === name,
-    );
-    if (candidates.length === 0) {
-      const maps = [this.published, this.namespaceOf, this.withdrawn, this.rejected];
-      if (maps.map((m) => m.delete(name)).some(Boolean)) catalog.removeEndpoint(name);
-      return;
-    }
-    if (candidates.length > 1) {
-      const where = candidates
-        .map((c) => c.metadata?.namespace ?? "?")
-        .sort()
-        .join(", ");
-      const detail = `endpoint Services named ${name} exist in namespaces ${where}; a name must be unique across the watched namespaces, so neither is served. Fix: delete or rename all but one (the policy pack's endpoint-unique-names flags this before deployment)`;
-      this.namespaceOf.delete(name);
-      this.published.delete(name);
-      this.rejected.delete(name);
-      if (this.withdrawn.get(name) === detail) return;
-      this.withdrawn.set(name, detail);
-      this.opts.log?.warn({ endpoint: name, namespaces: where }, "endpoint name claimed twice; withdrawn");
-      catalog.withdrawEndpoint(
-        name,
-        `endpoint ${JSON.stringify(name)} is unavailable: ${DUPLICATE_ENDPOINT_REASON}`,
-        detail,
-      );
-      return;
-    }
-    const wasWithdrawn = this.withdrawn.delete(name);
-    const svc = candidates[0]!;
-    const namespace = svc.metadata?.namespace ?? "default";
-    const parsed = parseEndpointConfig(name, svc.metadata?.annotations?.[ENDPOINT_CONFIG_ANNOTATION] ?? "{}");
-    if (!parsed.ok) {
-      if (wasWithdrawn) catalog.removeEndpoint(name);
-      const reason = `annotation ${ENDPOINT_CONFIG_ANNOTATION} on Service ${namespace}/${name}: ${parsed.problems.map((p) => `${p.path} ${p.reason}`).join("; ")}`;
-      if (this.rejected.get(name) !== reason) {
-        this.rejected.set(name, reason);
-        this.opts.log?.warn({ endpoint: name, reason }, "endpoint rejected");
-        catalog.rejectEndpoint(name, reason);
-      }
-      return;
-    }
-    this.rejected.delete(name);
-    this.namespaceOf.set(name, namespace);
-    const snapshot: EndpointSnapshot = {
-      name,
-      config: parsed.config,
-      keys: this.keysOf(namespace, name),
-      rollout: this.rolloutOf(namespace, name, parsed.config),
-    };
-    const text = JSON.stringify(snapshot);
-    if (this.published.get(name) === text) return;
-    this.published.set(name, text);
-    catalog.upsertEndpoint(snapshot);
+    this.names.sync(name, this.endpointServices(), {
+      upsert: (snapshot) => catalog.upsertEndpoint(snapshot),
+      remove: (n) => catalog.removeEndpoint(n),
+      reject: (n, reason) => catalog.rejectEndpoint(n, reason),
+      withdraw: (n, reason, detail) => catalog.withdrawEndpoint(n, reason, detail),
+    });
   }
 
   private keysOf(namespace: string, name: string): ServiceKeys | undefined {
@@ -218,7 +184,7 @@ export class EndpointWatch implements RolloutStore {
 
   /** RolloutStore: create or replace `<endpoint>-rollout` in the endpoint's namespace. */
   async write(endpoint: string, state: RolloutState): Promise<void> {
-    const namespace = this.namespaceOf.get(endpoint);
+    const namespace = this.names.accepted.get(endpoint)?.namespace;
     if (namespace === undefined) throw new Error(`endpoint ${endpoint} is not served by this router`);
     const name = `${endpoint}${ROLLOUT_CONFIGMAP_SUFFIX}`;
     const body: V1ConfigMap = {
@@ -253,7 +219,7 @@ export class EndpointWatch implements RolloutStore {
 
   /** RolloutStore: an Event about the endpoint's Service. */
   async record(endpoint: string, event: RolloutEvent): Promise<void> {
-    const namespace = this.namespaceOf.get(endpoint);
+    const namespace = this.names.accepted.get(endpoint)?.namespace;
     if (namespace === undefined) return;
     const svc = this.caches.get(namespace)?.services.get(endpoint, namespace);
     const now = new Date();

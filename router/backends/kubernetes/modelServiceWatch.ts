@@ -30,6 +30,7 @@ import {
 import type { Log } from "../../log.js";
 import { startInformer, type InformerOptions, type RestartingInformer } from "./informers.js";
 import { setDeploymentReplicas } from "./scaleSubresource.js";
+import { ClaimedNames } from "./claimedNames.js";
 
 const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
@@ -39,11 +40,6 @@ export interface ModelServiceWatchOptions {
   log?: Log;
   /** First delay before a failed list or watch restarts (it then backs off exponentially). */
   restartDelayMs?: number;
-}
-
-interface Known {
-  namespace: string;
-  config: ServiceConfig;
 }
 
 /** One namespace's caches. */
@@ -65,12 +61,8 @@ export class ModelServiceWatch {
   private catalog?: ServiceCatalog;
   private readonly caches = new Map<string, NamespaceCaches>();
   private readonly stops: Array<() => Promise<void>> = [];
-  /** Services published to the catalog, and the last snapshot (to skip no-op upserts). */
-  private readonly known = new Map<string, Known>();
-  private readonly published = new Map<string, string>();
-  private readonly rejected = new Map<string, string>();
-  /** Withdrawn names, with the detail last reported. */
-  private readonly withdrawn = new Map<string, string>();
+  /** The names model Services claim, and what the catalog was told about each. */
+  private readonly names: ClaimedNames<ServiceConfig, ServiceSnapshot>;
   private syncing = false;
 
   constructor(
@@ -81,6 +73,25 @@ export class ModelServiceWatch {
     this.apps = kc.makeApiClient(AppsV1Api);
     this.core = kc.makeApiClient(CoreV1Api);
     this.discovery = kc.makeApiClient(DiscoveryV1Api);
+    this.names = new ClaimedNames<ServiceConfig, ServiceSnapshot>(
+      {
+        noun: "service",
+        label: WEBSERVICE_LABEL,
+        annotation: CONFIG_ANNOTATION,
+        duplicateReason: DUPLICATE_NAME_REASON,
+        duplicateDetail: (name, where) =>
+          `Services named ${name} exist in namespaces ${where}; a name must be unique across the watched namespaces, so neither is served. Fix: delete or rename all but one (the policy pack's webservice-unique-names flags this before deployment)`,
+        parse: parseServiceConfig,
+        snapshot: (name, namespace, config) => ({
+          name,
+          config,
+          keys: this.keysOf(namespace, name),
+          replicas: this.replicasOf(namespace, name),
+          currentReplicas: this.currentReplicasOf(namespace, config.deployment),
+        }),
+      },
+      opts.log,
+    );
   }
 
   /** Resolves once every informer of every namespace has listed successfully, and the catalog holds the result. */
@@ -129,7 +140,7 @@ export class ModelServiceWatch {
     // A Deployment also belongs to every service whose config names it (`deployment`), whatever its label value.
     const onDeployment = (obj: V1Deployment) => {
       byLabel(WEBSERVICE_LABEL)(obj);
-      for (const [name, k] of this.known)
+      for (const [name, k] of this.names.accepted)
         if (
           k.config.deployment === obj.metadata?.name &&
           k.namespace === obj.metadata?.namespace &&
@@ -160,15 +171,11 @@ export class ModelServiceWatch {
   }
 
   private serviceNames(): Set<string> {
-    return new Set(
-      this.modelServices()
-        .map((o) => o.metadata?.labels?.[WEBSERVICE_LABEL])
-        .filter((n): n is string => !!n),
-    );
+    return this.names.names(this.modelServices());
   }
 
   async scale(service: string, replicas: number): Promise<void> {
-    const k = this.known.get(service);
+    const k = this.names.accepted.get(service);
     if (!k) throw new Error(`unknown service ${JSON.stringify(service)}`);
     await setDeploymentReplicas(this.apps, k.namespace, k.config.deployment, replicas);
   }
@@ -181,66 +188,7 @@ export class ModelServiceWatch {
   private syncOne(name: string): void {
     const catalog = this.catalog;
     if (!catalog || this.syncing) return;
-    // The Service named like its label, in any watched namespace.
-    const candidates = this.modelServices().filter(
-      (s) => s.metadata?.name === name && s.metadata?.labels?.[WEBSERVICE_LABEL] === name,
-    );
-    if (candidates.length === 0) {
-      // Every map is cleared (no short-circuit): a stale `known` entry would still be scalable,
-      // and a name that was only ever rejected still has a problem to clear.
-      const maps = [this.published, this.known, this.withdrawn, this.rejected];
-      if (maps.map((m) => m.delete(name)).some(Boolean)) catalog.remove(name);
-      return;
-    }
-    if (candidates.length > 1) {
-      const where = candidates
-        .map((c) => c.metadata?.namespace ?? "?")
-        .sort()
-        .join(", ");
-      const detail = `Services named ${name} exist in namespaces ${where}; a name must be unique across the watched namespaces, so neither is served. Fix: delete or rename all but one (the policy pack's webservice-unique-names flags this before deployment)`;
-      this.known.delete(name);
-      this.published.delete(name);
-      this.rejected.delete(name);
-      if (this.withdrawn.get(name) === detail) return;
-      this.withdrawn.set(name, detail);
-      this.opts.log?.warn({ service: name, namespaces: where }, "service name claimed twice; withdrawn");
-      catalog.withdraw(name, `service ${JSON.stringify(name)} is unavailable: ${DUPLICATE_NAME_REASON}`, detail);
-      return;
-    }
-    const wasWithdrawn = this.withdrawn.delete(name);
-    const svc = candidates[0]!;
-    const namespace = svc.metadata?.namespace ?? "default";
-    const parsed = parseServiceConfig(name, svc.metadata?.annotations?.[CONFIG_ANNOTATION] ?? "{}");
-    if (!parsed.ok) {
-      // A withdrawn name has no last good settings to keep: it stays unserved, now for this reason.
-      if (wasWithdrawn) catalog.remove(name);
-      this.rejectOnce(
-        catalog,
-        name,
-        `annotation ${CONFIG_ANNOTATION} on Service ${namespace}/${name}: ${parsed.problems.map((p) => `${p.path} ${p.reason}`).join("; ")}`,
-      );
-      return;
-    }
-    this.rejected.delete(name);
-    this.known.set(name, { namespace, config: parsed.config });
-    const snapshot: ServiceSnapshot = {
-      name,
-      config: parsed.config,
-      keys: this.keysOf(namespace, name),
-      replicas: this.replicasOf(namespace, name),
-      currentReplicas: this.currentReplicasOf(namespace, parsed.config.deployment),
-    };
-    const text = JSON.stringify(snapshot);
-    if (this.published.get(name) === text) return;
-    this.published.set(name, text);
-    catalog.upsert(snapshot);
-  }
-
-  private rejectOnce(catalog: ServiceCatalog, name: string, reason: string): void {
-    if (this.rejected.get(name) === reason) return;
-    this.rejected.set(name, reason);
-    this.opts.log?.warn({ service: name, reason }, "service rejected");
-    catalog.reject(name, reason);
+    this.names.sync(name, this.modelServices(), catalog);
   }
 
   private keysOf(namespace: string, name: string): ServiceKeys | undefined {
