@@ -8,8 +8,8 @@
 import type { EnforcementLevel, PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { ENDPOINT_CONFIG_ANNOTATION, ENDPOINT_LABEL } from "../../router/contract/endpointConfig.js";
 import { parseEndpointConfig, type EndpointParseResult } from "../../router/contract/endpointConfigParser.js";
-import { CONFIG_ANNOTATION } from "../../router/contract/serviceConfig.js";
 import { ofType, purposeOf } from "./azureResources.js";
+import { modelServicesByName } from "./webservice.js";
 import {
   annotationsOf,
   isModelDeployment,
@@ -64,17 +64,6 @@ function endpoints(resources: PolicyResource[]): { r: PolicyResource; ep: Endpoi
   return out;
 }
 
-/** Model Services by web service name. */
-function modelServices(resources: PolicyResource[]): Map<string, PolicyResource[]> {
-  const byName = new Map<string, PolicyResource[]>();
-  for (const r of ofType(resources, SERVICE_TYPE)) {
-    if (annotationsOf(r.props)[CONFIG_ANNOTATION] === undefined) continue;
-    const name = webserviceOf(r.props) ?? objectName(r.props, r.name);
-    byName.set(name, [...(byName.get(name) ?? []), r]);
-  }
-  return byName;
-}
-
 /**
  * No name is claimed by two endpoints, or by an endpoint and a web service: both are
  * served at `/api/v1/service/<name>/score`, and the router serves neither while a name
@@ -87,7 +76,7 @@ export function endpointUniqueNames(enforcementLevel: EnforcementLevel = "mandat
       "Every endpoint name is declared once, and by no web service: they share the /api/v1/service/<name>/score path space.",
     enforcementLevel,
     validateStack: ({ resources }, report) => {
-      const services = modelServices(resources);
+      const services = modelServicesByName(resources);
       const byName = new Map<string, PolicyResource[]>();
       for (const { r, ep } of endpoints(resources)) byName.set(ep.name, [...(byName.get(ep.name) ?? []), r]);
       for (const [name, claimants] of byName) {
@@ -140,7 +129,7 @@ export function endpointVersionsDeclared(enforcementLevel: EnforcementLevel = "a
       "Every version of an endpoint is served by a model Service the stack declares (ModelEndpoint declares them).",
     enforcementLevel,
     validateStack: ({ resources }, report) => {
-      const services = modelServices(resources);
+      const services = modelServicesByName(resources);
       for (const { r, ep } of endpoints(resources)) {
         if (!ep.parsed.ok) continue;
         for (const v of ep.parsed.config.versions) {

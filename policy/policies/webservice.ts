@@ -39,11 +39,26 @@ interface ModelService {
 }
 
 /** The model service a Kubernetes Service declares through its `aksml/config` annotation, if any. */
+/** The web service name a Kubernetes Service serves, when it is a model Service (it has the aksml/config annotation). */
+function modelServiceName(type: string, props: Props, logicalName: string): string | undefined {
+  if (type !== SERVICE_TYPE || annotationsOf(props)[CONFIG_ANNOTATION] === undefined) return undefined;
+  return webserviceOf(props) ?? objectName(props, logicalName);
+}
+
+/** The stack's model Services by the web service name each serves. */
+export function modelServicesByName(resources: PolicyResource[]): Map<string, PolicyResource[]> {
+  const byName = new Map<string, PolicyResource[]>();
+  for (const r of ofType(resources, SERVICE_TYPE)) {
+    const name = modelServiceName(r.type, r.props, r.name);
+    if (name !== undefined) byName.set(name, [...(byName.get(name) ?? []), r]);
+  }
+  return byName;
+}
+
 function modelServiceOf(type: string, props: Props, logicalName: string): ModelService | undefined {
-  if (type !== SERVICE_TYPE) return undefined;
-  const annotation = annotationsOf(props)[CONFIG_ANNOTATION];
-  if (annotation === undefined) return undefined;
-  const name = webserviceOf(props) ?? objectName(props, logicalName);
+  const name = modelServiceName(type, props, logicalName);
+  if (name === undefined) return undefined;
+  const annotation = annotationsOf(props)[CONFIG_ANNOTATION]!;
   let raw: unknown = annotation;
   try {
     raw = JSON.parse(annotation);
@@ -168,13 +183,7 @@ export function webserviceUniqueNames(enforcementLevel: EnforcementLevel = "mand
     description: "Every web service name is declared by one model Service only, across all namespaces.",
     enforcementLevel,
     validateStack: ({ resources }, report) => {
-      const byName = new Map<string, PolicyResource[]>();
-      for (const r of ofType(resources, SERVICE_TYPE)) {
-        const svc = modelServiceOf(r.type, r.props, r.name);
-        if (!svc) continue;
-        byName.set(svc.name, [...(byName.get(svc.name) ?? []), r]);
-      }
-      for (const [name, claimants] of byName) {
+      for (const [name, claimants] of modelServicesByName(resources)) {
         if (claimants.length < 2) continue;
         const where = claimants.map((c) => `'${namespaceOf(c.props)}'`).join(", ");
         for (const c of claimants)
