@@ -26,6 +26,7 @@ import type { FromWorker, ToWorker, WorkerStart } from "./workerMessages.js";
 import type { VersionReading } from "./endpoints/versionStats.js";
 import { SummedVersionStats, sumVersionReadings, type VersionReadingSource } from "./endpoints/summedVersionStats.js";
 import { WorkerAnswers } from "./workerAnswers.js";
+import { threadEntry } from "./threadEntry.js";
 
 /** A worker that does not answer a scrape within this counts with its last reading. */
 const COLLECT_TIMEOUT_MS = 2_000;
@@ -68,19 +69,6 @@ interface WorkerSlot {
   drained: (() => void) | undefined;
   /** Being retired (a smaller size): not restarted when it exits. */
   retiring: boolean;
-}
-
-/**
- * The worker entry: the compiled module next to this one, or under tsx/vitest the
- * TypeScript source, loaded through tsx in the worker too.
- */
-function workerEntry(): { url: URL; execArgv: string[] | undefined } {
-  const fromSource = import.meta.url.endsWith(".ts");
-  const hasTsx = process.execArgv.some((a) => a.startsWith("tsx"));
-  return {
-    url: new URL(fromSource ? "./workerThread.ts" : "./workerThread.js", import.meta.url),
-    execArgv: fromSource && !hasTsx ? [...process.execArgv, "--import", "tsx/esm"] : undefined,
-  };
 }
 
 export class WorkerPool implements DataPlanes, WorkerMetricsSource, VersionReadingSource, LiveWorkers {
@@ -193,7 +181,7 @@ export class WorkerPool implements DataPlanes, WorkerMetricsSource, VersionReadi
       catalog: catalog.currentState(),
       ready: this.ready,
     };
-    const entry = workerEntry();
+    const entry = threadEntry(import.meta.url, "workerThread");
     const worker = new Worker(entry.url, { workerData: start, execArgv: entry.execArgv });
     slot.worker = worker;
     slot.live = true;
