@@ -4,12 +4,13 @@
  * writer, blobs named after its thread) and its telemetry exporter, from options every
  * worker is given alike, so each writes what its own exchanges observed and flushes it
  * when it stops or is retired. A sink object cannot cross to a worker thread: a worker
- * builds its own from the sink's plain `destination` (capture/sinks.ts).
+ * is given the sink's plain `destination`, from which its capture writer thread builds
+ * its own (capture/writerLink.ts).
  */
 import type { Registry } from "prom-client";
 import { ModelDataCapture, type ModelDataCaptureOptions } from "./capture/modelDataCapture.js";
 import { CAPTURE_METRICS } from "./capture/captureMetrics.js";
-import { sinkFor, type CaptureDestination } from "./capture/sinks.js";
+import type { CaptureDestination } from "./capture/sinks.js";
 import type { AppInsightsOptions, AppInsightsTelemetry } from "./telemetry/appInsights.js";
 import { combineObservers, type ExchangeObservers } from "./exchangeObserver.js";
 import type { Logger } from "./log.js";
@@ -55,10 +56,7 @@ export class DataObservers {
     private readonly telemetry: AppInsightsTelemetry | undefined,
   ) {}
 
-  /**
-   * `capture.sink` when given (the main thread's own sink), else one built from
-   * `capture.destination` (a worker thread's).
-   */
+  /** `capture.sink` when given (the main thread's own sink), else `capture.destination` (a worker thread's). */
   static async create(
     options: {
       capture?: ModelDataCaptureOptions & { destination?: CaptureDestination };
@@ -68,9 +66,8 @@ export class DataObservers {
     log: Logger,
   ): Promise<DataObservers> {
     const c = options.capture;
-    const capture = c
-      ? new ModelDataCapture({ ...c, sink: c.sink ?? sinkFor(c.destination) }, registry, log)
-      : undefined;
+    const capture = c ? new ModelDataCapture(c, registry, log) : undefined;
+    await capture?.ready();
     // The exporter and OpenTelemetry load only when the router sends telemetry.
     const telemetry = options.appInsights
       ? new (await import("./telemetry/appInsights.js")).AppInsightsTelemetry(options.appInsights, registry, log)

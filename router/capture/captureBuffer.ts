@@ -1,33 +1,25 @@
 /**
- * The capture buffer of one writer: a byte budget shared by the exchanges being
- * captured (their copied bodies) and the records waiting to be written. Nothing is
- * copied without a reservation, so the budget bounds all of capture's memory but the
- * one batch being serialized; when it is exhausted a capture is dropped and counted,
- * never waited for.
+ * The writer side's queue: captured exchanges handed over by the data path, waiting to
+ * be written, oldest first. Their bytes stay reserved in the capture budget
+ * (captureBudget.ts) until the writer releases them, written or dropped.
  */
+import type { CaptureBudget } from "./captureBudget.js";
 import type { CapturedExchange } from "./captureRecord.js";
 
 export class CaptureBuffer {
-  private reservedBytes = 0;
   private queue: CapturedExchange[] = [];
   /** Called when the queued bytes pass `batchBytes`, so the writer need not wait for its timer. */
   onBatchReady: (() => void) | undefined;
   private queuedByteCount = 0;
 
   constructor(
-    readonly capacityBytes: number,
+    private readonly budget: CaptureBudget,
     private readonly batchBytes: number,
   ) {}
 
-  /** Reserves `n` bytes; false (nothing reserved) when the budget cannot hold them. */
-  tryReserve(n: number): boolean {
-    if (this.reservedBytes + n > this.capacityBytes) return false;
-    this.reservedBytes += n;
-    return true;
-  }
-
+  /** Gives back the budget bytes of exchanges written or dropped. */
   release(n: number): void {
-    this.reservedBytes -= n;
+    this.budget.releaseHandedOver(n);
   }
 
   /** Queues a captured exchange (its bytes are already reserved). */
@@ -63,10 +55,5 @@ export class CaptureBuffer {
 
   get queued(): number {
     return this.queue.length;
-  }
-
-  /** Bytes reserved: exchanges being captured plus queued records. */
-  get bytes(): number {
-    return this.reservedBytes;
   }
 }

@@ -5,7 +5,8 @@
  * first); any other body as base64; a body over `maxBodyBytes` only as its size. Pure.
  */
 import type { ModelRef } from "../contract/serviceConfig.js";
-import { redact, type RedactionPlan } from "./redact.js";
+import { JSON_ONE_LINE, NOT_JSON, scanJson } from "./jsonScan.js";
+import { redact, redactionPlan, type RedactionPlan } from "./redact.js";
 
 /** A body as captured: its bytes (when within the limit), or only its size. */
 export interface CapturedBody {
@@ -16,76 +17,105 @@ export interface CapturedBody {
   chunks: Buffer[] | undefined;
 }
 
+/** What the records of one service config share, prepared once by the writer. */
+export interface WriterProfile {
+  service: string;
+  models: readonly ModelRef[];
+  redaction: RedactionPlan;
+  /** `"service":...,"models":[...]`, serialized once. */
+  headFields: string;
+  /** Hour folders by `hour * 2 + (predictions ? 1 : 0)` (blobLayout.ts), a few at a time. */
+  hourKeys: Map<number, string>;
+}
+
+export function writerProfile(
+  service: string,
+  models: readonly ModelRef[],
+  redactJsonFields: readonly string[],
+): WriterProfile {
+  const headFields = JSON.stringify({ service, models }).slice(1, -1);
+  return { service, models, redaction: redactionPlan(redactJsonFields), headFields, hourKeys: new Map() };
+}
+
 /** One captured exchange, as the writer receives it. */
 export interface CapturedExchange {
   /** Wall-clock start, epoch milliseconds. */
   time: number;
   requestId: string;
-  service: string;
-  models: readonly ModelRef[];
+  profile: WriterProfile;
   status: number;
   latencyMs: number;
   input: CapturedBody;
   output: CapturedBody;
-  redaction: RedactionPlan;
   /** Capture-buffer bytes this exchange holds (released once written or dropped). */
   reserved: number;
 }
 
 export type Designation = "inputs" | "predictions";
 
-/**
- * The JSON text of a body in a record. A JSON body without fields to redact is embedded
- * as the client sent it (parsed only to check it is JSON), not re-serialized: that is
- * most of capture's CPU otherwise. Line breaks in valid JSON can only be whitespace
- * between tokens (inside strings they are escaped), so they become spaces and the record
- * stays one line.
- */
-export function bodyText(body: CapturedBody, redaction: RedactionPlan): string {
-  const meta: Record<string, unknown> = { bytes: body.bytes };
-  if (body.contentType) meta.contentType = body.contentType;
-  if (!body.chunks) return JSON.stringify({ ...meta, truncated: true });
-  if (body.bytes === 0) return JSON.stringify(meta);
-  const data = body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks, body.bytes);
-  const head = JSON.stringify(meta).slice(0, -1);
-  if (body.contentType !== undefined && !/json/i.test(body.contentType))
-    return `${head},"base64":${JSON.stringify(data.toString("base64"))}}`;
-  const text = data.toString("utf8");
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return `${head},"base64":${JSON.stringify(data.toString("base64"))}}`;
-  }
-  if (redaction.length) {
-    redact(value, redaction);
-    return `${head},"json":${JSON.stringify(value)}}`;
-  }
-  return `${head},"json":${LINE_BREAK.test(text) ? text.replace(LINE_BREAKS, " ") : text}}`;
+/** One record line as byte parts (concatenated when appended), with its length in bytes. */
+export interface LineBytes {
+  parts: Buffer[];
+  length: number;
 }
 
-const LINE_BREAK = /[\r\n]/;
-const LINE_BREAKS = /[\r\n]/g;
+const JSON_TYPE = /json/i;
+const CLOSE = Buffer.from("}}\n");
 
-/** The record line (with its trailing newline) of one designation. */
-export function recordLine(x: CapturedExchange, designation: Designation): string {
-  const head = JSON.stringify({
-    time: new Date(x.time).toISOString(),
-    requestId: x.requestId,
-    service: x.service,
-    models: x.models,
-    status: x.status,
-    latencyMs: Math.round(x.latencyMs * 1000) / 1000,
-  });
-  const body = bodyText(designation === "inputs" ? x.input : x.output, x.redaction);
-  return `${head.slice(0, -1)},"${designation === "inputs" ? "input" : "output"}":${body}}\n`;
+/**
+ * The fields both records of an exchange share, as the start of a JSON object (no
+ * closing brace): computed once per exchange.
+ */
+export function recordHead(x: CapturedExchange): string {
+  const time = new Date(x.time).toISOString();
+  const latency = Math.round(x.latencyMs * 1000) / 1000;
+  return `{"time":"${time}","requestId":${JSON.stringify(x.requestId)},${x.profile.headFields},"status":${x.status},"latencyMs":${latency}`;
+}
+
+/**
+ * The record line (with its trailing newline) of one designation. A JSON body without
+ * fields to redact is embedded as the client sent it, only scanned to check it is JSON
+ * (jsonScan.ts), never decoded or re-serialized: that was most of capture's CPU. Line
+ * breaks in valid JSON can only be whitespace between tokens, so they become spaces and
+ * the record stays one line.
+ */
+export function recordLine(x: CapturedExchange, designation: Designation, head = recordHead(x)): LineBytes {
+  const body = designation === "inputs" ? x.input : x.output;
+  let meta = `${head},"${designation === "inputs" ? "input" : "output"}":{"bytes":${body.bytes}`;
+  if (body.contentType) meta += `,"contentType":${JSON.stringify(body.contentType)}`;
+  if (!body.chunks) return line(`${meta},"truncated":true}}\n`);
+  if (body.bytes === 0) return line(`${meta}}}\n`);
+  const data = body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks, body.bytes);
+  const scan = body.contentType !== undefined && !JSON_TYPE.test(body.contentType) ? NOT_JSON : scanJson(data);
+  if (scan === NOT_JSON) return line(`${meta},"base64":"${data.toString("base64")}"}}\n`);
+  if (x.profile.redaction.length) {
+    const value: unknown = JSON.parse(data.toString("utf8"));
+    redact(value, x.profile.redaction);
+    return line(`${meta},"json":${JSON.stringify(value)}}}\n`);
+  }
+  const start = Buffer.from(`${meta},"json":`);
+  const json = scan === JSON_ONE_LINE ? data : spaced(data);
+  return { parts: [start, json, CLOSE], length: start.length + json.length + CLOSE.length };
+}
+
+function line(text: string): LineBytes {
+  const b = Buffer.from(text);
+  return { parts: [b], length: b.length };
+}
+
+/** A copy of `data` with every CR and LF made a space. */
+function spaced(data: Buffer): Buffer {
+  const out = Buffer.from(data);
+  for (let i = 0; i < out.length; i++) if (out[i] === 0x0a || out[i] === 0x0d) out[i] = 0x20;
+  return out;
 }
 
 /** A line too large for one append block: the same record with the body reduced to its size. */
-export function oversizeLine(x: CapturedExchange, designation: Designation): string {
+export function oversizeLine(x: CapturedExchange, designation: Designation, head = recordHead(x)): LineBytes {
   const body = designation === "inputs" ? x.input : x.output;
   return recordLine(
     { ...x, [designation === "inputs" ? "input" : "output"]: { ...body, chunks: undefined } },
     designation,
+    head,
   );
 }

@@ -7,10 +7,9 @@
  */
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import type { ExchangeObserver, ExchangeOutcome } from "../exchangeObserver.js";
-import type { ModelRef } from "../contract/serviceConfig.js";
-import type { CaptureBuffer } from "./captureBuffer.js";
-import type { CapturedBody, CapturedExchange } from "./captureRecord.js";
-import type { RedactionPlan } from "./redact.js";
+import type { CaptureProfile, FinishedCapture } from "./captureArena.js";
+import type { CaptureBudget } from "./captureBudget.js";
+import type { CapturedBody } from "./captureRecord.js";
 
 /**
  * Buffer bytes every capture reserves up front for its record's own fields, so records
@@ -19,13 +18,14 @@ import type { RedactionPlan } from "./redact.js";
 export const RECORD_OVERHEAD_BYTES = 512;
 
 /** Why a capture was not written. */
-export type DropReason = "buffer_full" | "storage" | "shutdown";
+/** `writer_failed`: its writer thread ended unexpectedly before writing it (the thread is restarted). */
+export type DropReason = "buffer_full" | "storage" | "shutdown" | "writer_failed";
 
 /** What a tap needs from the capture it belongs to. */
 export interface CaptureTarget {
-  readonly buffer: CaptureBuffer;
-  /** Takes a finished capture (its bytes reserved); drops it if the writer has stopped. */
-  enqueue(x: CapturedExchange): void;
+  readonly budget: CaptureBudget;
+  /** Takes a finished capture (its bytes reserved); drops it if capture has stopped. */
+  enqueue(x: FinishedCapture): void;
   dropped(service: string, reason: DropReason): void;
 }
 
@@ -36,16 +36,16 @@ class BodyCopy {
   held = 0;
 
   /** Copies `chunk` if it fits the limit and the buffer; false when the buffer is full. */
-  add(chunk: Buffer, limit: number, buffer: CaptureBuffer, copy: boolean): boolean {
+  add(chunk: Buffer, limit: number, budget: CaptureBudget, copy: boolean): boolean {
     this.bytes += chunk.length;
     if (!this.chunks) return true;
     if (this.bytes > limit) {
-      buffer.release(this.held);
+      budget.release(this.held);
       this.held = 0;
       this.chunks = undefined;
       return true;
     }
-    if (!buffer.tryReserve(chunk.length)) return false;
+    if (!budget.tryReserve(chunk.length)) return false;
     this.held += chunk.length;
     this.chunks.push(copy ? Buffer.from(chunk) : chunk);
     return true;
@@ -66,21 +66,19 @@ export class CaptureTap implements ExchangeObserver {
 
   constructor(
     private readonly target: CaptureTarget,
-    private readonly service: string,
-    private readonly models: readonly ModelRef[],
+    private readonly profile: CaptureProfile,
     private readonly limit: number,
-    private readonly redaction: RedactionPlan,
     private readonly requestId: string,
     private readonly req: IncomingMessage,
   ) {}
 
   requestBody(body: Buffer): void {
     // The exchange keeps this buffer for replays anyway; it is not copied, only accounted.
-    if (!this.full && !this.input.add(body, this.limit, this.target.buffer, false)) this.overflow();
+    if (!this.full && !this.input.add(body, this.limit, this.target.budget, false)) this.overflow();
   }
 
   requestChunk(chunk: Buffer): void {
-    if (!this.full && !this.input.add(chunk, this.limit, this.target.buffer, true)) this.overflow();
+    if (!this.full && !this.input.add(chunk, this.limit, this.target.budget, true)) this.overflow();
   }
 
   attemptStarted(): void {}
@@ -93,32 +91,30 @@ export class CaptureTap implements ExchangeObserver {
   }
 
   responseChunk(chunk: Buffer): void {
-    if (!this.full && !this.output.add(chunk, this.limit, this.target.buffer, true)) this.overflow();
+    if (!this.full && !this.output.add(chunk, this.limit, this.target.budget, true)) this.overflow();
   }
 
   /** The buffer is full: give back what this capture holds and stop copying. */
   private overflow(): void {
     this.full = true;
-    this.target.buffer.release(RECORD_OVERHEAD_BYTES + this.input.held + this.output.held);
+    this.target.budget.release(RECORD_OVERHEAD_BYTES + this.input.held + this.output.held);
     this.input.held = this.output.held = 0;
   }
 
   finished(o: ExchangeOutcome): void {
     if (this.full) {
-      this.target.dropped(this.service, "buffer_full");
+      this.target.dropped(this.profile.service, "buffer_full");
       return;
     }
     const type = this.req.headers["content-type"];
     this.target.enqueue({
       time: this.time,
       requestId: this.requestId,
-      service: this.service,
-      models: this.models,
+      profile: this.profile,
       status: o.status,
       latencyMs: o.totalMs,
       input: this.input.body(typeof type === "string" ? type : undefined),
       output: this.output.body(this.outputType),
-      redaction: this.redaction,
       reserved: RECORD_OVERHEAD_BYTES + this.input.held + this.output.held,
     });
   }

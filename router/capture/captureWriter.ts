@@ -7,9 +7,16 @@
  * meanwhile, so new captures are dropped and counted while storage is out). Closing
  * writes what is queued until its deadline; whatever is left then is dropped and counted.
  */
-import type { Logger } from "../log.js";
+import type { Log } from "../log.js";
 import type { CaptureBuffer } from "./captureBuffer.js";
-import { oversizeLine, recordLine, type CapturedExchange, type Designation } from "./captureRecord.js";
+import {
+  oversizeLine,
+  recordHead,
+  recordLine,
+  type CapturedExchange,
+  type Designation,
+  type LineBytes,
+} from "./captureRecord.js";
 import { blobName, hourKey } from "./blobLayout.js";
 import type { CaptureSink } from "./sinks.js";
 import type { DropReason } from "./captureTap.js";
@@ -39,7 +46,7 @@ export interface CaptureWriterOptions {
   backoffInitialMs: number;
   backoffMaxMs: number;
   counters: CaptureCounters;
-  log: Logger;
+  log: Pick<Log, "warn">;
 }
 
 interface BlobState {
@@ -49,7 +56,7 @@ interface BlobState {
 }
 
 interface Line {
-  text: Buffer;
+  bytes: LineBytes;
   x: CapturedExchange;
 }
 
@@ -121,13 +128,14 @@ export class CaptureWriter {
   private async writeBatch(batch: CapturedExchange[]): Promise<void> {
     const groups = new Map<string, Line[]>();
     for (const x of batch) {
+      const head = recordHead(x);
       for (const d of DESIGNATIONS) {
-        let text = Buffer.from(recordLine(x, d));
-        if (text.length > MAX_APPEND_BYTES) text = Buffer.from(oversizeLine(x, d));
-        const key = hourKey(x.service, x.models, d, x.time);
+        let bytes = recordLine(x, d, head);
+        if (bytes.length > MAX_APPEND_BYTES) bytes = oversizeLine(x, d, head);
+        const key = hourOf(x, d);
         const lines = groups.get(key);
-        if (lines) lines.push({ text, x });
-        else groups.set(key, [{ text, x }]);
+        if (lines) lines.push({ bytes, x });
+        else groups.set(key, [{ bytes, x }]);
       }
     }
     const unwritten = new Set<CapturedExchange>();
@@ -142,7 +150,7 @@ export class CaptureWriter {
     const written = new Map<string, number>();
     for (const x of batch) {
       if (unwritten.has(x)) continue;
-      written.set(x.service, (written.get(x.service) ?? 0) + 1);
+      written.set(x.profile.service, (written.get(x.profile.service) ?? 0) + 1);
     }
     for (const [service, n] of written) this.o.counters.written(service, n);
     this.drop([...unwritten], "shutdown", false);
@@ -151,7 +159,7 @@ export class CaptureWriter {
 
   /** Appends one chunk to the hour's current blob, retrying until it lands or the close deadline passes. */
   private async appendWithRetry(key: string, chunk: Line[]): Promise<boolean> {
-    const data = chunk.length === 1 ? chunk[0]!.text : Buffer.concat(chunk.map((l) => l.text));
+    const data = joinLines(chunk);
     let state = this.blobs.get(key);
     if (!state || state.bytes + data.length > this.o.maxBlobBytes || state.blocks >= MAX_BLOCKS_PER_BLOB) {
       state = { seq: state ? state.seq + 1 : 0, bytes: 0, blocks: 0 };
@@ -187,7 +195,7 @@ export class CaptureWriter {
 
   private drop(batch: CapturedExchange[], reason: DropReason, release = true): void {
     const byService = new Map<string, number>();
-    for (const x of batch) byService.set(x.service, (byService.get(x.service) ?? 0) + 1);
+    for (const x of batch) byService.set(x.profile.service, (byService.get(x.profile.service) ?? 0) + 1);
     for (const [service, n] of byService) this.o.counters.dropped(service, reason, n);
     if (release) for (const x of batch) this.o.buffer.release(x.reserved);
   }
@@ -201,13 +209,36 @@ function* appendChunks(lines: Line[], maxBytes: number): Generator<Line[]> {
   let chunk: Line[] = [];
   let bytes = 0;
   for (const l of lines) {
-    if (bytes + l.text.length > maxBytes && chunk.length) {
+    if (bytes + l.bytes.length > maxBytes && chunk.length) {
       yield chunk;
       chunk = [];
       bytes = 0;
     }
     chunk.push(l);
-    bytes += l.text.length;
+    bytes += l.bytes.length;
   }
   if (chunk.length) yield chunk;
+}
+
+/** The bytes of lines, in one buffer (each part copied once). */
+function joinLines(lines: readonly Line[]): Buffer {
+  let length = 0;
+  for (const l of lines) length += l.bytes.length;
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for (const l of lines) for (const p of l.bytes.parts) at += p.copy(out, at);
+  return out;
+}
+
+/** The hour folder of a record, from its profile's few cached ones. */
+function hourOf(x: CapturedExchange, d: Designation): string {
+  const slot = Math.floor(x.time / 3_600_000) * 2 + (d === "inputs" ? 0 : 1);
+  const keys = x.profile.hourKeys;
+  let key = keys.get(slot);
+  if (key === undefined) {
+    if (keys.size >= 8) keys.clear();
+    key = hourKey(x.profile.service, x.profile.models, d, x.time);
+    keys.set(slot, key);
+  }
+  return key;
 }

@@ -1,12 +1,13 @@
 /**
  * Model data collection, done by the router (Azure ML v1's `collect_model_data`, without
  * `ModelDataCollector` in score.py): for a service with `collectModelData` on, a sampled
- * share of its scoring requests is copied as it passes (CaptureTap), queued in this
- * writer's bounded buffer and written asynchronously in batches (CaptureWriter).
+ * share of its scoring requests is copied as it passes (CaptureTap), packed into arenas
+ * (captureArena.ts) and handed to a writer (writerLink.ts) that builds the records and
+ * writes them in batches, on a thread of its own: the data path does only the copies.
  *
- * One ModelDataCapture per data-listener thread: its buffer, writer and blob names are
+ * One ModelDataCapture per data-listener thread: its budget, writer and blob names are
  * its own (`instance` names the pod, the thread and the run), so several threads of one
- * pod never write the same blob, and each flushes its own buffer when it stops.
+ * pod never write the same blob, and each flushes what it holds when it stops.
  */
 import type { IncomingMessage } from "node:http";
 import { randomBytes } from "node:crypto";
@@ -17,21 +18,36 @@ import type { ExchangeObserver } from "../exchangeObserver.js";
 import type { Logger } from "../log.js";
 import type { ServiceAction } from "../proxyContext.js";
 import type { ServiceState } from "../serviceState.js";
-import { CaptureBuffer } from "./captureBuffer.js";
-import type { CapturedExchange } from "./captureRecord.js";
+import {
+  ArenaPacker,
+  arenaBytesFor,
+  maxPackedSize,
+  type CaptureProfile,
+  type FinishedCapture,
+} from "./captureArena.js";
+import { CaptureBudget } from "./captureBudget.js";
 import { CaptureMetrics } from "./captureMetrics.js";
 import { CaptureTap, RECORD_OVERHEAD_BYTES, type CaptureTarget, type DropReason } from "./captureTap.js";
-import { CaptureWriter, MAX_APPEND_BYTES } from "./captureWriter.js";
-import { redactionPlan, type RedactionPlan } from "./redact.js";
-import type { CaptureSink } from "./sinks.js";
+import type { CaptureDestination, CaptureSink } from "./sinks.js";
+import { LocalWriterLink, ThreadWriterLink, type WriterLink } from "./writerLink.js";
 
 import { DEFAULT_CAPTURE_BUFFER_BYTES } from "../contract/routerEnvironment.js";
 
 export { DEFAULT_CAPTURE_FLUSH_MS } from "../contract/routerEnvironment.js";
 
+/** How often the data path hands its packed captures to the writer (also when an arena fills). */
+export const HAND_OVER_MS = 50;
+/** Profiles the writer may hold before the data path resets the table (each config change makes one). */
+const MAX_PROFILES = 1024;
+
 export interface ModelDataCaptureOptions {
-  /** Where records go; without one, capture-enabled services only count `no_destination` drops. */
+  /**
+   * Where records go. A sink with a `destination` is rebuilt in a writer thread; one
+   * without (a caller's own object) is written from this thread.
+   */
   sink?: CaptureSink;
+  /** Where records go, as plain data (a worker thread's options): written from a writer thread. */
+  destination?: CaptureDestination;
   /** @default DEFAULT_CAPTURE_BUFFER_BYTES */
   bufferBytes?: number;
   /** How often queued records are written. @default 1000 */
@@ -47,13 +63,18 @@ export interface ModelDataCaptureOptions {
 }
 
 export class ModelDataCapture implements CaptureTarget {
-  readonly buffer: CaptureBuffer;
+  readonly budget: CaptureBudget;
   readonly metrics: CaptureMetrics;
   /** `<pod>-w<thread>-<run>`: this writer's part of every blob name. */
   readonly instance: string;
-  private readonly writer: CaptureWriter | undefined;
-  private readonly sink: CaptureSink | undefined;
-  private readonly plans = new WeakMap<ServiceConfig, RedactionPlan>();
+  /** Where records land (for the startup log line), or undefined without a destination. */
+  readonly destination: string | undefined;
+  readonly link: WriterLink | undefined;
+  private readonly packer: ArenaPacker;
+  private readonly handOverTimer: NodeJS.Timeout | undefined;
+  private profiles = new WeakMap<ServiceConfig, CaptureProfile>();
+  private profileCount = 0;
+  private nextProfileId = 1;
   private readonly warnedNoDestination = new Set<string>();
   private closed = false;
 
@@ -62,42 +83,58 @@ export class ModelDataCapture implements CaptureTarget {
     registry: Registry,
     private readonly log: Logger,
   ) {
-    const capacity = options.bufferBytes ?? DEFAULT_CAPTURE_BUFFER_BYTES;
-    const batchBytes = Math.min(MAX_APPEND_BYTES, Math.max(64 * 1024, Math.floor(capacity / 4)));
-    this.buffer = new CaptureBuffer(capacity, batchBytes);
-    this.metrics = new CaptureMetrics(registry, () => this.buffer.bytes, log);
+    this.budget = new CaptureBudget(options.bufferBytes ?? DEFAULT_CAPTURE_BUFFER_BYTES);
+    this.metrics = new CaptureMetrics(registry, () => this.budget.bytes, log);
     this.instance = `${options.podName}-w${threadId}-${randomBytes(3).toString("hex")}`;
-    this.sink = options.sink;
-    if (options.sink) {
-      this.writer = new CaptureWriter({
-        sink: options.sink,
-        buffer: this.buffer,
+    const context = {
+      budget: this.budget,
+      settings: {
         instance: this.instance,
         flushIntervalMs: options.flushIntervalMs ?? 1000,
-        batchBytes,
         maxBlobBytes: options.maxBlobBytes ?? 64 * 1024 * 1024,
         backoffInitialMs: options.backoffInitialMs ?? 500,
         backoffMaxMs: options.backoffMaxMs ?? 30_000,
-        counters: this.metrics,
-        log,
-      });
-      this.writer.start();
+      },
+      counters: this.metrics,
+      log,
+    };
+    const destination = options.sink ? options.sink.destination : options.destination;
+    if (destination) this.link = new ThreadWriterLink(destination, context);
+    else if (options.sink) this.link = new LocalWriterLink(options.sink, context);
+    this.destination = options.sink?.description ?? (destination && describe(destination));
+    this.packer = new ArenaPacker(arenaBytesFor(this.budget.capacityBytes), (a) => this.link?.handOver(a));
+    if (this.link) {
+      this.handOverTimer = setInterval(
+        () => this.packer.flush(),
+        Math.min(HAND_OVER_MS, context.settings.flushIntervalMs),
+      );
+      this.handOverTimer.unref();
     }
   }
 
-  /** Where records land (for the startup log line), or undefined without a destination. */
-  get destination(): string | undefined {
-    return this.sink?.description;
+  /** Resolves once the writer takes records (its thread has started): the router is not ready before. */
+  async ready(): Promise<void> {
+    await this.link?.ready();
   }
 
-  /** A finished capture: queued for the writer, or dropped once the writer has stopped. */
-  enqueue(x: CapturedExchange): void {
-    if (this.writer && !this.writer.finished) {
-      this.buffer.enqueue(x);
+  /** A finished capture: packed for the writer, or dropped once capture has stopped. */
+  enqueue(x: FinishedCapture): void {
+    if (this.closed) {
+      this.budget.release(x.reserved);
+      this.dropped(x.profile.service, "shutdown");
       return;
     }
-    this.buffer.release(x.reserved);
-    this.dropped(x.service, "shutdown");
+    // The packed record is bounded by the budget too: strings beyond the overhead reserved up front.
+    const extra = maxPackedSize(x) - x.reserved;
+    if (extra > 0) {
+      if (!this.budget.tryReserve(extra)) {
+        this.budget.release(x.reserved);
+        this.dropped(x.profile.service, "buffer_full");
+        return;
+      }
+      x.reserved += extra;
+    }
+    this.packer.pack(x);
   }
 
   /** A tap for this exchange when its service captures and the sample takes it; undefined otherwise. */
@@ -111,7 +148,7 @@ export class ModelDataCapture implements CaptureTarget {
     if (!config.collectModelData || action !== "score") return undefined;
     const rate = config.dataCollection.sampleRate;
     if (rate < 1 && Math.random() >= rate) return undefined;
-    if (!this.writer) {
+    if (!this.link) {
       this.noDestination(svc.name);
       return undefined;
     }
@@ -119,16 +156,30 @@ export class ModelDataCapture implements CaptureTarget {
       this.dropped(svc.name, "shutdown");
       return undefined;
     }
-    if (!this.buffer.tryReserve(RECORD_OVERHEAD_BYTES)) {
+    if (!this.budget.tryReserve(RECORD_OVERHEAD_BYTES)) {
       this.dropped(svc.name, "buffer_full");
       return undefined;
     }
-    let plan = this.plans.get(config);
-    if (!plan) {
-      plan = redactionPlan(config.dataCollection.redactJsonFields);
-      this.plans.set(config, plan);
+    return new CaptureTap(this, this.profileOf(svc.name, config), config.dataCollection.maxBodyBytes, requestId, req);
+  }
+
+  /** The capture profile of a service config, sent to the writer the first time it is used. */
+  private profileOf(service: string, config: ServiceConfig): CaptureProfile {
+    let p = this.profiles.get(config);
+    if (p) return p;
+    if (this.profileCount >= MAX_PROFILES) {
+      // Arenas already packed name the old ids: they go first, then the writer forgets them.
+      this.packer.flush();
+      this.link?.resetProfiles();
+      this.profiles = new WeakMap();
+      this.profileCount = 0;
     }
-    return new CaptureTap(this, svc.name, config.models, config.dataCollection.maxBodyBytes, plan, requestId, req);
+    const { models, dataCollection } = config;
+    p = { id: this.nextProfileId++, service, models, redactJsonFields: dataCollection.redactJsonFields };
+    this.profiles.set(config, p);
+    this.profileCount++;
+    this.link?.profile(p);
+    return p;
   }
 
   dropped(service: string, reason: DropReason): void {
@@ -148,7 +199,18 @@ export class ModelDataCapture implements CaptureTarget {
   /** Writes what is queued until `deadlineMs` (epoch ms); what is left then is dropped and counted. */
   async close(deadlineMs: number): Promise<void> {
     this.closed = true;
-    await this.writer?.close(deadlineMs);
+    clearInterval(this.handOverTimer);
+    this.packer.flush();
+    await this.link?.close(deadlineMs);
     this.metrics.stop();
   }
+}
+
+/** A destination for the log, never with a connection string's key. */
+function describe(d: CaptureDestination): string {
+  if ("containerUrl" in d) return d.containerUrl;
+  if ("dir" in d) return d.dir;
+  const field = (name: string) => new RegExp(`(?:^|;)\\s*${name}=([^;]+)`, "i").exec(d.connectionString)?.[1];
+  const endpoint = field("BlobEndpoint") ?? `https://${field("AccountName") ?? "?"}.blob.core.windows.net`;
+  return `${endpoint.replace(/\/+$/, "")}/${d.container}`;
 }

@@ -52,7 +52,8 @@ describe("model data capture through a storage outage", () => {
       capture: {
         sink: BlobCaptureSink.fromConnectionString(cs, "modeldata"),
         podName: "pod-o",
-        bufferBytes: 512 * 1024,
+        // Phase 1 (300 records, ~780 KB) fits whether or not the writer has written any yet; the outage (2000) cannot.
+        bufferBytes: 1024 * 1024,
         flushIntervalMs: 100,
         backoffInitialMs: 100,
         backoffMaxMs: 500,
