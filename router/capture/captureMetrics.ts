@@ -17,7 +17,7 @@ export const CAPTURE_METRICS = {
   },
   dropped: {
     name: "aksml_router_capture_dropped_total",
-    help: "Captured requests dropped: buffer_full, storage (given up), shutdown (not written within the flush bound), no_destination.",
+    help: "Captured requests dropped: buffer_full, storage (given up), shutdown (not written within the flush bound), writer_failed (lost with a writer thread that ended), no_destination.",
     type: "counter",
   },
   storageErrors: {
