@@ -37,7 +37,7 @@ export function workerObserverOptions(
     throw new Error(
       "this model data sink cannot be rebuilt in a worker thread (no destination): run one worker, or use a BlobCaptureSink or DirectoryCaptureSink",
     );
-  return { capture: { ...rest, destination: sink?.destination }, appInsights };
+  return { capture: { ...rest, destination: sink ? sink.destination : rest.destination }, appInsights };
 }
 
 /** The metrics the workers' observers count, to be summed into the main thread's scrape (podMetrics.ts). */

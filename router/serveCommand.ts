@@ -11,12 +11,6 @@ import type { RouterBackend } from "./contract/backend.js";
 import { BACKENDS } from "./backends/index.js";
 import { createLogger, type Logger } from "./log.js";
 import { startRouter } from "./startRouter.js";
-import { sinkFor, type CaptureSink } from "./capture/sinks.js";
-
-/** The model data destination the environment names (the cluster's container with the pod's identity, by default). */
-export function captureSinkFor(modelData: RouterEnvConfig["modelData"]): CaptureSink | undefined {
-  return sinkFor(modelData);
-}
 
 function createBackend(config: RouterEnvConfig, log: Logger): Promise<RouterBackend> {
   const create = BACKENDS[config.backend];
@@ -50,7 +44,8 @@ export async function run(_argv: string[]): Promise<number> {
       replicaTableSize: config.replicaTableSize,
       logger: log,
       capture: {
-        sink: captureSinkFor(config.modelData),
+        // Plain data: each capture writer thread builds its sink (the cluster's container with the pod's identity, by default).
+        destination: config.modelData,
         bufferBytes: config.captureBufferBytes,
         podName: config.podName,
       },

@@ -44,6 +44,7 @@ import { workerPlan } from "./workerCount.js";
 import type { DataPlaneConfig } from "./dataPlane.js";
 import type { ServiceRegistry } from "./registry.js";
 import type { ModelDataCaptureOptions, ModelDataCapture } from "./capture/modelDataCapture.js";
+import { describeDestination } from "./capture/sinks.js";
 import type { AppInsightsOptions } from "./telemetry/appInsights.js";
 import { EndpointMetrics, ENDPOINT_TRAFFIC_METRICS } from "./endpoints/endpointMetrics.js";
 import type { VersionStatsSource } from "./endpoints/versionStats.js";
@@ -285,7 +286,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
       acmePort,
       tls: Boolean(options.tls),
       workers,
-      modelData: options.capture ? (options.capture.sink?.description ?? "none") : undefined,
+      modelData: options.capture ? captureDescription(options.capture) : undefined,
       appInsights: options.appInsights ? true : undefined,
     },
     "router started",
@@ -335,4 +336,10 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     workerPool: pool,
     dataRegistry: local?.registry,
   };
+}
+
+/** Where capture writes, for the startup line (never a connection string's key). */
+function captureDescription(c: ModelDataCaptureOptions): string {
+  if (c.sink) return c.sink.description;
+  return c.destination ? describeDestination(c.destination) : "none";
 }

@@ -28,7 +28,7 @@ import {
 import { CaptureBudget } from "./captureBudget.js";
 import { CaptureMetrics } from "./captureMetrics.js";
 import { CaptureTap, RECORD_OVERHEAD_BYTES, type CaptureTarget, type DropReason } from "./captureTap.js";
-import type { CaptureDestination, CaptureSink } from "./sinks.js";
+import { describeDestination, type CaptureDestination, type CaptureSink } from "./sinks.js";
 import { LocalWriterLink, ThreadWriterLink, type WriterLink } from "./writerLink.js";
 
 import { DEFAULT_CAPTURE_BUFFER_BYTES } from "../contract/routerEnvironment.js";
@@ -101,7 +101,7 @@ export class ModelDataCapture implements CaptureTarget {
     const destination = options.sink ? options.sink.destination : options.destination;
     if (destination) this.link = new ThreadWriterLink(destination, context);
     else if (options.sink) this.link = new LocalWriterLink(options.sink, context);
-    this.destination = options.sink?.description ?? (destination && describe(destination));
+    this.destination = options.sink?.description ?? (destination && describeDestination(destination));
     this.packer = new ArenaPacker(arenaBytesFor(this.budget.capacityBytes), (a) => this.link?.handOver(a));
     if (this.link) {
       this.handOverTimer = setInterval(
@@ -204,13 +204,4 @@ export class ModelDataCapture implements CaptureTarget {
     await this.link?.close(deadlineMs);
     this.metrics.stop();
   }
-}
-
-/** A destination for the log, never with a connection string's key. */
-function describe(d: CaptureDestination): string {
-  if ("containerUrl" in d) return d.containerUrl;
-  if ("dir" in d) return d.dir;
-  const field = (name: string) => new RegExp(`(?:^|;)\\s*${name}=([^;]+)`, "i").exec(d.connectionString)?.[1];
-  const endpoint = field("BlobEndpoint") ?? `https://${field("AccountName") ?? "?"}.blob.core.windows.net`;
-  return `${endpoint.replace(/\/+$/, "")}/${d.container}`;
 }

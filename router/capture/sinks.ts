@@ -41,6 +41,15 @@ export function sinkFor(destination: CaptureDestination | undefined): CaptureSin
   return new DirectoryCaptureSink(destination.dir);
 }
 
+/** A destination for logs, never with a connection string's key. */
+export function describeDestination(d: CaptureDestination): string {
+  if ("containerUrl" in d) return d.containerUrl;
+  if ("dir" in d) return d.dir;
+  const field = (name: string) => new RegExp(`(?:^|;)\\s*${name}=([^;]+)`, "i").exec(d.connectionString)?.[1];
+  const endpoint = field("BlobEndpoint") ?? `https://${field("AccountName") ?? "?"}.blob.core.windows.net`;
+  return `${endpoint.replace(/\/+$/, "")}/${d.container}`;
+}
+
 /** Per request to storage: a hung connection must not hold the writer (it retries with back-off). */
 const STORAGE_TRY_TIMEOUT_MS = 30_000;
 

@@ -22,7 +22,7 @@ import {
 import { CaptureBudget } from "../../router/capture/captureBudget.js";
 import { writerProfile } from "../../router/capture/captureRecord.js";
 import type { CaptureCounters } from "../../router/capture/captureWriter.js";
-import type { CaptureSink } from "../../router/capture/sinks.js";
+import { describeDestination, type CaptureSink } from "../../router/capture/sinks.js";
 import { ThreadWriterLink } from "../../router/capture/writerLink.js";
 import { createLogger } from "../../router/log.js";
 import { until } from "./helpers/poll.js";
@@ -259,5 +259,24 @@ describe("a capture sink without a destination (the caller's own object)", () =>
     ).rejects.toThrow(
       /cannot be rebuilt in a worker thread.*run one worker, or use a BlobCaptureSink or DirectoryCaptureSink/,
     );
+  });
+});
+
+describe("a capture destination in the log", () => {
+  it("names the container, never a connection string's key", () => {
+    const key = "c2VjcmV0LWtleS1ub3QtZm9yLWxvZ3M=";
+    expect(
+      describeDestination({
+        connectionString: `DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=${key};EndpointSuffix=core.windows.net`,
+        container: "modeldata",
+      }),
+    ).toBe("https://acct.blob.core.windows.net/modeldata");
+    const local = describeDestination({
+      connectionString: `AccountName=devstoreaccount1;AccountKey=${key};BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1/;`,
+      container: "c",
+    });
+    expect(local).toBe("http://127.0.0.1:10000/devstoreaccount1/c");
+    expect(local).not.toContain(key);
+    expect(describeDestination({ dir: "/data" })).toBe("/data");
   });
 });
