@@ -67,7 +67,7 @@ const CLOSE = Buffer.from("}}\n");
  * closing brace): computed once per exchange.
  */
 export function recordHead(x: CapturedExchange): string {
-  const time = new Date(x.time).toISOString();
+  const time = isoTime(x.time);
   const latency = Math.round(x.latencyMs * 1000) / 1000;
   return `{"time":"${time}","requestId":${JSON.stringify(x.requestId)},${x.profile.headFields},"status":${x.status},"latencyMs":${latency}`;
 }
@@ -96,6 +96,23 @@ export function recordLine(x: CapturedExchange, designation: Designation, head =
   const start = Buffer.from(`${meta},"json":`);
   const json = scan === JSON_ONE_LINE ? data : spaced(data);
   return { parts: [start, json, CLOSE], length: start.length + json.length + CLOSE.length };
+}
+
+let isoSecond = Number.NaN;
+let isoPrefix = "";
+/** `toISOString()` of an epoch-millisecond time, its date and seconds formatted once per second. */
+function isoTime(time: number): string {
+  // Date truncates toward zero (TimeClip); so does this, before any arithmetic.
+  const ms = Math.trunc(time) + 0;
+  const second = Math.floor(ms / 1000);
+  if (second !== isoSecond) {
+    const iso = new Date(second * 1000).toISOString();
+    if (iso.length !== 24) return new Date(ms).toISOString();
+    isoSecond = second;
+    isoPrefix = iso.slice(0, 20);
+  }
+  const frac = ms - second * 1000;
+  return `${isoPrefix}${frac < 10 ? "00" : frac < 100 ? "0" : ""}${frac}Z`;
 }
 
 function line(text: string): LineBytes {
