@@ -14,6 +14,7 @@ import type { CaptureDestination } from "./capture/sinks.js";
 import type { AppInsightsOptions, AppInsightsTelemetry } from "./telemetry/appInsights.js";
 import { combineObservers, type ExchangeObservers } from "./exchangeObserver.js";
 import type { Logger } from "./log.js";
+import { CAPTURE_BUFFER_BYTES_RANGE, DEFAULT_CAPTURE_BUFFER_BYTES } from "./contract/routerEnvironment.js";
 
 /** Capture options as they cross to a worker thread: the sink as its destination. */
 export interface WorkerCaptureOptions extends Omit<ModelDataCaptureOptions, "sink"> {
@@ -26,10 +27,15 @@ export interface ObserverOptions {
   appInsights?: AppInsightsOptions;
 }
 
-/** The cloneable form of startRouter's options; throws for a sink no worker thread could rebuild. */
+/**
+ * The cloneable form of startRouter's options; throws for a sink no worker thread could
+ * rebuild. The capture budget is the pod's: each of up to `workers` workers gets its
+ * share (at least the contract's 1 MiB), so more workers never hold more capture memory.
+ */
 export function workerObserverOptions(
   capture: ModelDataCaptureOptions | undefined,
   appInsights: AppInsightsOptions | undefined,
+  workers: number,
 ): ObserverOptions {
   if (!capture) return { appInsights };
   const { sink, ...rest } = capture;
@@ -37,7 +43,13 @@ export function workerObserverOptions(
     throw new Error(
       "this model data sink cannot be rebuilt in a worker thread (no destination): run one worker, or use a BlobCaptureSink or DirectoryCaptureSink",
     );
-  return { capture: { ...rest, destination: sink ? sink.destination : rest.destination }, appInsights };
+  const bufferBytes = workerShare(rest.bufferBytes ?? DEFAULT_CAPTURE_BUFFER_BYTES, workers);
+  return { capture: { ...rest, bufferBytes, destination: sink ? sink.destination : rest.destination }, appInsights };
+}
+
+/** One worker's share of the pod's capture budget. */
+export function workerShare(podBytes: number, workers: number): number {
+  return Math.max(CAPTURE_BUFFER_BYTES_RANGE.min, Math.floor(podBytes / Math.max(1, workers)));
 }
 
 /** The metrics the workers' observers count, to be summed into the main thread's scrape (podMetrics.ts). */

@@ -193,7 +193,7 @@ export async function startRouter(options: StartRouterOptions): Promise<RunningR
     timeouts: { ...DATA_LISTENER_TIMEOUTS, ...options.clientTimeouts },
     maxRequestBytes: options.maxRequestBytes ?? MAX_REQUEST_BYTES,
     maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-    observe: plan.capacity > 1 ? workerObserverOptions(options.capture, options.appInsights) : {},
+    observe: plan.capacity > 1 ? workerObserverOptions(options.capture, options.appInsights, plan.capacity) : {},
     captureFlushMs: options.captureFlushMs,
   };
   // A live count runs worker threads even at 1, so the pool can grow without moving the listener.

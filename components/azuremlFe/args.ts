@@ -53,10 +53,11 @@ export interface MetricsScraperArgs {
 /** The router's model data capture (for ModelWebservices with `collectModelData`). */
 export interface ModelDataCaptureArgs {
   /**
-   * Bytes each data-listener thread of a router pod holds for capture (bodies being copied
-   * and records waiting to be written), 1048576-1073741824 (`AKSML_CAPTURE_BUFFER_BYTES`);
-   * when full, captures are dropped and counted, never waited for. aksml's own (Azure ML v1
-   * captured in score.py). @default 67108864 (64 MiB)
+   * Bytes a router pod holds for capture (bodies being copied and records waiting to be
+   * written), shared out among its data-listener threads (each gets at least 1 MiB),
+   * 1048576-1073741824 (`AKSML_CAPTURE_BUFFER_BYTES`); when full, captures are dropped and
+   * counted, never waited for. Each capturing thread also has a writer thread (about 36 MB
+   * resident). aksml's own (Azure ML v1 captured in score.py). @default 67108864 (64 MiB)
    */
   readonly bufferBytes?: pulumi.Input<number>;
   /**

@@ -67,6 +67,8 @@ const RESTART_MIN_MS = 500;
 const RESTART_MAX_MS = 30_000;
 /** A thread that lived this long resets the restart back-off. */
 const HEALTHY_MS = 60_000;
+/** The writer thread's old-generation heap bound. */
+const WRITER_HEAP_MB = 128;
 /** How long past the close deadline the link waits for the thread's answer before ending it. */
 const CLOSE_GRACE_MS = 2_000;
 
@@ -161,7 +163,14 @@ export class ThreadWriterLink implements WriterLink {
       capacityBytes: this.c.budget.capacityBytes,
       settings: this.c.settings,
     };
-    const w = new Worker(entry.url, { workerData, execArgv: entry.execArgv, name: "aksml-capture-writer" });
+    const w = new Worker(entry.url, {
+      workerData,
+      execArgv: entry.execArgv,
+      name: "aksml-capture-writer",
+      // Records live in transferred arenas (outside the heap); a heap past this is a fault,
+      // and ends the thread like any other (restarted, counted as writer_failed).
+      resourceLimits: { maxOldGenerationSizeMb: WRITER_HEAP_MB },
+    });
     // The data plane's servers keep the process alive; the writer alone must not (close refs it).
     w.unref();
     this.worker = w;

@@ -55,7 +55,7 @@ export const ROUTER_ENV = {
    * written with the pod's workload identity (Storage Blob Data Contributor on it only).
    */
   modelDataContainerUrl: "AKSML_MODEL_DATA_CONTAINER_URL",
-  /** Bytes each data-listener thread's capture buffer may hold ({@link CAPTURE_BUFFER_BYTES_RANGE}). */
+  /** Bytes the pod's capture may hold, shared out among its data-listener threads ({@link CAPTURE_BUFFER_BYTES_RANGE}). */
   captureBufferBytes: "AKSML_CAPTURE_BUFFER_BYTES",
   /** On stop, how long capture and telemetry may write what they hold (milliseconds). */
   captureFlushMs: "AKSML_CAPTURE_FLUSH_MS",

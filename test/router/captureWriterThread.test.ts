@@ -24,6 +24,7 @@ import { writerProfile } from "../../router/capture/captureRecord.js";
 import type { CaptureCounters } from "../../router/capture/captureWriter.js";
 import { describeDestination, type CaptureSink } from "../../router/capture/sinks.js";
 import { ThreadWriterLink } from "../../router/capture/writerLink.js";
+import { workerObserverOptions } from "../../router/dataObservers.js";
 import { createLogger } from "../../router/log.js";
 import { until } from "./helpers/poll.js";
 import { startTestRouter } from "./helpers/router.js";
@@ -278,5 +279,24 @@ describe("a capture destination in the log", () => {
     expect(local).toBe("http://127.0.0.1:10000/devstoreaccount1/c");
     expect(local).not.toContain(key);
     expect(describeDestination({ dir: "/data" })).toBe("/data");
+  });
+});
+
+describe("the pod's capture budget with workers", () => {
+  it("is shared out: each worker gets its part (at least 1 MiB), so more workers never hold more", () => {
+    const capture = { destination: { dir: "/d" }, podName: "p", bufferBytes: 64 * 1024 * 1024 };
+    expect(workerObserverOptions(capture, undefined, 4).capture?.bufferBytes).toBe(16 * 1024 * 1024);
+    expect(workerObserverOptions(capture, undefined, 1).capture?.bufferBytes).toBe(64 * 1024 * 1024);
+    expect(workerObserverOptions({ ...capture, bufferBytes: 2 * 1024 * 1024 }, undefined, 8).capture?.bufferBytes).toBe(
+      1024 * 1024,
+    );
+    // The default budget (64 MiB) too, and the destination of a sink that has one.
+    const fromSink = workerObserverOptions(
+      { sink: { description: "d", destination: { dir: "/x" }, append: async () => {} }, podName: "p" },
+      undefined,
+      2,
+    ).capture;
+    expect(fromSink).toMatchObject({ bufferBytes: 32 * 1024 * 1024, destination: { dir: "/x" } });
+    expect(fromSink).not.toHaveProperty("sink");
   });
 });
