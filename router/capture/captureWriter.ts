@@ -62,6 +62,12 @@ interface Line {
 
 export class CaptureWriter {
   private readonly blobs = new Map<string, BlobState>();
+  /**
+   * The one buffer appends are joined in, reused: a fresh 4 MiB buffer per append cost
+   * page faults on every first touch (a sixth of the writer's CPU in a profile). Appends
+   * run one at a time and a sink is done with `data` when its promise settles.
+   */
+  private scratch = Buffer.alloc(0);
   private stopping = false;
   private deadline = Number.POSITIVE_INFINITY;
   private wakeUp: (() => void) | undefined;
@@ -159,7 +165,7 @@ export class CaptureWriter {
 
   /** Appends one chunk to the hour's current blob, retrying until it lands or the close deadline passes. */
   private async appendWithRetry(key: string, chunk: Line[]): Promise<boolean> {
-    const data = joinLines(chunk);
+    const data = this.join(chunk);
     let state = this.blobs.get(key);
     if (!state || state.bytes + data.length > this.o.maxBlobBytes || state.blocks >= MAX_BLOCKS_PER_BLOB) {
       state = { seq: state ? state.seq + 1 : 0, bytes: 0, blocks: 0 };
@@ -180,6 +186,16 @@ export class CaptureWriter {
         delay = Math.min(delay * 2, this.o.backoffMaxMs);
       }
     }
+  }
+
+  /** The bytes of lines, in the scratch buffer (each part copied once). */
+  private join(lines: readonly Line[]): Buffer {
+    let length = 0;
+    for (const l of lines) length += l.bytes.length;
+    if (this.scratch.length < length) this.scratch = Buffer.allocUnsafeSlow(Math.max(length, 64 * 1024));
+    let at = 0;
+    for (const l of lines) for (const p of l.bytes.parts) at += p.copy(this.scratch, at);
+    return this.scratch.subarray(0, length);
   }
 
   /** One line per 30 s at most while storage keeps failing. */
@@ -218,16 +234,6 @@ function* appendChunks(lines: Line[], maxBytes: number): Generator<Line[]> {
     bytes += l.bytes.length;
   }
   if (chunk.length) yield chunk;
-}
-
-/** The bytes of lines, in one buffer (each part copied once). */
-function joinLines(lines: readonly Line[]): Buffer {
-  let length = 0;
-  for (const l of lines) length += l.bytes.length;
-  const out = Buffer.allocUnsafe(length);
-  let at = 0;
-  for (const l of lines) for (const p of l.bytes.parts) at += p.copy(out, at);
-  return out;
 }
 
 /** The hour folder of a record, from its profile's few cached ones. */

@@ -24,6 +24,8 @@ export interface CaptureSink {
   /**
    * Appends whole lines to `name`. `offset` is how many bytes this writer appended to it
    * before: a retried append that already landed is recognised and not written twice.
+   * `data` is the writer's reused buffer: valid until the returned promise settles (copy
+   * it to keep it).
    */
   append(name: string, data: Buffer, offset: number): Promise<void>;
   /** Where the data lands, for the startup log line. */
