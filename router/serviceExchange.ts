@@ -357,8 +357,11 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
         method: this.req.method!,
         headers: this.upstreamHeaders,
         body: sendBody,
+        // No undici timers: the exchange's deadline (scoringTimeoutMs from the first dispatch,
+        // retries included) bounds the head and the body, and aborts the call when it passes.
+        // undici's own body timeout would be one more timer set and cleared per request.
         headersTimeout: 0,
-        bodyTimeout: this.timeout,
+        bodyTimeout: 0,
       },
       call,
     );
