@@ -2,8 +2,9 @@
  * The requests' deadlines in one data-path worker, on one Node timer instead of one per
  * request. A Node timer per request cost a `Timeout` object, a clock read and a list
  * insert when armed, another insert when re-armed at dispatch and an unlink when cleared
- * (and a list created and dropped whenever the worker fell idle), measured as about 2 %
- * of the router's CPU per request at a paced load.
+ * (and a list created and dropped whenever the worker fell idle): in `--cpu-prof` runs at
+ * a paced ~4 500 req/s, Node's timer code took about 3 µs of each request (of ~130 µs),
+ * and 1 to 1.5 µs with these lists (the rest is node:http's and undici's own timers).
  *
  * Deadlines with the same duration expire in the order they were armed, so each duration
  * has a FIFO list (intrusive, doubly linked: arm and cancel are O(1) and allocate nothing
