@@ -4,7 +4,7 @@
  * insert when armed, another insert when re-armed at dispatch and an unlink when cleared
  * (and a list created and dropped whenever the worker fell idle): in `--cpu-prof` runs at
  * a paced ~4 500 req/s, Node's timer code took about 3 µs of each request (of ~130 µs),
- * and 1 to 1.5 µs with these lists (the rest is node:http's and undici's own timers).
+ * and 1 to 2 µs with these lists (the rest is node:http's and undici's own timers).
  *
  * Deadlines with the same duration expire in the order they were armed, so each duration
  * has a FIFO list (intrusive, doubly linked: arm and cancel are O(1) and allocate nothing
