@@ -21,6 +21,7 @@ import { dataHandler } from "./httpHandlers.js";
 import { ClientConnections } from "./clientConnections.js";
 import { closeIdleAfterLinger, stopAccepting } from "./connectionDrain.js";
 import { WriteStallWatch } from "./writeStalls.js";
+import { Deadlines } from "./deadlines.js";
 import { dataServerOptions, type DataListenerTimeouts } from "./clientLimits.js";
 import type { PemPair } from "./tls.js";
 import type { SequencedChange } from "./catalogChange.js";
@@ -57,6 +58,7 @@ export class DataPlane {
   private readonly server: Server;
   private readonly agent: Agent;
   private readonly writeStalls: WriteStallWatch;
+  private readonly deadlines = new Deadlines();
   private readonly clients: ClientConnections;
   private readonly mirrors: MirrorSender;
   private ready = false;
@@ -96,6 +98,7 @@ export class DataPlane {
         agent: this.agent,
         maxRequestBytes: config.maxRequestBytes,
         draining: () => this.draining,
+        deadlines: this.deadlines,
         writeStalls: this.writeStalls,
         observers: observers.observers,
         mirrors: this.mirrors,
@@ -175,6 +178,7 @@ export class DataPlane {
     // destroy rather than close (which waits for them), so none can hold the exit.
     await this.agent.destroy();
     this.writeStalls.stop();
+    this.deadlines.stop();
     return left;
   }
 
@@ -184,5 +188,6 @@ export class DataPlane {
     this.server.closeAllConnections();
     await Promise.all([new Promise((r) => this.server.close(r)), this.agent.close(), this.observers.close(Date.now())]);
     this.writeStalls.stop();
+    this.deadlines.stop();
   }
 }

@@ -22,6 +22,7 @@ import type { ProxyContext, ServiceAction } from "./proxyContext.js";
 import type { ExchangeObserver } from "./exchangeObserver.js";
 import { DEPLOYMENT_HEADER } from "./contract/endpointConfig.js";
 import type { EndpointRoute, EndpointState } from "./endpoints/endpointTable.js";
+import type { Deadline } from "./deadlines.js";
 
 /** Extra headers of an answer after which the connection cannot carry another request. Never mutated. */
 export const CLOSE: Readonly<Record<string, string>> = Object.freeze({ connection: "close" });
@@ -50,8 +51,8 @@ export abstract class ExchangeState {
   protected call: UpstreamCall | undefined;
   /** The request's place in the queue while it waits for a slot. */
   protected waiter: Waiter | undefined;
-  /** The request's one timer: the small body's deadline, then the exchange's. */
-  protected deadline: NodeJS.Timeout | undefined;
+  /** The request's one deadline: the small body's, then the exchange's (on the worker's shared timer). */
+  protected deadline: Deadline | undefined;
   /** A small body is being read (the deadline is its 408). */
   protected readingBody = false;
   /** Dispatched at least once (the deadline is the exchange's 504). */
@@ -156,7 +157,7 @@ export abstract class ExchangeState {
   protected finish(): void {
     if (this.finished) return;
     this.finished = true;
-    clearTimeout(this.deadline);
+    if (this.deadline) this.ctx.deadlines.cancel(this.deadline);
     const totalMs = performance.now() - this.started;
     this.obs?.finished({ status: this.status, totalMs, overheadMs: this.overheadMs, replicaId: this.replicaId });
     if (this.route && this.action === "score") this.ctx.registry.endpoints.observe(this.route, this.status, totalMs);

@@ -6,6 +6,7 @@ import type { AccessLog, Logger } from "./log.js";
 import type { WriteStallWatch } from "./writeStalls.js";
 import type { ExchangeObservers } from "./exchangeObserver.js";
 import type { MirrorSender } from "./endpoints/mirror.js";
+import type { Deadlines } from "./deadlines.js";
 
 export interface ProxyContext {
   registry: ServiceRegistry;
@@ -17,6 +18,8 @@ export interface ProxyContext {
   maxRequestBytes: number;
   /** True once shutdown began: responses then carry `Connection: close`. */
   draining(): boolean;
+  /** The worker's request deadlines (the small body's 408, the scoring timeout's 504), on one timer. */
+  deadlines: Deadlines;
   /** Aborts responses the client takes nothing of for too long. */
   writeStalls: WriteStallWatch;
   /** Model data capture and telemetry; consulted per exchange only when the router has either. */

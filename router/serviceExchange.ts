@@ -10,12 +10,13 @@
  *
  * The exchange is the listener of every event it waits for (the token check, the small
  * body, the queue, the replica, its deadline, the client leaving), so a request costs one
- * object, a lease, an upstream call and one timer: no closure, promise or async function
+ * object, a lease, an upstream call and one deadline: no closure, promise or async function
  * on the way of a key-auth request (a token check is a promise).
  *
- * One timer bounds the request: armed when a small body starts being read (408 if it has
- * not arrived within `scoringTimeoutMs`), re-armed at the first dispatch for the exchange
- * with a replica, which is not cleared by the response head. Past it, a request still
+ * One deadline bounds the request (on the worker's shared timer, deadlines.ts): armed when
+ * a small body starts being read (408 if it has not arrived within `scoringTimeoutMs`),
+ * re-armed at the first dispatch for the exchange with a replica, which is not cleared by
+ * the response head. Past it, a request still
  * without a head gets 504; one whose response is still being relayed (a slow replica, or a
  * client that does not read) has its relay aborted and its client connection closed
  * (logged 504). Either way the replica slot is free no later than `scoringTimeoutMs` after
@@ -35,20 +36,18 @@ import { ReplicaOutcome } from "./replicaOutcome.js";
 import type { ServiceAuth } from "./auth/authenticate.js";
 import { DEPLOYMENT_HEADER } from "./contract/endpointConfig.js";
 import { ENDPOINT_SERVICE_CLASH_REASON } from "./endpoints/endpointTable.js";
+import { Deadline, type DeadlineHolder } from "./deadlines.js";
 
 const kExchange = Symbol("aksml.exchange");
 type ExchangeResponse = ServerResponse & { [kExchange]?: ServiceExchange };
 
-/** Shared listeners and timer callbacks (no closure per request): they find the exchange from their argument. */
+/** A shared listener (no closure per request): it finds the exchange from its emitter. */
 function clientClosed(this: ExchangeResponse): void {
   this[kExchange]?.clientClosed();
 }
-function deadlineReached(x: ServiceExchange): void {
-  x.deadlineReached();
-}
 
 /** One request: the steps, each continuing from the event it waited for. */
-export class ServiceExchange extends ReplicaOutcome implements QueueObserver, SmallBodySink {
+export class ServiceExchange extends ReplicaOutcome implements QueueObserver, SmallBodySink, DeadlineHolder {
   /** Runs the steps up to the first wait. */
   start(): void {
     try {
@@ -158,7 +157,7 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
   }
 
   clientClosed(): void {
-    clearTimeout(this.deadline);
+    if (this.deadline) this.ctx.deadlines.cancel(this.deadline);
     if (this.res.writableFinished) return;
     if (this.readingBody) {
       // The body's events may never come now: stop reading and account for the request.
@@ -242,7 +241,8 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
     if (this.declared !== undefined && this.declared <= REPLAY_LIMIT_BYTES) {
       this.body = "buffer";
       this.readingBody = true;
-      this.deadline = setTimeout(deadlineReached, this.timeout, this);
+      this.deadline = new Deadline(this);
+      this.ctx.deadlines.arm(this.deadline, this.timeout);
       readSmallBody(this.req, this.declared, this);
       return true;
     }
@@ -343,9 +343,9 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
     this.dispatchedAt = performance.now();
     if (!this.dispatched) {
       this.dispatched = true;
-      // The small body's timer, re-armed (refresh() also re-arms one that already fired).
-      if (this.deadline) this.deadline.refresh();
-      else this.deadline = setTimeout(deadlineReached, this.timeout, this);
+      // The small body's deadline, re-armed (also one that already passed) from the dispatch.
+      this.deadline ??= new Deadline(this);
+      this.ctx.deadlines.arm(this.deadline, this.timeout, this.dispatchedAt);
     }
     this.obs?.attemptStarted(lease.replica.endpoint.url, this.req.method!, this.path, this.upstreamHeaders!);
     const call = new UpstreamCall(this.res, this, this.ctx.writeStalls, this.obs);
@@ -357,8 +357,11 @@ export class ServiceExchange extends ReplicaOutcome implements QueueObserver, Sm
         method: this.req.method!,
         headers: this.upstreamHeaders,
         body: sendBody,
+        // No undici timers: the exchange's deadline (scoringTimeoutMs from the first dispatch,
+        // retries included) bounds the head and the body, and aborts the call when it passes.
+        // undici's own body timeout would be one more timer set and cleared per request.
         headersTimeout: 0,
-        bodyTimeout: this.timeout,
+        bodyTimeout: 0,
       },
       call,
     );

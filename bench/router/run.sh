@@ -6,7 +6,9 @@
 # BENCH_CONNECTIONS (32) for the throughput runs, BENCH_RPS (5000) offered in the paced runs,
 # BENCH_ROUNDS (1) full rounds, figures are the median over rounds, BENCH_WORKERS_MAX (2)
 # router workers in the extra run (1 skips it), BENCH_CPU_PROF (0) 1 = --cpu-prof the router
-# (log off) and the bare relay and print their top self-time functions.
+# (log off) and the bare relay and print their top self-time functions, BENCH_TARGETS (all) the
+# targets to measure, a space-separated subset of: direct nginx nginx-log bare router router-log
+# router-wn (keep direct for the added latencies; every process is started anyway).
 # Needs Node 22.12+ first on PATH (checked; no fixed path), nginx, wrk and curl (apt-get install -y nginx wrk curl).
 # Writes bench/router/out/results.json and prints a Markdown table for bench/RESULTS.md.
 # Not part of CI.
@@ -21,6 +23,7 @@ CONNS=${BENCH_CONNECTIONS:-32}
 ROUNDS=${BENCH_ROUNDS:-1}
 WORKERS_MAX=${BENCH_WORKERS_MAX:-2}
 CPU_PROF=${BENCH_CPU_PROF:-0}
+TARGETS=${BENCH_TARGETS:-}
 KEY=bench-key-0123456789abcdef
 AUTH="Bearer $KEY"
 RATE_CONNS=50
@@ -69,6 +72,7 @@ trap cleanup EXIT
   echo "rateConnections=$RATE_CONNS"
   echo "rounds=$ROUNDS"
   echo "workersMax=$WORKERS_MAX"
+  echo "targets=${TARGETS:-all}"
 } >"$OUT/meta.txt"
 
 echo "== building the router (tsc -> router/dist)"
@@ -162,6 +166,12 @@ if ((WORKERS_MAX > 1)); then
   sed -n 's/.*"workers":\([0-9]*\).*/workersEffective=\1/p' "$OUT/router-wn.err" | tail -1 >>"$OUT/meta.txt"
 fi
 UP_MASTER=$(cat "$OUT/upstream.pid")
+if [ -n "$TARGETS" ]; then
+  for t in $TARGETS; do
+    [ -n "${URL[$t]:-}" ] || { echo "BENCH_TARGETS: unknown target '$t' (one of: ${LABELS[*]})" >&2; exit 1; }
+  done
+  read -r -a LABELS <<<"$TARGETS"
+fi
 
 for label in "${LABELS[@]}"; do
   [ "$label" = direct ] && continue
@@ -186,25 +196,39 @@ cpu_ticks() { # pid: "utime stime" of the process tree, in clock ticks (all thre
   done
   echo "$user $sys"
 }
+runq_ns() { # pid: nanoseconds the process tree's threads spent runnable but waiting for a CPU (schedstat)
+  local total=0 p t wait
+  for p in $(tree_pids "$1"); do
+    for t in /proc/"$p"/task/*/schedstat; do
+      [ -r "$t" ] && read -r _ wait _ <"$t" 2>/dev/null && total=$((total + wait))
+    done
+  done
+  echo "$total"
+}
 # One wrk measurement: warm-up, then the measured run with the CPU ticks of the proxy and of
 # the upstream around it. Output in runs/[warmup-]<kind>-<label>-r<round>.wrk; cpu.tsv gets
-# kind, label, round, proxy user ticks, proxy system ticks, upstream user+system ticks.
+# kind, label, round, proxy user ticks, proxy system ticks, upstream user+system ticks, and the
+# nanoseconds the proxy's and the upstream's threads waited for a CPU (run-queue wait: on a
+# shared machine, the part of the latency that is the scheduler's, not the proxy's).
 measure() { # kind label round wrk-args...
   local kind=$1 label=$2 round=$3
   shift 3
   local url=${URL[$label]} pid=${PID[$label]:-} file="$OUT/runs/$kind-$label-r$round.wrk"
   BENCH_AUTH="$AUTH" wrk -t1 -d"${WARMUP_SECONDS}s" -s bench/router/post.lua "$@" "$url" >"$OUT/runs/warmup-$kind-$label-r$round.wrk"
-  local user0=0 sys0=0 user1=0 sys1=0 up_user0 up_sys0 up_user1 up_sys1
-  [ -n "$pid" ] && read -r user0 sys0 < <(cpu_ticks "$pid")
+  local user0=0 sys0=0 user1=0 sys1=0 up_user0 up_sys0 up_user1 up_sys1 wait0=0 wait1=0 up_wait0 up_wait1
+  [ -n "$pid" ] && read -r user0 sys0 < <(cpu_ticks "$pid") && wait0=$(runq_ns "$pid")
   read -r up_user0 up_sys0 < <(cpu_ticks "$UP_MASTER")
+  up_wait0=$(runq_ns "$UP_MASTER")
   BENCH_AUTH="$AUTH" wrk -t1 -d"${SECONDS_PER_RUN}s" --latency -s bench/router/post.lua "$@" "$url" >"$file"
-  [ -n "$pid" ] && read -r user1 sys1 < <(cpu_ticks "$pid")
+  [ -n "$pid" ] && read -r user1 sys1 < <(cpu_ticks "$pid") && wait1=$(runq_ns "$pid")
   read -r up_user1 up_sys1 < <(cpu_ticks "$UP_MASTER")
+  up_wait1=$(runq_ns "$UP_MASTER")
   if [ -n "$pid" ]; then
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$label" "$round" $((user1 - user0)) $((sys1 - sys0)) \
-      $((up_user1 + up_sys1 - up_user0 - up_sys0)) >>"$OUT/cpu.tsv"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$kind" "$label" "$round" $((user1 - user0)) $((sys1 - sys0)) \
+      $((up_user1 + up_sys1 - up_user0 - up_sys0)) $((wait1 - wait0)) $((up_wait1 - up_wait0)) >>"$OUT/cpu.tsv"
   else
-    printf '%s\t%s\t%s\t-\t-\t%s\n' "$kind" "$label" "$round" $((up_user1 + up_sys1 - up_user0 - up_sys0)) >>"$OUT/cpu.tsv"
+    printf '%s\t%s\t%s\t-\t-\t%s\t-\t%s\n' "$kind" "$label" "$round" $((up_user1 + up_sys1 - up_user0 - up_sys0)) \
+      $((up_wait1 - up_wait0)) >>"$OUT/cpu.tsv"
   fi
   awk -v l="$label" '/Requests\/sec/ {r=$2} /Non-2xx/ {e=$NF} END {printf "   %-10s %10s req/s%s\n", l, r, (e ? "  NON-2XX: " e : "")}' "$file"
 }

@@ -1,6 +1,7 @@
 // Turns one bench/router/run.sh output directory into results.json and a Markdown table.
 //   node bench/router/summarize.mjs bench/router/out
-// Inputs: meta.txt (key=value), cpu.tsv (kind, label, round, proxy ticks, upstream ticks),
+// Inputs: meta.txt (key=value), cpu.tsv (kind, label, round, proxy user and system ticks,
+// upstream ticks, proxy and upstream run-queue wait in ns; the last two absent in older runs),
 // runs/<kind>-<label>-r<round>.wrk (wrk --latency output). With several rounds every figure
 // is the median over rounds; ratios and added latencies are taken within a round first
 // (same run), then the median.
@@ -48,11 +49,13 @@ function parseWrk(text) {
 }
 
 const usPerRequest = (ticks, requests) => (ticks === "-" ? undefined : (Number(ticks) / clkTck / requests) * 1e6);
+/** Run-queue wait over a measured run, as ms per second of it. */
+const waitMsPerSecond = (ns) => (ns === undefined || ns === "-" ? undefined : Number(ns) / 1e6 / Number(meta.seconds));
 
 /** measurements[kind][label][round] */
 const measurements = { throughput: {}, paced: {} };
 for (const line of readFileSync(`${out}/cpu.tsv`, "utf8").split("\n").filter(Boolean)) {
-  const [kind, label, round, userTicks, sysTicks, upstreamTicks] = line.split("\t");
+  const [kind, label, round, userTicks, sysTicks, upstreamTicks, waitNs, upstreamWaitNs] = line.split("\t");
   const wrk = parseWrk(readFileSync(`${out}/runs/${kind}-${label}-r${round}.wrk`, "utf8"));
   const perRound = (measurements[kind][label] ??= []);
   perRound[Number(round) - 1] = {
@@ -61,9 +64,11 @@ for (const line of readFileSync(`${out}/cpu.tsv`, "utf8").split("\n").filter(Boo
     userCpuUsPerRequest: usPerRequest(userTicks, wrk.requests),
     systemCpuUsPerRequest: usPerRequest(sysTicks, wrk.requests),
     upstreamCpuUsPerRequest: usPerRequest(upstreamTicks, wrk.requests),
+    runQueueWaitMsPerS: waitMsPerSecond(waitNs),
+    upstreamRunQueueWaitMsPerS: waitMsPerSecond(upstreamWaitNs),
   };
 }
-const labels = Object.keys(measurements.throughput);
+const labels = [...new Set([...Object.keys(measurements.throughput), ...Object.keys(measurements.paced)])];
 /** Requests wrk completed against each target, warm-ups included (what its access log should count). */
 const requestsSent = {};
 for (const f of readdirSync(`${out}/runs`)) {
@@ -113,6 +118,9 @@ for (const label of labels) {
           : overRounds((i) => m("paced", label, i)?.p99Ms - m("paced", "direct", i)?.p99Ms),
       cpuUsPerRequest: fig("paced", "cpuUsPerRequest"),
       upstreamCpuUsPerRequest: fig("paced", "upstreamCpuUsPerRequest"),
+      runQueueWaitMsPerS: fig("paced", "runQueueWaitMsPerS"),
+      upstreamRunQueueWaitMsPerS: fig("paced", "upstreamRunQueueWaitMsPerS"),
+      p99MsByRound: (measurements.paced[label] ?? []).map((r) => round3(r?.p99Ms)),
     },
     perRound: { throughput: measurements.throughput[label], paced: measurements.paced[label] },
   };
@@ -161,6 +169,8 @@ const results = {
   method: {
     cpuPerRequest:
       "utime+stime (from /proc/<pid>/stat) of the proxy's process tree over the measured wrk run, divided by the requests wrk completed; nginx = master + worker",
+    runQueueWait:
+      "time the process tree's threads were runnable but not running (/proc/<pid>/task/<tid>/schedstat, second field) over the measured run, in ms per second: the scheduler's share of the latency on a shared machine",
     medianOverRounds: rounds,
   },
   targets,
@@ -210,6 +220,12 @@ const lines = [
   row("added p50 / p99 over direct (ms)", (x, l) =>
     l === "direct" ? "–" : `${signed(x.paced.addedP50Ms, 3)} / ${signed(x.paced.addedP99Ms, 3)}`,
   ),
+  row("paced run: p99 by round (ms)", (x) => x.paced.p99MsByRound.map((v) => num(v, 2)).join(", ") || "–"),
+  row("paced run: waiting for a CPU, proxy / upstream (ms per s)", (x) =>
+    x.paced.upstreamRunQueueWaitMsPerS === undefined
+      ? "–"
+      : `${num(x.paced.runQueueWaitMsPerS, 0)} / ${num(x.paced.upstreamRunQueueWaitMsPerS, 0)}`,
+  ),
   row("access-log cost: CPU per request (µs)", (_x, l) =>
     l === "nginx-log"
       ? signed(results.accessLogCost.nginx.cpuUsPerRequest, 1)
@@ -232,7 +248,9 @@ if (goals.routerWorkersThroughputOverOneWorker) {
 }
 lines.push(
   "",
-  `Access logs: nginx wrote ${results.accessLogCost.nginx.linesWritten} lines for ${results.accessLogCost.nginx.requestsSent} requests wrk completed (warm-ups included), the router ${results.accessLogCost.router.linesWritten} for ${results.accessLogCost.router.requestsSent}. ` +
+  (labels.includes("nginx-log") && labels.includes("router-log")
+    ? `Access logs: nginx wrote ${results.accessLogCost.nginx.linesWritten} lines for ${results.accessLogCost.nginx.requestsSent} requests wrk completed (warm-ups included), the router ${results.accessLogCost.router.linesWritten} for ${results.accessLogCost.router.requestsSent}. `
+    : `Access logs: not measured (targets: ${labels.join(" ")}). `) +
     `100 MB − 1 upload through a fresh router: ${JSON.stringify(results.streaming.upstream)} at the replica, RSS ${num(results.streaming.rssBeforeMB, 1)} → ${num(results.streaming.rssPeakMB, 1)} MB (${signed(results.streaming.rssGrowthMB, 1)}).`,
 );
 if (workersEffective === 1)
