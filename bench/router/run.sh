@@ -8,7 +8,9 @@
 # router workers in the extra run (1 skips it), BENCH_CPU_PROF (0) 1 = --cpu-prof the router
 # (log off) and the bare relay and print their top self-time functions, BENCH_TARGETS (all) the
 # targets to measure, a space-separated subset of: direct nginx nginx-log bare router router-log
-# router-wn (keep direct for the added latencies; every process is started anyway).
+# router-wn (keep direct for the added latencies; every process is started anyway), BENCH_PIN (0)
+# 1 = the proxy under test on CPU 0 alone, wrk and the upstream on CPU 1 (taskset; the latency
+# a proxy adds when it has a core of its own; the 2-worker router is then not run).
 # Needs Node 22.12+ first on PATH (checked; no fixed path), nginx, wrk and curl (apt-get install -y nginx wrk curl).
 # Writes bench/router/out/results.json and prints a Markdown table for bench/RESULTS.md.
 # Not part of CI.
@@ -24,6 +26,13 @@ ROUNDS=${BENCH_ROUNDS:-1}
 WORKERS_MAX=${BENCH_WORKERS_MAX:-2}
 CPU_PROF=${BENCH_CPU_PROF:-0}
 TARGETS=${BENCH_TARGETS:-}
+PIN=${BENCH_PIN:-0}
+PROXY_PIN=() LOAD_PIN=()
+if [ "$PIN" = 1 ]; then
+  command -v taskset >/dev/null || { echo "BENCH_PIN=1 needs taskset (util-linux)" >&2; exit 1; }
+  (($(nproc) >= 2)) || { echo "BENCH_PIN=1 needs 2 CPUs" >&2; exit 1; }
+  PROXY_PIN=(taskset -c 0) LOAD_PIN=(taskset -c 1) WORKERS_MAX=1
+fi
 KEY=bench-key-0123456789abcdef
 AUTH="Bearer $KEY"
 RATE_CONNS=50
@@ -99,7 +108,8 @@ http {
   $2
 }
 CONF
-  nginx -c "$OUT/$1.conf" -p "$OUT"
+  # The master's CPU affinity is inherited by its worker.
+  if [ "$1" = upstream ]; then "${LOAD_PIN[@]}" nginx -c "$OUT/$1.conf" -p "$OUT"; else "${PROXY_PIN[@]}" nginx -c "$OUT/$1.conf" -p "$OUT"; fi
 }
 # nginx as the proxy: 1 worker, keepalive upstream, the same key check as the router (401
 # unless `Authorization: Bearer <key>`, the header not passed on), and optionally an access
@@ -119,7 +129,7 @@ start_router() { # name port admin-port log-level workers [node flags...]
   shift 5
   BENCH_KEY=$KEY BENCH_DATA_PORT=$port BENCH_ADMIN_PORT=$admin BENCH_WORKERS=$workers AKSML_LOG_LEVEL=$level \
     BENCH_SERVICES="[{\"name\":\"bench\",\"url\":\"http://127.0.0.1:$UP_PORT\",\"auth\":\"key\"}]" \
-    node "$@" bench/router/routerProcess.mjs >"$OUT/$name.log" 2>"$OUT/$name.err" &
+    "${PROXY_PIN[@]}" node "$@" bench/router/routerProcess.mjs >"$OUT/$name.log" 2>"$OUT/$name.err" &
   PIDS+=($!)
   eval "${name//-/_}_pid=$!"
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$admin/readyz" >/dev/null && return; sleep 0.1; done
@@ -137,7 +147,7 @@ nginx_proxy nginx $NGINX_PORT
 nginx_proxy nginx-log $NGINX_LOG_PORT "access_log $OUT/nginx-log.access.log bench buffer=64k flush=1s;"
 echo "== bare Node relay (the floor of a Node data path) on :$BARE_PORT"
 BENCH_KEY=$KEY BENCH_DATA_PORT=$BARE_PORT BENCH_UPSTREAM=http://127.0.0.1:$UP_PORT \
-  node "${PROF_FLAGS[@]}" bench/router/bareRelay.mjs 2>"$OUT/bare.err" &
+  "${PROXY_PIN[@]}" node "${PROF_FLAGS[@]}" bench/router/bareRelay.mjs 2>"$OUT/bare.err" &
 bare_pid=$!
 PIDS+=($bare_pid)
 echo "== routers (1 worker, key auth): log off (warn) on :$ROUTER_PORT, info logs to a file on :$ROUTER_LOG_PORT"
@@ -214,12 +224,12 @@ measure() { # kind label round wrk-args...
   local kind=$1 label=$2 round=$3
   shift 3
   local url=${URL[$label]} pid=${PID[$label]:-} file="$OUT/runs/$kind-$label-r$round.wrk"
-  BENCH_AUTH="$AUTH" wrk -t1 -d"${WARMUP_SECONDS}s" -s bench/router/post.lua "$@" "$url" >"$OUT/runs/warmup-$kind-$label-r$round.wrk"
+  BENCH_AUTH="$AUTH" "${LOAD_PIN[@]}" wrk -t1 -d"${WARMUP_SECONDS}s" -s bench/router/post.lua "$@" "$url" >"$OUT/runs/warmup-$kind-$label-r$round.wrk"
   local user0=0 sys0=0 user1=0 sys1=0 up_user0 up_sys0 up_user1 up_sys1 wait0=0 wait1=0 up_wait0 up_wait1
   [ -n "$pid" ] && read -r user0 sys0 < <(cpu_ticks "$pid") && wait0=$(runq_ns "$pid")
   read -r up_user0 up_sys0 < <(cpu_ticks "$UP_MASTER")
   up_wait0=$(runq_ns "$UP_MASTER")
-  BENCH_AUTH="$AUTH" wrk -t1 -d"${SECONDS_PER_RUN}s" --latency -s bench/router/post.lua "$@" "$url" >"$file"
+  BENCH_AUTH="$AUTH" "${LOAD_PIN[@]}" wrk -t1 -d"${SECONDS_PER_RUN}s" --latency -s bench/router/post.lua "$@" "$url" >"$file"
   [ -n "$pid" ] && read -r user1 sys1 < <(cpu_ticks "$pid") && wait1=$(runq_ns "$pid")
   read -r up_user1 up_sys1 < <(cpu_ticks "$UP_MASTER")
   up_wait1=$(runq_ns "$UP_MASTER")
