@@ -7,7 +7,9 @@
 #   npm run bench:capture                    (= bash bench/router/capture.sh)
 # Knobs: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32), BENCH_RPS (5000),
 # BENCH_ROUNDS (1), BENCH_BODY_BYTES (1024). Needs Node 22.12+ first on PATH, nginx, wrk, curl.
-# Prints a Markdown table for bench/RESULTS.md; every run's wrk output is in bench/router/out-capture/.
+# Prints a Markdown table for bench/RESULTS.md (with the CPU per request of the router's data-path
+# thread and of its whole process: capture's writer thread works off the data path); every run's
+# wrk output is in bench/router/out-capture/.
 # Not part of CI. Run it on a quiet machine: the router, its writer and wrk share the cores.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -31,7 +33,7 @@ done
 for port in $UP_PORT $OFF_PORT $OFF_ADMIN $ON_PORT $ON_ADMIN; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use" >&2; exit 1; fi
 done
-rm -rf "$OUT" && mkdir -p "$OUT/runs" "$OUT/modeldata"
+rm -rf "$OUT" && mkdir -p "$OUT/runs" "$OUT/modeldata" && : >"$OUT/cpu.tsv"
 PIDS=()
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -67,21 +69,31 @@ start_router() { # name port admin [capture dir]
     BENCH_SERVICES="[{\"name\":\"bench\",\"url\":\"http://127.0.0.1:$UP_PORT\",\"auth\":\"key\"}]" \
     node bench/router/routerProcess.mjs >"$OUT/$1.log" 2>"$OUT/$1.err" &
   PIDS+=($!)
+  PID[$1]=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$3/readyz" >/dev/null && return; sleep 0.1; done
   echo "router $1 did not become ready" >&2
   cat "$OUT/$1.err" >&2
   exit 1
 }
+declare -A PID
 start_router off $OFF_PORT $OFF_ADMIN
 start_router on $ON_PORT $ON_ADMIN "$OUT/modeldata"
 declare -A URL=([off]=http://127.0.0.1:$OFF_PORT/api/v1/service/bench/score [on]=http://127.0.0.1:$ON_PORT/api/v1/service/bench/score)
 
+# CPU ticks (user + system) of the router's data-path thread (its main thread: one worker) and
+# of the whole process (the capture writer thread, GC helpers and libuv's pool included).
+ticks() { awk '{print $14 + $15}' "$1"; }
 measure() { # kind label round wrk-args...
   local kind=$1 label=$2 round=$3
   shift 3
+  local pid=${PID[$label]}
   BENCH_AUTH="$AUTH" BENCH_BODY_BYTES=$BODY_BYTES wrk -t1 -d"${WARMUP_SECONDS}s" -s bench/router/post.lua "$@" "${URL[$label]}" >/dev/null
+  local main0 all0 main1 all1
+  main0=$(ticks "/proc/$pid/task/$pid/stat") all0=$(ticks "/proc/$pid/stat")
   BENCH_AUTH="$AUTH" BENCH_BODY_BYTES=$BODY_BYTES wrk -t1 -d"${SECONDS_PER_RUN}s" --latency -s bench/router/post.lua "$@" \
     "${URL[$label]}" >"$OUT/runs/$kind-$label-r$round.wrk"
+  main1=$(ticks "/proc/$pid/task/$pid/stat") all1=$(ticks "/proc/$pid/stat")
+  printf '%s\t%s\t%s\t%s\t%s\n' "$kind" "$label" "$round" $((main1 - main0)) $((all1 - all0)) >>"$OUT/cpu.tsv"
   awk -v l="$label" '/Requests\/sec/ {r=$2} /Non-2xx/ {e=$NF} END {printf "   %-4s %10s req/s%s\n", l, r, (e ? "  NON-2XX: " e : "")}' \
     "$OUT/runs/$kind-$label-r$round.wrk"
 }
@@ -98,9 +110,9 @@ written=$(metric aksml_router_capture_records_total)
 dropped=$(metric aksml_router_capture_dropped_total)
 
 # Medians over rounds. wrk prints latency percentiles in us, ms or s.
-node --input-type=module - "$OUT" "$ROUNDS" "$written" "$dropped" <<'JS'
+node --input-type=module - "$OUT" "$ROUNDS" "$written" "$dropped" "$(getconf CLK_TCK)" <<'JS'
 import { readFileSync } from "node:fs";
-const [out, rounds, written, dropped] = process.argv.slice(2);
+const [out, rounds, written, dropped, clk] = process.argv.slice(2);
 const ms = (v) => (v.endsWith("us") ? parseFloat(v) / 1000 : v.endsWith("ms") ? parseFloat(v) : parseFloat(v) * 1000);
 const read = (kind, label, r) => {
   const t = readFileSync(`${out}/runs/${kind}-${label}-r${r}.wrk`, "utf8");
@@ -117,5 +129,19 @@ console.log("\n| | capture off | capture on | change |\n|---|---|---|---|");
 console.log(row("throughput, req/s", "throughput", "rps", "", 0));
 console.log(row("p50 at the paced rate", "paced", "p50", " ms", 3));
 console.log(row("p99 at the paced rate", "paced", "p99", " ms", 3));
+// CPU per request (µs) of the throughput runs: the data-path thread's, and the process's.
+const cpu = readFileSync(`${out}/cpu.tsv`, "utf8").trim().split("\n").map((l) => l.split("\t"));
+const perRequest = (label, column) =>
+  median(
+    Array.from({ length: Number(rounds) }, (_, i) => {
+      const row = cpu.find((r) => r[0] === "throughput" && r[1] === label && r[2] === String(i + 1));
+      const requests = Number(/(\d+) requests in/.exec(readFileSync(`${out}/runs/throughput-${label}-r${i + 1}.wrk`, "utf8"))[1]);
+      return (Number(row[column]) * 1e6) / Number(clk) / requests;
+    }),
+  );
+for (const [name, column] of [["data-path thread CPU per request, c=32 (µs)", 3], ["router process CPU per request, c=32 (µs)", 4]]) {
+  const off = perRequest("off", column), on = perRequest("on", column);
+  console.log(`| ${name} | ${off.toFixed(1)} | ${on.toFixed(1)} | +${(on - off).toFixed(1)} µs |`);
+}
 console.log(`\nrecords written ${written}, dropped ${dropped} (capture on)`);
 JS
