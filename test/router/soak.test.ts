@@ -28,6 +28,17 @@ const CHUNK = Buffer.alloc(64 * 1024, 121);
 /** What the hostile clients ask for: an answer that never ends, more than any socket buffer holds. */
 const ENDLESS = { authorization: AUTH, "x-want": "endless" };
 
+/** Resolves on the next `drain` or `close`, leaving no listener behind (the loop above waits many times). */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done).off("close", done);
+      resolve();
+    };
+    res.once("drain", done).once("close", done);
+  });
+}
+
 let replica: TestReplica;
 let bulk: TestReplica;
 let router: ChildRouter;
@@ -36,7 +47,7 @@ beforeAll(async () => {
   replica = await startReplica("r", async (req, res: ServerResponse) => {
     if (req.headers["x-want"] === "endless") {
       res.writeHead(200, { "content-type": "application/octet-stream" });
-      while (!res.destroyed) if (!res.write(CHUNK)) await new Promise((r) => res.once("drain", r).once("close", r));
+      while (!res.destroyed) if (!res.write(CHUNK)) await drainOrClose(res);
       return;
     }
     await sleep(20);
