@@ -64,7 +64,8 @@ const CLOSE = Buffer.from("}}\n");
 
 /**
  * The fields both records of an exchange share, as the start of a JSON object (no
- * closing brace): computed once per exchange.
+ * closing brace): computed and encoded once per exchange (the writer passes its bytes to
+ * both lines).
  */
 export function recordHead(x: CapturedExchange): string {
   const time = isoTime(x.time);
@@ -79,23 +80,27 @@ export function recordHead(x: CapturedExchange): string {
  * breaks in valid JSON can only be whitespace between tokens, so they become spaces and
  * the record stays one line.
  */
-export function recordLine(x: CapturedExchange, designation: Designation, head = recordHead(x)): LineBytes {
+export function recordLine(
+  x: CapturedExchange,
+  designation: Designation,
+  head: Buffer = Buffer.from(recordHead(x)),
+): LineBytes {
   const body = designation === "inputs" ? x.input : x.output;
-  let meta = `${head},"${designation === "inputs" ? "input" : "output"}":{"bytes":${body.bytes}`;
+  let meta = `,"${designation === "inputs" ? "input" : "output"}":{"bytes":${body.bytes}`;
   if (body.contentType) meta += `,"contentType":${JSON.stringify(body.contentType)}`;
-  if (!body.chunks) return line(`${meta},"truncated":true}}\n`);
-  if (body.bytes === 0) return line(`${meta}}}\n`);
+  if (!body.chunks) return line(head, `${meta},"truncated":true}}\n`);
+  if (body.bytes === 0) return line(head, `${meta}}}\n`);
   const data = body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks, body.bytes);
   const scan = body.contentType !== undefined && !JSON_TYPE.test(body.contentType) ? NOT_JSON : scanJson(data);
-  if (scan === NOT_JSON) return line(`${meta},"base64":"${data.toString("base64")}"}}\n`);
+  if (scan === NOT_JSON) return line(head, `${meta},"base64":"${data.toString("base64")}"}}\n`);
   if (x.profile.redaction.length) {
     const value: unknown = JSON.parse(data.toString("utf8"));
     redact(value, x.profile.redaction);
-    return line(`${meta},"json":${JSON.stringify(value)}}}\n`);
+    return line(head, `${meta},"json":${JSON.stringify(value)}}}\n`);
   }
   const start = Buffer.from(`${meta},"json":`);
   const json = scan === JSON_ONE_LINE ? data : spaced(data);
-  return { parts: [start, json, CLOSE], length: start.length + json.length + CLOSE.length };
+  return { parts: [head, start, json, CLOSE], length: head.length + start.length + json.length + CLOSE.length };
 }
 
 let isoSecond = Number.NaN;
@@ -115,9 +120,10 @@ function isoTime(time: number): string {
   return `${isoPrefix}${frac < 10 ? "00" : frac < 100 ? "0" : ""}${frac}Z`;
 }
 
-function line(text: string): LineBytes {
-  const b = Buffer.from(text);
-  return { parts: [b], length: b.length };
+/** The shared head (encoded once per exchange) and the rest of a line. */
+function line(head: Buffer, rest: string): LineBytes {
+  const b = Buffer.from(rest);
+  return { parts: [head, b], length: head.length + b.length };
 }
 
 /** A copy of `data` with every CR and LF made a space. */
@@ -128,7 +134,11 @@ function spaced(data: Buffer): Buffer {
 }
 
 /** A line too large for one append block: the same record with the body reduced to its size. */
-export function oversizeLine(x: CapturedExchange, designation: Designation, head = recordHead(x)): LineBytes {
+export function oversizeLine(
+  x: CapturedExchange,
+  designation: Designation,
+  head: Buffer = Buffer.from(recordHead(x)),
+): LineBytes {
   const body = designation === "inputs" ? x.input : x.output;
   return recordLine(
     { ...x, [designation === "inputs" ? "input" : "output"]: { ...body, chunks: undefined } },

@@ -134,7 +134,7 @@ export class CaptureWriter {
   private async writeBatch(batch: CapturedExchange[]): Promise<void> {
     const groups = new Map<string, Line[]>();
     for (const x of batch) {
-      const head = recordHead(x);
+      const head = Buffer.from(recordHead(x));
       for (const d of DESIGNATIONS) {
         let bytes = recordLine(x, d, head);
         if (bytes.length > MAX_APPEND_BYTES) bytes = oversizeLine(x, d, head);
