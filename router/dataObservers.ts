@@ -92,14 +92,6 @@ export class DataObservers {
     return combineObservers(this.capture, this.telemetry);
   }
 
-  get destination(): string | undefined {
-    return this.capture?.destination;
-  }
-
-  get telemetryOn(): boolean {
-    return this.telemetry !== undefined;
-  }
-
   /** Writes what capture and telemetry hold, until `deadlineMs` (epoch ms). */
   async close(deadlineMs: number): Promise<void> {
     await Promise.all([this.capture?.close(deadlineMs), this.telemetry?.shutdown(deadlineMs)]);

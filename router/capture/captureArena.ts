@@ -116,10 +116,6 @@ export class ArenaPacker {
     this.services = new Map();
     this.handOver(a);
   }
-
-  get packedRecords(): number {
-    return this.records;
-  }
 }
 
 function writeRecord(b: Buffer, start: number, x: FinishedCapture): number {

@@ -7,8 +7,8 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { CaptureBudget } from "./captureBudget.js";
-import { CaptureIntake, type WriterSettings } from "./captureIntake.js";
-import { sinkFor, type CaptureDestination } from "./sinks.js";
+import { CaptureIntake } from "./captureIntake.js";
+import { sinkFor } from "./sinks.js";
 import type { LinkMessage, WriterMessage, WriterThreadData } from "./writerProtocol.js";
 
 const port = parentPort;
@@ -16,12 +16,12 @@ if (!port) throw new Error("captureWriterThread.ts runs as a worker thread (see 
 const data = workerData as WriterThreadData;
 const send = (m: WriterMessage) => port.postMessage(m);
 
-const sink = sinkFor(data.destination satisfies CaptureDestination);
+const sink = sinkFor(data.destination);
 if (!sink) throw new Error("capture writer thread started without a destination");
 const intake = new CaptureIntake(
   sink,
   new CaptureBudget(data.capacityBytes, data.budget),
-  data.settings satisfies WriterSettings,
+  data.settings,
   {
     written: (service, n) => send({ t: "written", service, n }),
     dropped: (service, reason, n) => send({ t: "dropped", service, reason, n }),

@@ -28,7 +28,7 @@ import {
 import { CaptureBudget } from "./captureBudget.js";
 import { CaptureMetrics } from "./captureMetrics.js";
 import { CaptureTap, RECORD_OVERHEAD_BYTES, type CaptureTarget, type DropReason } from "./captureTap.js";
-import { describeDestination, type CaptureDestination, type CaptureSink } from "./sinks.js";
+import type { CaptureDestination, CaptureSink } from "./sinks.js";
 import { LocalWriterLink, ThreadWriterLink, type WriterLink } from "./writerLink.js";
 
 import { DEFAULT_CAPTURE_BUFFER_BYTES } from "../contract/routerEnvironment.js";
@@ -67,9 +67,7 @@ export class ModelDataCapture implements CaptureTarget {
   readonly metrics: CaptureMetrics;
   /** `<pod>-w<thread>-<run>`: this writer's part of every blob name. */
   readonly instance: string;
-  /** Where records land (for the startup log line), or undefined without a destination. */
-  readonly destination: string | undefined;
-  readonly link: WriterLink | undefined;
+  private readonly link: WriterLink | undefined;
   private readonly packer: ArenaPacker;
   private readonly handOverTimer: NodeJS.Timeout | undefined;
   private profiles = new WeakMap<ServiceConfig, CaptureProfile>();
@@ -101,7 +99,6 @@ export class ModelDataCapture implements CaptureTarget {
     const destination = options.sink ? options.sink.destination : options.destination;
     if (destination) this.link = new ThreadWriterLink(destination, context);
     else if (options.sink) this.link = new LocalWriterLink(options.sink, context);
-    this.destination = options.sink?.description ?? (destination && describeDestination(destination));
     this.packer = new ArenaPacker(arenaBytesFor(this.budget.capacityBytes), (a) => this.link?.handOver(a));
     if (this.link) {
       this.handOverTimer = setInterval(
