@@ -8,7 +8,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { availableParallelism } from "node:os";
 import { Agent, request } from "undici";
-import { startReplica, sleep, type TestReplica } from "./helpers/upstream.js";
+import { replicasClosedAfterEach, sleep } from "./helpers/upstream.js";
 import { KEYS, startTestRouter, type TestRouter } from "./helpers/router.js";
 import { until } from "./helpers/poll.js";
 import { metricValue, requestsByWorker, sendFresh } from "./helpers/workerLoad.js";
@@ -18,11 +18,10 @@ const AUTH = { authorization: `Bearer ${KEYS.primaryKey}` };
 const SCORE = "/api/v1/service/r/score";
 
 let router: TestRouter | undefined;
-const replicas: TestReplica[] = [];
+const replica = replicasClosedAfterEach();
 afterEach(async () => {
   await router?.stop();
   router = undefined;
-  await Promise.all(replicas.splice(0).map((r) => r.close()));
 });
 
 async function used(adminUrl: string, before: Map<string, number>): Promise<number> {
@@ -49,14 +48,13 @@ describe.runIf(availableParallelism() >= 2)("an in-place CPU resize with workers
   it("adds a worker that serves, then retires it without failing a kept-alive or in-flight request", async () => {
     let hold = false;
     const held: Array<() => void> = [];
-    const r = await startReplica("r", async (_req, res) => {
+    const r = await replica("r", async (_req, res) => {
       if (hold) held.push(() => res.end("ok"));
       else {
         await sleep(2);
         res.end("ok");
       }
     });
-    replicas.push(r);
     let limit = 1;
     let reads = 0;
     router = await startTestRouter(
@@ -143,8 +141,7 @@ describe.runIf(availableParallelism() >= 2)("an in-place CPU resize with workers
   });
 
   it("a fixed worker count never reads the CPU limit", async () => {
-    const r = await startReplica("r");
-    replicas.push(r);
+    const r = await replica("r");
     let reads = 0;
     router = await startTestRouter([{ name: "r", keys: KEYS, replicas: [r.endpoint] }], {
       workers: 2,

@@ -11,7 +11,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { Agent, fetch as undiciFetch } from "undici";
-import { startReplica, sleep, type TestReplica } from "./helpers/upstream.js";
+import { replicasClosedAfterEach, sleep } from "./helpers/upstream.js";
 import { KEYS, startTestRouter, type TestRouter } from "./helpers/router.js";
 import { StaticBackend } from "./helpers/staticBackend.js";
 import { until } from "./helpers/poll.js";
@@ -25,19 +25,12 @@ import type { AddressInfo } from "node:net";
 const AUTH = { authorization: `Bearer ${KEYS.primaryKey}` };
 const SCORE = (name: string) => `/api/v1/service/${name}/score`;
 
+const replica = replicasClosedAfterEach();
 let router: TestRouter | undefined;
-const replicas: TestReplica[] = [];
 afterEach(async () => {
   await router?.stop();
   router = undefined;
-  await Promise.all(replicas.splice(0).map((r) => r.close()));
 });
-
-async function replica(id: string, behaviour?: Parameters<typeof startReplica>[1]): Promise<TestReplica> {
-  const r = await startReplica(id, behaviour);
-  replicas.push(r);
-  return r;
-}
 
 /** Workers that answered at least one request since `before`. */
 async function workersUsed(adminUrl: string, before = new Map<string, number>()): Promise<number> {

@@ -20,7 +20,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { availableParallelism } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
-import { echo, startReplica, type TestReplica } from "./helpers/upstream.js";
+import { echo, replicasClosedAfterEach } from "./helpers/upstream.js";
 import { startTestRouter, type TestRouter } from "./helpers/router.js";
 import { until } from "./helpers/poll.js";
 import { metricValue, requestsByWorker, sendFresh } from "./helpers/workerLoad.js";
@@ -34,19 +34,12 @@ const WORKERS = 2;
 const OPEN = { auth: { mode: "none" }, maxConcurrentRequestsPerContainer: 16 };
 const SCORE = (name: string) => `/api/v1/service/${name}/score`;
 
+const replica = replicasClosedAfterEach();
 let router: TestRouter | undefined;
-const replicas: TestReplica[] = [];
 afterEach(async () => {
   await router?.stop();
   router = undefined;
-  await Promise.all(replicas.splice(0).map((r) => r.close()));
 });
-
-async function replica(id: string, behaviour?: Parameters<typeof startReplica>[1]): Promise<TestReplica> {
-  const r = await startReplica(id, behaviour);
-  replicas.push(r);
-  return r;
-}
 
 /** `clients` loops each sending `perClient` requests, each on a fresh connection; the statuses. */
 async function load(url: string, path: string, clients: number, perClient: number, body?: (i: number) => string) {

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { once } from "node:events";
+import { afterEach } from "vitest";
 import type { ReplicaEndpoint } from "../../../router/contract/backend.js";
 
 export type ReplicaBehaviour = (req: IncomingMessage, res: ServerResponse, body: Buffer) => void | Promise<void>;
@@ -55,3 +56,20 @@ export async function startReplica(id: string, behaviour: ReplicaBehaviour = ech
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A `startReplica` whose replicas are closed after each test. Call it before the file's
+ * own `afterEach` (hooks after a test run last-registered first, so a router the file
+ * stops in its hook stops before its replicas close).
+ */
+export function replicasClosedAfterEach(): (id: string, behaviour?: ReplicaBehaviour) => Promise<TestReplica> {
+  const started: TestReplica[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((r) => r.close()));
+  });
+  return async (id, behaviour) => {
+    const r = await startReplica(id, behaviour);
+    started.push(r);
+    return r;
+  };
+}
