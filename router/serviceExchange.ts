@@ -16,11 +16,10 @@
  * One deadline bounds the request (on the worker's shared timer, deadlines.ts): armed when
  * a small body starts being read (408 if it has not arrived within `scoringTimeoutMs`),
  * re-armed at the first dispatch for the exchange with a replica, which is not cleared by
- * the response head. Past it, a request still
- * without a head gets 504; one whose response is still being relayed (a slow replica, or a
- * client that does not read) has its relay aborted and its client connection closed
- * (logged 504). Either way the replica slot is free no later than `scoringTimeoutMs` after
- * dispatch.
+ * the response head. Past it, a request still without a head gets 504; one whose response
+ * is still being relayed (a slow replica, or a client that does not read) has its relay
+ * aborted and its client connection closed (logged 504). Either way the replica slot is
+ * free no later than `scoringTimeoutMs` after dispatch.
  */
 import type { ServerResponse } from "node:http";
 import { performance } from "node:perf_hooks";
