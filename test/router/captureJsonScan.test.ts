@@ -1,6 +1,6 @@
 /**
- * Capture's JSON check (router/capture/jsonScan.ts: `isUtf8` plus JSON.parse of the
- * Latin-1 text, without decoding UTF-8): it must accept exactly what JSON.parse accepts
+ * Capture's JSON check (router/capture/jsonScan.ts: `isUtf8` plus a byte scanner, without
+ * decoding UTF-8 or parsing): it must accept exactly what JSON.parse accepts
  * of the body decoded as strict UTF-8 (a body it wrongly accepts would be embedded raw
  * and break the record line; one it wrongly rejects is only kept as base64), whatever
  * the input.
@@ -96,6 +96,28 @@ describe("scanJson", () => {
     expect(scanJson(deep(100_000))).toBe(JSON_ONE_LINE);
     expect(scanJson(Buffer.from("[".repeat(1_000_000)))).toBe(NOT_JSON);
     expect(scanJson(Buffer.from(`${'{"a":'.repeat(500)}1${"}".repeat(500)}`))).toBe(JSON_ONE_LINE);
+  });
+
+  it("agrees with JSON.parse on long strings with any byte at any place, at any alignment (the word-at-a-time run)", () => {
+    // Long runs are read four bytes at a time from an aligned word: every byte the run must stop at
+    // (controls, quote, backslash) and some it must not, at every position and word alignment.
+    const bytes = [0x00, 0x09, 0x0a, 0x1f, 0x20, 0x21, 0x22, 0x23, 0x5b, 0x5c, 0x5d, 0x7f, 0xc3];
+    const arena = Buffer.alloc(200);
+    for (const length of [17, 31, 32, 33, 47, 64, 70]) {
+      for (let offset = 0; offset < 4; offset++) {
+        for (let at = 0; at < length; at++) {
+          for (const byte of bytes) {
+            const body = arena.subarray(offset, offset + length + 2);
+            body.fill(0x61);
+            body[0] = body[length + 1] = 0x22;
+            body[at + 1] = byte;
+            // A lone lead byte is invalid UTF-8; give it its continuation where there is room.
+            if (byte === 0xc3 && at + 1 < length) body[at + 2] = 0xa9;
+            expect(scanJson(body) !== NOT_JSON, `${length}/${offset}/${at}/${byte}`).toBe(reference(body));
+          }
+        }
+      }
+    }
   });
 
   it("never reads past the view it is given (a body is a view into a larger arena)", () => {
