@@ -5,7 +5,7 @@
  * first); any other body as base64; a body over `maxBodyBytes` only as its size. Pure.
  */
 import type { ModelRef } from "../contract/serviceConfig.js";
-import { JSON_ONE_LINE, NOT_JSON, scanJson } from "./jsonScan.js";
+import { JSON_WITH_LINE_BREAKS, NOT_JSON, scanJson } from "./jsonScan.js";
 import { redact, redactionPlan, type RedactionPlan } from "./redact.js";
 
 /** A body as captured: its bytes (when within the limit), or only its size. */
@@ -53,19 +53,56 @@ export interface CapturedExchange {
 
 export type Designation = "inputs" | "predictions";
 
-/** One record line as byte parts (concatenated when appended), with its length in bytes. */
-export interface LineBytes {
-  parts: Buffer[];
-  length: number;
+/**
+ * Record lines written one after another straight into one growing buffer (the writer's
+ * append buffer, reused): no Buffer per line part, and each part is copied once.
+ */
+export class LineBuffer {
+  bytes: Buffer;
+  length = 0;
+
+  constructor(initialBytes = 64 * 1024) {
+    this.bytes = Buffer.allocUnsafeSlow(initialBytes);
+  }
+
+  /** Appends `s` as UTF-8. */
+  text(s: string): void {
+    this.room(3 * s.length);
+    this.length += this.bytes.write(s, this.length, "utf8");
+  }
+
+  /** Appends `s`, which is ASCII (one byte per character). */
+  ascii(s: string): void {
+    this.room(s.length);
+    this.length += this.bytes.write(s, this.length, "latin1");
+  }
+
+  /** Appends a copy of `d`. */
+  data(d: Uint8Array): void {
+    this.room(d.length);
+    this.bytes.set(d, this.length);
+    this.length += d.length;
+  }
+
+  /** Keeps only the bytes from `from` on, moved to the start (a line that begins the next append). */
+  shift(from: number): void {
+    this.bytes.copyWithin(0, from, this.length);
+    this.length -= from;
+  }
+
+  private room(n: number): void {
+    if (this.length + n <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafeSlow(Math.max(2 * this.bytes.length, this.length + n));
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
+  }
 }
 
 const JSON_TYPE = /json/i;
-const CLOSE = Buffer.from("}}\n");
 
 /**
  * The fields both records of an exchange share, as the start of a JSON object (no
- * closing brace): computed and encoded once per exchange (the writer passes its bytes to
- * both lines).
+ * closing brace): computed once per exchange (the writer writes it into both lines).
  */
 export function recordHead(x: CapturedExchange): string {
   const time = isoTime(x.time);
@@ -74,33 +111,42 @@ export function recordHead(x: CapturedExchange): string {
 }
 
 /**
- * The record line (with its trailing newline) of one designation. A JSON body without
- * fields to redact is embedded as the client sent it, only scanned to check it is JSON
- * (jsonScan.ts), never decoded or re-serialized: that was most of capture's CPU. Line
- * breaks in valid JSON can only be whitespace between tokens, so they become spaces and
- * the record stays one line.
+ * Appends the record line (with its trailing newline) of one designation to `out`. A JSON
+ * body without fields to redact is copied in as the client sent it, only scanned to check
+ * it is JSON (jsonScan.ts), never decoded or re-serialized: that was most of capture's
+ * CPU. Line breaks in valid JSON can only be whitespace between tokens, so they become
+ * spaces and the record stays one line.
  */
 export function recordLine(
   x: CapturedExchange,
   designation: Designation,
-  head: Buffer = Buffer.from(recordHead(x)),
-): LineBytes {
+  out: LineBuffer,
+  head: string = recordHead(x),
+): void {
   const body = designation === "inputs" ? x.input : x.output;
-  let meta = `,"${designation === "inputs" ? "input" : "output"}":{"bytes":${body.bytes}`;
-  if (body.contentType) meta += `,"contentType":${JSON.stringify(body.contentType)}`;
-  if (!body.chunks) return line(head, `${meta},"truncated":true}}\n`);
-  if (body.bytes === 0) return line(head, `${meta}}}\n`);
-  const data = body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks, body.bytes);
+  out.text(head);
+  out.ascii(`,"${designation === "inputs" ? "input" : "output"}":{"bytes":${body.bytes}`);
+  if (body.contentType) out.text(`,"contentType":${JSON.stringify(body.contentType)}`);
+  if (!body.chunks) out.ascii(`,"truncated":true}}\n`);
+  else if (body.bytes === 0) out.ascii("}}\n");
+  else bodyField(body.chunks.length === 1 ? body.chunks[0]! : Buffer.concat(body.chunks, body.bytes), body, x, out);
+}
+
+/** The body's field (`json` or `base64`) and the line's end. */
+function bodyField(data: Buffer, body: CapturedBody, x: CapturedExchange, out: LineBuffer): void {
   const scan = body.contentType !== undefined && !JSON_TYPE.test(body.contentType) ? NOT_JSON : scanJson(data);
-  if (scan === NOT_JSON) return line(head, `${meta},"base64":"${data.toString("base64")}"}}\n`);
-  if (x.profile.redaction.length) {
+  if (scan === NOT_JSON) out.ascii(`,"base64":"${data.toString("base64")}"}}\n`);
+  else if (x.profile.redaction.length) {
     const value: unknown = JSON.parse(data.toString("utf8"));
     redact(value, x.profile.redaction);
-    return line(head, `${meta},"json":${JSON.stringify(value)}}}\n`);
+    out.text(`,"json":${JSON.stringify(value)}}}\n`);
+  } else {
+    out.ascii(`,"json":`);
+    const at = out.length;
+    out.data(data);
+    if (scan === JSON_WITH_LINE_BREAKS) spaced(out.bytes, at, out.length);
+    out.ascii("}}\n");
   }
-  const start = Buffer.from(`${meta},"json":`);
-  const json = scan === JSON_ONE_LINE ? data : spaced(data);
-  return { parts: [head, start, json, CLOSE], length: head.length + start.length + json.length + CLOSE.length };
 }
 
 let isoSecond = Number.NaN;
@@ -120,29 +166,23 @@ function isoTime(time: number): string {
   return `${isoPrefix}${frac < 10 ? "00" : frac < 100 ? "0" : ""}${frac}Z`;
 }
 
-/** The shared head (encoded once per exchange) and the rest of a line. */
-function line(head: Buffer, rest: string): LineBytes {
-  const b = Buffer.from(rest);
-  return { parts: [head, b], length: head.length + b.length };
+/** Makes every CR and LF of `b` between `from` and `to` a space. */
+function spaced(b: Buffer, from: number, to: number): void {
+  for (let i = from; i < to; i++) if (b[i] === 0x0a || b[i] === 0x0d) b[i] = 0x20;
 }
 
-/** A copy of `data` with every CR and LF made a space. */
-function spaced(data: Buffer): Buffer {
-  const out = Buffer.from(data);
-  for (let i = 0; i < out.length; i++) if (out[i] === 0x0a || out[i] === 0x0d) out[i] = 0x20;
-  return out;
-}
-
-/** A line too large for one append block: the same record with the body reduced to its size. */
+/** Appends a line too large for one append block: the same record with the body reduced to its size. */
 export function oversizeLine(
   x: CapturedExchange,
   designation: Designation,
-  head: Buffer = Buffer.from(recordHead(x)),
-): LineBytes {
+  out: LineBuffer,
+  head: string = recordHead(x),
+): void {
   const body = designation === "inputs" ? x.input : x.output;
-  return recordLine(
+  recordLine(
     { ...x, [designation === "inputs" ? "input" : "output"]: { ...body, chunks: undefined } },
     designation,
+    out,
     head,
   );
 }

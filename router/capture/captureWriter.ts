@@ -10,12 +10,12 @@
 import type { Log } from "../log.js";
 import type { CaptureBuffer } from "./captureBuffer.js";
 import {
+  LineBuffer,
   oversizeLine,
   recordHead,
   recordLine,
   type CapturedExchange,
   type Designation,
-  type LineBytes,
 } from "./captureRecord.js";
 import { blobName, hourKey } from "./blobLayout.js";
 import type { CaptureSink } from "./sinks.js";
@@ -55,19 +55,21 @@ interface BlobState {
   blocks: number;
 }
 
-interface Line {
-  bytes: LineBytes;
-  x: CapturedExchange;
+/** The lines of a batch that go to one hour folder (of one designation): the batch's indices. */
+interface FolderLines {
+  designation: Designation;
+  indices: number[];
 }
 
 export class CaptureWriter {
   private readonly blobs = new Map<string, BlobState>();
   /**
-   * The one buffer appends are joined in, reused: a fresh 4 MiB buffer per append cost
-   * page faults on every first touch (a sixth of the writer's CPU in a profile). Appends
-   * run one at a time and a sink is done with `data` when its promise settles.
+   * The one buffer lines are written into and appended from, reused: a fresh 4 MiB buffer
+   * per append cost page faults on every first touch (a sixth of the writer's CPU in a
+   * profile). Appends run one at a time and a sink is done with `data` when its promise
+   * settles.
    */
-  private scratch = Buffer.alloc(0);
+  private readonly lines = new LineBuffer();
   private stopping = false;
   private deadline = Number.POSITIVE_INFINITY;
   private wakeUp: (() => void) | undefined;
@@ -132,26 +134,42 @@ export class CaptureWriter {
   }
 
   private async writeBatch(batch: CapturedExchange[]): Promise<void> {
-    const groups = new Map<string, Line[]>();
-    for (const x of batch) {
-      const head = Buffer.from(recordHead(x));
-      for (const d of DESIGNATIONS) {
-        let bytes = recordLine(x, d, head);
-        if (bytes.length > MAX_APPEND_BYTES) bytes = oversizeLine(x, d, head);
-        const key = hourOf(x, d);
-        const lines = groups.get(key);
-        if (lines) lines.push({ bytes, x });
-        else groups.set(key, [{ bytes, x }]);
+    const heads: string[] = [];
+    const folders = new Map<string, FolderLines>();
+    for (let i = 0; i < batch.length; i++) {
+      const x = batch[i]!;
+      heads.push(recordHead(x));
+      for (const designation of DESIGNATIONS) {
+        const key = hourOf(x, designation);
+        const folder = folders.get(key);
+        if (folder) folder.indices.push(i);
+        else folders.set(key, { designation, indices: [i] });
       }
     }
     const unwritten = new Set<CapturedExchange>();
-    for (const [key, lines] of groups) {
-      // A chunk never exceeds a blob's bound, so rolling before an append keeps every blob within it.
-      for (const chunk of appendChunks(lines, Math.min(MAX_APPEND_BYTES, this.o.maxBlobBytes))) {
-        const pastDeadline = this.stopping && Date.now() >= this.deadline;
-        if (!pastDeadline && (await this.appendWithRetry(key, chunk))) continue;
-        for (const l of chunk) unwritten.add(l.x);
+    // An append never exceeds a blob's bound, so rolling before one keeps every blob within it.
+    const limit = Math.min(MAX_APPEND_BYTES, this.o.maxBlobBytes);
+    const out = this.lines;
+    for (const [key, { designation, indices }] of folders) {
+      out.length = 0;
+      let chunk: number[] = [];
+      for (const i of indices) {
+        const x = batch[i]!;
+        const start = out.length;
+        recordLine(x, designation, out, heads[i]);
+        if (out.length - start > MAX_APPEND_BYTES) {
+          out.length = start;
+          oversizeLine(x, designation, out, heads[i]);
+        }
+        if (out.length > limit && chunk.length) {
+          // This line would pass the bound: append the lines before it, and it starts the next append.
+          await this.appendLines(key, out.bytes.subarray(0, start), chunk, batch, unwritten);
+          out.shift(start);
+          chunk = [];
+        }
+        chunk.push(i);
       }
+      await this.appendLines(key, out.bytes.subarray(0, out.length), chunk, batch, unwritten);
     }
     const written = new Map<string, number>();
     for (const x of batch) {
@@ -163,9 +181,21 @@ export class CaptureWriter {
     for (const x of batch) this.o.buffer.release(x.reserved);
   }
 
+  /** Appends the lines of `chunk` (indices into `batch`), or marks their exchanges unwritten. */
+  private async appendLines(
+    key: string,
+    data: Buffer,
+    chunk: readonly number[],
+    batch: readonly CapturedExchange[],
+    unwritten: Set<CapturedExchange>,
+  ): Promise<void> {
+    const pastDeadline = this.stopping && Date.now() >= this.deadline;
+    if (!pastDeadline && (await this.appendWithRetry(key, data))) return;
+    for (const i of chunk) unwritten.add(batch[i]!);
+  }
+
   /** Appends one chunk to the hour's current blob, retrying until it lands or the close deadline passes. */
-  private async appendWithRetry(key: string, chunk: Line[]): Promise<boolean> {
-    const data = this.join(chunk);
+  private async appendWithRetry(key: string, data: Buffer): Promise<boolean> {
     let state = this.blobs.get(key);
     if (!state || state.bytes + data.length > this.o.maxBlobBytes || state.blocks >= MAX_BLOCKS_PER_BLOB) {
       state = { seq: state ? state.seq + 1 : 0, bytes: 0, blocks: 0 };
@@ -188,16 +218,6 @@ export class CaptureWriter {
     }
   }
 
-  /** The bytes of lines, in the scratch buffer (each part copied once). */
-  private join(lines: readonly Line[]): Buffer {
-    let length = 0;
-    for (const l of lines) length += l.bytes.length;
-    if (this.scratch.length < length) this.scratch = Buffer.allocUnsafeSlow(Math.max(length, 64 * 1024));
-    let at = 0;
-    for (const l of lines) for (const p of l.bytes.parts) at += p.copy(this.scratch, at);
-    return this.scratch.subarray(0, length);
-  }
-
   /** One line per 30 s at most while storage keeps failing. */
   private logFailure(e: unknown): void {
     const now = Date.now();
@@ -215,25 +235,6 @@ export class CaptureWriter {
     for (const [service, n] of byService) this.o.counters.dropped(service, reason, n);
     if (release) for (const x of batch) this.o.buffer.release(x.reserved);
   }
-}
-
-/**
- * Lines in chunks of at most `maxBytes` (a line longer than that is a chunk of its own;
- * none is longer than MAX_APPEND_BYTES, oversize lines were reduced).
- */
-function* appendChunks(lines: Line[], maxBytes: number): Generator<Line[]> {
-  let chunk: Line[] = [];
-  let bytes = 0;
-  for (const l of lines) {
-    if (bytes + l.bytes.length > maxBytes && chunk.length) {
-      yield chunk;
-      chunk = [];
-      bytes = 0;
-    }
-    chunk.push(l);
-    bytes += l.bytes.length;
-  }
-  if (chunk.length) yield chunk;
 }
 
 /** The hour folder of a record, from its profile's few cached ones. */

@@ -7,11 +7,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  LineBuffer,
   oversizeLine,
   recordHead,
   recordLine,
   writerProfile,
   type CapturedExchange,
+  type Designation,
 } from "../../router/capture/captureRecord.js";
 
 const profile = writerProfile("svc", [{ name: "m", version: 2 }], []);
@@ -34,11 +36,12 @@ function exchange(
   };
 }
 
-const text = (l: { parts: Buffer[]; length: number }) => {
-  const b = Buffer.concat(l.parts);
-  expect(b.length).toBe(l.length);
-  return b.toString("utf8");
-};
+/** One record line as text, written alone into a buffer that has to grow for it. */
+function line(x: CapturedExchange, d: Designation, write = recordLine): string {
+  const out = new LineBuffer(8);
+  write(x, d, out);
+  return out.bytes.toString("utf8", 0, out.length);
+}
 
 describe("capture record lines", () => {
   it("are one JSON object on one line for any body; JSON bodies equal what was sent, others base64", () => {
@@ -50,10 +53,10 @@ describe("capture record lines", () => {
     const type = fc.constantFrom(undefined, "application/json", "text/csv", "application/problem+json; charset=utf-8");
     fc.assert(
       fc.property(body, type, (b, t) => {
-        const line = text(recordLine(exchange(b, t), "inputs"));
-        expect(line.endsWith("\n")).toBe(true);
-        expect(line.slice(0, -1)).not.toMatch(/[\r\n]/);
-        const record = JSON.parse(line);
+        const text = line(exchange(b, t), "inputs");
+        expect(text.endsWith("\n")).toBe(true);
+        expect(text.slice(0, -1)).not.toMatch(/[\r\n]/);
+        const record = JSON.parse(text);
         expect(record.input.bytes).toBe(b.length);
         if (b.length === 0) return;
         if (record.input.json !== undefined) expect(record.input.json).toEqual(JSON.parse(b.toString("utf8")));
@@ -66,13 +69,13 @@ describe("capture record lines", () => {
 
   it("cannot be forged by a body: JSON-looking text that is not one JSON value is base64", () => {
     const forged = Buffer.from('1}\n{"requestId":"forged","service":"svc"');
-    const record = JSON.parse(text(recordLine(exchange(forged, "application/json"), "inputs")));
+    const record = JSON.parse(line(exchange(forged, "application/json"), "inputs"));
     expect(record.input.json).toBeUndefined();
     expect(Buffer.from(record.input.base64, "base64").equals(forged)).toBe(true);
   });
 
   it("carry the shared fields, a truncated body by its size, and redacted fields blanked", () => {
-    const truncated = JSON.parse(text(recordLine(exchange(undefined, "application/json"), "inputs")));
+    const truncated = JSON.parse(line(exchange(undefined, "application/json"), "inputs"));
     expect(truncated).toMatchObject({
       requestId: 'id-"quoted"',
       service: "svc",
@@ -82,9 +85,41 @@ describe("capture record lines", () => {
       input: { bytes: 5000, contentType: "application/json", truncated: true },
     });
     const x = { ...exchange(Buffer.from('{"secret":"s","keep":1}'), "application/json"), profile: redacting };
-    expect(JSON.parse(text(recordLine(x, "inputs"))).input.json).toEqual({ secret: "[redacted]", keep: 1 });
+    expect(JSON.parse(line(x, "inputs")).input.json).toEqual({ secret: "[redacted]", keep: 1 });
     const big = exchange(Buffer.from('"x"'), undefined);
-    expect(JSON.parse(text(oversizeLine(big, "inputs"))).input).toEqual({ bytes: 3, truncated: true });
+    expect(JSON.parse(line(big, "inputs", oversizeLine)).input).toEqual({ bytes: 3, truncated: true });
+  });
+
+  it("follow one another in one buffer, each as it is alone, whatever the buffer's growth and shifts", () => {
+    const bodies = fc.array(
+      fc.tuple(
+        fc.oneof(
+          fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v, null, 1))),
+          fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)),
+        ),
+        fc.constantFrom<Designation>("inputs", "predictions"),
+      ),
+      { minLength: 1, maxLength: 12 },
+    );
+    fc.assert(
+      fc.property(bodies, fc.nat(), (items, cut) => {
+        const out = new LineBuffer(16);
+        const alone: string[] = [];
+        const starts: number[] = [];
+        for (const [b, d] of items) {
+          const x = { ...exchange(b, "application/json"), output: exchange(b, "application/json").input };
+          starts.push(out.length);
+          recordLine(x, d, out);
+          alone.push(line(x, d));
+        }
+        expect(out.bytes.toString("utf8", 0, out.length)).toBe(alone.join(""));
+        // The writer keeps a line that begins the next append by shifting it to the start.
+        const from = starts[cut % starts.length]!;
+        out.shift(from);
+        expect(out.bytes.toString("utf8", 0, out.length)).toBe(alone.slice(cut % starts.length).join(""));
+      }),
+      { numRuns: 500 },
+    );
   });
 
   it("give the time exactly as toISOString()", () => {
