@@ -10,6 +10,8 @@ export class CaptureBuffer {
   private queue: CapturedExchange[] = [];
   /** Called when the queued bytes pass `batchBytes`, so the writer need not wait for its timer. */
   onBatchReady: (() => void) | undefined;
+  /** Called with an arena once every exchange that came in it is written or dropped. */
+  onArenaDone: ((buffer: ArrayBuffer) => void) | undefined;
   private queuedByteCount = 0;
 
   constructor(
@@ -17,9 +19,11 @@ export class CaptureBuffer {
     private readonly batchBytes: number,
   ) {}
 
-  /** Gives back the budget bytes of exchanges written or dropped. */
-  release(n: number): void {
-    this.budget.releaseHandedOver(n);
+  /** Gives back the budget bytes of an exchange written or dropped (and its arena, with the last). */
+  release(x: CapturedExchange): void {
+    this.budget.releaseHandedOver(x.reserved);
+    const a = x.arena;
+    if (a && --a.left === 0) this.onArenaDone?.(a.buffer);
   }
 
   /** Queues a captured exchange (its bytes are already reserved). */

@@ -39,9 +39,12 @@ export class CaptureIntake {
     settings: WriterSettings,
     private readonly counters: CaptureCounters,
     log: Pick<Log, "warn">,
+    /** Takes back an arena none of whose records is left (for the data path to pack into again). */
+    private readonly recycle?: (buffer: ArrayBuffer) => void,
   ) {
     const batchBytes = batchBytesFor(budget.capacityBytes);
     this.buffer = new CaptureBuffer(budget, batchBytes);
+    this.buffer.onArenaDone = recycle;
     this.writer = new CaptureWriter({ ...settings, sink, buffer: this.buffer, batchBytes, counters, log });
     this.writer.start();
   }
@@ -59,12 +62,18 @@ export class CaptureIntake {
   arena(arena: Buffer): void {
     const { exchanges, unknownReserved } = unpackArena(arena, this.profiles);
     if (unknownReserved) this.budget.releaseHandedOver(unknownReserved);
+    if (exchanges.length === 0) {
+      this.recycle?.(arena.buffer as ArrayBuffer);
+      return;
+    }
+    const use = { buffer: arena.buffer as ArrayBuffer, left: exchanges.length };
     for (const x of exchanges) {
+      x.arena = use;
       if (!this.writer.finished) {
         this.buffer.enqueue(x);
         continue;
       }
-      this.buffer.release(x.reserved);
+      this.buffer.release(x);
       this.counters.dropped(x.profile.service, "shutdown", 1);
     }
   }

@@ -49,6 +49,14 @@ export interface CapturedExchange {
   output: CapturedBody;
   /** Capture-buffer bytes this exchange holds (released once written or dropped). */
   reserved: number;
+  /** The arena its bodies are views into, when it came in one (captureIntake.ts). */
+  arena?: ArenaUse;
+}
+
+/** An arena on the writer side: free for reuse once none of its exchanges is left. */
+export interface ArenaUse {
+  readonly buffer: ArrayBuffer;
+  left: number;
 }
 
 export type Designation = "inputs" | "predictions";

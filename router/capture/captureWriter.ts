@@ -178,7 +178,7 @@ export class CaptureWriter {
     }
     for (const [service, n] of written) this.o.counters.written(service, n);
     this.drop([...unwritten], "shutdown", false);
-    for (const x of batch) this.o.buffer.release(x.reserved);
+    for (const x of batch) this.o.buffer.release(x);
   }
 
   /** Appends the lines of `chunk` (indices into `batch`), or marks their exchanges unwritten. */
@@ -233,7 +233,7 @@ export class CaptureWriter {
     const byService = new Map<string, number>();
     for (const x of batch) byService.set(x.profile.service, (byService.get(x.profile.service) ?? 0) + 1);
     for (const [service, n] of byService) this.o.counters.dropped(service, reason, n);
-    if (release) for (const x of batch) this.o.buffer.release(x.reserved);
+    if (release) for (const x of batch) this.o.buffer.release(x);
   }
 }
 

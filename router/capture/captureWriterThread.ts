@@ -28,6 +28,7 @@ const intake = new CaptureIntake(
     storageError: () => send({ t: "storageError" }),
   },
   { warn: (obj, msg) => send({ t: "warn", obj, msg }) },
+  (buffer) => port.postMessage({ t: "spare", buffer } satisfies WriterMessage, [buffer]),
 );
 
 port.on("message", (m: LinkMessage) => {

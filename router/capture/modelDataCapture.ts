@@ -95,6 +95,7 @@ export class ModelDataCapture implements CaptureTarget {
       },
       counters: this.metrics,
       log,
+      recycle: (buffer: ArrayBuffer) => this.packer.recycle(buffer),
     };
     const destination = options.sink ? options.sink.destination : options.destination;
     if (destination) this.link = new ThreadWriterLink(destination, context);

@@ -34,6 +34,8 @@ export interface LinkContext {
   settings: WriterSettings;
   counters: CaptureCounters;
   log: Logger;
+  /** Takes back an arena the writer is done with. */
+  recycle?: (buffer: ArrayBuffer) => void;
 }
 
 /** A writer on the data path's own thread (a sink without a `destination`). */
@@ -41,7 +43,7 @@ export class LocalWriterLink implements WriterLink {
   private readonly intake: CaptureIntake;
 
   constructor(sink: CaptureSink, c: LinkContext) {
-    this.intake = new CaptureIntake(sink, c.budget, c.settings, c.counters, c.log);
+    this.intake = new CaptureIntake(sink, c.budget, c.settings, c.counters, c.log, c.recycle);
   }
 
   profile(p: CaptureProfile): void {
@@ -121,6 +123,7 @@ export class ThreadWriterLink implements WriterLink {
       this.c.budget.release(a.reserved);
       for (const [service, n] of a.services)
         this.c.counters.dropped(service, this.closing ? "shutdown" : "writer_failed", n);
+      this.c.recycle?.(a.buffer);
       return;
     }
     this.handedOver = (this.handedOver + a.reserved) >>> 0;
@@ -183,6 +186,9 @@ export class ThreadWriterLink implements WriterLink {
     switch (m.t) {
       case "ready":
         this.onStarted?.();
+        break;
+      case "spare":
+        this.c.recycle?.(m.buffer);
         break;
       case "written":
         this.c.counters.written(m.service, m.n);

@@ -23,9 +23,14 @@ export type LinkMessage =
   | { t: "arena"; buffer: ArrayBuffer; length: number }
   | { t: "close"; deadlineMs: number };
 
-/** Writer -> data path: that it runs, the counts its metrics take, warnings its logger writes, and the end of a close. */
+/**
+ * Writer -> data path: that it runs, arenas it is done with (transferred back, so the data
+ * path packs into memory already paged in), the counts its metrics take, warnings its
+ * logger writes, and the end of a close.
+ */
 export type WriterMessage =
   | { t: "ready" }
+  | { t: "spare"; buffer: ArrayBuffer }
   | { t: "written"; service: string; n: number }
   | { t: "dropped"; service: string; reason: DropReason; n: number }
   | { t: "storageError" }

@@ -1,11 +1,13 @@
 /**
  * How captures cross from the data path to their writer (router/capture/captureArena.ts,
  * writerLink.ts): arenas keep every field of every record; a real writer thread writes
- * them to a real folder; a writer thread that ends unexpectedly gives its bytes back to
+ * them to a real folder and gives each arena back once its records are written (the data
+ * path packs into it again); a writer thread that ends unexpectedly gives its bytes back to
  * the budget, counts what it held as `writer_failed` and is replaced, after which
  * capture goes on; and a caller's own sink (no `destination`) is written from the data
  * path's thread with one worker, and refused at start with several.
  */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -143,6 +145,19 @@ describe("a capture writer thread", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  function countLines(root: string): number {
+    let n = 0;
+    const walk = (d: string): void => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        const p = join(d, e.name);
+        if (e.isDirectory()) walk(p);
+        else n += readFileSync(p, "utf8").split("\n").filter(Boolean).length;
+      }
+    };
+    if (existsSync(root)) walk(root);
+    return n;
+  }
+
   async function lines(root: string): Promise<string[]> {
     const out: string[] = [];
     const walk = async (d: string): Promise<void> => {
@@ -155,6 +170,69 @@ describe("a capture writer thread", () => {
     await walk(root).catch(() => {});
     return out;
   }
+
+  it("gives each arena back once all its records are written, and the data path packs into it again", async () => {
+    const root = join(dir, "recycle");
+    // A budget of 256 KiB makes 64 KiB batches: one 256 KiB arena's records take several, and
+    // the arena must not go back before the last of them is written.
+    const budget = new CaptureBudget(256 * 1024);
+    const { written, counters } = recordingCounters();
+    // Each arena handed over, with its size then (a transferred ArrayBuffer reads 0 bytes after).
+    const handedOver: { buffer: ArrayBuffer; bytes: number }[] = [];
+    const returned: { buffer: ArrayBuffer; linesThen: number }[] = [];
+    let packer: ArenaPacker | undefined;
+    const link = new ThreadWriterLink(
+      { dir: root },
+      {
+        budget,
+        settings: { instance: "r", flushIntervalMs: 20, maxBlobBytes: 1 << 26, backoffInitialMs: 50, backoffMaxMs: 50 },
+        counters,
+        log: createLogger("silent"),
+        recycle: (buffer) => {
+          returned.push({ buffer, linesThen: countLines(root) });
+          packer!.recycle(buffer);
+        },
+      },
+    );
+    await link.ready();
+    link.profile(profile);
+    packer = new ArenaPacker(256 * 1024, (a) => {
+      handedOver.push({ buffer: a.buffer, bytes: a.buffer.byteLength });
+      link.handOver(a);
+    });
+    const send = (from: number, n: number) => {
+      for (let i = from; i < from + n; i++) {
+        const x = capture(i, 1000);
+        expect(budget.tryReserve(x.reserved)).toBe(true);
+        packer!.pack(x);
+      }
+      packer!.flush();
+    };
+    try {
+      send(0, 180);
+      await until(() => returned.length === 1, "the arena given back");
+      // Not before its records were written (two lines each).
+      expect(returned[0]!.linesThen).toBe(360);
+      // Every record whole: none was read from an arena gone back.
+      const records = (await lines(root)).map((l) => JSON.parse(l));
+      const ids = records.filter((r) => r.input).map((r) => r.input.json.i as number);
+      expect(records.filter((r) => r.output?.base64 === Buffer.from("ok").toString("base64"))).toHaveLength(180);
+      expect(new Set(ids)).toEqual(new Set(Array.from({ length: 180 }, (_, i) => i)));
+      expect(handedOver[0]!.bytes).toBe(256 * 1024);
+      expect(budget.bytes).toBe(0);
+      send(180, 50);
+      expect(handedOver[1]!.buffer === returned[0]!.buffer, "the arena given back packed into again").toBe(true);
+      await until(() => written.get("svc") === 230, "the second arena written");
+      // An arena of another size (a large record's own) is not kept.
+      packer.recycle(new ArrayBuffer(1000));
+      send(230, 1);
+      expect(handedOver[2]!.bytes).toBe(256 * 1024);
+    } finally {
+      await link.close(Date.now() + 5000);
+    }
+    expect(await lines(root)).toHaveLength(462);
+    expect(budget.bytes).toBe(0);
+  });
 
   it("that ends gives its bytes back and counts its records as writer_failed; a new one carries on", async () => {
     const root = join(dir, "restart");
