@@ -1,7 +1,8 @@
 /**
  * A capture writer thread: one per data-path thread that captures, so record building
  * (JSON validation, redaction, JSON Lines) and storage calls use another core and never
- * lengthen a data-path turn. It builds its own sink from the destination, shares the data
+ * lengthen a data-path turn; it runs at a lower priority than the data path
+ * (threadPriority.ts), so on a busy CPU scoring goes first. It builds its own sink from the destination, shares the data
  * path's budget (a SharedArrayBuffer) and reports counts and warnings back as messages;
  * the data path's metrics and logger own them (writerLink.ts).
  */
@@ -9,11 +10,13 @@ import { parentPort, workerData } from "node:worker_threads";
 import { CaptureBudget } from "./captureBudget.js";
 import { CaptureIntake } from "./captureIntake.js";
 import { sinkFor } from "./sinks.js";
+import { lowerThreadPriority, WRITER_NICE } from "./threadPriority.js";
 import type { LinkMessage, WriterMessage, WriterThreadData } from "./writerProtocol.js";
 
 const port = parentPort;
 if (!port) throw new Error("captureWriterThread.ts runs as a worker thread (see writerLink.ts)");
 const data = workerData as WriterThreadData;
+lowerThreadPriority(WRITER_NICE);
 const send = (m: WriterMessage) => port.postMessage(m);
 
 const sink = sinkFor(data.destination);

@@ -1,7 +1,7 @@
 /**
  * How captures cross from the data path to their writer (router/capture/captureArena.ts,
  * writerLink.ts): arenas keep every field of every record; a real writer thread writes
- * them to a real folder and gives each arena back once its records are written (the data
+ * them to a real folder, below the data path's priority, and gives each arena back once its records are written (the data
  * path packs into it again); a writer thread that ends unexpectedly gives its bytes back to
  * the budget, counts what it held as `writer_failed` and is replaced, after which
  * capture goes on; and a caller's own sink (no `destination`) is written from the data
@@ -25,6 +25,7 @@ import { CaptureBudget } from "../../router/capture/captureBudget.js";
 import { writerProfile } from "../../router/capture/captureRecord.js";
 import type { CaptureCounters } from "../../router/capture/captureWriter.js";
 import { describeDestination, type CaptureSink } from "../../router/capture/sinks.js";
+import { WRITER_NICE } from "../../router/capture/threadPriority.js";
 import { ThreadWriterLink } from "../../router/capture/writerLink.js";
 import { workerObserverOptions } from "../../router/dataObservers.js";
 import { createLogger } from "../../router/log.js";
@@ -145,6 +146,14 @@ describe("a capture writer thread", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  /** Threads of this process at a nice value (field 19 of /proc/self/task/<tid>/stat, after the command). */
+  function threadsAtNice(nice: number): number {
+    return readdirSync("/proc/self/task").filter((tid) => {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]) === nice;
+    }).length;
+  }
+
   function countLines(root: string): number {
     let n = 0;
     const walk = (d: string): void => {
@@ -195,6 +204,8 @@ describe("a capture writer thread", () => {
       },
     );
     await link.ready();
+    // The writer thread runs below the data path's priority (Linux: a nice value per thread).
+    if (process.platform === "linux") expect(threadsAtNice(WRITER_NICE)).toBe(1);
     link.profile(profile);
     packer = new ArenaPacker(256 * 1024, (a) => {
       handedOver.push({ buffer: a.buffer, bytes: a.buffer.byteLength });
