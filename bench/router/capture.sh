@@ -7,6 +7,8 @@
 #   npm run bench:capture                    (= bash bench/router/capture.sh)
 # Knobs: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32), BENCH_RPS (5000),
 # BENCH_ROUNDS (1), BENCH_BODY_BYTES (1024). Needs Node 22.12+ first on PATH, nginx, wrk, curl.
+# The change is the median of each round's own change (off and on run back to back in a round),
+# robust to a machine whose speed drifts between rounds.
 # Prints a Markdown table for bench/RESULTS.md (with the CPU per request of the router's data-path
 # thread and of its whole process: capture's writer thread works off the data path); every run's
 # wrk output is in bench/router/out-capture/.
@@ -118,14 +120,25 @@ const read = (kind, label, r) => {
   const t = readFileSync(`${out}/runs/${kind}-${label}-r${r}.wrk`, "utf8");
   return { rps: parseFloat(/Requests\/sec:\s+([\d.]+)/.exec(t)[1]), p50: ms(/ 50%\s+(\S+)/.exec(t)[1]), p99: ms(/ 99%\s+(\S+)/.exec(t)[1]) };
 };
-const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b), m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
 const fig = (kind, label, key) => median(Array.from({ length: Number(rounds) }, (_, i) => read(kind, label, i + 1)[key]));
+// The change is the median of each round's own change (off and on measured back to back):
+// on a noisy machine both runs of a round share its conditions, which medians taken apart lose.
+const paired = (kind, key) =>
+  Array.from({ length: Number(rounds) }, (_, i) => {
+    const off = read(kind, "off", i + 1)[key], on = read(kind, "on", i + 1)[key];
+    return key === "rps" ? ((on - off) / off) * 100 : on - off;
+  });
+const show = (key, d) => (key === "rps" ? `${d.toFixed(1)}%` : `${d >= 0 ? "+" : ""}${d.toFixed(3)} ms`);
 const row = (name, kind, key, unit, digits) => {
   const off = fig(kind, "off", key), on = fig(kind, "on", key);
-  const delta = key === "rps" ? `${(((on - off) / off) * 100).toFixed(1)}%` : `${(on - off >= 0 ? "+" : "")}${(on - off).toFixed(3)} ms`;
-  return `| ${name} | ${off.toFixed(digits)}${unit} | ${on.toFixed(digits)}${unit} | ${delta} |`;
+  const rounds = paired(kind, key);
+  return `| ${name} | ${off.toFixed(digits)}${unit} | ${on.toFixed(digits)}${unit} | ${show(key, median(rounds))} (rounds: ${rounds.map((d) => show(key, d)).join(", ")}) |`;
 };
-console.log("\n| | capture off | capture on | change |\n|---|---|---|---|");
+console.log("\n| | capture off | capture on | change (median of the rounds' changes) |\n|---|---|---|---|");
 console.log(row("throughput, req/s", "throughput", "rps", "", 0));
 console.log(row("p50 at the paced rate", "paced", "p50", " ms", 3));
 console.log(row("p99 at the paced rate", "paced", "p99", " ms", 3));
