@@ -103,8 +103,10 @@ INTERVAL=$((RATE_CONNS * 1000 / RPS))
 ((INTERVAL >= 1)) || { echo "BENCH_RPS=$RPS is too high for $RATE_CONNS paced connections" >&2; exit 1; }
 for round in $(seq "$ROUNDS"); do
   echo "== round $round/$ROUNDS: throughput at c=$CONNS, then latency at ~$RPS rps"
-  for label in off on; do measure throughput "$label" "$round" -c"$CONNS"; done
-  for label in on off; do BENCH_INTERVAL_MS=$INTERVAL measure paced "$label" "$round" -c$RATE_CONNS; done
+  # Which goes first alternates by round, so neither always runs on the warmer (or busier) machine.
+  if ((round % 2)); then first=off second=on; else first=on second=off; fi
+  for label in $first $second; do measure throughput "$label" "$round" -c"$CONNS"; done
+  for label in $second $first; do BENCH_INTERVAL_MS=$INTERVAL measure paced "$label" "$round" -c$RATE_CONNS; done
 done
 
 metric() { curl -s "http://127.0.0.1:$ON_ADMIN/metrics" | awk -v m="$1" '$1 ~ "^"m"({|$)" {s += $2} END {printf "%d", s}'; }
