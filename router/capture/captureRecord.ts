@@ -2,7 +2,8 @@
  * What one captured request becomes: two JSON Lines records, one under `inputs/` and
  * one under `predictions/` (Azure ML v1's designations), sharing the request id, time,
  * service, models, status and latency. A JSON body is embedded as JSON (redacted
- * first); any other body as base64; a body over `maxBodyBytes` only as its size. Pure.
+ * first); any other body as base64; a body over `maxBodyBytes` only as its size. Lines
+ * are written into a LineBuffer (the writer's append buffer); nothing else is changed.
  */
 import type { ModelRef } from "../contract/serviceConfig.js";
 import { JSON_WITH_LINE_BREAKS, NOT_JSON, scanJson } from "./jsonScan.js";
