@@ -67,7 +67,8 @@ const router = await startRouter({
   ...(captureDir ? { capture: { sink: new DirectoryCaptureSink(captureDir), podName: "bench" } } : {}),
   ...(ROUTER_SUPPORTS_WORKERS ? { workers } : {}),
 });
+// Before the line that says it listens, so a SIGTERM sent on reading it stops it gracefully.
+process.once("SIGTERM", () => router.stop().then(() => process.exit(0)));
 process.stderr.write(
   `${JSON.stringify({ dataUrl: router.dataUrl, adminUrl: router.adminUrl, pid: process.pid, workersRequested, workers: router.workers })}\n`,
 );
-process.once("SIGTERM", () => router.stop().then(() => process.exit(0)));
