@@ -34,7 +34,7 @@ import {
   clusterGrants,
   kubeconfigFile,
 } from "./helpers/day2Cluster.js";
-import { cleanEnv, runCliIn, startCli, until } from "./helpers/cliProcess.js";
+import { cleanEnv, currentCli, runCliIn, startCli, until } from "./helpers/cliProcess.js";
 
 const PRIMARY = "pk-day2-0123456789abcdefghijkl";
 const SECONDARY = "sk-day2-0123456789abcdefghijkl";
@@ -47,9 +47,15 @@ let router: RunningRouter;
 let identity: Server;
 const identityRequests: string[] = [];
 let env: Record<string, string>;
+// The compiled CLI when dist/ is current (the sources' CLI, at less than half the start-up cost), else tsx.
+const cli = currentCli();
 
+/**
+ * One `aksml` run to its exit. A test starts the runs that change nothing, with nothing
+ * changed between them, at once (Promise.all); the rest run one after another in order.
+ */
 function run(args: string[], extraEnv: Record<string, string> = {}) {
-  return runCliIn(args, { ...env, ...extraEnv });
+  return runCliIn(args, { ...env, ...extraEnv }, cli);
 }
 
 beforeAll(async () => {
@@ -157,7 +163,7 @@ afterAll(async () => {
 
 describe("aksml day-2 commands on a cluster (fake Kubernetes API)", () => {
   it("list: every service with state, replicas, auth mode and the router's scoring URI", async () => {
-    const r = await run(["list", "--json"]);
+    const [r, human] = await Promise.all([run(["list", "--json"]), run(["list"])]);
     expect(r.code, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as {
       name: string;
@@ -178,7 +184,6 @@ describe("aksml day-2 commands on a cluster (fake Kubernetes API)", () => {
     expect(byName.pending).toMatchObject({ state: "Unschedulable" });
     expect(byName.tokened).toMatchObject({ authMode: "token" });
 
-    const human = await run(["list"]);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/^NAME\s+STATE\s+REPLICAS\s+AUTH\s+SCORING URI$/m);
     expect(human.stdout).toMatch(/^house-prices \(models\)\s+Healthy\s+2\/2\s+key\s+http:\/\/20\.50\.60\.70\//m);
@@ -186,7 +191,7 @@ describe("aksml day-2 commands on a cluster (fake Kubernetes API)", () => {
   }, 30_000);
 
   it("state: the reason of each state, from container statuses and the scheduler's Event", async () => {
-    const broken = await run(["state", "broken", "--json"]);
+    const [broken, pending] = await Promise.all([run(["state", "broken", "--json"]), run(["state", "pending"])]);
     expect(broken.code, broken.stderr).toBe(0);
     expect(JSON.parse(broken.stdout)).toMatchObject({
       name: "broken",
@@ -195,7 +200,6 @@ describe("aksml day-2 commands on a cluster (fake Kubernetes API)", () => {
         /^image pull error: pod broken-x container model: ImagePullBackOff: Back-off pulling image/,
       ),
     });
-    const pending = await run(["state", "pending"]);
     expect(pending.stdout).toContain("pending: Unschedulable (0/1 replicas ready)");
     expect(pending.stdout).toContain(
       "reason: unschedulable: pod pending-x: 0/3 nodes are available: 3 Insufficient nvidia.com/gpu.",
@@ -295,10 +299,12 @@ describe("aksml day-2 commands on a cluster (fake Kubernetes API)", () => {
     expect(refreshBy).toBeGreaterThan(Date.now());
     expect(expiresOn - refreshBy).toBe(5 * 60_000);
 
-    const scored = await run(["score", "tokened", "--endpoint", router.dataUrl, "--data", "{}"]);
-    expect(scored.code, scored.stderr).toBe(0);
     const forged = `${t.accessToken.slice(0, t.accessToken.lastIndexOf(".") + 1)}${Buffer.from("forged").toString("base64url")}`;
-    const denied = await run(["score", "tokened", "--endpoint", router.dataUrl, "--data", "{}", "--token", forged]);
+    const [scored, denied] = await Promise.all([
+      run(["score", "tokened", "--endpoint", router.dataUrl, "--data", "{}"]),
+      run(["score", "tokened", "--endpoint", router.dataUrl, "--data", "{}", "--token", forged]),
+    ]);
+    expect(scored.code, scored.stderr).toBe(0);
     expect(denied.code).toBe(1);
     expect(denied.stderr).toContain("HTTP 401");
     expect(denied.stderr).toContain('error_description="bad signature"');
@@ -306,24 +312,29 @@ describe("aksml day-2 commands on a cluster (fake Kubernetes API)", () => {
   }, 60_000);
 
   it("logs: every pod's model container, prefixed; --tail, --replica, --init, --router; --follow streams new lines", async () => {
-    const all = await run(["logs", "house-prices"]);
+    const [all, one, init, router] = await Promise.all([
+      run(["logs", "house-prices"]),
+      run(["logs", "house-prices", "--replica", "house-prices-b", "--tail", "1", "--json"]),
+      run(["logs", "house-prices", "--init", "--replica", "house-prices-a"]),
+      run(["logs", "--router"]),
+    ]);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toContain("[house-prices-a] a: listening on 5001");
     expect(all.stdout).toContain("[house-prices-b] b: loading model");
-    const one = await run(["logs", "house-prices", "--replica", "house-prices-b", "--tail", "1", "--json"]);
     expect(
       one.stdout
         .trim()
         .split("\n")
         .map((l) => JSON.parse(l)),
     ).toEqual([{ source: "house-prices-b", text: "b: listening on 5001" }]);
-    const init = await run(["logs", "house-prices", "--init", "--replica", "house-prices-a"]);
     expect(init.stdout).toBe("[house-prices-a] a: downloaded 3 blobs\n");
-
-    const router = await run(["logs", "--router"]);
     expect(router.stdout).toBe('[azureml-fe-0] {"level":"info","msg":"router started"}\n');
 
-    const follow = startCli(["logs", "house-prices", "--replica", "house-prices-a", "--follow", "--tail", "1"], env);
+    const follow = startCli(
+      ["logs", "house-prices", "--replica", "house-prices-a", "--follow", "--tail", "1"],
+      env,
+      cli,
+    );
     await until(() => follow.out().includes("a: listening on 5001"), "the tail");
     api.day2.appendLog(NS, "house-prices-a", "model", "a: scored 1 request");
     await until(() => follow.out().includes("[house-prices-a] a: scored 1 request"), "the followed line");
@@ -332,17 +343,18 @@ describe("aksml day-2 commands on a cluster (fake Kubernetes API)", () => {
   }, 60_000);
 
   it("wait: blocks while Transitioning and returns 0 once Healthy; 1 with the reason when Failed; 1 on timeout", async () => {
-    const waiting = startCli(["wait", "rolling", "--poll-interval", "200ms", "--timeout", "30s"], env);
+    const waiting = startCli(["wait", "rolling", "--poll-interval", "200ms", "--timeout", "30s"], env, cli);
     await until(() => waiting.err().includes("rolling: Transitioning"), "the first progress line");
     addDeployment(api, "rolling", 1, 1);
     expect(await waiting.exited).toBe(0);
     expect(waiting.out()).toMatch(/^rolling: Healthy \(1\/1 replicas ready\) after \d+ s$/m);
 
-    const failed = await run(["wait", "broken", "--timeout", "30s"]);
+    const [failed, timeout] = await Promise.all([
+      run(["wait", "broken", "--timeout", "30s"]),
+      run(["wait", "pending", "--timeout", "1s", "--poll-interval", "200ms", "--json"]),
+    ]);
     expect(failed.code).toBe(1);
     expect(failed.stdout).toContain("broken: Failed (0/1 replicas ready): image pull error");
-
-    const timeout = await run(["wait", "pending", "--timeout", "1s", "--poll-interval", "200ms", "--json"]);
     expect(timeout.code).toBe(1);
     expect(JSON.parse(timeout.stdout)).toMatchObject({ state: "Unschedulable", timedOut: true });
   }, 60_000);
@@ -358,17 +370,19 @@ describe("bad input on a cluster: one line saying what to do, nothing changed", 
   }, 30_000);
 
   it("keys of a token-auth service, a token for a key-auth service, keys of a service without a Secret", async () => {
-    const keys = await run(["keys", "tokened"]);
+    const [keys, token, missing] = await Promise.all([
+      run(["keys", "tokened"]),
+      run(["token", "house-prices"]),
+      run(["regen-key", "pending", "--key", "primary"]),
+    ]);
     expect(keys.code).toBe(1);
     expect(keys.stderr.trim()).toBe(
       "aksml keys: service tokened uses token auth and has no keys to show; use aksml token tokened",
     );
-    const token = await run(["token", "house-prices"]);
     expect(token.code).toBe(1);
     expect(token.stderr).toContain(
       "service house-prices uses key auth; tokens are for token-auth services: use aksml keys house-prices",
     );
-    const missing = await run(["regen-key", "pending", "--key", "primary"]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(
       "Secret models/pending-keys not found: service pending has no keys yet (run pulumi up)",
@@ -380,13 +394,15 @@ describe("bad input on a cluster: one line saying what to do, nothing changed", 
     api.day2.deny("reader", { verb: "list", resource: "services", clusterScopeOnly: true });
     const before = api.get("secrets", NS, "house-prices-keys")!.data;
     const readerEnv = { KUBECONFIG: kubeconfigFile(api, "reader") };
-    const listed = await run(["list"], readerEnv);
+    const [listed, regen] = await Promise.all([
+      run(["list"], readerEnv),
+      run(["regen-key", "house-prices", "--key", "primary", "-n", NS], readerEnv),
+    ]);
     expect(listed.code).toBe(1);
     expect(listed.stderr).toContain(
       'not allowed to list model services in any namespace (context fake-aks): services is forbidden: User "reader" cannot list resource "services" in API group "" at the cluster scope',
     );
     expect(listed.stderr).toContain("pass --namespace <namespace>");
-    const regen = await run(["regen-key", "house-prices", "--key", "primary", "-n", NS], readerEnv);
     expect(regen.code).toBe(1);
     expect(regen.stderr).toContain("not allowed to update Secret models/house-prices-keys");
     expect(api.get("secrets", NS, "house-prices-keys")!.data).toEqual(before);
@@ -394,23 +410,25 @@ describe("bad input on a cluster: one line saying what to do, nothing changed", 
 
   it("rejected and expired credentials, and no cluster at all", async () => {
     api.day2.rejectCredentials("revoked");
-    const revoked = await run(["state", "house-prices"], { KUBECONFIG: kubeconfigFile(api, "revoked") });
-    expect(revoked.code).toBe(1);
-    expect(revoked.stderr).toContain("rejected the kubeconfig's credentials");
-    expect(revoked.stderr).toContain("az aks get-credentials");
-
     const expiredJwt = [
       Buffer.from(JSON.stringify({ alg: "RS256" })).toString("base64url"),
       Buffer.from(JSON.stringify({ exp: Math.floor(Date.now() / 1000) - 60 })).toString("base64url"),
       "sig",
     ].join(".");
-    const expired = await run(["list"], { KUBECONFIG: kubeconfigFile(api, "expired", expiredJwt) });
+    const [revoked, expired, none] = await Promise.all([
+      run(["state", "house-prices"], { KUBECONFIG: kubeconfigFile(api, "revoked") }),
+      run(["list"], { KUBECONFIG: kubeconfigFile(api, "expired", expiredJwt) }),
+      run(["list"], { KUBECONFIG: join(mkdtempSync(join(tmpdir(), "aksml-nokube-")), "missing") }),
+    ]);
+    expect(revoked.code).toBe(1);
+    expect(revoked.stderr).toContain("rejected the kubeconfig's credentials");
+    expect(revoked.stderr).toContain("az aks get-credentials");
+
     expect(expired.code).toBe(1);
     expect(expired.stderr).toMatch(/aksml list: the kubeconfig's credentials .* expired at \S+; get fresh credentials/);
     // None of its requests reached the API (the router in this test keeps making its own).
     expect(api.requests.filter((r) => r.client === "expired")).toEqual([]);
 
-    const none = await run(["list"], { KUBECONFIG: join(mkdtempSync(join(tmpdir(), "aksml-nokube-")), "missing") });
     expect(none.code).toBe(1);
     expect(none.stderr).toContain("no cluster to talk to");
   }, 30_000);
@@ -426,26 +444,30 @@ describe("bad input on a cluster: one line saying what to do, nothing changed", 
     );
     writeFileSync(join(dir, "hidden"), "[secret]\n");
     const noKube = { KUBECONFIG: join(dir, "absent") };
-    const raw = await run(["keys", "house-prices", "--stack-output", join(dir, "kubeconfig")], noKube);
+    const [raw, all, hidden] = await Promise.all([
+      run(["keys", "house-prices", "--stack-output", join(dir, "kubeconfig")], noKube),
+      run(["list", "--json", "--stack-output", join(dir, "outputs.json")], noKube),
+      run(["list", "--stack-output", join(dir, "hidden")], noKube),
+    ]);
     expect(raw.code, raw.stderr).toBe(0);
-    const all = await run(["list", "--json", "--stack-output", join(dir, "outputs.json")], noKube);
     expect(all.code, all.stderr).toBe(0);
     expect(JSON.parse(all.stdout)[0].scoringUri).toMatch(/^https:\/\/scoring\.contoso\.example\/api\/v1\/service\//);
-    const hidden = await run(["list", "--stack-output", join(dir, "hidden")], noKube);
     expect(hidden.code).toBe(1);
     expect(hidden.stderr).toContain('holds "[secret]": export the kubeconfig with --show-secrets');
   }, 30_000);
 
   it("usage errors exit 2: a missing --key, a wrong target combination, a bad duration", async () => {
-    const noKey = await run(["regen-key", "house-prices"]);
+    const [noKey, both, duration, help] = await Promise.all([
+      run(["regen-key", "house-prices"]),
+      run(["keys", "house-prices", "--local", "--kubeconfig", "x"]),
+      run(["wait", "house-prices", "--timeout", "soon"]),
+      run(["regen-key", "--help"]),
+    ]);
     expect(noKey.code).toBe(2);
     expect(noKey.stderr).toContain("--key must be primary or secondary (it is required)");
-    const both = await run(["keys", "house-prices", "--local", "--kubeconfig", "x"]);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain("--local talks to aksml local; --kubeconfig is for a cluster");
-    const duration = await run(["wait", "house-prices", "--timeout", "soon"]);
     expect(duration.code).toBe(2);
-    const help = await run(["regen-key", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain("usage: aksml regen-key <service> --key primary|secondary");
   }, 30_000);
