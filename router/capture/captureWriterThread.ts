@@ -2,9 +2,10 @@
  * A capture writer thread: one per data-path thread that captures, so record building
  * (JSON validation, redaction, JSON Lines) and storage calls use another core and never
  * lengthen a data-path turn; it runs at a lower priority than the data path
- * (threadPriority.ts), so on a busy CPU scoring goes first. It builds its own sink from the destination, shares the data
- * path's budget (a SharedArrayBuffer) and reports counts and warnings back as messages;
- * the data path's metrics and logger own them (writerLink.ts).
+ * (threadPriority.ts), so on a busy CPU scoring goes first. It builds its own sink from
+ * the destination, shares the data path's budget (a SharedArrayBuffer), gives arenas back
+ * once written, and reports counts and warnings back as messages; the data path's metrics
+ * and logger own them (writerLink.ts).
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { CaptureBudget } from "./captureBudget.js";
