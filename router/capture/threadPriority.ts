@@ -9,8 +9,12 @@
  *
  * Linux schedules threads as tasks with their own nice value, and lowering one's own
  * priority needs no privilege; `/proc/thread-self` names the calling thread's task id.
+ * A thread's nice value is inherited by the threads it creates, and libuv's threadpool
+ * (the process's fs, dns.lookup, crypto and zlib work) is created by the first thread that
+ * uses it: so the pool is started before the priority is lowered, else a writer thread
+ * that used it first (its file appends) would leave the whole process's pool at nice 10.
  */
-import { readlinkSync } from "node:fs";
+import { readlinkSync, stat } from "node:fs";
 import { setPriority } from "node:os";
 
 /** Nice value of a capture writer thread (the data path's threads keep 0; 19 is the lowest priority). */
@@ -22,6 +26,8 @@ export const WRITER_NICE = 10;
  * then runs at the data path's priority, as it did before.
  */
 export function lowerThreadPriority(nice: number): boolean {
+  // Queues work on libuv's threadpool, which creates it now (at this thread's priority) if no thread has yet.
+  stat(".", () => {});
   try {
     const tid = Number(readlinkSync("/proc/thread-self").split("/").pop());
     if (!Number.isInteger(tid) || tid <= 0) return false;
