@@ -4,7 +4,7 @@
  * connection string, e.g. Azurite), or files under a local directory (`aksml local`).
  * Same names either way (blobLayout.ts).
  */
-import { appendFile, mkdir } from "node:fs/promises";
+import { appendFileSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { BlobServiceClient, ContainerClient, RestError } from "@azure/storage-blob";
 import type { TokenCredential } from "@azure/identity";
@@ -123,13 +123,19 @@ export class DirectoryCaptureSink implements CaptureSink {
     this.destination = { dir: root };
   }
 
+  /**
+   * Written synchronously: this sink always runs on a capture writer thread (it has a
+   * `destination`), whose turns no request waits for, so the file writes run there at the
+   * writer's lower priority instead of on libuv's threadpool, which the whole process
+   * shares at normal priority. A failure still rejects (and is retried with back-off).
+   */
   async append(name: string, data: Buffer): Promise<void> {
     const path = join(this.root, name);
     const dir = dirname(path);
     if (!this.made.has(dir)) {
-      await mkdir(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true });
       this.made.add(dir);
     }
-    await appendFile(path, data);
+    appendFileSync(path, data);
   }
 }
