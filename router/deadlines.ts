@@ -125,7 +125,6 @@ export class Deadlines {
     this.timer = undefined;
     this.timerAt = Infinity;
     const now = performance.now();
-    let next = Infinity;
     try {
       for (const [ms, list] of this.lists) {
         // A holder may arm or cancel others (of this list too): the head is read again each time.
@@ -133,12 +132,12 @@ export class Deadlines {
           this.unlink(d);
           d.holder.deadlineReached();
         }
-        if (list.head) next = Math.min(next, list.head.at);
-        else this.lists.delete(ms);
+        if (!list.head) this.lists.delete(ms);
       }
     } finally {
-      // Even if a holder threw, the deadlines left must still pass. A holder that armed
-      // one meanwhile has set the timer already, for its own time.
+      // The earliest deadline left, also when a holder threw (they must still pass). A
+      // holder that armed one meanwhile has set the timer already, for its own time.
+      let next = Infinity;
       for (const list of this.lists.values()) if (list.head) next = Math.min(next, list.head.at);
       if (next < this.timerAt) this.schedule(next);
     }
