@@ -7,16 +7,16 @@
  * and is skipped, saying so, when dist/ is older than the source (run `npm run build`).
  */
 import { spawnSync } from "node:child_process";
-import { statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { staleSource } from "../cli/helpers/cliProcess.js";
 import { REPO_ROOT } from "../cli/runCli.js";
 
-const source = join(REPO_ROOT, "router/capture/threadPriority.ts");
 const compiled = join(REPO_ROOT, "dist/router/capture/threadPriority.js");
-const fresh = statSync(compiled, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-const current = process.platform === "linux" && fresh >= statSync(source).mtimeMs;
-if (!current && process.platform === "linux") console.warn(`${compiled} is older than its source: npm run build`);
+// The compiled module imports only node's own: its own source is all that can be newer.
+const stale = staleSource(["router/capture/threadPriority.ts"]);
+const current = process.platform === "linux" && stale === undefined;
+if (stale) console.warn(`${compiled} is missing or older than its source: npm run build`);
 
 // In a fresh process: a worker thread lowers its priority, then uses the threadpool (as the
 // writer's file appends do); every thread's nice value is reported by name.

@@ -29,9 +29,12 @@ export function currentCli(): string[] {
   return SOURCE_CLI;
 }
 
-/** The first source file whose compiled output is missing or older than it, if any. */
-function staleSource(): string | undefined {
-  const pending = [...BUILT_FROM];
+/**
+ * The first source file (under `roots`, files or folders relative to the repository) whose
+ * compiled output in dist/ is missing or older than it, if any.
+ */
+export function staleSource(roots: readonly string[] = BUILT_FROM): string | undefined {
+  const pending = [...roots];
   while (pending.length > 0) {
     const rel = pending.pop()!;
     const src = statSync(join(REPO_ROOT, rel), { throwIfNoEntry: false });
